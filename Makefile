@@ -1,0 +1,63 @@
+# PROLAN Probe & Console. `make demo` and `make test` work on a fresh Debian machine as root.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+# Debian packages: the demo needs Qt's runtime libraries; the tests also need the real peers
+# (net-snmp tools, smitools, socat, OpenLDAP, ffmpeg/sox, PostgreSQL, Xvfb).
+DEBIAN_RUNTIME := python3 python3-venv python3-pip ca-certificates unixodbc libgl1 libegl1 libxkbcommon0 \
+	libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 \
+	libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libglib2.0-0 ffmpeg
+DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd smitools socat slapd ldap-utils sox xvfb postgresql
+
+DEMO_CONFIG ?=
+CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
+
+.PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean
+
+demo: deps-runtime venv
+	$(VENV)/bin/prolan-probe $(CONFIG_ARG) db init
+	$(VENV)/bin/prolan-probe $(CONFIG_ARG) demo
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		echo "starting the console"; ($(VENV)/bin/prolan-console $(CONFIG_ARG) &) ; \
+	else echo "no display: the console is not started (prolan-console --screenshot works offscreen)"; fi
+	$(VENV)/bin/prolan-probe $(CONFIG_ARG) run
+
+test: deps-test venv postgres
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+
+deps-runtime:
+	@dpkg -s $(DEBIAN_RUNTIME) >/dev/null 2>&1 || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_RUNTIME); }
+
+deps-test:
+	@dpkg -s $(DEBIAN_TEST) >/dev/null 2>&1 || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_TEST); }
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $(STAMP)
+
+# PostgreSQL must be up for the tests (they never skip it in CI).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	@psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1 from pg_database where datname='test'" | grep -q 1 || \
+		psql -h 127.0.0.1 -U postgres -d postgres -c "create database test"
+
+bench: venv postgres
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""What every command gets: the validated config and a lazily opened database engine."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from probe.config import ProbeConfig
+from probe.store.db import DatabaseError, open_engine, redact, schema_version
+
+
+class CommandError(Exception):
+    """A failure worded for the operator; the CLI prints it as one line and exits non-zero."""
+
+
+class Context:
+    def __init__(self, config: ProbeConfig) -> None:
+        self.config = config
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_engine(
+                self.config.database.url, connect_timeout=self.config.database.connect_timeout_seconds
+            )
+        return self._engine
+
+    def ready_engine(self) -> Engine:
+        """The engine of an initialised aggregator, or a clear error saying to run `db init`."""
+        try:
+            version = schema_version(self.engine)
+        except OperationalError as exc:
+            raise DatabaseError(f"{redact(self.config.database.url)}: cannot connect: {exc.orig}") from None
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"{redact(self.config.database.url)}: {exc}") from None
+        if version is None:
+            raise CommandError(
+                f"{redact(self.config.database.url)}: the aggregator schema does not exist; run 'prolan-probe db init'"
+            )
+        return self.engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: TextIO = sys.stdout) -> None:
+    """A plain aligned text table."""
+    text_rows = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in text_rows]) for i, h in enumerate(header)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in text_rows:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def print_json(data: Any, out: TextIO = sys.stdout) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")

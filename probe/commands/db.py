@@ -1,0 +1,25 @@
+"""`prolan-probe db init`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from probe.commands.base import Context
+from probe.store.db import init_db, redact
+
+
+def register(sub: Any) -> None:
+    db = sub.add_parser("db", help="aggregator database").add_subparsers(dest="db_command", required=True)
+    init = db.add_parser("init", help="create or upgrade the schema (idempotent)")
+    init.set_defaults(func=cmd_init)
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    created = init_db(ctx.engine)
+    where = redact(ctx.config.database.url)
+    if created:
+        print(f"{where}: created {len(created)} tables: {', '.join(created)}")
+    else:
+        print(f"{where}: schema is up to date")
+    return 0

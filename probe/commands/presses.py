@@ -1,0 +1,43 @@
+"""`prolan-probe presses import FILE.csv`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from probe.commands.base import Context
+from probe.presses import import_presses_csv
+from probe.topology import load_topology
+
+MAX_ERRORS_SHOWN = 200
+
+
+def register(sub: Any) -> None:
+    presses = sub.add_parser("presses", help="button presses").add_subparsers(
+        dest="presses_command", required=True
+    )
+    imp = presses.add_parser("import", help="import presses from CSV (header pad,button,pressed_at,question)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--batch-size", type=int, default=20_000)
+    imp.set_defaults(func=cmd_import)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    engine = ctx.ready_engine()
+    topology = load_topology(engine)
+    started = time.perf_counter()
+    report = import_presses_csv(engine, topology, args.file, batch_size=args.batch_size)
+    elapsed = time.perf_counter() - started
+    for line in report.errors[:MAX_ERRORS_SHOWN]:
+        print(line, file=sys.stderr)
+    if report.refused > MAX_ERRORS_SHOWN:
+        print(f"... and {report.refused - MAX_ERRORS_SHOWN} more refused rows", file=sys.stderr)
+    rate = report.read / elapsed if elapsed > 0 else 0.0
+    print(
+        f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
+        f"{report.refused} refused ({elapsed:.1f} s, {rate:,.0f} rows/s)"
+    )
+    return 1 if report.errors else 0

@@ -1,0 +1,32 @@
+"""`prolan-probe topology import FILE.toml`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from probe.commands.base import CommandError, Context
+from probe.topology import TopologyError, import_topology, read_topology_file
+
+
+def register(sub: Any) -> None:
+    topo = sub.add_parser("topology", help="points, pads, buttons, questions").add_subparsers(
+        dest="topology_command", required=True
+    )
+    imp = topo.add_parser("import", help="import (insert or update) a topology TOML file")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=cmd_import)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        topology = read_topology_file(args.file)
+    except TopologyError as exc:
+        raise CommandError(str(exc)) from None
+    engine = ctx.ready_engine()
+    counts = import_topology(engine, topology)
+    print(
+        f"{args.file}: {counts['points']} points, {counts['questions']} questions, {counts['pads']} pads imported"
+    )
+    return 0

@@ -1,0 +1,249 @@
+"""Button presses: validating one press against the topology (shared by CSV import and the line
+protocol of ingest) and storing batches of them once each, fast, on every dialect."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, and_, bindparam, exists, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+
+from probe.topology import INDICATIVE_KINDS, Topology
+
+CSV_HEADER = ("pad", "button", "pressed_at", "question")
+PRESS_COLUMNS = ("pad_id", "point_id", "button", "kind", "pressed_at", "question_id", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    pad_id: str
+    point_id: int
+    button: int
+    kind: str
+    pressed_at: dt.datetime  # naive UTC, millisecond precision
+    question_id: str | None
+    source: str = "import"
+
+    def row(self) -> dict[str, object]:
+        return {
+            "pad_id": self.pad_id,
+            "point_id": self.point_id,
+            "button": self.button,
+            "kind": self.kind,
+            "pressed_at": self.pressed_at,
+            "question_id": self.question_id,
+            "source": self.source,
+        }
+
+
+class PressRejected(ValueError):
+    """A press that cannot be stored; the message is the reason given back to the sender."""
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """ISO 8601 with an offset or Z -> naive UTC truncated to milliseconds."""
+    value = text.strip()
+    if not value:
+        raise PressRejected("bad time: empty")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise PressRejected(
+            f"bad time: {value!r} is not ISO 8601 (e.g. 2026-11-22T10:15:00.250+03:00)"
+        ) from None
+    if parsed.tzinfo is None:
+        raise PressRejected(f"bad time: {value!r} has no offset (add Z or +03:00)")
+    utc = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
+class PressValidator:
+    """Turns the four text fields of a press into a `Press`, or raises `PressRejected`."""
+
+    def __init__(self, topology: Topology, source: str = "import") -> None:
+        self.topology = topology
+        self.source = source
+        self._point_ids = {p.name: p.id for p in topology.points.values()}
+
+    def validate(self, pad: str, button: str, pressed_at: str, question: str = "") -> Press:
+        pad_id = pad.strip()
+        pad_def = self.topology.pads.get(pad_id)
+        if pad_def is None:
+            raise PressRejected(f"unknown pad {pad_id!r}")
+        kind = pad_def.kind_of(button)
+        if kind is None:
+            known = ", ".join(f"{n}={k}" for n, k in sorted(pad_def.buttons.items()))
+            raise PressRejected(f"unknown button {button.strip()!r} for pad {pad_id} (known: {known})")
+        number = int(button) if button.strip().isdigit() else pad_def.number_of(kind)
+        assert number is not None
+        when = parse_timestamp(pressed_at)
+        question_id = question.strip() or None
+        if question_id is not None and question_id not in self.topology.questions:
+            raise PressRejected(f"unknown question {question_id!r}")
+        if question_id is None and pad_def.methodology == "Опросы" and kind in INDICATIVE_KINDS:
+            raise PressRejected(f"pad {pad_id} works by Опросы: an answer needs a question id")
+        point_id = self._point_ids.get(pad_def.point)
+        if point_id is None:
+            raise PressRejected(f"pad {pad_id} belongs to point {pad_def.point!r}, which is not stored yet")
+        return Press(pad_id, point_id, number, kind, when, question_id, self.source)
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> int:
+        return len(self.errors)
+
+
+def iter_csv_presses(
+    lines: Iterable[str], validator: PressValidator, source: str, report: ImportReport
+) -> Iterator[Press]:
+    """Good presses of a CSV stream; every bad row is added to `report.errors` as `file:line: reason`."""
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        report.errors.append(f"{source}:1: empty file (expected header {','.join(CSV_HEADER)})")
+        return
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if (
+        tuple(header[:3]) != CSV_HEADER[:3]
+        or (len(header) > 3 and header[3] != "question")
+        or len(header) > 4
+    ):
+        report.errors.append(f"{source}:1: header must be {','.join(CSV_HEADER)}, got {','.join(header)}")
+        return
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        report.read += 1
+        line = reader.line_num
+        if len(row) not in (3, 4):
+            report.errors.append(
+                f"{source}:{line}: expected 4 fields pad,button,pressed_at,question, got {len(row)}"
+            )
+            continue
+        try:
+            yield validator.validate(row[0], row[1], row[2], row[3] if len(row) == 4 else "")
+        except PressRejected as exc:
+            report.errors.append(f"{source}:{line}: {exc}")
+
+
+def _batches(items: Iterable[Press], size: int) -> Iterator[list[Press]]:
+    batch: list[Press] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def insert_presses_statement(dialect: str) -> Executable:
+    """The once-only INSERT of one press (executemany), per dialect. Compiled for mssql in tests."""
+    from probe.store.schema import presses
+
+    if dialect == "sqlite":
+        return sqlite_insert(presses).on_conflict_do_nothing(
+            index_elements=["pad_id", "pressed_at", "button"]
+        )
+    if dialect == "postgresql":
+        return pg_insert(presses).on_conflict_do_nothing(constraint="uq_presses_pad_time_button")
+    # SQL Server (and anything else): INSERT ... SELECT ... WHERE NOT EXISTS, one statement per row.
+    params = {c: bindparam(c, type_=presses.c[c].type) for c in PRESS_COLUMNS}
+    duplicate = exists().where(
+        and_(
+            presses.c.pad_id == params["pad_id"],
+            presses.c.pressed_at == params["pressed_at"],
+            presses.c.button == params["button"],
+        )
+    )
+    source = select(*[params[c] for c in PRESS_COLUMNS]).where(~duplicate)
+    return presses.insert().from_select(list(PRESS_COLUMNS), source)
+
+
+def store_presses(conn: Connection, batch: Sequence[Press]) -> int:
+    """Store presses that are not stored yet; returns how many were new."""
+    if not batch:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        return _store_presses_copy(conn, batch)
+    result = conn.execute(insert_presses_statement(dialect), [p.row() for p in batch])
+    return max(result.rowcount, 0)
+
+
+def _store_presses_copy(conn: Connection, batch: Sequence[Press]) -> int:
+    """PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING,
+    the fastest once-only bulk load the server offers."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS presses_load "
+            "(pad_id varchar(64), point_id integer, button integer, kind varchar(20), "
+            "pressed_at timestamp, question_id varchar(64), source varchar(64)) ON COMMIT DELETE ROWS"
+        )
+        cur.execute("TRUNCATE presses_load")
+        with cur.copy(f"COPY presses_load ({', '.join(PRESS_COLUMNS)}) FROM STDIN") as copy:
+            for p in batch:
+                copy.write_row(
+                    (p.pad_id, p.point_id, p.button, p.kind, p.pressed_at, p.question_id, p.source)
+                )
+        cur.execute(
+            f"INSERT INTO presses ({', '.join(PRESS_COLUMNS)}) "
+            f"SELECT DISTINCT ON (pad_id, pressed_at, button) {', '.join(PRESS_COLUMNS)} FROM presses_load "
+            "ON CONFLICT ON CONSTRAINT uq_presses_pad_time_button DO NOTHING"
+        )
+        return max(cur.rowcount, 0)
+
+
+def import_presses_csv(
+    engine: Engine, topology: Topology, path: Path, *, batch_size: int = 20_000, source: str = "import"
+) -> ImportReport:
+    """Import a CSV file; good rows are stored (once each), bad rows are reported with their line."""
+    report = ImportReport()
+    validator = PressValidator(topology, source=source)
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        report.errors.append(f"{path}: cannot open: {exc.strerror or exc}")
+        return report
+    with handle:
+        try:
+            good = iter_csv_presses(handle, validator, str(path), report)
+            for batch in _batches(good, batch_size):
+                with engine.begin() as conn:
+                    stored = store_presses(conn, batch)
+                report.stored += stored
+                report.duplicates += len(batch) - stored
+        except UnicodeDecodeError as exc:
+            report.errors.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+    return report
+
+
+def presses_to_csv(rows: Iterable[tuple[str, int | str, dt.datetime, str | None]]) -> str:
+    """CSV text in the import format (used by the demo export and the tests)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for pad, button, when, question in rows:
+        stamp = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+        writer.writerow(
+            [pad, button, stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"), question or ""]
+        )
+    return out.getvalue()

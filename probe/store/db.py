@@ -1,0 +1,107 @@
+"""Connections to the aggregator database and `db init`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from probe.store.schema import SCHEMA_VERSION, metadata, schema_info
+
+
+class DatabaseError(Exception):
+    """The aggregator cannot be used; the message says which database and why."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: show nothing secret
+        return url.split("@")[-1]
+
+
+def open_engine(url: str, *, connect_timeout: float = 5.0, create_dirs: bool = True) -> Engine:
+    """An engine tuned per dialect: SQLite in WAL mode with a busy timeout, PostgreSQL with a
+    connect timeout so a dead server is noticed quickly instead of hanging a run."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    connect_args: dict[str, Any] = {}
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and create_dirs:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        connect_args["timeout"] = 30
+        connect_args["check_same_thread"] = False
+    elif backend == "postgresql":
+        connect_args["connect_timeout"] = max(1, int(connect_timeout))
+    elif backend == "mssql":
+        connect_args["timeout"] = max(1, int(connect_timeout))
+        kwargs["fast_executemany"] = True
+    engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now, the form every timestamp is stored in."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def init_db(engine: Engine) -> list[str]:
+    """Create missing tables and indexes and record the schema version. Idempotent: run it on
+    every upgrade; returns the names of the tables it created."""
+    try:
+        with engine.begin() as conn:
+            existing = set(inspect(conn).get_table_names())
+            metadata.create_all(conn, checkfirst=True)
+            _upgrade(conn, existing)
+            row = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).first()
+            if row is None:
+                conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION, upgraded_at=utcnow()))
+            elif row.version < SCHEMA_VERSION:
+                conn.execute(
+                    schema_info.update()
+                    .where(schema_info.c.id == 1)
+                    .values(version=SCHEMA_VERSION, upgraded_at=utcnow())
+                )
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"{redact(str(engine.url))}: cannot create the schema: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
+        ) from exc
+    return sorted(set(metadata.tables) - existing)
+
+
+def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
+    """Column-level upgrades of tables created by older versions go here, keyed by version."""
+    del conn, existing_tables
+
+
+def schema_version(engine: Engine) -> int | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("schema_info"):
+            return None
+        row = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).first()
+        return None if row is None else int(row.version)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.begin() as conn:
+        yield conn

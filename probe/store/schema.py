@@ -1,0 +1,178 @@
+"""The aggregator schema (SQLAlchemy Core), owned by the project.
+
+Text columns are `Unicode` so that SQL Server gets NVARCHAR (names are Cyrillic); timestamps are
+naive UTC with millisecond precision (DATETIME2(3) on SQL Server, whose DATETIME rounds to 3.33 ms).
+Subsystems that need tables of their own add them to `metadata` in this module so `db init`
+creates everything in one place.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Unicode,
+    UnicodeText,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mssql
+from sqlalchemy.types import TypeEngine
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def utc_timestamp() -> TypeEngine[object]:
+    """Naive UTC datetime with (at least) millisecond precision on every dialect."""
+    return DateTime().with_variant(mssql.DATETIME2(precision=3), "mssql")  # type: ignore[return-value]
+
+
+# Monotonic id that works on every dialect (SQLite needs INTEGER for AUTOINCREMENT rowids).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("upgraded_at", utc_timestamp(), nullable=False),
+)
+
+points = Table(
+    "points",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Unicode(200), nullable=False, unique=True),
+    Column("region", Unicode(400), nullable=False, default=""),
+    # Opening hours in local time, e.g. "08:00-22:00"; empty = always open.
+    Column("opening_hours", Unicode(40), nullable=False, default=""),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Unicode(64), primary_key=True),
+    Column("text", Unicode(400), nullable=False),
+)
+
+pads = Table(
+    "pads",
+    metadata,
+    Column("id", Unicode(64), primary_key=True),
+    Column("point_id", Integer, ForeignKey("points.id"), nullable=False, index=True),
+    Column("methodology", Unicode(16), nullable=False),
+    Column("window_seconds", Float, nullable=False, default=30.0),
+)
+
+buttons = Table(
+    "buttons",
+    metadata,
+    Column("pad_id", Unicode(64), ForeignKey("pads.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    PrimaryKeyConstraint("pad_id", "number"),
+)
+
+# One row per button press. point_id and kind are copied from the topology at ingest time so that
+# metric queries group presses without joins and a pad moved later keeps its history where it was.
+presses = Table(
+    "presses",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("pad_id", Unicode(64), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("button", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("pressed_at", utc_timestamp(), nullable=False),
+    Column("question_id", Unicode(64), nullable=True),
+    Column("source", Unicode(64), nullable=False, default="import"),
+    # A press delivered twice (a retried line, a re-imported file) is the same press.
+    UniqueConstraint("pad_id", "pressed_at", "button", name="uq_presses_pad_time_button"),
+    Index("ix_presses_time_point_kind", "pressed_at", "point_id", "kind"),
+)
+
+# Loyalty-driver samples (QUEUE_LEN and similar), fed by the same import mechanisms.
+queue_samples = Table(
+    "queue_samples",
+    metadata,
+    Column("point_id", Integer, nullable=False),
+    Column("sampled_at", utc_timestamp(), nullable=False),
+    Column("length", Float, nullable=False),
+    PrimaryKeyConstraint("point_id", "sampled_at"),
+)
+
+# Every metric ever produced, with the stable id that becomes its SNMP index (never reused).
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Unicode(250), nullable=False, unique=True),
+    Column("name", Unicode(500), nullable=False),
+    Column("test", Unicode(64), nullable=False, index=True),
+    Column("methodology", Unicode(16), nullable=True),
+    Column("point_id", Integer, nullable=True),
+    Column("question_id", Unicode(64), nullable=True),
+    Column("short_name", Unicode(200), nullable=False),
+    Column("period", Unicode(40), nullable=True),
+    Column("unit", Unicode(20), nullable=False, default=""),
+    Column("created_at", utc_timestamp(), nullable=False),
+)
+
+metric_values = Table(
+    "metric_values",
+    metadata,
+    Column("metric_id", Integer, nullable=False),
+    Column("at", utc_timestamp(), nullable=False),
+    Column("value", Float, nullable=True),
+    Column("level", Unicode(12), nullable=True),
+    # The boundaries that produced the level, so a past assessment can be explained later.
+    Column("thresholds", Unicode(200), nullable=True),
+    PrimaryKeyConstraint("metric_id", "at"),
+    Index("ix_metric_values_at", "at"),
+)
+
+test_runs = Table(
+    "test_runs",
+    metadata,
+    Column("test", Unicode(64), nullable=False),
+    Column("at", utc_timestamp(), nullable=False),
+    Column("started_at", utc_timestamp(), nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", UnicodeText, nullable=True),
+    PrimaryKeyConstraint("test", "at"),
+)
+
+threshold_overrides = Table(
+    "threshold_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("test", Unicode(64), nullable=False),
+    Column("point_id", Integer, nullable=True),
+    Column("metric_pattern", Unicode(300), nullable=False),
+    Column("hour_of_week", Integer, nullable=True),
+    Column("direction", Unicode(12), nullable=False, default="higher_worse"),
+    Column("t1", Float, nullable=False),
+    Column("t2", Float, nullable=False),
+    Column("t3", Float, nullable=False),
+    Column("t4", Float, nullable=False),
+    Column("source", Unicode(40), nullable=False, default="baseline"),
+    Column("created_at", utc_timestamp(), nullable=False),
+)

@@ -1,0 +1,272 @@
+"""Service points, pads, buttons and questions: parsing the TOML exchange format, storing it, and
+reading it back as an immutable `Topology` that ingest, import and the engine share."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+
+from probe.store.schema import buttons, pads, points, questions
+
+METHODOLOGIES = ("СОКОК", "УСОКОК", "Опросы")
+INDICATIVE_KINDS = ("positive", "negative", "passive")
+BUTTON_KINDS = (*INDICATIVE_KINDS, "force_majeure", "seller", "red")
+COMPANY = "Итого по компании"
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class TopologyError(Exception):
+    """One or more problems in a topology file; each line names the place and the problem."""
+
+
+@dataclass(frozen=True)
+class Point:
+    name: str
+    region: str = ""
+    opening_hours: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Pad:
+    id: str
+    point: str
+    methodology: str
+    window_seconds: float = 30.0
+    buttons: Mapping[int, str] = field(default_factory=dict)
+
+    def kind_of(self, button: str) -> str | None:
+        """The kind a CSV/line `button` field means: a number of this pad's map or a kind name."""
+        text = button.strip()
+        if text.isdigit():
+            return self.buttons.get(int(text))
+        return text if text in self.buttons.values() else None
+
+    def number_of(self, kind: str) -> int | None:
+        for number, button_kind in sorted(self.buttons.items()):
+            if button_kind == kind:
+                return number
+        return None
+
+
+@dataclass(frozen=True)
+class Topology:
+    points: Mapping[str, Point] = field(default_factory=dict)
+    questions: Mapping[str, Question] = field(default_factory=dict)
+    pads: Mapping[str, Pad] = field(default_factory=dict)
+
+    def point_by_id(self) -> dict[int, Point]:
+        return {p.id: p for p in self.points.values() if p.id is not None}
+
+    def pads_of(self, point: str) -> list[Pad]:
+        return [pad for pad in self.pads.values() if pad.point == point]
+
+
+_POINT_KEYS = {"name", "region", "opening_hours"}
+_QUESTION_KEYS = {"id", "text"}
+_PAD_KEYS = {"id", "point", "methodology", "window_seconds", "buttons"}
+_TOP_KEYS = {"points", "questions", "pads"}
+
+
+def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topology:
+    """Validate a topology document completely; raise one TopologyError listing every problem."""
+    errors: list[str] = []
+
+    def err(where: str, what: str) -> None:
+        errors.append(f"{source}: {where}: {what}")
+
+    for key in data:
+        if key not in _TOP_KEYS:
+            err(key, "unknown key (expected [[points]], [[questions]], [[pads]])")
+
+    def table_list(key: str) -> list[Mapping[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            err(key, f"must be an array of tables ([[{key}]])")
+            return []
+        return value
+
+    def unknown(where: str, entry: Mapping[str, Any], allowed: set[str]) -> None:
+        for key in entry:
+            if key not in allowed:
+                err(where, f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+    def text(where: str, entry: Mapping[str, Any], key: str, required: bool = True) -> str:
+        value = entry.get(key)
+        if value is None:
+            if required:
+                err(where, f"'{key}' is required")
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            err(where, f"'{key}' must be a non-empty string")
+            return ""
+        return value.strip()
+
+    point_map: dict[str, Point] = {}
+    for i, entry in enumerate(table_list("points")):
+        where = f"points[{i}]"
+        unknown(where, entry, _POINT_KEYS)
+        name = text(where, entry, "name")
+        region = text(where, entry, "region", required=False).strip("/")
+        hours = text(where, entry, "opening_hours", required=False)
+        if hours and not _HOURS.match(hours):
+            err(f"{where} ({name})", f"opening_hours {hours!r} must look like '08:00-22:00'")
+        if name in point_map:
+            err(where, f"point {name!r} is listed twice")
+        if name:
+            point_map[name] = Point(name=name, region=region, opening_hours=hours)
+
+    question_map: dict[str, Question] = {}
+    for i, entry in enumerate(table_list("questions")):
+        where = f"questions[{i}]"
+        unknown(where, entry, _QUESTION_KEYS)
+        qid = text(where, entry, "id")
+        qtext = text(where, entry, "text")
+        if qid in question_map:
+            err(where, f"question {qid!r} is listed twice")
+        if qid:
+            question_map[qid] = Question(id=qid, text=qtext)
+
+    pad_map: dict[str, Pad] = {}
+    for i, entry in enumerate(table_list("pads")):
+        pad_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+        where = f"pads[{i}]" + (f" (id {pad_id!r})" if pad_id else "")
+        unknown(where, entry, _PAD_KEYS)
+        pid = text(where, entry, "id")
+        point = text(where, entry, "point")
+        methodology = text(where, entry, "methodology")
+        if point and point not in point_map:
+            err(where, f"unknown point {point!r} (declare it under [[points]])")
+        if methodology and methodology not in METHODOLOGIES:
+            err(where, f"unknown methodology {methodology!r} (allowed: {', '.join(METHODOLOGIES)})")
+        window = entry.get("window_seconds", 30)
+        if not isinstance(window, int | float) or isinstance(window, bool) or window <= 0:
+            err(where, "window_seconds must be a positive number of seconds")
+            window = 30
+        raw_buttons = entry.get("buttons", {})
+        button_map: dict[int, str] = {}
+        if not isinstance(raw_buttons, dict) or not raw_buttons:
+            err(where, '[pads.buttons] must map button numbers to kinds, e.g. 1 = "positive"')
+        else:
+            for number_text, kind in raw_buttons.items():
+                if not str(number_text).isdigit():
+                    err(where, f"button number {number_text!r} must be a whole number")
+                    continue
+                if kind not in BUTTON_KINDS:
+                    err(
+                        where,
+                        f"button {number_text}: unknown kind {kind!r} (allowed: {', '.join(BUTTON_KINDS)})",
+                    )
+                    continue
+                if kind == "seller" and methodology and methodology != "УСОКОК":
+                    err(where, f"button {number_text}: 'seller' exists only on УСОКОК pads")
+                if kind == "red" and methodology and methodology != "Опросы":
+                    err(where, f"button {number_text}: 'red' exists only on Опросы pads")
+                button_map[int(number_text)] = kind
+        if pid in pad_map:
+            err(where, f"pad {pid!r} is listed twice")
+        if pid:
+            pad_map[pid] = Pad(pid, point, methodology, float(window), button_map)
+
+    if errors:
+        raise TopologyError("\n".join(errors))
+    return Topology(point_map, question_map, pad_map)
+
+
+def read_topology_file(path: Path) -> Topology:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TopologyError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TopologyError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TopologyError(f"{path}: not UTF-8 text: {exc}") from None
+    return parse_topology(data, str(path))
+
+
+def store_topology(conn: Connection, topology: Topology, existing: Topology | None = None) -> dict[str, int]:
+    """Insert or update everything in one transaction (the caller's). Points are matched by name,
+    questions and pads by id; a pad's buttons are replaced. Nothing is deleted."""
+    existing = existing if existing is not None else load_topology(conn)
+    counts = {"points": 0, "questions": 0, "pads": 0}
+    for point in topology.points.values():
+        old = existing.points.get(point.name)
+        values = {"region": point.region, "opening_hours": point.opening_hours}
+        if old is None:
+            conn.execute(points.insert().values(name=point.name, **values))
+        else:
+            conn.execute(points.update().where(points.c.name == point.name).values(**values))
+        counts["points"] += 1
+    point_ids = {row.name: row.id for row in conn.execute(select(points.c.id, points.c.name))}
+    for question in topology.questions.values():
+        if question.id in existing.questions:
+            conn.execute(questions.update().where(questions.c.id == question.id).values(text=question.text))
+        else:
+            conn.execute(questions.insert().values(id=question.id, text=question.text))
+        counts["questions"] += 1
+    for pad in topology.pads.values():
+        values: dict[str, object] = {
+            "point_id": point_ids[pad.point],
+            "methodology": pad.methodology,
+            "window_seconds": pad.window_seconds,
+        }
+        if pad.id in existing.pads:
+            conn.execute(pads.update().where(pads.c.id == pad.id).values(**values))
+            conn.execute(buttons.delete().where(buttons.c.pad_id == pad.id))
+        else:
+            conn.execute(pads.insert().values(id=pad.id, **values))
+        if pad.buttons:
+            conn.execute(
+                buttons.insert(),
+                [{"pad_id": pad.id, "number": n, "kind": k} for n, k in sorted(pad.buttons.items())],
+            )
+        counts["pads"] += 1
+    return counts
+
+
+def import_topology(engine: Engine, topology: Topology) -> dict[str, int]:
+    with engine.begin() as conn:
+        return store_topology(conn, topology)
+
+
+def load_topology(conn: Connection | Engine) -> Topology:
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return load_topology(c)
+    point_rows = conn.execute(select(points)).all()
+    by_id = {row.id: row.name for row in point_rows}
+    point_map = {
+        row.name: Point(
+            name=row.name, region=row.region or "", opening_hours=row.opening_hours or "", id=row.id
+        )
+        for row in point_rows
+    }
+    question_map = {row.id: Question(row.id, row.text) for row in conn.execute(select(questions))}
+    button_map: dict[str, dict[int, str]] = {}
+    for row in conn.execute(select(buttons)):
+        button_map.setdefault(row.pad_id, {})[row.number] = row.kind
+    pad_map = {
+        row.id: Pad(
+            row.id,
+            by_id[row.point_id],
+            row.methodology,
+            float(row.window_seconds),
+            button_map.get(row.id, {}),
+        )
+        for row in conn.execute(select(pads))
+    }
+    return Topology(point_map, question_map, pad_map)

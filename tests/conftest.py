@@ -1,0 +1,83 @@
+"""Shared fixtures: an aggregator database on SQLite and on the real PostgreSQL server.
+
+`db_url` is parametrised over both dialects. PostgreSQL tests get a schema of their own (dropped
+afterwards) through the URL's search_path, so they can run the CLI in subprocesses too. Set
+PROLAN_TEST_PG_URL to point at another server; CI uses the local one and never skips it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from probe.store.db import init_db, open_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("PROLAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pg_available() -> bool:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    if not pg_available():
+        if os.environ.get("CI") or os.environ.get("PROLAN_REQUIRE_PG"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (make test starts it)")
+        pytest.skip("PostgreSQL not reachable")
+    return PG_URL
+
+
+@pytest.fixture
+def pg_schema_url(pg_server: str) -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(pg_server)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg_server else "?"
+    yield f"{pg_server}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
+    url: str = request.getfixturevalue("pg_schema_url")
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = open_engine(db_url)
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def write_config(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
+    """Write a probe config for this test's database; extra TOML text is appended."""
+
+    def _write(extra: str = "", timezone: str = "Europe/Moscow") -> Path:
+        path = tmp_path / "probe.toml"
+        path.write_text(f'timezone = "{timezone}"\n[database]\nurl = "{db_url}"\n{extra}', encoding="utf-8")
+        return path
+
+    return _write
