@@ -219,16 +219,16 @@ def store_topology(conn: Connection, topology: Topology, existing: Topology | No
             conn.execute(questions.insert().values(id=question.id, text=question.text))
         counts["questions"] += 1
     for pad in topology.pads.values():
-        values: dict[str, object] = {
+        pad_values: dict[str, object] = {
             "point_id": point_ids[pad.point],
             "methodology": pad.methodology,
             "window_seconds": pad.window_seconds,
         }
         if pad.id in existing.pads:
-            conn.execute(pads.update().where(pads.c.id == pad.id).values(**values))
+            conn.execute(pads.update().where(pads.c.id == pad.id).values(**pad_values))
             conn.execute(buttons.delete().where(buttons.c.pad_id == pad.id))
         else:
-            conn.execute(pads.insert().values(id=pad.id, **values))
+            conn.execute(pads.insert().values(id=pad.id, **pad_values))
         if pad.buttons:
             conn.execute(
                 buttons.insert(),
