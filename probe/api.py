@@ -1,0 +1,164 @@
+"""The public plug-in API for evaluation tests: the only import a test file needs.
+
+A test is a subclass of `EvaluationTest` in a `.py` file in `tests_scripts/` (or a folder listed
+under `[tests] dirs`). The engine calls `run(ctx)` once per evaluation window; the test reads the
+aggregator (read only) and returns `Measurement`s. Everything else (names, stable ids, levels,
+history, SNMP rows, notifications, `Тест работает`, `Database availability (%)`) is the engine's.
+
+    from probe.api import EvaluationTest, Measurement, Param, TestContext, ThresholdTable
+
+    class QueueLength(EvaluationTest):
+        name = "QUEUE_LEN"
+        description = "Queue length per point"
+        interval_minutes = 10
+        parameters = {"max_ok": Param(3.0, "queue length that is still good")}
+
+        def run(self, ctx: TestContext) -> list[Measurement]:
+            ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from probe.assess import ThresholdTable
+from probe.levels import Level
+from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
+
+__all__ = [
+    "COMPANY",
+    "INDICATIVE_KINDS",
+    "EvaluationTest",
+    "Level",
+    "Measurement",
+    "Param",
+    "Period",
+    "TestContext",
+    "ThresholdTable",
+    "Topology",
+    "Window",
+]
+
+Period = Literal["interval", "day"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed, documented parameter of a test; overridable in `[tests.NAME.parameters]`."""
+
+    default: Any
+    doc: str = ""
+    type: type | None = None  # defaults to type(default)
+
+    def coerce(self, name: str, value: Any) -> Any:
+        expected = self.type or type(self.default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, expected):
+            raise TypeError(f"parameter '{name}' must be {expected.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Window:
+    """The evaluated interval [start, end) and the current day [day_start, end), all aware UTC,
+    with the probe's time zone for local labels. `end` is a clock boundary in that zone."""
+
+    start: dt.datetime
+    end: dt.datetime
+    day_start: dt.datetime
+    tz: ZoneInfo
+    interval_minutes: int
+
+    @property
+    def start_naive(self) -> dt.datetime:
+        """Naive UTC, the form timestamps are stored in (for SQL parameters)."""
+        return self.start.astimezone(dt.UTC).replace(tzinfo=None)
+
+    @property
+    def end_naive(self) -> dt.datetime:
+        return self.end.astimezone(dt.UTC).replace(tzinfo=None)
+
+    @property
+    def day_start_naive(self) -> dt.datetime:
+        return self.day_start.astimezone(dt.UTC).replace(tzinfo=None)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(self.tz)
+
+    def period_label(self, period: Period) -> str:
+        return f"Интервал {self.interval_minutes} мин" if period == "interval" else "Текущие сутки"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One number a test measured. `point` is a service point name, `COMPANY` for the whole
+    company, or None for a test-level metric; `period` None means the metric has no period part in
+    its name. `thresholds` (optional) overrides the test's default table for this metric."""
+
+    short_name: str
+    value: float | None
+    point: str | None = None
+    period: Period | None = None
+    question: str | None = None  # question id (its text goes into the name)
+    methodology: str | None = None
+    unit: str = ""
+    thresholds: ThresholdTable | None = None
+    # Extra ASCII token for the stable key when short_name alone would collide (e.g. an app name).
+    key_hint: str | None = None
+
+
+@dataclass
+class TestContext:
+    window: Window
+    engine: Engine
+    topology: Topology
+    params: Mapping[str, Any]
+    log: logging.Logger
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def connect(self) -> Connection:
+        """A read-only use connection (`with ctx.connect() as conn: ...`)."""
+        return self.engine.connect()
+
+
+class EvaluationTest:
+    """Base class of evaluation tests (Оценочные Тесты)."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    interval_minutes: ClassVar[int] = 10
+    parameters: ClassVar[Mapping[str, Param]] = {}
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        values = {key: p.default for key, p in self.parameters.items()}
+        for key, value in (params or {}).items():
+            if key not in self.parameters:
+                known = ", ".join(sorted(self.parameters)) or "none"
+                raise KeyError(f"test {self.name}: unknown parameter '{key}' (known: {known})")
+            values[key] = self.parameters[key].coerce(key, value)
+        self.params: dict[str, Any] = values
+
+    def thresholds(self, measurement: Measurement, window: Window) -> ThresholdTable | None:
+        """The default threshold table for a measurement, or None when it is not assessed.
+        Subclasses override this; per-point overrides from config are applied by the engine."""
+        return measurement.thresholds
+
+    def run(self, ctx: TestContext) -> Iterable[Measurement]:
+        raise NotImplementedError
+
+
+def measurements_for_points(
+    points: Sequence[str], short_name: str, values: Mapping[str, float | None], **kwargs: Any
+) -> list[Measurement]:
+    """Convenience: one measurement per point, None where a point has no value."""
+    return [Measurement(short_name, values.get(p), point=p, **kwargs) for p in points]

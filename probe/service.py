@@ -1,0 +1,36 @@
+"""The contract between `prolan-probe run` and the subsystems it starts.
+
+`run` builds one `Runtime` (config, engine, snapshot hub) in one asyncio loop and, for every
+module named in `SERVICE_COMPONENTS`, awaits `module.start(runtime)`, which returns a `Component`
+(something with `async stop()`), or None when the subsystem is disabled by config. On SIGTERM or
+SIGINT it stops them in reverse order. A component that fails to start is logged and the others
+run (it is reported through the probe's own metrics and logs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from probe.config import ProbeConfig
+from probe.snapshot import SnapshotHub
+
+# Order matters: the snapshot is loaded first, the scheduler last (so its first run is seen by all).
+SERVICE_COMPONENTS: list[str] = []
+
+
+class Component(Protocol):
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Runtime:
+    config: ProbeConfig
+    engine: Engine
+    hub: SnapshotHub
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
