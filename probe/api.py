@@ -63,7 +63,9 @@ class Param:
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, expected):
-            raise TypeError(f"parameter '{name}' must be {expected.__name__}, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"parameter '{name}' must be {expected.__name__}, got {type(value).__name__} {value!r}"
+            )
         return value
 
 

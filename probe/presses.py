@@ -7,8 +7,10 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -54,6 +56,11 @@ def parse_timestamp(text: str) -> dt.datetime:
     if not value:
         raise PressRejected("bad time: empty")
     try:
+        if value[-1] == "Z" and len(value) <= 24:
+            # Fast path for the common "2026-11-22T07:15:00.250Z": already UTC.
+            parsed = dt.datetime.fromisoformat(value[:-1])
+            if parsed.tzinfo is None:
+                return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise PressRejected(
@@ -71,28 +78,39 @@ class PressValidator:
     def __init__(self, topology: Topology, source: str = "import") -> None:
         self.topology = topology
         self.source = source
-        self._point_ids = {p.name: p.id for p in topology.points.values()}
+        point_ids = {p.name: p.id for p in topology.points.values()}
+        # Per pad: every accepted spelling of a button (its number or its kind) -> (number, kind),
+        # so the hot path is two dict lookups.
+        self._buttons: dict[str, dict[str, tuple[int, str]]] = {}
+        self._pad_info: dict[str, tuple[int | None, str]] = {}
+        for pad in topology.pads.values():
+            table: dict[str, tuple[int, str]] = {}
+            for number, kind in sorted(pad.buttons.items(), reverse=True):
+                table[str(number)] = (number, kind)
+                table[kind] = (number, kind)  # the lowest number of a kind wins
+            self._buttons[pad.id] = table
+            self._pad_info[pad.id] = (point_ids.get(pad.point), pad.methodology)
 
     def validate(self, pad: str, button: str, pressed_at: str, question: str = "") -> Press:
         pad_id = pad.strip()
-        pad_def = self.topology.pads.get(pad_id)
-        if pad_def is None:
+        table = self._buttons.get(pad_id)
+        if table is None:
             raise PressRejected(f"unknown pad {pad_id!r}")
-        kind = pad_def.kind_of(button)
-        if kind is None:
-            known = ", ".join(f"{n}={k}" for n, k in sorted(pad_def.buttons.items()))
+        found = table.get(button) or table.get(button.strip())
+        if found is None:
+            known = ", ".join(f"{n}={k}" for n, k in sorted(self.topology.pads[pad_id].buttons.items()))
             raise PressRejected(f"unknown button {button.strip()!r} for pad {pad_id} (known: {known})")
-        number = int(button) if button.strip().isdigit() else pad_def.number_of(kind)
-        assert number is not None
+        number, kind = found
         when = parse_timestamp(pressed_at)
-        question_id = question.strip() or None
+        question_id = question.strip() or None if question else None
+        point_id, methodology = self._pad_info[pad_id]
         if question_id is not None and question_id not in self.topology.questions:
             raise PressRejected(f"unknown question {question_id!r}")
-        if question_id is None and pad_def.methodology == "Опросы" and kind in INDICATIVE_KINDS:
+        if question_id is None and methodology == "Опросы" and kind in INDICATIVE_KINDS:
             raise PressRejected(f"pad {pad_id} works by Опросы: an answer needs a question id")
-        point_id = self._point_ids.get(pad_def.point)
         if point_id is None:
-            raise PressRejected(f"pad {pad_id} belongs to point {pad_def.point!r}, which is not stored yet")
+            point = self.topology.pads[pad_id].point
+            raise PressRejected(f"pad {pad_id} belongs to point {point!r}, which is not stored yet")
         return Press(pad_id, point_id, number, kind, when, question_id, self.source)
 
 
@@ -182,16 +200,62 @@ def store_presses(conn: Connection, batch: Sequence[Press]) -> int:
         return 0
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        return _store_presses_copy(conn, batch)
+        return _store_presses_postgresql(conn, batch)
+    if dialect == "sqlite":
+        return _store_presses_sqlite(conn, batch)
     result = conn.execute(insert_presses_statement(dialect), [p.row() for p in batch])
     return max(result.rowcount, 0)
 
 
-def _store_presses_copy(conn: Connection, batch: Sequence[Press]) -> int:
-    """PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING,
-    the fastest once-only bulk load the server offers."""
+def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
+    """SQLite: INSERT OR IGNORE through the driver with tuples; timestamps in SQLAlchemy's SQLite
+    storage format (always six fractional digits) so that they compare with stored ones."""
     raw = conn.connection.driver_connection
     assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT OR IGNORE INTO presses ({', '.join(PRESS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    p.pad_id,
+                    p.point_id,
+                    p.button,
+                    p.kind,
+                    p.pressed_at.isoformat(" ", "microseconds"),
+                    p.question_id,
+                    p.source,
+                )
+                for p in batch
+            ],
+        )
+        return max(cursor.rowcount, 0)
+    finally:
+        cursor.close()
+
+
+def _copy_rows(cursor: Any, table: str, batch: Sequence[Press]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(PRESS_COLUMNS)}) FROM STDIN") as copy:
+        for p in batch:
+            copy.write_row((p.pad_id, p.point_id, p.button, p.kind, p.pressed_at, p.question_id, p.source))
+
+
+def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
+    """PostgreSQL: COPY straight into presses (the common case: new presses); if any press of the
+    batch is already stored, the COPY fails on the unique key, is rolled back to a savepoint and the
+    batch goes through a temporary table and INSERT ... ON CONFLICT DO NOTHING instead."""
+    import psycopg
+
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    savepoint = conn.begin_nested()
+    try:
+        with raw.cursor() as cur:
+            _copy_rows(cur, "presses", batch)
+        savepoint.commit()
+        return len(batch)
+    except psycopg.errors.UniqueViolation:
+        savepoint.rollback()
     with raw.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS presses_load "
@@ -199,14 +263,9 @@ def _store_presses_copy(conn: Connection, batch: Sequence[Press]) -> int:
             "pressed_at timestamp, question_id varchar(64), source varchar(64)) ON COMMIT DELETE ROWS"
         )
         cur.execute("TRUNCATE presses_load")
-        with cur.copy(f"COPY presses_load ({', '.join(PRESS_COLUMNS)}) FROM STDIN") as copy:
-            for p in batch:
-                copy.write_row(
-                    (p.pad_id, p.point_id, p.button, p.kind, p.pressed_at, p.question_id, p.source)
-                )
+        _copy_rows(cur, "presses_load", batch)
         cur.execute(
-            f"INSERT INTO presses ({', '.join(PRESS_COLUMNS)}) "
-            f"SELECT DISTINCT ON (pad_id, pressed_at, button) {', '.join(PRESS_COLUMNS)} FROM presses_load "
+            f"INSERT INTO presses ({', '.join(PRESS_COLUMNS)}) SELECT {', '.join(PRESS_COLUMNS)} FROM presses_load "
             "ON CONFLICT ON CONSTRAINT uq_presses_pad_time_button DO NOTHING"
         )
         return max(cur.rowcount, 0)
@@ -226,14 +285,34 @@ def import_presses_csv(
     with handle:
         try:
             good = iter_csv_presses(handle, validator, str(path), report)
-            for batch in _batches(good, batch_size):
-                with engine.begin() as conn:
-                    stored = store_presses(conn, batch)
-                report.stored += stored
-                report.duplicates += len(batch) - stored
+            _store_pipelined(engine, _batches(good, batch_size), report)
         except UnicodeDecodeError as exc:
             report.errors.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
     return report
+
+
+def _store_pipelined(engine: Engine, batches: Iterator[list[Press]], report: ImportReport) -> None:
+    """Parse the next batch while a worker thread stores the previous one (the drivers release the
+    GIL while the database works), one transaction per batch, in order."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="press-store") as pool:
+        pending: Future[int] | None = None
+        pending_size = 0
+
+        def collect() -> None:
+            if pending is not None:
+                stored = pending.result()
+                report.stored += stored
+                report.duplicates += pending_size - stored
+
+        for batch in batches:
+            collect()
+            pending, pending_size = pool.submit(_store_batch, engine, batch), len(batch)
+        collect()
+
+
+def _store_batch(engine: Engine, batch: Sequence[Press]) -> int:
+    with engine.begin() as conn:
+        return store_presses(conn, batch)
 
 
 def presses_to_csv(rows: Iterable[tuple[str, int | str, dt.datetime, str | None]]) -> str:
