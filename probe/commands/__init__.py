@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "probe.commands.topology",
     "probe.commands.presses",
     "probe.commands.demo",
+    "probe.commands.baseline",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]
