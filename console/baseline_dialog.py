@@ -118,7 +118,9 @@ class BaselineDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["t1", "t2", "t3", "t4"])
         self.table.setVerticalHeaderLabels([self.texts["row_current"], self.texts["row_proposed"]])
         self.table.setFixedHeight(90)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        if header is not None:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.apply_button = QPushButton(self.texts["apply"])
         self.status = QLabel()
         buttons = QHBoxLayout()
