@@ -65,6 +65,8 @@ class TestSettings(Section):
     parameters: dict[str, Any] = Field(default_factory=dict)
     # Per-point threshold overrides: {"Калужская" = {"% негативных ответов. Интервал 10 мин" = [10, 20, 30, 40]}}
     thresholds: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
+    # Use hour-of-week rows of threshold_overrides (`prolan-probe baseline --hour-of-week --apply`).
+    hour_of_week_thresholds: bool = False
 
 
 class TestsConfig(Section):
