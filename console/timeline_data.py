@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,12 @@ class MetricHistory:
         return self.points[index] if index < len(self.points) else None
 
 
+def interval_seconds(ends: Sequence[dt.datetime], default: float = 600.0) -> float:
+    """A metric's interval length, from the spacing of its stored interval ends."""
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(ends) if b > a]
+    return min(gaps) if gaps else default
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
@@ -98,19 +105,15 @@ def parse_level(text: str | None) -> Level | None:
 def catalog_query(
     *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
 ) -> Select[Any]:
-    query = (
-        select(
-            metrics.c.id,
-            metrics.c.key,
-            metrics.c.name,
-            metrics.c.test,
-            metrics.c.unit,
-            points.c.name.label("point"),
-            points.c.region,
-        )
-        .select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
-        .order_by(metrics.c.test, metrics.c.name)
-    )
+    query = select(
+        metrics.c.id,
+        metrics.c.key,
+        metrics.c.name,
+        metrics.c.test,
+        metrics.c.unit,
+        points.c.name.label("point"),
+        points.c.region,
+    ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
     if tests:
         query = query.where(metrics.c.test.in_(list(tests)))
     if points_named:
@@ -124,12 +127,14 @@ def metric_catalog(
     engine: Engine, *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
 ) -> list[MetricInfo]:
     with engine.connect() as conn:
-        return [
+        infos = [
             MetricInfo(row.id, row.key, row.name, row.test, row.point, row.region, row.unit or "")
             for row in conn.execute(
                 catalog_query(tests=tests, points_named=points_named, name_contains=name_contains)
             )
         ]
+    # Grouped by test, then point (test-level metrics first), then name, the same on every dialect.
+    return sorted(infos, key=lambda i: (i.test, i.point is not None, i.point or "", i.name))
 
 
 def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> Select[Any]:
