@@ -177,6 +177,11 @@ class ConsoleConfig(Section):
     poll_seconds: float = Field(default=5.0, gt=0)
     root_map: Path | None = None
     language: Literal["ru", "en"] = "ru"
+    # SNMPv3 instead of a community: version = "v3" and [console.user] (as [[snmp.v3.users]]).
+    version: Literal["v2c", "v3"] = "v2c"
+    user: SnmpV3User | None = None
+    timeout_seconds: float = Field(default=2.0, gt=0)
+    history_hours: float = Field(default=6.0, gt=0, le=24 * 31)
 
 
 class LoggingConfig(Section):
