@@ -10,7 +10,6 @@ on any screen, and full-screen mode (F11) is one key away.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPain
 from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 from sqlalchemy import Engine
 
-from console.timeline_data import IndexReading, Scope, index_change, interval_levels
+from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
 from probe.levels import LEVEL_COLOURS, Level
 
 TEXTS = {
@@ -126,9 +125,7 @@ class DashboardTile(QWidget):
 
     def slot_minutes(self) -> float:
         """The interval length, from the spacing of the stored ends (10 minutes by default)."""
-        ends = [at for at, _ in self.state.recent]
-        gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(ends) if b > a]
-        return min(gaps) if gaps else 10.0
+        return interval_seconds([at for at, _ in self.state.recent]) / 60
 
     def recent_rects(self) -> list[QRectF]:
         """One rectangle per stored interval, placed by its time on a strip of the last hours
