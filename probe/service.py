@@ -20,7 +20,9 @@ from probe.config import ProbeConfig
 from probe.snapshot import SnapshotHub
 
 # Order matters: the snapshot is loaded first, the scheduler last (so its first run is seen by all).
-SERVICE_COMPONENTS: list[str] = []
+SERVICE_COMPONENTS: list[str] = [
+    "probe.snmp.agent",
+]
 
 
 class Component(Protocol):
