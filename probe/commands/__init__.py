@@ -11,6 +11,9 @@ COMMAND_MODULES = [
     "probe.commands.topology",
     "probe.commands.presses",
     "probe.commands.demo",
+    "probe.commands.baseline",
+    "probe.commands.run",
+    "probe.commands.queue",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]

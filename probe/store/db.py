@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -90,7 +90,19 @@ def init_db(engine: Engine) -> list[str]:
 
 def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
-    del conn, existing_tables
+    dialect = conn.dialect.name
+    if "threshold_overrides" in existing_tables and dialect in ("postgresql", "mssql"):
+        # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
+        # enforced the length). Widening is idempotent.
+        column = inspect(conn).get_columns("threshold_overrides")
+        direction = next(c for c in column if c["name"] == "direction")
+        if getattr(direction["type"], "length", 16) < 16:
+            alter = (
+                "ALTER COLUMN direction TYPE VARCHAR(16)"
+                if dialect == "postgresql"
+                else "ALTER COLUMN direction NVARCHAR(16) NOT NULL"
+            )
+            conn.execute(text(f"ALTER TABLE threshold_overrides {alter}"))
 
 
 def schema_version(engine: Engine) -> int | None:

@@ -168,7 +168,7 @@ threshold_overrides = Table(
     Column("point_id", Integer, nullable=True),
     Column("metric_pattern", Unicode(300), nullable=False),
     Column("hour_of_week", Integer, nullable=True),
-    Column("direction", Unicode(12), nullable=False, default="higher_worse"),
+    Column("direction", Unicode(16), nullable=False, default="higher_worse"),
     Column("t1", Float, nullable=False),
     Column("t2", Float, nullable=False),
     Column("t3", Float, nullable=False),

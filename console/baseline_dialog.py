@@ -1,0 +1,205 @@
+"""The threshold advice dialog: per metric and point, the distribution of past values (histogram)
+with the current and the proposed thresholds, and a button that applies the proposal as a per-point
+override (the engine uses it from the next evaluation). It reads the aggregator directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from probe.assess import ThresholdTable
+from probe.baseline import BaselineOptions, MetricHistory, Proposal, histogram, propose
+from probe.levels import Level
+from probe.store.baselines import apply_proposals, load_histories
+
+TEXTS = {
+    "ru": {
+        "title": "Типичные значения и пороги",
+        "metric": "Метрика",
+        "percentile": "Перцентиль типичного значения",
+        "apply": "Применить предложенные пороги",
+        "applied": "Пороги применены: движок использует их со следующего расчёта.",
+        "none": "Нет истории с оценками для этого теста.",
+        "few": "Слишком мало значений для предложения.",
+        "row_current": "Текущие",
+        "row_proposed": "Предлагаемые",
+        "typical": "Типичное значение: {typical} (по {samples} интервалам). "
+        "Сплошные линии — предлагаемые пороги, пунктир — текущие.",
+        "values": "значение",
+        "count": "интервалов",
+    },
+    "en": {
+        "title": "Typical values and thresholds",
+        "metric": "Metric",
+        "percentile": "Typical value percentile",
+        "apply": "Apply the proposed thresholds",
+        "applied": "Thresholds applied: the engine uses them from the next evaluation.",
+        "none": "No assessed history for this test.",
+        "few": "Too few values for a proposal.",
+        "row_current": "Current",
+        "row_proposed": "Proposed",
+        "typical": "Typical value: {typical} (from {samples} intervals). "
+        "Solid lines: proposed thresholds; dashed: current.",
+        "values": "value",
+        "count": "intervals",
+    },
+}
+# Boundary lines in the colour of the level that starts at them (SPEC §4 colours).
+LINE_COLOURS = ("#c8c800", "#e6b400", "#e05a00", "#d00000")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+class BaselineDialog(QDialog):
+    def __init__(
+        self,
+        engine: Engine,
+        test: str,
+        tz: ZoneInfo,
+        *,
+        point: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        lang: str = "ru",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.tz = tz
+        self.texts = TEXTS.get(lang, TEXTS["ru"])
+        self.setWindowTitle(f"{self.texts['title']} — {test}")
+        self.histories: list[MetricHistory] = load_histories(
+            engine, test, point=point, since=since, until=until
+        )
+        self.histories = [h for h in self.histories if h.direction != "equal"]
+        self.proposal: Proposal | None = None
+
+        self.metric_box = QComboBox()
+        for history in self.histories:
+            self.metric_box.addItem(history.name, history.metric_id)
+        self.percentile_box = QDoubleSpinBox()
+        self.percentile_box.setRange(0, 100)
+        self.percentile_box.setValue(50)
+        self.percentile_box.setSuffix(" %")
+        form = QFormLayout()
+        form.addRow(self.texts["metric"], self.metric_box)
+        form.addRow(self.texts["percentile"], self.percentile_box)
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setLabel("bottom", self.texts["values"])
+        self.plot.setLabel("left", self.texts["count"])
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.bars: pg.BarGraphItem | None = None
+        self.lines: list[pg.InfiniteLine] = []
+
+        self.summary = QLabel()
+        self.table = QTableWidget(2, 4)
+        self.table.setHorizontalHeaderLabels(["t1", "t2", "t3", "t4"])
+        self.table.setVerticalHeaderLabels([self.texts["row_current"], self.texts["row_proposed"]])
+        self.table.setFixedHeight(90)
+        header = self.table.horizontalHeader()
+        if header is not None:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.apply_button = QPushButton(self.texts["apply"])
+        self.status = QLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.apply_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.resize(820, 600)
+
+        self.metric_box.currentIndexChanged.connect(self.refresh)
+        self.percentile_box.valueChanged.connect(self.refresh)
+        self.apply_button.clicked.connect(self.apply)
+        self.refresh()
+
+    def current_history(self) -> MetricHistory | None:
+        index = self.metric_box.currentIndex()
+        return self.histories[index] if 0 <= index < len(self.histories) else None
+
+    def refresh(self) -> None:
+        history = self.current_history()
+        self.plot.clear()
+        self.lines = []
+        self.status.setText("")
+        if history is None:
+            self.summary.setText(self.texts["none"])
+            self.apply_button.setEnabled(False)
+            return
+        values = [v for _, v in history.samples]
+        edges, counts = histogram(values)
+        width = edges[1] - edges[0]
+        self.bars = pg.BarGraphItem(
+            x0=edges[:-1],
+            width=width * 0.95,
+            height=counts,
+            brush=pg.mkBrush("#7fa7d9"),
+            pen=pg.mkPen("#4a78b0"),
+        )
+        self.plot.addItem(self.bars)
+        options = BaselineOptions(percentile=self.percentile_box.value())
+        proposals = propose(history, options, self.tz)
+        self.proposal = proposals[0] if proposals else None
+        if history.current is not None:
+            self._draw_lines(history.current.bounds, Qt.PenStyle.DashLine)
+        if self.proposal is not None:
+            self._draw_lines(self.proposal.thresholds.bounds, Qt.PenStyle.SolidLine)
+            self.summary.setText(
+                self.texts["typical"].format(
+                    typical=_fmt(self.proposal.typical), samples=self.proposal.samples
+                )
+            )
+        else:
+            self.summary.setText(self.texts["few"])
+        self._fill_row(0, history.current)
+        self._fill_row(1, None if self.proposal is None else self.proposal.thresholds)
+        self.apply_button.setEnabled(self.proposal is not None)
+
+    def _draw_lines(self, bounds: Sequence[float], style: Qt.PenStyle) -> None:
+        for bound, colour in zip(bounds, LINE_COLOURS, strict=False):
+            line = pg.InfiniteLine(pos=bound, angle=90, pen=pg.mkPen(colour, width=2, style=style))
+            self.plot.addItem(line)
+            self.lines.append(line)
+
+    def _fill_row(self, row: int, table: ThresholdTable | None) -> None:
+        for column in range(4):
+            text = "" if table is None or column >= len(table.bounds) else _fmt(table.bounds[column])
+            item = QTableWidgetItem(text)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            if table is not None and column < len(table.bounds):
+                level = (Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)[column]
+                item.setToolTip(level.russian)
+            self.table.setItem(row, column, item)
+
+    def apply(self) -> None:
+        if self.proposal is None:
+            return
+        apply_proposals(self.engine, [self.proposal])
+        self.status.setText(self.texts["applied"])

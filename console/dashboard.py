@@ -1,0 +1,305 @@
+"""Dashboard (SPEC §7): one screen for a manager's wall panel. Each tile shows, for the company, a
+point or a region: a big lamp with the current interval's assessment (the worst of the scope's
+assessed interval metrics), small rectangles with the assessments of the last hours, and the day's
+Index = (positive − negative) / votes × 100 with its change against the same time yesterday.
+
+Everything is painted with QPainter in sizes relative to the tile, so it reads from across a room
+on any screen, and full-screen mode (F11) is one key away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from PyQt6.QtCore import QRectF, Qt, QTimer
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from sqlalchemy import Engine
+
+from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
+from probe.levels import LEVEL_COLOURS, Level
+
+TEXTS = {
+    "ru": {
+        "index": "Индекс лояльности",
+        "vs_yesterday": "к вчера",
+        "no_data": "нет данных",
+        "no_yesterday": "вчера нет данных",
+        "hours": "последние {hours} ч",
+        "updated": "обновлено {time}",
+    },
+    "en": {
+        "index": "Loyalty index",
+        "vs_yesterday": "vs yesterday",
+        "no_data": "no data",
+        "no_yesterday": "no data yesterday",
+        "hours": "last {hours} h",
+        "updated": "updated {time}",
+    },
+}
+BACKGROUND = QColor("#1d2430")
+PANEL = QColor("#27303e")
+TEXT = QColor("#f1f3f6")
+MUTED = QColor("#9aa6b8")
+UP = QColor("#3cc15a")
+DOWN = QColor("#ff5a4a")
+
+
+@dataclass
+class TileState:
+    """What one tile shows; filled from the aggregator by `load_tile`."""
+
+    scope: Scope
+    current: Level | None = None
+    current_at: dt.datetime | None = None
+    recent: list[tuple[dt.datetime, Level]] = field(default_factory=list)
+    today: IndexReading | None = None
+    yesterday: IndexReading | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.today is None or self.yesterday is None:
+            return None
+        if self.today.value is None or self.yesterday.value is None:
+            return None
+        return self.today.value - self.yesterday.value
+
+
+def load_tile(
+    engine: Engine, scope: Scope, now: dt.datetime, tz: ZoneInfo, hours: int, tests: Sequence[str]
+) -> TileState:
+    recent = interval_levels(engine, scope, now - dt.timedelta(hours=hours), now, tests)
+    state = TileState(scope, recent=recent)
+    if recent:
+        state.current_at, state.current = recent[-1]
+    state.today, state.yesterday = index_change(engine, scope, now, tz, tests)
+    return state
+
+
+def _fill_level(painter: QPainter, path: QPainterPath, rect: QRectF, level: Level | None) -> None:
+    """Single-colour levels fill the shape; acceptable and edge are split in two colours
+    (the upper half the first colour, the lower half the second), as on the Plan icons."""
+    main, second = LEVEL_COLOURS[level or Level.UNKNOWN]
+    painter.save()
+    painter.setClipPath(path)
+    painter.fillRect(rect, QColor(main))
+    if second != main:
+        lower = QRectF(rect.left(), rect.center().y(), rect.width(), rect.height() / 2 + 1)
+        painter.fillRect(lower, QColor(second))
+    painter.restore()
+
+
+def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
+    """Shrink the font until the text fits the width (long point names, long words)."""
+    size = font.pixelSize()
+    while size > 10 and QFontMetricsF(font).horizontalAdvance(text) > width:
+        size = int(size * 0.9)
+        font.setPixelSize(size)
+    painter.setFont(font)
+
+
+class DashboardTile(QWidget):
+    def __init__(
+        self, state: TileState, *, hours: int, lang: str = "ru", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.hours = hours
+        self.texts = TEXTS.get(lang, TEXTS["ru"])
+        self.tz: ZoneInfo | None = None
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_state(self, state: TileState) -> None:
+        self.state = state
+        self.update()
+
+    # Geometry is public so that tests can click and read exactly what is drawn.
+    def lamp_rect(self) -> QRectF:
+        w, h = self.width(), self.height()
+        size = min(w * 0.4, h * 0.46)
+        return QRectF(w * 0.05 + (w * 0.4 - size) / 2, h * 0.18, size, size)
+
+    def slot_minutes(self) -> float:
+        """The interval length, from the spacing of the stored ends (10 minutes by default)."""
+        return interval_seconds([at for at, _ in self.state.recent]) / 60
+
+    def recent_rects(self) -> list[QRectF]:
+        """One rectangle per stored interval, placed by its time on a strip of the last hours
+        (a missing interval leaves a hole instead of shifting the others)."""
+        recent = self.state.recent
+        if not recent:
+            return []
+        w, h = self.width(), self.height()
+        left, right = w * 0.05, w * 0.95
+        top, height = h * 0.84, h * 0.1
+        slot = self.slot_minutes()
+        slots = max(1, round(self.hours * 60 / slot))
+        last_end = recent[-1][0]
+        pitch = (right - left) / slots
+        gap = max(1.0, pitch * 0.12)
+        rects = []
+        for at, _ in recent:
+            index = slots - 1 - round((last_end - at).total_seconds() / 60 / slot)
+            rects.append(QRectF(left + index * pitch, top, pitch - gap, height))
+        return rects
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        painter.fillRect(self.rect(), PANEL)
+        state = self.state
+
+        title = QFont(self.font())
+        title.setPixelSize(max(12, int(h * 0.085)))
+        title.setBold(True)
+        _fit(painter, title, state.scope.label, w * 0.9)
+        painter.setPen(TEXT)
+        painter.drawText(
+            QRectF(w * 0.05, h * 0.03, w * 0.9, h * 0.13),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            state.scope.label,
+        )
+
+        lamp = self.lamp_rect()
+        path = QPainterPath()
+        path.addEllipse(lamp)
+        _fill_level(painter, path, lamp, state.current)
+        painter.setPen(QPen(QColor("#0b0f15"), max(2.0, lamp.width() * 0.03)))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(lamp)
+        small = QFont(self.font())
+        small.setPixelSize(max(10, int(h * 0.05)))
+        painter.setFont(small)
+        painter.setPen(MUTED)
+        level_text = (state.current or Level.UNKNOWN).russian
+        if state.current_at is not None and self.tz is not None:
+            level_text += f" · {state.current_at.astimezone(self.tz):%H:%M}"
+        painter.drawText(
+            QRectF(w * 0.02, lamp.bottom() + h * 0.01, w * 0.46, h * 0.07),
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+            level_text,
+        )
+
+        self._paint_index(painter, QRectF(w * 0.52, h * 0.18, w * 0.45, h * 0.6))
+
+        for rect, (_, level) in zip(self.recent_rects(), state.recent, strict=True):
+            shape = QPainterPath()
+            shape.addRoundedRect(rect, 2, 2)
+            _fill_level(painter, shape, rect, level)
+        painter.setFont(small)
+        painter.setPen(MUTED)
+        painter.drawText(
+            QRectF(w * 0.05, h * 0.755, w * 0.9, h * 0.07),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+            self.texts["hours"].format(hours=self.hours),
+        )
+        painter.end()
+
+    def _paint_index(self, painter: QPainter, area: QRectF) -> None:
+        state = self.state
+        h = self.height()
+        label = QFont(self.font())
+        label.setPixelSize(max(10, int(h * 0.055)))
+        painter.setFont(label)
+        painter.setPen(MUTED)
+        painter.drawText(
+            QRectF(area.left(), area.top(), area.width(), area.height() * 0.18),
+            Qt.AlignmentFlag.AlignLeft,
+            self.texts["index"],
+        )
+        big = QFont(self.font())
+        big.setPixelSize(max(18, int(h * 0.24)))
+        big.setBold(True)
+        value = None if state.today is None else state.today.value
+        if value is None:
+            big.setPixelSize(max(14, int(h * 0.1)))
+            painter.setPen(MUTED)
+        else:
+            painter.setPen(TEXT)
+        text = self.texts["no_data"] if value is None else f"{value:+.1f}"
+        _fit(painter, big, text, area.width())
+        painter.drawText(
+            QRectF(area.left(), area.top() + area.height() * 0.15, area.width(), area.height() * 0.45),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            text,
+        )
+        change = state.change
+        medium = QFont(self.font())
+        medium.setPixelSize(max(12, int(h * 0.09)))
+        medium.setBold(True)
+        box = QRectF(area.left(), area.top() + area.height() * 0.62, area.width(), area.height() * 0.3)
+        if change is None:
+            painter.setFont(label)
+            painter.setPen(MUTED)
+            painter.drawText(
+                box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.texts["no_yesterday"]
+            )
+            return
+        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
+        painter.setPen(UP if change > 0.05 else DOWN if change < -0.05 else MUTED)
+        text = f"{arrow} {abs(change):.1f} {self.texts['vs_yesterday']}"
+        _fit(painter, medium, text, area.width())
+        painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+class DashboardView(QWidget):
+    """A grid of tiles, refreshed from the aggregator every `refresh_seconds`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tz: ZoneInfo,
+        scopes: Sequence[Scope],
+        *,
+        hours: int = 6,
+        columns: int = 2,
+        tests: Sequence[str] = ("LOYALTY_MON",),
+        lang: str = "ru",
+        refresh_seconds: float = 30.0,
+        clock: Callable[[], dt.datetime] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.tz = tz
+        self.hours = hours
+        self.tests = tuple(tests)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), BACKGROUND)
+        self.setPalette(palette)
+        layout = QGridLayout(self)
+        layout.setSpacing(12)
+        layout.setContentsMargins(12, 12, 12, 12)
+        self.tiles: list[DashboardTile] = []
+        for index, scope in enumerate(scopes):
+            tile = DashboardTile(TileState(scope), hours=hours, lang=lang)
+            tile.tz = tz
+            self.tiles.append(tile)
+            layout.addWidget(tile, index // max(1, columns), index % max(1, columns))
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start(int(refresh_seconds * 1000))
+        self.refresh()
+
+    def refresh(self) -> None:
+        now = self.clock()
+        for tile in self.tiles:
+            try:
+                tile.set_state(load_tile(self.engine, tile.state.scope, now, self.tz, self.hours, self.tests))
+            except Exception:  # the aggregator is away: keep the last picture, show nothing new
+                continue
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        if event is not None and event.key() == Qt.Key.Key_F11:
+            window = self.window()
+            if window is not None:
+                window.showNormal() if window.isFullScreen() else window.showFullScreen()
+            return
+        super().keyPressEvent(event)

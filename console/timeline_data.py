@@ -1,0 +1,358 @@
+"""Aggregator reads for the Dashboard and the Cockpit: which metrics exist, their history over a
+time range (value, level and the threshold table that produced the level), the worst assessment
+per interval of a scope, and the day's loyalty Index. Pure data, no Qt.
+
+Interval and current-day metrics are told apart by their names, which SPEC §3 fixes
+(`… Интервал X мин` / `… Текущие сутки`), so this works for any test that follows the naming.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, Select, String, and_, cast, func, or_, select
+
+from probe.assess import ThresholdTable
+from probe.levels import Level
+from probe.store.baselines import parse_thresholds
+from probe.store.schema import metric_values, metrics, points
+from probe.topology import COMPANY
+
+INTERVAL_MARK = ". Интервал "
+DAY_MARK = ". Текущие сутки"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a Dashboard tile shows: the whole company, one point, or every point of a region
+    (the region path and everything under it)."""
+
+    kind: str = "company"  # company | point | region
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return COMPANY if self.kind == "company" else self.name
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        """`company`, `point:Калужская` or `region:Москва/ЮЗАО`."""
+        if text in ("", "company"):
+            return cls()
+        kind, _, name = text.partition(":")
+        if kind not in ("point", "region") or not name:
+            raise ValueError(f"scope {text!r}: expected 'company', 'point:NAME' or 'region:PATH'")
+        return cls(kind, name)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    id: int
+    key: str
+    name: str
+    test: str
+    point: str | None
+    region: str | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    at: dt.datetime  # aware UTC interval end
+    value: float | None
+    level: Level | None
+    thresholds: ThresholdTable | None
+
+
+LEVEL_CODES: tuple[Level, ...] = tuple(Level)  # level code i ↔ LEVEL_CODES[i]; -1 = not assessed
+_CODE_OF = {level.value: code for code, level in enumerate(LEVEL_CODES)}
+
+
+@dataclass
+class MetricHistory:
+    """One metric's history as columns (NumPy arrays), so thousands of intervals per row load and
+    draw without a Python object per interval. `points` gives the row-per-interval view."""
+
+    info: MetricInfo
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0))  # epoch seconds (UTC) of interval ends
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # NaN where there is no value
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # LEVEL_CODES index or -1
+    table_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # into `tables`
+    tables: list[ThresholdTable | None] = field(default_factory=lambda: [None])
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def point(self, index: int) -> HistoryPoint:
+        value = float(self.values[index])
+        code = int(self.levels[index])
+        return HistoryPoint(
+            dt.datetime.fromtimestamp(float(self.ends[index]), dt.UTC),
+            None if math.isnan(value) else value,
+            None if code < 0 else LEVEL_CODES[code],
+            self.tables[int(self.table_index[index])],
+        )
+
+    @property
+    def points(self) -> list[HistoryPoint]:
+        return [self.point(i) for i in range(len(self))]
+
+    def at(self, instant: dt.datetime) -> HistoryPoint | None:
+        """The evaluation whose interval holds `instant`: the first stored end after it."""
+        index = int(np.searchsorted(self.ends, instant.timestamp(), side="right"))
+        return self.point(index) if index < len(self) else None
+
+
+def interval_seconds(ends: Sequence[dt.datetime], default: float = 600.0) -> float:
+    """A metric's interval length, from the spacing of its stored interval ends."""
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(ends) if b > a]
+    return min(gaps) if gaps else default
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    return _aware(value).replace(tzinfo=None)
+
+
+def parse_level(text: str | None) -> Level | None:
+    try:
+        return None if text is None else Level(text)
+    except ValueError:
+        return None
+
+
+def catalog_query(
+    *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
+) -> Select[Any]:
+    query = select(
+        metrics.c.id,
+        metrics.c.key,
+        metrics.c.name,
+        metrics.c.test,
+        metrics.c.unit,
+        points.c.name.label("point"),
+        points.c.region,
+    ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
+    if tests:
+        query = query.where(metrics.c.test.in_(list(tests)))
+    if points_named:
+        query = query.where(points.c.name.in_(list(points_named)))
+    if name_contains:
+        query = query.where(func.lower(metrics.c.name).contains(name_contains.lower(), autoescape=True))
+    return query
+
+
+def metric_catalog(
+    engine: Engine, *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
+) -> list[MetricInfo]:
+    with engine.connect() as conn:
+        infos = [
+            MetricInfo(row.id, row.key, row.name, row.test, row.point, row.region, row.unit or "")
+            for row in conn.execute(
+                catalog_query(tests=tests, points_named=points_named, name_contains=name_contains)
+            )
+        ]
+    # Grouped by test, then point (test-level metrics first), then name, the same on every dialect.
+    return sorted(infos, key=lambda i: (i.test, i.point is not None, i.point or "", i.name))
+
+
+def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> Select[Any]:
+    return (
+        select(
+            metric_values.c.metric_id,
+            # As text ('2026-11-18 09:00:00[.fff]' on every dialect): NumPy converts the whole
+            # column at once, far faster than the driver building a datetime per row.
+            cast(metric_values.c.at, String).label("at"),
+            metric_values.c.value,
+            metric_values.c.level,
+            metric_values.c.thresholds,
+        )
+        .where(
+            and_(
+                metric_values.c.metric_id.in_(list(ids)),
+                metric_values.c.at > _naive(since),
+                metric_values.c.at <= _naive(until),
+            )
+        )
+        .order_by(metric_values.c.metric_id, metric_values.c.at)
+    )
+
+
+def load_history(
+    engine: Engine, infos: Sequence[MetricInfo], since: dt.datetime, until: dt.datetime
+) -> list[MetricHistory]:
+    """History of the given metrics for intervals ending in (since, until], in the infos' order."""
+    if not infos:
+        return []
+    columns: dict[int, tuple[list[Any], list[float], list[int], list[int]]] = {
+        info.id: ([], [], [], []) for info in infos
+    }
+    # Threshold tables repeat row after row: parse each distinct text once, share the objects.
+    table_of: dict[str | None, int] = {None: 0}
+    tables: list[ThresholdTable | None] = [None]
+    nan = math.nan
+    with engine.connect() as conn:
+        # fetchall in one call: iterating the result would fetch row by row through the driver.
+        rows = conn.execute(history_query([i.id for i in infos], since, until)).tuples().all()
+        for metric_id, at, value, level, thresholds in rows:
+            index = table_of.get(thresholds)
+            if index is None:
+                index = table_of[thresholds] = len(tables)
+                tables.append(parse_thresholds(thresholds))
+            ends, values, levels, table_index = columns[metric_id]
+            ends.append(at)
+            values.append(nan if value is None else value)
+            levels.append(_CODE_OF.get(level, -1) if level is not None else -1)
+            table_index.append(index)
+    histories = []
+    for info in infos:
+        ends, values, levels, table_index = columns[info.id]
+        # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
+        epoch = (np.array(ends, dtype="datetime64[ms]").astype(np.int64) / 1000.0) if ends else np.zeros(0)
+        histories.append(
+            MetricHistory(
+                info,
+                epoch,
+                np.array(values, dtype=float),
+                np.array(levels, dtype=np.int8),
+                np.array(table_index, dtype=np.int32),
+                tables,
+            )
+        )
+    return histories
+
+
+def _scope_condition(scope: Scope) -> Any:
+    if scope.kind == "company":
+        return and_(metrics.c.point_id.is_(None), metrics.c.name.contains(f". {COMPANY}. ", autoescape=True))
+    if scope.kind == "point":
+        return points.c.name == scope.name
+    return or_(points.c.region == scope.name, points.c.region.startswith(scope.name + "/", autoescape=True))
+
+
+def scope_metrics_query(scope: Scope, mark: str, tests: Sequence[str] = ("LOYALTY_MON",)) -> Select[Any]:
+    return (
+        select(metrics.c.id, metrics.c.name)
+        .select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
+        .where(
+            and_(
+                metrics.c.test.in_(list(tests)),
+                _scope_condition(scope),
+                metrics.c.name.contains(mark, autoescape=True),
+            )
+        )
+    )
+
+
+def interval_levels(
+    engine: Engine,
+    scope: Scope,
+    since: dt.datetime,
+    until: dt.datetime,
+    tests: Sequence[str] = ("LOYALTY_MON",),
+) -> list[tuple[dt.datetime, Level]]:
+    """The worst assessment of the scope's interval metrics at every interval end in
+    (since, until], oldest first; an interval where nothing was assessed is `unknown`."""
+    with engine.connect() as conn:
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL_MARK, tests))]
+        if not ids:
+            return []
+        rows = conn.execute(
+            select(metric_values.c.at, metric_values.c.level)
+            .where(
+                and_(
+                    metric_values.c.metric_id.in_(ids),
+                    metric_values.c.at > _naive(since),
+                    metric_values.c.at <= _naive(until),
+                    metric_values.c.level.is_not(None),
+                )
+            )
+            .order_by(metric_values.c.at)
+        ).all()
+    by_end: dict[dt.datetime, list[Level]] = {}
+    for row in rows:
+        level = parse_level(row.level)
+        if level is not None:
+            by_end.setdefault(_aware(row.at), []).append(level)
+    return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
+
+
+@dataclass(frozen=True)
+class IndexReading:
+    """The day's loyalty Index = (positive − negative) / votes × 100 at one evaluation."""
+
+    at: dt.datetime | None
+    positive: float
+    negative: float
+    votes: float
+
+    @property
+    def value(self) -> float | None:
+        return None if self.votes <= 0 else (self.positive - self.negative) / self.votes * 100.0
+
+
+def index_from_counts(rows: Iterable[tuple[str, float | None]]) -> tuple[float, float, float]:
+    """Sum the day's counts by short name (`… Позитивные ответы. Текущие сутки` etc.)."""
+    positive = negative = votes = 0.0
+    for name, value in rows:
+        if value is None:
+            continue
+        if name.endswith(". Позитивные ответы" + DAY_MARK):
+            positive += value
+        elif name.endswith(". Негативные ответы" + DAY_MARK):
+            negative += value
+        elif name.endswith(". Число голосований" + DAY_MARK):
+            votes += value
+    return positive, negative, votes
+
+
+def index_at(
+    engine: Engine, scope: Scope, at: dt.datetime, tests: Sequence[str] = ("LOYALTY_MON",)
+) -> IndexReading:
+    """The Index from the latest current-day counts stored at or before `at` (the last evaluation
+    of that day). None when there is no evaluation of that local day in the history yet."""
+    with engine.connect() as conn:
+        ids = {row.id: row.name for row in conn.execute(scope_metrics_query(scope, DAY_MARK, tests))}
+        if not ids:
+            return IndexReading(None, 0, 0, 0)
+        latest = conn.execute(
+            select(func.max(metric_values.c.at)).where(
+                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= _naive(at))
+            )
+        ).scalar()
+        if latest is None:
+            return IndexReading(None, 0, 0, 0)
+        rows = conn.execute(
+            select(metric_values.c.metric_id, metric_values.c.value).where(
+                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at == latest)
+            )
+        ).all()
+    positive, negative, votes = index_from_counts((ids[row.metric_id], row.value) for row in rows)
+    return IndexReading(_aware(latest), positive, negative, votes)
+
+
+def index_change(
+    engine: Engine, scope: Scope, at: dt.datetime, tz: Any, tests: Sequence[str] = ("LOYALTY_MON",)
+) -> tuple[IndexReading, IndexReading]:
+    """Today's Index at `at` and yesterday's at the same local time (counts of yesterday's day
+    up to that time). Yesterday's reading is empty when yesterday was not evaluated then."""
+    today = index_at(engine, scope, at, tests)
+    reference = today.at or at
+    local = reference.astimezone(tz)
+    yesterday_local = (local.replace(tzinfo=None) - dt.timedelta(days=1)).replace(tzinfo=tz)
+    yesterday = index_at(engine, scope, yesterday_local.astimezone(dt.UTC), tests)
+    # A reading from before yesterday's local midnight belongs to the day before: no comparison.
+    if yesterday.at is not None:
+        start_of_yesterday = yesterday_local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if yesterday.at <= start_of_yesterday.astimezone(dt.UTC):
+            yesterday = IndexReading(None, 0, 0, 0)
+    return today, yesterday

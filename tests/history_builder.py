@@ -1,0 +1,63 @@
+"""Constructed metric histories for console tests: rows written straight into `metrics` and
+`metric_values`, exactly as the engine stores them, so expected pictures can be computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+
+from probe.assess import ThresholdTable
+from probe.store.db import utcnow
+from probe.store.schema import metric_values, metrics, points
+
+
+def thresholds_json(table: ThresholdTable | None) -> str | None:
+    return None if table is None else json.dumps({"direction": table.direction, "bounds": list(table.bounds)})
+
+
+def add_points(engine: Engine, named: Sequence[tuple[int, str, str]]) -> None:
+    with engine.begin() as conn:
+        for point_id, name, region in named:
+            conn.execute(points.insert().values(id=point_id, name=name, region=region))
+
+
+def add_metric(
+    engine: Engine,
+    metric_id: int,
+    name: str,
+    *,
+    point_id: int | None = None,
+    test: str = "LOYALTY_MON",
+    unit: str = "",
+    values: Sequence[tuple[dt.datetime, float | None, str | None]] = (),
+    table: ThresholdTable | None = None,
+) -> None:
+    """`values`: (aware interval end, value, level string)."""
+    with engine.begin() as conn:
+        conn.execute(
+            metrics.insert().values(
+                id=metric_id,
+                key=f"test.metric{metric_id}",
+                name=name,
+                test=test,
+                point_id=point_id,
+                short_name=name.split(". ")[-2] if ". " in name else name,
+                unit=unit,
+                created_at=utcnow(),
+            )
+        )
+        rows = [
+            {
+                "metric_id": metric_id,
+                "at": at.astimezone(dt.UTC).replace(tzinfo=None),
+                "value": value,
+                "level": level,
+                "thresholds": thresholds_json(table) if level is not None else None,
+            }
+            for at, value, level in values
+        ]
+        if rows:
+            conn.execute(metric_values.insert(), rows)
