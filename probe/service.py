@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # Order matters: the snapshot is loaded first, the scheduler last (so its first run is seen by all).
 SERVICE_COMPONENTS: list[str] = [
+    "probe.snmp.agent",
     "probe.scheduler",
 ]
 
