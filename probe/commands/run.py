@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
 import logging.handlers
@@ -92,11 +93,18 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
         task.cancel()
     if tasks:
         loop.run_until_complete(asyncio.wait(tasks, timeout=0.3))
+    # Idle to_thread workers exit now; one stuck in a blocking call is left to the check below.
+    with contextlib.suppress(TimeoutError):
+        loop.run_until_complete(asyncio.wait_for(loop.shutdown_default_executor(), timeout=1.0))
 
 
 def _exit_despite_stuck_threads(status: int) -> None:
     """A hanging evaluation test (or driver call) keeps a worker thread alive; Python would wait
     for it at exit forever. Its transaction is uncommitted, so exiting now loses nothing."""
+    deadline = time.monotonic() + 0.5
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))  # idle pool workers are exiting
     stuck = [
         t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()
     ]
@@ -208,7 +216,9 @@ async def start_components(runtime: Runtime, module_names: list[str]) -> list[tu
             log.exception("component %s failed to start; the others run", module_name)
             continue
         if component is None:
-            log.info("component %s is disabled by the configuration", module_name)
+            log.info(
+                "component %s is not running (disabled by the configuration or unavailable)", module_name
+            )
             continue
         log.info("component %s started", module_name)
         started.append((module_name, component))
