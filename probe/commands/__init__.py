@@ -12,6 +12,8 @@ COMMAND_MODULES = [
     "probe.commands.presses",
     "probe.commands.demo",
     "probe.commands.baseline",
+    "probe.commands.run",
+    "probe.commands.queue",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]
