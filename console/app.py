@@ -45,12 +45,16 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.views: dict[str, QWidget] = {}
         for spec in specs:
-            widget = spec.create(context)
+            try:
+                widget = spec.create(context)
+            except Exception:  # one broken view must not keep the others (and the Plan) away
+                log.exception("view %s could not be created", spec.name)
+                continue
             self.views[spec.name] = widget
             self.tabs.addTab(widget, tr(spec.title_key))
             message = getattr(widget, "status_message", None)
             if message is not None:
-                message.connect(lambda text: self.statusBar().showMessage(text, 8000))  # type: ignore[union-attr]
+                message.connect(self._show_message)
         if initial in self.views:
             self.tabs.setCurrentWidget(self.views[initial])
         self.setCentralWidget(self.tabs)
@@ -65,8 +69,15 @@ class MainWindow(QMainWindow):
         self.show_state(context.live.state)
         # "data: 18:42:05 (3 min ago)" must age even when nothing arrives.
         self.clock = QTimer(self)
-        self.clock.timeout.connect(lambda: self.show_state(self.context.live.state))
+        self.clock.timeout.connect(self._tick)
         self.clock.start(15_000)
+
+    # Bound methods, not lambdas: PyQt disconnects them when the window is destroyed.
+    def _show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)  # type: ignore[union-attr]
+
+    def _tick(self) -> None:
+        self.show_state(self.context.live.state)
 
     def show_state(self, state: object) -> None:
         assert isinstance(state, LiveState)
