@@ -140,6 +140,11 @@ def _load_snapshot(runtime_engine: Any) -> Snapshot:
 
 async def serve(config: ProbeConfig) -> int:
     started = time.monotonic()
+    # Signals first: a SIGTERM while the snapshot or the tests load still stops cleanly.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _on_signal, stopping, signum)
     where = redact(config.database.url)
     log.info(
         "PROLAN probe %s starting (config %s, database %s)", __version__, config.source or "built-in", where
@@ -157,7 +162,7 @@ async def serve(config: ProbeConfig) -> int:
             exc,
         )
         snapshot = Snapshot(database_ok=False)
-    runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot))
+    runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
     try:
         from probe.engine import Evaluator
 
@@ -173,10 +178,6 @@ async def serve(config: ProbeConfig) -> int:
             )
     except Exception:
         log.exception("the evaluation engine could not be built; no tests will run")
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, _on_signal, runtime, signum)
 
     components = await start_components(runtime, SERVICE_COMPONENTS)
     log.info(
@@ -197,11 +198,11 @@ async def serve(config: ProbeConfig) -> int:
     return 0
 
 
-def _on_signal(runtime: Runtime, signum: int) -> None:
-    if runtime.stopping.is_set():
+def _on_signal(stopping: asyncio.Event, signum: int) -> None:
+    if stopping.is_set():
         return
     log.info("%s received: stopping", signal.Signals(signum).name)
-    runtime.stopping.set()
+    stopping.set()
 
 
 async def start_components(runtime: Runtime, module_names: list[str]) -> list[tuple[str, Component]]:

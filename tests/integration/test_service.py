@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -167,9 +168,11 @@ async def test_catch_up_after_a_gap_with_the_real_engine(tmp_path: Path, db_url:
 
 
 class Service:
-    def __init__(self, config: Path, log_path: Path | None) -> None:
+    def __init__(self, config: Path, log_path: Path | None, notify_socket: Path | None = None) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("NOTIFY_SOCKET", None)
+        if notify_socket is not None:
+            env["NOTIFY_SOCKET"] = str(notify_socket)
         self.log_path = log_path
         self.stderr_path = config.parent / "stderr.txt"
         self._stderr = self.stderr_path.open("w", encoding="utf-8")
@@ -253,11 +256,18 @@ def test_run_catches_up_evaluates_and_stops_on_sigterm(
 def test_run_starts_with_a_dead_database_and_stops_on_sigint(tmp_path: Path, services: list[Service]) -> None:
     # Nothing listens on this port: the database is down from the start.
     config_path = write_probe(tmp_path, "postgresql+psycopg://prolan@127.0.0.1:9/aggregator")
-    service = Service(config_path, None)  # logs to stderr
-    services.append(service)
-    service.wait_for(lambda: "probe running" in service.log(), "the running state")
-    assert "is unavailable at start" in service.log()
-    code, seconds = service.terminate(signal.SIGINT)
+    # systemd's side of Type=notify: a datagram socket the probe reports READY=1 and STOPPING=1 to.
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(str(notify_path))
+        notify.settimeout(30)
+        service = Service(config_path, None, notify_socket=notify_path)  # logs to stderr
+        services.append(service)
+        assert notify.recv(1024).decode().startswith("READY=1")
+        assert "probe running" in service.log()
+        assert "is unavailable at start" in service.log()
+        code, seconds = service.terminate(signal.SIGINT)
+        assert notify.recv(1024).decode() == "STOPPING=1"
     assert code == 0 and seconds < 5.0, service.log()
 
 
