@@ -40,15 +40,17 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from console.dashboard import ViewContext
 from console.timeline_data import (
+    LEVEL_CODES,
     HistoryPoint,
     MetricHistory,
     MetricInfo,
-    interval_seconds,
     load_history,
     metric_catalog,
 )
 from probe.assess import ThresholdTable
+from probe.config import ConsoleConfig
 from probe.levels import LEVEL_COLOURS, Level
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
@@ -196,7 +198,9 @@ def _rgba(colour: str) -> tuple[int, int, int, int]:
     return c.red(), c.green(), c.blue(), 255
 
 
-LEVEL_RGBA = {level: (_rgba(main), _rgba(second)) for level, (main, second) in LEVEL_COLOURS.items()}
+# Colour lookup tables indexed by level code (console.timeline_data.LEVEL_CODES).
+MAIN_LUT = np.array([_rgba(LEVEL_COLOURS[level][0]) for level in LEVEL_CODES], dtype=np.uint8)
+SECOND_LUT = np.array([_rgba(LEVEL_COLOURS[level][1]) for level in LEVEL_CODES], dtype=np.uint8)
 
 
 class Cockpit(QWidget):
@@ -221,8 +225,13 @@ class Cockpit(QWidget):
         self.until = self.clock()
         self.since = self.until - dt.timedelta(hours=self.layout_spec.hours)
         self.strips: list[pg.ImageItem] = []
-        self.curves: list[pg.PlotDataItem] = []
+        # All rows' values are one curve (rows separated by NaN): one item to bound and paint
+        # per pan or zoom step instead of one per row.
+        self.values_curve = pg.PlotCurveItem(
+            pen=pg.mkPen("#2b5fa6", width=1, cosmetic=True), connect="finite"
+        )
         self.selected: tuple[int, HistoryPoint] | None = None
+        self._offsets: dict[float, float] = {}
 
         # Filters and range.
         self.tests_edit = QLineEdit(", ".join(self.layout_spec.tests))
@@ -368,9 +377,11 @@ class Cockpit(QWidget):
         self.draw()
 
     def draw(self) -> None:
-        for item in self.strips + self.curves:
+        for item in self.strips:
             self.plot.removeItem(item)
-        self.strips, self.curves = [], []
+        self.strips = []
+        xs_parts: list[np.ndarray] = []
+        ys_parts: list[np.ndarray] = []
         ticks = []
         for index, history in enumerate(self.histories):
             top = self.row_top(index)
@@ -384,11 +395,14 @@ class Cockpit(QWidget):
                 self.strips.append(strip)
             curve = self._curve(history, top)
             if curve is not None:
-                self.plot.addItem(curve)
-                # Only once the curve is in the view box: clipping needs to know the view.
-                curve.setClipToView(True)
-                curve.setDownsampling(auto=True, method="peak")
-                self.curves.append(curve)
+                xs_parts += [curve[0], np.array([np.nan])]
+                ys_parts += [curve[1], np.array([np.nan])]
+        if self.values_curve.scene() is None:
+            self.plot.addItem(self.values_curve)
+        if xs_parts:
+            self.values_curve.setData(np.concatenate(xs_parts), np.concatenate(ys_parts), connect="finite")
+        else:
+            self.values_curve.setData([], [])
         self.axis_left.setTicks([ticks, []])
         self.plot.setXRange(self.x_of(self.since), self.x_of(self.until), padding=0.01)
         self.plot.setYRange(-max(1, len(self.histories)) * ROW_HEIGHT, 0, padding=0.02)
@@ -400,49 +414,61 @@ class Cockpit(QWidget):
 
     @staticmethod
     def slot_seconds(history: MetricHistory) -> float:
-        return interval_seconds([p.at for p in history.points])
+        gaps = np.diff(history.ends)
+        gaps = gaps[gaps > 0]
+        return float(gaps.min()) if len(gaps) else 600.0
+
+    def local_x(self, epoch: np.ndarray) -> np.ndarray:
+        """`x_of` for an array of epoch seconds: the zone's offset is looked up once per hour."""
+        if len(epoch) == 0:
+            return epoch
+        hours, inverse = np.unique(np.floor(epoch / 3600.0), return_inverse=True)
+        offsets = np.array([self._hour_offset(float(h)) for h in hours])
+        return epoch + offsets[inverse.reshape(-1)]
+
+    def _hour_offset(self, hour: float) -> float:
+        """The zone's UTC offset in seconds during one UTC hour (cached: rows share hours)."""
+        offset = self._offsets.get(hour)
+        if offset is None:
+            local = dt.datetime.fromtimestamp(hour * 3600.0, dt.UTC).astimezone(self.tz)
+            offset = self._offsets[hour] = (local.utcoffset() or dt.timedelta()).total_seconds()
+        return offset
 
     def _strip(self, history: MetricHistory, top: float) -> pg.ImageItem | None:
-        assessed = [p for p in history.points if p.level is not None]
-        if not assessed:
+        assessed = history.levels >= 0
+        if not assessed.any():
             return None
+        ends = history.ends[assessed]
+        codes = history.levels[assessed].astype(np.intp)
         slot = self.slot_seconds(history)
-        first_start = assessed[0].at - dt.timedelta(seconds=slot)
-        count = round((assessed[-1].at - first_start).total_seconds() / slot)
+        first_start = ends[0] - slot
+        count = max(1, round((ends[-1] - first_start) / slot))
+        columns = np.rint((ends - first_start) / slot).astype(np.intp) - 1
+        inside = (columns >= 0) & (columns < count)
         # Column-major image: [x, y, rgba]; y 0 is drawn at the bottom of the strip.
-        pixels = np.zeros((max(1, count), 2, 4), dtype=np.uint8)
-        for p in assessed:
-            column = round((p.at - first_start).total_seconds() / slot) - 1
-            if 0 <= column < count and p.level is not None:
-                main, second = LEVEL_RGBA[p.level]
-                pixels[column, 1] = main
-                pixels[column, 0] = second
+        pixels = np.zeros((count, 2, 4), dtype=np.uint8)
+        pixels[columns[inside], 1] = MAIN_LUT[codes[inside]]
+        pixels[columns[inside], 0] = SECOND_LUT[codes[inside]]
         image = pg.ImageItem(axisOrder="col-major")
         image.setImage(pixels, autoLevels=False, levels=(0, 255))  # colours as given, not stretched
-        x0 = self.x_of(first_start)
-        x1 = self.x_of(assessed[-1].at)
-        image.setRect(QRectF(x0, top - STRIP * ROW_HEIGHT, x1 - x0, STRIP * ROW_HEIGHT * 0.92))
+        x0, x1 = self.local_x(np.array([first_start, ends[-1]]))
+        image.setRect(QRectF(float(x0), top - STRIP * ROW_HEIGHT, float(x1 - x0), STRIP * ROW_HEIGHT * 0.92))
         return image
 
-    def _curve(self, history: MetricHistory, top: float) -> pg.PlotDataItem | None:
-        values = [p.value for p in history.points if p.value is not None]
-        if not values:
+    def _curve(self, history: MetricHistory, top: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """The row's values as (x, y), scaled into the row's band under its strip."""
+        values = history.values
+        finite = values[~np.isnan(values)]
+        if len(finite) == 0:
             return None
-        low, high = min(values), max(values)
+        low, high = float(finite.min()), float(finite.max())
         span = (high - low) or 1.0
         band_top = top - STRIP * ROW_HEIGHT - 0.05
         band = ROW_HEIGHT * (1 - STRIP) - 0.12
         # Values sit under the middle of their rectangle.
-        half = dt.timedelta(seconds=self.slot_seconds(history) / 2)
-        xs = np.array([self.x_of(p.at - half) for p in history.points], dtype=float)
-        ys = np.array(
-            [
-                math.nan if p.value is None else band_top - band + (p.value - low) / span * band
-                for p in history.points
-            ],
-            dtype=float,
-        )
-        return pg.PlotDataItem(xs, ys, pen=pg.mkPen("#2b5fa6", width=1.5), connect="finite")
+        xs = self.local_x(history.ends - self.slot_seconds(history) / 2)
+        ys = band_top - band + (values - low) / span * band
+        return xs, ys
 
     # --- interaction --------------------------------------------------------------------------
     def hit(self, scene_pos: QPointF) -> tuple[int, dt.datetime] | None:
@@ -543,3 +569,30 @@ def _short(name: str) -> str:
     """Row label: the name without the LOYALTY_MON prefix (most rows have it); other tests keep
     their name, since it is what tells a loyalty driver from an assessment."""
     return name.removeprefix("LOYALTY_MON. ")
+
+
+TITLE_KEY = "view_cockpit"
+
+
+def create_view(context: ViewContext) -> QWidget:
+    """The Cockpit as a console view: a saved layout from `[console.cockpit] layout`, else its
+    filters (defaults without a `[console]` section). A bad layout file is reported in the view
+    and the filters are used instead."""
+    console = context.config.console or ConsoleConfig()
+    settings = console.cockpit
+    spec = CockpitLayout(
+        tests=list(settings.tests),
+        points=list(settings.points),
+        name_contains=settings.name_contains,
+        hours=settings.hours,
+    )
+    problem = ""
+    if settings.layout is not None:
+        try:
+            spec = CockpitLayout.from_file(context.config.resolve_path(settings.layout))
+        except LayoutError as exc:
+            problem = str(exc)
+    view = Cockpit(context.engine, context.config.tz, spec, lang=console.language)
+    if problem:
+        view.detail_label.setText(problem)
+    return view

@@ -12,7 +12,12 @@ COMMAND_MODULES = [
     "probe.commands.presses",
     "probe.commands.demo",
     "probe.commands.baseline",
+<<<<<<< HEAD
     "probe.commands.notify",
+=======
+    "probe.commands.run",
+    "probe.commands.queue",
+>>>>>>> main
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]
