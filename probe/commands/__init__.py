@@ -12,12 +12,9 @@ COMMAND_MODULES = [
     "probe.commands.presses",
     "probe.commands.demo",
     "probe.commands.baseline",
-<<<<<<< HEAD
-    "probe.commands.notify",
-=======
     "probe.commands.run",
     "probe.commands.queue",
->>>>>>> main
+    "probe.commands.notify",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]

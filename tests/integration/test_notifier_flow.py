@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
-from notifier.feed import Templates, feed
+from notifier.feed import feed
 from notifier.incidents import EventKind
 from notifier.outbox import Deliverer, outbox_rows
 from notifier.rules import Silence
