@@ -57,6 +57,12 @@ def ldif() -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """The import command runs as a process against SQLite (store code is shared with PostgreSQL)."""
+    return f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
+
+
 @pytest.fixture(scope="module")
 def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
     server = Slapd(tmp_path_factory.mktemp("slapd"))

@@ -215,9 +215,17 @@ def test_long_cyrillic_subject_keeps_its_spaces() -> None:
     from notifier.channels.email import build_message
     from probe.config import SmtpConfig
 
-    subject = "[prolan-probe] Плохо: Калужская — % негативных ответов, длинный хвост для сворачивания заголовка"
+    subject = (
+        "[prolan-probe] Плохо: Калужская — % негативных ответов, длинный хвост для сворачивания заголовка"
+    )
     message = build_message(
-        SmtpConfig(), to_name="Анна", to_address="a@b.org", subject=subject, text="т", html="<b>т</b>", message_id="<1@x>"
+        SmtpConfig(),
+        to_name="Анна",
+        to_address="a@b.org",
+        subject=subject,
+        text="т",
+        html="<b>т</b>",
+        message_id="<1@x>",
     )
     parsed = email.message_from_bytes(flatten_message(message), policy=email.policy.default)
     assert parsed["Subject"] == subject and parsed["To"] == "Анна <a@b.org>"
