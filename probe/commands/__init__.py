@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "probe.commands.presses",
     "probe.commands.demo",
     "probe.commands.baseline",
+    "probe.commands.clips",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]
