@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "probe.commands.presses",
     "probe.commands.demo",
     "probe.commands.baseline",
+    "probe.commands.clips",
     "probe.commands.run",
     "probe.commands.queue",
     "probe.commands.notify",

@@ -177,6 +177,36 @@ threshold_overrides = Table(
     Column("created_at", utc_timestamp(), nullable=False),
 )
 
+# --- clips (issue 9: audio fragments around presses) ---
+# One row per press of a configured kind once it is due: `cut` (the fragment file is at `path`),
+# `waiting` (no or too short a recording yet; retried at `next_attempt_at`) or `missing` (given up:
+# no recording ever covered the press). `press_id` is unique, so every press is cut once.
+clips = Table(
+    "clips",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("press_id", BigId, nullable=False, unique=True),
+    Column("point_id", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("pressed_at", utc_timestamp(), nullable=False),
+    Column("status", Unicode(12), nullable=False),
+    Column("starts_at", utc_timestamp(), nullable=False),
+    Column("ends_at", utc_timestamp(), nullable=False),
+    Column("path", Unicode(1000), nullable=True),
+    Column("duration_seconds", Float, nullable=True),
+    # Seconds of silence put where no recording covered the fragment (a recorder pause).
+    Column("gap_seconds", Float, nullable=False, default=0.0),
+    Column("sources", UnicodeText, nullable=True),
+    Column("reason", UnicodeText, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", utc_timestamp(), nullable=False),
+    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("cut_at", utc_timestamp(), nullable=True),
+    Column("next_attempt_at", utc_timestamp(), nullable=True),
+    Index("ix_clips_point_pressed", "point_id", "pressed_at"),
+    Index("ix_clips_status_next", "status", "next_attempt_at"),
+)
+
 # --- notifier: incidents, outbox, maintenance silences, recipients imported from LDAP/AD ---
 
 # The current state of each (rule, metric) incident machine (notifier.incidents); one row per pair.
