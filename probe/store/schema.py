@@ -284,6 +284,8 @@ notifier_recipients = Table(
     Column("phone", Unicode(40), nullable=True),
     Column("source", Unicode(400), nullable=False, default=""),
     Column("imported_at", utc_timestamp(), nullable=False),
+)
+
 # LOYALTY_MON day totals: the running counts of the current day per point, methodology and question
 # (question '' when the methodology has none), as of `loyalty_mon_day_marks.counted_to`, so that a
 # 10-minute run adds one interval to them instead of recounting the day. Only the newest state of
