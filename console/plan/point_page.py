@@ -312,8 +312,9 @@ class PointPage(QWidget):
             self.history_error = tr("history_unavailable", error=str(exc).splitlines()[0][:200])
             log.warning("history for %s: %s", self.point, exc)
         self.history_note.setText(self.history_error)
-        self._draw_value_history()
         self._draw_levels()
+        if self.selected is not None:
+            self._selection_changed()  # the stored thresholds may fill in what SNMP did not give
 
     def _draw_value_history(self) -> None:
         self.plot.clear()
