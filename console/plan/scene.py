@@ -30,6 +30,7 @@ MIME_ELEMENT = "application/x-prolan-map-element"
 BLINK_SECONDS = 60.0
 BLINK_PERIOD_MS = 450
 EMPTY_MAP_SIZE = (1200, 800)
+BULK_UPDATE = 64  # more changed icons than this: repaint the map once rather than icon by icon
 
 
 def element_mime(kind: str, target: str, label: str = "") -> QMimeData:
@@ -240,10 +241,12 @@ class PlanScene(QGraphicsScene):
     def apply_levels(self, levels: dict[str, Level], stale: bool, *, first: bool = False) -> None:
         """Show new states; an icon that turns bad (from a known better level) starts blinking."""
         now = time.monotonic()
+        changed: list[IconItem] = []
         for element_id, item in self.items_by_id.items():
             level = levels.get(element_id, Level.UNKNOWN)
             if level is item.level and stale == item.stale:
                 continue
+            changed.append(item)
             if (
                 not first
                 and not stale
@@ -254,7 +257,12 @@ class PlanScene(QGraphicsScene):
                 item.blink_until = now + BLINK_SECONDS
             item.level = level
             item.stale = stale
-            item.update()
+        if len(changed) > BULK_UPDATE:
+            # One invalidation of the whole map instead of merging hundreds of item rectangles.
+            self.update()
+        else:
+            for item in changed:
+                item.update()
         blinking = any(item.blink_until > now for item in self.items_by_id.values())
         if blinking and not self.blink_timer.isActive():
             self.blink_timer.start()

@@ -64,6 +64,7 @@ def test_point_page_shows_values_history_and_thresholds(qtbot: QtBot, engine: En
     assert ys[-1] == 5.0 and ys[0] == 5.0 + 35
     bars = [i for i in page.strip.getPlotItem().items if isinstance(i, pg.BarGraphItem)]  # type: ignore[union-attr]
     assert len(bars) == 2  # the two assessed metrics; the vote count has no OKO
+    assert page.strip_labels == ["% негативных ответов. 10 мин", "% негативных ответов. сутки"]
     page.values.selectRow(1)
     assert page.selected.name == DAY
     assert page.thresholds.rowCount() == 5 and "◀ 30" in page.thresholds.item(1, 1).text()  # type: ignore[union-attr]
