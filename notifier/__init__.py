@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from notifier.feed import FeedSummary
+    from notifier.pipeline import FeedSummary
     from probe.config import ProbeConfig
     from probe.snapshot import Evaluation
 
 
 def feed(config: ProbeConfig, engine: Engine, evaluation: Evaluation) -> FeedSummary:
-    """Drive the incidents by one evaluation and queue their messages (see notifier.feed)."""
-    from notifier.feed import feed as _feed  # imported late: probe.config imports notifier.rules
+    """Drive the incidents by one evaluation and queue their messages (see notifier.pipeline)."""
+    from notifier.pipeline import feed as _feed  # imported late: probe.config imports notifier.rules
 
     return _feed(config, engine, evaluation)
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from notifier.feed import Templates, feed
 from notifier.outbox import Deliverer
+from notifier.pipeline import Templates, feed
 from probe.service import Runtime
 from probe.snapshot import Evaluation, Snapshot
 
@@ -23,6 +25,9 @@ class NotifierService:
         self.deliverer = Deliverer(runtime.config, runtime.engine)
         self.loop = asyncio.get_running_loop()
         self.wake = asyncio.Event()
+        # Evaluations are fed one at a time and in the order they were published.
+        self._feed_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifier-feed")
         self._stopped = asyncio.Event()
         self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
 
@@ -35,11 +40,12 @@ class NotifierService:
         except RuntimeError:  # a worker thread: do the blocking SQL right here
             self._feed(evaluation)
             return
-        self.loop.run_in_executor(None, self._feed, evaluation)
+        self.loop.run_in_executor(self._executor, self._feed, evaluation)
 
     def _feed(self, evaluation: Evaluation) -> None:
         try:
-            summary = feed(self.runtime.config, self.runtime.engine, evaluation, templates=self.templates)
+            with self._feed_lock:
+                summary = feed(self.runtime.config, self.runtime.engine, evaluation, templates=self.templates)
         except Exception:
             log.exception("notifier: evaluation of %s at %s not processed", evaluation.test, evaluation.at)
             return
@@ -62,6 +68,7 @@ class NotifierService:
         self.wake.set()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self._task, timeout=30)
+        self._executor.shutdown(wait=True)
 
 
 async def start(runtime: Runtime) -> NotifierService | None:

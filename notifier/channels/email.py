@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import email.utils
 import ssl
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 
 import aiosmtplib
 
@@ -21,19 +24,25 @@ def build_message(
     text: str,
     html: str | None,
     message_id: str,
-) -> EmailMessage:
+) -> Message:
     """One message per recipient; the Message-ID is derived from the outbox row so that a resend
-    after an ambiguous failure is recognisable as the same message by mail clients."""
-    message = EmailMessage()
-    message["From"] = config.sender
-    message["To"] = email.utils.formataddr((to_name, to_address))
-    message["Subject"] = subject
-    message["Date"] = email.utils.formatdate(localtime=False)
-    message["Message-ID"] = message_id
-    message.set_content(text)
+    after an ambiguous failure is recognisable as the same message by mail clients.
+
+    Built with the compat32 API on purpose: the modern policy's header folding drops the space
+    between two RFC 2047 encoded words (a long Cyrillic subject loses a space), `Header` does not."""
+    body: Message
     if html:
-        message.add_alternative(html, subtype="html")
-    return message
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(text, "plain", "utf-8"))
+        body.attach(MIMEText(html, "html", "utf-8"))
+    else:
+        body = MIMEText(text, "plain", "utf-8")
+    body["From"] = config.sender
+    body["To"] = email.utils.formataddr((to_name, to_address), charset="utf-8")
+    body["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # compat32 takes a Header
+    body["Date"] = email.utils.formatdate(localtime=False)
+    body["Message-ID"] = message_id
+    return body
 
 
 def tls_context(config: SmtpConfig) -> ssl.SSLContext:
@@ -44,7 +53,7 @@ def tls_context(config: SmtpConfig) -> ssl.SSLContext:
     return context
 
 
-async def send_email(config: SmtpConfig, message: EmailMessage) -> str:
+async def send_email(config: SmtpConfig, message: Message) -> str:
     """Send; returns the server's answer. 5xx answers for the recipient are permanent, the rest
     (connection refused, timeouts, 4xx, authentication) are temporary: fixing the server or the
     password later must still deliver what is queued."""

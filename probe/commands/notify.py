@@ -13,10 +13,10 @@ import uuid
 from typing import Any
 
 from notifier import store
-from notifier.feed import Templates, naive_utc, queue_event
 from notifier.incidents import Event, EventKind, IncidentState, Sample
 from notifier.messages import SAMPLE_METRIC, TemplateProblem
 from notifier.outbox import Deliverer, outbox_rows, retry_failed
+from notifier.pipeline import Templates, naive_utc, queue_event
 from notifier.recipients import LdapImportError, import_group
 from notifier.rules import Silence, parse_duration
 from probe.commands.base import CommandError, Context, print_json, print_table

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
-from notifier.feed import feed
 from notifier.incidents import EventKind
 from notifier.outbox import Deliverer, outbox_rows
+from notifier.pipeline import feed
 from notifier.rules import Silence
 from notifier.store import add_silence, load_state
 from probe.config import ProbeConfig

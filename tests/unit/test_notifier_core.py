@@ -203,3 +203,29 @@ def test_config_errors_name_the_key() -> None:
         )
     with pytest.raises(ConfigError, match=r"notifier\.rules\[0\]\.recipent.*unknown key"):
         parse_config({"notifier": {"smtp": {}, "rules": [{"name": "r", "recipients": ["q"], "recipent": 1}]}})
+
+
+def test_long_cyrillic_subject_keeps_its_spaces() -> None:
+    """The modern email policy's folding drops the space between encoded words; ours must not."""
+    import email
+    import email.policy
+
+    from aiosmtplib.email import flatten_message
+
+    from notifier.channels.email import build_message
+    from probe.config import SmtpConfig
+
+    subject = (
+        "[prolan-probe] Плохо: Калужская — % негативных ответов, длинный хвост для сворачивания заголовка"
+    )
+    message = build_message(
+        SmtpConfig(),
+        to_name="Анна",
+        to_address="a@b.org",
+        subject=subject,
+        text="т",
+        html="<b>т</b>",
+        message_id="<1@x>",
+    )
+    parsed = email.message_from_bytes(flatten_message(message), policy=email.policy.default)
+    assert parsed["Subject"] == subject and parsed["To"] == "Анна <a@b.org>"

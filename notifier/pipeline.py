@@ -14,6 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from notifier import store
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
@@ -115,6 +116,22 @@ def feed(
     if not rules or evaluation.historical or not config.notifier.enabled:
         return summary
     templates = templates or Templates(config)
+    for attempt in range(3):
+        try:
+            return _feed_once(config, engine, evaluation, templates, now)
+        except IntegrityError:
+            # Another process (`evaluate` next to `run`) created the same incident row first;
+            # the step is idempotent, so running it again over the committed state is safe.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _feed_once(
+    config: ProbeConfig, engine: Engine, evaluation: Evaluation, templates: Templates, now: dt.datetime | None
+) -> FeedSummary:
+    summary = FeedSummary()
+    rules = config.notifier.rules
     at = naive_utc(evaluation.at)
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
