@@ -40,6 +40,7 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from console.dashboard import ViewContext
 from console.timeline_data import (
     LEVEL_CODES,
     HistoryPoint,
@@ -49,6 +50,7 @@ from console.timeline_data import (
     metric_catalog,
 )
 from probe.assess import ThresholdTable
+from probe.config import ConsoleConfig
 from probe.levels import LEVEL_COLOURS, Level
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
@@ -567,3 +569,30 @@ def _short(name: str) -> str:
     """Row label: the name without the LOYALTY_MON prefix (most rows have it); other tests keep
     their name, since it is what tells a loyalty driver from an assessment."""
     return name.removeprefix("LOYALTY_MON. ")
+
+
+TITLE_KEY = "view_cockpit"
+
+
+def create_view(context: ViewContext) -> QWidget:
+    """The Cockpit as a console view: a saved layout from `[console.cockpit] layout`, else its
+    filters (defaults without a `[console]` section). A bad layout file is reported in the view
+    and the filters are used instead."""
+    console = context.config.console or ConsoleConfig()
+    settings = console.cockpit
+    spec = CockpitLayout(
+        tests=list(settings.tests),
+        points=list(settings.points),
+        name_contains=settings.name_contains,
+        hours=settings.hours,
+    )
+    problem = ""
+    if settings.layout is not None:
+        try:
+            spec = CockpitLayout.from_file(context.config.resolve_path(settings.layout))
+        except LayoutError as exc:
+            problem = str(exc)
+    view = Cockpit(context.engine, context.config.tz, spec, lang=console.language)
+    if problem:
+        view.detail_label.setText(problem)
+    return view

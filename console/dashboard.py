@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from PyQt6.QtCore import QRectF, Qt, QTimer
@@ -20,6 +21,7 @@ from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 from sqlalchemy import Engine
 
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
+from probe.config import ConsoleConfig, ProbeConfig
 from probe.levels import LEVEL_COLOURS, Level
 
 TEXTS = {
@@ -303,3 +305,31 @@ class DashboardView(QWidget):
                 window.showNormal() if window.isFullScreen() else window.showFullScreen()
             return
         super().keyPressEvent(event)
+
+
+class ViewContext(Protocol):
+    """What the console application hands a view (console.views.ConsoleContext)."""
+
+    config: ProbeConfig
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+TITLE_KEY = "view_dashboard"
+
+
+def create_view(context: ViewContext) -> QWidget:
+    """The Dashboard as a console view, from `[console.dashboard]` (defaults without it)."""
+    console = context.config.console or ConsoleConfig()
+    settings = console.dashboard
+    return DashboardView(
+        context.engine,
+        context.config.tz,
+        [Scope.parse(tile) for tile in settings.tiles],
+        hours=settings.hours,
+        columns=settings.columns,
+        tests=settings.tests,
+        lang=console.language,
+        refresh_seconds=settings.refresh_seconds,
+    )

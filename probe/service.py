@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # Order matters: the snapshot is loaded first, the scheduler last (so its first run is seen by all).
 SERVICE_COMPONENTS: list[str] = [
     "probe.snmp.agent",
+    "notifier.service",
     "probe.scheduler",
 ]
 

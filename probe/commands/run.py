@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
 import logging.handlers
@@ -92,11 +93,18 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
         task.cancel()
     if tasks:
         loop.run_until_complete(asyncio.wait(tasks, timeout=0.3))
+    # Idle to_thread workers exit now; one stuck in a blocking call is left to the check below.
+    with contextlib.suppress(TimeoutError):
+        loop.run_until_complete(asyncio.wait_for(loop.shutdown_default_executor(), timeout=1.0))
 
 
 def _exit_despite_stuck_threads(status: int) -> None:
     """A hanging evaluation test (or driver call) keeps a worker thread alive; Python would wait
     for it at exit forever. Its transaction is uncommitted, so exiting now loses nothing."""
+    deadline = time.monotonic() + 0.5
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))  # idle pool workers are exiting
     stuck = [
         t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()
     ]
@@ -132,6 +140,11 @@ def _load_snapshot(runtime_engine: Any) -> Snapshot:
 
 async def serve(config: ProbeConfig) -> int:
     started = time.monotonic()
+    # Signals first: a SIGTERM while the snapshot or the tests load still stops cleanly.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _on_signal, stopping, signum)
     where = redact(config.database.url)
     log.info(
         "PROLAN probe %s starting (config %s, database %s)", __version__, config.source or "built-in", where
@@ -149,7 +162,7 @@ async def serve(config: ProbeConfig) -> int:
             exc,
         )
         snapshot = Snapshot(database_ok=False)
-    runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot))
+    runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
     try:
         from probe.engine import Evaluator
 
@@ -165,10 +178,6 @@ async def serve(config: ProbeConfig) -> int:
             )
     except Exception:
         log.exception("the evaluation engine could not be built; no tests will run")
-
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, _on_signal, runtime, signum)
 
     components = await start_components(runtime, SERVICE_COMPONENTS)
     log.info(
@@ -189,11 +198,11 @@ async def serve(config: ProbeConfig) -> int:
     return 0
 
 
-def _on_signal(runtime: Runtime, signum: int) -> None:
-    if runtime.stopping.is_set():
+def _on_signal(stopping: asyncio.Event, signum: int) -> None:
+    if stopping.is_set():
         return
     log.info("%s received: stopping", signal.Signals(signum).name)
-    runtime.stopping.set()
+    stopping.set()
 
 
 async def start_components(runtime: Runtime, module_names: list[str]) -> list[tuple[str, Component]]:
@@ -208,7 +217,9 @@ async def start_components(runtime: Runtime, module_names: list[str]) -> list[tu
             log.exception("component %s failed to start; the others run", module_name)
             continue
         if component is None:
-            log.info("component %s is disabled by the configuration", module_name)
+            log.info(
+                "component %s is not running (disabled by the configuration or unavailable)", module_name
+            )
             continue
         log.info("component %s started", module_name)
         started.append((module_name, component))

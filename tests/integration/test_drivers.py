@@ -288,3 +288,76 @@ def test_app_response_does_not_probe_the_past_and_rejects_bad_lists(http_server:
     ]:
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")):
             module.AppResponse({"applications": bad}).run(context(None, window_ending(past), {}))
+
+
+# --- through the real engine: names, keys, levels, history ---------------------------------------------
+
+
+def test_drivers_through_the_engine(
+    engine: Engine, chain: Topology, tmp_path: Path, http_server: int
+) -> None:
+    from probe.config import parse_config
+
+    Evaluator = pytest.importorskip("probe.engine").Evaluator  # until the engine lands on main (remove then)
+    from probe.snapshot import SnapshotHub
+    from probe.store.schema import metric_values, metrics
+
+    config = parse_config(
+        {
+            "timezone": "Europe/Moscow",
+            "database": {"url": str(engine.url.render_as_string(hide_password=False))},
+            "tests": {
+                "LOYALTY_MON": {"enabled": False},
+                "APP_RESPONSE": {
+                    "parameters": {
+                        "applications": [
+                            {"name": "CRM", "url": f"http://127.0.0.1:{http_server}/health"},
+                            {"name": "Склад", "url": f"tcp://127.0.0.1:{closed_port()}"},
+                        ],
+                        "probes": 1,
+                    }
+                },
+            },
+        }
+    )
+    evaluator = Evaluator(config, engine, SnapshotHub())
+    assert {"QUEUE_LEN", "APP_RESPONSE"} <= set(evaluator.enabled_tests())
+    now = dt.datetime.now(dt.UTC)
+    end = evaluator.boundary_at_or_before("QUEUE_LEN", now)
+    with engine.begin() as conn:
+        conn.execute(
+            queue_samples.insert(),
+            [
+                {
+                    "point_id": chain.points["Калужская"].id,
+                    "sampled_at": (end - dt.timedelta(minutes=m)).replace(tzinfo=None),
+                    "length": float(m),
+                }
+                for m in (1, 3, 8)  # 8 people waiting: attention for the mean (4), edge for the max (8)
+            ],
+        )
+    queue = evaluator.evaluate("QUEUE_LEN", end)
+    assert queue.test_ok and queue.database_ok
+    by_metric = {m.name: m for m in queue.metrics}
+    mean = by_metric["QUEUE_LEN. Калужская. Средняя длина очереди. Интервал 10 мин"]
+    longest = by_metric["QUEUE_LEN. Калужская. Максимальная длина очереди. Интервал 10 мин"]
+    assert (mean.value, mean.level) == (4.0, Level.ATTENTION)
+    assert (longest.value, longest.level) == (8.0, Level.EDGE)
+    assert by_metric["QUEUE_LEN. Тест работает"].value == 1
+
+    apps = evaluator.evaluate("APP_RESPONSE", evaluator.boundary_at_or_before("APP_RESPONSE", now))
+    assert apps.test_ok, apps
+    by_metric = {m.name: m for m in apps.metrics}
+    assert by_metric["APP_RESPONSE. CRM. Доступность (%)"].level == Level.GOOD
+    assert by_metric["APP_RESPONSE. Склад. Доступность (%)"].level == Level.BAD
+    assert by_metric["APP_RESPONSE. Склад. Время отклика (мс)"].level == Level.UNKNOWN
+    assert by_metric["APP_RESPONSE. CRM. Время отклика (мс)"].value is not None
+    keys = {m.key for m in apps.metrics}
+    assert len(keys) == len(apps.metrics) and all(k.isascii() for k in keys)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count())
+            .select_from(metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id))
+            .where(metrics.c.test.in_(["QUEUE_LEN", "APP_RESPONSE"]))
+        ).scalar_one()
+    assert stored == len(queue.metrics) + len(apps.metrics)

@@ -159,7 +159,7 @@ async def test_runs_grace_after_each_aligned_boundary() -> None:
         # never before the grace period of its boundary has passed
         assert call.started >= call.end.timestamp() + 0.6 - 0.01
     for call in calls[1:]:  # the scheduled runs (the first is the start-up run)
-        assert call.started - call.end.timestamp() < 0.6 + 0.5, "ran late"
+        assert call.started - call.end.timestamp() < 0.6 + 0.9, "ran late"
         assert not call.historical
     ends = [c.end for c in calls]
     assert all(b - a == step for a, b in itertools.pairwise(ends)), ends
@@ -172,8 +172,8 @@ async def test_slow_test_delays_neither_the_loop_nor_another_test() -> None:
     fast, slow = evaluator.of("FAST"), evaluator.of("SLOW")
     assert len(fast) >= 4
     for call in fast[1:]:
-        assert call.started - call.end.timestamp() < 0.1 + 0.5, "FAST waited for SLOW"
-    assert max(gaps) < 0.5, "the event loop was blocked"
+        assert call.started - call.end.timestamp() < 0.1 + 1.0, "FAST waited for SLOW"
+    assert max(gaps) < 1.0, "the event loop was blocked"
     assert all(c.thread != threading.get_ident() for c in evaluator.calls), "evaluate ran on the loop thread"
     assert evaluator.max_active["SLOW"] == 1, "two runs of one test at once"
     # SLOW was busy over some boundaries: its next run caught them up, in order, as history
