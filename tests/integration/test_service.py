@@ -288,35 +288,3 @@ def test_a_hanging_test_does_not_hold_the_stop(tmp_path: Path, services: list[Se
     code, seconds = service.terminate()
     assert code == 0 and seconds < 5.0, service.log()
     engine.dispose()
-
-
-async def test_a_component_that_fails_to_start_is_logged_and_the_others_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    from probe.commands.run import start_components, stop_components
-    from probe.service import Runtime
-
-    package = tmp_path / "components"
-    package.mkdir()
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "broken.py").write_text(
-        "async def start(runtime):\n    raise OSError('port in use')\n", encoding="utf-8"
-    )
-    (package / "working.py").write_text(
-        "STOPPED = []\n\nclass C:\n    async def stop(self):\n        STOPPED.append(self)\n\n"
-        "async def start(runtime):\n    return C()\n",
-        encoding="utf-8",
-    )
-    (package / "disabled.py").write_text("async def start(runtime):\n    return None\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    runtime: Any = Runtime(config=load_config(None), engine=None, hub=SnapshotHub())  # type: ignore[arg-type]
-    started = await start_components(
-        runtime, ["components.broken", "components.working", "components.disabled", "components.missing"]
-    )
-    assert [name for name, _ in started] == ["components.working"]
-    assert "component components.broken failed to start" in caplog.text and "port in use" in caplog.text
-    assert "component components.missing failed to start" in caplog.text
-    await stop_components(started, time.monotonic() + 1)
-    import components.working as working  # type: ignore[import-not-found]
-
-    assert len(working.STOPPED) == 1
