@@ -94,18 +94,31 @@ def _glyph(painter: QPainter, kind: str, rect: QRectF, stale: bool) -> None:
     painter.restore()
 
 
+def quantise_scale(scale: float) -> float:
+    """View scales are rounded so that zooming does not fill the cache with near-duplicates."""
+    return max(0.1, round(scale * 20) / 20)
+
+
 class IconCache:
-    """Pixmaps of icon bodies and of labels; thread-confined to the GUI thread."""
+    """Pixmaps of icon bodies and labels at the view's scale (drawn 1:1 on screen, so a repaint
+    is a blit per icon, never a scaled, filtered draw); GUI thread only."""
 
     def __init__(self) -> None:
-        self._bodies: dict[tuple[str, Level, bool, int, bool, bool], QPixmap] = {}
-        self._labels: dict[tuple[str, int], QPixmap] = {}
+        self._bodies: dict[tuple[str, Level, bool, int, bool, bool, float], QPixmap] = {}
+        self._labels: dict[tuple[str, float], QPixmap] = {}
         self.renders = 0  # how many bodies were actually drawn (the benchmark checks the cache works)
 
     def body(
-        self, kind: str, level: Level, stale: bool, size: int, halo: bool = False, selected: bool = False
+        self,
+        kind: str,
+        level: Level,
+        stale: bool,
+        size: int,
+        halo: bool = False,
+        selected: bool = False,
+        scale: float = 1.0,
     ) -> QPixmap:
-        key = (kind, level, stale, size, halo, selected)
+        key = (kind, level, stale, size, halo, selected, scale)
         pixmap = self._bodies.get(key)
         if pixmap is None:
             pixmap = self._render_body(*key)
@@ -113,14 +126,16 @@ class IconCache:
         return pixmap
 
     def _render_body(
-        self, kind: str, level: Level, stale: bool, size: int, halo: bool, selected: bool
+        self, kind: str, level: Level, stale: bool, size: int, halo: bool, selected: bool, scale: float
     ) -> QPixmap:
         self.renders += 1
         full = size + 2 * MARGIN
-        image = QImage(full, full, QImage.Format.Format_ARGB32_Premultiplied)
+        pixels = max(1, round(full * scale))
+        image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.scale(scale, scale)
         rect = QRectF(MARGIN, MARGIN, size, size)
         shape = _shape(kind, rect)
         if halo:
@@ -140,9 +155,9 @@ class IconCache:
         painter.end()
         return QPixmap.fromImage(image)
 
-    def label(self, text: str, point_size: int = 9) -> QPixmap:
+    def label(self, text: str, scale: float = 1.0, point_size: int = 9) -> QPixmap:
         """The caption under an icon: dark text with a white halo, readable on any background."""
-        key = (text, point_size)
+        key = (text, scale)
         pixmap = self._labels.get(key)
         if pixmap is not None:
             return pixmap
@@ -152,13 +167,14 @@ class IconCache:
         path.addText(0, 0, font, text)
         bounds = path.boundingRect().adjusted(-4, -3, 4, 3)
         image = QImage(
-            max(1, int(bounds.width()) + 1),
-            max(1, int(bounds.height()) + 1),
+            max(1, int(bounds.width() * scale) + 1),
+            max(1, int(bounds.height() * scale) + 1),
             QImage.Format.Format_ARGB32_Premultiplied,
         )
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.scale(scale, scale)
         painter.translate(-bounds.left(), -bounds.top())
         stroker = QPainterPathStroker()
         stroker.setWidth(4.0)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ ElementKind = Literal["metric", "point", "map"]
 KINDS: tuple[ElementKind, ...] = ("metric", "point", "map")
 BACKGROUND_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 DEFAULT_ICON_SIZE = 44
+_SEVERITY = {level: level.severity for level in Level}
 
 
 class MapFormatError(Exception):
@@ -97,6 +99,7 @@ class MapDocument:
     icon_size: int = DEFAULT_ICON_SIZE
     elements: list[Element] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)
+    _resolved: dict[str, Path] = field(default_factory=dict, repr=False, compare=False)
 
     def _tell(self, event: str, element: Element | None) -> None:
         for listener in list(self.listeners):
@@ -148,9 +151,13 @@ class MapDocument:
         return path if path.is_absolute() else self.path.parent / path
 
     def resolve(self, target: str) -> Path:
-        """The file of a child map named in this map."""
-        path = Path(target)
-        return (path if path.is_absolute() else self.path.parent / path).resolve()
+        """The file of a child map named in this map (absolute, normalised; no file-system calls,
+        the roll-up resolves thousands of these per update)."""
+        path = self._resolved.get(target)
+        if path is None:
+            path = Path(os.path.normpath(os.path.join(os.path.abspath(self.path.parent), target)))
+            self._resolved[target] = path
+        return path
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"format": FORMAT, "title": self.title, "background": self.background}
@@ -259,57 +266,66 @@ def save_map(document: MapDocument, path: Path | None = None) -> Path:
     return target
 
 
-@dataclass(frozen=True)
-class ElementState:
-    """What an icon shows: its level (unknown when nothing is known) and whether the data is
-    current. `detail` names the problem with a child map, if any."""
-
-    level: Level
-    stale: bool = False
-    detail: str = ""
-
-
 class MapLibrary:
     """Loads child maps on demand (cached by path and modification time) and rolls states up."""
 
+    # A child map file is looked at again (modification time) at most this often: the roll-up
+    # runs every poll over every map below, and stat() on each would dominate it.
+    RECHECK_SECONDS = 2.0
+
     def __init__(self) -> None:
         self._cache: dict[Path, tuple[float, MapDocument | MapFormatError]] = {}
+        self._checked: dict[Path, float] = {}
+
+    @staticmethod
+    def _key(path: Path) -> Path:
+        return Path(os.path.normpath(os.path.abspath(path)))
 
     def get(self, path: Path) -> MapDocument:
         """The map at `path`; raises MapFormatError for a broken or missing file."""
-        resolved = path.resolve()
-        try:
-            mtime = resolved.stat().st_mtime
-        except OSError:
-            raise MapFormatError(path, "file not found") from None
-        cached = self._cache.get(resolved)
-        if cached is None or cached[0] != mtime:
+        return self._get(self._key(path))
+
+    def _get(self, key: Path) -> MapDocument:
+        path = key
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is None or (
+            cached[0] != float("inf") and now - self._checked.get(key, 0.0) > self.RECHECK_SECONDS
+        ):
             try:
-                cached = (mtime, load_map(resolved))
-            except MapFormatError as exc:
-                cached = (mtime, exc)
-            self._cache[resolved] = cached
+                mtime = key.stat().st_mtime
+            except OSError:
+                self._cache.pop(key, None)
+                raise MapFormatError(path, "file not found") from None
+            self._checked[key] = now
+            if cached is None or cached[0] != mtime:
+                try:
+                    cached = (mtime, load_map(key))
+                except MapFormatError as exc:
+                    cached = (mtime, exc)
+                self._cache[key] = cached
         if isinstance(cached[1], MapFormatError):
             raise cached[1]
         return cached[1]
 
     def put(self, document: MapDocument) -> None:
         """Use an open (possibly edited) document instead of its file."""
-        self._cache[document.path.resolve()] = (float("inf"), document)
+        self._cache[self._key(document.path)] = (float("inf"), document)
 
     def forget(self, path: Path) -> None:
-        self._cache.pop(path.resolve(), None)
+        self._cache.pop(self._key(path), None)
+        self._checked.pop(self._key(path), None)
 
     def levels(self, document: MapDocument, live: LiveState) -> dict[str, Level]:
         """The level of every element of `document` (by element id)."""
         memo: dict[Path, Level] = {}
         return {
-            e.id: self._element_level(document, e, live, memo, (document.path.resolve(),))
+            e.id: self._element_level(document, e, live, memo, (self._key(document.path),))
             for e in document.elements
         }
 
     def element_level(self, document: MapDocument, element: Element, live: LiveState) -> Level:
-        return self._element_level(document, element, live, {}, (document.path.resolve(),))
+        return self._element_level(document, element, live, {}, (self._key(document.path),))
 
     def _element_level(
         self,
@@ -330,19 +346,33 @@ class MapLibrary:
         if child_path in memo:
             return memo[child_path]
         try:
-            child = self.get(child_path)
+            child = self._get(child_path)  # resolve() already gives the normalised key
         except MapFormatError:
             return Level.UNKNOWN
-        level = Level.worst(
-            [self._element_level(child, e, live, memo, (*visiting, child_path)) for e in child.elements]
-        )
-        memo[child_path] = level
-        return level
+        below = (*visiting, child_path)
+        worst = Level.UNKNOWN
+        worst_severity = -1
+        # Metric and point elements inline: this loop runs for thousands of elements per poll.
+        metric_of = live.metric
+        for e in child.elements:
+            kind = e.kind
+            if kind == "metric":
+                metric = metric_of(e.target)
+                level = Level.UNKNOWN if metric is None or metric.level is None else metric.level
+            elif kind == "point":
+                level = live.point_worst(e.target)
+            else:
+                level = self._element_level(child, e, live, memo, below)
+            severity = _SEVERITY[level]
+            if severity > worst_severity:
+                worst, worst_severity = level, severity
+        memo[child_path] = worst
+        return worst
 
     def points_below(self, document: MapDocument) -> list[str]:
         """Every service point reachable from `document` (for the palette and the tests)."""
         found: list[str] = []
-        self._collect(document, found, {document.path.resolve()})
+        self._collect(document, found, {self._key(document.path)})
         return found
 
     def _collect(self, document: MapDocument, found: list[str], visiting: set[Path]) -> None:

@@ -170,14 +170,18 @@ class PointPage(QWidget):
         self.values.itemSelectionChanged.connect(self._selection_changed)
 
         pg.setConfigOptions(antialias=True, background="w", foreground="#33404d")
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        # DateAxisItem wants seconds west of UTC (time.timezone's sign): local times on the axis.
+        offset = tz.utcoffset(self.clock().replace(tzinfo=None)) or dt.timedelta(0)
+        west = -offset.total_seconds()
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=west)})
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setMinimumHeight(180)
-        self.strip = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.strip = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=west)})
         self.strip.setMinimumHeight(120)
         self.strip.setXLink(self.plot)
-        self.strip.getAxis("left").setWidth(0)
-        self.strip.hideAxis("left")
+        self.strip.getAxis("left").setWidth(self.plot.getAxis("left").width())
+        self.strip.getAxis("left").setStyle(showValues=False)
+        self.strip.getAxis("left").setPen(pg.mkPen(None))
         self.strip.setMouseEnabled(x=True, y=False)
         self.history_title = _heading(tr("history", hours=f"{hours:g}"))
         self.history_note = QLabel()
@@ -312,8 +316,9 @@ class PointPage(QWidget):
             self.history_error = tr("history_unavailable", error=str(exc).splitlines()[0][:200])
             log.warning("history for %s: %s", self.point, exc)
         self.history_note.setText(self.history_error)
-        self._draw_value_history()
         self._draw_levels()
+        if self.selected is not None:
+            self._selection_changed()  # the stored thresholds may fill in what SNMP did not give
 
     def _draw_value_history(self) -> None:
         self.plot.clear()
@@ -350,7 +355,7 @@ class PointPage(QWidget):
         self.strip.clear()
         assessed = [h for h in self.histories.values() if any(p.level is not None for p in h.points)]
         assessed.sort(key=lambda h: h.info.name)
-        labels = []
+        self.strip_labels: list[str] = []
         for row, history in enumerate(assessed):
             points = [p for p in history.points if p.level is not None]
             if not points:
@@ -360,19 +365,18 @@ class PointPage(QWidget):
             bars = pg.BarGraphItem(
                 x=xs,
                 y=[row] * len(points),
-                height=0.8,
+                height=0.62,
                 width=width * 0.92,
                 brushes=[pg.mkBrush(LEVEL_COLOURS[p.level][0]) for p in points if p.level is not None],
                 pens=[pg.mkPen(None)] * len(points),
             )
             self.strip.addItem(bars)
-            labels.append((row, self._short_label(history.info.name)))
-        axis = self.strip.getAxis("left")
-        if labels:
-            self.strip.showAxis("left")
-            axis.setTicks([labels])
-            axis.setWidth(self.plot.getAxis("left").width())
-        self.strip.setYRange(-0.6, max(0.6, len(assessed) - 0.4), padding=0)
+            # The row's name above its rectangles (an axis would be too narrow for it).
+            label = pg.TextItem(self._short_label(history.info.name), color="#33404d", anchor=(0, 1))
+            label.setPos(xs[0] - width / 2, row + 0.5)
+            self.strip.addItem(label)
+            self.strip_labels.append(self._short_label(history.info.name))
+        self.strip.setYRange(-0.5, max(0.5, len(assessed) - 0.05), padding=0)
 
     @staticmethod
     def _interval_seconds(points: list[HistoryPoint]) -> float:
@@ -383,8 +387,4 @@ class PointPage(QWidget):
 
     def _short_label(self, name: str) -> str:
         tail = name.split(f". {self.point}. ", 1)[-1]
-        return (
-            tail.replace("% негативных ответов", "% негат.")
-            .replace("Интервал ", "")
-            .replace("Текущие сутки", "сутки")
-        )
+        return tail.replace("Интервал ", "").replace("Текущие сутки", "сутки")

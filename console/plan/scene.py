@@ -13,7 +13,6 @@ from PyQt6.QtCore import QMimeData, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QLinearGradient, QPainter, QPixmap
 from PyQt6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsSceneDragDropEvent,
     QGraphicsSceneHoverEvent,
@@ -23,7 +22,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from console.plan.icons import MARGIN, IconCache
+from console.plan.icons import MARGIN, IconCache, quantise_scale
 from console.plan.model import Element, MapDocument
 from probe.levels import Level
 
@@ -31,6 +30,7 @@ MIME_ELEMENT = "application/x-prolan-map-element"
 BLINK_SECONDS = 60.0
 BLINK_PERIOD_MS = 450
 EMPTY_MAP_SIZE = (1200, 800)
+BULK_UPDATE = 64  # more changed icons than this: repaint the map once rather than icon by icon
 
 
 def element_mime(kind: str, target: str, label: str = "") -> QMimeData:
@@ -68,6 +68,9 @@ class IconItem(QGraphicsItem):
         self.blink_until = 0.0
         self.blink_on = False
         self.tooltip_source: Callable[[str], str] | None = None
+        self._paint_key: tuple[object, ...] = ()
+        self._pixmaps: tuple[QPixmap, QPixmap] = (QPixmap(), QPixmap())
+        self._offsets = (0.0, 0.0, 0.0, 0.0)
         self.set_caption(element.caption)
         self.setPos(element.x, element.y)
         self.setAcceptHoverEvents(True)
@@ -76,6 +79,7 @@ class IconItem(QGraphicsItem):
     def set_caption(self, caption: str) -> None:
         self.prepareGeometryChange()
         self.caption = caption
+        self._paint_key = ()
         self.label = self.cache.label(caption)
         half = self.size / 2 + MARGIN
         width = max(2 * half, self.label.width())
@@ -93,11 +97,33 @@ class IconItem(QGraphicsItem):
     ) -> None:
         if painter is None:
             return
-        halo = self.blink_on and self.blinking
-        body = self.cache.body(self.kind, self.level, self.stale, self.size, halo, self.isSelected())
+        # Hot path: a full map repaints a thousand of these; keep the Python work minimal.
+        transform = painter.worldTransform()
+        raw_scale = transform.m11()
+        halo = self.blink_on and self.blink_until > time.monotonic()
+        key = (self.level, self.stale, halo, self.isSelected(), raw_scale)
+        if key != self._paint_key:
+            self._prepare(key)
+        body, label = self._pixmaps
+        bx, by, lx, ly = self._offsets
+        # Items are only translated and scaled: the centre in device pixels is (dx, dy).
+        dx, dy = transform.dx(), transform.dy()
+        painter.resetTransform()
+        painter.drawPixmap(int(dx + bx), int(dy + by), body)
+        painter.drawPixmap(int(dx + lx), int(dy + ly), label)
+        painter.setWorldTransform(transform)
+
+    def _prepare(self, key: tuple[Level, bool, bool, bool, float]) -> None:
+        """Pictures at the view's scale (drawn 1:1) and their offsets from the centre."""
+        level, stale, halo, selected, raw_scale = key
+        scale = quantise_scale(raw_scale)
+        body = self.cache.body(self.kind, level, stale, self.size, halo, selected, scale)
+        label = self.cache.label(self.caption, scale)
         half = body.width() / 2
-        painter.drawPixmap(QPointF(-half, -half), body)
-        painter.drawPixmap(QPointF(-self.label.width() / 2, half - MARGIN + 1), self.label)
+        self._paint_key = key
+        self._pixmaps = (body, label)
+        # +0.5: int() then rounds to the nearest pixel (coordinates are positive on the map).
+        self._offsets = (-half + 0.5, -half + 0.5, -label.width() / 2 + 0.5, half - MARGIN * scale + 1.5)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent | None) -> None:
         # The tooltip is built when the pointer arrives, not on every data update.
@@ -116,7 +142,7 @@ class PlanScene(QGraphicsScene):
         self.cache = cache or IconCache()
         self.document: MapDocument | None = None
         self.items_by_id: dict[str, IconItem] = {}
-        self.background_item: QGraphicsPixmapItem | None = None
+        self.background = QPixmap()
         self.edit_mode = False
         self.tooltip_source: Callable[[str], str] | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
@@ -124,7 +150,6 @@ class PlanScene(QGraphicsScene):
         self.blink_timer = QTimer(self)
         self.blink_timer.setInterval(BLINK_PERIOD_MS)
         self.blink_timer.timeout.connect(self._blink)
-        self.setBackgroundBrush(QColor("#e9edf1"))
 
     # -- the document ------------------------------------------------------------------------
     def set_document(self, document: MapDocument) -> None:
@@ -132,7 +157,6 @@ class PlanScene(QGraphicsScene):
             self.document.listeners.remove(self._on_document)
         self.clear()
         self.items_by_id = {}
-        self.background_item = None
         self.document = document
         document.listeners.append(self._on_document)
         self._load_background()
@@ -141,18 +165,25 @@ class PlanScene(QGraphicsScene):
 
     def _load_background(self) -> None:
         assert self.document is not None
-        if self.background_item is not None:
-            self.removeItem(self.background_item)
-            self.background_item = None
         path = self.document.background_path()
         pixmap = QPixmap(str(path)) if path is not None else QPixmap()
         if pixmap.isNull():
             pixmap = self._placeholder_background()
-        self.background_item = QGraphicsPixmapItem(pixmap)
-        self.background_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self.background_item.setZValue(-1)
-        self.addItem(self.background_item)
+        self.background = pixmap
         self.setSceneRect(QRectF(pixmap.rect()))
+        for view in self.views():
+            view.resetCachedContent()
+        self.update()
+
+    def drawBackground(self, painter: QPainter | None, rect: QRectF) -> None:
+        """The map picture, drawn as the scene background so that the views cache it (scaled
+        once per zoom, not on every repaint)."""
+        if painter is None:
+            return
+        painter.fillRect(rect, QColor("#d7dde4"))
+        if not self.background.isNull():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(self.sceneRect(), self.background, QRectF(self.background.rect()))
 
     @staticmethod
     def _placeholder_background() -> QPixmap:
@@ -210,10 +241,12 @@ class PlanScene(QGraphicsScene):
     def apply_levels(self, levels: dict[str, Level], stale: bool, *, first: bool = False) -> None:
         """Show new states; an icon that turns bad (from a known better level) starts blinking."""
         now = time.monotonic()
+        changed: list[IconItem] = []
         for element_id, item in self.items_by_id.items():
             level = levels.get(element_id, Level.UNKNOWN)
             if level is item.level and stale == item.stale:
                 continue
+            changed.append(item)
             if (
                 not first
                 and not stale
@@ -224,7 +257,12 @@ class PlanScene(QGraphicsScene):
                 item.blink_until = now + BLINK_SECONDS
             item.level = level
             item.stale = stale
-            item.update()
+        if len(changed) > BULK_UPDATE:
+            # One invalidation of the whole map instead of merging hundreds of item rectangles.
+            self.update()
+        else:
+            for item in changed:
+                item.update()
         blinking = any(item.blink_until > now for item in self.items_by_id.values())
         if blinking and not self.blink_timer.isActive():
             self.blink_timer.start()
@@ -316,7 +354,12 @@ class PlanGraphicsView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self.setBackgroundBrush(QColor("#d7dde4"))
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        # Icons restore the painter themselves; saving it around each of a thousand items costs.
+        self.setOptimizationFlags(
+            QGraphicsView.OptimizationFlag.DontSavePainterState
+            | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
+        )
 
     def fit(self) -> None:
         scene = self.scene()

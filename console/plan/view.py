@@ -257,6 +257,7 @@ class PlanView(QWidget):
                 separator = QLabel("›")
                 separator.setStyleSheet("color: #7a8694; font-size: 14px; padding: 0 4px;")
                 self.breadcrumbs.addWidget(separator)
+                separator.show()  # the bar is visible already: show now, not at the next event loop turn
             button = QToolButton()
             button.setText(place.title)
             button.setAutoRaise(True)
@@ -264,6 +265,7 @@ class PlanView(QWidget):
             button.setStyleSheet("font-weight: bold; color: #1d2733;" if last else "color: #2b6cb0;")
             button.clicked.connect(lambda _=False, i=index: self.go_to(i))
             self.breadcrumbs.addWidget(button)
+            button.show()
         self.back_action.setEnabled(len(self.trail) > 1)
         self.edit_action.setEnabled(not self.trail or self.trail[-1].kind == "map")
 
