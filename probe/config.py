@@ -131,6 +131,22 @@ class SnmpConfig(Section):
     trap_targets: list[TrapTarget] = Field(default_factory=list)
     max_repetitions: int = Field(default=100, ge=1, le=1000)
 
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or int(port) > 65535:
+            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:1161 or [::1]:1161")
+        return value
+
+    @field_validator("enterprise_oid")
+    @classmethod
+    def _numeric_oid(cls, value: str) -> str:
+        parts = value.strip().lstrip(".").split(".")
+        if len(parts) < 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 2:
+            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184")
+        return value
+
 
 class TcpIngestConfig(Section):
     listen: str = "127.0.0.1:7070"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SERVICE_COMPONENTS: list[str] = [
     "probe.snmp.agent",
     "notifier.service",
+    "probe.clips.service",
     "probe.scheduler",
 ]
 

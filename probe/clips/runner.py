@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class ClipCutter:
         self.index = RecordingIndex(self.recordings_dir, self.tz, settings.ffprobe)
         self.before = dt.timedelta(seconds=settings.before_seconds)
         self.after = dt.timedelta(seconds=settings.after_seconds)
+        # Set from another thread to end a pass after the press being cut (service shutdown).
+        self.cancel = threading.Event()
 
     # --- which presses -------------------------------------------------------------------------
 
@@ -152,6 +155,8 @@ class ClipCutter:
         since = since or now - dt.timedelta(days=self.settings.lookback_days)
         report = PassReport()
         for press in self.due_presses(now, since, respect_backoff=respect_backoff):
+            if self.cancel.is_set():
+                break
             status = self._handle(press, now, report)
             if status == STATUS_CUT:
                 report.cut += 1

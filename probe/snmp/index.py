@@ -253,6 +253,12 @@ def varbind(oid_content: bytes, value: bytes) -> bytes:
     return b"\x30" + ber.encode_length(len(body)) + body
 
 
+def row_varbinds(heads: Sequence[bytes], row: int, values: Sequence[bytes]) -> tuple[bytes, ...]:
+    """The variable bindings of one table row: column OID heads + the row index, with values."""
+    sub = ber.encode_subid(row)
+    return tuple(varbind(head + sub, value) for head, value in zip(heads, values, strict=True))
+
+
 class Segment:
     """One column (or scalar): sorted row indexes and their encoded variable bindings."""
 
@@ -269,7 +275,7 @@ class Segment:
         self.rows = rows
         self.dynamic = dynamic  # a scalar whose value changes by itself (sysUpTime)
         self.blob = b"".join(varbinds)
-        self.offsets = array("q", accumulate((len(v) for v in varbinds), initial=0))
+        self.offsets = array("q", accumulate(map(len, varbinds), initial=0))
 
     def at(self, pos: int) -> bytes:
         if self.dynamic is not None:
@@ -277,11 +283,11 @@ class Segment:
         return self.blob[self.offsets[pos] : self.offsets[pos + 1]]
 
 
-def column_segment(prefix: tuple[int, ...], rows: Sequence[int], values: Sequence[bytes]) -> Segment:
-    head = ber.encode_oid_content(prefix)
-    return Segment(
-        prefix, rows, [varbind(head + ber.encode_subid(r), v) for r, v in zip(rows, values, strict=True)]
-    )
+def column_segments(
+    entry: tuple[int, ...], columns: Sequence[int], rows: Sequence[int], varbinds: Sequence[tuple[bytes, ...]]
+) -> list[Segment]:
+    """One segment per column from per-row tuples of encoded variable bindings."""
+    return [Segment((*entry, column), rows, [vb[k] for vb in varbinds]) for k, column in enumerate(columns)]
 
 
 def scalar_segment(prefix: tuple[int, ...], value: bytes) -> Segment:
@@ -403,6 +409,7 @@ class IndexBuilder:
         self.started_at = started_at
         self.uptime_ticks = uptime_ticks
         self._rows: dict[int, tuple[MetricState, tuple[bytes, ...]]] = {}
+        self._points: dict[str, tuple[PointSummary, tuple[bytes, ...]]] = {}
         self.test_indexes: dict[str, int] = {}
         self.point_indexes: dict[str, int] = {}
 
@@ -430,32 +437,43 @@ class IndexBuilder:
             scalar_segment((*lay.probe, 5), date_and_time(snapshot.updated_at)),
         ]
 
-        # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects).
+        # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a
+        # publish re-encodes only what the evaluation produced and otherwise just joins bytes.
+        heads = [ber.encode_oid_content((*lay.metric_entry, c)) for c in METRIC_COLUMNS]
         old = self._rows
         rows: dict[int, tuple[MetricState, tuple[bytes, ...]]] = {}
         for m in snapshot.metrics:
             if m.id <= 0:
                 continue
             cached = old.get(m.id)
-            rows[m.id] = cached if cached is not None and cached[0] is m else (m, metric_values(m))
+            if cached is None or cached[0] is not m:
+                cached = (m, row_varbinds(heads, m.id, metric_values(m)))
+            rows[m.id] = cached
         self._rows = rows
         ids = sorted(rows)
-        encoded = [rows[i][1] for i in ids]
-        for k, column in enumerate(METRIC_COLUMNS):
-            segments.append(column_segment((*lay.metric_entry, column), ids, [row[k] for row in encoded]))
+        segments += column_segments(lay.metric_entry, METRIC_COLUMNS, ids, [rows[i][1] for i in ids])
 
         self.test_indexes = stable_indexes(t.name for t in snapshot.tests)
+        heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]
         tests = sorted(snapshot.tests, key=lambda t: self.test_indexes[t.name])
         t_rows = [self.test_indexes[t.name] for t in tests]
-        t_values = [test_values(t) for t in tests]
-        for k, column in enumerate(TEST_COLUMNS):
-            segments.append(column_segment((*lay.test_entry, column), t_rows, [v[k] for v in t_values]))
+        t_varbinds = [row_varbinds(heads, r, test_values(t)) for r, t in zip(t_rows, tests, strict=True)]
+        segments += column_segments(lay.test_entry, TEST_COLUMNS, t_rows, t_varbinds)
 
         points = point_summaries(snapshot.metrics)
         self.point_indexes = stable_indexes(points)
-        ordered = sorted(points.values(), key=lambda p: self.point_indexes[p.name])
-        p_rows = [self.point_indexes[p.name] for p in ordered]
-        p_values = [point_values(p) for p in ordered]
-        for k, column in enumerate(POINT_COLUMNS):
-            segments.append(column_segment((*lay.point_entry, column), p_rows, [v[k] for v in p_values]))
+        heads = [ber.encode_oid_content((*lay.point_entry, c)) for c in POINT_COLUMNS]
+        old_points = self._points
+        new_points: dict[str, tuple[PointSummary, tuple[bytes, ...]]] = {}
+        for name, summary in points.items():
+            cached_point = old_points.get(name)
+            if cached_point is None or cached_point[0] != summary:
+                cached_point = (summary, row_varbinds(heads, self.point_indexes[name], point_values(summary)))
+            new_points[name] = cached_point
+        self._points = new_points
+        ordered = sorted(points, key=lambda name: self.point_indexes[name])
+        p_rows = [self.point_indexes[name] for name in ordered]
+        segments += column_segments(
+            lay.point_entry, POINT_COLUMNS, p_rows, [new_points[n][1] for n in ordered]
+        )
         return MibIndex(segments)

@@ -285,3 +285,33 @@ notifier_recipients = Table(
     Column("source", Unicode(400), nullable=False, default=""),
     Column("imported_at", utc_timestamp(), nullable=False),
 )
+
+# LOYALTY_MON day totals: the running counts of the current day per point, methodology and question
+# (question '' when the methodology has none), as of `loyalty_mon_day_marks.counted_to`, so that a
+# 10-minute run adds one interval to them instead of recounting the day. Only the newest state of
+# each local day is kept; anything else is recomputed from presses (tests_scripts/loyalty_mon.py).
+loyalty_mon_day_marks = Table(
+    "loyalty_mon_day_marks",
+    metadata,
+    Column("day_start", utc_timestamp(), primary_key=True),  # local midnight as naive UTC
+    Column("counted_to", utc_timestamp(), nullable=False),  # presses before this instant are counted
+    Column("updated_at", utc_timestamp(), nullable=False),
+)
+
+loyalty_mon_day_totals = Table(
+    "loyalty_mon_day_totals",
+    metadata,
+    Column("day_start", utc_timestamp(), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("methodology", Unicode(16), nullable=False),
+    Column("question_id", Unicode(64), nullable=False, default=""),
+    Column("positive", Integer, nullable=False, default=0),
+    Column("negative", Integer, nullable=False, default=0),
+    Column("passive", Integer, nullable=False, default=0),
+    Column("force_majeure", Integer, nullable=False, default=0),
+    Column("prompts", Integer, nullable=False, default=0),  # seller (УСОКОК) or red (Опросы) presses
+    Column("outside", Integer, nullable=False, default=0),  # indicative presses not accepted (УСОКОК)
+    Column("silent", Integer, nullable=False, default=0),  # closed windows without an answer
+    Column("answered", Integer, nullable=False, default=0),  # windows with an accepted answer
+    PrimaryKeyConstraint("day_start", "point_id", "methodology", "question_id"),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -19,6 +20,7 @@ from probe.store.schema import clips, presses
 from probe.topology import import_topology, load_topology, parse_topology
 from tests.clips_audio import (
     RATE,
+    TZ,
     decode,
     length_seconds,
     loud_spans,
@@ -323,3 +325,86 @@ def test_cli_cuts_due_presses_since(topo_engine: Engine, tmp_path: Path, db_url:
     assert run_cli("clips", config=config_path).stdout.startswith("0 fragments cut")
     bad = run_cli("clips", "--since", "yesterday", config=config_path)
     assert bad.returncode == 2 and "--since 'yesterday': not an ISO 8601 time" in bad.stderr
+
+
+async def test_service_cuts_continuously_and_stops(topo_engine: Engine, tmp_path: Path, db_url: str) -> None:
+    from probe.clips import service
+    from probe.service import Runtime
+    from probe.snapshot import SnapshotHub
+
+    # Real time: a press 30 s ago (its fragment ended 25 s ago), in a recording that started 2 min ago.
+    now_local = dt.datetime.now(dt.UTC).astimezone(TZ).replace(tzinfo=None, microsecond=0)
+    start_local = now_local - dt.timedelta(minutes=2)
+    make_recording(tmp_path / "rec" / POINT / recording_name(start_local), 120, [(90.0, 1.0)])
+    press_id = add_press(topo_engine, start_local + dt.timedelta(seconds=90))
+
+    disabled = Runtime(make_config(tmp_path, db_url), topo_engine, SnapshotHub())
+    assert await service.start(disabled) is None
+    runtime = Runtime(
+        make_config(tmp_path, db_url, enabled=True, poll_seconds=0.2), topo_engine, SnapshotHub()
+    )
+    component = await service.start(runtime)
+    assert isinstance(component, service.ClipsService)
+    try:
+        for _ in range(100):
+            if clip_rows(topo_engine):
+                break
+            await asyncio.sleep(0.1)
+        # A press arriving while the service runs is cut by a later pass.
+        second = add_press(topo_engine, start_local + dt.timedelta(seconds=60), kind="force_majeure")
+        for _ in range(100):
+            if len(clip_rows(topo_engine)) == 2:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await component.stop()
+    rows = {row.press_id: row for row in clip_rows(topo_engine)}
+    assert set(rows) == {press_id, second}
+    assert all(row.status == STATUS_CUT for row in rows.values())
+    [(tone_start, _)] = loud_spans(decode(Path(rows[press_id].path)))
+    assert tone_start == pytest.approx(5.0, abs=0.011)
+    assert component.passes >= 2
+
+
+def test_clips_stats_test_counts_cut_fragments_and_presses_without_recording(
+    topo_engine: Engine, tmp_path: Path, db_url: str
+) -> None:
+    from probe.api import COMPANY, TestContext, Window
+    from tests.integration.test_drivers import load_script
+
+    config = make_config(tmp_path, db_url)
+    make_recording(tmp_path / "rec" / POINT / recording_name(BASE), 120, [(20.0, 1.0)])
+    add_press(topo_engine, BASE + dt.timedelta(seconds=20))
+    add_press(topo_engine, BASE + dt.timedelta(seconds=80), kind="force_majeure")
+    add_press(topo_engine, BASE + dt.timedelta(minutes=30))  # no recording: waits
+    add_press(topo_engine, BASE + dt.timedelta(seconds=30), pad="P-2")  # Невский has no folder
+    cutter = ClipCutter(config, topo_engine)
+    # Pass at 10:04 (local): the first two are cut; the Невский press has no recording.
+    cutter.run_once(now=utc_naive(BASE + dt.timedelta(minutes=4)))
+    # Pass at 10:36: the 10:30 press has no recording either.
+    cutter.run_once(now=utc_naive(BASE + dt.timedelta(minutes=36)))
+
+    module = load_script("clips_stats")
+    test = module.ClipsStats()
+
+    def measure(end_local: dt.datetime) -> dict[tuple[str | None, str, str | None], float | None]:
+        end = end_local.replace(tzinfo=TZ).astimezone(dt.UTC)
+        day = end_local.replace(hour=0, minute=0).replace(tzinfo=TZ).astimezone(dt.UTC)
+        window = Window(end - dt.timedelta(minutes=10), end, day, TZ, 10)
+        ctx = TestContext(window, topo_engine, load_topology(topo_engine), {}, logging.getLogger("t"))
+        return {(m.point, m.short_name, m.period): m.value for m in test.run(ctx)}
+
+    at_1010 = measure(BASE + dt.timedelta(minutes=10))
+    assert at_1010[(POINT, "Вырезанные фрагменты", "interval")] == 2
+    assert at_1010[("Невский", "Вырезанные фрагменты", "interval")] == 0
+    assert at_1010[("Невский", "Нажатия без записи", "interval")] == 1
+    assert at_1010[(POINT, "Нажатия без записи", "interval")] == 0
+    assert at_1010[(COMPANY, "Вырезанные фрагменты", "day")] == 2
+    at_1040 = measure(BASE + dt.timedelta(minutes=40))
+    assert at_1040[(POINT, "Вырезанные фрагменты", "interval")] == 0
+    assert at_1040[(POINT, "Вырезанные фрагменты", "day")] == 2
+    assert at_1040[(POINT, "Нажатия без записи", "interval")] == 1
+    assert at_1040[(COMPANY, "Нажатия без записи", "day")] == 2
+    assert len(at_1040) == 12
+    # Before anything was due there is nothing to report.
+    assert measure(BASE) == {}
