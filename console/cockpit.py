@@ -40,7 +40,9 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from console.baseline_dialog import BaselineDialog
 from console.dashboard import ViewContext
+from console.plan.point_page import threshold_rows
 from console.timeline_data import (
     LEVEL_CODES,
     HistoryPoint,
@@ -49,9 +51,8 @@ from console.timeline_data import (
     load_history,
     metric_catalog,
 )
-from probe.assess import ThresholdTable
 from probe.config import ConsoleConfig
-from probe.levels import LEVEL_COLOURS, Level
+from probe.levels import LEVEL_COLOURS
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 ROW_HEIGHT = 1.0
@@ -73,9 +74,7 @@ TEXTS = {
         "click": "Щёлкните прямоугольник, чтобы увидеть таблицу порогов, по которой он оценён.",
         "no_table": "Метрика не оценивается (нет таблицы порогов).",
         "range": "Диапазон",
-        "good": "хорошо",
-        "equal": "= {v}",
-        "other": "иначе",
+        "advice": "Подобрать пороги…",
     },
     "en": {
         "tests": "Tests",
@@ -91,9 +90,7 @@ TEXTS = {
         "click": "Click a rectangle to see the threshold table that assessed it.",
         "no_table": "The metric is not assessed (no threshold table).",
         "range": "Range",
-        "good": "good",
-        "equal": "= {v}",
-        "other": "otherwise",
+        "advice": "Suggest thresholds…",
     },
 }
 
@@ -164,33 +161,6 @@ def select_rows(engine: Engine, layout: CockpitLayout) -> list[MetricInfo]:
         ]
         rows = rows + extra
     return rows[: layout.max_rows]
-
-
-def threshold_rows(table: ThresholdTable, lang: str = "ru") -> list[tuple[Level, str]]:
-    """The table as text, one row per level: what values give that level."""
-    texts = TEXTS.get(lang, TEXTS["ru"])
-
-    def f(x: float) -> str:
-        return f"{x:.2f}".rstrip("0").rstrip(".")
-
-    if table.direction == "equal":
-        return [(Level.GOOD, texts["equal"].format(v=f(table.bounds[0]))), (Level.BAD, texts["other"])]
-    t1, t2, t3, t4 = table.bounds  # type: ignore[misc]
-    if table.direction == "higher_worse":
-        return [
-            (Level.GOOD, f"< {f(t1)}"),
-            (Level.ACCEPTABLE, f"{f(t1)} – {f(t2)}"),
-            (Level.ATTENTION, f"{f(t2)} – {f(t3)}"),
-            (Level.EDGE, f"{f(t3)} – {f(t4)}"),
-            (Level.BAD, f"≥ {f(t4)}"),
-        ]
-    return [
-        (Level.GOOD, f"> {f(t1)}"),
-        (Level.ACCEPTABLE, f"{f(t2)} – {f(t1)}"),
-        (Level.ATTENTION, f"{f(t3)} – {f(t2)}"),
-        (Level.EDGE, f"{f(t4)} – {f(t3)}"),
-        (Level.BAD, f"≤ {f(t4)}"),
-    ]
 
 
 def _rgba(colour: str) -> tuple[int, int, int, int]:
@@ -318,6 +288,12 @@ class Cockpit(QWidget):
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.detail_label)
         detail_layout.addWidget(self.detail_table)
+        # Threshold advice for the clicked metric at its point (typical values from its history).
+        self.advice_button = QPushButton(self.texts["advice"])
+        self.advice_button.setEnabled(False)
+        self.advice_button.clicked.connect(self.open_advice)
+        detail_layout.addWidget(self.advice_button)
+        self.advice: BaselineDialog | None = None
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.readout)
         bottom.addWidget(detail)
@@ -515,6 +491,7 @@ class Cockpit(QWidget):
         if point is None:
             return None
         self.selected = (index, point)
+        self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
         when = point.at.astimezone(self.tz)
         value = "—" if point.value is None else f"{point.value:g} {history.info.unit}".strip()
         level = "—" if point.level is None else point.level.russian
@@ -524,7 +501,7 @@ class Cockpit(QWidget):
             self.detail_table.setRowCount(0)
             self.detail_label.setText(self.detail_label.text() + "\n" + self.texts["no_table"])
             return point
-        rows = threshold_rows(table, self.lang)
+        rows = threshold_rows(table)
         self.detail_table.setRowCount(len(rows))
         for row, (lv, text) in enumerate(rows):
             name = QTableWidgetItem(lv.russian)
@@ -539,6 +516,27 @@ class Cockpit(QWidget):
             self.detail_table.setItem(row, 0, name)
             self.detail_table.setItem(row, 1, cell)
         return point
+
+    def open_advice(self) -> BaselineDialog | None:
+        """The threshold dialog for the selected row's metric, at its point, over the shown range."""
+        if self.selected is None:
+            return None
+        info = self.histories[self.selected[0]].info
+        dialog = BaselineDialog(
+            self.engine,
+            info.test,
+            self.tz,
+            point=info.point,
+            since=self.since,
+            until=self.until,
+            lang=self.lang,
+        )
+        names = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
+        if info.name in names:
+            dialog.metric_box.setCurrentIndex(names.index(info.name))
+        self.advice = dialog
+        dialog.show()
+        return dialog
 
     # --- layouts ------------------------------------------------------------------------------
     def save_layout(self, path: Path) -> None:

@@ -13,7 +13,7 @@ from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QColor
 from sqlalchemy import Engine
 
-from console.cockpit import STRIP, Cockpit, CockpitLayout, LayoutError, threshold_rows
+from console.cockpit import STRIP, Cockpit, CockpitLayout, LayoutError
 from probe.assess import ThresholdTable
 from probe.levels import LEVEL_COLOURS, Level
 from tests.history_builder import add_metric, add_points
@@ -132,7 +132,7 @@ def test_clicking_a_rectangle_shows_the_thresholds_that_assessed_it(qtbot, cockp
     table = cockpit.detail_table
     texts = [table.item(r, 1).text() for r in range(table.rowCount())]
     assert texts[0] == "< 20" and texts[4] == "≥ 80"
-    assert texts[3].startswith("60 – 80") and "◀ 70 %" in texts[3]
+    assert texts[3].startswith("60 … 80") and "◀ 70 %" in texts[3]
     assert table.item(3, 1).font().bold() and not table.item(0, 1).font().bold()
     assert "АЗС Тёплый Стан" in cockpit.detail_label.text()
     # A different row's table: QUEUE_LEN.
@@ -184,7 +184,13 @@ def test_layout_round_trip_and_bad_files(cockpit: Cockpit, tmp_path: Path) -> No
         CockpitLayout.from_file(bad)
 
 
-def test_threshold_rows_for_every_kind_of_table() -> None:
-    assert threshold_rows(ThresholdTable.higher_better(90, 80, 70, 60))[0] == (Level.GOOD, "> 90")
-    assert threshold_rows(ThresholdTable.higher_better(90, 80, 70, 60))[4] == (Level.BAD, "≤ 60")
-    assert threshold_rows(ThresholdTable.equal_to(100)) == [(Level.GOOD, "= 100"), (Level.BAD, "иначе")]
+def test_threshold_advice_opens_for_the_clicked_metric_and_point(qtbot, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    assert not cockpit.advice_button.isEnabled()
+    cockpit.select(0, ENDS[10] - dt.timedelta(minutes=3))
+    assert cockpit.advice_button.isEnabled()
+    dialog = cockpit.open_advice()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.metric_box.currentText() == cockpit.histories[0].info.name
+    # Only the clicked metric's point is offered (QUEUE_LEN is another test).
+    assert all("АЗС Тёплый Стан" in dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count()))
