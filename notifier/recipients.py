@@ -70,8 +70,17 @@ def normalise_phone(raw: str) -> str | None:
 class Directory:
     def __init__(self, connection: ldap3.Connection, base: str, page_size: int = 500) -> None:
         self.conn = connection
+        # Our filters name AD and OpenLDAP classes/attributes at once (group or groupOfNames,
+        # cn or sAMAccountName); the server ignores what it does not know, ldap3 must not refuse it.
+        connection.check_names = False
         self.base = base
         self.page_size = page_size
+        wanted = [*ATTRIBUTES, "member", "uniqueMember"]
+        schema = getattr(connection.server, "schema", None)
+        known = getattr(schema, "attribute_types", None) if schema is not None else None
+        # With the server's schema loaded ldap3 refuses names the server does not know (an
+        # OpenLDAP has no userAccountControl); ask only for those it knows.
+        self.attributes = [a for a in wanted if a in known] if known else wanted
 
     def search(
         self, base: str, filter_: str, scope: str = ldap3.SUBTREE
@@ -82,7 +91,7 @@ class Directory:
                 base,
                 filter_,
                 search_scope=scope,
-                attributes=[*ATTRIBUTES, "member", "uniqueMember"],
+                attributes=self.attributes,
                 paged_size=self.page_size,
                 generator=True,
             ):

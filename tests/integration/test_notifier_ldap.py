@@ -192,3 +192,45 @@ def test_active_directory_shaped_entries() -> None:
     ]
     assert result.skipped == [f"CN=Disabled,OU=Users,{base}: account disabled"]
     assert result.groups == [top, sub]
+
+
+def test_members_come_from_paged_memberof_searches(slapd: Slapd) -> None:
+    """With the server's schema loaded (ldap3's default), through the memberOf path, paged."""
+    conn = ldap3.Connection(slapd.url, READER_DN, READER_PW, auto_bind=True)
+    directory = Directory(conn, SUFFIX, page_size=2)
+    filters: list[str] = []
+    search = directory.search
+
+    def recording(base: str, filter_: str, scope: str = ldap3.SUBTREE):  # type: ignore[no-untyped-def]
+        filters.append(filter_)
+        return search(base, filter_, scope)
+
+    directory.search = recording  # type: ignore[method-assign]
+    result = collect_members(directory, "regional")
+    conn.unbind()
+    assert "userAccountControl" not in directory.attributes  # OpenLDAP does not know it
+    assert sorted(m.name for m in result.members) == sorted(["Анна Петрова", "Boris", "Dina", "Gleb", "Вера"])
+    assert filters[1:] == [f"(memberOf=cn={g},ou=groups,{SUFFIX})" for g in ("regional", "night", "quality")]
+
+
+def test_groups_without_memberof_are_read_through_member_values() -> None:
+    """A directory without the memberof overlay: the group's `member` values are followed."""
+    conn = ldap3.Connection(
+        ldap3.Server("fake"), user="cn=a,o=x", password="pw", client_strategy=ldap3.MOCK_SYNC
+    )
+    conn.strategy.add_entry("cn=a,o=x", {"userPassword": "pw", "sn": "a"})
+    conn.bind()
+    conn.strategy.add_entry(
+        "cn=inner,o=x", {"objectClass": ["groupOfNames"], "cn": "inner", "member": ["uid=b,o=x"]}
+    )
+    conn.strategy.add_entry(
+        "cn=outer,o=x",
+        {"objectClass": ["groupOfNames"], "cn": "outer", "member": ["uid=a,o=x", "cn=inner,o=x"]},
+    )
+    conn.strategy.add_entry("uid=a,o=x", {"objectClass": ["inetOrgPerson"], "cn": "A", "mail": "a@x.org"})
+    conn.strategy.add_entry("uid=b,o=x", {"objectClass": ["inetOrgPerson"], "cn": "B", "mobile": "+7 999 1"})
+    result = collect_members(Directory(conn, "o=x"), "cn=outer,o=x")
+    assert sorted((m.name, m.email, m.phone) for m in result.members) == [
+        ("A", "a@x.org", None),
+        ("B", None, "+79991"),
+    ]
