@@ -19,8 +19,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, Select, and_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -98,38 +99,8 @@ class ClipCutter:
         """Presses of the configured kinds in [since, now - after] with no final clip row, oldest
         first, read in keyset-paged batches (each pass may update rows it has read)."""
         last: tuple[dt.datetime, int] | None = None
-        latest = now - self.after
-        retry_filter = clips.c.status == STATUS_WAITING
-        if respect_backoff:
-            retry_filter = and_(retry_filter, clips.c.next_attempt_at <= now)
         while True:
-            query = (
-                select(
-                    presses.c.id,
-                    presses.c.point_id,
-                    points.c.name,
-                    presses.c.kind,
-                    presses.c.pressed_at,
-                    clips.c.attempts,
-                )
-                .join(points, points.c.id == presses.c.point_id)
-                .outerjoin(clips, clips.c.press_id == presses.c.id)
-                .where(
-                    presses.c.kind.in_(self.settings.kinds),
-                    presses.c.pressed_at >= since,
-                    presses.c.pressed_at <= latest,
-                    or_(clips.c.id.is_(None), retry_filter),
-                )
-                .order_by(presses.c.pressed_at, presses.c.id)
-                .limit(BATCH)
-            )
-            if last is not None:
-                query = query.where(
-                    or_(
-                        presses.c.pressed_at > last[0],
-                        and_(presses.c.pressed_at == last[0], presses.c.id > last[1]),
-                    )
-                )
+            query = self.due_query(now, since, last, respect_backoff=respect_backoff)
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
             for row in rows:
@@ -139,6 +110,48 @@ class ClipCutter:
             if len(rows) < BATCH:
                 return
             last = (rows[-1].pressed_at, int(rows[-1].id))
+
+    def due_query(
+        self,
+        now: dt.datetime,
+        since: dt.datetime,
+        after: tuple[dt.datetime, int] | None = None,
+        *,
+        respect_backoff: bool = True,
+    ) -> Select[Any]:
+        """One batch of due presses after the keyset `after` (pressed_at, id)."""
+        retry_filter = clips.c.status == STATUS_WAITING
+        if respect_backoff:
+            retry_filter = and_(retry_filter, clips.c.next_attempt_at <= now)
+        query = (
+            select(
+                presses.c.id,
+                presses.c.point_id,
+                points.c.name,
+                presses.c.kind,
+                presses.c.pressed_at,
+                clips.c.attempts,
+            )
+            .join(points, points.c.id == presses.c.point_id)
+            .outerjoin(clips, clips.c.press_id == presses.c.id)
+            .where(
+                presses.c.kind.in_(self.settings.kinds),
+                presses.c.pressed_at >= since,
+                presses.c.pressed_at <= now - self.after,
+                or_(clips.c.id.is_(None), retry_filter),
+            )
+            .order_by(presses.c.pressed_at, presses.c.id)
+            .limit(BATCH)
+        )
+        if after is not None:
+            # Spelled out rather than a row-value comparison, which SQL Server lacks.
+            query = query.where(
+                or_(
+                    presses.c.pressed_at > after[0],
+                    and_(presses.c.pressed_at == after[0], presses.c.id > after[1]),
+                )
+            )
+        return query
 
     # --- one pass ------------------------------------------------------------------------------
 

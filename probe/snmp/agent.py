@@ -85,7 +85,7 @@ class SnmpAgent:
             uptime_ticks=self.uptime_ticks,
         )
         self._lock = threading.Lock()
-        self.index: MibIndex = self.builder.build(hub.current)
+        self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
         self.responder = FastResponder(
             lambda: self.index, config.snmp.v2c.communities, config.snmp.max_repetitions
         )
@@ -97,6 +97,7 @@ class SnmpAgent:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport: Any = None
+        self._stopped = False  # the hub has no unsubscribe: ignore publishes after stop()
 
     def uptime_ticks(self) -> int:
         return int((time.monotonic() - self._started_monotonic) * 100)
@@ -115,6 +116,9 @@ class SnmpAgent:
                 f"[snmp] listen = {self.config.snmp.listen!r}: cannot bind: {exc.strerror}"
             ) from None
         sock.setblocking(False)
+        # Subscribe first so no publish is missed, and answer nothing before the index exists.
+        self.hub.subscribe(self._on_publish)
+        await asyncio.to_thread(self._rebuild)
         self.address = sock.getsockname()[:2]
 
         self.engine = pysnmp_engine.SnmpEngine(snmpEngineID=univ.OctetString(self.engine_id))
@@ -137,7 +141,6 @@ class SnmpAgent:
         ):
             responder(self.engine, snmp_context)
         self.engine.transport_dispatcher.job_started(1)
-        self.hub.subscribe(self._on_publish)
         log.info(
             "SNMP agent on %s:%d (%d objects, engine id %s)",
             self.address[0],
@@ -148,12 +151,17 @@ class SnmpAgent:
 
     def _on_publish(self, snapshot: Snapshot, evaluation: Evaluation | None) -> None:
         """Hub subscriber; may run in the evaluator's worker thread."""
-        with self._lock:
-            self.index = self.builder.build(self.hub.current)
+        if self._stopped:
+            return
+        self._rebuild()
         if evaluation is None or self._loop is None or self._loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
             self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+
+    def _rebuild(self) -> None:
+        with self._lock:  # builds in order; always from the newest snapshot
+            self.index = self.builder.build(self.hub.current)
 
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
         for notification in self.tracker.notifications(snapshot, evaluation):
@@ -167,6 +175,7 @@ class SnmpAgent:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
+        self._stopped = True
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         if self.engine is not None:

@@ -98,9 +98,12 @@ def parse_oid(text: str) -> tuple[int, ...]:
 # ---- value encodings (value TLVs) ----------------------------------------------------------
 
 
+_OKO_LEVELS: dict[Level | None, int] = {None: SNMP_NOT_ASSESSED, **{lv: lv.snmp_value for lv in Level}}
+
+
 def oko_level(level: Level | None) -> int:
     """`probe.levels.Level` → OkoLevel of PROLAN-MIB (None: the metric is not assessed)."""
-    return SNMP_NOT_ASSESSED if level is None else level.snmp_value
+    return _OKO_LEVELS[level]
 
 
 def utf8(text: str | None, limit: int = TEXT_LIMIT) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -90,3 +91,17 @@ def test_threshold_rows_read_like_the_seed() -> None:
     assert threshold_rows(better)[0][1] == "> 90" and threshold_rows(better)[-1][1] == "≤ 60"
     equal = threshold_rows(ThresholdTable.equal_to(1))
     assert equal[0] == (Level.GOOD, "= 1") and equal[1][0] is Level.BAD
+
+
+def test_new_interval_reloads_history(qtbot: QtBot, engine: Engine) -> None:
+    seed(engine)
+    clock = [NOW - dt.timedelta(minutes=10)]
+    page = PointPage(POINT, lambda: engine, ZoneInfo("Europe/Moscow"), hours=6, clock=lambda: clock[0])
+    qtbot.addWidget(page)
+    earlier = {k: replace(m, updated=NOW - dt.timedelta(minutes=10)) for k, m in live().metrics.items()}
+    page.set_state(LiveState(True, "x", NOW, metrics=earlier))
+    page.load_history()
+    assert page.histories["test.metric1"].points[-1].at == NOW - dt.timedelta(minutes=10)
+    clock[0] = NOW
+    page.set_state(live())  # the probe evaluated the next interval
+    assert page.histories["test.metric1"].points[-1].at == NOW

@@ -408,3 +408,19 @@ def test_clips_stats_test_counts_cut_fragments_and_presses_without_recording(
     assert len(at_1040) == 12
     # Before anything was due there is nothing to report.
     assert measure(BASE) == {}
+
+
+def test_passes_page_through_many_presses(
+    topo_engine: Engine, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from probe.clips import runner
+
+    monkeypatch.setattr(runner, "BATCH", 2)  # page size 2: five presses take three pages
+    config = make_config(tmp_path, db_url)
+    ids = [add_press(topo_engine, BASE + dt.timedelta(seconds=10 * i)) for i in range(5)]
+    cutter = ClipCutter(config, topo_engine)
+    assert cutter.run_once(now=later(BASE), respect_backoff=False).waiting == 5
+    # The command retries waiting presses at once; each is looked at once per pass.
+    assert cutter.run_once(now=later(BASE), respect_backoff=False).waiting == 5
+    assert [row.attempts for row in clip_rows(topo_engine)] == [2] * 5
+    assert [row.press_id for row in clip_rows(topo_engine)] == ids

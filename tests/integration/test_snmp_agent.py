@@ -449,3 +449,12 @@ async def test_snmptrapd_receives_level_change_test_and_database_traps(tmp_path:
     finally:
         trapd.terminate()
         await trapd.wait()
+
+
+async def test_ipv6_listen_address(tmp_path: Path) -> None:
+    async with running_agent(agent_config(listen="[::1]:0")) as agent:
+        code, out, err = await run_tool(
+            tmp_path, "snmpget", "-v2c", "-c", "public", *MIB_ARGS, "-OQs", f"udp6:[::1]:{agent.address[1]}",
+            "prolanProbeName.0",
+        )  # fmt: skip
+    assert code == 0 and parse_walk(out) == {"prolanProbeName.0": "probe-test"}, err
