@@ -133,6 +133,8 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", utc_timestamp(), nullable=False),
+    # SQLite would otherwise hand out the id of a deleted last row again; an SNMP index never repeats.
+    sqlite_autoincrement=True,
 )
 
 metric_values = Table(
