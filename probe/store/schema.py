@@ -133,7 +133,8 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", utc_timestamp(), nullable=False),
-    # SQLite would otherwise hand out the id of a deleted last row again; an SNMP index never repeats.
+    # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
+    # is an SNMP index and must never be given to another metric.
     sqlite_autoincrement=True,
 )
 
