@@ -21,6 +21,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Нет связи с зондом {address}: {error}. Повтор подключения…",
         "No connection to the probe {address}: {error}. Retrying…",
     ),
+    "no_response": ("нет ответа за {seconds} с", "no answer within {seconds} s"),
     "database_down": ("зонд: база данных недоступна", "probe: database unavailable"),
     "mode_view": ("Просмотр", "View"),
     "mode_edit": ("Редактирование", "Edit"),

@@ -258,6 +258,8 @@ class SnmpReader:
 
 def unreachable_message(target: ProbeTarget, error: BaseException) -> str:
     detail = str(error) or type(error).__name__
+    if "before timeout" in detail:  # pysnmp's wording for "nobody answered"
+        detail = tr("no_response", seconds=f"{target.timeout_seconds:g}")
     return tr("probe_lost", address=target.address, error=detail)
 
 

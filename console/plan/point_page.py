@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
 from sqlalchemy import Engine
 
 from console.history import HistoryPoint, MetricHistory, metrics_by_reference, recent_history
-from console.i18n import level_text, tr
+from console.i18n import language, level_text, tr
 from console.live import LiveMetric, LiveState
 from probe.assess import ThresholdTable
 from probe.levels import LEVEL_COLOURS, Level
@@ -234,7 +234,11 @@ class PointPage(QWidget):
             module = None
         if module is not None and self.engine_source is not None:
             try:
-                panel: QWidget = module.ClipsPanel(self.engine_source(), self.point)
+                engine = self.engine_source()
+                try:
+                    panel: QWidget = module.ClipsPanel(engine, self.point, tz=self.tz, lang=language())
+                except TypeError:  # a panel that takes only the contract's two arguments
+                    panel = module.ClipsPanel(engine, self.point)
                 return panel
             except Exception as exc:  # the panel must not take the point page down with it
                 log.warning("clips panel for %s failed: %s", self.point, exc)
@@ -249,7 +253,13 @@ class PointPage(QWidget):
         return frame
 
     # -- live values -------------------------------------------------------------------------
+    def newest_update(self) -> dt.datetime | None:
+        times = [m.updated for m in self.metrics if m.updated is not None]
+        return max(times) if times else None
+
     def set_state(self, state: LiveState) -> None:
+        """Show new live values; when the probe has evaluated a new interval, read the history again."""
+        before = self.newest_update()
         self.stale = not state.connected
         self.metrics = state.point_metrics(self.point)
         region = next((m.region for m in self.metrics if m.region), "")
@@ -277,6 +287,9 @@ class PointPage(QWidget):
         if select_row is not None:
             self.values.selectRow(select_row)
             self._selection_changed()
+        newest = self.newest_update()
+        if before is not None and newest is not None and newest > before:
+            self.load_history()
 
     def _default_row(self) -> int | None:
         """The first assessed interval metric: the one an analyst looks at first."""

@@ -105,12 +105,15 @@ class PlanView(QWidget):
         self.toolbar.addAction(self.edit_action)
 
         self.edit_bar = QToolBar()
-        self.undo_action = self.undo_stack.createUndoAction(self, tr("undo"))
-        assert self.undo_action is not None
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo_stack.createRedoAction(self, tr("redo"))
-        assert self.redo_action is not None
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        # Fixed captions (what would be undone goes to the tooltip): the bar must not jump about.
+        self.undo_action = self._action(tr("undo"), self.undo_stack.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(tr("redo"), self.undo_stack.redo, QKeySequence.StandardKey.Redo)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(self.undo_action.setToolTip)
+        self.undo_stack.redoTextChanged.connect(self.redo_action.setToolTip)
         self.save_action = self._action(tr("save"), self.save, QKeySequence.StandardKey.Save)
         self.delete_action = self._action(tr("delete"), self.delete_selected, QKeySequence.StandardKey.Delete)
         self.edit_bar.addAction(self.save_action)

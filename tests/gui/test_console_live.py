@@ -100,6 +100,7 @@ def test_probe_goes_away_and_comes_back(qtbot: QtBot, responder: SnmpResponder, 
         assert item.stale and all(i.stale for i in plan.scene.items_by_id.values())
         assert "НЕТ СВЯЗИ" in window.connection_label.text()
         assert "Нет связи с зондом" in window.statusBar().currentMessage()  # type: ignore[union-attr]
+        assert "нет ответа за 0.4 с" in window.statusBar().currentMessage()  # type: ignore[union-attr]
         window.grab().save(str(SCREENSHOTS / "console_disconnected.png"))
 
         responder.serve(demo_served({"АЗС Тёплый Стан": Level.GOOD}))
@@ -172,6 +173,12 @@ def test_defaults_without_console_section() -> None:
         "ro-one",
     )
     assert settings.root_map == DEMO_ROOT_MAP and DEMO_ROOT_MAP.is_file()
+
+
+def test_view_registry_holds_every_map_kind() -> None:
+    names = [spec.name for spec in available_views()]
+    assert names[0] == "plan"
+    assert {"plan", "dashboard", "cockpit"} <= set(names)
 
 
 def test_english_interface(qtbot: QtBot, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -13,6 +14,7 @@ import pyqtgraph as pg
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
+from console.clips_panel import ClipsPanel
 from console.live import LiveMetric, LiveState
 from console.plan.point_page import PointPage, threshold_rows
 from probe.assess import ThresholdTable
@@ -68,8 +70,8 @@ def test_point_page_shows_values_history_and_thresholds(qtbot: QtBot, engine: En
     page.values.selectRow(1)
     assert page.selected.name == DAY
     assert page.thresholds.rowCount() == 5 and "◀ 30" in page.thresholds.item(1, 1).text()  # type: ignore[union-attr]
-    slot = page.clips_slot
-    assert slot.objectName() == "clips-slot" or slot.__class__.__name__ == "ClipsPanel"
+    assert isinstance(page.clips_slot, ClipsPanel)  # the clips subsystem's panel, for this point
+    assert page.clips_slot.point_name == POINT
 
 
 def test_history_outage_keeps_the_live_part(qtbot: QtBot) -> None:
@@ -90,3 +92,17 @@ def test_threshold_rows_read_like_the_seed() -> None:
     assert threshold_rows(better)[0][1] == "> 90" and threshold_rows(better)[-1][1] == "≤ 60"
     equal = threshold_rows(ThresholdTable.equal_to(1))
     assert equal[0] == (Level.GOOD, "= 1") and equal[1][0] is Level.BAD
+
+
+def test_new_interval_reloads_history(qtbot: QtBot, engine: Engine) -> None:
+    seed(engine)
+    clock = [NOW - dt.timedelta(minutes=10)]
+    page = PointPage(POINT, lambda: engine, ZoneInfo("Europe/Moscow"), hours=6, clock=lambda: clock[0])
+    qtbot.addWidget(page)
+    earlier = {k: replace(m, updated=NOW - dt.timedelta(minutes=10)) for k, m in live().metrics.items()}
+    page.set_state(LiveState(True, "x", NOW, metrics=earlier))
+    page.load_history()
+    assert page.histories["test.metric1"].points[-1].at == NOW - dt.timedelta(minutes=10)
+    clock[0] = NOW
+    page.set_state(live())  # the probe evaluated the next interval
+    assert page.histories["test.metric1"].points[-1].at == NOW
