@@ -75,6 +75,7 @@ class TestsConfig(Section):
     model_config = ConfigDict(extra="allow")
 
     dirs: list[Path] = Field(default_factory=list, description="extra folders with evaluation tests")
+    builtin: bool = Field(default=True, description="load the tests shipped in tests_scripts/")
     grace_seconds: float = Field(default=20.0, ge=0, description="wait after a boundary for late presses")
     catch_up_intervals: int = Field(
         default=144, ge=0, description="missed intervals evaluated after downtime"

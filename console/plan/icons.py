@@ -27,7 +27,7 @@ from probe.levels import LEVEL_COLOURS, Level
 
 STALE_COLOUR = QColor("#8c8f94")
 SHADOW = QColor(0, 0, 0, 70)
-MARGIN = 6  # room for the shadow and the blink halo
+MARGIN = 9  # room for the shadow and the blink halo
 
 
 def _shape(kind: str, rect: QRectF) -> QPainterPath:
@@ -139,9 +139,11 @@ class IconCache:
         rect = QRectF(MARGIN, MARGIN, size, size)
         shape = _shape(kind, rect)
         if halo:
-            ring = QPen(QColor(LEVEL_COLOURS[Level.BAD][0]), MARGIN - 1)
-            painter.setPen(ring)
-            painter.setBrush(QColor(217, 58, 43, 60))
+            # The blink: a thick red ring with a glow around the icon.
+            painter.setPen(QPen(QColor(217, 58, 43, 90), MARGIN))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(_shape(kind, rect.adjusted(-MARGIN / 2, -MARGIN / 2, MARGIN / 2, MARGIN / 2)))
+            painter.setPen(QPen(QColor(LEVEL_COLOURS[Level.BAD][0]), 3.5))
             painter.drawPath(_shape(kind, rect.adjusted(-MARGIN / 2, -MARGIN / 2, MARGIN / 2, MARGIN / 2)))
         painter.fillPath(shape.translated(1.5, 2.5), SHADOW)
         _fill(painter, shape, rect, level, stale)

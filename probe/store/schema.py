@@ -133,6 +133,9 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", utc_timestamp(), nullable=False),
+    # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
+    # is an SNMP index and must never be given to another metric.
+    sqlite_autoincrement=True,
 )
 
 metric_values = Table(

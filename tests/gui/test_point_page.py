@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
+from console.clips_panel import ClipsPanel
 from console.live import LiveMetric, LiveState
 from console.plan.point_page import PointPage, threshold_rows
 from probe.assess import ThresholdTable
@@ -69,8 +70,8 @@ def test_point_page_shows_values_history_and_thresholds(qtbot: QtBot, engine: En
     page.values.selectRow(1)
     assert page.selected.name == DAY
     assert page.thresholds.rowCount() == 5 and "◀ 30" in page.thresholds.item(1, 1).text()  # type: ignore[union-attr]
-    slot = page.clips_slot
-    assert slot.objectName() == "clips-slot" or slot.__class__.__name__ == "ClipsPanel"
+    assert isinstance(page.clips_slot, ClipsPanel)  # the clips subsystem's panel, for this point
+    assert page.clips_slot.point_name == POINT
 
 
 def test_history_outage_keeps_the_live_part(qtbot: QtBot) -> None:

@@ -297,8 +297,7 @@ def test_drivers_through_the_engine(
     engine: Engine, chain: Topology, tmp_path: Path, http_server: int
 ) -> None:
     from probe.config import parse_config
-
-    Evaluator = pytest.importorskip("probe.engine").Evaluator  # until the engine lands on main (remove then)
+    from probe.engine import Evaluator
     from probe.snapshot import SnapshotHub
     from probe.store.schema import metric_values, metrics
 

@@ -22,14 +22,15 @@ import pytest
 from sqlalchemy import Engine, select
 
 from probe.config import ProbeConfig, load_config
+
+# Until the engine lands on main (remove then).
+from probe.engine import Evaluator
 from probe.scheduler import AlignedTrigger, TestScheduler, next_boundary
 from probe.snapshot import Evaluation, SnapshotHub
 from probe.store.db import init_db, open_engine
 from probe.store.schema import test_runs
 from tests.helpers import ROOT
 
-# Until the engine lands on main (remove then).
-Evaluator = pytest.importorskip("probe.engine").Evaluator
 BERLIN = ZoneInfo("Europe/Berlin")
 
 TICK_TEST = """
