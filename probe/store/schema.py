@@ -176,3 +176,18 @@ threshold_overrides = Table(
     Column("source", Unicode(40), nullable=False, default="baseline"),
     Column("created_at", utc_timestamp(), nullable=False),
 )
+
+# ingest (issue 6): what the ingest service received per source (`tcp:ADDRESS`, `serial:PORT`) and
+# minute, so the INGEST evaluation test can sum any interval. received = presses answered OK,
+# refused = lines answered ERR, spooled = accepted presses that went through the local spool.
+ingest_counts = Table(
+    "ingest_counts",
+    metadata,
+    Column("source", Unicode(64), nullable=False),
+    Column("minute", utc_timestamp(), nullable=False),
+    Column("received", Integer, nullable=False, default=0),
+    Column("refused", Integer, nullable=False, default=0),
+    Column("spooled", Integer, nullable=False, default=0),
+    PrimaryKeyConstraint("source", "minute"),
+    Index("ix_ingest_counts_minute", "minute"),
+)
