@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_RUNTIME := python3 python3-venv python3-pip ca-certificates unixodbc libgl1 libegl1 libxkbcommon0 \
 	libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libglib2.0-0 ffmpeg
-DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd smitools socat slapd ldap-utils sox xvfb postgresql
+DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd snmptrapd smitools socat slapd ldap-utils sox xvfb postgresql
 
 DEMO_CONFIG ?=
 CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)

@@ -10,9 +10,9 @@ on any screen, and full-screen mode (F11) is one key away.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from PyQt6.QtCore import QRectF, Qt, QTimer
@@ -20,7 +20,8 @@ from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPain
 from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 from sqlalchemy import Engine
 
-from console.timeline_data import IndexReading, Scope, index_change, interval_levels
+from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
+from probe.config import ConsoleConfig, ProbeConfig
 from probe.levels import LEVEL_COLOURS, Level
 
 TEXTS = {
@@ -126,9 +127,7 @@ class DashboardTile(QWidget):
 
     def slot_minutes(self) -> float:
         """The interval length, from the spacing of the stored ends (10 minutes by default)."""
-        ends = [at for at, _ in self.state.recent]
-        gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(ends) if b > a]
-        return min(gaps) if gaps else 10.0
+        return interval_seconds([at for at, _ in self.state.recent]) / 60
 
     def recent_rects(self) -> list[QRectF]:
         """One rectangle per stored interval, placed by its time on a strip of the last hours
@@ -306,3 +305,31 @@ class DashboardView(QWidget):
                 window.showNormal() if window.isFullScreen() else window.showFullScreen()
             return
         super().keyPressEvent(event)
+
+
+class ViewContext(Protocol):
+    """What the console application hands a view (console.views.ConsoleContext)."""
+
+    config: ProbeConfig
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+TITLE_KEY = "view_dashboard"
+
+
+def create_view(context: ViewContext) -> QWidget:
+    """The Dashboard as a console view, from `[console.dashboard]` (defaults without it)."""
+    console = context.config.console or ConsoleConfig()
+    settings = console.dashboard
+    return DashboardView(
+        context.engine,
+        context.config.tz,
+        [Scope.parse(tile) for tile in settings.tiles],
+        hours=settings.hours,
+        columns=settings.columns,
+        tests=settings.tests,
+        lang=console.language,
+        refresh_seconds=settings.refresh_seconds,
+    )

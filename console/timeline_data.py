@@ -8,13 +8,15 @@ Interval and current-day metrics are told apart by their names, which SPEC §3 f
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, func, or_, select
+import numpy as np
+from sqlalchemy import Engine, Select, String, and_, cast, func, or_, select
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
@@ -68,16 +70,49 @@ class HistoryPoint:
     thresholds: ThresholdTable | None
 
 
+LEVEL_CODES: tuple[Level, ...] = tuple(Level)  # level code i ↔ LEVEL_CODES[i]; -1 = not assessed
+_CODE_OF = {level.value: code for code, level in enumerate(LEVEL_CODES)}
+
+
 @dataclass
 class MetricHistory:
+    """One metric's history as columns (NumPy arrays), so thousands of intervals per row load and
+    draw without a Python object per interval. `points` gives the row-per-interval view."""
+
     info: MetricInfo
-    points: list[HistoryPoint] = field(default_factory=list)
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0))  # epoch seconds (UTC) of interval ends
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # NaN where there is no value
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # LEVEL_CODES index or -1
+    table_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # into `tables`
+    tables: list[ThresholdTable | None] = field(default_factory=lambda: [None])
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def point(self, index: int) -> HistoryPoint:
+        value = float(self.values[index])
+        code = int(self.levels[index])
+        return HistoryPoint(
+            dt.datetime.fromtimestamp(float(self.ends[index]), dt.UTC),
+            None if math.isnan(value) else value,
+            None if code < 0 else LEVEL_CODES[code],
+            self.tables[int(self.table_index[index])],
+        )
+
+    @property
+    def points(self) -> list[HistoryPoint]:
+        return [self.point(i) for i in range(len(self))]
 
     def at(self, instant: dt.datetime) -> HistoryPoint | None:
         """The evaluation whose interval holds `instant`: the first stored end after it."""
-        ends = [p.at for p in self.points]
-        index = bisect.bisect_right(ends, instant)
-        return self.points[index] if index < len(self.points) else None
+        index = int(np.searchsorted(self.ends, instant.timestamp(), side="right"))
+        return self.point(index) if index < len(self) else None
+
+
+def interval_seconds(ends: Sequence[dt.datetime], default: float = 600.0) -> float:
+    """A metric's interval length, from the spacing of its stored interval ends."""
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(ends) if b > a]
+    return min(gaps) if gaps else default
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -98,19 +133,15 @@ def parse_level(text: str | None) -> Level | None:
 def catalog_query(
     *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
 ) -> Select[Any]:
-    query = (
-        select(
-            metrics.c.id,
-            metrics.c.key,
-            metrics.c.name,
-            metrics.c.test,
-            metrics.c.unit,
-            points.c.name.label("point"),
-            points.c.region,
-        )
-        .select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
-        .order_by(metrics.c.test, metrics.c.name)
-    )
+    query = select(
+        metrics.c.id,
+        metrics.c.key,
+        metrics.c.name,
+        metrics.c.test,
+        metrics.c.unit,
+        points.c.name.label("point"),
+        points.c.region,
+    ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
     if tests:
         query = query.where(metrics.c.test.in_(list(tests)))
     if points_named:
@@ -124,19 +155,23 @@ def metric_catalog(
     engine: Engine, *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
 ) -> list[MetricInfo]:
     with engine.connect() as conn:
-        return [
+        infos = [
             MetricInfo(row.id, row.key, row.name, row.test, row.point, row.region, row.unit or "")
             for row in conn.execute(
                 catalog_query(tests=tests, points_named=points_named, name_contains=name_contains)
             )
         ]
+    # Grouped by test, then point (test-level metrics first), then name, the same on every dialect.
+    return sorted(infos, key=lambda i: (i.test, i.point is not None, i.point or "", i.name))
 
 
 def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> Select[Any]:
     return (
         select(
             metric_values.c.metric_id,
-            metric_values.c.at,
+            # As text ('2026-11-18 09:00:00[.fff]' on every dialect): NumPy converts the whole
+            # column at once, far faster than the driver building a datetime per row.
+            cast(metric_values.c.at, String).label("at"),
             metric_values.c.value,
             metric_values.c.level,
             metric_values.c.thresholds,
@@ -156,24 +191,44 @@ def load_history(
     engine: Engine, infos: Sequence[MetricInfo], since: dt.datetime, until: dt.datetime
 ) -> list[MetricHistory]:
     """History of the given metrics for intervals ending in (since, until], in the infos' order."""
-    result = {info.id: MetricHistory(info) for info in infos}
     if not infos:
         return []
-    # Threshold tables repeat row after row: parse each distinct text once.
-    parsed: dict[str | None, ThresholdTable | None] = {None: None}
+    columns: dict[int, tuple[list[Any], list[float], list[int], list[int]]] = {
+        info.id: ([], [], [], []) for info in infos
+    }
+    # Threshold tables repeat row after row: parse each distinct text once, share the objects.
+    table_of: dict[str | None, int] = {None: 0}
+    tables: list[ThresholdTable | None] = [None]
+    nan = math.nan
     with engine.connect() as conn:
-        for row in conn.execute(history_query([i.id for i in infos], since, until)):
-            if row.thresholds not in parsed:
-                parsed[row.thresholds] = parse_thresholds(row.thresholds)
-            result[row.metric_id].points.append(
-                HistoryPoint(
-                    _aware(row.at),
-                    None if row.value is None else float(row.value),
-                    parse_level(row.level),
-                    parsed[row.thresholds],
-                )
+        # fetchall in one call: iterating the result would fetch row by row through the driver.
+        rows = conn.execute(history_query([i.id for i in infos], since, until)).tuples().all()
+        for metric_id, at, value, level, thresholds in rows:
+            index = table_of.get(thresholds)
+            if index is None:
+                index = table_of[thresholds] = len(tables)
+                tables.append(parse_thresholds(thresholds))
+            ends, values, levels, table_index = columns[metric_id]
+            ends.append(at)
+            values.append(nan if value is None else value)
+            levels.append(_CODE_OF.get(level, -1) if level is not None else -1)
+            table_index.append(index)
+    histories = []
+    for info in infos:
+        ends, values, levels, table_index = columns[info.id]
+        # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
+        epoch = (np.array(ends, dtype="datetime64[ms]").astype(np.int64) / 1000.0) if ends else np.zeros(0)
+        histories.append(
+            MetricHistory(
+                info,
+                epoch,
+                np.array(values, dtype=float),
+                np.array(levels, dtype=np.int8),
+                np.array(table_index, dtype=np.int32),
+                tables,
             )
-    return [result[info.id] for info in infos]
+        )
+    return histories
 
 
 def _scope_condition(scope: Scope) -> Any:

@@ -14,7 +14,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from probe.levels import Level
 
 ENV_CONFIG = "PROLAN_CONFIG"
 
@@ -73,6 +75,7 @@ class TestsConfig(Section):
     model_config = ConfigDict(extra="allow")
 
     dirs: list[Path] = Field(default_factory=list, description="extra folders with evaluation tests")
+    builtin: bool = Field(default=True, description="load the tests shipped in tests_scripts/")
     grace_seconds: float = Field(default=20.0, ge=0, description="wait after a boundary for late presses")
     catch_up_intervals: int = Field(
         default=144, ge=0, description="missed intervals evaluated after downtime"
@@ -129,6 +132,22 @@ class SnmpConfig(Section):
     trap_targets: list[TrapTarget] = Field(default_factory=list)
     max_repetitions: int = Field(default=100, ge=1, le=1000)
 
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or int(port) > 65535:
+            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:1161 or [::1]:1161")
+        return value
+
+    @field_validator("enterprise_oid")
+    @classmethod
+    def _numeric_oid(cls, value: str) -> str:
+        parts = value.strip().lstrip(".").split(".")
+        if len(parts) < 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 2:
+            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184")
+        return value
+
 
 class TcpIngestConfig(Section):
     listen: str = "127.0.0.1:7070"
@@ -159,19 +178,251 @@ class IngestConfig(Section):
     counters_flush_seconds: float = Field(default=10.0, gt=0)
 
 
+def _hours_range(value: str) -> str:
+    """Validate "HH:MM-HH:MM" (local time; the end may be earlier than the start: over midnight)."""
+    from notifier.rules import parse_hours  # the parser is the notifier's pure core
+
+    parse_hours(value)
+    return value
+
+
+class SmtpConfig(Section):
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "prolan-probe@localhost"
+    starttls: bool = False  # upgrade a plain connection with STARTTLS (usually port 587)
+    tls: bool = False  # implicit TLS from the first byte (usually port 465)
+    user: str | None = None
+    password: str = ""
+    password_env: str | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Verify the server's certificate (turn off only for a self-signed test server).
+    verify_certificate: bool = True
+    ca_file: Path | None = None
+
+    def resolved_password(self) -> str:
+        return os.environ.get(self.password_env, "") if self.password_env else self.password
+
+    @field_validator("tls")
+    @classmethod
+    def _one_tls_mode(cls, value: bool, info: Any) -> bool:
+        if value and info.data.get("starttls"):
+            raise ValueError("choose either starttls = true or tls = true, not both")
+        return value
+
+
+class SmsConfig(Section):
+    port: str = Field(description="serial device of the GSM modem, e.g. /dev/ttyUSB0")
+    baudrate: int = 115200
+    pin: str | None = None
+    pin_env: str | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0, description="wait for each modem answer")
+    # Ask the modem to keep undelivered messages this long (TP-VP relative; 0 = no validity period).
+    validity_hours: int = Field(default=24, ge=0, le=24 * 63)
+
+    def resolved_pin(self) -> str | None:
+        return os.environ.get(self.pin_env) if self.pin_env else self.pin
+
+
+class RecipientMember(Section):
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: Literal["ru", "en"] | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_digits(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+        if not digits.lstrip("+").isdigit() or len(digits.lstrip("+")) < 3:
+            raise ValueError(
+                f"phone {value!r} must be digits, optionally with a leading + (e.g. +79990000000)"
+            )
+        return digits
+
+
+class RecipientList(Section):
+    name: str
+    members: list[RecipientMember] = Field(default_factory=list)
+
+
+class RuleTemplates(Section):
+    """Per-rule template files (Jinja2), relative to the config file; unset = the defaults."""
+
+    subject: Path | None = None
+    text: Path | None = None
+    html: Path | None = None
+    sms: Path | None = None
+
+
+class NotifierRule(Section):
+    name: str
+    metrics: str = Field(default="*", description="fnmatch glob on full metric names")
+    test: str | None = None
+    point: str | None = Field(default=None, description="fnmatch glob on the point name")
+    level: Level = Level.ATTENTION
+    consecutive: int = Field(default=1, ge=1, le=10_000)
+    recipients: list[str] = Field(min_length=1)
+    channels: list[Literal["email", "sms"]] = Field(default=["email"], min_length=1)
+    escalate_after: int | None = Field(default=None, ge=1)
+    escalate_to: list[str] = Field(default_factory=list)
+    recovery: bool = True
+    recovery_after: int = Field(default=1, ge=1, le=10_000, description="better evaluations before recovery")
+    quiet_hours: str | None = None
+    respect_opening_hours: bool = True
+    language: Literal["ru", "en"] | None = None
+    templates: RuleTemplates = Field(default_factory=RuleTemplates)
+    last_values: int = Field(default=6, ge=1, le=100)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_range(cls, value: str | None) -> str | None:
+        return None if value is None else _hours_range(value)
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: Level) -> Level:
+        if value is Level.UNKNOWN:
+            raise ValueError("a rule counts a level or worse: good, acceptable, attention, edge or bad")
+        return value
+
+    @field_validator("escalate_to")
+    @classmethod
+    def _escalation_pairs(cls, value: list[str], info: Any) -> list[str]:
+        if value and info.data.get("escalate_after") is None:
+            raise ValueError("escalate_to needs escalate_after (how many more evaluations)")
+        return value
+
+
+class OutboxConfig(Section):
+    poll_seconds: float = Field(default=5.0, gt=0)
+    retry_base_seconds: float = Field(default=30.0, gt=0)
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    max_attempts: int = Field(default=48, ge=1)
+    # A row left "sending" by a process that died is retried after this long.
+    claim_timeout_seconds: float = Field(default=600.0, gt=0)
+
+
 class NotifierConfig(Section):
-    model_config = ConfigDict(extra="allow")
+    enabled: bool = True
+    language: Literal["ru", "en"] = "ru"
+    # Where links in messages point (e.g. the console's map of the point); empty = no link.
+    map_url: str = ""
+    smtp: SmtpConfig | None = None
+    sms: SmsConfig | None = None
+    recipients: list[RecipientList] = Field(default_factory=list)
+    rules: list[NotifierRule] = Field(default_factory=list)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: list[NotifierRule]) -> list[NotifierRule]:
+        seen: set[str] = set()
+        for rule in value:
+            if rule.name in seen:
+                raise ValueError(f"two rules are named {rule.name!r}; rule names must be unique")
+            seen.add(rule.name)
+        return value
+
+    @model_validator(mode="after")
+    def _channels_configured(self) -> NotifierConfig:
+        for index, rule in enumerate(self.rules):
+            for channel, section in (("email", self.smtp), ("sms", self.sms)):
+                if channel in rule.channels and section is None:
+                    raise ValueError(
+                        f"rules[{index}] ({rule.name!r}) sends {channel} but [notifier.{'smtp' if channel == 'email' else 'sms'}] is missing"
+                    )
+        return self
+
+    def rule(self, name: str) -> NotifierRule | None:
+        return next((r for r in self.rules if r.name == name), None)
 
 
 class ClipsConfig(Section):
-    model_config = ConfigDict(extra="allow")
+    """`[clips]`: audio fragments cut around presses (see docs/clips.md)."""
 
-    enabled: bool = False
-    recordings: Path | None = None
-    output: Path | None = None
+    enabled: bool = Field(default=False, description="cut continuously in `prolan-probe run`")
+    recordings: Path | None = Field(
+        default=None, description="one folder per point, files YYYYmmdd-HHMMSS.ext"
+    )
+    output: Path | None = Field(default=None, description="where fragments go (default: data folder/clips)")
     kinds: list[str] = Field(default_factory=lambda: ["negative", "force_majeure"])
     before_seconds: float = Field(default=60.0, ge=0)
     after_seconds: float = Field(default=60.0, ge=0)
+    format: str | None = Field(
+        default=None, description="output format (wav, mp3, ogg, flac…); default: the source's"
+    )
+    poll_seconds: float = Field(default=60.0, gt=0, description="how often the service looks for due presses")
+    retry_minutes: float = Field(
+        default=10.0, gt=0, description="wait before looking again for a missing recording"
+    )
+    give_up_hours: float = Field(
+        default=48.0, ge=0, description="after this, cut what exists or record 'missing'"
+    )
+    lookback_days: float = Field(default=7.0, gt=0, description="presses older than this are not looked at")
+    ffmpeg: str = "ffmpeg"
+    ffprobe: str = "ffprobe"
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        from probe.topology import BUTTON_KINDS  # here: config must stay importable on its own
+
+        bad = [kind for kind in value if kind not in BUTTON_KINDS]
+        if bad:
+            raise ValueError(f"unknown button kind(s) {', '.join(bad)}; known: {', '.join(BUTTON_KINDS)}")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _plain_extension(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().lstrip(".").lower()
+        if not text.isalnum() or len(text) > 8:
+            raise ValueError("must be a file extension ffmpeg knows, e.g. 'wav', 'mp3', 'ogg', 'flac'")
+        return text
+
+
+class DashboardConfig(Section):
+    """`[console.dashboard]`: the wall-panel tiles."""
+
+    # "company", "point:NAME" or "region:PATH" (a region path and everything under it).
+    tiles: list[str] = Field(
+        default_factory=lambda: [
+            "company",
+            "point:АЗС Тёплый Стан",
+            "point:Калужская",
+            "region:Санкт-Петербург",
+        ]
+    )
+    hours: int = Field(
+        default=6, ge=1, le=48, description="hours of interval assessments shown as rectangles"
+    )
+    columns: int = Field(default=2, ge=1, le=6)
+    tests: list[str] = Field(default_factory=lambda: ["LOYALTY_MON"])
+    refresh_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("tiles")
+    @classmethod
+    def _valid_tiles(cls, value: list[str]) -> list[str]:
+        for tile in value:
+            kind, _, name = tile.partition(":")
+            if tile != "company" and (kind not in ("point", "region") or not name):
+                raise ValueError(f"tile {tile!r}: expected 'company', 'point:NAME' or 'region:PATH'")
+        return value
+
+
+class CockpitConfig(Section):
+    """`[console.cockpit]`: the rows the Cockpit opens with (or a saved layout file)."""
+
+    layout: Path | None = Field(default=None, description="a layout saved from the Cockpit (JSON)")
+    tests: list[str] = Field(default_factory=list)
+    points: list[str] = Field(default_factory=lambda: ["АЗС Тёплый Стан", "Калужская"])
+    name_contains: str = "Интервал"
+    hours: int = Field(default=24, ge=1, le=24 * 62)
 
 
 class ConsoleConfig(Section):
@@ -182,6 +433,13 @@ class ConsoleConfig(Section):
     poll_seconds: float = Field(default=5.0, gt=0)
     root_map: Path | None = None
     language: Literal["ru", "en"] = "ru"
+    # SNMPv3 instead of a community: version = "v3" and [console.user] (as [[snmp.v3.users]]).
+    version: Literal["v2c", "v3"] = "v2c"
+    user: SnmpV3User | None = None
+    timeout_seconds: float = Field(default=2.0, gt=0)
+    history_hours: float = Field(default=6.0, gt=0, le=24 * 31)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    cockpit: CockpitConfig = Field(default_factory=CockpitConfig)
 
 
 class LoggingConfig(Section):

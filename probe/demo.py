@@ -198,7 +198,8 @@ def _queue_samples(
                 continue
             mean = 1.5 * _rush_factor(local, not point.opening_hours)
             if point.name == DEGRADING_POINT and at >= degrade_from:
-                mean *= 3
+                # the queue grows with the degradation, up to four times its usual length
+                mean *= 1 + 3 * min(1.0, (at - degrade_from) / dt.timedelta(hours=DEGRADATION_HOURS / 2))
             rows.append(
                 {
                     "point_id": point.id,

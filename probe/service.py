@@ -12,15 +12,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 
 from probe.config import ProbeConfig
 from probe.snapshot import SnapshotHub
 
+if TYPE_CHECKING:
+    from probe.engine import Evaluator
+
 # Order matters: the snapshot is loaded first, the scheduler last (so its first run is seen by all).
-SERVICE_COMPONENTS: list[str] = []
+SERVICE_COMPONENTS: list[str] = [
+    "probe.snmp.agent",
+    "notifier.service",
+    "probe.clips.service",
+    "probe.ingest.service",
+    "probe.scheduler",
+]
 
 
 class Component(Protocol):
@@ -34,3 +43,5 @@ class Runtime:
     hub: SnapshotHub
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set by `run` before any component starts (None only when the engine could not be built).
+    evaluator: Evaluator | None = None

@@ -12,6 +12,10 @@ COMMAND_MODULES = [
     "probe.commands.presses",
     "probe.commands.demo",
     "probe.commands.baseline",
+    "probe.commands.clips",
+    "probe.commands.run",
+    "probe.commands.queue",
+    "probe.commands.notify",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]

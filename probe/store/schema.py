@@ -133,6 +133,9 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", utc_timestamp(), nullable=False),
+    # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
+    # is an SNMP index and must never be given to another metric.
+    sqlite_autoincrement=True,
 )
 
 metric_values = Table(
@@ -175,6 +178,145 @@ threshold_overrides = Table(
     Column("t4", Float, nullable=False),
     Column("source", Unicode(40), nullable=False, default="baseline"),
     Column("created_at", utc_timestamp(), nullable=False),
+)
+
+# --- clips (issue 9: audio fragments around presses) ---
+# One row per press of a configured kind once it is due: `cut` (the fragment file is at `path`),
+# `waiting` (no or too short a recording yet; retried at `next_attempt_at`) or `missing` (given up:
+# no recording ever covered the press). `press_id` is unique, so every press is cut once.
+clips = Table(
+    "clips",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("press_id", BigId, nullable=False, unique=True),
+    Column("point_id", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("pressed_at", utc_timestamp(), nullable=False),
+    Column("status", Unicode(12), nullable=False),
+    Column("starts_at", utc_timestamp(), nullable=False),
+    Column("ends_at", utc_timestamp(), nullable=False),
+    Column("path", Unicode(1000), nullable=True),
+    Column("duration_seconds", Float, nullable=True),
+    # Seconds of silence put where no recording covered the fragment (a recorder pause).
+    Column("gap_seconds", Float, nullable=False, default=0.0),
+    Column("sources", UnicodeText, nullable=True),
+    Column("reason", UnicodeText, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", utc_timestamp(), nullable=False),
+    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("cut_at", utc_timestamp(), nullable=True),
+    Column("next_attempt_at", utc_timestamp(), nullable=True),
+    Index("ix_clips_point_pressed", "point_id", "pressed_at"),
+    Index("ix_clips_status_next", "status", "next_attempt_at"),
+)
+
+# --- notifier: incidents, outbox, maintenance silences, recipients imported from LDAP/AD ---
+
+# The current state of each (rule, metric) incident machine (notifier.incidents); one row per pair.
+notifier_incidents = Table(
+    "notifier_incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", Unicode(200), nullable=False),
+    Column("metric_id", Integer, nullable=False),
+    Column("metric_name", Unicode(500), nullable=False),
+    Column("status", Unicode(12), nullable=False),
+    Column("number", Integer, nullable=False, default=0),
+    Column("matches", Integer, nullable=False, default=0),
+    Column("goods", Integer, nullable=False, default=0),
+    Column("escalated", Boolean, nullable=False, default=False),
+    Column("streak_start", utc_timestamp(), nullable=True),
+    Column("opened_at", utc_timestamp(), nullable=True),
+    Column("fired_at", utc_timestamp(), nullable=True),
+    Column("resolved_at", utc_timestamp(), nullable=True),
+    Column("last_at", utc_timestamp(), nullable=True),
+    Column("peak", Unicode(12), nullable=True),
+    Column("last_values", UnicodeText, nullable=True),
+    Column("updated_at", utc_timestamp(), nullable=False),
+    UniqueConstraint("rule", "metric_id", name="uq_notifier_incidents_rule_metric"),
+)
+
+# Every message is written here first (in the same transaction as the incident change) and
+# delivered from here; `dedupe_key` makes enqueueing the same announcement twice a no-op.
+notifier_outbox = Table(
+    "notifier_outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dedupe_key", Unicode(400), nullable=False, unique=True),
+    Column("created_at", utc_timestamp(), nullable=False),
+    Column("rule", Unicode(200), nullable=False),
+    Column("kind", Unicode(12), nullable=False),
+    Column("channel", Unicode(8), nullable=False),
+    Column("recipient", Unicode(200), nullable=False),
+    Column("address", Unicode(320), nullable=False),
+    Column("subject", Unicode(400), nullable=False, default=""),
+    Column("body_text", UnicodeText, nullable=False),
+    Column("body_html", UnicodeText, nullable=True),
+    # pending -> sending (claimed) -> sent | failed (permanent, or out of attempts)
+    Column("status", Unicode(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", utc_timestamp(), nullable=False),
+    Column("claimed_at", utc_timestamp(), nullable=True),
+    Column("claim_token", Unicode(64), nullable=True),
+    Column("sent_at", utc_timestamp(), nullable=True),
+    Column("last_error", UnicodeText, nullable=True),
+    Index("ix_notifier_outbox_status_due", "status", "due_at"),
+)
+
+notifier_silences = Table(
+    "notifier_silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", Unicode(200), nullable=True),
+    Column("metrics", Unicode(500), nullable=True),
+    Column("point", Unicode(200), nullable=True),
+    Column("starts_at", utc_timestamp(), nullable=False),
+    Column("ends_at", utc_timestamp(), nullable=False),
+    Column("reason", Unicode(400), nullable=False, default=""),
+    Column("created_at", utc_timestamp(), nullable=False),
+)
+
+# Members of named recipient lists imported from LDAP/AD (config lists are merged with these).
+notifier_recipients = Table(
+    "notifier_recipients",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("list_name", Unicode(200), nullable=False, index=True),
+    Column("name", Unicode(200), nullable=False),
+    Column("email", Unicode(320), nullable=True),
+    Column("phone", Unicode(40), nullable=True),
+    Column("source", Unicode(400), nullable=False, default=""),
+    Column("imported_at", utc_timestamp(), nullable=False),
+)
+
+# LOYALTY_MON day totals: the running counts of the current day per point, methodology and question
+# (question '' when the methodology has none), as of `loyalty_mon_day_marks.counted_to`, so that a
+# 10-minute run adds one interval to them instead of recounting the day. Only the newest state of
+# each local day is kept; anything else is recomputed from presses (tests_scripts/loyalty_mon.py).
+loyalty_mon_day_marks = Table(
+    "loyalty_mon_day_marks",
+    metadata,
+    Column("day_start", utc_timestamp(), primary_key=True),  # local midnight as naive UTC
+    Column("counted_to", utc_timestamp(), nullable=False),  # presses before this instant are counted
+    Column("updated_at", utc_timestamp(), nullable=False),
+)
+
+loyalty_mon_day_totals = Table(
+    "loyalty_mon_day_totals",
+    metadata,
+    Column("day_start", utc_timestamp(), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("methodology", Unicode(16), nullable=False),
+    Column("question_id", Unicode(64), nullable=False, default=""),
+    Column("positive", Integer, nullable=False, default=0),
+    Column("negative", Integer, nullable=False, default=0),
+    Column("passive", Integer, nullable=False, default=0),
+    Column("force_majeure", Integer, nullable=False, default=0),
+    Column("prompts", Integer, nullable=False, default=0),  # seller (УСОКОК) or red (Опросы) presses
+    Column("outside", Integer, nullable=False, default=0),  # indicative presses not accepted (УСОКОК)
+    Column("silent", Integer, nullable=False, default=0),  # closed windows without an answer
+    Column("answered", Integer, nullable=False, default=0),  # windows with an accepted answer
+    PrimaryKeyConstraint("day_start", "point_id", "methodology", "question_id"),
 )
 
 # ingest (issue 6): what the ingest service received per source (`tcp:ADDRESS`, `serial:PORT`) and

@@ -1,0 +1,167 @@
+"""Cockpit with N rows × D days of 10-minute history (default 100 × 7, the issue's size): time to
+load and draw, and time per pan and per zoom step, offscreen. Side by side in the same run: the one
+SQL query that fetches the same rows (the floor for loading) and a repaint of an empty plot of the
+same size (the floor for a step).
+
+    QT_QPA_PLATFORM=offscreen python -m benchmarks.console_cockpit [--rows 100] [--days 7] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QApplication
+from sqlalchemy import Engine, select
+
+from benchmarks.common import header
+from console.cockpit import Cockpit, CockpitLayout
+from probe.assess import ThresholdTable
+from probe.store.db import init_db, open_engine, utcnow
+from probe.store.schema import metric_values, metrics, points
+
+TZ = ZoneInfo("Europe/Moscow")
+TABLE = ThresholdTable.higher_worse(20, 40, 60, 80)
+
+
+def fill(engine: Engine, rows: int, days: int, now: dt.datetime) -> None:
+    rng = random.Random(7)
+    thresholds = '{"direction": "higher_worse", "bounds": [20, 40, 60, 80]}'
+    ends = [now - dt.timedelta(minutes=10 * i) for i in range(days * 144)][::-1]
+    with engine.begin() as conn:
+        conn.execute(
+            points.insert(),
+            [{"id": i + 1, "name": f"Точка {i + 1}", "region": "Регион"} for i in range(rows)],
+        )
+        conn.execute(
+            metrics.insert(),
+            [
+                {
+                    "id": i + 1,
+                    "key": f"bench.m{i + 1}",
+                    "name": f"LOYALTY_MON. СОКОК. Точка {i + 1}. % негативных ответов. Интервал 10 мин",
+                    "test": "LOYALTY_MON",
+                    "point_id": i + 1,
+                    "short_name": "% негативных ответов",
+                    "unit": "%",
+                    "created_at": utcnow(),
+                }
+                for i in range(rows)
+            ],
+        )
+        batch = []
+        for metric_id in range(1, rows + 1):
+            value = rng.uniform(5, 30)
+            for end in ends:
+                value = min(100.0, max(0.0, value + rng.gauss(0, 4)))
+                batch.append(
+                    {
+                        "metric_id": metric_id,
+                        "at": end.replace(tzinfo=None),
+                        "value": value,
+                        "level": TABLE.assess(value).value,
+                        "thresholds": thresholds,
+                    }
+                )
+            if len(batch) > 50_000:
+                conn.execute(metric_values.insert(), batch)
+                batch = []
+        if batch:
+            conn.execute(metric_values.insert(), batch)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def run(engine: Engine, rows: int, days: int, now: dt.datetime, label: str) -> None:
+    app = QApplication.instance() or QApplication([])
+    since = now - dt.timedelta(days=days)
+
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        fetched = conn.execute(
+            select(
+                metric_values.c.metric_id, metric_values.c.at, metric_values.c.value, metric_values.c.level
+            ).where(metric_values.c.at > since.replace(tzinfo=None))
+        ).all()
+    query_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    cockpit = Cockpit(engine, TZ, CockpitLayout(hours=days * 24, max_rows=rows), clock=lambda: now)
+    cockpit.resize(1600, 1000)
+    cockpit.show()
+    app.processEvents()
+    cockpit.plot.grab()  # force a full paint of the plot
+    load_s = time.perf_counter() - started
+    assert len(cockpit.histories) == rows and sum(len(h.points) for h in cockpit.histories) == len(fetched)
+
+    view = cockpit.plot.getPlotItem().vb
+    pans, zooms = [], []
+    for step in range(20):
+        started = time.perf_counter()
+        view.translateBy(x=(3600 if step % 2 else -3600))
+        cockpit.plot.grab()
+        pans.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        view.scaleBy(x=0.8 if step % 2 else 1.25)
+        cockpit.plot.grab()
+        zooms.append(time.perf_counter() - started)
+
+    empty = pg.PlotWidget()
+    empty.resize(cockpit.plot.size())
+    empty.show()
+    app.processEvents()
+    repaints = []
+    for _ in range(20):
+        started = time.perf_counter()
+        empty.grab()
+        repaints.append(time.perf_counter() - started)
+
+    print(f"{label}: {rows} rows × {days} days = {len(fetched):,} intervals")
+    print(f"  load and draw:      {load_s * 1000:8.1f} ms   (goal < 1000 ms)")
+    print(f"  one SQL query:      {query_s * 1000:8.1f} ms   (reference: the same rows fetched)")
+    print(f"  pan step, median:   {median_ms(pans):8.1f} ms   (goal < 50 ms)")
+    print(f"  zoom step, median:  {median_ms(zooms):8.1f} ms   (goal < 50 ms)")
+    print(f"  empty plot repaint: {median_ms(repaints):8.1f} ms   (reference)")
+    cockpit.close()
+    empty.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--pg", help="also run on this PostgreSQL URL (a scratch database)")
+    args = parser.parse_args()
+    print(header(f"cockpit, {args.rows} rows × {args.days} days"))
+    now = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = open_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        init_db(engine)
+        fill(engine, args.rows, args.days, now)
+        run(engine, args.rows, args.days, now, "SQLite")
+        engine.dispose()
+    if args.pg:
+        engine = open_engine(args.pg)
+        init_db(engine)
+        with engine.begin() as conn:
+            for table in (metric_values, metrics, points):
+                conn.execute(table.delete())
+        fill(engine, args.rows, args.days, now)
+        run(engine, args.rows, args.days, now, "PostgreSQL")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""The audio fragments of one service point (issue 9): time, kind, length and a play button per
+fragment, newest first, for the point page. Fragments are read from the aggregator's `clips`
+table (written by the probe's cutter); playing uses QtMultimedia, or an external player command
+when one is given or QtMultimedia is not available."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PyQt6.QtCore import QUrl
+from PyQt6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from probe.store.schema import clips, points
+
+try:  # the PyQt6 wheels ship QtMultimedia, but a trimmed install may not have it
+    from PyQt6.QtMultimedia import QAudioOutput, QMediaPlayer
+except ImportError:  # pragma: no cover - depends on the installation
+    QMediaPlayer = None  # type: ignore[assignment,misc]
+    QAudioOutput = None  # type: ignore[assignment,misc]
+
+DEFAULT_LIMIT = 200
+DEFAULT_EXTERNAL_PLAYER = ("xdg-open",)
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "ru": {
+        "title": "Аудиофрагменты: {point}",
+        "time": "Время нажатия",
+        "kind": "Кнопка",
+        "length": "Длительность",
+        "state": "Состояние",
+        "play": "▶ Слушать",
+        "stop": "■ Стоп",
+        "refresh": "Обновить",
+        "none": "Фрагментов нет",
+        "count": "Фрагментов: {n}",
+        "cut": "вырезан",
+        "cut_gap": "вырезан, {gap:.0f} с без записи",
+        "waiting": "ждёт запись",
+        "missing": "записи нет",
+        "file_gone": "файл не найден: {path}",
+        "db_error": "База данных недоступна: {error}",
+        "player_error": "Не удалось воспроизвести: {error}",
+        "kinds": {
+            "negative": "Негативная",
+            "force_majeure": "Форс-мажор",
+            "positive": "Позитивная",
+            "passive": "Пассивная",
+            "seller": "Продавец",
+            "red": "Красная",
+        },
+    },
+    "en": {
+        "title": "Audio fragments: {point}",
+        "time": "Pressed at",
+        "kind": "Button",
+        "length": "Length",
+        "state": "State",
+        "play": "▶ Play",
+        "stop": "■ Stop",
+        "refresh": "Refresh",
+        "none": "No fragments",
+        "count": "Fragments: {n}",
+        "cut": "cut",
+        "cut_gap": "cut, {gap:.0f} s not recorded",
+        "waiting": "waiting for the recording",
+        "missing": "no recording",
+        "file_gone": "file not found: {path}",
+        "db_error": "Database unavailable: {error}",
+        "player_error": "Cannot play: {error}",
+        "kinds": {
+            "negative": "Negative",
+            "force_majeure": "Force majeure",
+            "positive": "Positive",
+            "passive": "Passive",
+            "seller": "Seller",
+            "red": "Red",
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Fragment:
+    press_id: int
+    pressed_at: dt.datetime  # naive UTC
+    kind: str
+    status: str
+    path: Path | None
+    duration_seconds: float | None
+    gap_seconds: float
+    reason: str | None
+
+
+def load_fragments(engine: Engine, point_name: str, limit: int = DEFAULT_LIMIT) -> list[Fragment]:
+    """The point's clip rows, newest press first."""
+    query = (
+        select(clips)
+        .join(points, points.c.id == clips.c.point_id)
+        .where(points.c.name == point_name)
+        .order_by(clips.c.pressed_at.desc(), clips.c.press_id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        Fragment(
+            int(row.press_id),
+            row.pressed_at,
+            row.kind,
+            row.status,
+            Path(row.path) if row.path else None,
+            row.duration_seconds,
+            float(row.gap_seconds or 0.0),
+            row.reason,
+        )
+        for row in rows
+    ]
+
+
+def _length_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class ClipsPanel(QWidget):
+    """`ClipsPanel(engine, point_name)`: the fragments of one point with play buttons."""
+
+    COLUMNS = ("time", "kind", "length", "state", "play")
+
+    def __init__(
+        self,
+        engine: Engine,
+        point_name: str,
+        parent: QWidget | None = None,
+        *,
+        tz: ZoneInfo | None = None,
+        lang: str = "ru",
+        limit: int = DEFAULT_LIMIT,
+        player_command: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.point_name = point_name
+        self.tz = tz
+        self.texts: dict[str, Any] = TEXTS.get(lang, TEXTS["ru"])
+        self.limit = limit
+        self.fragments: list[Fragment] = []
+        self.playing: int | None = None  # row being played
+        self.external: subprocess.Popen[bytes] | None = None
+        # QtMultimedia unless an external player is asked for (or QtMultimedia is missing).
+        self.player_command: tuple[str, ...] | None = (
+            tuple(player_command)
+            if player_command
+            else (None if QMediaPlayer is not None else DEFAULT_EXTERNAL_PLAYER)
+        )
+        self.player: Any = None
+        self.audio_output: Any = None
+
+        self.title = QLabel(self.texts["title"].format(point=point_name))
+        self.status = QLabel()
+        refresh = QPushButton(self.texts["refresh"])
+        refresh.clicked.connect(self.refresh)
+        self.refresh_button = refresh
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([self.texts[c] if c != "play" else "" for c in self.COLUMNS])
+        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        if header is not None:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setStretchLastSection(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.refresh()
+
+    # --- data ------------------------------------------------------------------------------------
+
+    def local_time(self, at: dt.datetime) -> str:
+        aware = at.replace(tzinfo=dt.UTC)
+        local = aware.astimezone(self.tz) if self.tz else aware.astimezone()
+        return f"{local:%d.%m.%Y %H:%M:%S}"
+
+    def state_text(self, fragment: Fragment) -> str:
+        if fragment.status == "cut":
+            if fragment.path is not None and not fragment.path.exists():
+                return str(self.texts["file_gone"].format(path=fragment.path))
+            if fragment.gap_seconds >= 1:
+                return str(self.texts["cut_gap"].format(gap=fragment.gap_seconds))
+        return str(self.texts.get(fragment.status, fragment.status))
+
+    def refresh(self) -> None:
+        self.stop()
+        try:
+            self.fragments = load_fragments(self.engine, self.point_name, self.limit)
+        except SQLAlchemyError as exc:
+            self.status.setText(self.texts["db_error"].format(error=exc.__class__.__name__))
+            return
+        self.table.setRowCount(len(self.fragments))
+        kinds: dict[str, str] = self.texts["kinds"]
+        for row, fragment in enumerate(self.fragments):
+            values = (
+                self.local_time(fragment.pressed_at),
+                kinds.get(fragment.kind, fragment.kind),
+                _length_text(fragment.duration_seconds),
+                self.state_text(fragment),
+            )
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if fragment.reason:
+                    item.setToolTip(fragment.reason)
+                self.table.setItem(row, column, item)
+            button = QPushButton(self.texts["play"])
+            button.setEnabled(self.playable(fragment))
+            button.clicked.connect(lambda _checked=False, r=row: self.toggle(r))
+            self.table.setCellWidget(row, len(self.COLUMNS) - 1, button)
+        self.status.setText(
+            self.texts["count"].format(n=len(self.fragments)) if self.fragments else self.texts["none"]
+        )
+
+    @staticmethod
+    def playable(fragment: Fragment) -> bool:
+        return fragment.status == "cut" and fragment.path is not None and fragment.path.exists()
+
+    def play_button(self, row: int) -> QPushButton:
+        widget = self.table.cellWidget(row, len(self.COLUMNS) - 1)
+        assert isinstance(widget, QPushButton)
+        return widget
+
+    # --- playing -----------------------------------------------------------------------------------
+
+    def toggle(self, row: int) -> None:
+        if self.playing == row:
+            self.stop()
+        else:
+            self.play(row)
+
+    def play(self, row: int) -> None:
+        fragment = self.fragments[row]
+        if not self.playable(fragment) or fragment.path is None:
+            return
+        self.stop()
+        try:
+            if self.player_command is not None:
+                self.external = subprocess.Popen([*self.player_command, str(fragment.path)])
+            else:
+                self._qt_player().setSource(QUrl.fromLocalFile(str(fragment.path)))
+                self._qt_player().play()
+        except OSError as exc:
+            self.status.setText(self.texts["player_error"].format(error=exc))
+            return
+        self.playing = row
+        self.play_button(row).setText(self.texts["stop"])
+
+    def stop(self) -> None:
+        if self.player is not None:
+            self.player.stop()
+        if self.external is not None and self.external.poll() is None:
+            self.external.terminate()
+            self.external.wait(timeout=5)
+        self.external = None
+        if self.playing is not None and self.playing < self.table.rowCount():
+            self.play_button(self.playing).setText(self.texts["play"])
+        self.playing = None
+
+    def _qt_player(self) -> Any:
+        if self.player is None:
+            assert QMediaPlayer is not None and QAudioOutput is not None
+            self.player = QMediaPlayer(self)
+            self.audio_output = QAudioOutput(self)
+            self.player.setAudioOutput(self.audio_output)
+            self.player.playbackStateChanged.connect(self._playback_changed)
+            self.player.errorOccurred.connect(self._player_error)
+        return self.player
+
+    def _playback_changed(self, state: Any) -> None:
+        if QMediaPlayer is not None and state == QMediaPlayer.PlaybackState.StoppedState:
+            if self.playing is not None and self.playing < self.table.rowCount():
+                self.play_button(self.playing).setText(self.texts["play"])
+            self.playing = None
+
+    def _player_error(self, _error: Any, message: str) -> None:
+        self.status.setText(self.texts["player_error"].format(error=message))

@@ -1,0 +1,403 @@
+"""The bottom level of a Plan: one service point. Current MKO/OKO values (live, from SNMP), the
+history of the chosen metric's value and of every assessment of the point over the last hours
+(pyqtgraph, from the aggregator through `console.history`), the threshold table that produces
+the chosen metric's assessment, and the point's audio fragments (`console.clips_panel`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import itertools
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QBrush, QColor, QFont
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from console.history import HistoryPoint, MetricHistory, metrics_by_reference, recent_history
+from console.i18n import language, level_text, tr
+from console.live import LiveMetric, LiveState
+from probe.assess import ThresholdTable
+from probe.levels import LEVEL_COLOURS, Level
+
+log = logging.getLogger(__name__)
+
+ORDER = (Level.GOOD, Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
+    return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
+
+
+def threshold_rows(table: ThresholdTable) -> list[tuple[Level, str]]:
+    """The table as the seed shows it: one row per level with its range of values."""
+    if table.direction == "equal":
+        return [
+            (Level.GOOD, tr("threshold_equal", value=format_value(table.bounds[0]))),
+            (Level.BAD, tr("threshold_otherwise")),
+        ]
+    b = [format_value(x) for x in table.bounds]
+    if table.direction == "higher_worse":
+        ranges = [f"< {b[0]}", f"{b[0]} … {b[1]}", f"{b[1]} … {b[2]}", f"{b[2]} … {b[3]}", f"≥ {b[3]}"]
+    else:
+        ranges = [f"> {b[0]}", f"{b[1]} … {b[0]}", f"{b[2]} … {b[1]}", f"{b[3]} … {b[2]}", f"≤ {b[3]}"]
+    return list(zip(ORDER, ranges, strict=True))
+
+
+def short_name(metric: LiveMetric) -> str:
+    """The name without the test, methodology and point: what the point page has room for."""
+    prefix = f". {metric.point}. "
+    if metric.point and prefix in metric.name:
+        return metric.name.split(prefix, 1)[1]
+    return metric.name
+
+
+def _level_item(level: Level | None, stale: bool) -> QTableWidgetItem:
+    item = QTableWidgetItem(level_text(level))
+    if level is not None:
+        colour = QColor("#8c8f94" if stale else LEVEL_COLOURS[level][0])
+        item.setBackground(QBrush(colour))
+        item.setForeground(
+            QBrush(QColor("#ffffff" if level in (Level.GOOD, Level.BAD, Level.EDGE) else "#1d2733"))
+        )
+    return item
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSize(font.pointSize() + 1)
+    label.setFont(font)
+    label.setStyleSheet("color: #1d2733; padding: 4px 0;")
+    return label
+
+
+class ThresholdTableWidget(QTableWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 2, parent)
+        self.setHorizontalHeaderLabels([tr("col_level"), tr("col_value")])
+        self.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # type: ignore[union-attr]
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.caption = QLabel()
+
+    def show_table(self, table: ThresholdTable | None, value: float | None) -> None:
+        self.setRowCount(0)
+        if table is None:
+            self.caption.setText(tr("thresholds_none"))
+            return
+        current = table.assess(value) if value is not None else None
+        self.caption.setText(tr(f"direction_{table.direction}"))
+        for row, (level, text) in enumerate(threshold_rows(table)):
+            self.insertRow(row)
+            level_item = _level_item(level, False)
+            value_item = QTableWidgetItem(text)
+            if level is current:
+                font = QFont(value_item.font())
+                font.setBold(True)
+                value_item.setFont(font)
+                value_item.setText(f"{text}   ◀ {format_value(value)}")
+            self.setItem(row, 0, level_item)
+            self.setItem(row, 1, value_item)
+
+
+class PointPage(QWidget):
+    """Shows one point; `set_state` refreshes the live part, `load_history` the stored part."""
+
+    def __init__(
+        self,
+        point: str,
+        engine_source: Callable[[], Engine] | None,
+        tz: ZoneInfo,
+        hours: float = 6.0,
+        clock: Callable[[], dt.datetime] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.point = point
+        self.engine_source = engine_source
+        self.tz = tz
+        self.hours = hours
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.metrics: list[LiveMetric] = []
+        self.selected: LiveMetric | None = None
+        self.histories: dict[str, MetricHistory] = {}
+        self.history_error = ""
+        self.stale = False
+
+        self.title = QLabel(tr("point_title", name=point))
+        title_font = self.title.font()
+        title_font.setPointSize(title_font.pointSize() + 5)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.subtitle = QLabel()
+        self.subtitle.setStyleSheet("color: #5b6673;")
+
+        self.values = QTableWidget(0, 4)
+        self.values.setHorizontalHeaderLabels(
+            [tr("col_metric"), tr("col_value"), tr("col_level"), tr("col_time")]
+        )
+        header = self.values.horizontalHeader()
+        assert header is not None
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.values.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        self.values.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.values.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.values.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.values.setAlternatingRowColors(True)
+        self.values.itemSelectionChanged.connect(self._selection_changed)
+
+        pg.setConfigOptions(antialias=True, background="w", foreground="#33404d")
+        # DateAxisItem wants seconds west of UTC (time.timezone's sign): local times on the axis.
+        offset = tz.utcoffset(self.clock().replace(tzinfo=None)) or dt.timedelta(0)
+        west = -offset.total_seconds()
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=west)})
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setMinimumHeight(180)
+        self.strip = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=west)})
+        self.strip.setMinimumHeight(120)
+        self.strip.setXLink(self.plot)
+        self.strip.getAxis("left").setWidth(self.plot.getAxis("left").width())
+        self.strip.getAxis("left").setStyle(showValues=False)
+        self.strip.getAxis("left").setPen(pg.mkPen(None))
+        self.strip.setMouseEnabled(x=True, y=False)
+        self.history_title = _heading(tr("history", hours=f"{hours:g}"))
+        self.history_note = QLabel()
+        self.history_note.setStyleSheet("color: #a33;")
+
+        self.thresholds = ThresholdTableWidget()
+        self.thresholds.setMaximumHeight(200)
+
+        self.clips_slot = self._clips_widget()
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(_heading(tr("current_values")))
+        left_layout.addWidget(self.values, 3)
+        left_layout.addWidget(_heading(tr("thresholds")))
+        left_layout.addWidget(self.thresholds.caption)
+        left_layout.addWidget(self.thresholds, 1)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.history_title)
+        right_layout.addWidget(self.history_note)
+        right_layout.addWidget(self.plot, 3)
+        right_layout.addWidget(self.strip, 2)
+        right_layout.addWidget(self.clips_slot, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        splitter.setSizes([560, 760])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.title)
+        header_row.addStretch(1)
+        header_row.addWidget(self.subtitle)
+        layout.addLayout(header_row)
+        layout.addWidget(splitter, 1)
+
+    def _clips_widget(self) -> QWidget:
+        """The clips helper's panel when it is installed; a labelled slot otherwise."""
+        try:
+            module = importlib.import_module("console.clips_panel")
+        except ImportError:
+            module = None
+        if module is not None and self.engine_source is not None:
+            try:
+                engine = self.engine_source()
+                try:
+                    panel: QWidget = module.ClipsPanel(engine, self.point, tz=self.tz, lang=language())
+                except TypeError:  # a panel that takes only the contract's two arguments
+                    panel = module.ClipsPanel(engine, self.point)
+                return panel
+            except Exception as exc:  # the panel must not take the point page down with it
+                log.warning("clips panel for %s failed: %s", self.point, exc)
+        frame = QFrame()
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        slot = QVBoxLayout(frame)
+        slot.addWidget(_heading(tr("clips")))
+        missing = QLabel(tr("clips_missing"))
+        missing.setStyleSheet("color: #5b6673;")
+        slot.addWidget(missing)
+        frame.setObjectName("clips-slot")
+        return frame
+
+    # -- live values -------------------------------------------------------------------------
+    def newest_update(self) -> dt.datetime | None:
+        times = [m.updated for m in self.metrics if m.updated is not None]
+        return max(times) if times else None
+
+    def set_state(self, state: LiveState) -> None:
+        """Show new live values; when the probe has evaluated a new interval, read the history again."""
+        before = self.newest_update()
+        self.stale = not state.connected
+        self.metrics = state.point_metrics(self.point)
+        region = next((m.region for m in self.metrics if m.region), "")
+        if not region and self.point in state.points:
+            region = state.points[self.point].region
+        worst = state.point_worst(self.point)
+        self.subtitle.setText(f"{region}   ·   {tr('col_level')}: {level_text(worst)}")
+        previous = self.selected.key if self.selected else None
+        self.values.blockSignals(True)
+        self.values.setRowCount(len(self.metrics))
+        select_row = None
+        for row, metric in enumerate(self.metrics):
+            self.values.setItem(row, 0, QTableWidgetItem(short_name(metric)))
+            value_item = QTableWidgetItem(format_value(metric.value, metric.unit))
+            value_item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.values.setItem(row, 1, value_item)
+            self.values.setItem(row, 2, _level_item(metric.level, self.stale))
+            when = metric.updated.astimezone(self.tz).strftime("%H:%M") if metric.updated else "—"
+            self.values.setItem(row, 3, QTableWidgetItem(when))
+            if metric.key == previous:
+                select_row = row
+        if select_row is None:
+            select_row = self._default_row()
+        self.values.blockSignals(False)
+        if select_row is not None:
+            self.values.selectRow(select_row)
+            self._selection_changed()
+        newest = self.newest_update()
+        if before is not None and newest is not None and newest > before:
+            self.load_history()
+
+    def _default_row(self) -> int | None:
+        """The first assessed interval metric: the one an analyst looks at first."""
+        for row, metric in enumerate(self.metrics):
+            if metric.level is not None and "Интервал" in metric.name and metric.thresholds is not None:
+                return row
+        for row, metric in enumerate(self.metrics):
+            if metric.level is not None:
+                return row
+        return 0 if self.metrics else None
+
+    def _selection_changed(self) -> None:
+        rows = self.values.selectionModel().selectedRows() if self.values.selectionModel() else []  # type: ignore[union-attr]
+        if not rows:
+            return
+        metric = self.metrics[rows[0].row()]
+        self.selected = metric
+        thresholds = metric.thresholds
+        history = self.histories.get(metric.key)
+        if thresholds is None and history is not None and history.points:
+            thresholds = history.points[-1].thresholds
+        self.thresholds.show_table(thresholds, metric.value)
+        self._draw_value_history()
+
+    # -- stored history ----------------------------------------------------------------------
+    def load_history(self) -> None:
+        """Read the point's history (blocking; a few hundred rows)."""
+        self.history_error = ""
+        if self.engine_source is None:
+            return
+        try:
+            engine = self.engine_source()
+            infos = metrics_by_reference(engine, [m.key for m in self.metrics if m.key])
+            histories = recent_history(engine, infos, hours=self.hours, until=self.clock())
+            self.histories = {h.info.key: h for h in histories}
+        except Exception as exc:  # a database outage must not break the live part of the page
+            self.history_error = tr("history_unavailable", error=str(exc).splitlines()[0][:200])
+            log.warning("history for %s: %s", self.point, exc)
+        self.history_note.setText(self.history_error)
+        self._draw_levels()
+        if self.selected is not None:
+            self._selection_changed()  # the stored thresholds may fill in what SNMP did not give
+
+    def _draw_value_history(self) -> None:
+        self.plot.clear()
+        metric = self.selected
+        if metric is None:
+            return
+        self.plot.setTitle(short_name(metric), color="#1d2733", size="10pt")
+        history = self.histories.get(metric.key)
+        if history is None or not history.points:
+            return
+        xs = [p.at.timestamp() for p in history.points if p.value is not None]
+        ys = [p.value for p in history.points if p.value is not None]
+        table = metric.thresholds or history.points[-1].thresholds
+        if table is not None and table.direction != "equal":
+            for level, bound in zip(ORDER[1:], table.bounds, strict=False):
+                line = pg.InfiniteLine(
+                    pos=bound,
+                    angle=0,
+                    pen=pg.mkPen(LEVEL_COLOURS[level][0], width=1, style=Qt.PenStyle.DashLine),
+                )
+                self.plot.addItem(line)
+        self.plot.plot(
+            xs, ys, pen=pg.mkPen("#2b6cb0", width=2), symbol="o", symbolSize=5, symbolBrush="#2b6cb0"
+        )
+        brushes = [
+            pg.mkBrush(LEVEL_COLOURS[p.level][0]) if p.level else pg.mkBrush("#9a9a9a")
+            for p in history.points
+            if p.value is not None
+        ]
+        self.plot.plot(xs, ys, pen=None, symbol="o", symbolSize=8, symbolBrush=brushes, symbolPen="w")
+
+    def _draw_levels(self) -> None:
+        """One row of coloured rectangles per assessed metric: the OKO history of the point."""
+        self.strip.clear()
+        assessed = [h for h in self.histories.values() if any(p.level is not None for p in h.points)]
+        assessed.sort(key=lambda h: h.info.name)
+        self.strip_labels: list[str] = []
+        for row, history in enumerate(assessed):
+            points = [p for p in history.points if p.level is not None]
+            if not points:
+                continue
+            width = self._interval_seconds(points)
+            xs = [p.at.timestamp() - width / 2 for p in points]
+            bars = pg.BarGraphItem(
+                x=xs,
+                y=[row] * len(points),
+                height=0.62,
+                width=width * 0.92,
+                brushes=[pg.mkBrush(LEVEL_COLOURS[p.level][0]) for p in points if p.level is not None],
+                pens=[pg.mkPen(None)] * len(points),
+            )
+            self.strip.addItem(bars)
+            # The row's name above its rectangles (an axis would be too narrow for it).
+            label = pg.TextItem(self._short_label(history.info.name), color="#33404d", anchor=(0, 1))
+            label.setPos(xs[0] - width / 2, row + 0.5)
+            self.strip.addItem(label)
+            self.strip_labels.append(self._short_label(history.info.name))
+        self.strip.setYRange(-0.5, max(0.5, len(assessed) - 0.05), padding=0)
+
+    @staticmethod
+    def _interval_seconds(points: list[HistoryPoint]) -> float:
+        if len(points) < 2:
+            return 600.0
+        gaps = sorted((b.at - a.at).total_seconds() for a, b in itertools.pairwise(points))
+        return max(60.0, gaps[len(gaps) // 2])
+
+    def _short_label(self, name: str) -> str:
+        tail = name.split(f". {self.point}. ", 1)[-1]
+        return tail.replace("Интервал ", "").replace("Текущие сутки", "сутки")

@@ -1,0 +1,61 @@
+"""What the console connects to and opens, from the probe's config file.
+
+With a `[console]` section: its `probe`, `community` or v3 `user`, `poll_seconds`, `root_map`.
+Without one (the demo): the probe's own `[snmp] listen` address with its first v2c community,
+and the demo map set shipped in `maps/demo/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from console.snmp_poller import ProbeTarget
+from probe.config import ConfigError, ProbeConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_ROOT_MAP = PROJECT_ROOT / "maps" / "demo" / "russia.json"
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    target: ProbeTarget
+    poll_seconds: float
+    root_map: Path
+    language: str
+    history_hours: float
+
+
+def split_address(text: str, where: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{where}: expected HOST:PORT, got {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def console_settings(config: ProbeConfig) -> ConsoleSettings:
+    section = config.console
+    if section is None:
+        host, port = split_address(config.snmp.listen, "[snmp] listen")
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        communities = config.snmp.v2c.communities
+        return ConsoleSettings(
+            ProbeTarget(host, port, "v2c", communities[0] if communities else "public"),
+            5.0,
+            DEMO_ROOT_MAP,
+            "ru",
+            6.0,
+        )
+    host, port = split_address(section.probe or config.snmp.listen, "[console] probe")
+    if section.version == "v3" and section.user is None:
+        raise ConfigError('[console] version = "v3" needs a [console.user] with name and keys')
+    community = section.community or (config.snmp.v2c.communities or ["public"])[0]
+    root = config.resolve_path(section.root_map) if section.root_map else DEMO_ROOT_MAP
+    return ConsoleSettings(
+        ProbeTarget(host, port, section.version, community, section.user, section.timeout_seconds),
+        section.poll_seconds,
+        root,
+        section.language,
+        section.history_hours,
+    )

@@ -1,0 +1,253 @@
+"""From an evaluation to incidents and outbox rows (no delivery here).
+
+One transaction per evaluation: the new incident states and the messages they announce are
+committed together, so a crash can neither lose an announcement nor make it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from notifier import store
+from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
+from notifier.messages import Language, MetricInfo, TemplateSet, build_context
+from notifier.rules import is_open, metric_matches, parse_hours
+from probe.config import NotifierRule, ProbeConfig, RecipientMember
+from probe.snapshot import Evaluation, MetricState
+from probe.store.db import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeedSummary:
+    counted: int = 0  # (rule, metric) evaluations that advanced a state machine
+    skipped_closed: int = 0
+    skipped_silenced: int = 0
+    events: list[tuple[str, str, EventKind]] = field(default_factory=list)  # (rule, metric name, kind)
+    queued: int = 0
+
+
+class Templates:
+    """TemplateSets per (rule, language), compiled once per process."""
+
+    def __init__(self, config: ProbeConfig) -> None:
+        self._config = config
+        self._sets: dict[tuple[str | None, str], TemplateSet] = {}
+
+    def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
+        key = (rule.name if rule else None, language)
+        if key not in self._sets:
+            overrides: dict[str, Path | None] = {}
+            if rule is not None:
+                for part in ("subject", "text", "html", "sms"):
+                    path = getattr(rule.templates, part)
+                    overrides[part] = self._config.resolve_path(path) if path is not None else None
+            self._sets[key] = TemplateSet(language, overrides)
+        return self._sets[key]
+
+    def check_all(self) -> None:
+        """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
+        for rule in self._config.notifier.rules:
+            languages: tuple[Language, ...] = ("ru", "en")
+            for language in languages:
+                self.get(rule, language).check(self._config.name)
+
+
+def limits_of(rule: NotifierRule) -> RuleLimits:
+    return RuleLimits(
+        level=rule.level,
+        consecutive=rule.consecutive,
+        escalate_after=rule.escalate_after if rule.escalate_to else None,
+        recovery_after=rule.recovery_after,
+        keep_values=rule.last_values,
+    )
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def metric_info(metric: MetricState) -> MetricInfo:
+    return MetricInfo(
+        id=metric.id,
+        key=metric.key,
+        name=metric.name,
+        short_name=metric.short_name,
+        test=metric.test,
+        point=metric.point,
+        region=metric.region,
+        unit=metric.unit,
+        thresholds=metric.thresholds,
+    )
+
+
+def due_time(config: ProbeConfig, rule: NotifierRule, event_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """Now, or the end of the rule's quiet hours if the event happened inside them."""
+    if not rule.quiet_hours:
+        return now
+    quiet = parse_hours(rule.quiet_hours)
+    local = event_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+    if not quiet.contains((local - dt.timedelta(microseconds=1)).time()):
+        return now
+    return max(now, naive_utc(quiet.next_end(local)))
+
+
+def feed(
+    config: ProbeConfig,
+    engine: Engine,
+    evaluation: Evaluation,
+    *,
+    templates: Templates | None = None,
+    now: dt.datetime | None = None,
+) -> FeedSummary:
+    """Drive every rule's incidents by one evaluation and queue the messages they announce.
+    Historical (catch-up) evaluations are ignored: they are history, not news."""
+    summary = FeedSummary()
+    rules = config.notifier.rules
+    if not rules or evaluation.historical or not config.notifier.enabled:
+        return summary
+    templates = templates or Templates(config)
+    for attempt in range(3):
+        try:
+            return _feed_once(config, engine, evaluation, templates, now)
+        except IntegrityError:
+            # Another process (`evaluate` next to `run`) created the same incident row first;
+            # the step is idempotent, so running it again over the committed state is safe.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _feed_once(
+    config: ProbeConfig, engine: Engine, evaluation: Evaluation, templates: Templates, now: dt.datetime | None
+) -> FeedSummary:
+    summary = FeedSummary()
+    rules = config.notifier.rules
+    at = naive_utc(evaluation.at)
+    with engine.begin() as conn:
+        hours = store.opening_hours(conn)
+        silences = store.active_silences(conn, at)
+        for metric in evaluation.metrics:
+            sample_at = naive_utc(metric.time)
+            for rule in rules:
+                if not metric_matches(
+                    metric.name,
+                    metric.test,
+                    metric.point,
+                    metrics=rule.metrics,
+                    test_glob=rule.test,
+                    point_glob=rule.point,
+                ):
+                    continue
+                if rule.respect_opening_hours and metric.point is not None:
+                    local = sample_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+                    if not is_open(hours.get(metric.point, ""), local):
+                        summary.skipped_closed += 1
+                        continue
+                if any(s.covers(rule.name, metric.name, metric.point, sample_at) for s in silences):
+                    summary.skipped_silenced += 1
+                    continue
+                previous = store.load_state(conn, rule.name, metric.id)
+                state, events = step(
+                    previous or IncidentState(),
+                    Sample(sample_at, metric.value, metric.level),
+                    limits_of(rule),
+                )
+                if previous is None and state.matches == 0 and not events:
+                    continue  # nothing to remember about a healthy metric
+                if state != previous:
+                    store.save_state(conn, rule.name, metric.id, metric.name, state, previous is not None)
+                    summary.counted += 1
+                for event in events:
+                    summary.events.append((rule.name, metric.name, event.kind))
+                    summary.queued += queue_event(
+                        conn, config, templates, rule, metric_info(metric), event, now=now or utcnow()
+                    )
+    return summary
+
+
+def audience(rule: NotifierRule, event: Event) -> list[str]:
+    if event.kind is EventKind.FIRE or event.kind is EventKind.TEST:
+        return list(rule.recipients)
+    if event.kind is EventKind.ESCALATE:
+        return list(rule.escalate_to)
+    # recovery: everyone who was told about the incident
+    return list(dict.fromkeys([*rule.recipients, *(rule.escalate_to if event.state.escalated else [])]))
+
+
+def queue_event(
+    conn: Connection,
+    config: ProbeConfig,
+    templates: Templates,
+    rule: NotifierRule,
+    metric: MetricInfo,
+    event: Event,
+    *,
+    now: dt.datetime,
+    dedupe_prefix: str | None = None,
+) -> int:
+    """Render and enqueue the messages of one event for every member and channel; returns how
+    many rows were added (already queued ones are not added again)."""
+    if event.kind is EventKind.RECOVER and not rule.recovery:
+        return 0
+    due = due_time(config, rule, event.at, now)
+    added = 0
+    seen: set[tuple[str, str]] = set()
+    for list_name in audience(rule, event):
+        members = store.list_members(conn, config.notifier, list_name)
+        if not members:
+            log.warning("rule %r: recipient list %r is empty or unknown", rule.name, list_name)
+        for member in members:
+            for channel in rule.channels:
+                address = _address(member, channel)
+                if address is None or (channel, address) in seen:
+                    continue
+                seen.add((channel, address))
+                language: Language = member.language or rule.language or config.notifier.language
+                context = build_context(
+                    kind=event.kind.value,
+                    rule=rule.name,
+                    rule_level=rule.level,
+                    consecutive=rule.consecutive,
+                    metric=metric,
+                    value=event.sample.value,
+                    level=event.sample.level,
+                    at=event.at,
+                    incident_start=event.state.opened_at,
+                    last_values=[(s.at, s.value, s.level) for s in event.state.last_values],
+                    matches_since_fire=event.state.matches,
+                    incident_number=event.number,
+                    probe=config.name,
+                    tz=config.tz,
+                    language=language,
+                    map_url=config.notifier.map_url,
+                )
+                tset = templates.get(rule, language)
+                prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
+                message = store.OutboxMessage(
+                    dedupe_key=f"{prefix}|{channel}|{address}",
+                    rule=rule.name,
+                    kind=event.kind.value,
+                    channel=channel,
+                    recipient=member.name,
+                    address=address,
+                    subject=tset.render("subject", context) if channel == "email" else "",
+                    body_text=tset.render("text" if channel == "email" else "sms", context),
+                    body_html=tset.render("html", context) if channel == "email" else None,
+                    due_at=due,
+                )
+                added += store.enqueue(conn, message)
+    return added
+
+
+def _address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
+    return member.email if channel == "email" else member.phone

@@ -1,0 +1,83 @@
+"""The notifier inside `prolan-probe run`: feeds every published evaluation to the incidents and
+delivers the outbox continuously (woken at once when something is queued, else every
+`poll_seconds`, which is also what picks up retries and the end of quiet hours)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from notifier.outbox import Deliverer
+from notifier.pipeline import Templates, feed
+from probe.service import Runtime
+from probe.snapshot import Evaluation, Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class NotifierService:
+    def __init__(self, runtime: Runtime, templates: Templates) -> None:
+        self.runtime = runtime
+        self.templates = templates
+        self.deliverer = Deliverer(runtime.config, runtime.engine)
+        self.loop = asyncio.get_running_loop()
+        self.wake = asyncio.Event()
+        # Evaluations are fed one at a time and in the order they were published.
+        self._feed_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifier-feed")
+        self._stopped = asyncio.Event()
+        self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
+
+    def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
+        """Hub callback: may run in the loop or in the evaluator's worker thread."""
+        if evaluation is None or evaluation.historical:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread: do the blocking SQL right here
+            self._feed(evaluation)
+            return
+        self.loop.run_in_executor(self._executor, self._feed, evaluation)
+
+    def _feed(self, evaluation: Evaluation) -> None:
+        try:
+            with self._feed_lock:
+                summary = feed(self.runtime.config, self.runtime.engine, evaluation, templates=self.templates)
+        except Exception:
+            log.exception("notifier: evaluation of %s at %s not processed", evaluation.test, evaluation.at)
+            return
+        if summary.queued:
+            self.loop.call_soon_threadsafe(self.wake.set)
+
+    async def _deliver_forever(self) -> None:
+        poll = self.runtime.config.notifier.outbox.poll_seconds
+        while not self._stopped.is_set():
+            try:
+                await self.deliverer.deliver_due()
+            except Exception:  # the database may be down: try again next round
+                log.exception("notifier: outbox delivery round failed")
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=poll)
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        self.wake.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self._task, timeout=30)
+        self._executor.shutdown(wait=True)
+
+
+async def start(runtime: Runtime) -> NotifierService | None:
+    config = runtime.config.notifier
+    if not config.enabled or not (config.rules or config.smtp or config.sms):
+        return None
+    templates = Templates(runtime.config)
+    templates.check_all()  # a broken template stops start-up here, with its file and line
+    service = NotifierService(runtime, templates)
+    runtime.hub.subscribe(service.on_snapshot)
+    log.info("notifier: %d rules; outbox delivery started", len(config.rules))
+    return service

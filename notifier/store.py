@@ -1,0 +1,234 @@
+"""The notifier's tables: incident states, outbox rows, silences, imported recipients."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from notifier.incidents import IncidentState, Status, samples_from_json, state_to_json
+from notifier.rules import Silence
+from probe.config import NotifierConfig, RecipientMember
+from probe.levels import Level
+from probe.store.db import utcnow
+from probe.store.schema import (
+    notifier_incidents,
+    notifier_outbox,
+    notifier_recipients,
+    notifier_silences,
+    points,
+)
+
+
+def load_state(conn: Connection, rule: str, metric_id: int) -> IncidentState | None:
+    row = conn.execute(
+        select(notifier_incidents).where(
+            notifier_incidents.c.rule == rule, notifier_incidents.c.metric_id == metric_id
+        )
+    ).first()
+    return None if row is None else _state(row)
+
+
+def _state(row: Row[tuple[object, ...]]) -> IncidentState:
+    m = row._mapping
+    return IncidentState(
+        status=Status(m["status"]),
+        number=m["number"],
+        matches=m["matches"],
+        goods=m["goods"],
+        escalated=bool(m["escalated"]),
+        streak_start=m["streak_start"],
+        opened_at=m["opened_at"],
+        fired_at=m["fired_at"],
+        resolved_at=m["resolved_at"],
+        last_at=m["last_at"],
+        peak=Level(m["peak"]) if m["peak"] else None,
+        last_values=samples_from_json(m["last_values"]),
+    )
+
+
+def save_state(
+    conn: Connection, rule: str, metric_id: int, metric_name: str, state: IncidentState, exists: bool
+) -> None:
+    values = {
+        "metric_name": metric_name,
+        "status": state.status.value,
+        "number": state.number,
+        "matches": state.matches,
+        "goods": state.goods,
+        "escalated": state.escalated,
+        "streak_start": state.streak_start,
+        "opened_at": state.opened_at,
+        "fired_at": state.fired_at,
+        "resolved_at": state.resolved_at,
+        "last_at": state.last_at,
+        "peak": state.peak.value if state.peak else None,
+        "last_values": state_to_json(state),
+        "updated_at": utcnow(),
+    }
+    if exists:
+        conn.execute(
+            update(notifier_incidents)
+            .where(notifier_incidents.c.rule == rule, notifier_incidents.c.metric_id == metric_id)
+            .values(**values)
+        )
+    else:
+        conn.execute(insert(notifier_incidents).values(rule=rule, metric_id=metric_id, **values))
+
+
+def opening_hours(conn: Connection) -> dict[str, str]:
+    return {
+        row.name: row.opening_hours or ""
+        for row in conn.execute(select(points.c.name, points.c.opening_hours))
+    }
+
+
+# ---- silences ----------------------------------------------------------------------------------
+
+
+def active_silences(conn: Connection, at: dt.datetime) -> list[Silence]:
+    rows = conn.execute(select(notifier_silences).where(notifier_silences.c.ends_at > at)).all()
+    return [_silence(row) for row in rows]
+
+
+def _silence(row: Row[tuple[object, ...]]) -> Silence:
+    m = row._mapping
+    return Silence(
+        id=m["id"],
+        starts_at=m["starts_at"],
+        ends_at=m["ends_at"],
+        rule=m["rule"],
+        metrics=m["metrics"],
+        point=m["point"],
+        reason=m["reason"],
+    )
+
+
+def add_silence(engine: Engine, silence: Silence) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(
+            insert(notifier_silences).values(
+                rule=silence.rule,
+                metrics=silence.metrics,
+                point=silence.point,
+                starts_at=silence.starts_at,
+                ends_at=silence.ends_at,
+                reason=silence.reason,
+                created_at=utcnow(),
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def list_silences(engine: Engine, *, include_expired: bool = False) -> list[Silence]:
+    query = select(notifier_silences).order_by(notifier_silences.c.id)
+    if not include_expired:
+        query = query.where(notifier_silences.c.ends_at > utcnow())
+    with engine.connect() as conn:
+        return [_silence(row) for row in conn.execute(query)]
+
+
+def remove_silence(engine: Engine, silence_id: int) -> bool:
+    with engine.begin() as conn:
+        return (
+            conn.execute(delete(notifier_silences).where(notifier_silences.c.id == silence_id)).rowcount == 1
+        )
+
+
+# ---- recipients ----------------------------------------------------------------------------------
+
+
+def list_members(conn: Connection, config: NotifierConfig, list_name: str) -> list[RecipientMember]:
+    """Members of a named list: those in the config, then those imported from LDAP/AD."""
+    members = [m for lst in config.recipients if lst.name == list_name for m in lst.members]
+    for row in conn.execute(
+        select(notifier_recipients)
+        .where(notifier_recipients.c.list_name == list_name)
+        .order_by(notifier_recipients.c.id)
+    ):
+        members.append(RecipientMember(name=row.name, email=row.email, phone=row.phone))
+    return members
+
+
+def known_lists(conn: Connection, config: NotifierConfig) -> set[str]:
+    names = {lst.name for lst in config.recipients}
+    names.update(r.list_name for r in conn.execute(select(notifier_recipients.c.list_name).distinct()))
+    return names
+
+
+def replace_imported_list(
+    engine: Engine, list_name: str, members: list[RecipientMember], source: str
+) -> None:
+    """An import replaces the previous import of the same list (people leave groups too)."""
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(delete(notifier_recipients).where(notifier_recipients.c.list_name == list_name))
+        if members:
+            conn.execute(
+                insert(notifier_recipients),
+                [
+                    {
+                        "list_name": list_name,
+                        "name": m.name,
+                        "email": m.email,
+                        "phone": m.phone,
+                        "source": source,
+                        "imported_at": now,
+                    }
+                    for m in members
+                ],
+            )
+
+
+# ---- outbox ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    dedupe_key: str
+    rule: str
+    kind: str
+    channel: str
+    recipient: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    due_at: dt.datetime
+
+
+def enqueue(conn: Connection, message: OutboxMessage) -> bool:
+    """Insert unless the same announcement is already queued (or sent); True if inserted.
+    A savepoint keeps the surrounding transaction usable after a duplicate."""
+    exists = conn.execute(
+        select(notifier_outbox.c.id).where(notifier_outbox.c.dedupe_key == message.dedupe_key)
+    ).first()
+    if exists is not None:
+        return False
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(notifier_outbox).values(
+                    dedupe_key=message.dedupe_key,
+                    created_at=utcnow(),
+                    rule=message.rule,
+                    kind=message.kind,
+                    channel=message.channel,
+                    recipient=message.recipient,
+                    address=message.address,
+                    subject=message.subject,
+                    body_text=message.body_text,
+                    body_html=message.body_html,
+                    status="pending",
+                    attempts=0,
+                    due_at=message.due_at,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True

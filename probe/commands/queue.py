@@ -1,0 +1,42 @@
+"""`prolan-probe queue import FILE.csv`: queue-length samples for QUEUE_LEN."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from probe.commands.base import Context
+from probe.queue_samples import import_queue_csv
+from probe.topology import load_topology
+
+MAX_ERRORS_SHOWN = 200
+
+
+def register(sub: Any) -> None:
+    queue = sub.add_parser("queue", help="queue-length samples (QUEUE_LEN)").add_subparsers(
+        dest="queue_command", required=True
+    )
+    imp = queue.add_parser("import", help="import samples from CSV (header point,sampled_at,length)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--batch-size", type=int, default=10_000)
+    imp.set_defaults(func=cmd_import)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    engine = ctx.ready_engine()
+    topology = load_topology(engine)
+    started = time.perf_counter()
+    report = import_queue_csv(engine, topology, args.file, batch_size=max(1, args.batch_size))
+    elapsed = time.perf_counter() - started
+    for line in report.errors[:MAX_ERRORS_SHOWN]:
+        print(line, file=sys.stderr)
+    if report.refused > MAX_ERRORS_SHOWN:
+        print(f"... and {report.refused - MAX_ERRORS_SHOWN} more refused rows", file=sys.stderr)
+    print(
+        f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
+        f"{report.refused} refused ({elapsed:.1f} s)"
+    )
+    return 1 if report.errors else 0

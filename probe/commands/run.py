@@ -1,0 +1,239 @@
+"""`prolan-probe run`: the service, in one asyncio event loop.
+
+Order of start: logging; the database engine and the snapshot of the last stored values (a dead
+database is reported and the probe starts anyway, serving what it has and recovering by itself);
+the evaluator (loads the tests); then every module of `probe.service.SERVICE_COMPONENTS` in
+order (the scheduler last). A component that fails to start is logged and the others run.
+SIGTERM or SIGINT stops the components in reverse order; the whole stop takes at most
+`STOP_SECONDS`. Under systemd (`Type=notify`) readiness and stopping are reported through
+$NOTIFY_SOCKET.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import logging.handlers
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+from probe import __version__
+from probe.commands.base import CommandError, Context
+from probe.config import LoggingConfig, ProbeConfig
+from probe.service import SERVICE_COMPONENTS, Component, Runtime
+from probe.snapshot import Snapshot, SnapshotHub
+from probe.store.db import open_engine, redact
+
+log = logging.getLogger("probe.run")
+
+STOP_SECONDS = 5.0
+# Leave this much of the stop budget for closing the database and exiting.
+STOP_RESERVE_SECONDS = 0.5
+START_TIMEOUT_SECONDS = 30.0
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run the probe service (scheduler, SNMP agent, ingest, notifier)")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
+    configure_logging(ctx.config, debug=bool(getattr(args, "verbose", False)))
+    return run_service(ctx.config)
+
+
+def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:
+    """Log to stderr, or to a rotating file when `[logging] file` is set."""
+    settings: LoggingConfig = config.logging
+    handler: logging.Handler
+    if settings.file is not None:
+        path = config.resolve_path(settings.file)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=settings.max_bytes, backupCount=settings.backups, encoding="utf-8"
+            )
+        except OSError as exc:
+            raise CommandError(
+                f"[logging] file = {str(path)!r}: cannot open the log file: {exc.strerror or exc}"
+            ) from None
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.DEBUG if debug else settings.level, handlers=[handler], force=True)
+    # APScheduler logs every job run at INFO; that is our own log's business.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def run_service(config: ProbeConfig) -> int:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        status = loop.run_until_complete(serve(config))
+    finally:
+        _cancel_leftovers(loop)
+        asyncio.set_event_loop(None)
+        loop.close()
+    _exit_despite_stuck_threads(status)
+    return status
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=0.3))
+    # Idle to_thread workers exit now; one stuck in a blocking call is left to the check below.
+    with contextlib.suppress(TimeoutError):
+        loop.run_until_complete(asyncio.wait_for(loop.shutdown_default_executor(), timeout=1.0))
+
+
+def _exit_despite_stuck_threads(status: int) -> None:
+    """A hanging evaluation test (or driver call) keeps a worker thread alive; Python would wait
+    for it at exit forever. Its transaction is uncommitted, so exiting now loses nothing."""
+    deadline = time.monotonic() + 0.5
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))  # idle pool workers are exiting
+    stuck = [
+        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()
+    ]
+    if stuck:
+        log.warning("exiting with %d busy worker thread(s): %s", len(stuck), ", ".join(t.name for t in stuck))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def notify_systemd(message: str) -> None:
+    """sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, if systemd gave one."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]  # abstract namespace
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.connect(address)
+            sock.sendall(message.encode())
+    except OSError as exc:
+        log.debug("sd_notify %r failed: %s", message, exc)
+
+
+def _load_snapshot(runtime_engine: Any) -> Snapshot:
+    from probe.store.current import load_snapshot
+
+    snapshot: Snapshot = load_snapshot(runtime_engine)
+    return snapshot
+
+
+async def serve(config: ProbeConfig) -> int:
+    started = time.monotonic()
+    # Signals first: a SIGTERM while the snapshot or the tests load still stops cleanly.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _on_signal, stopping, signum)
+    where = redact(config.database.url)
+    log.info(
+        "PROLAN probe %s starting (config %s, database %s)", __version__, config.source or "built-in", where
+    )
+    engine = open_engine(config.database.url, connect_timeout=config.database.connect_timeout_seconds)
+    try:
+        snapshot = await asyncio.to_thread(_load_snapshot, engine)
+        log.info("loaded %d current metric values from %s", len(snapshot.metrics), where)
+    except Exception as exc:  # a dead or uninitialised database must not stop the probe
+        log.error(
+            "database %s is unavailable at start (%s: %s); starting without stored values, "
+            "it is retried at every evaluation",
+            where,
+            exc.__class__.__name__,
+            exc,
+        )
+        snapshot = Snapshot(database_ok=False)
+    runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
+    try:
+        from probe.engine import Evaluator
+
+        runtime.evaluator = Evaluator(config, engine, runtime.hub)
+        report = runtime.evaluator.report
+        log.info("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
+        for failure in report.failed:
+            log.error(
+                "evaluation test file %s failed to load: %s\n%s",
+                failure.path,
+                failure.error,
+                failure.traceback,
+            )
+    except Exception:
+        log.exception("the evaluation engine could not be built; no tests will run")
+
+    components = await start_components(runtime, SERVICE_COMPONENTS)
+    log.info(
+        "probe running with %d component(s): %s (started in %.1f s)",
+        len(components),
+        ", ".join(name for name, _ in components) or "none",
+        time.monotonic() - started,
+    )
+    notify_systemd("READY=1\nSTATUS=running")
+    await runtime.stopping.wait()
+    notify_systemd("STOPPING=1")
+    deadline = time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS
+    await stop_components(components, deadline)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(signum)
+    await asyncio.to_thread(engine.dispose)
+    log.info("probe stopped")
+    return 0
+
+
+def _on_signal(stopping: asyncio.Event, signum: int) -> None:
+    if stopping.is_set():
+        return
+    log.info("%s received: stopping", signal.Signals(signum).name)
+    stopping.set()
+
+
+async def start_components(runtime: Runtime, module_names: list[str]) -> list[tuple[str, Component]]:
+    started: list[tuple[str, Component]] = []
+    for module_name in module_names:
+        if runtime.stopping.is_set():
+            break
+        try:
+            module = importlib.import_module(module_name)
+            component = await asyncio.wait_for(module.start(runtime), timeout=START_TIMEOUT_SECONDS)
+        except Exception:
+            log.exception("component %s failed to start; the others run", module_name)
+            continue
+        if component is None:
+            log.info(
+                "component %s is not running (disabled by the configuration or unavailable)", module_name
+            )
+            continue
+        log.info("component %s started", module_name)
+        started.append((module_name, component))
+    return started
+
+
+async def stop_components(components: list[tuple[str, Component]], deadline: float) -> None:
+    """Stop in reverse order of start; a component that does not stop in time is abandoned."""
+    for module_name, component in reversed(components):
+        remaining = deadline - time.monotonic()
+        try:
+            await asyncio.wait_for(component.stop(), timeout=max(0.1, remaining))
+            log.info("component %s stopped", module_name)
+        except TimeoutError:
+            log.warning("component %s did not stop in time; abandoned", module_name)
+        except Exception:
+            log.exception("component %s failed to stop cleanly", module_name)

@@ -1,0 +1,441 @@
+"""The engine's façade: load the tests once, evaluate one test for one window, store its history
+in one transaction and publish the result to the snapshot hub."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from probe.api import EvaluationTest, Measurement, TestContext, Window
+from probe.assess import ThresholdError, ThresholdTable
+from probe.config import ProbeConfig, TestSettings
+from probe.engine import clock
+from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, naive_utc, write_run
+from probe.engine.loader import LoadFailure, LoadReport, load_tests
+from probe.engine.naming import full_name, metric_key, question_label
+from probe.engine.runner import Outcome, Runner
+from probe.engine.thresholds import (
+    OverrideRow,
+    check_config_thresholds,
+    config_table,
+    load_override_rows,
+    pick_override,
+)
+from probe.levels import Level
+from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
+from probe.store.schema import schema_info, test_runs
+from probe.topology import Topology, load_topology
+
+log = logging.getLogger(__name__)
+
+TEST_WORKS = "Тест работает"
+DATABASE_AVAILABILITY = "Database availability (%)"
+_TEST_WORKS_TABLE = ThresholdTable.equal_to(1)
+_DATABASE_TABLE = ThresholdTable.equal_to(100)
+
+
+class DatabaseUnavailable(Exception):
+    pass
+
+
+@dataclass
+class _Prepared:
+    """What is read from the aggregator before a run: topology and threshold overrides."""
+
+    topology: Topology
+    overrides: list[OverrideRow] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    measurement: Measurement
+    spec: MetricSpec
+    table: ThresholdTable | None
+    level: Level | None
+    region: str | None
+    question_text: str | None
+
+
+class Evaluator:
+    def __init__(self, config: ProbeConfig, engine: Engine, hub: SnapshotHub) -> None:
+        self.config = config
+        self.engine = engine
+        self.hub = hub
+        self.tz = config.tz
+        self.report: LoadReport = load_tests(config)
+        self._tests: dict[str, EvaluationTest] = {}
+        for name, cls in sorted(self.report.loaded.items()):
+            settings = self.settings(name)
+            try:
+                check_config_thresholds(name, settings.thresholds)
+                self._tests[name] = cls(settings.parameters)
+            except (KeyError, TypeError, ValueError, ThresholdError) as exc:
+                message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+                self.report.failed.append(
+                    LoadFailure(self.report.sources[name], f"[tests.{name}]: {message}")
+                )
+                log.error("evaluation test %s not loaded: [tests.%s]: %s", name, name, message)
+            except Exception as exc:  # a test's own __init__ failing is that test's problem only
+                self.report.failed.append(
+                    LoadFailure(
+                        self.report.sources[name], f"{name}: cannot create: {exc.__class__.__name__}: {exc}"
+                    )
+                )
+        for name in [n for n in self.report.loaded if n not in self._tests]:
+            del self.report.loaded[name]
+        self._runners = {name: Runner(name) for name in self._tests}
+        self._registry = MetricRegistry()
+        self._topology = Topology()
+        self._publish_lock = threading.Lock()
+        self._publish_test_states()
+
+    # -- tests and their clocks ------------------------------------------------------------
+
+    def settings(self, name: str) -> TestSettings:
+        return self.config.tests.settings_for(name)
+
+    def test(self, name: str) -> EvaluationTest:
+        try:
+            return self._tests[name]
+        except KeyError:
+            known = ", ".join(sorted(self._tests)) or "none"
+            raise KeyError(f"no evaluation test {name!r} is loaded (loaded: {known})") from None
+
+    def tests(self) -> list[str]:
+        return sorted(self._tests)
+
+    def enabled_tests(self) -> list[str]:
+        return [name for name in sorted(self._tests) if self.settings(name).enabled]
+
+    def interval_minutes(self, name: str) -> int:
+        return self.settings(name).interval_minutes or type(self.test(name)).interval_minutes
+
+    def schedule(self, name: str) -> str:
+        return f"every {self.interval_minutes(name)} min"
+
+    def window_for(self, name: str, end: dt.datetime) -> Window:
+        """The window of the interval ending at the boundary at or before `end`."""
+        return clock.window_ending(end, self.interval_minutes(name), self.tz)
+
+    def boundary_at_or_before(self, name: str, at: dt.datetime) -> dt.datetime:
+        return clock.boundary_at_or_before(at, self.interval_minutes(name), self.tz)
+
+    def boundaries_between(self, name: str, first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
+        """Ends of the intervals of `name` that end in (first, last], in order (for backfill)."""
+        return clock.boundaries_between(first, last, self.interval_minutes(name), self.tz)
+
+    def last_evaluated_end(self, name: str) -> dt.datetime | None:
+        try:
+            with self.engine.connect() as conn:
+                value = conn.execute(
+                    select(func.max(test_runs.c.at)).where(test_runs.c.test == name)
+                ).scalar()
+        except SQLAlchemyError:
+            return None
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, name: str, end: dt.datetime, *, historical: bool = False) -> Evaluation:
+        test = self.test(name)
+        window = self.window_for(name, end)
+        started_at = dt.datetime.now(dt.UTC)
+        clock_start = time.perf_counter()
+        prepared = self._prepare(name)
+        database_ok = prepared is not None
+        outcome: Outcome[list[Measurement]]
+        if prepared is None:
+            outcome = Outcome(error=DatabaseUnavailable("the aggregator database is unavailable"))
+        else:
+            ctx = TestContext(
+                window=window,
+                engine=self.engine,
+                topology=prepared.topology,
+                params=test.params,
+                log=logging.getLogger(f"probe.tests.{name}"),
+            )
+            outcome = self._runners[name].run(
+                lambda: list(test.run(ctx)), self.settings(name).timeout_seconds
+            )
+            if not outcome.ok and not outcome.timed_out and isinstance(outcome.error, SQLAlchemyError):
+                database_ok = self._ping()
+        measurements, problem = ([], None) if not outcome.ok else _checked(outcome.value or [])
+        test_ok = outcome.ok and problem is None
+        error = None if test_ok else (problem or _describe(outcome.error))
+        if error:
+            log.warning(
+                "%s at %s failed: %s%s",
+                name,
+                window.end,
+                error,
+                "\n" + outcome.traceback if outcome.traceback else "",
+            )
+        items = self._assess(name, test, window, prepared, measurements, test_ok, database_ok)
+        duration = time.perf_counter() - clock_start
+        ids: dict[str, tuple[int, str]] = {}
+        if database_ok:
+            try:
+                ids = self._store(name, window, started_at, duration, test_ok, error, items)
+            except SQLAlchemyError as exc:
+                log.warning("%s at %s: cannot store the results: %s", name, window.end, exc)
+                database_ok = False
+                items = self._assess(name, test, window, prepared, measurements, test_ok, database_ok)
+        if not database_ok:
+            ids = {}
+            for item in items:
+                known = self._registry.known_id(item.spec.key)
+                if known is not None:
+                    ids[item.spec.key] = (known, item.spec.name)
+        states = tuple(
+            MetricState(
+                id=ids[item.spec.key][0],
+                key=item.spec.key,
+                name=item.spec.name,
+                test=name,
+                short_name=item.measurement.short_name,
+                value=item.measurement.value,
+                level=item.level,
+                time=window.end,
+                unit=item.spec.unit,
+                point=item.measurement.point,
+                region=item.region,
+                question=item.question_text,
+                methodology=item.measurement.methodology,
+                period=item.measurement.period,
+                thresholds=item.table,
+            )
+            for item in items
+            if item.spec.key in ids
+        )
+        state = TestState(
+            name=name,
+            description=test.description,
+            schedule=self.schedule(name),
+            last_run=window.end,
+            duration_seconds=duration,
+            ok=test_ok,
+            last_error=error or "",
+        )
+        with self._publish_lock:
+            previous = self.hub.current.by_id()
+            evaluation = Evaluation(
+                test=name,
+                at=window.end,
+                metrics=tuple(sorted(states, key=lambda s: s.id)),
+                previous_levels={s.id: (previous[s.id].level if s.id in previous else None) for s in states},
+                database_ok=database_ok,
+                test_ok=test_ok,
+                historical=historical,
+            )
+            self.hub.apply(evaluation, [state])
+        return evaluation
+
+    def _ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(schema_info.c.version).limit(1)).all()
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def _prepare(self, name: str) -> _Prepared | None:
+        """Topology and overrides for a run; None when the aggregator cannot be read."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1")).all()
+                conn.execute(select(schema_info.c.version).limit(1)).all()
+                if not self._registry.loaded:
+                    self._registry.load(conn)
+                topology = load_topology(conn)
+                overrides = load_override_rows(conn, name)
+        except SQLAlchemyError as exc:
+            log.warning("%s: the aggregator database is unavailable: %s", name, exc)
+            return None
+        self._topology = topology
+        return _Prepared(topology, overrides)
+
+    def _assess(
+        self,
+        name: str,
+        test: EvaluationTest,
+        window: Window,
+        prepared: _Prepared | None,
+        measurements: Sequence[Measurement],
+        test_ok: bool,
+        database_ok: bool,
+    ) -> list[_Item]:
+        topology = prepared.topology if prepared is not None else self._topology
+        overrides = prepared.overrides if prepared is not None else []
+        settings = self.settings(name)
+        hour = clock.hour_of_week(window) if settings.hour_of_week_thresholds else None
+        own = [
+            Measurement(TEST_WORKS, 1.0 if test_ok else 0.0, thresholds=_TEST_WORKS_TABLE),
+            Measurement(
+                DATABASE_AVAILABILITY, 100.0 if database_ok else 0.0, unit="%", thresholds=_DATABASE_TABLE
+            ),
+        ]
+        items = []
+        keys: set[str] = set()
+        for index, m in enumerate([*own, *measurements]):
+            point = topology.points.get(m.point) if m.point is not None else None
+            question = topology.questions.get(m.question) if m.question is not None else None
+            question_text = question.text if question is not None else m.question
+            metric_name = full_name(name, m, window, question_text)
+            key = metric_key(name, m)
+            if key in keys:  # two names that transliterate alike: keep both, told apart by the name
+                key += "." + hashlib.sha1(metric_name.encode()).hexdigest()[:8]
+            keys.add(key)
+            spec = MetricSpec(
+                key=key,
+                name=metric_name,
+                test=name,
+                short_name=m.short_name,
+                methodology=m.methodology,
+                point_id=point.id if point is not None else None,
+                question_id=m.question,
+                period=m.period,
+                unit=m.unit,
+            )
+            table = pick_override(overrides, metric_name, spec.point_id, hour)
+            if table is None:
+                table = self._config_table(name, settings, m, metric_name)
+            if table is None:
+                table = m.thresholds if index < len(own) else self._default_table(test, m, window)
+            items.append(
+                _Item(
+                    measurement=m,
+                    spec=spec,
+                    table=table,
+                    level=None if table is None else table.assess(m.value),
+                    region=point.region if point is not None else None,
+                    question_text=question_label(question_text) if question_text is not None else None,
+                )
+            )
+        return items
+
+    @staticmethod
+    def _config_table(
+        name: str, settings: TestSettings, m: Measurement, metric_name: str
+    ) -> ThresholdTable | None:
+        if not settings.thresholds:
+            return None
+        # The name after the point part: "[question. ]short name. period".
+        tail = metric_name.split(f". {m.point}. ", 1)[1] if m.point is not None else None
+        names = [n for n in (tail, m.short_name) if n]
+        try:
+            return config_table(settings.thresholds, name, m.point, metric_name, names)
+        except ThresholdError as exc:  # checked at start; kept safe for configs changed at run time
+            log.error("%s", exc)
+            return None
+
+    @staticmethod
+    def _default_table(test: EvaluationTest, m: Measurement, window: Window) -> ThresholdTable | None:
+        try:
+            return test.thresholds(m, window)
+        except Exception:  # a broken thresholds() leaves the metric unassessed, not the run failed
+            log.exception("%s: thresholds() failed for %s", test.name, m.short_name)
+            return None
+
+    def _store(
+        self,
+        name: str,
+        window: Window,
+        started_at: dt.datetime,
+        duration: float,
+        test_ok: bool,
+        error: str | None,
+        items: Sequence[_Item],
+    ) -> dict[str, tuple[int, str]]:
+        specs = [item.spec for item in items]
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    ids = self._registry.ensure(conn, specs, started_at)
+                    write_run(
+                        conn,
+                        test=name,
+                        at=window.end,
+                        started_at=started_at,
+                        duration_seconds=duration,
+                        ok=test_ok,
+                        error=error,
+                        values=[
+                            ValueRow(ids[item.spec.key][0], item.measurement.value, item.level, item.table)
+                            for item in items
+                        ],
+                    )
+                self._registry.remember(ids)
+                return ids
+            except SQLAlchemyError:
+                # Another process created the same metric or run meanwhile: reload and try once more.
+                if attempt == 2:
+                    raise
+                with self.engine.connect() as conn:
+                    self._registry.load(conn)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _publish_test_states(self) -> None:
+        current = {t.name: t for t in self.hub.current.tests}
+        snapshot = self.hub.current
+        for name, test in self._tests.items():
+            old = current.get(name)
+            snapshot = snapshot.with_test(
+                TestState(
+                    name=name,
+                    description=test.description,
+                    schedule=self.schedule(name),
+                    last_run=old.last_run if old else None,
+                    duration_seconds=old.duration_seconds if old else None,
+                    ok=old.ok if old else None,
+                    last_error=old.last_error if old else "",
+                )
+            )
+        for failure in self.report.failed:
+            snapshot = snapshot.with_test(
+                TestState(name=failure.path.name, last_error=failure.error, failed_to_load=True)
+            )
+        with self._publish_lock:
+            self.hub.publish(snapshot)
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return ""
+    return f"{error.__class__.__name__}: {error}"
+
+
+def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
+    """The measurements of a run with NaN as None, or a message saying what is wrong with them."""
+    result: list[Measurement] = []
+    seen: set[tuple[object, ...]] = set()
+    for index, m in enumerate(values):
+        if not isinstance(m, Measurement):
+            return [], f"run() returned {type(m).__name__} at position {index}, expected Measurement"
+        value = m.value
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return [], f"measurement {m.short_name!r}: value must be a number or None, got {value!r}"
+            value = None if math.isnan(value) else float(value)
+        if m.period not in (None, "interval", "day"):
+            return (
+                [],
+                f"measurement {m.short_name!r}: period must be 'interval', 'day' or None, got {m.period!r}",
+            )
+        identity = (m.methodology, m.point, m.question, m.short_name, m.key_hint, m.period)
+        if identity in seen:
+            return [], f"two measurements are the same metric {identity!r} (give them a key_hint)"
+        seen.add(identity)
+        result.append(m if value is m.value else replace(m, value=value))
+    return result, None
+
+
+__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator", "naive_utc"]

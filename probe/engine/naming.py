@@ -1,0 +1,66 @@
+"""Full metric names (SPEC §3) and stable ASCII keys, pure functions.
+
+Name: `{TEST}. {methodology}. {point | Итого по компании}. [{question}. ]{short name}. {period}`,
+where the parts a measurement does not have are left out (`LOYALTY_MON. Тест работает`).
+Key: the same parts transliterated to ASCII and joined by dots, with the question's id (not its
+text, which an operator may edit) and `interval` / `day` for the period, e.g.
+`loyalty_mon.usokok.kaluzhskaia.pct_negativnykh_otvetov.interval`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from probe.api import Measurement, Window
+from probe.topology import COMPANY
+
+_TRANSLIT = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia", "%": " pct ",
+}  # fmt: skip
+_NON_KEY = re.compile(r"[^a-z0-9]+")
+COMPANY_KEY = "company"
+
+
+def key_part(text: str) -> str:
+    """Lower-case ASCII token of a name part: Cyrillic transliterated, `%` as `pct`, anything else
+    that is not a letter or digit collapsed to `_`."""
+    lowered = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
+    return _NON_KEY.sub("_", lowered).strip("_") or "x"
+
+
+def question_label(text: str) -> str:
+    """A question as it appears in metric names: without its trailing question mark."""
+    return text.strip().rstrip("?？").rstrip()
+
+
+def full_name(test: str, m: Measurement, window: Window, question_text: str | None) -> str:
+    parts = [test]
+    if m.methodology:
+        parts.append(m.methodology)
+    if m.point is not None:
+        parts.append(m.point)
+    if m.question is not None:
+        parts.append(question_label(question_text if question_text is not None else m.question))
+    parts.append(m.short_name)
+    if m.period is not None:
+        parts.append(window.period_label(m.period))
+    return ". ".join(parts)
+
+
+def metric_key(test: str, m: Measurement) -> str:
+    parts = [key_part(test)]
+    if m.methodology:
+        parts.append(key_part(m.methodology))
+    if m.point is not None:
+        parts.append(COMPANY_KEY if m.point == COMPANY else key_part(m.point))
+    if m.question is not None:
+        parts.append("q_" + key_part(m.question))
+    parts.append(key_part(m.short_name))
+    if m.key_hint:
+        parts.append(key_part(m.key_hint))
+    if m.period is not None:
+        parts.append(m.period)
+    return ".".join(parts)

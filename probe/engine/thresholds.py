@@ -1,0 +1,124 @@
+"""Which threshold table assesses a metric (SPEC §4), strongest first:
+
+1. a row of `threshold_overrides` (written by `prolan-probe baseline --apply`) for this test whose
+   `metric_pattern` is the metric's full name or an fnmatch glob matching it, at this point (or at
+   any point when its `point_id` is NULL). With `[tests.NAME] hour_of_week_thresholds = true`, a row
+   for the local hour of the week of the interval's last instant wins over an all-week row; then a
+   row for the point wins over a row for any point; then an exact name over a glob; then the newest;
+2. `[tests.NAME] thresholds` in the config: `{point = {metric = [t1, t2, t3, t4]}}` (see
+   `config_table`);
+3. the test's own default (`EvaluationTest.thresholds`), which for the engine's two metrics is
+   `Тест работает` = 1 and `Database availability (%)` = 100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from probe.assess import ThresholdError, ThresholdTable
+from probe.store.schema import threshold_overrides
+
+ANY_POINT = "*"
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    point_id: int | None
+    pattern: str
+    hour_of_week: int | None
+    table: ThresholdTable
+    created_at: dt.datetime
+
+    def matches(self, name: str) -> bool:
+        return self.pattern == name or fnmatchcase(name, self.pattern)
+
+
+def load_override_rows(conn: Connection, test: str) -> list[OverrideRow]:
+    rows = conn.execute(select(threshold_overrides).where(threshold_overrides.c.test == test)).all()
+    result = []
+    for row in rows:
+        try:
+            if row.direction == "equal":
+                table = ThresholdTable.equal_to(row.t1)
+            else:
+                table = ThresholdTable(row.direction, (row.t1, row.t2, row.t3, row.t4))
+        except ThresholdError:
+            continue  # a broken row must not stop the assessment of everything else; logged by caller
+        result.append(OverrideRow(row.point_id, row.metric_pattern, row.hour_of_week, table, row.created_at))
+    return result
+
+
+def pick_override(
+    rows: Sequence[OverrideRow], name: str, point_id: int | None, hour_of_week: int | None
+) -> ThresholdTable | None:
+    """The strongest override row for a metric (see the module docstring), or None."""
+    best: tuple[tuple[int, int, int, dt.datetime], ThresholdTable] | None = None
+    for row in rows:
+        if row.point_id is not None and row.point_id != point_id:
+            continue
+        if row.hour_of_week is not None and row.hour_of_week != hour_of_week:
+            continue
+        if not row.matches(name):
+            continue
+        rank = (
+            row.hour_of_week is not None,
+            row.point_id is not None,
+            row.pattern == name,
+            row.created_at,
+        )
+        if best is None or rank > best[0]:
+            best = (rank, row.table)
+    return None if best is None else best[1]
+
+
+def table_from_list(values: Sequence[float], where: str) -> ThresholdTable:
+    """One number: "good only when equal"; four rising numbers: higher is worse; four falling
+    numbers: higher is better."""
+    if len(values) == 1:
+        return ThresholdTable.equal_to(values[0])
+    if len(values) != 4:
+        raise ThresholdError(
+            f"{where}: give four boundaries [t1, t2, t3, t4] or one value, got {list(values)}"
+        )
+    direction = "higher_better" if values[0] > values[-1] else "higher_worse"
+    try:
+        return ThresholdTable(direction, tuple(float(v) for v in values))  # type: ignore[arg-type]
+    except ThresholdError as exc:
+        raise ThresholdError(f"{where}: {exc}") from None
+
+
+def config_table(
+    settings: Mapping[str, Mapping[str, Sequence[float]]],
+    test: str,
+    point: str | None,
+    full_name: str,
+    names: Sequence[str],
+) -> ThresholdTable | None:
+    """The table `[tests.TEST] thresholds` gives a metric. Points are keyed by point name,
+    `Итого по компании` for the company rows, or `*` for every point; the metric by its full name,
+    or by its name after the point (`[question. ]short name. period`), or its short name (every
+    period), any of them possibly an fnmatch glob. The point's own entry wins over `*`."""
+    for point_key in ([point] if point else []) + [ANY_POINT]:
+        entry = settings.get(point_key)
+        if not entry:
+            continue
+        for candidate in (full_name, *names):
+            if candidate in entry:
+                return table_from_list(entry[candidate], f"[tests.{test}] thresholds.{point_key}.{candidate}")
+        for pattern, values in entry.items():
+            if any(fnmatchcase(candidate, pattern) for candidate in (full_name, *names)):
+                return table_from_list(values, f"[tests.{test}] thresholds.{point_key}.{pattern}")
+    return None
+
+
+def check_config_thresholds(test: str, settings: Mapping[str, Mapping[str, Sequence[float]]]) -> None:
+    """Raise ThresholdError naming the first unusable table of `[tests.TEST] thresholds`."""
+    for point_key, entry in settings.items():
+        for metric, values in entry.items():
+            table_from_list(values, f"[tests.{test}] thresholds.{point_key}.{metric}")

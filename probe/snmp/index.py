@@ -1,0 +1,482 @@
+"""PROLAN-MIB as a sorted table of pre-encoded variable bindings, built from a `Snapshot`.
+
+Every object instance the agent serves lives in a `Segment`: one table column (or one scalar)
+whose rows are sorted integer indexes. A segment keeps the BER encoding of all its variable
+bindings in one `bytes` blob with an offsets array, so a GETBULK over consecutive rows is one
+slice. `MibIndex` finds the segment of an OID by bisecting the sorted column prefixes and the row
+by bisecting the row indexes; nothing is computed per request but the response header.
+
+The index is immutable; the agent builds a new one on every publish of the snapshot (reusing the
+encoded rows of metrics whose state object did not change) and swaps a reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import struct
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from probe.levels import SNMP_NOT_ASSESSED, Level
+from probe.snapshot import MetricState, Snapshot, TestState
+from probe.snmp import ber
+
+DEFAULT_ENTERPRISE = (1, 3, 6, 1, 4, 1, 17184)
+SYSTEM = (1, 3, 6, 1, 2, 1, 1)
+SYS_UPTIME_INSTANCE = (1, 3, 6, 1, 2, 1, 1, 3, 0)
+SNMP_TRAP_OID_INSTANCE = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)
+TEXT_LIMIT = 1024  # ProlanUtf8String SIZE (0..1024)
+DISPLAY_LIMIT = 255  # DisplayString
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+# prolanMetricEntry columns
+M_NAME, M_KEY, M_TEST, M_POINT, M_VALUE, M_VALUE_TEXT, M_VALID, M_UNIT, M_LEVEL = range(2, 11)
+M_T1, M_T2, M_T3, M_T4, M_UPDATED, M_DIRECTION, M_REGION = range(11, 18)
+METRIC_COLUMNS = tuple(range(2, 18))
+TEST_COLUMNS = tuple(range(2, 9))
+POINT_COLUMNS = tuple(range(2, 12))
+
+DIRECTIONS = {"higher_worse": 1, "higher_better": 2, "equal": 3}
+DIRECTION_NONE = 4
+TEST_OK, TEST_FAILED, TEST_NEVER_RUN, TEST_LOAD_FAILED = 1, 2, 3, 4
+DB_AVAILABLE, DB_UNAVAILABLE = 1, 2
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the objects of PROLAN-MIB sit under the configured enterprise root."""
+
+    enterprise: tuple[int, ...] = DEFAULT_ENTERPRISE
+
+    @property
+    def module(self) -> tuple[int, ...]:  # prolanMIB
+        return (*self.enterprise, 1)
+
+    @property
+    def notifications(self) -> tuple[int, ...]:
+        return (*self.module, 0)
+
+    @property
+    def probe(self) -> tuple[int, ...]:
+        return (*self.module, 1, 1)
+
+    @property
+    def metric_entry(self) -> tuple[int, ...]:
+        return (*self.module, 1, 2, 1)
+
+    @property
+    def test_entry(self) -> tuple[int, ...]:
+        return (*self.module, 1, 3, 1)
+
+    @property
+    def point_entry(self) -> tuple[int, ...]:
+        return (*self.module, 1, 4, 1)
+
+    @property
+    def notification_objects(self) -> tuple[int, ...]:
+        return (*self.module, 1, 5)
+
+
+def parse_oid(text: str) -> tuple[int, ...]:
+    """'1.3.6.1.4.1.17184' (a leading dot is allowed) → a tuple; ValueError when malformed."""
+    parts = text.strip().lstrip(".").split(".")
+    try:
+        oid = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"not a numeric OID: {text!r}") from None
+    if len(oid) < 2 or oid[0] > 2 or any(arc < 0 for arc in oid):
+        raise ValueError(f"not a valid OID: {text!r}")
+    return oid
+
+
+# ---- value encodings (value TLVs) ----------------------------------------------------------
+
+
+_OKO_LEVELS: dict[Level | None, int] = {None: SNMP_NOT_ASSESSED, **{lv: lv.snmp_value for lv in Level}}
+
+
+def oko_level(level: Level | None) -> int:
+    """`probe.levels.Level` → OkoLevel of PROLAN-MIB (None: the metric is not assessed)."""
+    return _OKO_LEVELS[level]
+
+
+def utf8(text: str | None, limit: int = TEXT_LIMIT) -> bytes:
+    raw = (text or "").encode("utf-8")
+    if len(raw) > limit:  # cut at a character boundary, never in the middle of one
+        raw = raw[:limit].decode("utf-8", "ignore").encode("utf-8")
+    return ber.encode_octets(raw)
+
+
+def scaled(value: float | None) -> int:
+    if value is None or math.isnan(value):
+        return 0
+    if math.isinf(value):
+        return INT32_MAX if value > 0 else INT32_MIN
+    return max(INT32_MIN, min(INT32_MAX, round(value * 100)))
+
+
+def value_text(value: float | None) -> str:
+    if value is None or math.isnan(value) or math.isinf(value):
+        return ""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def date_and_time(moment: dt.datetime | None) -> bytes:
+    """DateAndTime (11 octets, UTC); the epoch stands for "never"."""
+    moment = (moment or _EPOCH).astimezone(dt.UTC)
+    content = struct.pack(
+        ">HBBBBBBcBB",
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond // 100_000,
+        b"+",
+        0,
+        0,
+    )
+    return ber.encode_octets(content)
+
+
+def _valid(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def metric_values(m: MetricState) -> tuple[bytes, ...]:
+    """The value TLVs of columns 2..17 of one prolanMetricEntry."""
+    table = m.thresholds
+    bounds: list[float] = list(table.bounds) if table is not None else []
+    bounds += [0.0] * (4 - len(bounds))
+    direction = DIRECTIONS.get(table.direction, DIRECTION_NONE) if table is not None else DIRECTION_NONE
+    return (
+        utf8(m.name),
+        utf8(m.key, DISPLAY_LIMIT),
+        utf8(m.test, DISPLAY_LIMIT),
+        utf8(m.point),
+        ber.encode_integer(scaled(m.value)),
+        utf8(value_text(m.value), DISPLAY_LIMIT),
+        ber.encode_integer(1 if _valid(m.value) else 2),
+        utf8(m.unit),
+        ber.encode_integer(oko_level(m.level)),
+        *(ber.encode_integer(scaled(b)) for b in bounds),
+        date_and_time(m.time),
+        ber.encode_integer(direction),
+        utf8(m.region),
+    )
+
+
+def test_state(t: TestState) -> int:
+    if t.failed_to_load:
+        return TEST_LOAD_FAILED
+    if t.ok is None:
+        return TEST_NEVER_RUN
+    return TEST_OK if t.ok else TEST_FAILED
+
+
+def test_values(t: TestState) -> tuple[bytes, ...]:
+    duration_ms = (
+        0 if t.duration_seconds is None else max(0, min(2**32 - 1, round(t.duration_seconds * 1000)))
+    )
+    return (
+        utf8(t.name, DISPLAY_LIMIT),
+        utf8(t.description),
+        utf8(t.schedule, DISPLAY_LIMIT),
+        date_and_time(t.last_run),
+        ber.encode_unsigned(duration_ms, ber.GAUGE32),
+        ber.encode_integer(test_state(t)),
+        utf8(t.last_error),
+    )
+
+
+def stable_indexes(names: Iterable[str]) -> dict[str, int]:
+    """Name → index derived from CRC-32 of the name (31 bits, never 0), so an index does not move
+    when other names come or go; a collision takes the next free number (names in sorted order)."""
+    taken: set[int] = set()
+    result: dict[str, int] = {}
+    for name in sorted(set(names)):
+        index = zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF or 1
+        while index in taken:
+            index = index % 0x7FFFFFFF + 1
+        taken.add(index)
+        result[name] = index
+    return result
+
+
+@dataclass
+class PointSummary:
+    name: str
+    region: str = ""
+    counts: tuple[int, ...] = (0,) * 7  # metrics per OkoLevel 1..7
+
+    def worst_level(self) -> int:
+        known = [lv for lv in range(5, 0, -1) if self.counts[lv - 1]]
+        if known:
+            return known[0]
+        if self.counts[5]:
+            return 6  # unknown
+        return SNMP_NOT_ASSESSED
+
+
+def point_summaries(metrics: Iterable[MetricState]) -> dict[str, PointSummary]:
+    counts: dict[str, list[int]] = {}
+    regions: dict[str, str] = {}
+    for m in metrics:
+        if m.point is None:
+            continue
+        row = counts.setdefault(m.point, [0] * 7)
+        row[oko_level(m.level) - 1] += 1
+        if m.region and not regions.get(m.point):
+            regions[m.point] = m.region
+    return {name: PointSummary(name, regions.get(name, ""), tuple(row)) for name, row in counts.items()}
+
+
+def point_values(p: PointSummary) -> tuple[bytes, ...]:
+    return (
+        utf8(p.name),
+        utf8(p.region),
+        ber.encode_integer(p.worst_level()),
+        *(ber.encode_unsigned(c, ber.GAUGE32) for c in p.counts),
+    )
+
+
+# ---- segments and the index -------------------------------------------------------------------
+
+
+def varbind(oid_content: bytes, value: bytes) -> bytes:
+    body = b"\x06" + ber.encode_length(len(oid_content)) + oid_content + value
+    return b"\x30" + ber.encode_length(len(body)) + body
+
+
+def row_varbinds(heads: Sequence[bytes], row: int, values: Sequence[bytes]) -> tuple[bytes, ...]:
+    """The variable bindings of one table row: column OID heads + the row index, with values."""
+    sub = ber.encode_subid(row)
+    return tuple(varbind(head + sub, value) for head, value in zip(heads, values, strict=True))
+
+
+class Segment:
+    """One column (or scalar): sorted row indexes and their encoded variable bindings."""
+
+    __slots__ = ("blob", "dynamic", "offsets", "prefix", "rows")
+
+    def __init__(
+        self,
+        prefix: tuple[int, ...],
+        rows: Sequence[int],
+        varbinds: Sequence[bytes] = (),
+        dynamic: Callable[[], bytes] | None = None,
+    ) -> None:
+        self.prefix = prefix
+        self.rows = rows
+        self.dynamic = dynamic  # a scalar whose value changes by itself (sysUpTime)
+        self.blob = b"".join(varbinds)
+        self.offsets = array("q", accumulate(map(len, varbinds), initial=0))
+
+    def at(self, pos: int) -> bytes:
+        if self.dynamic is not None:
+            return self.dynamic()
+        return self.blob[self.offsets[pos] : self.offsets[pos + 1]]
+
+
+def column_segments(
+    entry: tuple[int, ...], columns: Sequence[int], rows: Sequence[int], varbinds: Sequence[tuple[bytes, ...]]
+) -> list[Segment]:
+    """One segment per column from per-row tuples of encoded variable bindings."""
+    return [Segment((*entry, column), rows, [vb[k] for vb in varbinds]) for k, column in enumerate(columns)]
+
+
+def scalar_segment(prefix: tuple[int, ...], value: bytes) -> Segment:
+    return Segment(prefix, (0,), [varbind(ber.encode_oid_content((*prefix, 0)), value)])
+
+
+class MibIndex:
+    """The served object instances in OID order."""
+
+    def __init__(self, segments: Iterable[Segment]) -> None:
+        self.segments = sorted(segments, key=lambda s: s.prefix)
+        self.prefixes = [s.prefix for s in self.segments]
+        self.size = sum(len(s.rows) for s in self.segments)
+
+    def _segment_of(self, oid: tuple[int, ...]) -> int:
+        """The index of the segment whose prefix starts `oid`, or -(insertion point) - 1."""
+        i = bisect_right(self.prefixes, oid)
+        if i:
+            prefix = self.prefixes[i - 1]
+            if oid[: len(prefix)] == prefix:
+                return i - 1
+        return -i - 1
+
+    def get(self, oid: tuple[int, ...]) -> bytes | int:
+        """The encoded variable binding of `oid`, or NO_SUCH_OBJECT / NO_SUCH_INSTANCE."""
+        si = self._segment_of(oid)
+        if si < 0:
+            return ber.NO_SUCH_OBJECT
+        seg = self.segments[si]
+        lp = len(seg.prefix)
+        if len(oid) == lp + 1:
+            rows = seg.rows
+            j = bisect_left(rows, oid[lp])
+            if j < len(rows) and rows[j] == oid[lp]:
+                return seg.at(j)
+        return ber.NO_SUCH_INSTANCE
+
+    def next_position(self, oid: tuple[int, ...]) -> tuple[int, int]:
+        """(segment, row position) of the first instance after `oid`; segment == len: none."""
+        si = self._segment_of(oid)
+        if si >= 0:
+            seg = self.segments[si]
+            lp = len(seg.prefix)
+            pos = 0 if len(oid) == lp else bisect_right(seg.rows, oid[lp])
+            if pos < len(seg.rows):
+                return si, pos
+            si += 1
+        else:
+            si = -si - 1
+        segments = self.segments
+        while si < len(segments) and not segments[si].rows:
+            si += 1
+        return si, 0
+
+    def advance(self, si: int, pos: int) -> tuple[int, int]:
+        """The position after (si, pos)."""
+        pos += 1
+        segments = self.segments
+        while si < len(segments) and pos >= len(segments[si].rows):
+            si += 1
+            pos = 0
+        return si, pos
+
+    def run(self, si: int, pos: int, count: int, budget: int) -> tuple[list[bytes], int, int, int, bool]:
+        """Up to `count` consecutive variable bindings from (si, pos) in at most `budget` bytes:
+        (chunks, how many, next si, next pos, stopped by the budget)."""
+        chunks: list[bytes] = []
+        taken = 0
+        segments = self.segments
+        n = len(segments)
+        while taken < count and si < n:
+            seg = segments[si]
+            avail = len(seg.rows) - pos
+            if avail <= 0:
+                si += 1
+                pos = 0
+                continue
+            k = min(count - taken, avail)
+            if seg.dynamic is not None:
+                chunk = seg.dynamic()
+                k = 1
+                if len(chunk) > budget:
+                    return chunks, taken, si, pos, True
+            else:
+                offsets = seg.offsets
+                start = offsets[pos]
+                stop = offsets[pos + k]
+                if stop - start > budget:
+                    k = bisect_right(offsets, start + budget, pos, pos + k) - 1 - pos
+                    if k <= 0:
+                        return chunks, taken, si, pos, True
+                    stop = offsets[pos + k]
+                chunk = seg.blob[start:stop]
+            chunks.append(chunk)
+            budget -= len(chunk)
+            taken += k
+            pos += k
+        return chunks, taken, si, pos, False
+
+
+# ---- building ------------------------------------------------------------------------------
+
+
+class IndexBuilder:
+    """Builds `MibIndex`es for successive snapshots, re-encoding only metrics that changed."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        *,
+        probe_name: str,
+        version: str,
+        started_at: dt.datetime,
+        uptime_ticks: Callable[[], int],
+    ) -> None:
+        self.layout = layout
+        self.probe_name = probe_name
+        self.version = version
+        self.started_at = started_at
+        self.uptime_ticks = uptime_ticks
+        self._rows: dict[int, tuple[MetricState, tuple[bytes, ...]]] = {}
+        self._points: dict[str, tuple[PointSummary, tuple[bytes, ...]]] = {}
+        self.test_indexes: dict[str, int] = {}
+        self.point_indexes: dict[str, int] = {}
+
+    def _sys_uptime(self) -> bytes:
+        return varbind(
+            ber.encode_oid_content(SYS_UPTIME_INSTANCE),
+            ber.encode_unsigned(self.uptime_ticks() & 0xFFFFFFFF, ber.TIMETICKS),
+        )
+
+    def build(self, snapshot: Snapshot) -> MibIndex:
+        lay = self.layout
+        segments: list[Segment] = [
+            scalar_segment((*SYSTEM, 1), utf8(f"PROLAN Probe {self.version}", DISPLAY_LIMIT)),
+            scalar_segment((*SYSTEM, 2), ber.encode_oid(lay.module)),
+            Segment((*SYSTEM, 3), (0,), dynamic=self._sys_uptime),
+            scalar_segment((*SYSTEM, 4), utf8("", DISPLAY_LIMIT)),
+            scalar_segment((*SYSTEM, 5), utf8(self.probe_name, DISPLAY_LIMIT)),
+            scalar_segment((*SYSTEM, 6), utf8("", DISPLAY_LIMIT)),
+            scalar_segment((*lay.probe, 1), utf8(self.version, DISPLAY_LIMIT)),
+            scalar_segment((*lay.probe, 2), date_and_time(self.started_at)),
+            scalar_segment(
+                (*lay.probe, 3), ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE)
+            ),
+            scalar_segment((*lay.probe, 4), utf8(self.probe_name)),
+            scalar_segment((*lay.probe, 5), date_and_time(snapshot.updated_at)),
+        ]
+
+        # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a
+        # publish re-encodes only what the evaluation produced and otherwise just joins bytes.
+        heads = [ber.encode_oid_content((*lay.metric_entry, c)) for c in METRIC_COLUMNS]
+        old = self._rows
+        rows: dict[int, tuple[MetricState, tuple[bytes, ...]]] = {}
+        for m in snapshot.metrics:
+            if m.id <= 0:
+                continue
+            cached = old.get(m.id)
+            if cached is None or cached[0] is not m:
+                cached = (m, row_varbinds(heads, m.id, metric_values(m)))
+            rows[m.id] = cached
+        self._rows = rows
+        ids = sorted(rows)
+        segments += column_segments(lay.metric_entry, METRIC_COLUMNS, ids, [rows[i][1] for i in ids])
+
+        self.test_indexes = stable_indexes(t.name for t in snapshot.tests)
+        heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]
+        tests = sorted(snapshot.tests, key=lambda t: self.test_indexes[t.name])
+        t_rows = [self.test_indexes[t.name] for t in tests]
+        t_varbinds = [row_varbinds(heads, r, test_values(t)) for r, t in zip(t_rows, tests, strict=True)]
+        segments += column_segments(lay.test_entry, TEST_COLUMNS, t_rows, t_varbinds)
+
+        points = point_summaries(snapshot.metrics)
+        self.point_indexes = stable_indexes(points)
+        heads = [ber.encode_oid_content((*lay.point_entry, c)) for c in POINT_COLUMNS]
+        old_points = self._points
+        new_points: dict[str, tuple[PointSummary, tuple[bytes, ...]]] = {}
+        for name, summary in points.items():
+            cached_point = old_points.get(name)
+            if cached_point is None or cached_point[0] != summary:
+                cached_point = (summary, row_varbinds(heads, self.point_indexes[name], point_values(summary)))
+            new_points[name] = cached_point
+        self._points = new_points
+        ordered = sorted(points, key=lambda name: self.point_indexes[name])
+        p_rows = [self.point_indexes[name] for name in ordered]
+        segments += column_segments(
+            lay.point_entry, POINT_COLUMNS, p_rows, [new_points[n][1] for n in ordered]
+        )
+        return MibIndex(segments)

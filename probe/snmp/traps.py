@@ -1,0 +1,193 @@
+"""Notifications of PROLAN-MIB: which ones an evaluation causes (pure) and sending them.
+
+`NotificationTracker` remembers the last known test results and database state and turns each
+published evaluation into `Notification`s: prolanLevelChange per metric whose level changed,
+prolanTestFailed / prolanTestRecovered, prolanDatabaseUnavailable / prolanDatabaseAvailable.
+Historical (catch-up) evaluations update what it remembers but notify nothing. `TrapSender`
+delivers each notification as a trap or inform to every `[[snmp.trap_targets]]` entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyasn1.type import univ
+from pysnmp.hlapi.v3arch.asyncio import (
+    CommunityData,
+    ContextData,
+    SnmpEngine,
+    UdpTransportTarget,
+    UsmUserData,
+    send_notification,
+)
+from pysnmp.proto import rfc1902
+
+from probe.config import SnmpConfig, TrapTarget
+from probe.snapshot import Evaluation, Snapshot
+from probe.snmp import ber
+from probe.snmp.index import (
+    DB_AVAILABLE,
+    DB_UNAVAILABLE,
+    M_LEVEL,
+    M_NAME,
+    M_VALUE,
+    M_VALUE_TEXT,
+    METRIC_COLUMNS,
+    SNMP_TRAP_OID_INSTANCE,
+    SYS_UPTIME_INSTANCE,
+    Layout,
+    metric_values,
+    oko_level,
+    stable_indexes,
+    test_values,
+)
+from probe.snmp.v3 import AUTH_PROTOCOLS, PRIV_PROTOCOLS, decode_value, user_keys
+
+log = logging.getLogger(__name__)
+
+LEVEL_CHANGE, TEST_FAILED, TEST_RECOVERED, DATABASE_UNAVAILABLE, DATABASE_AVAILABLE = 1, 2, 3, 4, 5
+# prolanTestEntry columns used in notifications
+T_NAME, T_STATE, T_LAST_ERROR = 2, 7, 8
+
+
+@dataclass(frozen=True)
+class Notification:
+    oid: tuple[int, ...]
+    objects: tuple[tuple[tuple[int, ...], bytes], ...]  # (instance OID, value TLV) after snmpTrapOID
+    summary: str  # for the log
+
+
+def _column(values: tuple[bytes, ...], column: int, first: int = 2) -> bytes:
+    return values[column - first]
+
+
+class NotificationTracker:
+    def __init__(self, layout: Layout, snapshot: Snapshot) -> None:
+        self.layout = layout
+        self.test_ok: dict[str, bool | None] = {t.name: t.ok for t in snapshot.tests}
+        self.database_ok = snapshot.database_ok
+
+    def notifications(self, snapshot: Snapshot, evaluation: Evaluation) -> list[Notification]:
+        lay = self.layout
+        out: list[Notification] = []
+        news = not evaluation.historical
+
+        if news:
+            for m in evaluation.metrics:
+                if m.id not in evaluation.previous_levels:
+                    continue
+                previous = evaluation.previous_levels[m.id]
+                if previous == m.level:
+                    continue
+                values = metric_values(m)
+                assert len(values) == len(METRIC_COLUMNS)
+                entry = lay.metric_entry
+                objects: tuple[tuple[tuple[int, ...], bytes], ...] = (
+                    ((*lay.notification_objects, 1, 0), ber.encode_unsigned(m.id, ber.GAUGE32)),
+                    ((*entry, M_NAME, m.id), _column(values, M_NAME)),
+                    ((*entry, M_VALUE, m.id), _column(values, M_VALUE)),
+                    ((*entry, M_VALUE_TEXT, m.id), _column(values, M_VALUE_TEXT)),
+                    ((*lay.notification_objects, 2, 0), ber.encode_integer(oko_level(previous))),
+                    ((*entry, M_LEVEL, m.id), _column(values, M_LEVEL)),
+                )
+                summary = f"level of metric {m.id} ({m.name}): {previous} -> {m.level}"
+                out.append(Notification((*lay.notifications, LEVEL_CHANGE), objects, summary))
+
+        previous_ok = self.test_ok.get(evaluation.test)
+        self.test_ok[evaluation.test] = evaluation.test_ok
+        if news and evaluation.test_ok != previous_ok and (previous_ok is not None or not evaluation.test_ok):
+            state = next((t for t in snapshot.tests if t.name == evaluation.test), None)
+            if state is not None:
+                index = stable_indexes(t.name for t in snapshot.tests)[state.name]
+                values = test_values(state)
+                entry = lay.test_entry
+                test_objects: tuple[tuple[tuple[int, ...], bytes], ...] = (
+                    ((*entry, T_NAME, index), _column(values, T_NAME)),
+                    ((*entry, T_STATE, index), _column(values, T_STATE)),
+                )
+                if evaluation.test_ok:
+                    kind, summary = TEST_RECOVERED, f"test {state.name} recovered"
+                else:
+                    test_objects += (((*entry, T_LAST_ERROR, index), _column(values, T_LAST_ERROR)),)
+                    kind, summary = TEST_FAILED, f"test {state.name} failed: {state.last_error}"
+                out.append(Notification((*lay.notifications, kind), test_objects, summary))
+
+        previous_db = self.database_ok
+        self.database_ok = evaluation.database_ok
+        if news and evaluation.database_ok != previous_db:
+            state_oid = (*lay.probe, 3, 0)
+            if evaluation.database_ok:
+                value, kind, summary = DB_AVAILABLE, DATABASE_AVAILABLE, "database available again"
+            else:
+                value, kind, summary = DB_UNAVAILABLE, DATABASE_UNAVAILABLE, "database unavailable"
+            out.append(
+                Notification((*lay.notifications, kind), ((state_oid, ber.encode_integer(value)),), summary)
+            )
+        return out
+
+
+class TrapSender:
+    """Sends notifications to the configured targets with a pysnmp engine of its own."""
+
+    def __init__(self, config: SnmpConfig, engine_id: bytes, uptime_ticks: Callable[[], int]) -> None:
+        self.config = config
+        self.engine = SnmpEngine(snmpEngineID=univ.OctetString(engine_id))
+        self.uptime_ticks = uptime_ticks
+        self.users = {u.name: u for u in config.v3.users}
+        self.sent = 0
+        self.failed = 0
+
+    def _auth(self, target: TrapTarget) -> CommunityData | UsmUserData:
+        if target.version == "v2c":
+            return CommunityData(target.community, mpModel=1)
+        user = self.users.get(target.user or "")
+        if user is None:
+            raise ValueError(
+                f"[[snmp.trap_targets]] {target.address}: user {target.user!r} is not in [[snmp.v3.users]]"
+            )
+        auth, priv = user_keys(user)
+        return UsmUserData(
+            user.name,
+            authKey=auth,
+            privKey=priv,
+            authProtocol=AUTH_PROTOCOLS[user.auth_protocol],
+            privProtocol=PRIV_PROTOCOLS[user.priv_protocol],
+        )
+
+    def _varbinds(self, notification: Notification) -> list[tuple[Any, Any]]:
+        binds: list[tuple[Any, Any]] = [
+            (rfc1902.ObjectName(SYS_UPTIME_INSTANCE), rfc1902.TimeTicks(self.uptime_ticks() & 0xFFFFFFFF)),
+            (rfc1902.ObjectName(SNMP_TRAP_OID_INSTANCE), rfc1902.ObjectName(notification.oid)),
+        ]
+        binds += [(rfc1902.ObjectName(oid), decode_value(value)) for oid, value in notification.objects]
+        return binds
+
+    async def send(self, notification: Notification) -> None:
+        await asyncio.gather(*(self._send_one(t, notification) for t in self.config.trap_targets))
+
+    async def _send_one(self, target: TrapTarget, notification: Notification) -> None:
+        try:
+            host, _, port = target.address.rpartition(":")
+            transport = await UdpTransportTarget.create((host.strip("[]"), int(port)), timeout=2, retries=2)
+            error_indication, error_status, _index, _binds = await send_notification(
+                self.engine,
+                self._auth(target),
+                transport,
+                ContextData(),
+                "inform" if target.inform else "trap",
+                *self._varbinds(notification),
+                lookupMib=False,
+            )
+            if error_indication or error_status:
+                raise RuntimeError(str(error_indication or error_status))
+            self.sent += 1
+        except Exception as exc:  # a dead receiver must not disturb the agent
+            self.failed += 1
+            log.warning("SNMP notification to %s failed (%s): %s", target.address, notification.summary, exc)
+
+    def close(self) -> None:
+        self.engine.close_dispatcher()

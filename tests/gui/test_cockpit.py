@@ -1,0 +1,196 @@
+"""Cockpit on hand-made history: rows, rectangle colours, clicked thresholds, crosshair, layouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QColor
+from sqlalchemy import Engine
+
+from console.cockpit import STRIP, Cockpit, CockpitLayout, LayoutError
+from probe.assess import ThresholdTable
+from probe.levels import LEVEL_COLOURS, Level
+from tests.history_builder import add_metric, add_points
+
+MSK = ZoneInfo("Europe/Moscow")
+NOW = dt.datetime(2026, 11, 18, 12, 0, tzinfo=MSK).astimezone(dt.UTC)
+NEG = ThresholdTable.higher_worse(20, 40, 60, 80)
+QUEUE = ThresholdTable.higher_worse(3, 5, 8, 12)
+LEVELS = [Level.GOOD, Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD, Level.UNKNOWN]
+# 6 hours of 10-minute intervals: 36 ends, levels cycling so every colour appears.
+ENDS = [NOW - dt.timedelta(minutes=10 * i) for i in range(36)][::-1]
+
+
+def level_for(i: int) -> Level:
+    return LEVELS[(i // 3) % len(LEVELS)]
+
+
+def value_for(level: Level) -> float | None:
+    return {
+        Level.GOOD: 10.0,
+        Level.ACCEPTABLE: 30.0,
+        Level.ATTENTION: 50.0,
+        Level.EDGE: 70.0,
+        Level.BAD: 90.0,
+    }.get(level)
+
+
+def seed(engine: Engine) -> None:
+    add_points(engine, [(1, "АЗС Тёплый Стан", "Москва/ЮЗАО"), (2, "Калужская", "Москва/ЮЗАО")])
+    add_metric(
+        engine,
+        1,
+        "LOYALTY_MON. УСОКОК. АЗС Тёплый Стан. % негативных ответов. Интервал 10 мин",
+        point_id=1,
+        unit="%",
+        table=NEG,
+        values=[(at, value_for(level_for(i)), level_for(i).value) for i, at in enumerate(ENDS)],
+    )
+    add_metric(
+        engine,
+        2,
+        "LOYALTY_MON. СОКОК. Калужская. % негативных ответов. Интервал 10 мин",
+        point_id=2,
+        unit="%",
+        table=NEG,
+        values=[(at, 5.0, "good") for at in ENDS],
+    )
+    add_metric(
+        engine,
+        3,
+        "QUEUE_LEN. АЗС Тёплый Стан. Средняя очередь. Интервал 10 мин",
+        point_id=1,
+        test="QUEUE_LEN",
+        table=QUEUE,
+        values=[(at, float(i % 10), "good" if i % 10 < 3 else "attention") for i, at in enumerate(ENDS)],
+    )
+
+
+@pytest.fixture
+def cockpit(qtbot, engine: Engine):  # type: ignore[no-untyped-def]
+    seed(engine)
+    view = Cockpit(engine, MSK, CockpitLayout(hours=6), clock=lambda: NOW)
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def widget_point(view: Cockpit, at: dt.datetime, y: float) -> QPointF:
+    scene = view.plot.getPlotItem().vb.mapViewToScene(QPointF(view.x_of(at), y))
+    return QPointF(view.plot.mapFromScene(scene))
+
+
+def test_rows_follow_the_filters(cockpit: Cockpit) -> None:
+    assert [h.info.id for h in cockpit.histories] == [1, 2, 3]
+    cockpit.tests_edit.setText("LOYALTY_MON")
+    cockpit.points_edit.setText("АЗС Тёплый Стан")
+    cockpit.apply_filters()
+    assert [h.info.id for h in cockpit.histories] == [1]
+    cockpit.tests_edit.setText("")
+    cockpit.points_edit.setText("")
+    cockpit.contains_edit.setText("очередь")
+    cockpit.apply_filters()
+    assert [h.info.id for h in cockpit.histories] == [3]
+
+
+def test_rectangle_colours_match_the_stored_history(cockpit: Cockpit, tmp_path: Path) -> None:
+    image = cockpit.plot.grab().toImage()
+    ratio = image.devicePixelRatio()
+    history = cockpit.histories[0]
+    assert len(history.points) == 36
+    for i, point in enumerate(history.points):
+        middle = point.at - dt.timedelta(minutes=5)
+        # Upper quarter of the strip: the first colour; lower quarter: the second.
+        for fraction, colour_index in ((0.2, 0), (0.75, 1)):
+            pos = widget_point(cockpit, middle, cockpit.row_top(0) - STRIP * fraction * 0.92)
+            colour = QColor(image.pixel(int(pos.x() * ratio), int(pos.y() * ratio))).name()
+            expected = level_for(i)
+            if expected is Level.UNKNOWN:
+                # An interval without an assessment is unknown (grey).
+                assert colour == LEVEL_COLOURS[Level.UNKNOWN][0], (i, point.at)
+            else:
+                assert colour == LEVEL_COLOURS[expected][colour_index], (i, point.at, fraction)
+    shots = Path(os.environ.get("PROLAN_SHOT_DIR", str(tmp_path)))
+    assert cockpit.grab().save(str(shots / "cockpit.png"))
+
+
+def test_clicking_a_rectangle_shows_the_thresholds_that_assessed_it(qtbot, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    # The 11th interval (index 10) is an edge assessment (value 70) of the first row.
+    target = cockpit.histories[0].points[10]
+    assert target.level is Level.EDGE
+    pos = widget_point(cockpit, target.at - dt.timedelta(minutes=5), cockpit.row_top(0) - STRIP / 2)
+    qtbot.mouseClick(cockpit.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos.toPoint())
+    assert cockpit.selected is not None and cockpit.selected[1] == target
+    table = cockpit.detail_table
+    texts = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert texts[0] == "< 20" and texts[4] == "≥ 80"
+    assert texts[3].startswith("60 … 80") and "◀ 70 %" in texts[3]
+    assert table.item(3, 1).font().bold() and not table.item(0, 1).font().bold()
+    assert "АЗС Тёплый Стан" in cockpit.detail_label.text()
+    # A different row's table: QUEUE_LEN.
+    point = cockpit.select(2, NOW - dt.timedelta(minutes=1))
+    assert point is not None and point.thresholds == QUEUE
+    assert cockpit.detail_table.item(0, 1).text() == "< 3"
+
+
+def test_crosshair_reads_every_row_at_one_instant(cockpit: Cockpit) -> None:
+    instant = ENDS[10] - dt.timedelta(minutes=3)
+    cockpit.read_at(instant)
+    assert cockpit.crosshair.value() == pytest.approx(cockpit.x_of(instant))
+    values = [cockpit.readout.item(r, 1).text() for r in range(3)]
+    assert values == ["70 %", "5 %", "0"]  # QUEUE_LEN: i % 10 at i = 10
+    assert cockpit.readout.item(0, 2).text() == Level.EDGE.russian
+
+
+def test_presets_and_custom_range(cockpit: Cockpit) -> None:
+    cockpit.set_range_hours(1)
+    assert len(cockpit.histories[0].points) == 6
+    cockpit.preset_buttons["24h"].click()
+    assert len(cockpit.histories[0].points) == 36
+    cockpit.set_range(ENDS[0], ENDS[5])
+    assert [p.at for p in cockpit.histories[0].points] == ENDS[1:6]
+
+
+def test_layout_round_trip_and_bad_files(cockpit: Cockpit, tmp_path: Path) -> None:
+    cockpit.points_edit.setText("Калужская")
+    cockpit.apply_filters()
+    path = tmp_path / "layout.json"
+    cockpit.save_layout(path)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["format"] == "prolan-cockpit/1" and saved["points"] == ["Калужская"]
+    cockpit.points_edit.setText("")
+    cockpit.apply_filters()
+    assert len(cockpit.histories) == 3
+    cockpit.load_layout(path)
+    assert [h.info.id for h in cockpit.histories] == [2]
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "prolan-cockpit/1", "hours": "many"}', encoding="utf-8")
+    with pytest.raises(LayoutError, match=r"bad.json: key 'hours': expected a positive whole number"):
+        CockpitLayout.from_file(bad)
+    bad.write_text('{"format": "prolan-cockpit/1", "colour": 1}', encoding="utf-8")
+    with pytest.raises(LayoutError, match="unknown key 'colour'"):
+        CockpitLayout.from_file(bad)
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(LayoutError, match="not JSON"):
+        CockpitLayout.from_file(bad)
+
+
+def test_threshold_advice_opens_for_the_clicked_metric_and_point(qtbot, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    assert not cockpit.advice_button.isEnabled()
+    cockpit.select(0, ENDS[10] - dt.timedelta(minutes=3))
+    assert cockpit.advice_button.isEnabled()
+    dialog = cockpit.open_advice()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.metric_box.currentText() == cockpit.histories[0].info.name
+    # Only the clicked metric's point is offered (QUEUE_LEN is another test).
+    assert all("АЗС Тёплый Стан" in dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count()))

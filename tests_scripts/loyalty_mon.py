@@ -1,0 +1,645 @@
+"""LOYALTY_MON (Мониторинг Лояльности), the built-in evaluation test of SPEC §3.
+
+Metrics 3–26 for the three methodologies, per service point and for the whole company
+(`Итого по компании`, from summed counts), for the interval and the current day. The engine adds
+`Тест работает` and `Database availability (%)` and builds the names; this test sets the fields of
+every `Measurement` so that the engine's name is exactly SPEC's:
+
+    {TEST}. {methodology}. {point | Итого по компании}. [{question}. ]{short name}. {period}
+             ^ .methodology ^ .point (COMPANY for the company)  ^ .question (a question id; the
+                                                                  engine writes its text without '?')
+                                                   ^ .short_name ^ .period "interval" → "Интервал X мин",
+                                                                           "day" → "Текущие сутки"
+
+e.g. `Measurement("% негативных ответов", v, point="Калужская", period="interval", question="q1",
+methodology="Опросы")` → `LOYALTY_MON. Опросы. Калужская. Как Вам у нас понравилось. % негативных
+ответов. Интервал 10 мин`. A point gets one set of metrics per methodology of its pads, with zero
+counts (and no percentage) when nothing was pressed.
+
+Counting rules (SPEC §3):
+* A press belongs to the interval [start, end) and to the day [day_start, end) of its own timestamp;
+  an evaluation at `end` sees only presses before `end`.
+* СОКОК: every indicative press counts. Опросы: the same, per question (the question id of the
+  press; an indicative press without a question cannot be named and is not counted), `Число
+  опросов` counts red-button presses.
+* УСОКОК: a seller press at t opens the window (t, t + W] of its pad (W = the pad's
+  `window_seconds`); the next seller press of the same pad at t' closes it early, so the window is
+  (t, min(t + W, t')]. Edges: an answer exactly at t + W is inside; an answer exactly at t' (the
+  same millisecond as the next seller press) still belongs to the old window — windows are closed
+  on the right, so consecutive windows neither overlap nor leave a gap; an answer exactly at t is
+  not inside t's window (it belongs to the window before, if any). Two seller presses in the same
+  millisecond: the one stored first gets an empty window (silent), the other one is the window.
+  The first indicative press inside a window is its accepted answer (ties in the same millisecond:
+  the lower press id); every other indicative press is `Ответы вне 'Окна'`.
+  A seller press without an accepted answer is *silent* once its window is closed: by a visible
+  next seller press, or because t + W < end (an answer at exactly `end` could still be accepted,
+  so t + W = end is still open). Otherwise it is *pending*: neither silent nor in the denominator
+  of `% 'молчунов'`. Seller presses count in the interval/day in which they happened, even when
+  their answer falls in the next one; their status is taken as of `end`. An accepted answer
+  counts in the interval of its own timestamp, also when its seller press was in the previous
+  interval (or the previous day).
+
+Day totals are kept incrementally in `loyalty_mon_day_totals` (+ `loyalty_mon_day_marks`): the
+counts of the day up to `counted_to`, with the silent/answered status of seller presses as of that
+instant. A run at `end` adds the presses of [counted_to, end) (the interval, normally) and re-reads
+only the seller presses that were pending at `counted_to`; so the cost of a run does not grow with
+the hour of the day. Only the newest state of each day is kept. A run whose `end` is not after the
+stored state (a re-evaluation, a backfill of an earlier interval, a run repeated after a restart)
+recounts its day from the presses and replaces the state, so later runs build on counts that include
+presses imported late. Aggregation is SQL (window functions), never a Python loop over presses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    DateTime,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from probe.api import (
+    COMPANY,
+    INDICATIVE_KINDS,
+    EvaluationTest,
+    Measurement,
+    Param,
+    Period,
+    TestContext,
+    ThresholdTable,
+    Window,
+)
+from probe.store.schema import loyalty_mon_day_marks, loyalty_mon_day_totals, pads, presses
+
+SOKOK, USOKOK, SURVEYS = "СОКОК", "УСОКОК", "Опросы"
+PERCENT = "%"
+COUNT = ""
+# How many days of day totals to keep behind the newest evaluated day (a backfill of an older day
+# simply recounts it).
+KEEP_DAYS = 3
+
+# Short names (SPEC §3).
+VOTES = "Число голосований"
+POSITIVE = "Позитивные ответы"
+POSITIVE_PCT = "% позитивных ответов"
+NEGATIVE = "Негативные ответы"
+NEGATIVE_PCT = "% негативных ответов"
+PASSIVE = "Пассивные ответы"
+PASSIVE_PCT = "% пассивных ответов"
+FORCE_MAJEURE = "Форс-мажоры"
+PROMPTS = "Число опросов"
+SILENT = "Число 'молчунов'"
+SILENT_PCT = "% 'молчунов'"
+OUTSIDE = "Ответы вне 'Окна'"
+WORKING = "Тест работает"
+DATABASE = "Database availability (%)"
+
+
+# --------------------------------------------------------------------------------------------
+# Counts
+
+
+@dataclass(slots=True)
+class Counts:
+    """The counts of one point, methodology and question over some span of presses."""
+
+    positive: int = 0
+    negative: int = 0
+    passive: int = 0
+    force_majeure: int = 0
+    prompts: int = 0  # seller (УСОКОК) or red (Опросы) presses
+    outside: int = 0  # indicative presses that were not accepted (УСОКОК)
+    silent: int = 0  # seller presses whose window closed without an answer
+    answered: int = 0  # seller presses with an accepted answer
+
+    @property
+    def votes(self) -> int:
+        return self.positive + self.negative + self.passive
+
+    def add(self, other: Counts) -> None:
+        self.positive += other.positive
+        self.negative += other.negative
+        self.passive += other.passive
+        self.force_majeure += other.force_majeure
+        self.prompts += other.prompts
+        self.outside += other.outside
+        self.silent += other.silent
+        self.answered += other.answered
+
+    def plus(self, other: Counts) -> Counts:
+        total = Counts(*self.values())
+        total.add(other)
+        return total
+
+    def values(self) -> tuple[int, int, int, int, int, int, int, int]:
+        """In field order (the column order of `loyalty_mon_day_totals`)."""
+        return (
+            self.positive,
+            self.negative,
+            self.passive,
+            self.force_majeure,
+            self.prompts,
+            self.outside,
+            self.silent,
+            self.answered,
+        )
+
+    def is_zero(self) -> bool:
+        return not any(self.values())
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Counts))
+GroupKey = tuple[int, str, str]  # point id, methodology, question id ('' when none)
+
+
+def percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else part * 100.0 / whole
+
+
+# --------------------------------------------------------------------------------------------
+# SQL
+
+
+class add_seconds(FunctionElement[dt.datetime]):
+    """`timestamp + seconds` for naive UTC timestamps, exact to the millisecond on every dialect."""
+
+    type = DateTime()
+    name = "add_seconds"
+    inherit_cache = True
+
+
+@compiles(add_seconds)
+def _add_seconds_default(element: add_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    stamp, seconds = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"({stamp} + make_interval(secs => {seconds}))"
+
+
+@compiles(add_seconds, "sqlite")
+def _add_seconds_sqlite(element: add_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite computes date arithmetic on integer milliseconds; SQLAlchemy stores timestamps as
+    # 'YYYY-MM-DD HH:MM:SS.ffffff', so the result gets the same six fractional digits to compare
+    # as text with stored values.
+    stamp, seconds = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(strftime('%Y-%m-%d %H:%M:%f', {stamp}, '+' || ({seconds}) || ' seconds') || '000')"
+
+
+@compiles(add_seconds, "mssql")
+def _add_seconds_mssql(element: add_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    stamp, seconds = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"DATEADD(millisecond, CAST(ROUND(({seconds}) * 1000, 0) AS INT), {stamp})"
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def plain_counts_query(
+    *, start: dt.datetime, end: dt.datetime, since: dt.datetime
+) -> Any:  # a Select; typed loosely because its column list is built
+    """Presses of [min(start, since), end) per point, methodology, question and kind, counted for
+    the interval [start, end) (`in_interval`) and for the day increment [since, end) (`in_since`).
+    Indicative presses of УСОКОК pads are left to `usokok_counts_query` (only accepted answers
+    count there)."""
+    methodology = pads.c.methodology
+    question = case(
+        (
+            and_(methodology == SURVEYS, presses.c.kind.in_(INDICATIVE_KINDS)),
+            func.coalesce(presses.c.question_id, ""),
+        ),
+        else_="",
+    )
+    inner = (
+        select(
+            presses.c.point_id,
+            methodology.label("methodology"),
+            question.label("question_id"),
+            presses.c.kind,
+            presses.c.pressed_at,
+        )
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .where(
+            presses.c.pressed_at >= min(start, since),
+            presses.c.pressed_at < end,
+            ~and_(methodology == USOKOK, presses.c.kind.in_(INDICATIVE_KINDS)),
+        )
+        .subquery("p")
+    )
+    return select(
+        inner.c.point_id,
+        inner.c.methodology,
+        inner.c.question_id,
+        inner.c.kind,
+        _count_if(inner.c.pressed_at >= start).label("in_interval"),
+        _count_if(inner.c.pressed_at >= since).label("in_since"),
+    ).group_by(inner.c.point_id, inner.c.methodology, inner.c.question_id, inner.c.kind)
+
+
+def usokok_counts_query(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    since: dt.datetime,
+    day_start: dt.datetime,
+    lookback: dt.timedelta,
+) -> Any:
+    """The УСОКОК window rule in SQL, per point: accepted answers by kind, answers outside the
+    window, silent and answered seller presses, for the interval [start, end) (columns `i_*`) and
+    as the increment of the day totals counted up to `since` (columns `d_*`: presses of
+    [since, end), plus the seller presses of [day_start, since) whose status changed after since).
+
+    Presses from `lookback` before the earliest of start/since are read too, so that an answer
+    early in the span finds its seller press (lookback = the longest window)."""
+    lo = min(start, since) - lookback
+    is_seller = case((presses.c.kind == "seller", 1), else_=0)
+    events = (
+        select(
+            presses.c.id,
+            presses.c.pad_id,
+            presses.c.point_id,
+            presses.c.kind,
+            presses.c.pressed_at,
+            pads.c.window_seconds,
+            is_seller.label("seller"),
+        )
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .where(
+            pads.c.methodology == USOKOK,
+            presses.c.kind.in_((*INDICATIVE_KINDS, "seller")),
+            presses.c.pressed_at >= lo,
+            presses.c.pressed_at < end,
+        )
+        .cte("events")
+    )
+    # Pass 1, in the pad's time order (indicative before seller presses of the same millisecond, so
+    # that an answer at exactly the next seller press stays in the old window): the session number
+    # (seller presses so far = the window a press falls after) and the next row.
+    order1 = (events.c.pressed_at, events.c.seller, events.c.id)
+    sessions = select(
+        events,
+        func.sum(events.c.seller)
+        .over(partition_by=events.c.pad_id, order_by=order1, rows=(None, 0))
+        .label("session"),
+        func.lead(events.c.pressed_at).over(partition_by=events.c.pad_id, order_by=order1).label("next_at"),
+        func.lead(events.c.seller).over(partition_by=events.c.pad_id, order_by=order1).label("next_seller"),
+    ).cte("sessions")
+    # Pass 2, per session (the seller press and what follows until the next one): the seller's time,
+    # the first indicative press (the only candidate answer), the next seller press (which ends the
+    # session: it is the row after the session's last row), and each row's place in the session.
+    part = (sessions.c.pad_id, sessions.c.session)
+    order2 = (sessions.c.pressed_at, sessions.c.seller, sessions.c.id)
+    ranked = select(
+        sessions.c.point_id,
+        sessions.c.kind,
+        sessions.c.pressed_at,
+        sessions.c.seller,
+        sessions.c.window_seconds,
+        func.row_number().over(partition_by=part, order_by=order2).label("place"),
+        func.max(case((sessions.c.seller == 1, sessions.c.pressed_at)))
+        .over(partition_by=part)
+        .label("opened_at"),
+        func.min(case((sessions.c.seller == 0, sessions.c.pressed_at)))
+        .over(partition_by=part)
+        .label("first_answer_at"),
+        func.max(case((sessions.c.next_seller == 1, sessions.c.next_at)))
+        .over(partition_by=part)
+        .label("closed_by_at"),
+    ).cte("ranked")
+    # Pass 3: classify each row (0/1 flags; CASE keeps it portable to SQL Server).
+    r = ranked.c
+    window_end = add_seconds(r.opened_at, r.window_seconds)
+    answered_now = and_(r.first_answer_at.is_not(None), r.first_answer_at <= window_end)
+    closed_now = or_(r.closed_by_at.is_not(None), window_end < end)
+    answered_then = and_(answered_now, r.first_answer_at < since)
+    closed_then = or_(r.closed_by_at < since, window_end < since)
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return case((condition, 1), else_=0)
+
+    rows = select(
+        r.point_id,
+        r.kind,
+        r.pressed_at,
+        r.seller,
+        # The first row after the seller press (place 2) is the session's first indicative press.
+        flag(and_(r.seller == 0, r.place == 2, r.pressed_at <= window_end)).label("accepted"),
+        flag(and_(r.seller == 1, answered_now)).label("answered_now"),
+        flag(and_(r.seller == 1, closed_now, ~answered_now)).label("silent_now"),
+        flag(and_(r.seller == 1, answered_then)).label("answered_then"),
+        flag(and_(r.seller == 1, closed_then, ~answered_then)).label("silent_then"),
+    ).subquery("classified")
+    c = rows.c
+    in_interval = c.pressed_at >= start
+    in_since = c.pressed_at >= since
+    # Seller presses of the day before `since` whose status was already counted then.
+    counted_before = and_(c.pressed_at >= day_start, c.pressed_at < since)
+    columns: list[ColumnElement[Any]] = [c.point_id]
+    for prefix, span in (("i", in_interval), ("d", in_since)):
+        for kind in INDICATIVE_KINDS:
+            columns.append(_count_if(and_(span, c.accepted == 1, c.kind == kind)).label(f"{prefix}_{kind}"))
+        columns.append(_count_if(and_(span, c.seller == 0, c.accepted == 0)).label(f"{prefix}_outside"))
+    columns += [
+        _count_if(and_(in_interval, c.silent_now == 1)).label("i_silent"),
+        _count_if(and_(in_interval, c.answered_now == 1)).label("i_answered"),
+        (
+            _count_if(and_(c.pressed_at >= day_start, c.silent_now == 1))
+            - _count_if(and_(counted_before, c.silent_then == 1))
+        ).label("d_silent"),
+        (
+            _count_if(and_(c.pressed_at >= day_start, c.answered_now == 1))
+            - _count_if(and_(counted_before, c.answered_then == 1))
+        ).label("d_answered"),
+    ]
+    return select(*columns).group_by(c.point_id)
+
+
+def longest_window(conn: Connection) -> dt.timedelta:
+    seconds = conn.execute(
+        select(func.max(pads.c.window_seconds)).where(pads.c.methodology == USOKOK)
+    ).scalar()
+    return dt.timedelta(seconds=float(seconds or 0.0))
+
+
+def _kind_field(kind: str) -> str | None:
+    return {
+        "positive": "positive",
+        "negative": "negative",
+        "passive": "passive",
+        "force_majeure": "force_majeure",
+        "seller": "prompts",
+        "red": "prompts",
+    }.get(kind)
+
+
+def count_span(
+    conn: Connection, *, start: dt.datetime, end: dt.datetime, since: dt.datetime, day_start: dt.datetime
+) -> tuple[dict[GroupKey, Counts], dict[GroupKey, Counts]]:
+    """Counts of the interval [start, end) and the day increment since `since` (naive UTC)."""
+    interval: dict[GroupKey, Counts] = {}
+    increment: dict[GroupKey, Counts] = {}
+    query = plain_counts_query(start=start, end=end, since=since)
+    for point_id, methodology, question_id, kind, in_interval, in_since in conn.execute(query).tuples():
+        name = _kind_field(kind)
+        if name is None:
+            continue
+        key = (int(point_id), str(methodology), str(question_id))
+        for target, value in ((interval, in_interval), (increment, in_since)):
+            if value:
+                counts = target.get(key)
+                if counts is None:
+                    counts = target[key] = Counts()
+                setattr(counts, name, getattr(counts, name) + int(value))
+    lookback = longest_window(conn)
+    query = usokok_counts_query(start=start, end=end, since=since, day_start=day_start, lookback=lookback)
+    for row in conn.execute(query):
+        key = (int(row.point_id), USOKOK, "")
+        for prefix, target in (("i", interval), ("d", increment)):
+            counts = target.setdefault(key, Counts())
+            for name in (*INDICATIVE_KINDS, "outside", "silent", "answered"):
+                setattr(counts, name, getattr(counts, name) + int(getattr(row, f"{prefix}_{name}") or 0))
+    return interval, increment
+
+
+# --------------------------------------------------------------------------------------------
+# Day totals
+
+
+def read_day_totals(
+    conn: Connection, day_start: dt.datetime, end: dt.datetime
+) -> tuple[dt.datetime, dict[GroupKey, Counts]]:
+    """The stored totals of the day and the instant they count up to, when that is before `end`;
+    otherwise (none, or a re-evaluation of an earlier or the same end) the start of the day and
+    nothing, so that the day is recounted from its presses."""
+    counted_to = conn.execute(
+        select(loyalty_mon_day_marks.c.counted_to).where(loyalty_mon_day_marks.c.day_start == day_start)
+    ).scalar()
+    if counted_to is None or not day_start <= counted_to < end:
+        return day_start, {}
+    totals: dict[GroupKey, Counts] = {}
+    t = loyalty_mon_day_totals.c
+    query = select(t.point_id, t.methodology, t.question_id, *(t[name] for name in COUNT_FIELDS)).where(
+        t.day_start == day_start
+    )
+    for point_id, methodology, question_id, *numbers in conn.execute(query).tuples():
+        totals[(int(point_id), str(methodology), str(question_id))] = Counts(*map(int, numbers))
+    return counted_to, totals
+
+
+def write_day_totals(
+    conn: Connection, day_start: dt.datetime, end: dt.datetime, totals: Mapping[GroupKey, Counts]
+) -> None:
+    """Replace the day's state by the totals counted up to `end` (in the caller's transaction)."""
+    t = loyalty_mon_day_totals.c
+    conn.execute(delete(loyalty_mon_day_totals).where(t.day_start == day_start))
+    conn.execute(delete(loyalty_mon_day_marks).where(loyalty_mon_day_marks.c.day_start == day_start))
+    rows = [(day_start, *key, *counts.values()) for key, counts in totals.items() if not counts.is_zero()]
+    if rows and conn.dialect.name == "postgresql":
+        # COPY: thousands of rows per run (one per point) in a few milliseconds.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        columns = ", ".join(("day_start", "point_id", "methodology", "question_id", *COUNT_FIELDS))
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY loyalty_mon_day_totals ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    elif rows:
+        names = ("day_start", "point_id", "methodology", "question_id", *COUNT_FIELDS)
+        conn.execute(loyalty_mon_day_totals.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    conn.execute(loyalty_mon_day_marks.insert().values(day_start=day_start, counted_to=end, updated_at=now))
+    old = day_start - dt.timedelta(days=KEEP_DAYS)
+    conn.execute(delete(loyalty_mon_day_totals).where(t.day_start < old))
+    conn.execute(delete(loyalty_mon_day_marks).where(loyalty_mon_day_marks.c.day_start < old))
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements
+
+
+Row = tuple[str, float | None, str]  # short name, value, unit
+
+
+def _indicative(counts: Counts) -> list[Row]:
+    votes = counts.votes
+    return [
+        (VOTES, votes, COUNT),
+        (POSITIVE, counts.positive, COUNT),
+        (POSITIVE_PCT, percent(counts.positive, votes), PERCENT),
+        (NEGATIVE, counts.negative, COUNT),
+        (NEGATIVE_PCT, percent(counts.negative, votes), PERCENT),
+        (PASSIVE, counts.passive, COUNT),
+        (PASSIVE_PCT, percent(counts.passive, votes), PERCENT),
+    ]
+
+
+def _usokok_extra(counts: Counts) -> list[Row]:
+    return [
+        (PROMPTS, counts.prompts, COUNT),
+        (SILENT, counts.silent, COUNT),
+        (SILENT_PCT, percent(counts.silent, counts.silent + counts.answered), PERCENT),
+        (OUTSIDE, counts.outside, COUNT),
+    ]
+
+
+_NONE = Counts()
+
+
+def point_measurements(
+    methodology: str,
+    point: str,
+    questions: Iterable[str],
+    per_period: Mapping[Period, Mapping[str, Counts]],
+) -> list[Measurement]:
+    """The metrics of one point (or the company) under one methodology, in SPEC order (each metric
+    for the interval, then for the day). `per_period[period][question]`: counts, question '' for
+    the question-less ones."""
+    interval, day = per_period["interval"], per_period["day"]
+    out: list[Measurement] = []
+
+    def emit(interval_rows: list[Row], day_rows: list[Row], question: str | None) -> None:
+        for (short, value, unit), (_, day_value, _) in zip(interval_rows, day_rows, strict=True):
+            for period, number in (("interval", value), ("day", day_value)):
+                out.append(
+                    Measurement(
+                        short,
+                        None if number is None else float(number),
+                        point=point,
+                        period=period,  # type: ignore[arg-type]
+                        question=question,
+                        methodology=methodology,
+                        unit=unit,
+                    )
+                )
+
+    i_plain, d_plain = interval.get("", _NONE), day.get("", _NONE)
+    if methodology == SURVEYS:
+        for question in questions:
+            emit(_indicative(interval.get(question, _NONE)), _indicative(day.get(question, _NONE)), question)
+        emit(
+            [(FORCE_MAJEURE, i_plain.force_majeure, COUNT), (PROMPTS, i_plain.prompts, COUNT)],
+            [(FORCE_MAJEURE, d_plain.force_majeure, COUNT), (PROMPTS, d_plain.prompts, COUNT)],
+            None,
+        )
+        return out
+    emit(
+        [*_indicative(i_plain), (FORCE_MAJEURE, i_plain.force_majeure, COUNT)],
+        [*_indicative(d_plain), (FORCE_MAJEURE, d_plain.force_majeure, COUNT)],
+        None,
+    )
+    if methodology == USOKOK:
+        emit(_usokok_extra(i_plain), _usokok_extra(d_plain), None)
+    return out
+
+
+def _bounds(value: Any, name: str) -> ThresholdTable:
+    if not isinstance(value, list) or len(value) != 4 or not all(isinstance(v, int | float) for v in value):
+        raise ValueError(
+            f"LOYALTY_MON parameter '{name}' must be four numbers t1 < t2 < t3 < t4, got {value!r}"
+        )
+    return ThresholdTable.higher_worse(*value)
+
+
+class LOYALTY_MON(EvaluationTest):
+    """LOYALTY_MON: SPEC §3 metrics from the button presses."""
+
+    name = "LOYALTY_MON"
+    description = (
+        "Мониторинг Лояльности: голосования, ответы, форс-мажоры, опросы и 'молчуны' по точкам и по компании"
+    )
+    interval_minutes = 10
+    parameters: ClassVar[Mapping[str, Param]] = {
+        "negative_interval_thresholds": Param(
+            [20.0, 40.0, 60.0, 80.0], "% негативных ответов, интервал: t1..t4"
+        ),
+        "negative_day_thresholds": Param(
+            [20.0, 40.0, 50.0, 60.0], "% негативных ответов, текущие сутки: t1..t4"
+        ),
+        "silent_interval_thresholds": Param([20.0, 40.0, 60.0, 80.0], "% 'молчунов', интервал: t1..t4"),
+        "silent_day_thresholds": Param([20.0, 40.0, 50.0, 60.0], "% 'молчунов', текущие сутки: t1..t4"),
+        "keep_day_totals": Param(True, "keep running day totals (faster); false recounts the day every run"),
+    }
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(params)
+        self._tables: dict[tuple[str, Period], ThresholdTable] = {
+            (NEGATIVE_PCT, "interval"): _bounds(
+                self.params["negative_interval_thresholds"], "negative_interval_thresholds"
+            ),
+            (NEGATIVE_PCT, "day"): _bounds(self.params["negative_day_thresholds"], "negative_day_thresholds"),
+            (SILENT_PCT, "interval"): _bounds(
+                self.params["silent_interval_thresholds"], "silent_interval_thresholds"
+            ),
+            (SILENT_PCT, "day"): _bounds(self.params["silent_day_thresholds"], "silent_day_thresholds"),
+        }
+
+    def thresholds(self, measurement: Measurement, window: Window) -> ThresholdTable | None:
+        if measurement.short_name == WORKING:
+            return ThresholdTable.equal_to(1)
+        if measurement.short_name == DATABASE:
+            return ThresholdTable.equal_to(100)
+        if measurement.period is None:
+            return measurement.thresholds
+        return self._tables.get((measurement.short_name, measurement.period), measurement.thresholds)
+
+    def run(self, ctx: TestContext) -> list[Measurement]:
+        window = ctx.window
+        start, end, day_start = window.start_naive, window.end_naive, window.day_start_naive
+        keep = bool(self.params["keep_day_totals"])
+        with ctx.engine.connect() as conn:
+            since, base = read_day_totals(conn, day_start, end) if keep else (day_start, {})
+            interval, increment = count_span(conn, start=start, end=end, since=since, day_start=day_start)
+        day = {
+            key: base.get(key, Counts()).plus(increment.get(key, Counts()))
+            for key in base.keys() | increment.keys()
+        }
+        if keep:
+            try:
+                with ctx.engine.begin() as conn:
+                    write_day_totals(conn, day_start, end, day)
+            except IntegrityError as exc:  # another evaluation of the same day stored its state first
+                ctx.log.warning("LOYALTY_MON: day totals not stored (stored concurrently): %s", exc.orig)
+        return build_measurements(ctx, interval, day)
+
+
+def build_measurements(
+    ctx: TestContext, interval: Mapping[GroupKey, Counts], day: Mapping[GroupKey, Counts]
+) -> list[Measurement]:
+    """Measurements for every point with pads (per methodology of its pads) and the company."""
+    topology = ctx.topology
+    question_ids = sorted(topology.questions)
+    point_ids = {p.name: p.id for p in topology.points.values() if p.id is not None}
+    groups = sorted(
+        {(pad.methodology, pad.point) for pad in topology.pads.values() if pad.point in point_ids}
+    )
+    out: list[Measurement] = []
+    company: dict[str, dict[Period, dict[str, Counts]]] = {}
+    for methodology, point in groups:
+        point_id = point_ids[point]
+        per_period: dict[Period, dict[str, Counts]] = {"interval": {}, "day": {}}
+        for period, source in (("interval", interval), ("day", day)):
+            for question in ("", *question_ids) if methodology == SURVEYS else ("",):
+                found = source.get((point_id, methodology, question))
+                if found is not None:
+                    per_period[period][question] = found  # type: ignore[index]
+                    totals = company.setdefault(methodology, {"interval": {}, "day": {}})
+                    totals[period].setdefault(question, Counts()).add(found)  # type: ignore[index]
+        out += point_measurements(methodology, point, question_ids, per_period)
+    for methodology in sorted({m for m, _ in groups}):
+        totals = company.get(methodology, {"interval": {}, "day": {}})
+        out += point_measurements(methodology, COMPANY, question_ids, totals)
+    return out
