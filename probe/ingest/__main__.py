@@ -23,7 +23,9 @@ async def serve(config_path: str | None) -> int:
     runtime = Runtime(config, engine, SnapshotHub())
     component = await service.start(runtime)
     if component is None:
-        print("prolan-probe ingest: neither [ingest.tcp] nor [[ingest.serial]] is configured", file=sys.stderr)
+        print(
+            "prolan-probe ingest: neither [ingest.tcp] nor [[ingest.serial]] is configured", file=sys.stderr
+        )
         return 2
     if isinstance(component, service.IngestService) and component.tcp is not None:
         host, port = component.tcp.address

@@ -5,6 +5,7 @@ concentrator switched off) the port is closed and reopened every `reopen_seconds
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 
@@ -18,7 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class SerialSource:
-    def __init__(self, config: SerialIngestConfig, session: LineSession, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, config: SerialIngestConfig, session: LineSession, loop: asyncio.AbstractEventLoop
+    ) -> None:
         self.config = config
         self.session = session
         self._loop = loop
@@ -67,10 +70,8 @@ class SerialSource:
                 log.warning("ingest: serial port %s failed: %s; reopening", self.config.port, exc)
             finally:
                 self.opened.clear()
-                try:
+                with contextlib.suppress(serial.SerialException, OSError):
                     port.close()
-                except (serial.SerialException, OSError):
-                    pass
             self._stop.wait(self.config.reopen_seconds)
 
     def _read(self, port: serial.Serial) -> None:

@@ -150,7 +150,9 @@ class PressSink:
 
     def _database_down(self, why: str) -> None:
         if not self._database_down_logged:
-            log.warning("ingest: the database does not accept presses (%s); spooling to %s", why, self.spool.path)
+            log.warning(
+                "ingest: the database does not accept presses (%s); spooling to %s", why, self.spool.path
+            )
             self._database_down_logged = True
 
     # -- drainer -------------------------------------------------------------------------------

@@ -113,7 +113,9 @@ class Spool:
                 break
             good += len(record) + 1
         if good < len(data):
-            log.warning("spool %s: cutting off %d bytes of a torn record at the end", self.path, len(data) - good)
+            log.warning(
+                "spool %s: cutting off %d bytes of a torn record at the end", self.path, len(data) - good
+            )
             with self.path.open("r+b") as handle:
                 handle.truncate(good)
                 os.fsync(handle.fileno())
@@ -123,7 +125,9 @@ class Spool:
         except (OSError, ValueError):
             self.offset = 0
         if self.pending:
-            log.warning("spool %s: %d presses wait to be written to the database", self.path, self.pending_records())
+            log.warning(
+                "spool %s: %d presses wait to be written to the database", self.path, self.pending_records()
+            )
 
     # -- writing -------------------------------------------------------------------------------
     def append(self, presses: Sequence[Press]) -> None:

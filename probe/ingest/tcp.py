@@ -9,6 +9,7 @@ shared token (`AUTH <token>` before the first press).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 from collections import Counter
@@ -104,10 +105,8 @@ class TcpListener:
 
     async def _refuse(self, writer: asyncio.StreamWriter, reason: str) -> None:
         writer.write(err(reason))
-        try:
+        with contextlib.suppress(TimeoutError, ConnectionError):
             await asyncio.wait_for(writer.drain(), 2)
-        except (TimeoutError, ConnectionError):
-            pass
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
