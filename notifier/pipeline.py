@@ -136,6 +136,11 @@ def _feed_once(
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
         silences = store.active_silences(conn, at)
+        states = store.load_states(conn, [r.name for r in rules])
+        new_rows: list[dict[str, object]] = []
+        members_cache: dict[str, list[RecipientMember]] = {}  # one query per list per evaluation
+        limits = {rule.name: limits_of(rule) for rule in rules}
+        changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
             sample_at = naive_utc(metric.time)
             for rule in rules:
@@ -156,22 +161,33 @@ def _feed_once(
                 if any(s.covers(rule.name, metric.name, metric.point, sample_at) for s in silences):
                     summary.skipped_silenced += 1
                     continue
-                previous = store.load_state(conn, rule.name, metric.id)
+                previous = states.get((rule.name, metric.id))
+                if previous is None and not (metric.level is not None and metric.level.at_least(rule.level)):
+                    continue  # a healthy metric with no history in this rule: nothing to remember
                 state, events = step(
                     previous or IncidentState(),
                     Sample(sample_at, metric.value, metric.level),
-                    limits_of(rule),
+                    limits[rule.name],
                 )
                 if previous is None and state.matches == 0 and not events:
                     continue  # nothing to remember about a healthy metric
                 if state != previous:
-                    store.save_state(conn, rule.name, metric.id, metric.name, state, previous is not None)
+                    row = store.state_row(rule.name, metric.id, metric.name, state)
+                    (changed_rows if previous is not None else new_rows).append(row)
                     summary.counted += 1
                 for event in events:
                     summary.events.append((rule.name, metric.name, event.kind))
                     summary.queued += queue_event(
-                        conn, config, templates, rule, metric_info(metric), event, now=now or utcnow()
+                        conn,
+                        config,
+                        templates,
+                        rule,
+                        metric_info(metric),
+                        event,
+                        now=now or utcnow(),
+                        members_cache=members_cache,
                     )
+        store.save_states(conn, new_rows, changed_rows)
     return summary
 
 
@@ -194,6 +210,7 @@ def queue_event(
     *,
     now: dt.datetime,
     dedupe_prefix: str | None = None,
+    members_cache: dict[str, list[RecipientMember]] | None = None,
 ) -> int:
     """Render and enqueue the messages of one event for every member and channel; returns how
     many rows were added (already queued ones are not added again)."""
@@ -203,7 +220,12 @@ def queue_event(
     added = 0
     seen: set[tuple[str, str]] = set()
     for list_name in audience(rule, event):
-        members = store.list_members(conn, config.notifier, list_name)
+        if members_cache is not None and list_name in members_cache:
+            members = members_cache[list_name]
+        else:
+            members = store.list_members(conn, config.notifier, list_name)
+            if members_cache is not None:
+                members_cache[list_name] = members
         if not members:
             log.warning("rule %r: recipient list %r is empty or unknown", rule.name, list_name)
         for member in members:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +32,12 @@ def load_state(conn: Connection, rule: str, metric_id: int) -> IncidentState | N
     return None if row is None else _state(row)
 
 
+def load_states(conn: Connection, rules: list[str]) -> dict[tuple[str, int], IncidentState]:
+    """Every stored state of these rules, in one query (an evaluation touches most of them)."""
+    rows = conn.execute(select(notifier_incidents).where(notifier_incidents.c.rule.in_(rules)))
+    return {(row.rule, int(row.metric_id)): _state(row) for row in rows}
+
+
 def _state(row: Row[tuple[object, ...]]) -> IncidentState:
     m = row._mapping
     return IncidentState(
@@ -50,10 +56,11 @@ def _state(row: Row[tuple[object, ...]]) -> IncidentState:
     )
 
 
-def save_state(
-    conn: Connection, rule: str, metric_id: int, metric_name: str, state: IncidentState, exists: bool
-) -> None:
-    values = {
+def state_row(rule: str, metric_id: int, metric_name: str, state: IncidentState) -> dict[str, object]:
+    """The incidents-table row of a state (for `save_states`)."""
+    return {
+        "rule": rule,
+        "metric_id": metric_id,
         "metric_name": metric_name,
         "status": state.status.value,
         "number": state.number,
@@ -69,14 +76,34 @@ def save_state(
         "last_values": state_to_json(state),
         "updated_at": utcnow(),
     }
-    if exists:
+
+
+_UPDATED = [c.name for c in notifier_incidents.columns if c.name not in ("id", "rule", "metric_id")]
+_UPDATE_STATE = (
+    update(notifier_incidents)
+    .where(
+        notifier_incidents.c.rule == bindparam("b_rule"),
+        notifier_incidents.c.metric_id == bindparam("b_metric"),
+    )
+    .values({name: bindparam(f"b_{name}") for name in _UPDATED})
+)
+
+
+def save_states(
+    conn: Connection, new_rows: list[dict[str, object]], changed_rows: list[dict[str, object]]
+) -> None:
+    """Insert new and update changed states, each as one executemany (an evaluation of a big
+    chain touches thousands of pairs; statement building per row would dominate)."""
+    if new_rows:
+        conn.execute(insert(notifier_incidents), new_rows)
+    if changed_rows:
         conn.execute(
-            update(notifier_incidents)
-            .where(notifier_incidents.c.rule == rule, notifier_incidents.c.metric_id == metric_id)
-            .values(**values)
+            _UPDATE_STATE,
+            [
+                {"b_rule": r["rule"], "b_metric": r["metric_id"], **{f"b_{n}": r[n] for n in _UPDATED}}
+                for r in changed_rows
+            ],
         )
-    else:
-        conn.execute(insert(notifier_incidents).values(rule=rule, metric_id=metric_id, **values))
 
 
 def opening_hours(conn: Connection) -> dict[str, str]:

@@ -364,6 +364,9 @@ class ClipsConfig(Section):
     lookback_days: float = Field(default=7.0, gt=0, description="presses older than this are not looked at")
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"
+    sox: str = Field(
+        default="sox", description="cuts single-file FLAC/Ogg/WAV pieces faster; '' = ffmpeg only"
+    )
 
     @field_validator("kinds")
     @classmethod
