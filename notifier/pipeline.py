@@ -136,6 +136,12 @@ def _feed_once(
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
         silences = store.active_silences(conn, at)
+        states = store.load_states(conn, [r.name for r in rules])
+        new_rows: list[dict[str, object]] = []
+        members_cache: dict[str, list[RecipientMember]] = {}  # one query per list per evaluation
+        limits = {rule.name: limits_of(rule) for rule in rules}
+        outgoing: list[store.OutboxMessage] = []
+        changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
             sample_at = naive_utc(metric.time)
             for rule in rules:
@@ -156,22 +162,34 @@ def _feed_once(
                 if any(s.covers(rule.name, metric.name, metric.point, sample_at) for s in silences):
                     summary.skipped_silenced += 1
                     continue
-                previous = store.load_state(conn, rule.name, metric.id)
+                previous = states.get((rule.name, metric.id))
+                if previous is None and not (metric.level is not None and metric.level.at_least(rule.level)):
+                    continue  # a healthy metric with no history in this rule: nothing to remember
                 state, events = step(
                     previous or IncidentState(),
                     Sample(sample_at, metric.value, metric.level),
-                    limits_of(rule),
+                    limits[rule.name],
                 )
                 if previous is None and state.matches == 0 and not events:
                     continue  # nothing to remember about a healthy metric
                 if state != previous:
-                    store.save_state(conn, rule.name, metric.id, metric.name, state, previous is not None)
+                    row = store.state_row(rule.name, metric.id, metric.name, state)
+                    (changed_rows if previous is not None else new_rows).append(row)
                     summary.counted += 1
                 for event in events:
                     summary.events.append((rule.name, metric.name, event.kind))
-                    summary.queued += queue_event(
-                        conn, config, templates, rule, metric_info(metric), event, now=now or utcnow()
+                    outgoing += event_messages(
+                        conn,
+                        config,
+                        templates,
+                        rule,
+                        metric_info(metric),
+                        event,
+                        now=now or utcnow(),
+                        members_cache=members_cache,
                     )
+        store.save_states(conn, new_rows, changed_rows)
+        summary.queued = store.enqueue_many(conn, outgoing)
     return summary
 
 
@@ -184,7 +202,7 @@ def audience(rule: NotifierRule, event: Event) -> list[str]:
     return list(dict.fromkeys([*rule.recipients, *(rule.escalate_to if event.state.escalated else [])]))
 
 
-def queue_event(
+def event_messages(
     conn: Connection,
     config: ProbeConfig,
     templates: Templates,
@@ -194,16 +212,21 @@ def queue_event(
     *,
     now: dt.datetime,
     dedupe_prefix: str | None = None,
-) -> int:
-    """Render and enqueue the messages of one event for every member and channel; returns how
-    many rows were added (already queued ones are not added again)."""
+    members_cache: dict[str, list[RecipientMember]] | None = None,
+) -> list[store.OutboxMessage]:
+    """Render the messages of one event for every member and channel (not yet queued)."""
     if event.kind is EventKind.RECOVER and not rule.recovery:
-        return 0
+        return []
     due = due_time(config, rule, event.at, now)
-    added = 0
+    messages: list[store.OutboxMessage] = []
     seen: set[tuple[str, str]] = set()
     for list_name in audience(rule, event):
-        members = store.list_members(conn, config.notifier, list_name)
+        if members_cache is not None and list_name in members_cache:
+            members = members_cache[list_name]
+        else:
+            members = store.list_members(conn, config.notifier, list_name)
+            if members_cache is not None:
+                members_cache[list_name] = members
         if not members:
             log.warning("rule %r: recipient list %r is empty or unknown", rule.name, list_name)
         for member in members:
@@ -245,8 +268,8 @@ def queue_event(
                     body_html=tset.render("html", context) if channel == "email" else None,
                     due_at=due,
                 )
-                added += store.enqueue(conn, message)
-    return added
+                messages.append(message)
+    return messages
 
 
 def _address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from notifier.incidents import IncidentState, Status, samples_from_json, state_to_json
 from notifier.rules import Silence
@@ -32,6 +31,12 @@ def load_state(conn: Connection, rule: str, metric_id: int) -> IncidentState | N
     return None if row is None else _state(row)
 
 
+def load_states(conn: Connection, rules: list[str]) -> dict[tuple[str, int], IncidentState]:
+    """Every stored state of these rules, in one query (an evaluation touches most of them)."""
+    rows = conn.execute(select(notifier_incidents).where(notifier_incidents.c.rule.in_(rules)))
+    return {(row.rule, int(row.metric_id)): _state(row) for row in rows}
+
+
 def _state(row: Row[tuple[object, ...]]) -> IncidentState:
     m = row._mapping
     return IncidentState(
@@ -50,10 +55,11 @@ def _state(row: Row[tuple[object, ...]]) -> IncidentState:
     )
 
 
-def save_state(
-    conn: Connection, rule: str, metric_id: int, metric_name: str, state: IncidentState, exists: bool
-) -> None:
-    values = {
+def state_row(rule: str, metric_id: int, metric_name: str, state: IncidentState) -> dict[str, object]:
+    """The incidents-table row of a state (for `save_states`)."""
+    return {
+        "rule": rule,
+        "metric_id": metric_id,
         "metric_name": metric_name,
         "status": state.status.value,
         "number": state.number,
@@ -69,14 +75,34 @@ def save_state(
         "last_values": state_to_json(state),
         "updated_at": utcnow(),
     }
-    if exists:
+
+
+_UPDATED = [c.name for c in notifier_incidents.columns if c.name not in ("id", "rule", "metric_id")]
+_UPDATE_STATE = (
+    update(notifier_incidents)
+    .where(
+        notifier_incidents.c.rule == bindparam("b_rule"),
+        notifier_incidents.c.metric_id == bindparam("b_metric"),
+    )
+    .values({name: bindparam(f"b_{name}") for name in _UPDATED})
+)
+
+
+def save_states(
+    conn: Connection, new_rows: list[dict[str, object]], changed_rows: list[dict[str, object]]
+) -> None:
+    """Insert new and update changed states, each as one executemany (an evaluation of a big
+    chain touches thousands of pairs; statement building per row would dominate)."""
+    if new_rows:
+        conn.execute(insert(notifier_incidents), new_rows)
+    if changed_rows:
         conn.execute(
-            update(notifier_incidents)
-            .where(notifier_incidents.c.rule == rule, notifier_incidents.c.metric_id == metric_id)
-            .values(**values)
+            _UPDATE_STATE,
+            [
+                {"b_rule": r["rule"], "b_metric": r["metric_id"], **{f"b_{n}": r[n] for n in _UPDATED}}
+                for r in changed_rows
+            ],
         )
-    else:
-        conn.execute(insert(notifier_incidents).values(rule=rule, metric_id=metric_id, **values))
 
 
 def opening_hours(conn: Connection) -> dict[str, str]:
@@ -202,33 +228,42 @@ class OutboxMessage:
     due_at: dt.datetime
 
 
-def enqueue(conn: Connection, message: OutboxMessage) -> bool:
-    """Insert unless the same announcement is already queued (or sent); True if inserted.
-    A savepoint keeps the surrounding transaction usable after a duplicate."""
-    exists = conn.execute(
-        select(notifier_outbox.c.id).where(notifier_outbox.c.dedupe_key == message.dedupe_key)
-    ).first()
-    if exists is not None:
-        return False
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(notifier_outbox).values(
-                    dedupe_key=message.dedupe_key,
-                    created_at=utcnow(),
-                    rule=message.rule,
-                    kind=message.kind,
-                    channel=message.channel,
-                    recipient=message.recipient,
-                    address=message.address,
-                    subject=message.subject,
-                    body_text=message.body_text,
-                    body_html=message.body_html,
-                    status="pending",
-                    attempts=0,
-                    due_at=message.due_at,
-                )
+def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
+    """Insert the messages not queued (or sent) before, in one executemany; returns how many.
+    The dedupe keys already present are read in chunks (SQL Server takes 2,100 parameters)."""
+    if not messages:
+        return 0
+    unique = list({m.dedupe_key: m for m in messages}.values())
+    keys = [m.dedupe_key for m in unique]
+    present: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        present.update(
+            row.dedupe_key
+            for row in conn.execute(
+                select(notifier_outbox.c.dedupe_key).where(notifier_outbox.c.dedupe_key.in_(chunk))
             )
-    except IntegrityError:
-        return False
-    return True
+        )
+    created = utcnow()
+    rows = [
+        {
+            "dedupe_key": m.dedupe_key,
+            "created_at": created,
+            "rule": m.rule,
+            "kind": m.kind,
+            "channel": m.channel,
+            "recipient": m.recipient,
+            "address": m.address,
+            "subject": m.subject,
+            "body_text": m.body_text,
+            "body_html": m.body_html,
+            "status": "pending",
+            "attempts": 0,
+            "due_at": m.due_at,
+        }
+        for m in unique
+        if m.dedupe_key not in present
+    ]
+    if rows:
+        conn.execute(insert(notifier_outbox), rows)
+    return len(rows)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -85,6 +86,8 @@ class ClipCutter:
         self.tz = config.tz
         self.recordings_dir = config.resolve_path(settings.recordings)
         self.output_dir = output_folder(config)
+        # sox is optional: without it (or with sox = "") ffmpeg cuts everything.
+        self.sox = shutil.which(settings.sox) if settings.sox else None
         self.index = RecordingIndex(self.recordings_dir, self.tz, settings.ffprobe)
         self.before = dt.timedelta(seconds=settings.before_seconds)
         self.after = dt.timedelta(seconds=settings.after_seconds)
@@ -192,7 +195,7 @@ class ClipCutter:
         if plan.covered > 0 and (plan.complete or plan.recorder_moved_on or gave_up):
             path = self.fragment_path(press, output_format(plan, self.settings.format))
             try:
-                length = cut_fragment(plan, path, self.settings.ffmpeg)
+                length = cut_fragment(plan, path, self.settings.ffmpeg, self.sox)
             except (CutError, OSError) as exc:
                 message = f"press {press.press_id} at '{press.point}': {exc}"
                 report.errors.append(message)

@@ -7,8 +7,11 @@ import datetime as dt
 import sys
 from typing import Any
 
+from sqlalchemy import select
+
 from probe.clips.runner import ClipCutter
-from probe.commands.base import CommandError, Context
+from probe.commands.base import CommandError, Context, print_json, print_table
+from probe.store.schema import clips, points
 
 
 def register(sub: Any) -> None:
@@ -24,6 +27,9 @@ def register(sub: Any) -> None:
         help="only presses at or after T (ISO 8601; no offset = the probe's time zone); "
         "default: [clips] lookback_days ago",
     )
+    parser.add_argument("--list", action="store_true", help="list the recorded fragments instead of cutting")
+    parser.add_argument("--point", metavar="NAME", help="with --list: only this point")
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="with --list")
     parser.set_defaults(func=cmd_clips)
 
 
@@ -39,6 +45,8 @@ def parse_since(text: str, ctx: Context) -> dt.datetime:
 
 def cmd_clips(ctx: Context, args: argparse.Namespace) -> int:
     since = parse_since(args.since, ctx) if args.since else None
+    if args.list:
+        return list_clips(ctx, since, args.point, args.format)
     cutter = ClipCutter(ctx.config, ctx.ready_engine())
     report = cutter.run_once(since=since, respect_backoff=False)
     print(
@@ -48,3 +56,46 @@ def cmd_clips(ctx: Context, args: argparse.Namespace) -> int:
     for message in report.errors:
         print(message, file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def list_clips(ctx: Context, since: dt.datetime | None, point: str | None, fmt: str) -> int:
+    query = (
+        select(
+            points.c.name,
+            clips.c.pressed_at,
+            clips.c.kind,
+            clips.c.status,
+            clips.c.duration_seconds,
+            clips.c.path,
+            clips.c.reason,
+            clips.c.press_id,
+        )
+        .join(points, points.c.id == clips.c.point_id)
+        .order_by(clips.c.pressed_at, clips.c.press_id)
+    )
+    if since is not None:
+        query = query.where(clips.c.pressed_at >= since)
+    if point is not None:
+        query = query.where(points.c.name == point)
+    with ctx.ready_engine().connect() as conn:
+        rows = conn.execute(query).all()
+    tz = ctx.config.tz
+    items = [
+        {
+            "press_id": row.press_id,
+            "point": row.name,
+            "pressed_at": row.pressed_at.replace(tzinfo=dt.UTC).astimezone(tz).isoformat(timespec="seconds"),
+            "kind": row.kind,
+            "status": row.status,
+            "seconds": row.duration_seconds,
+            "path": row.path,
+            "reason": row.reason,
+        }
+        for row in rows
+    ]
+    if fmt == "json":
+        print_json(items)
+    else:
+        header = ("press_id", "point", "pressed_at", "kind", "status", "seconds", "path", "reason")
+        print_table([[item[key] for key in header] for item in items], header)
+    return 0

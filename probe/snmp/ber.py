@@ -38,9 +38,12 @@ class BerError(ValueError):
     """A datagram that is not valid BER (or not the SNMP shape we expect)."""
 
 
+_SHORT_LENGTHS = tuple(bytes((n,)) for n in range(0x80))
+
+
 def encode_length(length: int) -> bytes:
     if length < 0x80:
-        return bytes((length,))
+        return _SHORT_LENGTHS[length]
     if length < 0x100:
         return bytes((0x81, length))
     if length < 0x10000:

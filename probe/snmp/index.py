@@ -20,6 +20,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 
 from probe.levels import SNMP_NOT_ASSESSED, Level
@@ -106,6 +107,7 @@ def oko_level(level: Level | None) -> int:
     return _OKO_LEVELS[level]
 
 
+@lru_cache(maxsize=8192)  # tests, points, units, regions repeat across thousands of rows
 def utf8(text: str | None, limit: int = TEXT_LIMIT) -> bytes:
     raw = (text or "").encode("utf-8")
     if len(raw) > limit:  # cut at a character boundary, never in the middle of one
@@ -128,6 +130,7 @@ def value_text(value: float | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@lru_cache(maxsize=1024)
 def date_and_time(moment: dt.datetime | None) -> bytes:
     """DateAndTime (11 octets, UTC); the epoch stands for "never"."""
     moment = (moment or _EPOCH).astimezone(dt.UTC)
@@ -147,6 +150,10 @@ def date_and_time(moment: dt.datetime | None) -> bytes:
     return ber.encode_octets(content)
 
 
+_integer = lru_cache(maxsize=65536)(ber.encode_integer)  # levels, thresholds, flags repeat
+_gauge = lru_cache(maxsize=4096)(ber.encode_unsigned)
+
+
 def _valid(value: float | None) -> bool:
     return value is not None and not math.isnan(value)
 
@@ -162,14 +169,14 @@ def metric_values(m: MetricState) -> tuple[bytes, ...]:
         utf8(m.key, DISPLAY_LIMIT),
         utf8(m.test, DISPLAY_LIMIT),
         utf8(m.point),
-        ber.encode_integer(scaled(m.value)),
+        _integer(scaled(m.value)),
         utf8(value_text(m.value), DISPLAY_LIMIT),
-        ber.encode_integer(1 if _valid(m.value) else 2),
+        _integer(1 if _valid(m.value) else 2),
         utf8(m.unit),
-        ber.encode_integer(oko_level(m.level)),
-        *(ber.encode_integer(scaled(b)) for b in bounds),
+        _integer(oko_level(m.level)),
+        *(_integer(scaled(b)) for b in bounds),
         date_and_time(m.time),
-        ber.encode_integer(direction),
+        _integer(direction),
         utf8(m.region),
     )
 
@@ -191,8 +198,8 @@ def test_values(t: TestState) -> tuple[bytes, ...]:
         utf8(t.description),
         utf8(t.schedule, DISPLAY_LIMIT),
         date_and_time(t.last_run),
-        ber.encode_unsigned(duration_ms, ber.GAUGE32),
-        ber.encode_integer(test_state(t)),
+        _gauge(duration_ms, ber.GAUGE32),
+        _integer(test_state(t)),
         utf8(t.last_error),
     )
 
@@ -243,8 +250,8 @@ def point_values(p: PointSummary) -> tuple[bytes, ...]:
     return (
         utf8(p.name),
         utf8(p.region),
-        ber.encode_integer(p.worst_level()),
-        *(ber.encode_unsigned(c, ber.GAUGE32) for c in p.counts),
+        _integer(p.worst_level()),
+        *(_gauge(c, ber.GAUGE32) for c in p.counts),
     )
 
 
@@ -252,7 +259,11 @@ def point_values(p: PointSummary) -> tuple[bytes, ...]:
 
 
 def varbind(oid_content: bytes, value: bytes) -> bytes:
-    body = b"\x06" + ber.encode_length(len(oid_content)) + oid_content + value
+    size = len(oid_content)
+    body_size = 2 + size + len(value) if size < 0x80 else 4 + size + len(value)
+    if size < 0x80 and body_size < 0x80:  # the usual case, without intermediate objects
+        return b"".join((b"\x30", _LENGTH[body_size], b"\x06", _LENGTH[size], oid_content, value))
+    body = b"\x06" + ber.encode_length(size) + oid_content + value
     return b"\x30" + ber.encode_length(len(body)) + body
 
 
@@ -260,6 +271,9 @@ def row_varbinds(heads: Sequence[bytes], row: int, values: Sequence[bytes]) -> t
     """The variable bindings of one table row: column OID heads + the row index, with values."""
     sub = ber.encode_subid(row)
     return tuple(varbind(head + sub, value) for head, value in zip(heads, values, strict=True))
+
+
+_LENGTH = tuple(bytes((n,)) for n in range(0x80))
 
 
 class Segment:

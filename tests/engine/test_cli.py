@@ -1,148 +1,127 @@
-"""The engine's commands: evaluate (JSON/CSV/table), metrics, tests, backfill. One run is a real
-process; the others call the same `main` in this process (a process start costs seconds here)."""
+"""`prolan-probe evaluate`, `metrics`, `tests` and `backfill` as real processes."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import Engine, func, select
 
-from probe.cli import main
-from probe.engine import Evaluator
 from probe.store.schema import metric_values, test_runs
-from tests.engine.conftest import RAISING_TEST, add_presses
+from probe.topology import import_topology
+from tests.engine.conftest import COUNTING_TEST, RAISING_TEST, TOPOLOGY, add_presses, write_tests
 from tests.helpers import run_cli
 
-
-class Result:
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+MSK = ZoneInfo("Europe/Moscow")
+AT = dt.datetime(2026, 11, 18, 12, 4, tzinfo=MSK)  # evaluates the interval 11:50-12:00
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str, config: Path, check: bool = False) -> Result:
-    capsys.readouterr()
-    status = main(["--config", str(config), *args])
-    out, err = capsys.readouterr()
-    assert not check or status == 0, f"{args} exited {status}: {err}"
-    return Result(status, out, err)
+def setup(engine: Engine, write_config: Callable[..., Path], tmp_path: Path, files: dict[str, str]) -> Path:
+    import_topology(engine, TOPOLOGY)
+    folder = write_tests(tmp_path / "scripts", files)
+    return write_config(f'[tests]\nbuiltin = false\ndirs = ["{folder}"]\n')
 
 
-MSK = dt.timezone(dt.timedelta(hours=3))
-END = dt.datetime(2026, 3, 10, 12, 20, tzinfo=MSK)
-
-
-def config_for(write_config: Callable[..., Path], make_evaluator: Callable[..., Evaluator], tmp_path: Path,
-               extra: str = "") -> Path:  # fmt: skip
-    make_evaluator()  # writes the topology and the test folder
-    return write_config(f'[tests]\nbuiltin = false\ndirs = ["{tmp_path / "tests_dir"}"]\n{extra}')
-
-
-def test_evaluate_json_and_metrics(
-    engine: Engine,
-    make_evaluator: Callable[..., Evaluator],
-    write_config: Callable[..., Path],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+def test_evaluate_stores_and_prints_json_and_metrics_agree(
+    engine: Engine, write_config: Callable[..., Path], tmp_path: Path
 ) -> None:
-    config = config_for(write_config, make_evaluator, tmp_path)
-    add_presses(engine, "P1", "negative", [END - dt.timedelta(minutes=2)])
-    result = run_cli("evaluate", "--at", "2026-03-10T12:27:59", "--format", "json", config=config, check=True)
-    records = json.loads(result.stdout)
-    assert len(records) == 9
-    assert all(set(r) >= {"id", "key", "name", "test", "point", "value", "level", "time"} for r in records)
-    by_name = {r["name"]: r for r in records}
-    one = by_name["COUNTING. СОКОК. Калужская. Негативные ответы. Интервал 10 мин"]
-    assert one["point"] == "Калужская" and one["value"] == 1.0 and one["level"] == "acceptable"
-    assert (
-        one["time"] == "2026-03-10T09:20:00+00:00"
-        and one["key"] == "counting.sokok.kaluzhskaia.negativnye_otvety.interval"
-    )
+    config = setup(engine, write_config, tmp_path, {"counting.py": COUNTING_TEST})
+    add_presses(engine, "P1", "negative", [AT - dt.timedelta(minutes=m) for m in (5, 6, 7)])
+    result = run_cli("evaluate", "--at", AT.isoformat(), "--format", "json", config=config, check=True)
+    rows = json.loads(result.stdout)
+    assert set(rows[0]) >= {"id", "key", "name", "test", "point", "value", "level", "time"}
+    by_name = {r["name"]: r for r in rows}
+    kal = by_name["COUNTING. СОКОК. Калужская. Негативные ответы. Интервал 10 мин"]
+    # bad_at = 4: boundaries 1 / 2 / 3 / 4, so three negative answers are on the edge.
+    assert kal["value"] == 3 and kal["level"] == "edge" and kal["point"] == "Калужская"
+    assert kal["time"] == "2026-11-18T09:00:00Z"
     works = by_name["COUNTING. Тест работает"]
-    assert works["point"] is None and works["value"] == 1.0 and works["level"] == "good"
-    unassessed = by_name[
-        "COUNTING. Опросы. Калужская. Как Вам у нас понравилось. % негативных ответов. Интервал 10 мин"
-    ]
-    assert unassessed["value"] is None and unassessed["level"] is None
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(metric_values)).scalar() == 9
-    # metrics: the current values, filtered, in every format; ids are the ones evaluate gave.
-    current = json.loads(
-        cli(capsys, "metrics", "--format", "json", "--point", "Калужская", config=config, check=True).stdout
-    )
-    assert {r["name"] for r in current} == {n for n, r in by_name.items() if r["point"] == "Калужская"}
-    assert {r["id"] for r in current} <= {r["id"] for r in records}
-    rows = list(csv.DictReader(io.StringIO(cli(capsys, "metrics", "--format", "csv", "--test", "COUNTING",
-                                                   config=config, check=True).stdout)))  # fmt: skip
-    assert len(rows) == 9 and rows[0].keys() >= {"id", "key", "name", "value", "level", "time"}
-    table = cli(capsys, "metrics", config=config, check=True).stdout
+    assert works["value"] == 1 and works["level"] == "good" and works["point"] is None
+    assert by_name["COUNTING. Database availability (%)"]["value"] == 100
+    # Not assessed metrics have no level.
     assert (
-        "COUNTING. СОКОК. Калужская. Негативные ответы. Интервал 10 мин" in table
-        and "2026-03-10 12:20" in table
+        by_name[
+            "COUNTING. Опросы. Калужская. Как Вам у нас понравилось. % негативных ответов. Интервал 10 мин"
+        ]["level"]
+        is None
     )
 
+    current = json.loads(run_cli("metrics", "--format", "json", config=config, check=True).stdout)
+    assert {r["id"]: (r["value"], r["level"]) for r in current} == {
+        r["id"]: (r["value"], r["level"]) for r in rows
+    }
+    only = json.loads(
+        run_cli("metrics", "--format", "json", "--point", "Калужская", config=config, check=True).stdout
+    )
+    assert only and all(r["point"] == "Калужская" for r in only)
+    table = run_cli("metrics", "--test", "COUNTING", config=config, check=True).stdout
+    assert "Калужская. Негативные ответы. Интервал 10 мин" in table and "на грани" in table
+    csv_out = run_cli("metrics", "--format", "csv", config=config, check=True).stdout
+    assert csv_out.splitlines()[0] == "id,key,name,test,point,value,unit,level,time"
 
-def test_tests_command_and_errors(
-    make_evaluator: Callable[..., Evaluator],
-    write_config: Callable[..., Path],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+
+def test_tests_lists_failures_with_their_reason_and_a_failing_test_exits_1(
+    engine: Engine, write_config: Callable[..., Path], tmp_path: Path
 ) -> None:
-    config = config_for(write_config, make_evaluator, tmp_path, "[tests.RAISING]\ninterval_minutes = 30\n")
-    (tmp_path / "tests_dir" / "raising.py").write_text(RAISING_TEST, encoding="utf-8")
-    (tmp_path / "tests_dir" / "broken.py").write_text("import no_such_module_here\n", encoding="utf-8")
-    evaluated = cli(
-        capsys, "evaluate", "--test", "RAISING", "--at", "2026-03-10T12:35", "--format", "json", config=config
-    )
-    assert evaluated.returncode == 0
-    assert {r["name"]: r["value"] for r in json.loads(evaluated.stdout)}["RAISING. Тест работает"] == 0.0
-    assert "RuntimeError: deliberately broken" in evaluated.stderr and "broken.py" in evaluated.stderr
-    listing = json.loads(cli(capsys, "tests", "--format", "json", config=config, check=True).stdout)
-    tests = {t["name"]: t for t in listing["tests"]}
-    assert tests["RAISING"]["state"] == "failed" and tests["RAISING"]["interval_minutes"] == 30
-    assert tests["RAISING"]["last_run"] == "2026-03-10T09:30:00+00:00"
-    assert tests["COUNTING"]["state"] == "never run"
-    (failure,) = listing["failed"]
-    assert failure["file"].endswith("broken.py") and "no_such_module_here" in failure["traceback"]
-    text = cli(capsys, "tests", config=config, check=True).stdout
-    assert "FAILED TO LOAD" in text and "Traceback (most recent call last)" in text and "every 30 min" in text
-    unknown = cli(capsys, "evaluate", "--test", "NOPE", config=config)
-    assert (
-        unknown.returncode == 2
-        and "--test NOPE: no such test is loaded (loaded: COUNTING, RAISING" in unknown.stderr
-    )
-    bad_time = cli(capsys, "evaluate", "--at", "yesterday", config=config)
-    assert bad_time.returncode == 2 and "--at 'yesterday' is not an ISO 8601 time" in bad_time.stderr
+    files = {
+        "counting.py": COUNTING_TEST,
+        "raising.py": RAISING_TEST,
+        "broken.py": "import nonexistent_module\n",
+    }
+    config = setup(engine, write_config, tmp_path, files)
+    evaluated = run_cli("evaluate", "--at", AT.isoformat(), "--format", "json", config=config)
+    assert evaluated.returncode == 1 and "RAISING: the test failed" in evaluated.stderr
+    assert "broken.py" in evaluated.stderr
+    works = {r["name"]: r for r in json.loads(evaluated.stdout)}["RAISING. Тест работает"]
+    assert works["value"] == 0 and works["level"] == "bad"
+    listed = run_cli("tests", "--format", "json", config=config)
+    assert listed.returncode == 1
+    data = json.loads(listed.stdout)
+    states = {t["name"]: t["state"] for t in data["tests"]}
+    assert states == {"COUNTING": "ok", "RAISING": "failed"}
+    (failure,) = data["failed"]
+    assert failure["file"].endswith("broken.py") and "nonexistent_module" in failure["traceback"]
+    text = run_cli("tests", config=config).stdout
+    assert "НЕ ЗАГРУЖЕН" in text and "every 10 min" in text
+    unknown = run_cli("evaluate", "--test", "NOPE", config=config)
+    assert unknown.returncode == 2 and "no evaluation test 'NOPE'" in unknown.stderr
 
 
-def test_backfill(
-    engine: Engine,
-    make_evaluator: Callable[..., Evaluator],
-    write_config: Callable[..., Path],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+def test_backfill_evaluates_every_interval_in_order(
+    engine: Engine, write_config: Callable[..., Path], tmp_path: Path
 ) -> None:
-    config = config_for(write_config, make_evaluator, tmp_path)
-    add_presses(engine, "P1", "negative", [dt.datetime(2026, 3, 10, 1, 5, tzinfo=MSK)])
-    result = cli(capsys, "backfill", "--test", "COUNTING", "--from", "2026-03-10T00:00", "--to", "2026-03-10T03:00",
-                     config=config, check=True)  # fmt: skip
-    assert "backfill COUNTING: 18 intervals evaluated" in result.stdout
-    assert "18/18" in result.stderr  # the progress bar
-    with engine.connect() as conn:
-        ats = conn.execute(select(test_runs.c.at).order_by(test_runs.c.at)).scalars().all()
-    assert (
-        ats[0] == dt.datetime(2026, 3, 9, 21, 10)
-        and ats[-1] == dt.datetime(2026, 3, 10, 0, 0)
-        and len(ats) == 18
+    config = setup(engine, write_config, tmp_path, {"counting.py": COUNTING_TEST})
+    result = run_cli(
+        "backfill",
+        "--test",
+        "COUNTING",
+        "--from",
+        "2026-11-18T10:00",
+        "--to",
+        "2026-11-18T12:00",
+        config=config,
     )
-    current = json.loads(cli(capsys, "metrics", "--format", "json", config=config, check=True).stdout)
-    day = {r["name"]: r for r in current}["COUNTING. СОКОК. Калужская. Негативные ответы. Текущие сутки"]
-    assert day["value"] == 1.0 and day["time"] == "2026-03-10T00:00:00+00:00"
-    wrong = cli(capsys, "backfill", "--test", "COUNTING", "--from", "2026-03-10T03:00", "--to", "2026-03-10T00:00",
-                    config=config)  # fmt: skip
-    assert wrong.returncode == 2 and "must be later than --from" in wrong.stderr
+    assert result.returncode == 0, result.stderr
+    assert "12 evaluations of COUNTING, 0 failed" in result.stdout and "12/12" in result.stderr
+    with engine.connect() as conn:
+        ends = [r[0] for r in conn.execute(select(test_runs.c.at).order_by(test_runs.c.at))]
+        assert (
+            len(ends) == 12
+            and ends[0] == dt.datetime(2026, 11, 18, 7, 10)
+            and ends[-1] == dt.datetime(2026, 11, 18, 9, 0)
+        )
+        assert conn.execute(select(func.count(func.distinct(metric_values.c.at)))).scalar() == 12
+    bad = run_cli(
+        "backfill",
+        "--test",
+        "COUNTING",
+        "--from",
+        "2026-11-18T12:00",
+        "--to",
+        "2026-11-18T10:00",
+        config=config,
+    )
+    assert bad.returncode == 2 and "--from must be before --to" in bad.stderr

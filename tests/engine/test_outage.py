@@ -1,12 +1,10 @@
-"""A dead aggregator database: `Database availability (%)` = 0, the probe keeps running, publishes
-what it knows, and recovers by itself when the database is back."""
+"""A dead aggregator database on both dialects (test_faults_and_overrides has the PostgreSQL
+notifier-facing view): `Database availability (%)` = 0, the probe keeps running, publishes the
+metrics it knows with their old ids, stores nothing for the dead run, and recovers by itself."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,58 +20,9 @@ from probe.store.db import init_db, open_engine
 from probe.store.schema import metric_values, test_runs
 from probe.topology import import_topology
 from tests.engine.conftest import COUNTING_TEST, TOPOLOGY, write_tests
+from tests.integration.ingest_helpers import CuttableProxy, proxied_url
 
 END = dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC)
-
-
-class TcpProxy:
-    """A TCP forwarder to PostgreSQL that can be switched off (connections refused and cut)."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.up = True
-        self.pipes: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            with self.lock:
-                self.pipes += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def down(self) -> None:
-        self.up = False
-        with self.lock:
-            for s in self.pipes:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            self.pipes.clear()
-
-    def close(self) -> None:
-        self.down()
-        self.server.close()
 
 
 @pytest.fixture
@@ -95,14 +44,14 @@ def outage(db_url: str, tmp_path: Path) -> Iterator[tuple[str, object]]:
         yield url, switch
         return
     parsed = make_url(db_url)
-    proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
-    url = db_url.replace(f"{parsed.host}:{parsed.port or 5432}", f"127.0.0.1:{proxy.port}")
+    proxy = CuttableProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
+    url = proxied_url(db_url, proxy)
 
     def pg_switch(up: bool) -> None:
         if up:
-            proxy.up = True
+            proxy.restore()
         else:
-            proxy.down()
+            proxy.cut()
 
     yield url, pg_switch
     proxy.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -323,6 +324,13 @@ def test_cli_cuts_due_presses_since(topo_engine: Engine, tmp_path: Path, db_url:
     assert result.stdout.startswith("1 fragments cut"), result.stdout
     assert sorted(row.press_id for row in clip_rows(topo_engine)) == sorted([old, new])
     assert run_cli("clips", config=config_path).stdout.startswith("0 fragments cut")
+    listed = run_cli("clips", "--list", "--format", "json", "--point", POINT, config=config_path)
+    items = json.loads(listed.stdout)
+    assert [(i["press_id"], i["pressed_at"], i["kind"], i["status"], i["seconds"]) for i in items] == [
+        (old, "2026-11-22T10:00:20+03:00", "negative", "cut", 10.0),
+        (new, "2026-11-22T10:01:20+03:00", "negative", "cut", 10.0),
+    ]
+    assert all(Path(i["path"]).is_file() for i in items)
     bad = run_cli("clips", "--since", "yesterday", config=config_path)
     assert bad.returncode == 2 and "--since 'yesterday': not an ISO 8601 time" in bad.stderr
 
@@ -424,3 +432,55 @@ def test_passes_page_through_many_presses(
     assert cutter.run_once(now=later(BASE), respect_backoff=False).waiting == 5
     assert [row.attempts for row in clip_rows(topo_engine)] == [2] * 5
     assert [row.press_id for row in clip_rows(topo_engine)] == ids
+
+
+@pytest.mark.parametrize("sox", ["sox", ""])
+def test_single_file_flac_by_sox_or_ffmpeg(
+    topo_engine: Engine, tmp_path: Path, db_url: str, sox: str
+) -> None:
+    if db_url.startswith("postgresql"):
+        pytest.skip("file handling only; runs on SQLite")
+    config = make_config(tmp_path, db_url, sox=sox)
+    make_recording(tmp_path / "rec" / POINT / recording_name(BASE, "flac"), 60, [(40.0, 1.0)])
+    add_press(topo_engine, BASE + dt.timedelta(seconds=40))
+    cutter = ClipCutter(config, topo_engine)
+    assert (cutter.sox is not None) == bool(sox)
+    assert cutter.run_once(now=later(BASE)).cut == 1
+    [row] = clip_rows(topo_engine)
+    path = Path(row.path)
+    assert path.suffix == ".flac" and length_seconds(path) == pytest.approx(10.0, abs=0.002)
+    [(tone_start, tone_end)] = loud_spans(decode(path))
+    assert (tone_start, tone_end) == (pytest.approx(5.0, abs=0.011), pytest.approx(6.0, abs=0.011))
+
+
+def test_clips_metrics_through_the_engine(topo_engine: Engine, tmp_path: Path, db_url: str) -> None:
+    """The CLIPS test as the engine runs it: loaded from tests_scripts/, named, stored, published."""
+    import probe.engine as engine_module
+    from probe.snapshot import SnapshotHub
+    from probe.store.schema import metric_values, metrics
+
+    config = make_config(tmp_path, db_url)
+    make_recording(tmp_path / "rec" / POINT / recording_name(BASE), 120, [(20.0, 1.0)])
+    add_press(topo_engine, BASE + dt.timedelta(seconds=20))
+    add_press(topo_engine, BASE + dt.timedelta(seconds=30), pad="P-2")  # Невский: no recording
+    ClipCutter(config, topo_engine).run_once(now=utc_naive(BASE + dt.timedelta(minutes=4)))
+
+    hub = SnapshotHub()
+    evaluator = engine_module.Evaluator(config, topo_engine, hub)
+    assert "CLIPS" in evaluator.report.loaded, evaluator.report.failed
+    end = (BASE + dt.timedelta(minutes=10)).replace(tzinfo=TZ)
+    evaluation = evaluator.evaluate("CLIPS", end)
+    values = {m.name: m.value for m in evaluation.metrics}
+    assert values["CLIPS. Тест работает"] == 1
+    assert values[f"CLIPS. {POINT}. Вырезанные фрагменты. Интервал 10 мин"] == 1
+    assert values["CLIPS. Невский. Нажатия без записи. Интервал 10 мин"] == 1
+    assert values["CLIPS. Итого по компании. Нажатия без записи. Текущие сутки"] == 1
+    published = {m.name: m.value for m in hub.current.metrics}
+    assert published[f"CLIPS. {POINT}. Вырезанные фрагменты. Текущие сутки"] == 1
+    with topo_engine.connect() as conn:
+        stored = conn.execute(
+            select(metric_values.c.value)
+            .join(metrics, metrics.c.id == metric_values.c.metric_id)
+            .where(metrics.c.name == f"CLIPS. {POINT}. Вырезанные фрагменты. Интервал 10 мин")
+        ).scalar_one()
+    assert stored == 1

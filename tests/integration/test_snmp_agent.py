@@ -343,7 +343,8 @@ def _trapd_config(tmp_path: Path, engine_id: bytes) -> Path:
     conf = tmp_path / "snmptrapd.conf"
     conf.write_text(
         "disableAuthorization yes\n"
-        f"createUser -e 0x{engine_id.hex()} oko SHA-512 {V3_AUTH} AES256 {V3_PRIV}\n",
+        f"createUser -e 0x{engine_id.hex()} oko SHA-512 {V3_AUTH} AES256 {V3_PRIV}\n"  # traps: our engine id
+        f"createUser oko SHA-512 {V3_AUTH} AES256 {V3_PRIV}\n",  # informs: snmptrapd's own engine
         encoding="utf-8",
     )
     return conf
@@ -382,6 +383,7 @@ async def test_snmptrapd_receives_level_change_test_and_database_traps(tmp_path:
                 {"address": f"127.0.0.1:{port}", "version": "v2c", "community": "public"},
                 {"address": f"127.0.0.1:{port}", "version": "v3", "user": "oko"},
                 {"address": f"127.0.0.1:{port}", "version": "v2c", "community": "public", "inform": True},
+                {"address": f"127.0.0.1:{port}", "version": "v3", "user": "oko", "inform": True},
             ]
         )
         async with running_agent(config) as agent:
@@ -402,7 +404,7 @@ async def test_snmptrapd_receives_level_change_test_and_database_traps(tmp_path:
             await asyncio.sleep(1.0)
             text = log.read_text(encoding="utf-8")
             # the level change: metric id, name, value, previous and new level
-            assert text.count("prolanLevelChange") >= 3  # v2c trap, v3 trap, v2c inform
+            assert text.count("prolanLevelChange") == 4  # v2c trap, v3 trap, v2c inform, v3 inform
             assert "prolanNotifMetricId.0 = 3" in text
             assert (
                 "prolanMetricName.3 = LOYALTY_MON. УСОКОК. Калужская. % негативных ответов. Интервал 10 мин"

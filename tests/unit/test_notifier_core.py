@@ -229,3 +229,29 @@ def test_long_cyrillic_subject_keeps_its_spaces() -> None:
     )
     parsed = email.message_from_bytes(flatten_message(message), policy=email.policy.default)
     assert parsed["Subject"] == subject and parsed["To"] == "Анна <a@b.org>"
+
+
+def test_notifier_statements_compile_for_mssql() -> None:
+    """SQL Server cannot run here: the notifier's own statements are compiled for it."""
+    from sqlalchemy import select, update
+    from sqlalchemy.dialects import mssql
+    from sqlalchemy.schema import CreateTable
+
+    from notifier.store import _UPDATE_STATE
+    from probe.store.schema import notifier_incidents, notifier_outbox
+
+    dialect = mssql.dialect()
+    assert "NVARCHAR(400)" in str(CreateTable(notifier_outbox).compile(dialect=dialect))
+    assert "DATETIME2(3)" in str(CreateTable(notifier_incidents).compile(dialect=dialect))
+    due = (
+        select(notifier_outbox.c.id)
+        .where(notifier_outbox.c.status == "pending")
+        .order_by(notifier_outbox.c.id)
+        .limit(5)
+    )
+    assert "TOP" in str(due.compile(dialect=dialect))
+    claim = update(notifier_outbox).where(notifier_outbox.c.id == 1, notifier_outbox.c.status == "pending")
+    assert str(claim.values(status="sending").compile(dialect=dialect)).startswith(
+        "UPDATE notifier_outbox SET status"
+    )
+    assert "UPDATE notifier_incidents SET" in str(_UPDATE_STATE.compile(dialect=dialect))
