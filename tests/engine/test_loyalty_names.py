@@ -38,7 +38,9 @@ def test_loyalty_mon_names_and_default_levels(engine: Engine, tmp_path: Path) ->
     with engine.begin() as conn:
         ids = {name: point.id for name, point in load_topology(conn).points.items()}
 
-        def press(pad: str, point: str, button: int, kind: str, minutes_before: float, q: str | None = None) -> Press:
+        def press(
+            pad: str, point: str, button: int, kind: str, minutes_before: float, q: str | None = None
+        ) -> Press:
             at = (END - dt.timedelta(minutes=minutes_before)).astimezone(dt.UTC).replace(tzinfo=None)
             return Press(pad, ids[point] or 0, button, kind, at, q)
 
@@ -52,8 +54,10 @@ def test_loyalty_mon_names_and_default_levels(engine: Engine, tmp_path: Path) ->
             ],
         )
     config = parse_config(
-        {"database": {"url": engine.url.render_as_string(hide_password=False)},
-         "tests": {"LOYALTY_MON": {"interval_minutes": 30}}}  # fmt: skip
+        {
+            "database": {"url": engine.url.render_as_string(hide_password=False)},
+            "tests": {"LOYALTY_MON": {"interval_minutes": 30}},
+        }
     )
     evaluator = Evaluator(config, engine, SnapshotHub())
     assert evaluator.report.failed == [], evaluator.report.failed  # every shipped test loads
@@ -69,19 +73,26 @@ def test_loyalty_mon_names_and_default_levels(engine: Engine, tmp_path: Path) ->
     for point in ("Калужская", "Итого по компании"):
         for short in INDICATIVE:
             expected |= {
-                f"LOYALTY_MON. Опросы. {point}. Как Вам у нас понравилось. {short}. {period}" for period in PERIODS
+                f"LOYALTY_MON. Опросы. {point}. Как Вам у нас понравилось. {short}. {period}"
+                for period in PERIODS
             }
         for short in ("Форс-мажоры", "Число опросов"):
             expected |= {f"LOYALTY_MON. Опросы. {point}. {short}. {period}" for period in PERIODS}
     assert set(got) == expected
     # SPEC §3's own example name, with its value and SPEC §4's default interval table (50 % -> attention).
-    example = got["LOYALTY_MON. Опросы. Калужская. Как Вам у нас понравилось. % негативных ответов. Интервал 30 мин"]
+    example = got[
+        "LOYALTY_MON. Опросы. Калужская. Как Вам у нас понравилось. % негативных ответов. Интервал 30 мин"
+    ]
     assert (example.value, example.level) == (50.0, Level.ATTENTION)
     assert example.key == "loyalty_mon.oprosy.kaluzhskaia.q_q1.pct_negativnykh_otvetov.interval"
-    day = got["LOYALTY_MON. Опросы. Калужская. Как Вам у нас понравилось. % негативных ответов. Текущие сутки"]
+    day = got[
+        "LOYALTY_MON. Опросы. Калужская. Как Вам у нас понравилось. % негативных ответов. Текущие сутки"
+    ]
     assert day.thresholds is not None and day.thresholds.bounds == (20.0, 40.0, 50.0, 60.0)
     silent = got["LOYALTY_MON. УСОКОК. Тверская. % 'молчунов'. Интервал 30 мин"]
     assert (silent.value, silent.level) == (0.0, Level.GOOD)
-    assert got["LOYALTY_MON. УСОКОК. Тверская. Число голосований. Интервал 30 мин"].level is None  # not assessed
+    assert (
+        got["LOYALTY_MON. УСОКОК. Тверская. Число голосований. Интервал 30 мин"].level is None
+    )  # not assessed
     works = got["LOYALTY_MON. Тест работает"]
     assert (works.value, works.level, works.key) == (1.0, Level.GOOD, "loyalty_mon.test_rabotaet")
