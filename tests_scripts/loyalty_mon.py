@@ -472,19 +472,22 @@ def write_day_totals(
 
 
 Row = tuple[str, float | None, str]  # short name, value, unit
-_MEASUREMENT_FIELDS = tuple(f.name for f in fields(Measurement))
 _MEASUREMENT_DEFAULTS = {f.name: f.default for f in fields(Measurement) if f.default is not MISSING}
 
 
-def new_measurement(values: tuple[Any, ...]) -> Measurement:
-    """`Measurement(short_name, value, point, period, question, methodology, unit)`, built without
-    the frozen dataclass' per-field `object.__setattr__` calls: a run builds ~25 per point, which
-    with thousands of points is most of its Python time (equality with the normal constructor is
-    tested)."""
+def new_measurement(
+    base: Mapping[str, Any], short_name: str, value: float | None, period: Period, unit: str
+) -> Measurement:
+    """`Measurement(short_name, value, period=period, unit=unit, **base)`, built without the frozen
+    dataclass' per-field `object.__setattr__` calls: a run builds ~25 per point, which with
+    thousands of points is most of its Python time (equality with the normal constructor is tested)."""
     measurement = object.__new__(Measurement)
-    state = measurement.__dict__
-    state.update(_MEASUREMENT_DEFAULTS)
-    state.update(zip(_MEASUREMENT_FIELDS, values, strict=False))  # the leading fields
+    state = dict(base)
+    state["short_name"] = short_name
+    state["value"] = value
+    state["period"] = period
+    state["unit"] = unit
+    object.__setattr__(measurement, "__dict__", state)
     return measurement
 
 
@@ -528,33 +531,10 @@ def point_measurements(
     append = out.append
 
     def emit(interval_rows: list[Row], day_rows: list[Row], question: str | None) -> None:
+        base = {**_MEASUREMENT_DEFAULTS, "point": point, "question": question, "methodology": methodology}
         for (short, value, unit), (_, day_value, _) in zip(interval_rows, day_rows, strict=True):
-            append(
-                new_measurement(
-                    (
-                        short,
-                        None if value is None else float(value),
-                        point,
-                        "interval",
-                        question,
-                        methodology,
-                        unit,
-                    )
-                )
-            )
-            append(
-                new_measurement(
-                    (
-                        short,
-                        None if day_value is None else float(day_value),
-                        point,
-                        "day",
-                        question,
-                        methodology,
-                        unit,
-                    )
-                )
-            )
+            append(new_measurement(base, short, None if value is None else float(value), "interval", unit))
+            append(new_measurement(base, short, None if day_value is None else float(day_value), "day", unit))
 
     i_plain, d_plain = interval.get("", _NONE), day.get("", _NONE)
     if methodology == SURVEYS:

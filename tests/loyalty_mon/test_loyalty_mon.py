@@ -351,8 +351,14 @@ def test_late_presses_backfill_and_restart(engine: Engine) -> None:
 
 
 def test_fast_measurements_equal_normal_ones() -> None:
-    values = ("% 'молчунов'", 12.5, "Калужская", "day", "q1", "УСОКОК", "%")
-    fast = LM.new_measurement(values)
+    base = {
+        "point": "Калужская",
+        "question": "q1",
+        "methodology": "УСОКОК",
+        "thresholds": None,
+        "key_hint": None,
+    }
+    fast = LM.new_measurement(base, "% 'молчунов'", 12.5, "day", "%")
     normal = Measurement(
         "% 'молчунов'", 12.5, point="Калужская", period="day", question="q1", methodology="УСОКОК", unit="%"
     )
