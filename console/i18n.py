@@ -49,6 +49,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Карту {path} нельзя открыть:\n{error}\n\nФайл не изменён.",
         "The map {path} cannot be opened:\n{error}\n\nThe file was not changed.",
     ),
+    "map_exists": (
+        "Файл {path} уже есть — выберите другое имя",
+        "{path} exists already: choose another name",
+    ),
     "map_saved": ("Карта сохранена: {path}", "Map saved: {path}"),
     "unsaved": (
         "Есть несохранённые изменения карты {path}. Сохранить?",

@@ -140,6 +140,7 @@ def _feed_once(
         new_rows: list[dict[str, object]] = []
         members_cache: dict[str, list[RecipientMember]] = {}  # one query per list per evaluation
         limits = {rule.name: limits_of(rule) for rule in rules}
+        outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
             sample_at = naive_utc(metric.time)
@@ -177,7 +178,7 @@ def _feed_once(
                     summary.counted += 1
                 for event in events:
                     summary.events.append((rule.name, metric.name, event.kind))
-                    summary.queued += queue_event(
+                    outgoing += event_messages(
                         conn,
                         config,
                         templates,
@@ -188,6 +189,7 @@ def _feed_once(
                         members_cache=members_cache,
                     )
         store.save_states(conn, new_rows, changed_rows)
+        summary.queued = store.enqueue_many(conn, outgoing)
     return summary
 
 
@@ -200,7 +202,7 @@ def audience(rule: NotifierRule, event: Event) -> list[str]:
     return list(dict.fromkeys([*rule.recipients, *(rule.escalate_to if event.state.escalated else [])]))
 
 
-def queue_event(
+def event_messages(
     conn: Connection,
     config: ProbeConfig,
     templates: Templates,
@@ -211,13 +213,12 @@ def queue_event(
     now: dt.datetime,
     dedupe_prefix: str | None = None,
     members_cache: dict[str, list[RecipientMember]] | None = None,
-) -> int:
-    """Render and enqueue the messages of one event for every member and channel; returns how
-    many rows were added (already queued ones are not added again)."""
+) -> list[store.OutboxMessage]:
+    """Render the messages of one event for every member and channel (not yet queued)."""
     if event.kind is EventKind.RECOVER and not rule.recovery:
-        return 0
+        return []
     due = due_time(config, rule, event.at, now)
-    added = 0
+    messages: list[store.OutboxMessage] = []
     seen: set[tuple[str, str]] = set()
     for list_name in audience(rule, event):
         if members_cache is not None and list_name in members_cache:
@@ -267,8 +268,8 @@ def queue_event(
                     body_html=tset.render("html", context) if channel == "email" else None,
                     due_at=due,
                 )
-                added += store.enqueue(conn, message)
-    return added
+                messages.append(message)
+    return messages
 
 
 def _address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:

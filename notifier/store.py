@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from notifier.incidents import IncidentState, Status, samples_from_json, state_to_json
 from notifier.rules import Silence
@@ -229,33 +228,42 @@ class OutboxMessage:
     due_at: dt.datetime
 
 
-def enqueue(conn: Connection, message: OutboxMessage) -> bool:
-    """Insert unless the same announcement is already queued (or sent); True if inserted.
-    A savepoint keeps the surrounding transaction usable after a duplicate."""
-    exists = conn.execute(
-        select(notifier_outbox.c.id).where(notifier_outbox.c.dedupe_key == message.dedupe_key)
-    ).first()
-    if exists is not None:
-        return False
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(notifier_outbox).values(
-                    dedupe_key=message.dedupe_key,
-                    created_at=utcnow(),
-                    rule=message.rule,
-                    kind=message.kind,
-                    channel=message.channel,
-                    recipient=message.recipient,
-                    address=message.address,
-                    subject=message.subject,
-                    body_text=message.body_text,
-                    body_html=message.body_html,
-                    status="pending",
-                    attempts=0,
-                    due_at=message.due_at,
-                )
+def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
+    """Insert the messages not queued (or sent) before, in one executemany; returns how many.
+    The dedupe keys already present are read in chunks (SQL Server takes 2,100 parameters)."""
+    if not messages:
+        return 0
+    unique = list({m.dedupe_key: m for m in messages}.values())
+    keys = [m.dedupe_key for m in unique]
+    present: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        present.update(
+            row.dedupe_key
+            for row in conn.execute(
+                select(notifier_outbox.c.dedupe_key).where(notifier_outbox.c.dedupe_key.in_(chunk))
             )
-    except IntegrityError:
-        return False
-    return True
+        )
+    created = utcnow()
+    rows = [
+        {
+            "dedupe_key": m.dedupe_key,
+            "created_at": created,
+            "rule": m.rule,
+            "kind": m.kind,
+            "channel": m.channel,
+            "recipient": m.recipient,
+            "address": m.address,
+            "subject": m.subject,
+            "body_text": m.body_text,
+            "body_html": m.body_html,
+            "status": "pending",
+            "attempts": 0,
+            "due_at": m.due_at,
+        }
+        for m in unique
+        if m.dedupe_key not in present
+    ]
+    if rows:
+        conn.execute(insert(notifier_outbox), rows)
+    return len(rows)

@@ -164,13 +164,18 @@ class SerialIngestConfig(Section):
     bytesize: Literal[5, 6, 7, 8] = 8
     parity: Literal["N", "E", "O", "M", "S"] = "N"
     stopbits: Literal[1, 2] = 1
-    reopen_seconds: float = 5.0
+    reopen_seconds: float = Field(default=5.0, gt=0)
+    max_line_bytes: int = Field(default=1024, ge=64)
 
 
 class IngestConfig(Section):
     tcp: TcpIngestConfig | None = None
     serial: list[SerialIngestConfig] = Field(default_factory=list)
-    spool_dir: Path | None = None
+    spool_dir: Path | None = Field(default=None, description="default: <data folder>/spool")
+    db_timeout_seconds: float = Field(default=2.0, gt=0, description="slower database writes go to the spool")
+    retry_seconds: float = Field(default=5.0, gt=0, description="database retry period while spooling")
+    topology_refresh_seconds: float = Field(default=60.0, gt=0)
+    counters_flush_seconds: float = Field(default=10.0, gt=0)
 
 
 def _hours_range(value: str) -> str:

@@ -27,6 +27,7 @@ SERVICE_COMPONENTS: list[str] = [
     "probe.snmp.agent",
     "notifier.service",
     "probe.clips.service",
+    "probe.ingest.service",
     "probe.scheduler",
 ]
 

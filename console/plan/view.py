@@ -127,6 +127,7 @@ class PlanView(QWidget):
             )
         self.edit_bar.addSeparator()
         self.edit_bar.addAction(self._action(tr("background"), self.choose_background))
+        self.edit_bar.addAction(self._action(tr("new_map"), self.choose_new_map))
         self.edit_bar.setVisible(False)
         self.undo_stack.cleanChanged.connect(self._update_title)
 
@@ -394,6 +395,30 @@ class PlanView(QWidget):
         )
         if name:
             self.set_background(Path(name))
+
+    def create_map(self, path: Path, title: str = "") -> bool:
+        """A new, empty map file next to the others (it then appears in the palette, ready to be
+        dropped onto this map); an existing file is never overwritten."""
+        if path.suffix.lower() != ".json":
+            path = path.with_suffix(".json")
+        if path.exists():
+            self.show_error(tr("map_exists", path=path))
+            return False
+        try:
+            save_map(MapDocument(path, title or path.stem))
+        except OSError as exc:
+            self.show_error(f"{path}: {exc}")
+            return False
+        if self.document is not None:
+            self.element_palette.set_sources(self.state, self.document.path, self.root_map)
+        self.status_message.emit(tr("map_saved", path=path))
+        return True
+
+    def choose_new_map(self) -> None:
+        folder = self.document.path.parent if self.document is not None else self.root_map.parent
+        name, _ = QFileDialog.getSaveFileName(self, tr("new_map"), str(folder), "*.json")
+        if name:
+            self.create_map(Path(name))
 
     def save(self) -> bool:
         if self.document is None:

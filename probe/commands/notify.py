@@ -16,7 +16,7 @@ from notifier import store
 from notifier.incidents import Event, EventKind, IncidentState, Sample
 from notifier.messages import SAMPLE_METRIC, TemplateProblem
 from notifier.outbox import Deliverer, outbox_rows, retry_failed
-from notifier.pipeline import Templates, naive_utc, queue_event
+from notifier.pipeline import Templates, event_messages, naive_utc
 from notifier.recipients import LdapImportError, import_group
 from notifier.rules import Silence, parse_duration
 from probe.commands.base import CommandError, Context, print_json, print_table
@@ -123,7 +123,7 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
     event = Event(EventKind.TEST, 0, now, values[-1], state)
     try:
         with engine.begin() as conn:
-            queued = queue_event(
+            messages = event_messages(
                 conn,
                 ctx.config,
                 templates,
@@ -133,6 +133,7 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
                 now=now,
                 dedupe_prefix=f"test|{rule.name}|{uuid.uuid4().hex}",
             )
+            queued = store.enqueue_many(conn, messages)
     except TemplateProblem as exc:
         raise CommandError(str(exc)) from None
     print(f"rule {rule.name!r}: {queued} test messages queued")

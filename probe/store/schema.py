@@ -318,3 +318,18 @@ loyalty_mon_day_totals = Table(
     Column("answered", Integer, nullable=False, default=0),  # windows with an accepted answer
     PrimaryKeyConstraint("day_start", "point_id", "methodology", "question_id"),
 )
+
+# ingest (issue 6): what the ingest service received per source (`tcp:ADDRESS`, `serial:PORT`) and
+# minute, so the INGEST evaluation test can sum any interval. received = presses answered OK,
+# refused = lines answered ERR, spooled = accepted presses that went through the local spool.
+ingest_counts = Table(
+    "ingest_counts",
+    metadata,
+    Column("source", Unicode(64), nullable=False),
+    Column("minute", utc_timestamp(), nullable=False),
+    Column("received", Integer, nullable=False, default=0),
+    Column("refused", Integer, nullable=False, default=0),
+    Column("spooled", Integer, nullable=False, default=0),
+    PrimaryKeyConstraint("source", "minute"),
+    Index("ix_ingest_counts_minute", "minute"),
+)

@@ -214,6 +214,22 @@ def test_align_and_background_are_undoable(view: PlanView, maps: Path, tmp_path:
     assert document.background == old_background
 
 
+def test_new_child_map_is_created_placed_and_opened(view: PlanView, maps: Path) -> None:
+    view.open_map(maps / "spb_central.json")
+    view.set_edit_mode(True)
+    assert view.create_map(maps / "spb_nevsky", "Невский проспект")
+    assert not view.create_map(maps / "spb.json")  # never overwrites
+    assert "spb.json" in view.banner.text()
+    drop_from_palette(view, "map", "spb_nevsky.json", 900, 600)
+    link = view.document.elements[-1]  # type: ignore[union-attr]
+    assert (link.kind, link.target) == ("map", "spb_nevsky.json")
+    assert view.save()
+    view.set_edit_mode(False)
+    click(view, link.x, link.y)
+    assert view.crumb_titles()[-1] == "Невский проспект" and view.document.elements == []  # type: ignore[union-attr]
+    assert view.scene.sceneRect().width() == 1200  # the placeholder background until one is chosen
+
+
 def test_new_bad_state_blinks(view: PlanView) -> None:
     by_label = {e.caption: e.id for e in view.document.elements}  # type: ignore[union-attr]
     kazan = view.scene.items_by_id[by_label["Казань"]]

@@ -451,3 +451,36 @@ def test_single_file_flac_by_sox_or_ffmpeg(
     assert path.suffix == ".flac" and length_seconds(path) == pytest.approx(10.0, abs=0.002)
     [(tone_start, tone_end)] = loud_spans(decode(path))
     assert (tone_start, tone_end) == (pytest.approx(5.0, abs=0.011), pytest.approx(6.0, abs=0.011))
+
+
+def test_clips_metrics_through_the_engine(topo_engine: Engine, tmp_path: Path, db_url: str) -> None:
+    """The CLIPS test as the engine runs it: loaded from tests_scripts/, named, stored, published."""
+    import probe.engine as engine_module
+    from probe.snapshot import SnapshotHub
+    from probe.store.schema import metric_values, metrics
+
+    config = make_config(tmp_path, db_url)
+    make_recording(tmp_path / "rec" / POINT / recording_name(BASE), 120, [(20.0, 1.0)])
+    add_press(topo_engine, BASE + dt.timedelta(seconds=20))
+    add_press(topo_engine, BASE + dt.timedelta(seconds=30), pad="P-2")  # Невский: no recording
+    ClipCutter(config, topo_engine).run_once(now=utc_naive(BASE + dt.timedelta(minutes=4)))
+
+    hub = SnapshotHub()
+    evaluator = engine_module.Evaluator(config, topo_engine, hub)
+    assert "CLIPS" in evaluator.report.loaded, evaluator.report.failed
+    end = (BASE + dt.timedelta(minutes=10)).replace(tzinfo=TZ)
+    evaluation = evaluator.evaluate("CLIPS", end)
+    values = {m.name: m.value for m in evaluation.metrics}
+    assert values["CLIPS. Тест работает"] == 1
+    assert values[f"CLIPS. {POINT}. Вырезанные фрагменты. Интервал 10 мин"] == 1
+    assert values["CLIPS. Невский. Нажатия без записи. Интервал 10 мин"] == 1
+    assert values["CLIPS. Итого по компании. Нажатия без записи. Текущие сутки"] == 1
+    published = {m.name: m.value for m in hub.current.metrics}
+    assert published[f"CLIPS. {POINT}. Вырезанные фрагменты. Текущие сутки"] == 1
+    with topo_engine.connect() as conn:
+        stored = conn.execute(
+            select(metric_values.c.value)
+            .join(metrics, metrics.c.id == metric_values.c.metric_id)
+            .where(metrics.c.name == f"CLIPS. {POINT}. Вырезанные фрагменты. Интервал 10 мин")
+        ).scalar_one()
+    assert stored == 1

@@ -1,0 +1,230 @@
+"""Ingest over real sockets, a socat pty pair and real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from probe.api import TestContext as Context
+from probe.api import Window
+from probe.store.db import init_db, open_engine
+from probe.store.schema import ingest_counts, presses
+from tests.integration.ingest_helpers import (
+    T0,
+    Client,
+    ingest_config,
+    press_line,
+    running,
+    setup_topology,
+    stored,
+)
+from tests_scripts.ingest_stats import IngestStats
+
+
+@pytest.fixture
+def ready(engine: Engine) -> Engine:
+    setup_topology(engine)
+    return engine
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = open_engine(f"sqlite:///{tmp_path / 'agg.sqlite'}")
+    init_db(eng)
+    setup_topology(eng)
+    yield eng
+    eng.dispose()
+
+
+def port_of(service: object) -> int:
+    tcp = service.tcp  # type: ignore[attr-defined]
+    return int(tcp.address[1])
+
+
+async def test_lines_answered_in_order_bad_lines_refused_duplicates_stored_once(
+    ready: Engine, db_url: str, tmp_path: Path
+) -> None:
+    config = ingest_config(db_url, tmp_path / "spool", tcp={"max_line_bytes": 200})
+    async with running(config, ready) as service:
+        client = await Client.connect(port_of(service))
+        lines = [
+            press_line(0),
+            "P-9,1,2026-11-22T07:00:00Z,",  # unknown pad
+            "P-1,7,2026-11-22T07:00:00Z,",  # unknown button
+            "P-1,1,yesterday,",  # bad time
+            "P-2,1,2026-11-22T07:00:00Z,Q9",  # unknown question
+            "P-1,1",  # too few fields
+            "x" * 5000,  # too long
+            b"P-1,1,2026-11-22T07:00:00Z,\xff",  # not UTF-8
+            "",  # empty
+            press_line(1, "P-2", "1") + "Q1",
+            press_line(0),  # the same press again (a retry after a lost OK)
+            press_line(2) + "\r",  # CRLF
+        ]
+        answers = await client.send(*lines)
+        assert answers[0] == "OK"
+        assert answers[1] == "ERR unknown pad 'P-9'"
+        assert answers[2].startswith("ERR unknown button '7' for pad P-1")
+        assert answers[3].startswith("ERR bad time: 'yesterday' is not ISO 8601")
+        assert answers[4] == "ERR unknown question 'Q9'"
+        assert answers[5] == "ERR expected 4 fields pad,button,pressed_at,question, got 2"
+        assert answers[6] == "ERR line too long (5000 bytes, limit 200)"
+        assert answers[7].startswith("ERR not UTF-8 text")
+        assert answers[8].startswith("ERR empty line")
+        assert answers[9:] == ["OK", "OK", "OK"]
+        # the connection still works after all that, and a duplicate on a second connection too
+        other = await Client.connect(port_of(service))
+        assert await other.send(press_line(0), press_line(3)) == ["OK", "OK"]
+        # a last line without a newline before the sender closes is still answered
+        other.writer.write(press_line(4).encode())
+        other.writer.write_eof()
+        assert await other.answer() == "OK"
+        await client.close()
+        await other.close()
+    assert stored(ready) == 5
+    with ready.connect() as conn:
+        row = conn.execute(select(presses).where(presses.c.pad_id == "P-2")).one()
+    assert (row.question_id, row.kind, row.source) == ("Q1", "positive", "tcp:127.0.0.1")
+    # the service's own counters, and the INGEST test that turns them into metrics
+    with ready.connect() as conn:
+        counts = conn.execute(select(ingest_counts)).all()
+    assert sum(r.received for r in counts) == 7 and sum(r.refused for r in counts) == 8
+    now = dt.datetime.now(dt.UTC)
+    end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    window = Window(end - dt.timedelta(minutes=10), end, end - dt.timedelta(hours=5), dt.UTC, 10)  # type: ignore[arg-type]
+    ctx = Context(window, ready, service.topology, {}, logging.getLogger("t"))
+    test = IngestStats()
+    metrics = {(m.short_name, m.period, m.point): m.value for m in test.run(ctx)}
+    assert metrics[("Источник tcp:127.0.0.1. Принято нажатий", "interval", None)] == 7
+    assert metrics[("Источник tcp:127.0.0.1. Отвергнуто строк", "day", None)] == 8
+    assert metrics[("Источник tcp:127.0.0.1. Через буфер", "interval", None)] == 0
+    last_p1 = T0 + dt.timedelta(milliseconds=1000)
+    assert metrics[("Пульт P-1. Секунд с последнего нажатия", None, "Калужская")] == pytest.approx(
+        (end - last_p1).total_seconds()
+    )
+
+
+async def test_limits_auth_addresses_and_slow_clients(sqlite_engine: Engine, tmp_path: Path) -> None:
+    url = str(sqlite_engine.url)
+    tcp = {"max_connections_per_address": 2, "idle_timeout_seconds": 0.6, "tokens": ["s3cret", "other"]}
+    async with running(ingest_config(url, tmp_path / "spool", tcp=tcp), sqlite_engine) as service:
+        port = port_of(service)
+        a, b = await Client.connect(port), await Client.connect(port)
+        assert await a.send(press_line(0)) == ["ERR not authenticated: send AUTH <token> first"]
+        assert await a.send("AUTH wrong", "AUTH s3cret", press_line(0)) == ["ERR bad token", "OK", "OK"]
+        assert await b.send("AUTH other", press_line(1)) == ["OK", "OK"]
+        third = await Client.connect(port)
+        assert await third.answer() == "ERR too many connections from 127.0.0.1 (limit 2)"
+        assert await third.reader.read() == b""
+        # three wrong tokens close the connection
+        await a.close()
+        c = await Client.connect(port)
+        assert await c.send("AUTH x", "AUTH y", "AUTH z") == ["ERR bad token"] * 2 + [
+            "ERR bad token, closing"
+        ]
+        assert await c.reader.read() == b""
+        # a slow client: half a line, then nothing; it is closed after the idle time while the
+        # other connection keeps working
+        slow = await Client.connect(port)
+        slow.writer.write(b"AUTH s3cret\nP-1,1,")
+        assert await slow.answer() == "OK"
+        for i in range(3):
+            assert await b.send(press_line(10 + i)) == ["OK"]
+            await asyncio.sleep(0.1)
+        started = time.monotonic()
+        assert await slow.answer() == "ERR idle for 0.6 s, closing"
+        assert await slow.reader.read() == b""
+        assert time.monotonic() - started < 2
+        # a client that sends byte by byte is served (the idle time counts from the last byte)
+        trickle = await Client.connect(port)
+        for byte in b"AUTH s3cret\n" + press_line(20).encode() + b"\n":
+            trickle.writer.write(bytes([byte]))
+            await asyncio.sleep(0.005)
+        assert [await trickle.answer(), await trickle.answer()] == ["OK", "OK"]
+        for client in (b, trickle):
+            await client.close()
+    assert stored(sqlite_engine) == 6
+    allowed = {"allowed_addresses": ["10.0.0.0/8"]}
+    async with running(ingest_config(url, tmp_path / "spool", tcp=allowed), sqlite_engine) as service:
+        refused = await Client.connect(port_of(service))
+        assert await refused.answer() == "ERR address 127.0.0.1 is not allowed"
+        assert await refused.reader.read() == b""
+    async with running(
+        ingest_config(url, tmp_path / "spool", tcp={"allowed_addresses": ["127.0.0.0/8"]}), sqlite_engine
+    ) as service:
+        client = await Client.connect(port_of(service))
+        assert await client.send(press_line(30)) == ["OK"]
+        await client.close()
+
+
+def socat_pair(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    a, b = tmp_path / "ttyA", tmp_path / "ttyB"
+    proc = subprocess.Popen(
+        ["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if a.exists() and b.exists():
+            break
+        time.sleep(0.05)
+    return proc, a, b
+
+
+async def serial_exchange(device: Path, lines: list[str]) -> list[str]:
+    import serial
+
+    def talk() -> list[str]:
+        with serial.Serial(str(device), 9600, timeout=10) as port:
+            port.write(b"".join(line.encode() + b"\r\n" for line in lines))
+            return [port.readline().decode().rstrip("\n") for _ in lines]
+
+    return await asyncio.to_thread(talk)
+
+
+async def test_serial_port_via_socat_and_reopen_after_the_device_returns(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    proc, a, b = socat_pair(tmp_path)
+    config = ingest_config(
+        str(sqlite_engine.url), tmp_path / "spool", serial=[{"port": str(b), "reopen_seconds": 0.2}]
+    )
+    try:
+        async with running(config, sqlite_engine) as service:
+            source = service.serial[0]
+            assert await asyncio.to_thread(source.opened.wait, 10)
+            answers = await serial_exchange(a, [press_line(0), "P-1,9,2026-11-22T07:00:00Z,", press_line(1)])
+            assert answers == [
+                "OK",
+                "ERR unknown button '9' for pad P-1 (known: 1=positive, 3=negative)",
+                "OK",
+            ]
+            # the device disappears ...
+            proc.kill()
+            proc.wait()
+            for _ in range(100):
+                if not source.opened.is_set():
+                    break
+                await asyncio.sleep(0.05)
+            assert not source.opened.is_set()
+            # ... and comes back under the same name
+            proc, a, b = socat_pair(tmp_path)
+            for _ in range(200):
+                if source.opened.is_set() and source.open_count >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert source.open_count >= 2
+            assert await serial_exchange(a, [press_line(2), press_line(2)]) == ["OK", "OK"]
+            assert service.counters.totals["serial:" + str(b)][:2] == [4, 1]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert stored(sqlite_engine) == 3
