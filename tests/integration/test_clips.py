@@ -483,3 +483,27 @@ def test_clips_metrics_through_the_engine(topo_engine: Engine, tmp_path: Path, d
             .where(metrics.c.name == f"CLIPS. {POINT}. Вырезанные фрагменты. Интервал 10 мин")
         ).scalar_one()
     assert stored == 1
+
+
+def test_two_cutters_racing_for_a_press_record_it_once(
+    topo_engine: Engine, tmp_path: Path, db_url: str
+) -> None:
+    """The command run while the service is cutting: whoever stores second backs off."""
+    config = make_config(tmp_path, db_url)
+    make_recording(tmp_path / "rec" / POINT / recording_name(BASE), 60, [(30.0, 1.0)])
+    add_press(topo_engine, BASE + dt.timedelta(seconds=30))
+    now = later(BASE)
+    service_side, command_side = ClipCutter(config, topo_engine), ClipCutter(config, topo_engine)
+    [seen_by_command] = command_side.due_presses(now, now - dt.timedelta(days=1))  # read before…
+    assert service_side.run_once(now=now).cut == 1  # …the service cuts and stores it
+    report = command_side.run_once(now=now)
+    assert report.looked_at == 0  # a later pass does not see it any more
+    # The racing store of the same press (the command had already read it) is refused cleanly.
+    assert (
+        command_side._store(
+            seen_by_command, {"status": "cut", "updated_at": now, "starts_at": now, "ends_at": now}
+        )
+        is False
+    )
+    [row] = clip_rows(topo_engine)
+    assert row.status == STATUS_CUT and row.attempts == 1
