@@ -45,7 +45,9 @@ def test_demo_chain_reaches_the_maps(tmp_path: Path) -> None:
 
     library = MapLibrary()
     root = load_map(DEMO_ROOT_MAP)
-    levels = {e.caption: lv for e, lv in zip(root.elements, library.levels(root, state).values(), strict=True)}
+    levels = {
+        e.caption: lv for e, lv in zip(root.elements, library.levels(root, state).values(), strict=True)
+    }
     assert levels["Москва"].at_least(degrading)  # the worst below it, through two map levels
     uzao = load_map(DEMO_ROOT_MAP.parent / "moscow_uzao.json")
     point = next(e for e in uzao.elements if e.target == DEGRADING_POINT)
