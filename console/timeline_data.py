@@ -130,9 +130,7 @@ def parse_level(text: str | None) -> Level | None:
         return None
 
 
-def catalog_query(
-    *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
-) -> Select[Any]:
+def catalog_query(*, tests: Sequence[str] = (), points_named: Sequence[str] = ()) -> Select[Any]:
     query = select(
         metrics.c.id,
         metrics.c.key,
@@ -146,8 +144,8 @@ def catalog_query(
         query = query.where(metrics.c.test.in_(list(tests)))
     if points_named:
         query = query.where(points.c.name.in_(list(points_named)))
-    if name_contains:
-        query = query.where(func.lower(metrics.c.name).contains(name_contains.lower(), autoescape=True))
+    # The name filter is applied in Python (metric_catalog): SQLite's lower() folds only ASCII,
+    # and names are Cyrillic.
     return query
 
 
@@ -157,10 +155,11 @@ def metric_catalog(
     with engine.connect() as conn:
         infos = [
             MetricInfo(row.id, row.key, row.name, row.test, row.point, row.region, row.unit or "")
-            for row in conn.execute(
-                catalog_query(tests=tests, points_named=points_named, name_contains=name_contains)
-            )
+            for row in conn.execute(catalog_query(tests=tests, points_named=points_named))
         ]
+    if name_contains:
+        needle = name_contains.casefold()
+        infos = [i for i in infos if needle in i.name.casefold()]
     # Grouped by test, then point (test-level metrics first), then name, the same on every dialect.
     return sorted(infos, key=lambda i: (i.test, i.point is not None, i.point or "", i.name))
 

@@ -97,6 +97,7 @@ class ModemSimulator:
     received: list[DecodedSms] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     pdu_mode: bool = False
+    pin: str | None = None  # the SIM asks for this PIN until it is given
 
     def __post_init__(self) -> None:
         self._port = serial.Serial(self.device, 115200, timeout=0.05)
@@ -139,7 +140,9 @@ class ModemSimulator:
                 if not command:
                     continue
                 self.commands.append(command)
-                if command.startswith("AT+CMGS="):
+                if command.startswith("AT+CMGS=") and self.pin:
+                    self._reply("\r\n+CMS ERROR: 311\r\n")  # SIM PIN required
+                elif command.startswith("AT+CMGS="):
                     if not self.pdu_mode:
                         self._reply("\r\n+CMS ERROR: 302\r\n")  # not allowed in text mode
                         continue
@@ -148,6 +151,16 @@ class ModemSimulator:
                 elif command == "AT+CMGF=0":
                     self.pdu_mode = True
                     self._reply("\r\nOK\r\n")
+                elif command == "AT+CPIN?":
+                    self._reply(
+                        "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n" if self.pin else "\r\n+CPIN: READY\r\n\r\nOK\r\n"
+                    )
+                elif command.startswith("AT+CPIN="):
+                    if self.pin and command == f'AT+CPIN="{self.pin}"':
+                        self.pin = None
+                        self._reply("\r\nOK\r\n")
+                    else:
+                        self._reply("\r\n+CME ERROR: 16\r\n")  # incorrect password
                 elif command in ("AT", "ATE0"):
                     self._reply("\r\nOK\r\n")
                 else:

@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "probe.commands.topology",
     "probe.commands.presses",
     "probe.commands.demo",
+    "probe.commands.evaluate",
     "probe.commands.baseline",
     "probe.commands.clips",
     "probe.commands.run",

@@ -96,7 +96,7 @@ def test_rows_follow_the_filters(cockpit: Cockpit) -> None:
     assert [h.info.id for h in cockpit.histories] == [1]
     cockpit.tests_edit.setText("")
     cockpit.points_edit.setText("")
-    cockpit.contains_edit.setText("очередь")
+    cockpit.contains_edit.setText("ОЧЕРЕДЬ")  # case-insensitive, Cyrillic included
     cockpit.apply_filters()
     assert [h.info.id for h in cockpit.histories] == [3]
 

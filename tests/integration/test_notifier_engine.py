@@ -88,3 +88,31 @@ async def test_degrading_point_fires_once_and_recovers(tmp_path: Path) -> None:
         assert len(recorder.messages) == 2
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_evaluate_command_feeds_the_notifier(tmp_path: Path) -> None:
+    """`prolan-probe evaluate --at` drives the same incidents (and queues, not sends)."""
+    import json
+
+    from tests.helpers import run_cli
+
+    url = f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
+    config_path = tmp_path / "probe.toml"
+    text = CONFIG.format(url=url, port=free_port(), point=DEGRADING_POINT).replace(
+        "consecutive = 4", "consecutive = 2"
+    )
+    config_path.write_text(text, encoding="utf-8")
+    config = load_config(config_path)
+    engine = open_engine(url)
+    init_db(engine)
+    install_demo(engine, config.tz, days=0.25, seed=1, end=dt.datetime(2026, 3, 2, 20, 0, tzinfo=config.tz))
+    engine.dispose()
+    for at in ("2026-03-02T19:10:00+03:00", "2026-03-02T19:20:00+03:00", "2026-03-02T19:20:00+03:00"):
+        result = run_cli(
+            "evaluate", "--test", "LOYALTY_MON", "--at", at, "--format", "json", config=config_path
+        )
+        assert result.returncode == 0, result.stderr
+    rows = json.loads(run_cli("outbox", "list", "--format", "json", config=config_path, check=True).stdout)
+    assert [(r["kind"], r["status"], r["address"]) for r in rows] == [("fire", "pending", "anna@example.org")]
+    assert DEGRADING_POINT in rows[0]["subject"]

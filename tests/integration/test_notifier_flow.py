@@ -252,3 +252,25 @@ ca_file = "{cert[0]}"
         server.stop()
         os.environ.pop("TEST_SMTP_PASSWORD", None)
     assert len(recorder.messages) == 1
+
+
+def test_out_of_attempts_is_failed_and_db_init_adds_the_tables(engine: Engine, db_url: str) -> None:
+    port = free_port()
+    config = notifier_config(db_url, consecutive=1, smtp_port=port, extra="")
+    config.notifier.outbox.max_attempts = 2
+    feed_all(config, engine, [B])
+    assert asyncio.run(Deliverer(config, engine).deliver_due()).retry == 1
+    second = asyncio.run(Deliverer(config, engine).deliver_due(now=LATER))
+    assert (second.retry, second.failed) == (0, 1)
+    (row,) = outbox_rows(engine)
+    assert row["status"] == "failed" and row["attempts"] == 2
+    # an aggregator created before the notifier existed gets its tables from `db init`
+    from probe.store.db import init_db
+    from probe.store.schema import notifier_incidents, notifier_recipients, notifier_silences
+
+    for table in (notifier_outbox, notifier_incidents, notifier_silences, notifier_recipients):
+        table.drop(engine)
+    created = init_db(engine)
+    assert {"notifier_outbox", "notifier_incidents", "notifier_silences", "notifier_recipients"} <= set(
+        created
+    )

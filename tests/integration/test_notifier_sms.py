@@ -104,3 +104,17 @@ def test_outbox_sends_sms_for_an_incident(
     assert sms.text.startswith("Калужская. % негативных ответов = 90 % (плохо) с 02.03 10:00")
     (row,) = outbox_rows(engine)
     assert row["status"] == "sent" and row["channel"] == "sms"
+
+
+def test_sim_pin_is_entered_when_asked(
+    modem: tuple[SmsConfig, ModemSimulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, sim = modem
+    sim.pin = "4321"
+    monkeypatch.setenv("TEST_SIM_PIN", "1111")
+    wrong = config.model_copy(update={"pin_env": "TEST_SIM_PIN"})
+    with pytest.raises(TemporaryFailure, match=r"\+CME ERROR: 16"):
+        send_sms(wrong, "+79990000000", "x")
+    monkeypatch.setenv("TEST_SIM_PIN", "4321")
+    assert send_sms(wrong, "+79990000000", "PIN ok") == [1]
+    assert 'AT+CPIN="4321"' in sim.commands and sim.received[0].text == "PIN ok"

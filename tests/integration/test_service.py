@@ -15,16 +15,15 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
 from probe.config import ProbeConfig, load_config
+from probe.engine import Evaluator
 
 # Until the engine lands on main (remove then).
-from probe.engine import Evaluator
 from probe.scheduler import AlignedTrigger, TestScheduler, next_boundary
 from probe.snapshot import Evaluation, SnapshotHub
 from probe.store.db import init_db, open_engine
@@ -72,7 +71,7 @@ def write_probe(tmp_path: Path, db_url: str, extra: str = "", timezone: str = "E
     return path
 
 
-def evaluator_for(config: ProbeConfig, engine: Engine, hub: SnapshotHub | None = None) -> Any:
+def evaluator_for(config: ProbeConfig, engine: Engine, hub: SnapshotHub | None = None) -> Evaluator:
     evaluator = Evaluator(config, engine, hub or SnapshotHub())
     assert evaluator.report.failed == [], evaluator.report.failed
     return evaluator

@@ -1,0 +1,323 @@
+"""`prolan-probe evaluate`, `metrics`, `tests` and `backfill`: the engine from the command line.
+
+`evaluate` runs tests for the interval ending at the boundary at or before `--at` (now by default),
+exactly as the scheduler would then, stores the result, feeds the notifier and prints it. `metrics`
+prints the current values (the latest stored value of every metric, what the SNMP agent serves).
+`tests` lists the loaded tests with their schedule and last run, and the files that failed to load
+with the reason. `backfill` evaluates every interval of a range, in order, as history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from probe.commands.base import CommandError, Context, print_table
+from probe.commands.demo import DEMO_HOOKS
+from probe.config import ProbeConfig
+from probe.demo import DemoSummary
+from probe.engine import Evaluator
+from probe.snapshot import Evaluation, MetricState, SnapshotHub
+from probe.store.current import load_snapshot
+from probe.store.schema import test_runs
+
+log = logging.getLogger(__name__)
+FORMATS = ("table", "json", "csv")
+
+
+def register(sub: Any) -> None:
+    evaluate = sub.add_parser("evaluate", help="evaluate tests for one interval, store and print the result")
+    evaluate.add_argument(
+        "--test", action="append", help="test name (repeatable; default: every enabled test)"
+    )
+    evaluate.add_argument(
+        "--at", help="ISO time: evaluate the interval ending at the boundary at or before it"
+    )
+    evaluate.add_argument("--format", choices=FORMATS, default="table")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    show = sub.add_parser("metrics", help="current values and assessments (what SNMP serves)")
+    show.add_argument("--test", help="only this test")
+    show.add_argument("--point", help="only this service point")
+    show.add_argument("--format", choices=FORMATS, default="table")
+    show.set_defaults(func=cmd_metrics)
+
+    tests = sub.add_parser("tests", help="loaded evaluation tests, schedules, last runs, load failures")
+    tests.add_argument("--format", choices=("table", "json"), default="table")
+    tests.set_defaults(func=cmd_tests)
+
+    backfill = sub.add_parser("backfill", help="evaluate every interval of a time range, in order")
+    backfill.add_argument("--test", required=True, action="append", help="test name (repeatable)")
+    backfill.add_argument("--from", dest="since", required=True, help="ISO time (local time without offset)")
+    backfill.add_argument("--to", dest="until", required=True, help="ISO time (local time without offset)")
+    backfill.set_defaults(func=cmd_backfill)
+
+
+def parse_time(text: str, config: ProbeConfig, option: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"{option}: {text!r} is not an ISO 8601 time (e.g. 2026-11-22T10:00+03:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=config.tz)
+    return value.astimezone(dt.UTC)
+
+
+def metric_json(state: MetricState) -> dict[str, Any]:
+    return {
+        "id": state.id,
+        "key": state.key,
+        "name": state.name,
+        "test": state.test,
+        "point": state.point,
+        "value": state.value,
+        "level": None if state.level is None else state.level.value,
+        "unit": state.unit,
+        "time": state.time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "thresholds": None
+        if state.thresholds is None
+        else {"direction": state.thresholds.direction, "bounds": list(state.thresholds.bounds)},
+    }
+
+
+def _value_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def print_metrics(
+    states: Sequence[MetricState], fmt: str, config: ProbeConfig, out: TextIO = sys.stdout
+) -> None:
+    if fmt == "json":
+        json.dump([metric_json(s) for s in states], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(["id", "key", "name", "test", "point", "value", "unit", "level", "time"])
+        for s in states:
+            writer.writerow(
+                [
+                    s.id,
+                    s.key,
+                    s.name,
+                    s.test,
+                    s.point or "",
+                    "" if s.value is None else s.value,
+                    s.unit,
+                    "" if s.level is None else s.level.value,
+                    s.time.astimezone(dt.UTC).isoformat(),
+                ]
+            )
+        return
+    rows = [
+        (
+            s.id,
+            s.name,
+            f"{_value_text(s.value)} {s.unit}".strip(),
+            "" if s.level is None else s.level.russian,
+            f"{s.time.astimezone(config.tz):%Y-%m-%d %H:%M}",
+        )
+        for s in states
+    ]
+    print_table(rows, ["id", "метрика", "значение", "оценка", "время"], out)
+
+
+def _feed_notifier(ctx: Context, evaluation: Evaluation) -> None:
+    """Evaluations from the command line drive incidents exactly as the scheduler's do."""
+    if not ctx.config.notifier.enabled or not ctx.config.notifier.rules:
+        return
+    import notifier  # late: the notifier is optional at this point of the command line
+
+    try:
+        notifier.feed(ctx.config, ctx.engine, evaluation)
+    except Exception as exc:  # the evaluation is stored; a notifier fault is reported, not fatal
+        print(f"prolan-probe: notifier: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+
+
+def _evaluator(ctx: Context) -> Evaluator:
+    engine = ctx.ready_engine()
+    evaluator = Evaluator(ctx.config, engine, SnapshotHub())
+    for failure in evaluator.report.failed:
+        print(f"prolan-probe: test not loaded: {failure.path}: {failure.error}", file=sys.stderr)
+    return evaluator
+
+
+def _chosen(evaluator: Evaluator, names: Iterable[str] | None) -> list[str]:
+    if not names:
+        return evaluator.enabled_tests()
+    chosen = []
+    for name in names:
+        try:
+            evaluator.test(name)
+        except KeyError as exc:
+            raise CommandError(str(exc.args[0])) from None
+        chosen.append(name)
+    return chosen
+
+
+def cmd_evaluate(ctx: Context, args: argparse.Namespace) -> int:
+    evaluator = _evaluator(ctx)
+    at = parse_time(args.at, ctx.config, "--at") if args.at else dt.datetime.now(dt.UTC)
+    states: list[MetricState] = []
+    status = 0
+    for name in _chosen(evaluator, args.test):
+        end = evaluator.boundary_at_or_before(name, at)
+        evaluation = evaluator.evaluate(name, end)
+        _feed_notifier(ctx, evaluation)
+        states.extend(sorted(evaluation.metrics, key=lambda m: m.id))
+        if not evaluation.test_ok or not evaluation.database_ok:
+            status = 1
+            print(
+                f"prolan-probe: {name}: the test failed for the interval ending {end:%Y-%m-%d %H:%M} UTC",
+                file=sys.stderr,
+            )
+    print_metrics(states, args.format, ctx.config)
+    return status
+
+
+def cmd_metrics(ctx: Context, args: argparse.Namespace) -> int:
+    snapshot = load_snapshot(ctx.ready_engine())
+    states = [
+        s
+        for s in snapshot.metrics
+        if (args.test is None or s.test == args.test) and (args.point is None or s.point == args.point)
+    ]
+    print_metrics(states, args.format, ctx.config)
+    return 0
+
+
+def _last_runs(engine: Engine) -> dict[str, tuple[dt.datetime, float, bool, str | None]]:
+    latest = (
+        select(test_runs.c.test, func.max(test_runs.c.at).label("at")).group_by(test_runs.c.test).subquery()
+    )
+    query = select(
+        test_runs.c.test, test_runs.c.at, test_runs.c.duration_seconds, test_runs.c.ok, test_runs.c.error
+    ).join(latest, (latest.c.test == test_runs.c.test) & (latest.c.at == test_runs.c.at))
+    try:
+        with engine.connect() as conn:
+            return {
+                row.test: (row.at.replace(tzinfo=dt.UTC), row.duration_seconds, row.ok, row.error)
+                for row in conn.execute(query)
+            }
+    except SQLAlchemyError:
+        return {}
+
+
+def cmd_tests(ctx: Context, args: argparse.Namespace) -> int:
+    evaluator = Evaluator(ctx.config, ctx.engine, SnapshotHub())
+    runs = _last_runs(ctx.engine)
+    entries = []
+    for name in evaluator.tests():
+        test = evaluator.test(name)
+        run = runs.get(name)
+        entries.append(
+            {
+                "name": name,
+                "description": type(test).description,
+                "file": str(evaluator.report.sources.get(name, "")),
+                "enabled": evaluator.settings(name).enabled,
+                "schedule": evaluator.schedule(name),
+                "last_run": None if run is None else run[0].isoformat().replace("+00:00", "Z"),
+                "duration_seconds": None if run is None else round(run[1], 3),
+                "state": "never run" if run is None else ("ok" if run[2] else "failed"),
+                "last_error": None if run is None else run[3],
+            }
+        )
+    failed = [
+        {"file": str(f.path), "error": f.error, "traceback": f.traceback} for f in evaluator.report.failed
+    ]
+    if args.format == "json":
+        json.dump({"tests": entries, "failed": failed}, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print_table(
+            [
+                (
+                    name,
+                    evaluator.schedule(name) + ("" if evaluator.settings(name).enabled else " (выключен)"),
+                    "" if name not in runs else f"{runs[name][0].astimezone(ctx.config.tz):%Y-%m-%d %H:%M}",
+                    entry["state"],
+                    type(evaluator.test(name)).description,
+                )
+                for name, entry in zip(evaluator.tests(), entries, strict=True)
+            ],
+            ["тест", "расписание", "последний запуск", "состояние", "описание"],
+        )
+        for f in evaluator.report.failed:
+            print(f"\nНЕ ЗАГРУЖЕН {f.path}: {f.error}")
+            if f.traceback:
+                print(f.traceback.rstrip())
+    return 1 if failed else 0
+
+
+def backfill(
+    evaluator: Evaluator,
+    names: Sequence[str],
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    out: TextIO = sys.stderr,
+    on_evaluation: Any = None,
+) -> tuple[int, int]:
+    """Evaluate every interval of each test that ends in (since, until], in order, as history.
+    Returns (evaluations, failed ones). Progress goes to `out` as a bar on one line."""
+    plan = [(name, end) for name in names for end in evaluator.boundaries_between(name, since, until)]
+    done = failed = 0
+    started = time.perf_counter()
+    width = 30
+    for name, end in plan:
+        evaluation = evaluator.evaluate(name, end, historical=True)
+        if on_evaluation is not None:
+            on_evaluation(evaluation)
+        done += 1
+        failed += 0 if evaluation.test_ok and evaluation.database_ok else 1
+        if out.isatty() or done == len(plan) or done % 50 == 0:
+            filled = int(width * done / max(1, len(plan)))
+            rate = done / max(1e-9, time.perf_counter() - started)
+            out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{len(plan)} {name} {rate:.0f}/s")
+            out.flush()
+    if plan:
+        out.write("\n")
+    return done, failed
+
+
+def cmd_backfill(ctx: Context, args: argparse.Namespace) -> int:
+    since = parse_time(args.since, ctx.config, "--from")
+    until = parse_time(args.until, ctx.config, "--to")
+    if since >= until:
+        raise CommandError("--from must be before --to")
+    evaluator = _evaluator(ctx)
+    names = _chosen(evaluator, args.test)
+    done, failed = backfill(evaluator, names, since, until)
+    print(f"backfill: {done} evaluations of {', '.join(names)}, {failed} failed")
+    return 1 if failed else 0
+
+
+def evaluate_demo(ctx: Context, summary: DemoSummary) -> None:
+    """`prolan-probe demo` then evaluates its simulated days up to its end, so history and current
+    states (with the degrading point bad now) exist as soon as it finishes."""
+    evaluator = Evaluator(ctx.config, ctx.engine, SnapshotHub())
+    names = evaluator.enabled_tests()
+    started = time.perf_counter()
+    done, failed = backfill(evaluator, names, summary.start, summary.end)
+    print(
+        f"demo: evaluated {done} intervals of {', '.join(names)} ({failed} failed, "
+        f"{time.perf_counter() - started:.1f} s)"
+    )
+
+
+DEMO_HOOKS.append(evaluate_demo)
