@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from probe.clips.runner import STATUS_CUT, STATUS_MISSING, STATUS_WAITING, ClipCutter
 from probe.config import ProbeConfig, parse_config
+from probe.store.db import init_db, open_engine
 from probe.store.schema import clips, presses
 from probe.topology import import_topology, load_topology, parse_topology
 from tests.clips_audio import (
@@ -62,6 +64,21 @@ def make_config(tmp_path: Path, db_url: str, **clips_settings: Any) -> ProbeConf
 def topo_engine(engine: Engine) -> Engine:
     import_topology(engine, parse_topology(TOPOLOGY))
     return engine
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """For tests about files and formats only: the database part runs on both dialects elsewhere."""
+    return f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
+
+
+@pytest.fixture
+def sqlite_topo_engine(sqlite_url: str) -> Iterator[Engine]:
+    eng = open_engine(sqlite_url)
+    init_db(eng)
+    import_topology(eng, parse_topology(TOPOLOGY))
+    yield eng
+    eng.dispose()
 
 
 def add_press(engine: Engine, local: dt.datetime, kind: str = "negative", pad: str = "P-1") -> int:
@@ -117,14 +134,20 @@ def test_fragment_has_right_length_and_tone_at_press(
     assert tone_end == pytest.approx(6.0, abs=0.011)
 
 
-@pytest.mark.parametrize(
-    ("source_ext", "out_format"), [("wav", None), ("flac", None), ("wav", "mp3"), ("ogg", "wav")]
-)
-def test_fragment_across_a_file_boundary(
+def test_fragment_across_a_file_boundary(topo_engine: Engine, tmp_path: Path, db_url: str) -> None:
+    check_fragment_across_a_file_boundary(topo_engine, tmp_path, db_url, "flac", None)
+
+
+@pytest.mark.parametrize(("source_ext", "out_format"), [("wav", None), ("wav", "mp3"), ("ogg", "wav")])
+def test_fragment_across_a_file_boundary_formats(
+    sqlite_topo_engine: Engine, tmp_path: Path, sqlite_url: str, source_ext: str, out_format: str | None
+) -> None:
+    check_fragment_across_a_file_boundary(sqlite_topo_engine, tmp_path, sqlite_url, source_ext, out_format)
+
+
+def check_fragment_across_a_file_boundary(
     topo_engine: Engine, tmp_path: Path, db_url: str, source_ext: str, out_format: str | None
 ) -> None:
-    if db_url.startswith("postgresql") and (source_ext, out_format) != ("flac", None):
-        pytest.skip("format variants run once, on SQLite; the database part is the same")
     config = make_config(tmp_path, db_url, format=out_format)
     folder = tmp_path / "rec" / POINT
     # The tone starts 2 s before the end of the first file and goes on 1 s into the second.
@@ -281,12 +304,11 @@ def test_bad_file_names_are_ignored_with_a_warning(
     assert row.sources == good.name
 
 
-def test_reading_only_the_needed_part(topo_engine: Engine, tmp_path: Path, db_url: str) -> None:
+def test_reading_only_the_needed_part(sqlite_topo_engine: Engine, tmp_path: Path, sqlite_url: str) -> None:
     """A 10 s fragment from a 30-minute WAV (29 MB) never holds more than a chunk of it in memory."""
     import tracemalloc
 
-    if db_url.startswith("postgresql"):
-        pytest.skip("file handling only; runs on SQLite")
+    topo_engine, db_url = sqlite_topo_engine, sqlite_url
     config = make_config(tmp_path, db_url)
     make_recording(tmp_path / "rec" / POINT / recording_name(BASE), 1800, [(1700.0, 1.0)])
     press_at = BASE + dt.timedelta(seconds=1700)
@@ -435,10 +457,9 @@ def test_passes_page_through_many_presses(
 
 @pytest.mark.parametrize("sox", ["sox", ""])
 def test_single_file_flac_by_sox_or_ffmpeg(
-    topo_engine: Engine, tmp_path: Path, db_url: str, sox: str
+    sqlite_topo_engine: Engine, tmp_path: Path, sqlite_url: str, sox: str
 ) -> None:
-    if db_url.startswith("postgresql"):
-        pytest.skip("file handling only; runs on SQLite")
+    topo_engine, db_url = sqlite_topo_engine, sqlite_url
     config = make_config(tmp_path, db_url, sox=sox)
     make_recording(tmp_path / "rec" / POINT / recording_name(BASE, "flac"), 60, [(40.0, 1.0)])
     add_press(topo_engine, BASE + dt.timedelta(seconds=40))
