@@ -8,6 +8,8 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
@@ -30,15 +32,16 @@ class MetricSpec:
     unit: str
 
 
-@dataclass(frozen=True)
-class ValueRow:
+class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to build
     metric_id: int
     value: float | None
     level: Level | None
     thresholds: ThresholdTable | None
 
 
+@lru_cache(maxsize=65536)
 def thresholds_json(table: ThresholdTable | None) -> str | None:
+    """Cached: a run stores the same few tables for thousands of metrics."""
     if table is None:
         return None
     return json.dumps({"direction": table.direction, "bounds": list(table.bounds)})

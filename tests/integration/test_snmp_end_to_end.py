@@ -1,15 +1,18 @@
 """End to end with the real engine: demo presses, LOYALTY_MON evaluated by `Evaluator`, then the
-agent started from `load_snapshot` (as after a restart) serves exactly the evaluated values."""
+agent started from `load_snapshot` (as after a restart) serves exactly the evaluated values, and
+exactly what `prolan-probe metrics --format json` prints."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from probe.config import load_config
+from probe.demo import install_demo
 from probe.engine import Evaluator
 from probe.snapshot import MetricState, SnapshotHub
 from probe.snmp.agent import SnmpAgent
@@ -48,8 +51,9 @@ async def test_restarted_agent_serves_the_stored_evaluation(
     write_config, engine: Engine, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     config_path = write_config('[snmp]\nlisten = "127.0.0.1:0"\n')
-    run_cli("demo", "--days", "0.5", "--until", "2026-11-20T12:07:00+03:00", config=config_path, check=True)
     config = load_config(config_path)
+    # The demo's presses only (the `demo` command would also evaluate every simulated interval).
+    install_demo(engine, config.tz, days=0.3, seed=1, end=dt.datetime(2026, 11, 20, 9, 7, tzinfo=dt.UTC))
     live = SnapshotHub()
     evaluator = Evaluator(config, engine, live)
     end = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)  # 12:00 Moscow
@@ -76,7 +80,6 @@ async def test_restarted_agent_serves_the_stored_evaluation(
         await agent.stop()
     assert code == 0, err
     rows = parse_walk(out)
-    assert sum(1 for k in rows if k.startswith("prolanMetricName.")) == len(live.current.metrics)
     for metric in live.current.metrics:
         for name, value in expected_rows(metric).items():
             assert rows[name] == value, name
@@ -89,3 +92,23 @@ async def test_restarted_agent_serves_the_stored_evaluation(
     assert rows[f"prolanTestState.{test_index}"] == "ok"
     assert rows["prolanProbeName.0"] == "prolan-probe"
     assert rows["prolanProbeLastUpdate.0"].startswith("2026-11-20,9:0:0.0")
+
+    listed = json.loads(run_cli("metrics", "--format", "json", config=config_path, check=True).stdout)
+    assert (
+        sum(1 for k in rows if k.startswith("prolanMetricName.")) == len(listed) >= len(live.current.metrics)
+    )
+    for item in listed:
+        i = item["id"]
+        assert rows[f"prolanMetricName.{i}"] == item["name"]
+        assert rows[f"prolanMetricKey.{i}"] == item["key"]
+        assert rows[f"prolanMetricPoint.{i}"] == (item["point"] or "")
+        assert rows[f"prolanMetricValue.{i}"] == shown_value(item["value"])
+        assert rows[f"prolanMetricLevel.{i}"] == OKO[item["level"]]
+        assert rows[f"prolanMetricUnit.{i}"] == item["unit"]
+        assert (
+            item["time"] == "2026-11-20T09:00:00Z"
+            and rows[f"prolanMetricUpdated.{i}"] == "2026-11-20,9:0:0.0,+0:0"
+        )
+        bounds = (item["thresholds"] or {"bounds": []})["bounds"] + [0.0] * 4
+        for n in range(4):
+            assert rows[f"prolanMetricThreshold{n + 1}.{i}"] == shown_value(bounds[n])
