@@ -279,3 +279,25 @@ async def test_ingest_metrics_through_the_engine(sqlite_engine: Engine, tmp_path
     assert silent["value"] > 240 and silent["level"] == "bad"
     assert metrics["INGEST. Невский. Пульт P-2. Секунд с последнего нажатия"]["value"] is None
     assert metrics["INGEST. Тест работает"]["value"] == 1
+
+
+async def test_a_taken_port_fails_the_start_and_releases_the_spool(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    from probe.ingest import service as ingest_service
+    from probe.service import Runtime
+    from probe.snapshot import SnapshotHub
+
+    url = str(sqlite_engine.url)
+    async with running(ingest_config(url, tmp_path / "spool", tcp={}), sqlite_engine) as first:
+        taken = port_of(first)
+        config = ingest_config(url, tmp_path / "other", tcp={"listen": f"127.0.0.1:{taken}"})
+        with pytest.raises(OSError):
+            await ingest_service.start(Runtime(config, sqlite_engine, SnapshotHub()))
+    # the spool folder of the failed start is free again
+    async with running(ingest_config(url, tmp_path / "other", tcp={}), sqlite_engine) as again:
+        client = await Client.connect(port_of(again))
+        assert await client.send(press_line(0)) == ["OK"]
+        await client.close()
+    empty = ingest_config(url, tmp_path / "x")
+    assert await ingest_service.start(Runtime(empty, sqlite_engine, SnapshotHub())) is None
