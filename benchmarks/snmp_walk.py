@@ -76,13 +76,18 @@ def env(tmp: Path) -> dict[str, str]:
 def walk(tmp: Path, port: int, oid: str) -> tuple[int, float]:
     """(instances received, seconds) of one snmpbulkwalk -Cr50."""
     cmd = ["snmpbulkwalk", "-v2c", "-c", "public", "-Cr50", "-On", "-t", "10", f"127.0.0.1:{port}", oid]
-    start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, env=env(tmp), check=False)
-    elapsed = time.perf_counter() - start
+    output = tmp / "walk.out"
+    # The client writes to a file, not a pipe: reading a pipe here would take the GIL from the
+    # agent's thread in this same process while it serves the walk.
+    with output.open("wb") as out:
+        start = time.perf_counter()
+        result = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, env=env(tmp), check=False)
+        elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {result.stderr.decode(errors='replace')}")
+    text = output.read_bytes()
     # non-ASCII strings print as multi-line hex dumps: count the lines that start an instance
-    return result.stdout.count(b"\n.1.3.6.") + result.stdout.startswith(b".1.3.6."), elapsed
+    return text.count(b"\n.1.3.6.") + text.startswith(b".1.3.6."), elapsed
 
 
 def rate(tmp: Path, port: int, oid: str, expected: int) -> float:
