@@ -9,7 +9,7 @@ Each side runs in its own child process that reports fragments/s and peak memory
 peak of that Python process above its baseline after imports, and the peak of the processes it
 started (ffmpeg / sox), from getrusage.
 
-    python -m benchmarks.clips_cut [--hours 2] [--fragments 20] [--rate 16000]
+    python -m benchmarks.clips_cut [--hours 2] [--fragments 10] [--rate 16000]
     python -m benchmarks.clips_cut --full      # 3 hour-long files, 100 fragments per case
 """
 
@@ -105,7 +105,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--hours", type=int, default=2, help="hour-long files per format (at least 2)")
-    parser.add_argument("--fragments", type=int, default=20, help="fragments per case and format")
+    parser.add_argument("--fragments", type=int, default=10, help="fragments per case and format")
     parser.add_argument(
         "--rate", type=int, default=16000, help="sample rate of the recordings (mono, 16 bit)"
     )

@@ -129,7 +129,10 @@ def simulate(
             degradation = 0.0
             if pad.point == DEGRADING_POINT and minute >= degrade_from:
                 degradation = min(1.0, (minute - degrade_from) / dt.timedelta(hours=DEGRADATION_HOURS / 2))
-            p_negative = 0.08 + 0.6 * degradation
+                # Customers keep coming (and queueing) while service degrades, day or night, so
+                # the current interval is assessed on enough answers to be plainly bad.
+                base = max(base, 1.5 * degradation)
+            p_negative = 0.08 + 0.87 * degradation
             p_passive = 0.17
             for _ in range(_poisson(rng, base)):
                 at = minute + dt.timedelta(milliseconds=rng.randrange(60_000))
@@ -168,7 +171,7 @@ def _customer(
     if pad.methodology == "УСОКОК":
         yield _press(pad, point_id, "seller", at, None)
         r = rng.random()
-        if r < 0.78 - 0.35 * degradation:
+        if r < 0.78 - 0.6 * degradation:
             yield _press(pad, point_id, verdict(), at + dt.timedelta(seconds=rng.uniform(2, 25)), None)
         elif r < 0.84:
             # an answer after the window has closed: counted as "outside the window"

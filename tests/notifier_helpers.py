@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+
+import pytest
 
 from probe.assess import ThresholdTable
 from probe.config import ProbeConfig, parse_config
@@ -94,3 +98,24 @@ channels = ["email"]
 {rule}
 '''
     return parse_config(tomllib.loads(text))
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str, config: Path) -> SimpleNamespace:
+    """The real command line in this process (a fresh interpreter costs seconds on a busy
+    machine); the steps that must be a separate process (a restart) use run_cli."""
+    import logging
+
+    from probe.cli import main
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    capsys.readouterr()
+    try:
+        status = main(["--config", str(config), *args])
+    finally:
+        # main() configures logging onto this test's captured stderr; do not leak it to the next
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+    captured = capsys.readouterr()
+    return SimpleNamespace(returncode=status, stdout=captured.out, stderr=captured.err)

@@ -333,8 +333,14 @@ class PointPage(QWidget):
         if self.selected is not None:
             self._selection_changed()  # the stored thresholds may fill in what SNMP did not give
 
+    def _show_window(self) -> None:
+        """The x axis always spans the last `hours`, however much history there is."""
+        end = self.clock()
+        self.plot.setXRange((end - dt.timedelta(hours=self.hours)).timestamp(), end.timestamp(), padding=0.01)
+
     def _draw_value_history(self) -> None:
         self.plot.clear()
+        self._show_window()
         metric = self.selected
         if metric is None:
             return
@@ -369,6 +375,7 @@ class PointPage(QWidget):
         assessed = [h for h in self.histories.values() if any(p.level is not None for p in h.points)]
         assessed.sort(key=lambda h: h.info.name)
         self.strip_labels: list[str] = []
+        window_start = (self.clock() - dt.timedelta(hours=self.hours)).timestamp()
         for row, history in enumerate(assessed):
             points = [p for p in history.points if p.level is not None]
             if not points:
@@ -378,18 +385,21 @@ class PointPage(QWidget):
             bars = pg.BarGraphItem(
                 x=xs,
                 y=[row] * len(points),
-                height=0.62,
+                height=0.52,
                 width=width * 0.92,
                 brushes=[pg.mkBrush(LEVEL_COLOURS[p.level][0]) for p in points if p.level is not None],
                 pens=[pg.mkPen(None)] * len(points),
             )
             self.strip.addItem(bars)
-            # The row's name above its rectangles (an axis would be too narrow for it).
-            label = pg.TextItem(self._short_label(history.info.name), color="#33404d", anchor=(0, 1))
-            label.setPos(xs[0] - width / 2, row + 0.5)
+            # The row's name just above its rectangles, at the left edge of the window, over the bars.
+            text = self._short_label(history.info.name)
+            label = pg.TextItem(text, color="#33404d", anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 190))
+            label.setPos(window_start, row + 0.27)
+            label.setZValue(10)
             self.strip.addItem(label)
-            self.strip_labels.append(self._short_label(history.info.name))
-        self.strip.setYRange(-0.5, max(0.5, len(assessed) - 0.05), padding=0)
+            self.strip_labels.append(text)
+        self.strip.setMinimumHeight(min(420, 50 + 34 * len(assessed)))
+        self.strip.setYRange(-0.4, max(0.6, len(assessed) - 0.15), padding=0)
 
     @staticmethod
     def _interval_seconds(points: list[HistoryPoint]) -> float:

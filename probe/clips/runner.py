@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from probe.clips.cutter import CutError, Plan, cut_fragment, output_format, plan_fragment
-from probe.clips.recordings import RecordingIndex
+from probe.clips.recordings import Recording, RecordingIndex
 from probe.config import ConfigError, ProbeConfig, default_data_dir
 from probe.store.db import utcnow
 from probe.store.schema import clips, points, presses
@@ -93,6 +93,7 @@ class ClipCutter:
         self.after = dt.timedelta(seconds=settings.after_seconds)
         # Set from another thread to end a pass after the press being cut (service shutdown).
         self.cancel = threading.Event()
+        self._listed: dict[str, list[Recording]] = {}
 
     # --- which presses -------------------------------------------------------------------------
 
@@ -170,6 +171,7 @@ class ClipCutter:
         now = now or utcnow()
         since = since or now - dt.timedelta(days=self.settings.lookback_days)
         report = PassReport()
+        self._listed.clear()  # folders are listed once per pass, not once per press
         for press in self.due_presses(now, since, respect_backoff=respect_backoff):
             if self.cancel.is_set():
                 break
@@ -189,7 +191,9 @@ class ClipCutter:
 
     def _handle(self, press: DuePress, now: dt.datetime, report: PassReport) -> str | None:
         start, end = press.pressed_at - self.before, press.pressed_at + self.after
-        plan = plan_fragment(self.index.recordings(press.point), start, end)
+        if press.point not in self._listed:
+            self._listed[press.point] = self.index.recordings(press.point)
+        plan = plan_fragment(self._listed[press.point], start, end)
         gave_up = now - press.pressed_at >= dt.timedelta(hours=self.settings.give_up_hours)
         values: dict[str, object] = {"starts_at": start, "ends_at": end, "updated_at": now}
         if plan.covered > 0 and (plan.complete or plan.recorder_moved_on or gave_up):

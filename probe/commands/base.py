@@ -50,8 +50,10 @@ class Context:
             self._engine.dispose()
 
 
-def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: TextIO = sys.stdout) -> None:
-    """A plain aligned text table."""
+def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: TextIO | None = None) -> None:
+    """A plain aligned text table (on the current sys.stdout unless `out` is given: a default
+    bound at import time would keep writing to a stream that was replaced since)."""
+    out = out or sys.stdout
     text_rows = [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in text_rows]) for i, h in enumerate(header)]
     out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
@@ -60,6 +62,7 @@ def print_table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: TextI
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
-def print_json(data: Any, out: TextIO = sys.stdout) -> None:
+def print_json(data: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     json.dump(data, out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from probe.commands.base import CommandError, Context, print_table
+from probe.commands.baseline import parse_time as parse_local_time
 from probe.commands.demo import DEMO_HOOKS
 from probe.config import ProbeConfig
 from probe.demo import DemoSummary
@@ -64,15 +65,8 @@ def register(sub: Any) -> None:
 
 
 def parse_time(text: str, config: ProbeConfig, option: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            f"{option}: {text!r} is not an ISO 8601 time (e.g. 2026-11-22T10:00+03:00)"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=config.tz)
-    return value.astimezone(dt.UTC)
+    """ISO 8601 (or a date); without an offset it is local time in the configured zone."""
+    return parse_local_time(text, config.tz, option)
 
 
 def metric_json(state: MetricState) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Notifier commands: `notify test`, `outbox flush|list|retry`, `silence add|list|remove`,
-`recipients import-ldap|list`."""
+`recipients import-ldap|list`. The notifier (Jinja2, ldap3, aiosmtplib, pyserial) is imported
+when one of them runs, so that every other command starts without it."""
 
 from __future__ import annotations
 
@@ -12,13 +13,6 @@ import sys
 import uuid
 from typing import Any
 
-from notifier import store
-from notifier.incidents import Event, EventKind, IncidentState, Sample
-from notifier.messages import SAMPLE_METRIC, TemplateProblem
-from notifier.outbox import Deliverer, outbox_rows, retry_failed
-from notifier.pipeline import Templates, event_messages, naive_utc
-from notifier.recipients import LdapImportError, import_group
-from notifier.rules import Silence, parse_duration
 from probe.commands.base import CommandError, Context, print_json, print_table
 from probe.store.db import utcnow
 
@@ -93,6 +87,8 @@ def register(sub: Any) -> None:
 
 
 def _local_time(ctx: Context, text: str, option: str) -> dt.datetime:
+    from notifier.pipeline import naive_utc
+
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -103,6 +99,8 @@ def _local_time(ctx: Context, text: str, option: str) -> dt.datetime:
 
 
 def _flush(ctx: Context) -> int:
+    from notifier.outbox import Deliverer
+
     summary = asyncio.run(Deliverer(ctx.config, ctx.ready_engine()).deliver_due())
     for line in summary.errors:
         print(line, file=sys.stderr)
@@ -111,6 +109,11 @@ def _flush(ctx: Context) -> int:
 
 
 def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier import store
+    from notifier.incidents import Event, EventKind, IncidentState, Sample
+    from notifier.messages import SAMPLE_METRIC, TemplateProblem
+    from notifier.pipeline import Templates, event_messages
+
     rule = ctx.config.notifier.rule(args.rule)
     if rule is None:
         names = ", ".join(r.name for r in ctx.config.notifier.rules) or "none"
@@ -145,6 +148,9 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_notify_check(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier.messages import TemplateProblem
+    from notifier.pipeline import Templates
+
     del args
     try:
         Templates(ctx.config).check_all()
@@ -160,6 +166,8 @@ def cmd_outbox_flush(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_list(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier.outbox import outbox_rows
+
     rows = outbox_rows(ctx.ready_engine(), status=args.status, limit=args.limit)
     if args.format == "json":
         print_json(rows)
@@ -197,12 +205,17 @@ def cmd_outbox_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_retry(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier.outbox import retry_failed
+
     count = retry_failed(ctx.ready_engine(), args.ids or None)
     print(f"outbox: {count} failed messages queued again")
     return 0
 
 
 def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier import store
+    from notifier.rules import Silence, parse_duration
+
     start = _local_time(ctx, args.start, "--from") if args.start else utcnow()
     if args.duration:
         try:
@@ -228,6 +241,8 @@ def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_silence_list(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier import store
+
     tz = ctx.config.tz
     rows = [
         [
@@ -246,6 +261,8 @@ def cmd_silence_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_silence_remove(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier import store
+
     if not store.remove_silence(ctx.ready_engine(), args.id):
         raise CommandError(f"no silence with id {args.id} (see `prolan-probe silence list --all`)")
     print(f"silence {args.id} removed")
@@ -253,6 +270,9 @@ def cmd_silence_remove(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_import_ldap(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier import store
+    from notifier.recipients import LdapImportError, import_group
+
     password = os.environ.get(args.password_env)
     if args.bind_dn and password is None:
         if not sys.stdin.isatty():
@@ -278,6 +298,8 @@ def cmd_import_ldap(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_recipients_list(ctx: Context, args: argparse.Namespace) -> int:
+    from notifier import store
+
     engine = ctx.ready_engine()
     with engine.connect() as conn:
         names = sorted(store.known_lists(conn, ctx.config.notifier))

@@ -24,11 +24,10 @@ from probe.engine.loader import LoadFailure, LoadReport, load_tests
 from probe.engine.naming import full_name, metric_key, question_label
 from probe.engine.runner import Outcome, Runner
 from probe.engine.thresholds import (
-    OverrideRow,
+    OverrideIndex,
     check_config_thresholds,
     config_table,
     load_override_rows,
-    pick_override,
 )
 from probe.levels import Level
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
@@ -52,7 +51,7 @@ class _Prepared:
     """What is read from the aggregator before a run: topology and threshold overrides."""
 
     topology: Topology
-    overrides: list[OverrideRow] = field(default_factory=list)
+    overrides: OverrideIndex = field(default_factory=OverrideIndex)
 
 
 @dataclass
@@ -96,6 +95,9 @@ class Evaluator:
         self._registry = MetricRegistry()
         self._topology = Topology()
         self._publish_lock = threading.Lock()
+        # Names and keys of the measurements seen before (the same every run): building them again
+        # for every metric of every run would be most of the engine's own cost on a large chain.
+        self._specs: dict[tuple[object, ...], MetricSpec] = {}
         self._publish_test_states()
 
     # -- tests and their clocks ------------------------------------------------------------
@@ -186,7 +188,8 @@ class Evaluator:
             try:
                 ids = self._store(name, window, started_at, duration, test_ok, error, items)
             except SQLAlchemyError as exc:
-                log.warning("%s at %s: cannot store the results: %s", name, window.end, exc)
+                # Without the statement: for a large chain it is megabytes of parameters.
+                log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
                 database_ok = False
                 items = self._assess(name, test, window, prepared, measurements, test_ok, database_ok)
         if not database_ok:
@@ -256,7 +259,7 @@ class Evaluator:
                 if not self._registry.loaded:
                     self._registry.load(conn)
                 topology = load_topology(conn)
-                overrides = load_override_rows(conn, name)
+                overrides = OverrideIndex(load_override_rows(conn, name))
         except SQLAlchemyError as exc:
             log.warning("%s: the aggregator database is unavailable: %s", name, exc)
             return None
@@ -274,7 +277,7 @@ class Evaluator:
         database_ok: bool,
     ) -> list[_Item]:
         topology = prepared.topology if prepared is not None else self._topology
-        overrides = prepared.overrides if prepared is not None else []
+        overrides = prepared.overrides if prepared is not None else OverrideIndex()
         settings = self.settings(name)
         hour = clock.hour_of_week(window) if settings.hour_of_week_thresholds else None
         own = [
@@ -289,23 +292,30 @@ class Evaluator:
             point = topology.points.get(m.point) if m.point is not None else None
             question = topology.questions.get(m.question) if m.question is not None else None
             question_text = question.text if question is not None else m.question
-            metric_name = full_name(name, m, window, question_text)
-            key = metric_key(name, m)
-            if key in keys:  # two names that transliterate alike: keep both, told apart by the name
-                key += "." + hashlib.sha1(metric_name.encode()).hexdigest()[:8]
-            keys.add(key)
-            spec = MetricSpec(
-                key=key,
-                name=metric_name,
-                test=name,
-                short_name=m.short_name,
-                methodology=m.methodology,
-                point_id=point.id if point is not None else None,
-                question_id=m.question,
-                period=m.period,
-                unit=m.unit,
-            )
-            table = pick_override(overrides, metric_name, spec.point_id, hour)
+            point_id = point.id if point is not None else None
+            cache_key = (
+                name, m.methodology, m.point, m.question, m.short_name, m.key_hint, m.period, m.unit,
+                question_text, point_id, window.interval_minutes,
+            )  # fmt: skip
+            spec = self._specs.get(cache_key)
+            if spec is None:
+                spec = MetricSpec(
+                    key=metric_key(name, m),
+                    name=full_name(name, m, window, question_text),
+                    test=name,
+                    short_name=m.short_name,
+                    methodology=m.methodology,
+                    point_id=point_id,
+                    question_id=m.question,
+                    period=m.period,
+                    unit=m.unit,
+                )
+                self._specs[cache_key] = spec
+            if spec.key in keys:  # two names that transliterate alike: keep both, told apart by the name
+                spec = replace(spec, key=spec.key + "." + hashlib.sha1(spec.name.encode()).hexdigest()[:8])
+            keys.add(spec.key)
+            metric_name = spec.name
+            table = overrides.pick(metric_name, spec.point_id, hour)
             if table is None:
                 table = self._config_table(name, settings, m, metric_name)
             if table is None:
@@ -405,6 +415,11 @@ class Evaluator:
             )
         with self._publish_lock:
             self.hub.publish(snapshot)
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return f"{exc.__class__.__name__}: {orig if orig is not None else str(exc)[:300]}"
 
 
 def _describe(error: BaseException | None) -> str:

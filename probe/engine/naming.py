@@ -10,6 +10,7 @@ text, which an operator may edit) and `interval` / `day` for the period, e.g.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from probe.api import Measurement, Window
 from probe.topology import COMPANY
@@ -24,6 +25,7 @@ _NON_KEY = re.compile(r"[^a-z0-9]+")
 COMPANY_KEY = "company"
 
 
+@lru_cache(maxsize=65536)
 def key_part(text: str) -> str:
     """Lower-case ASCII token of a name part: Cyrillic transliterated, `%` as `pct`, anything else
     that is not a letter or digit collapsed to `_`."""
@@ -51,16 +53,29 @@ def full_name(test: str, m: Measurement, window: Window, question_text: str | No
 
 
 def metric_key(test: str, m: Measurement) -> str:
+    return _key(test, m.methodology, m.point, m.question, m.short_name, m.key_hint, m.period)
+
+
+@lru_cache(maxsize=262144)
+def _key(
+    test: str,
+    methodology: str | None,
+    point: str | None,
+    question: str | None,
+    short_name: str,
+    key_hint: str | None,
+    period: str | None,
+) -> str:
     parts = [key_part(test)]
-    if m.methodology:
-        parts.append(key_part(m.methodology))
-    if m.point is not None:
-        parts.append(COMPANY_KEY if m.point == COMPANY else key_part(m.point))
-    if m.question is not None:
-        parts.append("q_" + key_part(m.question))
-    parts.append(key_part(m.short_name))
-    if m.key_hint:
-        parts.append(key_part(m.key_hint))
-    if m.period is not None:
-        parts.append(m.period)
+    if methodology:
+        parts.append(key_part(methodology))
+    if point is not None:
+        parts.append(COMPANY_KEY if point == COMPANY else key_part(point))
+    if question is not None:
+        parts.append("q_" + key_part(question))
+    parts.append(key_part(short_name))
+    if key_hint:
+        parts.append(key_part(key_hint))
+    if period is not None:
+        parts.append(period)
     return ".".join(parts)

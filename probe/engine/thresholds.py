@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -23,6 +24,8 @@ from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.store.schema import threshold_overrides
+
+log = logging.getLogger(__name__)
 
 ANY_POINT = "*"
 
@@ -35,9 +38,6 @@ class OverrideRow:
     table: ThresholdTable
     created_at: dt.datetime
 
-    def matches(self, name: str) -> bool:
-        return self.pattern == name or fnmatchcase(name, self.pattern)
-
 
 def load_override_rows(conn: Connection, test: str) -> list[OverrideRow]:
     rows = conn.execute(select(threshold_overrides).where(threshold_overrides.c.test == test)).all()
@@ -48,33 +48,52 @@ def load_override_rows(conn: Connection, test: str) -> list[OverrideRow]:
                 table = ThresholdTable.equal_to(row.t1)
             else:
                 table = ThresholdTable(row.direction, (row.t1, row.t2, row.t3, row.t4))
-        except ThresholdError:
-            continue  # a broken row must not stop the assessment of everything else; logged by caller
+        except ThresholdError as exc:
+            # A broken row must not stop the assessment of everything else.
+            log.error("threshold_overrides row %s of %s ignored: %s", row.id, test, exc)
+            continue
         result.append(OverrideRow(row.point_id, row.metric_pattern, row.hour_of_week, table, row.created_at))
     return result
 
 
-def pick_override(
-    rows: Sequence[OverrideRow], name: str, point_id: int | None, hour_of_week: int | None
-) -> ThresholdTable | None:
-    """The strongest override row for a metric (see the module docstring), or None."""
-    best: tuple[tuple[int, int, int, dt.datetime], ThresholdTable] | None = None
-    for row in rows:
-        if row.point_id is not None and row.point_id != point_id:
-            continue
-        if row.hour_of_week is not None and row.hour_of_week != hour_of_week:
-            continue
-        if not row.matches(name):
-            continue
-        rank = (
-            row.hour_of_week is not None,
-            row.point_id is not None,
-            row.pattern == name,
-            row.created_at,
-        )
-        if best is None or rank > best[0]:
-            best = (rank, row.table)
-    return None if best is None else best[1]
+def _is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+class OverrideIndex:
+    """Override rows looked up by exact metric name (a dict), globs tried one by one: a baseline
+    applied to thousands of points gives thousands of exact rows, and every run looks up every
+    metric, so a linear scan per metric would grow with points × metrics × rows."""
+
+    def __init__(self, rows: Sequence[OverrideRow] = ()) -> None:
+        self.exact: dict[str, list[OverrideRow]] = {}
+        self.globs: list[OverrideRow] = []
+        for row in rows:
+            if _is_glob(row.pattern):
+                self.globs.append(row)
+            else:
+                self.exact.setdefault(row.pattern, []).append(row)
+
+    def pick(self, name: str, point_id: int | None, hour_of_week: int | None) -> ThresholdTable | None:
+        """The strongest row for a metric (see the module docstring), or None."""
+        candidates = self.exact.get(name, [])
+        if self.globs:
+            candidates = candidates + [row for row in self.globs if fnmatchcase(name, row.pattern)]
+        best: tuple[tuple[bool, bool, bool, dt.datetime], ThresholdTable] | None = None
+        for row in candidates:
+            if row.point_id is not None and row.point_id != point_id:
+                continue
+            if row.hour_of_week is not None and row.hour_of_week != hour_of_week:
+                continue
+            rank = (
+                row.hour_of_week is not None,
+                row.point_id is not None,
+                row.pattern == name,
+                row.created_at,
+            )
+            if best is None or rank > best[0]:
+                best = (rank, row.table)
+        return None if best is None else best[1]
 
 
 def table_from_list(values: Sequence[float], where: str) -> ThresholdTable:

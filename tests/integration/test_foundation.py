@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from probe.demo import install_demo
 from probe.presses import import_presses_csv
-from probe.store.db import init_db, schema_version
-from probe.store.schema import buttons, pads, points, presses, questions
+from probe.store.db import init_db, open_engine, schema_version
+from probe.store.schema import buttons, metric_values, pads, points, presses, questions
 from probe.topology import TopologyError, import_topology, load_topology, parse_topology, read_topology_file
 from tests.helpers import run_cli
 
@@ -229,3 +230,21 @@ def test_demo_point_degrades_in_the_last_hours(engine: Engine) -> None:
     morning = (end - dt.timedelta(hours=14)).astimezone(dt.UTC).replace(tzinfo=None)
     assert negative_share(morning, morning + dt.timedelta(hours=4)) < 0.2
     assert negative_share(last, last + dt.timedelta(hours=2)) > 0.5
+
+
+def test_demo_command_evaluates_so_the_degrading_point_is_bad_now(tmp_path: Path) -> None:
+    config = tmp_path / "probe.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "demo.sqlite"}"\n', encoding="utf-8")
+    # Three hours of a night: the 24-hour station has fully degraded, the others are quiet or closed.
+    run_cli("demo", "--days", "0.1", "--until", "2026-11-20T03:00", config=config, check=True, timeout=600)
+    states = json.loads(run_cli("metrics", "--format", "json", config=config, check=True).stdout)
+    by_name = {s["name"]: s for s in states}
+    negative = by_name["LOYALTY_MON. УСОКОК. АЗС Тёплый Стан. % негативных ответов. Интервал 10 мин"]
+    assert negative["level"] == "bad" and negative["time"] == "2026-11-20T00:00:00Z"
+    assert by_name["LOYALTY_MON. Тест работает"]["value"] == 1
+    # History exists for every interval of the simulated span, not only the last one.
+    runs = json.loads(run_cli("tests", "--format", "json", config=config, check=True).stdout)
+    assert {t["name"]: t["state"] for t in runs["tests"]}["LOYALTY_MON"] == "ok"
+    with open_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}").connect() as conn:
+        ends = conn.execute(select(func.count(func.distinct(metric_values.c.at)))).scalar_one()
+    assert ends == 18

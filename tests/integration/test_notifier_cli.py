@@ -19,7 +19,7 @@ from probe.levels import Level
 from probe.service import Runtime
 from probe.snapshot import SnapshotHub
 from tests.helpers import run_cli
-from tests.notifier_helpers import levels_series
+from tests.notifier_helpers import cli, levels_series
 from tests.smtp_server import Recorder, free_port, start_smtp
 
 
@@ -54,7 +54,9 @@ channels = ["email"]
 """
 
 
-def test_outbox_flush_list_and_notify_test(write_config, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_outbox_flush_list_and_notify_test(
+    write_config, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     config_path = write_config(RULES.format(port=port, rule=""))
     config = load_config(config_path)
@@ -71,9 +73,9 @@ def test_outbox_flush_list_and_notify_test(write_config, engine: Engine) -> None
         time.sleep(1.1)  # the backoff of the first failure
         up = run_cli("outbox", "flush", config=config_path)
         assert "1 sent, 0 to retry, 1 failed permanently" in up.stdout, up.stdout + up.stderr
-        again = run_cli("outbox", "flush", config=config_path, check=True)
+        again = cli(capsys, "outbox", "flush", config=config_path)
         assert "0 sent, 0 to retry, 0 failed permanently" in again.stdout
-        test = run_cli("notify", "test", "--rule", "negative", config=config_path)
+        test = cli(capsys, "notify", "test", "--rule", "negative", config=config_path)
         assert "2 test messages queued" in test.stdout and "1 sent" in test.stdout
     finally:
         server.stop()
@@ -81,22 +83,23 @@ def test_outbox_flush_list_and_notify_test(write_config, engine: Engine) -> None
         "[prolan-probe] Плохо: Калужская — % негативных ответов",
         "[prolan-probe] Проверка уведомлений: правило negative",
     ]
-    listed = json.loads(run_cli("outbox", "list", "--format", "json", config=config_path, check=True).stdout)
+    listed = json.loads(cli(capsys, "outbox", "list", "--format", "json", config=config_path).stdout)
     assert sorted((r["kind"], r["status"]) for r in listed) == [
         ("fire", "failed"),
         ("fire", "sent"),
         ("test", "failed"),
         ("test", "sent"),
     ]
-    table = run_cli("outbox", "list", "--status", "failed", config=config_path, check=True).stdout
+    table = cli(capsys, "outbox", "list", "--status", "failed", config=config_path).stdout
     assert "bad@example.org" in table and "550" in table
-    unknown = run_cli("notify", "test", "--rule", "nope", config=config_path)
+    unknown = cli(capsys, "notify", "test", "--rule", "nope", config=config_path)
     assert unknown.returncode == 2 and "no rule named 'nope'" in unknown.stderr
 
 
-def test_silence_commands(write_config, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_silence_commands(write_config, engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     config_path = write_config(RULES.format(port=25, rule=""))
-    added = run_cli(
+    added = cli(
+        capsys,
         "silence",
         "add",
         "--rule",
@@ -108,30 +111,28 @@ def test_silence_commands(write_config, engine: Engine) -> None:  # type: ignore
         "--reason",
         "ремонт",
         config=config_path,
-        check=True,
     )
     assert added.stdout.startswith("silence 1: ")
-    listed = run_cli("silence", "list", config=config_path, check=True).stdout
+    listed = cli(capsys, "silence", "list", config=config_path).stdout
     assert "ремонт" in listed and "Калужская" in listed
     config = load_config(config_path)
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     summaries = [notifier.feed(config, engine, ev) for ev in levels_series([Level.BAD] * 3, start=now)]
     assert [s.skipped_silenced for s in summaries] == [1, 1, 1] and outbox_rows(engine) == []
-    assert (
-        run_cli("silence", "remove", "1", config=config_path, check=True).stdout.strip()
-        == "silence 1 removed"
-    )
-    missing = run_cli("silence", "remove", "1", config=config_path)
+    assert cli(capsys, "silence", "remove", "1", config=config_path).stdout.strip() == "silence 1 removed"
+    missing = cli(capsys, "silence", "remove", "1", config=config_path)
     assert missing.returncode == 2 and "no silence with id 1" in missing.stderr
-    bad = run_cli("silence", "add", "--for", "soon", config=config_path)
+    bad = cli(capsys, "silence", "add", "--for", "soon", config=config_path)
     assert bad.returncode == 2 and "--for" in bad.stderr
 
 
-def test_broken_template_is_reported_at_start(write_config, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_template_is_reported_at_start(
+    write_config, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     template = tmp_path / "mail.j2"
     template.write_text("Привет\n{{ point }\n", encoding="utf-8")
     config_path = write_config(RULES.format(port=25, rule='templates = { text = "mail.j2" }'))
-    checked = run_cli("notify", "check", config=config_path)
+    checked = cli(capsys, "notify", "check", config=config_path)
     assert checked.returncode == 2 and f"{template}:2: text template" in checked.stderr
     runtime = Runtime(load_config(config_path), engine, SnapshotHub())
     try:

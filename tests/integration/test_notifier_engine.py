@@ -91,7 +91,7 @@ async def test_degrading_point_fires_once_and_recovers(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_evaluate_command_feeds_the_notifier(tmp_path: Path) -> None:
+def test_evaluate_command_feeds_the_notifier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`prolan-probe evaluate --at` drives the same incidents (and queues, not sends)."""
     import json
 

@@ -10,6 +10,7 @@ import pytest
 
 from notifier.recipients import Directory, LdapImportError, collect_members, import_group
 from tests.helpers import run_cli
+from tests.notifier_helpers import cli
 from tests.slapd_server import READER_DN, READER_PW, SUFFIX, Slapd
 
 PEOPLE = [
@@ -104,9 +105,15 @@ def test_group_by_dn_and_errors(slapd: Slapd) -> None:
         import_group(slapd.url, READER_DN, "wrong", "quality", SUFFIX)
 
 
-def test_cli_import_then_rule_uses_the_list(slapd: Slapd, write_config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_import_then_rule_uses_the_list(
+    slapd: Slapd,
+    write_config,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
     config = write_config()
-    run_cli("db", "init", config=config, check=True)
+    assert cli(capsys, "db", "init", config=config).returncode == 0
     result = run_cli(
         "recipients",
         "import-ldap",
@@ -127,9 +134,11 @@ def test_cli_import_then_rule_uses_the_list(slapd: Slapd, write_config, tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert "list 'quality-ad': 5 members from 3 groups" in result.stdout
-    listed = run_cli("recipients", "list", "--list", "quality-ad", config=config, check=True)
+    listed = cli(capsys, "recipients", "list", "--list", "quality-ad", config=config)
     assert "anna@example.org" in listed.stdout and "+79990000003" in listed.stdout
-    bad = run_cli(
+    monkeypatch.setenv("PROLAN_LDAP_PASSWORD", READER_PW)
+    bad = cli(
+        capsys,
         "recipients",
         "import-ldap",
         "--url",
@@ -141,7 +150,6 @@ def test_cli_import_then_rule_uses_the_list(slapd: Slapd, write_config, tmp_path
         "--base",
         SUFFIX,
         config=config,
-        env={"PROLAN_LDAP_PASSWORD": READER_PW},
     )
     assert bad.returncode == 2 and "no group named 'ghosts'" in bad.stderr
 

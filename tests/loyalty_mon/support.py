@@ -34,6 +34,26 @@ def load_module() -> ModuleType:
 
 LM = load_module()
 
+
+def pad(
+    pad_id: str, point: str, methodology: str, window_seconds: float = 30, **extra: str
+) -> dict[str, Any]:
+    """A pad entry of a topology document: buttons 1–4 positive, negative, passive, force majeure,
+    5 the methodology's prompt button (seller / red), plus `extra` numbered buttons."""
+    buttons = {"1": "positive", "2": "negative", "3": "passive", "4": "force_majeure"}
+    prompt = {"УСОКОК": "seller", "Опросы": "red"}.get(methodology)
+    if prompt:
+        buttons["5"] = prompt
+    buttons |= {number.lstrip("b"): kind for number, kind in extra.items()}
+    return {
+        "id": pad_id,
+        "point": point,
+        "methodology": methodology,
+        "window_seconds": window_seconds,
+        "buttons": buttons,
+    }
+
+
 TOPOLOGY = {
     "points": [
         {"name": "Калужская", "region": "Москва/ЮЗАО"},
@@ -45,45 +65,11 @@ TOPOLOGY = {
         {"id": "q2", "text": "Рекомендовали бы Вы нас знакомым?"},
     ],
     "pads": [
-        {
-            "id": "K1",
-            "point": "Калужская",
-            "methodology": "УСОКОК",
-            "window_seconds": 30,
-            "buttons": {
-                "1": "positive",
-                "2": "negative",
-                "3": "passive",
-                "4": "force_majeure",
-                "5": "seller",
-                "6": "seller",  # a second seller button: two seller presses in one millisecond
-            },
-        },
-        {
-            "id": "K2",
-            "point": "Калужская",
-            "methodology": "УСОКОК",
-            "window_seconds": 10,
-            "buttons": {
-                "1": "positive",
-                "2": "negative",
-                "3": "passive",
-                "4": "force_majeure",
-                "5": "seller",
-            },
-        },
-        {
-            "id": "T1",
-            "point": "Тверская",
-            "methodology": "СОКОК",
-            "buttons": {"1": "positive", "2": "negative", "3": "passive", "4": "force_majeure"},
-        },
-        {
-            "id": "A1",
-            "point": "Арбат",
-            "methodology": "Опросы",
-            "buttons": {"1": "positive", "2": "negative", "3": "passive", "4": "force_majeure", "5": "red"},
-        },
+        # K1 has a second seller button: two seller presses in one millisecond.
+        pad("K1", "Калужская", "УСОКОК", 30, b6="seller"),
+        pad("K2", "Калужская", "УСОКОК", 10),
+        pad("T1", "Тверская", "СОКОК"),
+        pad("A1", "Арбат", "Опросы"),
     ],
 }
 

@@ -14,33 +14,13 @@ from probe.config import load_config
 from probe.engine import Evaluator
 from probe.levels import Level
 from probe.snapshot import SnapshotHub
-from tests.loyalty_mon.support import P, insert_presses, setup_chain
+from tests.loyalty_mon.support import P, insert_presses, pad, setup_chain
 
 MSK = ZoneInfo("Europe/Moscow")
 CHAIN = {
     "points": [{"name": "Калужская"}, {"name": "Тверская"}],
     "questions": [{"id": "q1", "text": "Как Вам у нас понравилось?"}],
-    "pads": [
-        {
-            "id": "K-OPR",
-            "point": "Калужская",
-            "methodology": "Опросы",
-            "buttons": {"1": "positive", "2": "negative", "3": "passive", "4": "force_majeure", "5": "red"},
-        },
-        {
-            "id": "T-US",
-            "point": "Тверская",
-            "methodology": "УСОКОК",
-            "window_seconds": 30,
-            "buttons": {
-                "1": "positive",
-                "2": "negative",
-                "3": "passive",
-                "4": "force_majeure",
-                "5": "seller",
-            },
-        },
-    ],
+    "pads": [pad("K-OPR", "Калужская", "Опросы"), pad("T-US", "Тверская", "УСОКОК")],
 }
 
 

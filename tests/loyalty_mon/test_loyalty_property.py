@@ -70,7 +70,7 @@ def chain_presses(draw: st.DrawFn) -> list[P]:
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     items=chain_presses(),
-    order=st.lists(st.sampled_from(range(len(ENDS))), min_size=1, max_size=7),
+    order=st.lists(st.sampled_from(range(len(ENDS))), min_size=1, max_size=4),
 )
 def test_sql_equals_reference(engine: Engine, items: list[P], order: list[int]) -> None:
     topology = setup_chain(engine)
