@@ -188,7 +188,8 @@ class Evaluator:
             try:
                 ids = self._store(name, window, started_at, duration, test_ok, error, items)
             except SQLAlchemyError as exc:
-                log.warning("%s at %s: cannot store the results: %s", name, window.end, exc)
+                # Without the statement: for a large chain it is megabytes of parameters.
+                log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
                 database_ok = False
                 items = self._assess(name, test, window, prepared, measurements, test_ok, database_ok)
         if not database_ok:
@@ -414,6 +415,11 @@ class Evaluator:
             )
         with self._publish_lock:
             self.hub.publish(snapshot)
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return f"{exc.__class__.__name__}: {orig if orig is not None else str(exc)[:300]}"
 
 
 def _describe(error: BaseException | None) -> str:

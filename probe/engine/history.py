@@ -87,12 +87,7 @@ class MetricRegistry:
         missing = [s for s in specs if s.key not in known]
         if missing:
             # Another process (a CLI `evaluate` next to the service) may have added some meanwhile.
-            rows = conn.execute(
-                select(metrics.c.id, metrics.c.key, metrics.c.name).where(
-                    metrics.c.key.in_([s.key for s in missing])
-                )
-            ).all()
-            known.update({row.key: (row.id, row.name) for row in rows})
+            known.update(self._stored(conn, {s.test for s in missing}))
             missing = [s for s in missing if s.key not in known]
         if missing:
             conn.execute(
@@ -113,19 +108,22 @@ class MetricRegistry:
                     for s in missing
                 ],
             )
-            keys = [s.key for s in missing]
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                rows = conn.execute(
-                    select(metrics.c.id, metrics.c.key, metrics.c.name).where(metrics.c.key.in_(chunk))
-                ).all()
-                known.update({row.key: (row.id, row.name) for row in rows})
+            known.update(self._stored(conn, {s.test for s in missing}))
         for spec in specs:
             metric_id, name = known[spec.key]
             if name != spec.name:
                 conn.execute(update(metrics).where(metrics.c.id == metric_id).values(name=spec.name))
                 known[spec.key] = (metric_id, spec.name)
         return {s.key: known[s.key] for s in specs}
+
+    @staticmethod
+    def _stored(conn: Connection, tests: set[str]) -> dict[str, tuple[int, str]]:
+        """Every stored metric of these tests (by test, not by a list of keys: a large chain has
+        more keys than a statement may have parameters)."""
+        rows = conn.execute(
+            select(metrics.c.id, metrics.c.key, metrics.c.name).where(metrics.c.test.in_(sorted(tests)))
+        ).all()
+        return {row.key: (row.id, row.name) for row in rows}
 
     def remember(self, entries: dict[str, tuple[int, str]]) -> None:
         with self._lock:

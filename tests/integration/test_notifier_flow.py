@@ -274,3 +274,22 @@ def test_out_of_attempts_is_failed_and_db_init_adds_the_tables(engine: Engine, d
     assert {"notifier_outbox", "notifier_incidents", "notifier_silences", "notifier_recipients"} <= set(
         created
     )
+
+
+def test_per_rule_templates_are_used(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    subject = tmp_path / "subject.j2"
+    subject.write_text(
+        "{{ rule }}: {{ point }} {{ level_text }} ({{ value_text }}{{ unit }})\n", encoding="utf-8"
+    )
+    text = tmp_path / "text.j2"
+    text.write_text(
+        "{% for v in last_values %}{{ v.at }}={{ v.value_text }};{% endfor %}\n{{ thresholds.bounds }}",
+        encoding="utf-8",
+    )
+    rule = f'templates = {{ subject = "{subject}", text = "{text}" }}'
+    config = notifier_config(db_url, consecutive=2, rule=rule)
+    assert feed_all(config, engine, [A, B]) == [EventKind.FIRE]
+    (row,) = outbox_rows(engine)
+    assert row["subject"] == "negative: Калужская плохо (90%)"
+    assert row["body_text"] == "10:00=50;10:10=90;\n[20.0, 40.0, 60.0, 80.0]\n"
+    assert "<td>Калужская (Москва/ЮЗАО)</td>" in row["body_html"]  # the default HTML part
