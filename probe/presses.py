@@ -234,10 +234,28 @@ def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
         cursor.close()
 
 
-def _copy_rows(cursor: Any, table: str, batch: Sequence[Press]) -> None:
+def _copy_text(value: str) -> str:
+    """A string as a field of COPY's text format (ids never need it, but must not break it)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def copy_press_rows(cursor: Any, table: str, batch: Sequence[Press]) -> None:
+    """COPY in text format, the rows formatted here in one pass: several times cheaper in Python
+    than the driver's per-value `write_row`, which matters for ingest (the GIL is shared with the
+    event loop)."""
+    null = "\\N"
+    text = "".join(
+        [
+            f"{_copy_text(p.pad_id)}\t{p.point_id}\t{p.button}\t{_copy_text(p.kind)}\t"
+            f"{p.pressed_at.isoformat(' ')}\t{null if p.question_id is None else _copy_text(p.question_id)}\t"
+            f"{_copy_text(p.source)}\n"
+            for p in batch
+        ]
+    )
     with cursor.copy(f"COPY {table} ({', '.join(PRESS_COLUMNS)}) FROM STDIN") as copy:
-        for p in batch:
-            copy.write_row((p.pad_id, p.point_id, p.button, p.kind, p.pressed_at, p.question_id, p.source))
+        copy.write(text)
 
 
 def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
@@ -251,7 +269,7 @@ def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
     savepoint = conn.begin_nested()
     try:
         with raw.cursor() as cur:
-            _copy_rows(cur, "presses", batch)
+            copy_press_rows(cur, "presses", batch)
         savepoint.commit()
         return len(batch)
     except psycopg.errors.UniqueViolation:
@@ -263,7 +281,7 @@ def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
             "pressed_at timestamp, question_id varchar(64), source varchar(64)) ON COMMIT DELETE ROWS"
         )
         cur.execute("TRUNCATE presses_load")
-        _copy_rows(cur, "presses_load", batch)
+        copy_press_rows(cur, "presses_load", batch)
         cur.execute(
             f"INSERT INTO presses ({', '.join(PRESS_COLUMNS)}) SELECT {', '.join(PRESS_COLUMNS)} FROM presses_load "
             "ON CONFLICT ON CONSTRAINT uq_presses_pad_time_button DO NOTHING"

@@ -115,7 +115,7 @@ def parse_line(line: Line, validate: Callable[[str, str, str, str], Press], max_
         fields = text.split(",")
     if len(fields) not in (3, 4):
         return f"expected 4 fields pad,button,pressed_at,question, got {len(fields)}"
-    if tuple(f.strip() for f in fields[:3]) == CSV_HEADER[:3]:
+    if fields[0].strip() == CSV_HEADER[0] and tuple(f.strip() for f in fields[:3]) == CSV_HEADER[:3]:
         return "a header line is not a press (send data lines only)"
     try:
         return validate(fields[0], fields[1], fields[2], fields[3] if len(fields) == 4 else "")

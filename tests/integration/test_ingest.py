@@ -228,3 +228,20 @@ async def test_serial_port_via_socat_and_reopen_after_the_device_returns(
         proc.kill()
         proc.wait()
     assert stored(sqlite_engine) == 3
+
+
+def test_copy_text_format_keeps_awkward_characters(ready: Engine) -> None:
+    from probe.presses import Press, store_presses
+
+    when = dt.datetime(2026, 11, 22, 7, 0, 0, 123000)
+    odd = Press("P-1", 1, 1, "positive", when, None, "serial:C:\\dev\\tty\t1\nx")
+    with ready.begin() as conn:
+        assert store_presses(conn, [odd]) == 1
+    with ready.begin() as conn:  # again, with a new one: the duplicate path
+        assert store_presses(conn, [odd, Press("P-1", 1, 3, "negative", when, "Q1", "s")]) == 1
+    with ready.connect() as conn:
+        rows = conn.execute(select(presses.c.source, presses.c.question_id, presses.c.pressed_at)).all()
+    assert sorted(rows, key=lambda r: r.source) == [
+        ("s", "Q1", when),
+        ("serial:C:\\dev\\tty\t1\nx", None, when),
+    ]
