@@ -1,5 +1,5 @@
-"""End to end: the demo chain, the real Evaluator publishing to the hub, the notifier service
-subscribed to it as in `run`, and an SMTP server receiving the messages."""
+"""End to end: a chain with controlled presses, the real Evaluator publishing to the hub, the
+notifier service subscribed to it as in `run`, and an SMTP server receiving the messages."""
 
 from __future__ import annotations
 
@@ -10,13 +10,40 @@ from pathlib import Path
 import pytest
 
 from notifier import service
+from notifier.outbox import outbox_rows
 from probe.config import load_config
-from probe.demo import DEGRADING_POINT, install_demo
 from probe.engine import Evaluator
 from probe.service import Runtime
 from probe.snapshot import SnapshotHub
 from probe.store.db import init_db, open_engine
+from tests.loyalty_mon.support import P, insert_presses, pad, setup_chain
 from tests.smtp_server import Recorder, free_port, start_smtp
+
+POINT = "Калужская"
+CHAIN = {"points": [{"name": POINT}], "pads": [pad("K-1", POINT, "СОКОК")]}
+# 18:50 .. 20:00 Moscow: one press per interval, negative (100 % = bad) or positive (0 % = good)
+PATTERN = "BBBBGBGB"
+END = dt.datetime(2026, 3, 2, 17, 0, tzinfo=dt.UTC)  # 20:00 Moscow
+
+
+def install_chain(url: str) -> list[dt.datetime]:
+    """The chain and its presses; returns the interval ends to evaluate, oldest first."""
+    engine = open_engine(url)
+    init_db(engine)
+    topology = setup_chain(engine, CHAIN)
+    ends = [END - dt.timedelta(minutes=10 * k) for k in range(len(PATTERN) - 1, -1, -1)]
+    presses = [
+        P(
+            "K-1",
+            "negative" if kind == "B" else "positive",
+            (end - dt.timedelta(minutes=5)).replace(tzinfo=None),
+        )
+        for end, kind in zip(ends, PATTERN, strict=True)
+    ]
+    insert_presses(engine, topology, presses)
+    engine.dispose()
+    return ends
+
 
 CONFIG = """
 name = "probe-e2e"
@@ -52,7 +79,10 @@ async def run_probe(config_path: Path, ends: list[dt.datetime]) -> None:
     try:
         for end in ends:
             await asyncio.to_thread(evaluator.evaluate, "LOYALTY_MON", end)
-        await asyncio.sleep(1.0)  # let the outbox loop deliver
+        for _ in range(150):  # let the outbox loop deliver what the evaluations queued
+            if not await asyncio.to_thread(outbox_rows, engine, status="pending"):
+                break
+            await asyncio.sleep(0.1)
     finally:
         await component.stop()
         engine.dispose()
@@ -63,23 +93,16 @@ async def test_degrading_point_fires_once_and_recovers(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
     port = free_port()
     config_path = tmp_path / "probe.toml"
-    config_path.write_text(CONFIG.format(url=url, port=port, point=DEGRADING_POINT), encoding="utf-8")
-    config = load_config(config_path)
-    end = dt.datetime(2026, 3, 2, 20, 0, tzinfo=config.tz)
-    engine = open_engine(url)
-    init_db(engine)
-    install_demo(engine, config.tz, days=0.25, seed=1, end=end)
-    engine.dispose()
-    # seed 1: 75 edge, 50 attention, 75 edge, 100 bad, 33 acceptable, 100 bad, 33 acceptable, 50 attention
-    ends = [end - dt.timedelta(minutes=10 * k) for k in range(7, -1, -1)]
+    config_path.write_text(CONFIG.format(url=url, port=port, point=POINT), encoding="utf-8")
+    ends = install_chain(url)
     recorder = Recorder()
     server = start_smtp(port, recorder)
     try:
         await run_probe(config_path, ends)
         subjects = [m["Subject"] for m in recorder.messages]
         assert subjects == [
-            f"[probe-e2e] Плохо: {DEGRADING_POINT} — % негативных ответов",
-            f"[probe-e2e] Восстановлено: {DEGRADING_POINT} — % негативных ответов",
+            f"[probe-e2e] Плохо: {POINT} — % негативных ответов",
+            f"[probe-e2e] Восстановлено: {POINT} — % негативных ответов",
         ]
         body = recorder.messages[0].get_payload()[0].get_payload(decode=True).decode()
         assert "Начало:       2026-03-02 18:50" in body and "Значение:     100 %" in body
@@ -96,23 +119,23 @@ def test_evaluate_command_feeds_the_notifier(tmp_path: Path, capsys: pytest.Capt
     import json
 
     from tests.helpers import run_cli
+    from tests.notifier_helpers import cli
 
     url = f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
     config_path = tmp_path / "probe.toml"
-    text = CONFIG.format(url=url, port=free_port(), point=DEGRADING_POINT).replace(
-        "consecutive = 4", "consecutive = 2"
-    )
+    text = CONFIG.format(url=url, port=free_port(), point=POINT).replace("consecutive = 4", "consecutive = 2")
     config_path.write_text(text, encoding="utf-8")
-    config = load_config(config_path)
-    engine = open_engine(url)
-    init_db(engine)
-    install_demo(engine, config.tz, days=0.25, seed=1, end=dt.datetime(2026, 3, 2, 20, 0, tzinfo=config.tz))
-    engine.dispose()
-    for at in ("2026-03-02T19:10:00+03:00", "2026-03-02T19:20:00+03:00", "2026-03-02T19:20:00+03:00"):
-        result = run_cli(
-            "evaluate", "--test", "LOYALTY_MON", "--at", at, "--format", "json", config=config_path
+    install_chain(url)
+    for at in ("2026-03-02T19:10:00+03:00", "2026-03-02T19:20:00+03:00"):
+        result = cli(
+            capsys, "evaluate", "--test", "LOYALTY_MON", "--at", at, "--format", "json", config=config_path
         )
         assert result.returncode == 0, result.stderr
-    rows = json.loads(run_cli("outbox", "list", "--format", "json", config=config_path, check=True).stdout)
+    # the same interval again, from another process: nothing new is queued
+    again = run_cli(
+        "evaluate", "--test", "LOYALTY_MON", "--at", "2026-03-02T19:20:00+03:00", config=config_path
+    )
+    assert again.returncode == 0, again.stderr
+    rows = json.loads(cli(capsys, "outbox", "list", "--format", "json", config=config_path).stdout)
     assert [(r["kind"], r["status"], r["address"]) for r in rows] == [("fire", "pending", "anna@example.org")]
-    assert DEGRADING_POINT in rows[0]["subject"]
+    assert POINT in rows[0]["subject"]
