@@ -301,3 +301,41 @@ async def test_a_taken_port_fails_the_start_and_releases_the_spool(
         await client.close()
     empty = ingest_config(url, tmp_path / "x")
     assert await ingest_service.start(Runtime(empty, sqlite_engine, SnapshotHub())) is None
+
+
+def test_ingest_alone_as_a_process(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """`python -m probe.ingest`: the gateway without evaluation; stops cleanly on SIGTERM."""
+    import os
+    import signal
+    import socket
+    import sys
+
+    from tests.helpers import ROOT
+
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[database]\nurl = "{sqlite_engine.url}"\n[ingest]\nspool_dir = "{tmp_path / "spool"}"\n'
+        '[ingest.tcp]\nlisten = "127.0.0.1:0"\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "probe.ingest", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().decode()
+        assert first.startswith("listening 127.0.0.1:"), first
+        with socket.create_connection(("127.0.0.1", int(first.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(press_line(7).encode() + b"\n")
+            assert sock.makefile("rb").readline() == b"OK\n"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert stored(sqlite_engine) == 1
