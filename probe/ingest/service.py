@@ -155,7 +155,7 @@ class IngestService:
             self.serial.append(source)
 
     async def stop(self) -> None:
-        if self.tcp is not None:
+        if self.tcp is not None and self.tcp.started:
             await self.tcp.stop()
         for source in self.serial:
             await source.stop()
@@ -174,5 +174,9 @@ async def start(runtime: Runtime) -> Component | None:
     if settings.tcp is None and not settings.serial:
         return None
     service = IngestService(runtime.config, runtime.engine)
-    await service.start()
+    try:
+        await service.start()
+    except BaseException:
+        await service.stop()  # e.g. the TCP port is taken: release the spool for the next try
+        raise
     return service

@@ -67,6 +67,10 @@ class TcpListener:
         self._clients: set[asyncio.Task[None]] = set()
 
     @property
+    def started(self) -> bool:
+        return self._server is not None
+
+    @property
     def address(self) -> tuple[str, int]:
         """The bound address (the real port when the config says port 0)."""
         assert self._server is not None

@@ -245,3 +245,97 @@ def test_copy_text_format_keeps_awkward_characters(ready: Engine) -> None:
         ("s", "Q1", when),
         ("serial:C:\\dev\\tty\t1\nx", None, when),
     ]
+
+
+async def test_ingest_metrics_through_the_engine(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """`prolan-probe evaluate --test INGEST` names, assesses and stores the ingest's own metrics."""
+    import json
+
+    from tests.helpers import run_cli
+
+    url = str(sqlite_engine.url)
+    async with running(ingest_config(url, tmp_path / "spool", tcp={}), sqlite_engine) as service:
+        client = await Client.connect(port_of(service))
+        assert await client.send(press_line(0), "P-9,1,2026-11-22T07:00:00Z,") == [
+            "OK",
+            "ERR unknown pad 'P-9'",
+        ]
+        await client.close()
+    config = tmp_path / "probe.toml"
+    config.write_text(
+        f'timezone = "UTC"\n[database]\nurl = "{url}"\n'
+        "[tests.INGEST.parameters]\nsilent_pad_bounds = [60, 120, 180, 240]\n",
+        encoding="utf-8",
+    )
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)).isoformat()
+    result = run_cli(
+        "evaluate", "--test", "INGEST", "--at", at, "--format", "json", config=config, check=True
+    )
+    metrics = {m["name"]: m for m in json.loads(result.stdout)}
+    received = metrics["INGEST. Источник tcp:127.0.0.1. Принято нажатий. Интервал 10 мин"]
+    assert received["value"] == 1 and received["key"].startswith("ingest.")
+    assert metrics["INGEST. Источник tcp:127.0.0.1. Отвергнуто строк. Интервал 10 мин"]["value"] == 1
+    silent = metrics["INGEST. Калужская. Пульт P-1. Секунд с последнего нажатия"]
+    assert silent["value"] > 240 and silent["level"] == "bad"
+    assert metrics["INGEST. Невский. Пульт P-2. Секунд с последнего нажатия"]["value"] is None
+    assert metrics["INGEST. Тест работает"]["value"] == 1
+
+
+async def test_a_taken_port_fails_the_start_and_releases_the_spool(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    from probe.ingest import service as ingest_service
+    from probe.service import Runtime
+    from probe.snapshot import SnapshotHub
+
+    url = str(sqlite_engine.url)
+    async with running(ingest_config(url, tmp_path / "spool", tcp={}), sqlite_engine) as first:
+        taken = port_of(first)
+        config = ingest_config(url, tmp_path / "other", tcp={"listen": f"127.0.0.1:{taken}"})
+        with pytest.raises(OSError):
+            await ingest_service.start(Runtime(config, sqlite_engine, SnapshotHub()))
+    # the spool folder of the failed start is free again
+    async with running(ingest_config(url, tmp_path / "other", tcp={}), sqlite_engine) as again:
+        client = await Client.connect(port_of(again))
+        assert await client.send(press_line(0)) == ["OK"]
+        await client.close()
+    empty = ingest_config(url, tmp_path / "x")
+    assert await ingest_service.start(Runtime(empty, sqlite_engine, SnapshotHub())) is None
+
+
+def test_ingest_alone_as_a_process(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """`python -m probe.ingest`: the gateway without evaluation; stops cleanly on SIGTERM."""
+    import os
+    import signal
+    import socket
+    import sys
+
+    from tests.helpers import ROOT
+
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[database]\nurl = "{sqlite_engine.url}"\n[ingest]\nspool_dir = "{tmp_path / "spool"}"\n'
+        '[ingest.tcp]\nlisten = "127.0.0.1:0"\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "probe.ingest", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().decode()
+        assert first.startswith("listening 127.0.0.1:"), first
+        with socket.create_connection(("127.0.0.1", int(first.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(press_line(7).encode() + b"\n")
+            assert sock.makefile("rb").readline() == b"OK\n"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert stored(sqlite_engine) == 1
