@@ -93,8 +93,9 @@ def _value_text(value: float | None) -> str:
 
 
 def print_metrics(
-    states: Sequence[MetricState], fmt: str, config: ProbeConfig, out: TextIO = sys.stdout
+    states: Sequence[MetricState], fmt: str, config: ProbeConfig, out: TextIO | None = None
 ) -> None:
+    out = out or sys.stdout  # the current stream, not the one at import (in-process CLI calls)
     if fmt == "json":
         json.dump([metric_json(s) for s in states], out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -264,11 +265,12 @@ def backfill(
     since: dt.datetime,
     until: dt.datetime,
     *,
-    out: TextIO = sys.stderr,
+    out: TextIO | None = None,
     on_evaluation: Any = None,
 ) -> tuple[int, int]:
     """Evaluate every interval of each test that ends in (since, until], in order, as history.
     Returns (evaluations, failed ones). Progress goes to `out` as a bar on one line."""
+    out = out or sys.stderr
     plan = [(name, end) for name in names for end in evaluator.boundaries_between(name, since, until)]
     done = failed = 0
     started = time.perf_counter()

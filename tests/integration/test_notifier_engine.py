@@ -79,7 +79,7 @@ async def run_probe(config_path: Path, ends: list[dt.datetime]) -> None:
     try:
         for end in ends:
             await asyncio.to_thread(evaluator.evaluate, "LOYALTY_MON", end)
-        for _ in range(150):  # let the outbox loop deliver what the evaluations queued
+        for _ in range(600):  # let the outbox loop deliver what the evaluations queued (slow CI: 60 s)
             if not await asyncio.to_thread(outbox_rows, engine, status="pending"):
                 break
             await asyncio.sleep(0.1)
