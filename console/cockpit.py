@@ -40,6 +40,7 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from console import i18n
 from console.baseline_dialog import BaselineDialog
 from console.dashboard import ViewContext
 from console.plan.point_page import threshold_rows
@@ -590,7 +591,7 @@ def create_view(context: ViewContext) -> QWidget:
             spec = CockpitLayout.from_file(context.config.resolve_path(settings.layout))
         except LayoutError as exc:
             problem = str(exc)
-    view = Cockpit(context.engine, context.config.tz, spec, lang=console.language)
+    view = Cockpit(context.engine, context.config.tz, spec, lang=i18n.language())
     if problem:
         view.detail_label.setText(problem)
     return view

@@ -20,6 +20,7 @@ from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPain
 from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 from sqlalchemy import Engine
 
+from console import i18n
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
 from probe.config import ConsoleConfig, ProbeConfig
 from probe.levels import LEVEL_COLOURS, Level
@@ -330,6 +331,6 @@ def create_view(context: ViewContext) -> QWidget:
         hours=settings.hours,
         columns=settings.columns,
         tests=settings.tests,
-        lang=console.language,
+        lang=i18n.language(),  # --lang or [console] language, as the app set it
         refresh_seconds=settings.refresh_seconds,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from console import cockpit, dashboard
+from console import cockpit, dashboard, i18n
 from probe.config import ProbeConfig, load_config
 from tests.gui.test_cockpit import seed
 
@@ -28,7 +28,11 @@ def test_views_follow_the_config(qtbot, engine: Engine, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     context = Context(load_config(path), engine)
-    board = dashboard.create_view(context)
+    i18n.set_language("en")  # what the app does from --lang or [console] language
+    try:
+        board = dashboard.create_view(context)
+    finally:
+        i18n.set_language("ru")
     qtbot.addWidget(board)
     assert isinstance(board, dashboard.DashboardView)
     assert [tile.state.scope.label for tile in board.tiles] == ["Итого по компании", "Калужская"]

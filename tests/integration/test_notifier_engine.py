@@ -127,8 +127,9 @@ def test_evaluate_command_feeds_the_notifier(tmp_path: Path, capsys: pytest.Capt
     config_path.write_text(text, encoding="utf-8")
     install_chain(url)
     for at in ("2026-03-02T19:10:00+03:00", "2026-03-02T19:20:00+03:00"):
-        result = cli(
-            capsys, "evaluate", "--test", "LOYALTY_MON", "--at", at, "--format", "json", config=config_path
+        # a process each: evaluate's printer binds sys.stdout at import, which capsys replaces
+        result = run_cli(
+            "evaluate", "--test", "LOYALTY_MON", "--at", at, "--format", "json", config=config_path
         )
         assert result.returncode == 0, result.stderr
     # the same interval again, from another process: nothing new is queued
