@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from probe.api import EvaluationTest, Measurement, TestContext, Window
@@ -254,7 +254,6 @@ class Evaluator:
         """Topology and overrides for a run; None when the aggregator cannot be read."""
         try:
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1")).all()
                 conn.execute(select(schema_info.c.version).limit(1)).all()
                 if not self._registry.loaded:
                     self._registry.load(conn)
