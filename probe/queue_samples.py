@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, bindparam, exists, select
@@ -20,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
-from probe.presses import PressRejected, parse_timestamp
+from probe.presses import ImportReport, PressRejected, parse_timestamp
 from probe.store.schema import queue_samples
 from probe.topology import Topology
 
@@ -28,16 +27,8 @@ CSV_HEADER = ("point", "sampled_at", "length")
 COLUMNS = ("point_id", "sampled_at", "length")
 
 
-@dataclass
-class QueueImportReport:
-    read: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def refused(self) -> int:
-        return len(self.errors)
+# The same report as the press import: rows read, stored, already stored, refused with reasons.
+QueueImportReport = ImportReport
 
 
 def insert_samples_statement(dialect: str) -> Executable:

@@ -66,3 +66,15 @@ def print_json(data: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     json.dump(data, out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")
+
+
+MAX_ERRORS_SHOWN = 200
+
+
+def print_refused_rows(errors: Sequence[str], out: TextIO | None = None) -> None:
+    """The refused rows of a CSV import (`file:line: reason`), at most MAX_ERRORS_SHOWN of them."""
+    out = out or sys.stderr
+    for line in errors[:MAX_ERRORS_SHOWN]:
+        print(line, file=out)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more refused rows", file=out)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from probe.commands.base import Context
+from probe.commands.base import Context, print_refused_rows
 from probe.presses import import_presses_csv
 from probe.topology import load_topology
-
-MAX_ERRORS_SHOWN = 200
 
 
 def register(sub: Any) -> None:
@@ -31,10 +28,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = import_presses_csv(engine, topology, args.file, batch_size=args.batch_size)
     elapsed = time.perf_counter() - started
-    for line in report.errors[:MAX_ERRORS_SHOWN]:
-        print(line, file=sys.stderr)
-    if report.refused > MAX_ERRORS_SHOWN:
-        print(f"... and {report.refused - MAX_ERRORS_SHOWN} more refused rows", file=sys.stderr)
+    print_refused_rows(report.errors)
     rate = report.read / elapsed if elapsed > 0 else 0.0
     print(
         f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
