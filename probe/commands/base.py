@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -78,3 +80,16 @@ def print_refused_rows(errors: Sequence[str], out: TextIO | None = None) -> None
         print(line, file=out)
     if len(errors) > MAX_ERRORS_SHOWN:
         print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more refused rows", file=out)
+
+
+def parse_local_time(text: str, tz: ZoneInfo, option: str) -> dt.datetime:
+    """ISO 8601 with or without an offset, or a date; without an offset it is local time."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"{option}: {text!r} is not an ISO 8601 time or date (e.g. 2026-11-01T08:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(dt.UTC)

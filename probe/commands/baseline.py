@@ -9,10 +9,9 @@ import datetime as dt
 import json
 import sys
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from probe.baseline import BaselineError, BaselineOptions, propose_all
-from probe.commands.base import CommandError, Context, print_table
+from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.store.baselines import apply_proposals, list_overrides, load_histories, remove_overrides
 
 DEFAULT_DAYS = 28  # four weeks: every hour of the week is seen four times
@@ -57,19 +56,6 @@ def register(sub: Any) -> None:
     remove.set_defaults(func=cmd_remove)
 
 
-def parse_time(text: str, tz: ZoneInfo, option: str) -> dt.datetime:
-    """ISO 8601 with or without an offset, or a date; without an offset it is local time."""
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            f"{option}: {text!r} is not an ISO 8601 time or date (e.g. 2026-11-01T08:00)"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(dt.UTC)
-
-
 def parse_coefficients(text: str) -> tuple[float, float, float]:
     try:
         parts = tuple(float(p) for p in text.split(","))
@@ -93,8 +79,10 @@ def _fmt(value: float) -> str:
 def cmd_baseline(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.ready_engine()
     tz = ctx.config.tz
-    until = parse_time(args.until, tz, "--to") if args.until else dt.datetime.now(dt.UTC)
-    since = parse_time(args.since, tz, "--from") if args.since else until - dt.timedelta(days=DEFAULT_DAYS)
+    until = parse_local_time(args.until, tz, "--to") if args.until else dt.datetime.now(dt.UTC)
+    since = (
+        parse_local_time(args.since, tz, "--from") if args.since else until - dt.timedelta(days=DEFAULT_DAYS)
+    )
     if since >= until:
         raise CommandError(
             f"--from ({since:%Y-%m-%d %H:%M} UTC) must be before --to ({until:%Y-%m-%d %H:%M} UTC)"

@@ -22,8 +22,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from probe.commands.base import CommandError, Context, print_table
-from probe.commands.baseline import parse_time as parse_local_time
+from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.commands.demo import DEMO_HOOKS
 from probe.config import ProbeConfig
 from probe.demo import DemoSummary

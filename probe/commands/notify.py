@@ -13,7 +13,7 @@ import sys
 import uuid
 from typing import Any
 
-from probe.commands.base import CommandError, Context, print_json, print_table
+from probe.commands.base import CommandError, Context, parse_local_time, print_json, print_table
 from probe.store.db import utcnow
 
 
@@ -89,13 +89,7 @@ def register(sub: Any) -> None:
 def _local_time(ctx: Context, text: str, option: str) -> dt.datetime:
     from notifier.pipeline import naive_utc
 
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-03-02T22:00)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ctx.config.tz)
-    return naive_utc(moment)
+    return naive_utc(parse_local_time(text, ctx.config.tz, option))
 
 
 def _flush(ctx: Context) -> int:
