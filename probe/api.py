@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
+from probe.store.state import StateError, StateStore
 from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "Measurement",
     "Param",
     "Period",
+    "StateError",
+    "StateStore",
     "TestContext",
     "ThresholdTable",
     "Topology",
@@ -121,15 +124,27 @@ class Measurement:
 
 @dataclass
 class TestContext:
+    """What a run gets from the engine.
+
+    `engine` is read only: every transaction on it refuses writes (SQLite `query_only`,
+    PostgreSQL `SET TRANSACTION READ ONLY`); a test that writes fails with a message naming it.
+    `state` is the test's own keyed store for incremental work, written by the engine together
+    with the run's results. `ingest_mark` is the ingestion watermark: every press stored when the
+    run began has `presses.id <= ingest_mark` (ids follow the order presses were stored in, not
+    their time), so `id > previous mark` finds exactly the presses stored since an earlier run,
+    late ones included. None when it could not be read this time (keep the previous one)."""
+
     window: Window
     engine: Engine
     topology: Topology
     params: Mapping[str, Any]
     log: logging.Logger
     extra: dict[str, Any] = field(default_factory=dict)
+    state: StateStore | None = None
+    ingest_mark: int | None = None
 
     def connect(self) -> Connection:
-        """A read-only use connection (`with ctx.connect() as conn: ...`)."""
+        """A read-only connection (`with ctx.connect() as conn: ...`)."""
         return self.engine.connect()
 
 

@@ -31,7 +31,10 @@ from probe.engine.thresholds import (
 )
 from probe.levels import Level
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
+from probe.store.db import is_read_only_violation, read_only_engine
+from probe.store.ingest_mark import stored_through
 from probe.store.schema import schema_info, test_runs
+from probe.store.state import StateStore
 from probe.topology import Topology, load_topology
 
 log = logging.getLogger(__name__)
@@ -48,10 +51,13 @@ class DatabaseUnavailable(Exception):
 
 @dataclass
 class _Prepared:
-    """What is read from the aggregator before a run: topology and threshold overrides."""
+    """What is read from the aggregator before a run: topology, threshold overrides, the
+    ingestion watermark and the test's state store."""
 
     topology: Topology
     overrides: OverrideIndex = field(default_factory=OverrideIndex)
+    ingest_mark: int | None = None
+    state: StateStore | None = None
 
 
 @dataclass
@@ -68,6 +74,8 @@ class Evaluator:
     def __init__(self, config: ProbeConfig, engine: Engine, hub: SnapshotHub) -> None:
         self.config = config
         self.engine = engine
+        # Tests read through this one: every transaction on it refuses writes.
+        self.read_engine = read_only_engine(engine)
         self.hub = hub
         self.tz = config.tz
         self.report: LoadReport = load_tests(config)
@@ -98,6 +106,7 @@ class Evaluator:
         # Names and keys of the measurements seen before (the same every run): building them again
         # for every metric of every run would be most of the engine's own cost on a large chain.
         self._specs: dict[tuple[object, ...], MetricSpec] = {}
+        self._state_rows: set[str] = set()  # tests whose state version row is known to exist
         self._publish_test_states()
 
     # -- tests and their clocks ------------------------------------------------------------
@@ -160,10 +169,12 @@ class Evaluator:
         else:
             ctx = TestContext(
                 window=window,
-                engine=self.engine,
+                engine=self.read_engine,
                 topology=prepared.topology,
                 params=test.params,
                 log=logging.getLogger(f"probe.tests.{name}"),
+                state=prepared.state,
+                ingest_mark=prepared.ingest_mark,
             )
             outcome = self._runners[name].run(
                 lambda: list(test.run(ctx)), self.settings(name).timeout_seconds
@@ -172,7 +183,7 @@ class Evaluator:
                 database_ok = self._ping()
         measurements, problem = ([], None) if not outcome.ok else _checked(outcome.value or [])
         test_ok = outcome.ok and problem is None
-        error = None if test_ok else (problem or _describe(outcome.error))
+        error = None if test_ok else (problem or _describe_failure(name, outcome.error))
         if error:
             log.warning(
                 "%s at %s failed: %s%s",
@@ -186,7 +197,8 @@ class Evaluator:
         ids: dict[str, tuple[int, str]] = {}
         if database_ok:
             try:
-                ids = self._store(name, window, started_at, duration, test_ok, error, items)
+                store = prepared.state if prepared is not None and test_ok else None
+                ids = self._store(name, window, started_at, duration, test_ok, error, items, store)
             except SQLAlchemyError as exc:
                 # Without the statement: for a large chain it is megabytes of parameters.
                 log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
@@ -259,11 +271,21 @@ class Evaluator:
                     self._registry.load(conn)
                 topology = load_topology(conn)
                 overrides = OverrideIndex(load_override_rows(conn, name))
+            state = StateStore(name, self.read_engine)
+            if name not in self._state_rows:
+                state.ensure_version_row(self.engine)
+                self._state_rows.add(name)
+            # Last: the test's reads start after this, so they see every press at or below it.
+            mark = stored_through(self.engine)
         except SQLAlchemyError as exc:
             log.warning("%s: the aggregator database is unavailable: %s", name, exc)
             return None
+        if mark is None:
+            log.warning(
+                "%s: presses are locked by a long transaction; the ingestion mark is not advanced", name
+            )
         self._topology = topology
-        return _Prepared(topology, overrides)
+        return _Prepared(topology, overrides, mark, state)
 
     def _assess(
         self,
@@ -363,11 +385,15 @@ class Evaluator:
         test_ok: bool,
         error: str | None,
         items: Sequence[_Item],
+        state: StateStore | None = None,
     ) -> dict[str, tuple[int, str]]:
         specs = [item.spec for item in items]
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
+                    if state is not None:
+                        # First: its compare-and-set serialises two processes storing this test.
+                        state.write(conn)
                     ids = self._registry.ensure(conn, specs, started_at)
                     write_run(
                         conn,
@@ -425,6 +451,16 @@ def _describe(error: BaseException | None) -> str:
     if error is None:
         return ""
     return f"{error.__class__.__name__}: {error}"
+
+
+def _describe_failure(name: str, error: BaseException | None) -> str:
+    if error is not None and is_read_only_violation(error):
+        orig = getattr(error, "orig", error)
+        return (
+            f"test {name} tried to write to the aggregator database, but evaluation tests get a read-only "
+            f"connection; keep what must last between runs in ctx.state (docs/writing-tests.md) ({orig})"
+        )
+    return _describe(error)
 
 
 def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,9 +89,17 @@ def init_db(engine: Engine) -> list[str]:
     return sorted(set(metadata.tables) - existing)
 
 
+# Tables of older versions whose content moved elsewhere and is rebuilt by itself: LOYALTY_MON's
+# day totals are in the engine's state store now (a missing state means one recount of the day).
+OBSOLETE_TABLES = ("loyalty_mon_day_totals", "loyalty_mon_day_marks")
+
+
 def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
     dialect = conn.dialect.name
+    for name in OBSOLETE_TABLES:
+        if name in existing_tables:
+            conn.execute(text(f"DROP TABLE {name}"))
     if "threshold_overrides" in existing_tables and dialect in ("postgresql", "mssql"):
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
         # enforced the length). Widening is idempotent.
@@ -117,3 +126,71 @@ def schema_version(engine: Engine) -> int | None:
 def transaction(engine: Engine) -> Iterator[Connection]:
     with engine.begin() as conn:
         yield conn
+
+
+# --- read-only access for evaluation tests ------------------------------------------------------
+
+READ_ONLY_SQLSTATE = "25006"  # PostgreSQL: read_only_sql_transaction
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """An engine whose every transaction is read only, for evaluation tests.
+
+    SQLite: `PRAGMA query_only` for the duration of each transaction (the connections are shared
+    with the writable engine; the pragma is switched off again when the transaction ends and when
+    a connection goes back to the pool). PostgreSQL: `SET TRANSACTION READ ONLY` as the first
+    statement of each transaction. SQL Server has no read-only transaction: its connections say
+    `ApplicationIntent=ReadOnly` (a separate pool), which an availability group routes to a
+    read-only replica."""
+    backend = engine.dialect.name
+    if backend == "mssql":
+        return create_engine(mssql_read_only_url(engine.url), future=True, pool_pre_ping=True)
+    view = engine.execution_options()
+    if backend == "sqlite":
+        event.listen(view, "begin", _sqlite_query_only_on)
+        event.listen(view, "commit", _sqlite_query_only_off)
+        event.listen(view, "rollback", _sqlite_query_only_off)
+        event.listen(engine.pool, "checkin", _sqlite_checkin)
+    elif backend == "postgresql":
+        event.listen(view, "begin", _postgresql_read_only)
+    return view
+
+
+def mssql_read_only_url(url: Any) -> Any:
+    parsed = make_url(url)
+    if "odbc_connect" in parsed.query:
+        odbc = str(parsed.query["odbc_connect"]).rstrip(";") + ";ApplicationIntent=ReadOnly"
+        return parsed.update_query_dict({"odbc_connect": odbc})
+    return parsed.update_query_dict({"ApplicationIntent": "ReadOnly"})
+
+
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def _sqlite_query_only_on(conn: Connection) -> None:
+    _driver(conn).execute("PRAGMA query_only = ON")
+
+
+def _sqlite_query_only_off(conn: Connection) -> None:
+    _driver(conn).execute("PRAGMA query_only = OFF")
+
+
+def _sqlite_checkin(dbapi_connection: Any, _record: Any) -> None:
+    if dbapi_connection is not None:
+        with contextlib.suppress(Exception):  # a closed or broken connection is discarded anyway
+            dbapi_connection.execute("PRAGMA query_only = OFF")
+
+
+def _postgresql_read_only(conn: Connection) -> None:
+    with _driver(conn).cursor() as cursor:
+        cursor.execute("SET TRANSACTION READ ONLY")
+
+
+def is_read_only_violation(exc: BaseException) -> bool:
+    """Did a statement fail because its transaction was read only?"""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE:
+        return True
+    text_ = str(orig).lower()
+    return "readonly database" in text_ or "read-only transaction" in text_

@@ -106,6 +106,9 @@ presses = Table(
     # A press delivered twice (a retried line, a re-imported file) is the same press.
     UniqueConstraint("pad_id", "pressed_at", "button", name="uq_presses_pad_time_button"),
     Index("ix_presses_time_point_kind", "pressed_at", "point_id", "kind"),
+    # `id` is the order in which presses were stored (the ingestion watermark of incremental
+    # tests, probe.store.ingest_mark): SQLite must never give a deleted id to a new press.
+    sqlite_autoincrement=True,
 )
 
 # Loyalty-driver samples (QUEUE_LEN and similar), fed by the same import mechanisms.
@@ -289,36 +292,6 @@ notifier_recipients = Table(
     Column("imported_at", utc_timestamp(), nullable=False),
 )
 
-# LOYALTY_MON day totals: the running counts of the current day per point, methodology and question
-# (question '' when the methodology has none), as of `loyalty_mon_day_marks.counted_to`, so that a
-# 10-minute run adds one interval to them instead of recounting the day. Only the newest state of
-# each local day is kept; anything else is recomputed from presses (tests_scripts/loyalty_mon.py).
-loyalty_mon_day_marks = Table(
-    "loyalty_mon_day_marks",
-    metadata,
-    Column("day_start", utc_timestamp(), primary_key=True),  # local midnight as naive UTC
-    Column("counted_to", utc_timestamp(), nullable=False),  # presses before this instant are counted
-    Column("updated_at", utc_timestamp(), nullable=False),
-)
-
-loyalty_mon_day_totals = Table(
-    "loyalty_mon_day_totals",
-    metadata,
-    Column("day_start", utc_timestamp(), nullable=False),
-    Column("point_id", Integer, nullable=False),
-    Column("methodology", Unicode(16), nullable=False),
-    Column("question_id", Unicode(64), nullable=False, default=""),
-    Column("positive", Integer, nullable=False, default=0),
-    Column("negative", Integer, nullable=False, default=0),
-    Column("passive", Integer, nullable=False, default=0),
-    Column("force_majeure", Integer, nullable=False, default=0),
-    Column("prompts", Integer, nullable=False, default=0),  # seller (УСОКОК) or red (Опросы) presses
-    Column("outside", Integer, nullable=False, default=0),  # indicative presses not accepted (УСОКОК)
-    Column("silent", Integer, nullable=False, default=0),  # closed windows without an answer
-    Column("answered", Integer, nullable=False, default=0),  # windows with an accepted answer
-    PrimaryKeyConstraint("day_start", "point_id", "methodology", "question_id"),
-)
-
 # ingest (issue 6): what the ingest service received per source (`tcp:ADDRESS`, `serial:PORT`) and
 # minute, so the INGEST evaluation test can sum any interval. received = presses answered OK,
 # refused = lines answered ERR, spooled = accepted presses that went through the local spool.
@@ -332,4 +305,26 @@ ingest_counts = Table(
     Column("spooled", Integer, nullable=False, default=0),
     PrimaryKeyConstraint("source", "minute"),
     Index("ix_ingest_counts_minute", "minute"),
+)
+
+# The engine-owned state of evaluation tests (probe.engine.state): keyed JSON values per test,
+# written only by the engine, in the transaction that stores the run's results. `version` is
+# compared and bumped on every write, so two processes evaluating the same test never mix their
+# states (the second one's state is dropped and recomputed from presses next time).
+test_state_versions = Table(
+    "test_state_versions",
+    metadata,
+    Column("test", Unicode(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", utc_timestamp(), nullable=False),
+)
+
+test_state = Table(
+    "test_state",
+    metadata,
+    Column("test", Unicode(64), nullable=False),
+    Column("key", Unicode(200), nullable=False),
+    Column("value", UnicodeText, nullable=False),
+    Column("updated_at", utc_timestamp(), nullable=False),
+    PrimaryKeyConstraint("test", "key"),
 )
