@@ -16,7 +16,12 @@ from probe.topology import Topology
 
 
 def run_storing_state(
-    test: EvaluationTest, window: Window, engine: Engine, topology: Topology, *, read_engine: Engine | None = None
+    test: EvaluationTest,
+    window: Window,
+    engine: Engine,
+    topology: Topology,
+    *,
+    read_engine: Engine | None = None,
 ) -> list[Measurement]:
     """`test.run` with a context as the engine builds it; its state changes are committed."""
     reader = read_engine or read_only_engine(engine)
