@@ -18,13 +18,11 @@ CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
 .PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean
 
+# The living demo: history, then the probe, the pads' simulator, the local mail server and (with a
+# display) the console under one supervisor; Ctrl-C stops all of them (README, "The first hour").
 demo: deps-runtime venv
 	$(VENV)/bin/prolan-probe $(CONFIG_ARG) db init
-	$(VENV)/bin/prolan-probe $(CONFIG_ARG) demo
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		echo "starting the console"; ($(VENV)/bin/prolan-console $(CONFIG_ARG) &) ; \
-	else echo "no display: the console is not started (prolan-console --screenshot works offscreen)"; fi
-	$(VENV)/bin/prolan-probe $(CONFIG_ARG) run
+	$(VENV)/bin/prolan-probe $(CONFIG_ARG) demo --live
 
 test: deps-test venv postgres
 	$(VENV)/bin/ruff check .
@@ -45,7 +43,7 @@ venv: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,demo]'
 	touch $(STAMP)
 
 # PostgreSQL must be up for the tests (they never skip it in CI).
