@@ -76,7 +76,7 @@ def test_layout_under_a_moved_enterprise_root() -> None:
     assert layout.point_entry == (*layout.module, 1, 4, 1)
     assert layout.notifications == (*layout.module, 0)
     assert Layout().enterprise == parse_oid("1.3.6.1.4.1.17184")
-    with pytest.raises(ValueError, match="1.3.x"):
+    with pytest.raises(ValueError, match=r"1\.3\.x"):
         Layout.from_text("1.3.x")
 
 
