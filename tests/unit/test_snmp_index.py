@@ -177,7 +177,14 @@ def test_end_of_mib_view_and_v1_errors() -> None:
     last = walk(index)[-1]
     reply = responder.handle(request(ber.GET_BULK_REQUEST, [last], 0, 10))
     assert isinstance(reply, bytes)
-    assert response_varbinds(reply)[2] == [(last, ber.END_OF_MIB_VIEW)]
+    assert response_varbinds(reply)[2] == [(last, ber.END_OF_MIB_VIEW)] * 10  # every repetition
+    # the walk reaches the end inside a response: the rest of the repetitions say so (no extra round)
+    before_last, last = walk(index)[-2:]
+    reply = responder.handle(request(ber.GET_BULK_REQUEST, [walk(index)[-3]], 0, 6))
+    assert isinstance(reply, bytes)
+    binds = response_varbinds(reply)[2]
+    assert [oid for oid, _tag in binds] == [before_last, last, last, last, last, last]
+    assert [tag == ber.END_OF_MIB_VIEW for _oid, tag in binds] == [False, False, True, True, True, True]
     v1 = bytearray(request(ber.GET_REQUEST, [(*LAYOUT.metric_entry, 2, 3), (1, 3, 6, 9)]))
     v1[4] = 0  # version 1 → SNMPv1
     reply = responder.handle(bytes(v1))
