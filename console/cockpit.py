@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QFontMetrics
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import (
     QDateTimeEdit,
     QFileDialog,
@@ -43,9 +43,9 @@ from sqlalchemy import Engine
 from console import i18n
 from console.baseline_dialog import BaselineDialog
 from console.dashboard import ViewContext
+from console.level_paint import LevelDelegate, interval_strip, set_level
 from console.plan.point_page import threshold_rows
 from console.timeline_data import (
-    LEVEL_CODES,
     HistoryPoint,
     MetricHistory,
     MetricInfo,
@@ -53,7 +53,6 @@ from console.timeline_data import (
     metric_catalog,
 )
 from probe.config import ConsoleConfig
-from probe.levels import LEVEL_COLOURS
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 ROW_HEIGHT = 1.0
@@ -164,16 +163,6 @@ def select_rows(engine: Engine, layout: CockpitLayout) -> list[MetricInfo]:
     return rows[: layout.max_rows]
 
 
-def _rgba(colour: str) -> tuple[int, int, int, int]:
-    c = QColor(colour)
-    return c.red(), c.green(), c.blue(), 255
-
-
-# Colour lookup tables indexed by level code (console.timeline_data.LEVEL_CODES).
-MAIN_LUT = np.array([_rgba(LEVEL_COLOURS[level][0]) for level in LEVEL_CODES], dtype=np.uint8)
-SECOND_LUT = np.array([_rgba(LEVEL_COLOURS[level][1]) for level in LEVEL_CODES], dtype=np.uint8)
-
-
 class Cockpit(QWidget):
     def __init__(
         self,
@@ -281,6 +270,7 @@ class Cockpit(QWidget):
         self.detail_table = QTableWidget(0, 2)
         self.detail_table.setHorizontalHeaderLabels([self.texts["level"], self.texts["value"]])
         for table in (self.readout, self.detail_table):
+            table.setItemDelegate(LevelDelegate(table))
             header = table.horizontalHeader()
             if header is not None:
                 header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -413,24 +403,14 @@ class Cockpit(QWidget):
 
     def _strip(self, history: MetricHistory, top: float) -> pg.ImageItem | None:
         assessed = history.levels >= 0
-        if not assessed.any():
-            return None
-        ends = history.ends[assessed]
-        codes = history.levels[assessed].astype(np.intp)
-        slot = self.slot_seconds(history)
-        first_start = ends[0] - slot
-        count = max(1, round((ends[-1] - first_start) / slot))
-        columns = np.rint((ends - first_start) / slot).astype(np.intp) - 1
-        inside = (columns >= 0) & (columns < count)
-        # Column-major image: [x, y, rgba]; y 0 is drawn at the bottom of the strip.
-        pixels = np.zeros((count, 2, 4), dtype=np.uint8)
-        pixels[columns[inside], 1] = MAIN_LUT[codes[inside]]
-        pixels[columns[inside], 0] = SECOND_LUT[codes[inside]]
-        image = pg.ImageItem(axisOrder="col-major")
-        image.setImage(pixels, autoLevels=False, levels=(0, 255))  # colours as given, not stretched
-        x0, x1 = self.local_x(np.array([first_start, ends[-1]]))
-        image.setRect(QRectF(float(x0), top - STRIP * ROW_HEIGHT, float(x1 - x0), STRIP * ROW_HEIGHT * 0.92))
-        return image
+        return interval_strip(
+            history.ends[assessed],
+            history.levels[assessed],
+            self.slot_seconds(history),
+            top - STRIP * ROW_HEIGHT,
+            STRIP * ROW_HEIGHT * 0.92,
+            to_x=self.local_x,
+        )
 
     def _curve(self, history: MetricHistory, top: float) -> tuple[np.ndarray, np.ndarray] | None:
         """The row's values as (x, y), scaled into the row's band under its strip."""
@@ -477,7 +457,7 @@ class Cockpit(QWidget):
             self.readout.setItem(index, 1, QTableWidgetItem(value))
             item = QTableWidgetItem(level)
             if point is not None and point.level is not None:
-                item.setBackground(QColor(LEVEL_COLOURS[point.level][0]))
+                set_level(item, point.level)
             self.readout.setItem(index, 2, item)
 
     def _mouse_clicked(self, event: Any) -> None:
@@ -505,8 +485,7 @@ class Cockpit(QWidget):
         rows = threshold_rows(table)
         self.detail_table.setRowCount(len(rows))
         for row, (lv, text) in enumerate(rows):
-            name = QTableWidgetItem(lv.russian)
-            name.setBackground(QColor(LEVEL_COLOURS[lv][0]))
+            name = set_level(QTableWidgetItem(lv.russian), lv)
             cell = QTableWidgetItem(text)
             if lv is point.level:
                 font = cell.font()

@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 
 from PyQt6.QtCore import QRectF, Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen
-from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from console import i18n
+from console.level_paint import LEGEND_ORDER, LevelLegend, fill_level
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
 from probe.config import ConsoleConfig, ProbeConfig
-from probe.levels import LEVEL_COLOURS, Level
+from probe.levels import Level
 
 TEXTS = {
     "ru": {
@@ -80,19 +81,6 @@ def load_tile(
         state.current_at, state.current = recent[-1]
     state.today, state.yesterday = index_change(engine, scope, now, tz, tests)
     return state
-
-
-def _fill_level(painter: QPainter, path: QPainterPath, rect: QRectF, level: Level | None) -> None:
-    """Single-colour levels fill the shape; acceptable and edge are split in two colours
-    (the upper half the first colour, the lower half the second), as on the Plan icons."""
-    main, second = LEVEL_COLOURS[level or Level.UNKNOWN]
-    painter.save()
-    painter.setClipPath(path)
-    painter.fillRect(rect, QColor(main))
-    if second != main:
-        lower = QRectF(rect.left(), rect.center().y(), rect.width(), rect.height() / 2 + 1)
-        painter.fillRect(lower, QColor(second))
-    painter.restore()
 
 
 def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
@@ -171,7 +159,7 @@ class DashboardTile(QWidget):
         lamp = self.lamp_rect()
         path = QPainterPath()
         path.addEllipse(lamp)
-        _fill_level(painter, path, lamp, state.current)
+        fill_level(painter, path, state.current)
         painter.setPen(QPen(QColor("#0b0f15"), max(2.0, lamp.width() * 0.03)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(lamp)
@@ -193,7 +181,7 @@ class DashboardTile(QWidget):
         for rect, (_, level) in zip(self.recent_rects(), state.recent, strict=True):
             shape = QPainterPath()
             shape.addRoundedRect(rect, 2, 2)
-            _fill_level(painter, shape, rect, level)
+            fill_level(painter, shape, level)
         painter.setFont(small)
         painter.setPen(MUTED)
         painter.drawText(
@@ -277,9 +265,14 @@ class DashboardView(QWidget):
         palette = self.palette()
         palette.setColor(self.backgroundRole(), BACKGROUND)
         self.setPalette(palette)
-        layout = QGridLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 12, 12, 6)
+        layout = QGridLayout()
         layout.setSpacing(12)
-        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(layout, 1)
+        self.legend = LevelLegend({level: i18n.level_text(level) for level in LEGEND_ORDER}, dark=True)
+        outer.addWidget(self.legend)
         self.tiles: list[DashboardTile] = []
         for index, scope in enumerate(scopes):
             tile = DashboardTile(TileState(scope), hours=hours, lang=lang)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import itertools
 import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QBrush, QColor, QFont
+from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,15 +28,17 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from console.history import HistoryPoint, MetricHistory, metrics_by_reference, recent_history
+from console.history import MetricHistory, metrics_by_reference, recent_history
 from console.i18n import language, level_text, tr
+from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
 from console.live import LiveMetric, LiveState
 from probe.assess import ThresholdTable
-from probe.levels import LEVEL_COLOURS, Level
+from probe.levels import Level
 
 log = logging.getLogger(__name__)
 
 ORDER = (Level.GOOD, Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)
+STRIP_HALF = 0.26  # half the height of a strip row (rows are 1 apart)
 
 
 def format_value(value: float | None, unit: str = "") -> str:
@@ -71,14 +72,7 @@ def short_name(metric: LiveMetric) -> str:
 
 
 def _level_item(level: Level | None, stale: bool) -> QTableWidgetItem:
-    item = QTableWidgetItem(level_text(level))
-    if level is not None:
-        colour = QColor("#8c8f94" if stale else LEVEL_COLOURS[level][0])
-        item.setBackground(QBrush(colour))
-        item.setForeground(
-            QBrush(QColor("#ffffff" if level in (Level.GOOD, Level.BAD, Level.EDGE) else "#1d2733"))
-        )
-    return item
+    return set_level(QTableWidgetItem(level_text(level)), level, stale=stale)
 
 
 def _heading(text: str) -> QLabel:
@@ -99,6 +93,7 @@ class ThresholdTableWidget(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # type: ignore[union-attr]
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setItemDelegate(LevelDelegate(self))
         self.caption = QLabel()
 
     def show_table(self, table: ThresholdTable | None, value: float | None) -> None:
@@ -168,6 +163,7 @@ class PointPage(QWidget):
         self.values.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.values.setAlternatingRowColors(True)
         self.values.itemSelectionChanged.connect(self._selection_changed)
+        self.values.setItemDelegate(LevelDelegate(self.values))
 
         pg.setConfigOptions(antialias=True, background="w", foreground="#33404d")
         # DateAxisItem wants seconds west of UTC (time.timezone's sign): local times on the axis.
@@ -183,6 +179,7 @@ class PointPage(QWidget):
         self.strip.getAxis("left").setStyle(showValues=False)
         self.strip.getAxis("left").setPen(pg.mkPen(None))
         self.strip.setMouseEnabled(x=True, y=False)
+        self.strip.getViewBox().sigXRangeChanged.connect(self._place_labels)
         self.history_title = _heading(tr("history", hours=f"{hours:g}"))
         self.history_note = QLabel()
         self.history_note.setStyleSheet("color: #a33;")
@@ -353,60 +350,48 @@ class PointPage(QWidget):
         table = metric.thresholds or history.points[-1].thresholds
         if table is not None and table.direction != "equal":
             for level, bound in zip(ORDER[1:], table.bounds, strict=False):
-                line = pg.InfiniteLine(
-                    pos=bound,
-                    angle=0,
-                    pen=pg.mkPen(LEVEL_COLOURS[level][0], width=1, style=Qt.PenStyle.DashLine),
-                )
-                self.plot.addItem(line)
-        self.plot.plot(
-            xs, ys, pen=pg.mkPen("#2b6cb0", width=2), symbol="o", symbolSize=5, symbolBrush="#2b6cb0"
-        )
-        brushes = [
-            pg.mkBrush(LEVEL_COLOURS[p.level][0]) if p.level else pg.mkBrush("#9a9a9a")
-            for p in history.points
-            if p.value is not None
-        ]
-        self.plot.plot(xs, ys, pen=None, symbol="o", symbolSize=8, symbolBrush=brushes, symbolPen="w")
+                for pen in threshold_pens(level):
+                    self.plot.addItem(pg.InfiniteLine(pos=bound, angle=0, pen=pen))
+        self.plot.plot(xs, ys, pen=pg.mkPen("#2b6cb0", width=2))
+        levels = [p.level for p in history.points if p.value is not None]
+        self.dots = add_level_dots(self.plot, xs, ys, levels)
 
     def _draw_levels(self) -> None:
         """One row of coloured rectangles per assessed metric: the OKO history of the point."""
         self.strip.clear()
-        assessed = [h for h in self.histories.values() if any(p.level is not None for p in h.points)]
+        assessed = [h for h in self.histories.values() if (h.levels >= 0).any()]
         assessed.sort(key=lambda h: h.info.name)
         self.strip_labels: list[str] = []
-        window_start = (self.clock() - dt.timedelta(hours=self.hours)).timestamp()
+        self.strip_rows: list[MetricHistory] = assessed
+        self._label_items: list[pg.TextItem] = []
         for row, history in enumerate(assessed):
-            points = [p for p in history.points if p.level is not None]
-            if not points:
-                continue
-            width = self._interval_seconds(points)
-            xs = [p.at.timestamp() - width / 2 for p in points]
-            bars = pg.BarGraphItem(
-                x=xs,
-                y=[row] * len(points),
-                height=0.52,
-                width=width * 0.92,
-                brushes=[pg.mkBrush(LEVEL_COLOURS[p.level][0]) for p in points if p.level is not None],
-                pens=[pg.mkPen(None)] * len(points),
+            strip = interval_strip(
+                history.ends,
+                history.levels,
+                history.slot_seconds(),
+                row - STRIP_HALF,
+                2 * STRIP_HALF,
+                gaps=True,
             )
-            self.strip.addItem(bars)
-            # The row's name just above its rectangles, at the left edge of the window, over the bars.
+            if strip is not None:
+                self.strip.addItem(strip)
+            # The row's name just above its rectangles, kept at the left edge of the visible window.
             text = self._short_label(history.info.name)
             label = pg.TextItem(text, color="#33404d", anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 190))
-            label.setPos(window_start, row + 0.27)
             label.setZValue(10)
             self.strip.addItem(label)
+            self._label_items.append(label)
             self.strip_labels.append(text)
         self.strip.setMinimumHeight(min(420, 50 + 34 * len(assessed)))
         self.strip.setYRange(-0.4, max(0.6, len(assessed) - 0.15), padding=0)
+        self._place_labels()
 
-    @staticmethod
-    def _interval_seconds(points: list[HistoryPoint]) -> float:
-        if len(points) < 2:
-            return 600.0
-        gaps = sorted((b.at - a.at).total_seconds() for a, b in itertools.pairwise(points))
-        return max(60.0, gaps[len(gaps) // 2])
+    def _place_labels(self) -> None:
+        """Row names sit at the left edge of what is shown, whatever the range (pan, zoom, first
+        layout): never half outside the view."""
+        left = self.strip.getViewBox().viewRange()[0][0]
+        for row, label in enumerate(getattr(self, "_label_items", [])):
+            label.setPos(left, row + STRIP_HALF + 0.02)
 
     def _short_label(self, name: str) -> str:
         tail = name.split(f". {self.point}. ", 1)[-1]
