@@ -278,7 +278,7 @@ def what_to_look_at(settings: LiveDemoSettings, console_started: bool) -> str:
         _("demo: the probe is running; the chain's pads keep pressing (Ctrl-C stops everything)."),
         _("  configuration: {path}").format(path=settings.config_file),
         _(
-            "  SNMP:          snmpwalk -v2c -c public -m PROLAN-MIB -M +{mib} {address} prolanMetricTable"
+            "  SNMP:          snmptable -v2c -c public -M +{mib} -m PROLAN-MIB:SNMPv2-MIB -Cb {address} prolanMetricTable"
         ).format(mib=Path(__file__).resolve().parents[2] / "mib", address=f"{snmp_host}:{snmp_port}"),
         _("  values:        prolan-probe --config {path} metrics --point '{point}'").format(
             path=settings.config_file, point=DEGRADING_POINT

@@ -276,7 +276,7 @@ def test_live_demo_runs_probe_simulator_and_mail_server_and_ctrl_c_stops_them_al
         if "mails:" in line:
             break
     output = "".join(lines)
-    assert "configuration:" in output and "snmpwalk" in output, output
+    assert "configuration:" in output and "snmptable" in output, output
     config = data / "demo" / "demo.toml"
     assert config.exists() and f"127.0.0.1:{ingest}" in config.read_text(encoding="utf-8")
     children = _children_of(demo.pid)
