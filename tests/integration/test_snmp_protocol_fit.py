@@ -20,7 +20,8 @@ from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto import api, rfc1905
 
 from probe.snmp.agent import SnmpAgent
-from probe.snmp.index import Layout, MibIndex
+from probe.snmp.index import MibIndex
+from probe.snmp.oids import Layout
 from probe.snmp.v3 import IndexInstrumentation
 from tests.snmp_tools import running_agent, sample_snapshot
 
