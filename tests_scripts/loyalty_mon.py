@@ -77,8 +77,9 @@ from probe.api import (
     TestContext,
     ThresholdTable,
     Window,
+    pads,
+    presses,
 )
-from probe.store.schema import pads, presses
 
 SOKOK, USOKOK, SURVEYS = "СОКОК", "УСОКОК", "Опросы"
 PERCENT = "%"
@@ -142,7 +143,7 @@ class Counts:
         return total
 
     def values(self) -> tuple[int, int, int, int, int, int, int, int]:
-        """In field order (the column order of `loyalty_mon_day_totals`)."""
+        """In field order (the order of a group in the stored day state)."""
         return (
             self.positive,
             self.negative,
