@@ -52,6 +52,9 @@ def _info(row: object) -> MetricInfo:
         row.point,  # type: ignore[attr-defined]
         row.region,  # type: ignore[attr-defined]
         row.unit or "",  # type: ignore[attr-defined]
+        row.short_name,  # type: ignore[attr-defined]
+        row.period,  # type: ignore[attr-defined]
+        row.question_id,  # type: ignore[attr-defined]
     )
 
 

@@ -2,8 +2,8 @@
 time range (value, level and the threshold table that produced the level), the worst assessment
 per interval of a scope, and the day's loyalty Index. Pure data, no Qt.
 
-Interval and current-day metrics are told apart by their names, which SPEC §3 fixes
-(`… Интервал X мин` / `… Текущие сутки`), so this works for any test that follows the naming.
+Metrics are selected by their structured identity (`metrics.period`, `metrics.scope`,
+`metrics.short_name`), never by reading their names, so this works for any test.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_values, metrics, points
 from probe.topology import COMPANY
 
-INTERVAL_MARK = ". Интервал "
-DAY_MARK = ". Текущие сутки"
+INTERVAL = "interval"
+DAY = "day"
+# The day counts the loyalty Index is computed from (SPEC §3 short names of LOYALTY_MON).
+POSITIVE, NEGATIVE, VOTES = "Позитивные ответы", "Негативные ответы", "Число голосований"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class MetricInfo:
     point: str | None
     region: str | None
     unit: str
+    short_name: str = ""
+    period: str | None = None  # "interval" | "day" | None
+    question: str | None = None  # the question's id
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,9 @@ def catalog_query(*, tests: Sequence[str] = (), points_named: Sequence[str] = ()
         metrics.c.name,
         metrics.c.test,
         metrics.c.unit,
+        metrics.c.short_name,
+        metrics.c.period,
+        metrics.c.question_id,
         points.c.name.label("point"),
         points.c.region,
     ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
@@ -160,7 +168,18 @@ def metric_catalog(
 ) -> list[MetricInfo]:
     with engine.connect() as conn:
         infos = [
-            MetricInfo(row.id, row.key, row.name, row.test, row.point, row.region, row.unit or "")
+            MetricInfo(
+                row.id,
+                row.key,
+                row.name,
+                row.test,
+                row.point,
+                row.region,
+                row.unit or "",
+                row.short_name,
+                row.period,
+                row.question_id,
+            )
             for row in conn.execute(catalog_query(tests=tests, points_named=points_named))
         ]
     if name_contains:
@@ -238,21 +257,22 @@ def load_history(
 
 def _scope_condition(scope: Scope) -> Any:
     if scope.kind == "company":
-        return and_(metrics.c.point_id.is_(None), metrics.c.name.contains(f". {COMPANY}. ", autoescape=True))
+        return metrics.c.scope == "company"
     if scope.kind == "point":
         return points.c.name == scope.name
     return or_(points.c.region == scope.name, points.c.region.startswith(scope.name + "/", autoescape=True))
 
 
-def scope_metrics_query(scope: Scope, mark: str, tests: Sequence[str] = ("LOYALTY_MON",)) -> Select[Any]:
+def scope_metrics_query(scope: Scope, period: str, tests: Sequence[str] = ("LOYALTY_MON",)) -> Select[Any]:
+    """The metrics of a scope and period (`interval` or `day`), with their short names."""
     return (
-        select(metrics.c.id, metrics.c.name)
+        select(metrics.c.id, metrics.c.short_name)
         .select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
         .where(
             and_(
                 metrics.c.test.in_(list(tests)),
                 _scope_condition(scope),
-                metrics.c.name.contains(mark, autoescape=True),
+                metrics.c.period == period,
             )
         )
     )
@@ -268,7 +288,7 @@ def interval_levels(
     """The worst assessment of the scope's interval metrics at every interval end in
     (since, until], oldest first; an interval where nothing was assessed is `unknown`."""
     with engine.connect() as conn:
-        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL_MARK, tests))]
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))]
         if not ids:
             return []
         rows = conn.execute(
@@ -306,16 +326,16 @@ class IndexReading:
 
 
 def index_from_counts(rows: Iterable[tuple[str, float | None]]) -> tuple[float, float, float]:
-    """Sum the day's counts by short name (`… Позитивные ответы. Текущие сутки` etc.)."""
+    """Sum the day's counts by short name (`metrics.short_name` of day metrics)."""
     positive = negative = votes = 0.0
-    for name, value in rows:
+    for short_name, value in rows:
         if value is None:
             continue
-        if name.endswith(". Позитивные ответы" + DAY_MARK):
+        if short_name == POSITIVE:
             positive += value
-        elif name.endswith(". Негативные ответы" + DAY_MARK):
+        elif short_name == NEGATIVE:
             negative += value
-        elif name.endswith(". Число голосований" + DAY_MARK):
+        elif short_name == VOTES:
             votes += value
     return positive, negative, votes
 
@@ -326,7 +346,7 @@ def index_at(
     """The Index from the latest current-day counts stored at or before `at` (the last evaluation
     of that day). None when there is no evaluation of that local day in the history yet."""
     with engine.connect() as conn:
-        ids = {row.id: row.name for row in conn.execute(scope_metrics_query(scope, DAY_MARK, tests))}
+        ids = {row.id: row.short_name for row in conn.execute(scope_metrics_query(scope, DAY, tests))}
         if not ids:
             return IndexReading(None, 0, 0, 0)
         latest = conn.execute(

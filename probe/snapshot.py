@@ -38,6 +38,7 @@ class MetricState:
     methodology: str | None = None
     period: str | None = None
     thresholds: ThresholdTable | None = None
+    scope: str | None = None  # point | company | none (metrics.scope)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,11 @@ def add_metric(
     values: Sequence[tuple[dt.datetime, float | None, str | None]] = (),
     table: ThresholdTable | None = None,
 ) -> None:
-    """`values`: (aware interval end, value, level string)."""
+    """`values`: (aware interval end, value, level string). The structured identity columns are
+    filled as the engine fills them (the fixtures' names follow SPEC §3, which this reads)."""
+    parts = name.split(". ")
+    period = {"Текущие сутки": "day"}.get(parts[-1], "interval" if parts[-1].startswith("Интервал") else None)
+    scope = "point" if point_id is not None else ("company" if "Итого по компании" in parts else "none")
     with engine.begin() as conn:
         conn.execute(
             metrics.insert().values(
@@ -44,7 +48,9 @@ def add_metric(
                 name=name,
                 test=test,
                 point_id=point_id,
-                short_name=name.split(". ")[-2] if ". " in name else name,
+                short_name=(parts[-2] if period else parts[-1]) if len(parts) > 1 else name,
+                period=period,
+                scope=scope,
                 unit=unit,
                 created_at=utcnow(),
             )

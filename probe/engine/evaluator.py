@@ -21,7 +21,7 @@ from probe.config import ProbeConfig, TestSettings
 from probe.engine import clock
 from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, naive_utc, write_run
 from probe.engine.loader import LoadFailure, LoadReport, load_tests
-from probe.engine.naming import full_name, metric_key, question_label
+from probe.engine.naming import full_name, metric_key, metric_scope, name_tail, question_label
 from probe.engine.runner import Outcome, Runner
 from probe.engine.thresholds import (
     OverrideIndex,
@@ -227,6 +227,7 @@ class Evaluator:
                 methodology=item.measurement.methodology,
                 period=item.measurement.period,
                 thresholds=item.table,
+                scope=item.spec.scope,
             )
             for item in items
             if item.spec.key in ids
@@ -330,6 +331,7 @@ class Evaluator:
                     question_id=m.question,
                     period=m.period,
                     unit=m.unit,
+                    scope=metric_scope(m.point),
                 )
                 self._specs[cache_key] = spec
             if spec.key in keys:  # two names that transliterate alike: keep both, told apart by the name
@@ -338,7 +340,7 @@ class Evaluator:
             metric_name = spec.name
             table = overrides.pick(metric_name, spec.point_id, hour)
             if table is None:
-                table = self._config_table(name, settings, m, metric_name)
+                table = self._config_table(name, settings, m, metric_name, window, question_text)
             if table is None:
                 table = m.thresholds if index < len(own) else self._default_table(test, m, window)
             items.append(
@@ -355,12 +357,18 @@ class Evaluator:
 
     @staticmethod
     def _config_table(
-        name: str, settings: TestSettings, m: Measurement, metric_name: str
+        name: str,
+        settings: TestSettings,
+        m: Measurement,
+        metric_name: str,
+        window: Window,
+        question_text: str | None,
     ) -> ThresholdTable | None:
         if not settings.thresholds:
             return None
-        # The name after the point part: "[question. ]short name. period".
-        tail = metric_name.split(f". {m.point}. ", 1)[1] if m.point is not None else None
+        # Config keys name a point's metric by "[question. ]short name. period", built here from
+        # the measurement's parts (never cut out of the full name).
+        tail = name_tail(m, window, question_text) if m.point is not None else None
         names = [n for n in (tail, m.short_name) if n]
         try:
             return config_table(settings.thresholds, name, m.point, metric_name, names)
@@ -408,7 +416,7 @@ class Evaluator:
                             for item in items
                         ],
                     )
-                self._registry.remember(ids)
+                self._registry.remember(ids, specs)
                 return ids
             except SQLAlchemyError:
                 # Another process created the same metric or run meanwhile: reload and try once more.

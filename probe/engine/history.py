@@ -30,6 +30,7 @@ class MetricSpec:
     question_id: str | None
     period: str | None
     unit: str
+    scope: str = "none"  # point | company | none (a test-level metric)
 
 
 class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to build
@@ -59,12 +60,16 @@ class MetricRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[int, str]] = {}
+        # The stored scope of each key, so a row whose identity columns are not what the engine
+        # computes now (written by an older version) is corrected by the next run.
+        self._scopes: dict[str, str | None] = {}
         self._loaded = False
 
     def load(self, conn: Connection) -> None:
-        rows = conn.execute(select(metrics.c.id, metrics.c.key, metrics.c.name)).all()
+        rows = conn.execute(select(metrics.c.id, metrics.c.key, metrics.c.name, metrics.c.scope)).all()
         with self._lock:
             self._known = {row.key: (row.id, row.name) for row in rows}
+            self._scopes = {row.key: row.scope for row in rows}
             self._loaded = True
 
     @property
@@ -84,10 +89,13 @@ class MetricRegistry:
         to `remember` once the transaction has committed."""
         with self._lock:
             known = dict(self._known)
+            scopes = dict(self._scopes)
         missing = [s for s in specs if s.key not in known]
         if missing:
             # Another process (a CLI `evaluate` next to the service) may have added some meanwhile.
-            known.update(self._stored(conn, {s.test for s in missing}))
+            stored = self._stored(conn, {s.test for s in missing})
+            known.update({key: (entry[0], entry[1]) for key, entry in stored.items()})
+            scopes.update({key: entry[2] for key, entry in stored.items()})
             missing = [s for s in missing if s.key not in known]
         if missing:
             conn.execute(
@@ -103,31 +111,50 @@ class MetricRegistry:
                         "short_name": s.short_name,
                         "period": s.period,
                         "unit": s.unit,
+                        "scope": s.scope,
                         "created_at": naive_utc(now),
                     }
                     for s in missing
                 ],
             )
-            known.update(self._stored(conn, {s.test for s in missing}))
+            stored = self._stored(conn, {s.test for s in missing})
+            known.update({key: (entry[0], entry[1]) for key, entry in stored.items()})
+            scopes.update({key: entry[2] for key, entry in stored.items()})
         for spec in specs:
             metric_id, name = known[spec.key]
-            if name != spec.name:
-                conn.execute(update(metrics).where(metrics.c.id == metric_id).values(name=spec.name))
+            if name != spec.name or scopes.get(spec.key) != spec.scope:
+                conn.execute(
+                    update(metrics)
+                    .where(metrics.c.id == metric_id)
+                    .values(
+                        name=spec.name,
+                        scope=spec.scope,
+                        methodology=spec.methodology,
+                        question_id=spec.question_id,
+                        short_name=spec.short_name,
+                        period=spec.period,
+                    )
+                )
                 known[spec.key] = (metric_id, spec.name)
+                scopes[spec.key] = spec.scope
         return {s.key: known[s.key] for s in specs}
 
     @staticmethod
-    def _stored(conn: Connection, tests: set[str]) -> dict[str, tuple[int, str]]:
+    def _stored(conn: Connection, tests: set[str]) -> dict[str, tuple[int, str, str | None]]:
         """Every stored metric of these tests (by test, not by a list of keys: a large chain has
         more keys than a statement may have parameters)."""
         rows = conn.execute(
-            select(metrics.c.id, metrics.c.key, metrics.c.name).where(metrics.c.test.in_(sorted(tests)))
+            select(metrics.c.id, metrics.c.key, metrics.c.name, metrics.c.scope).where(
+                metrics.c.test.in_(sorted(tests))
+            )
         ).all()
-        return {row.key: (row.id, row.name) for row in rows}
+        return {row.key: (row.id, row.name, row.scope) for row in rows}
 
-    def remember(self, entries: dict[str, tuple[int, str]]) -> None:
+    def remember(self, entries: dict[str, tuple[int, str]], specs: Sequence[MetricSpec] = ()) -> None:
+        """After the transaction of `ensure` committed: its ids, names and scopes are stored."""
         with self._lock:
             self._known.update(entries)
+            self._scopes.update({spec.key: spec.scope for spec in specs})
 
 
 def write_run(

@@ -29,6 +29,7 @@ from probe.snmp import ber
 from probe.snmp.oids import (
     METRIC_COLUMNS,
     POINT_COLUMNS,
+    SCOPES,
     SYS_UPTIME_INSTANCE,
     SYSTEM,
     TEST_COLUMNS,
@@ -111,7 +112,7 @@ def _valid(value: float | None) -> bool:
 
 
 def metric_values(m: MetricState) -> tuple[bytes, ...]:
-    """The value TLVs of columns 2..19 of one prolanMetricEntry."""
+    """The value TLVs of columns 2..22 of one prolanMetricEntry."""
     table = m.thresholds
     bounds: list[float] = list(table.bounds) if table is not None else []
     bounds += [0.0] * (4 - len(bounds))
@@ -132,6 +133,9 @@ def metric_values(m: MetricState) -> tuple[bytes, ...]:
         utf8(m.region),
         utf8(m.question),
         utf8(m.period, PERIOD_LIMIT),
+        utf8(m.short_name),
+        _integer(SCOPES.get(m.scope or "", SCOPES["point"] if m.point else SCOPES["none"])),
+        utf8(m.methodology),
     )
 
 

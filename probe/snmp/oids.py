@@ -58,6 +58,9 @@ class MetricColumn:
     REGION: Final = 17
     QUESTION: Final = 18  # question text, empty when none
     PERIOD: Final = 19  # 'interval', 'day' or empty
+    SHORT_NAME: Final = 20
+    SCOPE: Final = 21  # ProlanScope
+    METHODOLOGY: Final = 22
 
 
 class TestColumn:
@@ -100,7 +103,9 @@ class NotificationObject:
     PREVIOUS_LEVEL: Final = 2
 
 
-METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.PERIOD + 1))
+METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.METHODOLOGY + 1))
+# ProlanScope values of prolanMetricScope.
+SCOPES: Final = {"none": 1, "point": 2, "company": 3}
 TEST_COLUMNS: Final = tuple(range(TestColumn.NAME, TestColumn.LAST_ERROR + 1))
 POINT_COLUMNS: Final = tuple(range(PointColumn.NAME, PointColumn.FIRST_LEVEL_COUNT + 7))
 

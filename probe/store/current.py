@@ -74,10 +74,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
         run_rows = conn.execute(run_query).all()
     states = []
     for row in metric_rows:
-        # Company rows have no point_id; their names carry the company part after the methodology.
-        point = row.point_name
-        if point is None and f". {COMPANY}. " in row.name:
-            point = COMPANY
+        point = COMPANY if row.scope == "company" else row.point_name
         states.append(
             MetricState(
                 id=row.id,
@@ -95,6 +92,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
                 methodology=row.methodology,
                 period=row.period,
                 thresholds=parse_thresholds(row.thresholds),
+                scope=row.scope,
             )
         )
     tests = tuple(

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from probe.keys import key_part
 from probe.store.schema import SCHEMA_VERSION, metadata, metrics, schema_info
+from probe.topology import COMPANY
 
 
 class DatabaseError(Exception):
@@ -102,6 +103,8 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     for name in OBSOLETE_TABLES:
         if name in existing_tables:
             conn.execute(text(f"DROP TABLE {name}"))
+    if "metrics" in existing_tables:
+        _upgrade_metric_identity(conn)
     if "threshold_overrides" in existing_tables and dialect in ("postgresql", "mssql"):
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
         # enforced the length). Widening is idempotent.
@@ -152,6 +155,27 @@ def _rekey_app_response(conn: Connection) -> None:
             conn.execute(metrics.update().where(metrics.c.id == row.id).values(key=key))
             taken.discard(row.key)
             taken.add(key)
+
+
+def _upgrade_metric_identity(conn: Connection) -> None:
+    """`metrics.scope` (structured identity) for tables created before it existed: the column,
+    its index, and a value for every row. Rows with a point are `point`; of the others, a company
+    row is told from a test-level one by its stored name — the only place a name is read, once,
+    for rows an older version wrote without a scope (the engine writes the column itself)."""
+    present = {column["name"] for column in inspect(conn).get_columns("metrics")}
+    if "scope" not in present:
+        column_type = metrics.c.scope.type.compile(dialect=conn.dialect)
+        add = "ADD" if conn.dialect.name == "mssql" else "ADD COLUMN"
+        conn.execute(text(f"ALTER TABLE metrics {add} scope {column_type}"))
+    indexes = {index["name"] for index in inspect(conn).get_indexes("metrics")}
+    for index in metrics.indexes:
+        if index.name not in indexes:
+            index.create(conn)
+    unset = metrics.c.scope.is_(None)
+    conn.execute(update(metrics).where(unset, metrics.c.point_id.is_not(None)).values(scope="point"))
+    legacy_company = metrics.c.name.contains(f". {COMPANY}. ", autoescape=True)
+    conn.execute(update(metrics).where(unset, legacy_company).values(scope="company"))
+    conn.execute(update(metrics).where(unset).values(scope="none"))
 
 
 def schema_version(engine: Engine) -> int | None:

@@ -136,6 +136,11 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", utc_timestamp(), nullable=False),
+    # Structured identity (with test, methodology, question_id, short_name and period above):
+    # what the metric is about — "point" (point_id), "company" (Итого по компании) or "none" (a
+    # test-level metric). Consumers select by these columns; the full name is for people.
+    Column("scope", Unicode(8), nullable=True),
+    Index("ix_metrics_test_scope_period", "test", "scope", "period"),
     # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
     # is an SNMP index and must never be given to another metric.
     sqlite_autoincrement=True,
