@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -143,6 +143,7 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
+            first = metric.id in evaluation.first_seen
             sample_at = naive_utc(metric.time)
             for rule in rules:
                 if not metric_matches(
@@ -165,10 +166,15 @@ def _feed_once(
                 previous = states.get((rule.name, metric.id))
                 if previous is None and not (metric.level is not None and metric.level.at_least(rule.level)):
                     continue  # a healthy metric with no history in this rule: nothing to remember
+                rule_limits = limits[rule.name]
+                if first and rule_limits.consecutive < 2:
+                    # A metric's first assessment is not a change: it counts towards a streak but
+                    # never opens an incident by itself (a new test or point sends no burst).
+                    rule_limits = replace(rule_limits, consecutive=2)
                 state, events = step(
                     previous or IncidentState(),
                     Sample(sample_at, metric.value, metric.level),
-                    limits[rule.name],
+                    rule_limits,
                 )
                 if previous is None and state.matches == 0 and not events:
                     continue  # nothing to remember about a healthy metric

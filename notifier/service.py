@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
 from probe.service import Runtime
-from probe.snapshot import Evaluation, Snapshot
+from probe.snapshot import Evaluation, Snapshot, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,11 @@ class NotifierService:
         self._feed_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifier-feed")
         self._stopped = asyncio.Event()
+        self.subscription: Subscription | None = None
         self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
 
     def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
-        """Hub callback: may run in the loop or in the evaluator's worker thread."""
+        """Hub callback, in the notifier's own subscriber thread (never the evaluator's)."""
         if evaluation is None or evaluation.historical:
             return
         try:
@@ -64,6 +65,8 @@ class NotifierService:
                 await asyncio.wait_for(self.wake.wait(), timeout=poll)
 
     async def stop(self) -> None:
+        if self.subscription is not None:
+            self.runtime.hub.unsubscribe(self.subscription)
         self._stopped.set()
         self.wake.set()
         with contextlib.suppress(asyncio.CancelledError):
@@ -78,6 +81,6 @@ async def start(runtime: Runtime) -> NotifierService | None:
     templates = Templates(runtime.config)
     templates.check_all()  # a broken template stops start-up here, with its file and line
     service = NotifierService(runtime, templates)
-    runtime.hub.subscribe(service.on_snapshot)
+    service.subscription = runtime.hub.subscribe(service.on_snapshot, name="notifier")
     log.info("notifier: %d rules; outbox delivery started", len(config.rules))
     return service

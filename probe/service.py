@@ -28,6 +28,7 @@ SERVICE_COMPONENTS: list[str] = [
     "notifier.service",
     "probe.clips.service",
     "probe.ingest.service",
+    "probe.follow",
     "probe.scheduler",
 ]
 

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,15 @@ from probe.api import EvaluationTest, Measurement, TestContext, Window
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig, TestSettings
 from probe.engine import clock
-from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, naive_utc, write_run
+from probe.engine.history import (
+    MetricRegistry,
+    MetricSpec,
+    ValueRow,
+    log_run,
+    naive_utc,
+    process_origin,
+    write_run,
+)
 from probe.engine.loader import LoadFailure, LoadReport, load_tests
 from probe.engine.naming import full_name, metric_key, metric_scope, name_tail, question_label
 from probe.engine.runner import Outcome, Runner
@@ -102,11 +109,12 @@ class Evaluator:
         self._runners = {name: Runner(name) for name in self._tests}
         self._registry = MetricRegistry()
         self._topology = Topology()
-        self._publish_lock = threading.Lock()
         # Names and keys of the measurements seen before (the same every run): building them again
         # for every metric of every run would be most of the engine's own cost on a large chain.
         self._specs: dict[tuple[object, ...], MetricSpec] = {}
         self._state_rows: set[str] = set()  # tests whose state version row is known to exist
+        # Who stored a run (run_log.origin): a follower skips its own process's runs.
+        self.origin = process_origin()
         self._publish_test_states()
 
     # -- tests and their clocks ------------------------------------------------------------
@@ -198,7 +206,9 @@ class Evaluator:
         if database_ok:
             try:
                 store = prepared.state if prepared is not None and test_ok else None
-                ids = self._store(name, window, started_at, duration, test_ok, error, items, store)
+                ids = self._store(
+                    name, window, started_at, duration, test_ok, error, items, store, historical=historical
+                )
             except SQLAlchemyError as exc:
                 # Without the statement: for a large chain it is megabytes of parameters.
                 log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
@@ -241,19 +251,15 @@ class Evaluator:
             ok=test_ok,
             last_error=error or "",
         )
-        with self._publish_lock:
-            previous = self.hub.current.by_id()
-            evaluation = Evaluation(
-                test=name,
-                at=window.end,
-                metrics=tuple(sorted(states, key=lambda s: s.id)),
-                previous_levels={s.id: (previous[s.id].level if s.id in previous else None) for s in states},
-                database_ok=database_ok,
-                test_ok=test_ok,
-                historical=historical,
-            )
-            self.hub.apply(evaluation, [state])
-        return evaluation
+        return self.hub.publish_run(
+            test=name,
+            at=window.end,
+            states=states,
+            test_state=state,
+            database_ok=database_ok,
+            test_ok=test_ok,
+            historical=historical,
+        )
 
     def _ping(self) -> bool:
         try:
@@ -394,6 +400,8 @@ class Evaluator:
         error: str | None,
         items: Sequence[_Item],
         state: StateStore | None = None,
+        *,
+        historical: bool = False,
     ) -> dict[str, tuple[int, str]]:
         specs = [item.spec for item in items]
         for attempt in (1, 2):
@@ -415,6 +423,15 @@ class Evaluator:
                             ValueRow(ids[item.spec.key][0], item.measurement.value, item.level, item.table)
                             for item in items
                         ],
+                    )
+                    # Last: every process follows the runs others stored (probe.follow).
+                    log_run(
+                        conn,
+                        test=name,
+                        at=window.end,
+                        historical=historical,
+                        test_ok=test_ok,
+                        origin=self.origin,
                     )
                 self._registry.remember(ids, specs)
                 return ids
@@ -446,8 +463,7 @@ class Evaluator:
             snapshot = snapshot.with_test(
                 TestState(name=failure.path.name, last_error=failure.error, failed_to_load=True)
             )
-        with self._publish_lock:
-            self.hub.publish(snapshot)
+        self.hub.publish(snapshot)
 
 
 def _short(exc: SQLAlchemyError) -> str:

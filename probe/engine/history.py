@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
-from probe.store.schema import metric_values, metrics, test_runs
+from probe.store.schema import metric_values, metrics, run_log, test_runs
+
+RUNS_CHANNEL = "prolan_runs"  # PostgreSQL NOTIFY channel of stored runs
 
 
 @dataclass(frozen=True)
@@ -203,3 +208,27 @@ def write_run(
             error=error,
         )
     )
+
+
+def process_origin() -> str:
+    """This process, as `run_log.origin` names it: host, pid and a token (pids are reused)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def log_run(
+    conn: Connection, *, test: str, at: dt.datetime, historical: bool, test_ok: bool, origin: str
+) -> None:
+    """Announce a stored run in its own transaction: a `run_log` row, and on PostgreSQL a NOTIFY
+    that is delivered when (and only if) the transaction commits."""
+    conn.execute(
+        run_log.insert().values(
+            test=test,
+            at=naive_utc(at),
+            historical=historical,
+            test_ok=test_ok,
+            origin=origin,
+            committed_at=naive_utc(dt.datetime.now(dt.UTC)),
+        )
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_notify(RUNS_CHANNEL, test)))

@@ -26,7 +26,7 @@ from pysnmp.entity.rfc3413 import cmdrsp, context
 import probe
 from probe.config import ProbeConfig
 from probe.service import Runtime
-from probe.snapshot import Evaluation, Snapshot, SnapshotHub
+from probe.snapshot import Evaluation, Snapshot, SnapshotHub, Subscription
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex
@@ -98,7 +98,8 @@ class SnmpAgent:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport: Any = None
-        self._stopped = False  # the hub has no unsubscribe: ignore publishes after stop()
+        self._stopped = False
+        self._subscription: Subscription | None = None
 
     def uptime_ticks(self) -> int:
         return int((time.monotonic() - self._started_monotonic) * 100)
@@ -118,7 +119,7 @@ class SnmpAgent:
             ) from None
         sock.setblocking(False)
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
-        self.hub.subscribe(self._on_publish)
+        self._subscription = self.hub.subscribe(self._on_publish, name="snmp")
         await asyncio.to_thread(self._rebuild)
         self.address = sock.getsockname()[:2]
 
@@ -151,10 +152,11 @@ class SnmpAgent:
         )
 
     def _on_publish(self, snapshot: Snapshot, evaluation: Evaluation | None) -> None:
-        """Hub subscriber; may run in the evaluator's worker thread."""
+        """Hub subscriber, in its own worker thread (never the evaluator's)."""
         if self._stopped:
             return
-        self._rebuild()
+        if self._subscription is None or self._subscription.pending == 0:
+            self._rebuild()  # else the next snapshot's rebuild covers this one too
         if evaluation is None or self._loop is None or self._loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
@@ -177,6 +179,8 @@ class SnmpAgent:
 
     async def stop(self) -> None:
         self._stopped = True
+        if self._subscription is not None:
+            self.hub.unsubscribe(self._subscription)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         if self.engine is not None:

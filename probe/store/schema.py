@@ -333,3 +333,20 @@ test_state = Table(
     Column("updated_at", utc_timestamp(), nullable=False),
     PrimaryKeyConstraint("test", "key"),
 )
+
+# One row per stored run, in commit order as far as a sequence allows: how every process learns
+# what another committed (probe.follow). Written in the run's own transaction; on PostgreSQL the
+# transaction also sends NOTIFY prolan_runs, so followers wake at once instead of at their poll.
+run_log = Table(
+    "run_log",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("test", Unicode(64), nullable=False),
+    Column("at", utc_timestamp(), nullable=False),  # end of the evaluated interval
+    Column("historical", Boolean, nullable=False, default=False),
+    Column("test_ok", Boolean, nullable=False),
+    Column("origin", Unicode(100), nullable=False),  # the process that stored it (host:pid:token)
+    Column("committed_at", utc_timestamp(), nullable=False),
+    Index("ix_run_log_committed_at", "committed_at"),
+    sqlite_autoincrement=True,
+)
