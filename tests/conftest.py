@@ -3,6 +3,11 @@
 `db_url` is parametrised over both dialects. PostgreSQL tests get a schema of their own (dropped
 afterwards) through the URL's search_path, so they can run the CLI in subprocesses too. Set
 PROLAN_TEST_PG_URL to point at another server; CI uses the local one and never skips it.
+
+Every test runs with the probe's data folder, the XDG data/state folders and no $PROLAN_CONFIG
+pointing into its own temporary folder (`_private_data_folders`), so neither the code under test nor
+a `prolan-probe` it starts can write into the developer's real data folder, and no test depends on
+what another left there.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from probe.store.db import init_db, open_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PROLAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _private_data_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROLAN_DATA_DIR", str(tmp_path / "prolan-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.delenv("PROLAN_CONFIG", raising=False)
 
 
 def pg_available() -> bool:
