@@ -29,7 +29,8 @@ from probe.service import Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
-from probe.snmp.index import IndexBuilder, Layout, MibIndex, parse_oid
+from probe.snmp.index import IndexBuilder, MibIndex
+from probe.snmp.oids import Layout
 from probe.snmp.traps import Notification, NotificationTracker, TrapSender
 from probe.snmp.v3 import IndexInstrumentation, add_users, engine_id
 
@@ -75,7 +76,7 @@ class SnmpAgent:
     def __init__(self, config: ProbeConfig, hub: SnapshotHub, started_at: dt.datetime | None = None) -> None:
         self.config = config
         self.hub = hub
-        self.layout = Layout(parse_oid(config.snmp.enterprise_oid))
+        self.layout = Layout.from_text(config.snmp.enterprise_oid)
         self._started_monotonic = time.monotonic()
         self.builder = IndexBuilder(
             self.layout,

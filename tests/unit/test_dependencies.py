@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.helpers import ROOT
 
-OWN = {"probe", "notifier", "console", "tests", "tests_scripts", "benchmarks", "prolan_tests"}
+OWN = {"probe", "notifier", "console", "tests", "tests_scripts", "benchmarks", "tools", "prolan_tests"}
 # Packages a test writes into its tmp_path and then imports.
 MADE_BY_TESTS = {"components"}
 # Declared though no module of ours imports them: the libraries we use load them for us.
@@ -100,8 +100,8 @@ def test_tests_and_benchmarks_import_only_declared_distributions() -> None:
     setup = setup_cfg()
     declared = requirement_names(setup["options"]["install_requires"])
     test_extra = requirement_names(setup["options.extras_require"]["test"])
-    imports = third_party_imports(["tests", "benchmarks", "docs"])
+    imports = third_party_imports(["tests", "benchmarks", "docs", "tools"])
     _, undeclared = distributions_of(imports, declared | test_extra)
-    assert undeclared == [], "imported by tests/benchmarks but in neither install_requires nor [test]"
+    assert undeclared == [], "imported by tests/benchmarks/tools but in neither install_requires nor [test]"
     for tool in ("pytest", "pytest-randomly", "build", "pysmi", "ruff", "mypy"):
         assert tool in test_extra and tool not in declared, tool

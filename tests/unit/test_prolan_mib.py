@@ -18,7 +18,7 @@ from pysmi.writer import PyFileWriter
 from pysnmp.smi import builder
 
 from probe.resources import mib_dir
-from probe.snmp.index import Layout
+from probe.snmp.oids import Layout
 
 MIB_DIR = mib_dir()
 
