@@ -58,14 +58,14 @@ def builtin_tests_dir() -> Path:
     return resource_root() / "tests_scripts"
 
 
-def demo_maps_dir() -> Path:
+def demo_map_dir() -> Path:
     """The demo map set of the console: map JSON files and their `backgrounds/`."""
     return resource_root() / "maps" / "demo"
 
 
 def demo_root_map() -> Path:
     """The map the console opens when the config names none."""
-    return demo_maps_dir() / "russia.json"
+    return demo_map_dir() / "russia.json"
 
 
 def mib_dir() -> Path:

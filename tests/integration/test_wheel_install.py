@@ -104,7 +104,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_outside_the_checkout(tmp_path
                 "-c",
                 "import json, probe, notifier.messages as m; from probe import resources as r; "
                 "print(json.dumps({'probe': probe.__file__, 'root': str(r.resource_root()), "
-                "'tests': str(r.builtin_tests_dir()), 'maps': str(r.demo_maps_dir()), "
+                "'tests': str(r.builtin_tests_dir()), 'maps': str(r.demo_map_dir()), "
                 "'mib': str(r.mib_dir()), 'unit': str(r.systemd_unit()), "
                 "'templates': str(m.DEFAULTS_DIR)}))",
             ],

@@ -17,7 +17,7 @@ def test_a_checkout_uses_its_top_level_folders() -> None:
     assert resources.resource_root() == ROOT
     assert resources.builtin_tests_dir() == ROOT / "tests_scripts" == loader.BUILTIN_DIR
     assert (resources.builtin_tests_dir() / "loyalty_mon.py").is_file()
-    assert (resources.demo_maps_dir() / "backgrounds" / "russia.png").is_file()
+    assert (resources.demo_map_dir() / "backgrounds" / "russia.png").is_file()
     assert resources.demo_root_map() == ROOT / "maps" / "demo" / "russia.json"
     assert (resources.mib_dir() / "PROLAN-MIB.txt").is_file()
     assert resources.systemd_unit() == ROOT / "deploy" / "prolan-probe.service"
