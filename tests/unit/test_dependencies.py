@@ -1,6 +1,6 @@
 """Declared dependencies are exactly what the code imports (issue 14, point 5): every third-party
 module that `probe`, `notifier`, `console` or the built-in tests import belongs to a distribution in
-`install_requires`, every distribution there is imported (or loaded for the code, named below with
+`install_requires` (or an optional extra such as `demo`), every distribution there is imported (or loaded for the code, named below with
 the reason), and what the tests and benchmarks import is in `install_requires` or the `test` extra."""
 
 from __future__ import annotations
@@ -81,12 +81,19 @@ def distributions_of(modules: dict[str, str], declared: set[str]) -> tuple[set[s
     return used, undeclared
 
 
+def optional_features(setup: configparser.ConfigParser) -> set[str]:
+    """The distributions of the extras other than `test` (e.g. `demo`): optional features."""
+    extras = setup["options.extras_require"]
+    return set().union(*(requirement_names(extras[name]) for name in extras if name != "test"))
+
+
 def test_install_requires_is_exactly_what_the_product_imports() -> None:
-    declared = requirement_names(setup_cfg()["options"]["install_requires"])
+    setup = setup_cfg()
+    declared = requirement_names(setup["options"]["install_requires"]) | optional_features(setup)
     imports = third_party_imports(["probe", "notifier", "console", "tests_scripts"])
     used, undeclared = distributions_of(imports, declared)
-    assert undeclared == [], "imported but not in install_requires"
-    assert declared - used == set(LOADED_FOR_US), "in install_requires but never imported"
+    assert undeclared == [], "imported but in neither install_requires nor an optional extra"
+    assert declared - used == set(LOADED_FOR_US), "declared but never imported"
     for distribution, (module, imported) in LOADED_FOR_US.items():
         spec = importlib.util.find_spec(module)
         assert spec is not None and spec.origin is not None, distribution
