@@ -128,6 +128,17 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_outside_the_checkout(tmp_path
         found = sorted(str(p.relative_to(located[key])) for p in Path(located[key]).glob(pattern))
         assert expected and found == expected, key
     assert Path(located["unit"]).read_bytes() == (ROOT / "deploy" / "prolan-probe.service").read_bytes()
+    # Every data file of the packages (templates, translations, catalogues, py.typed) ships.
+    site_packages = Path(located["probe"]).parent.parent
+    tracked = subprocess.run(
+        ["git", "ls-files", "probe", "notifier", "console"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    data = [name for name in tracked if not name.endswith(".py")]
+    assert data and [name for name in data if not (site_packages / name).is_file()] == []
 
     probe_cli = [str(venv / "bin" / "prolan-probe"), "--config", str(config)]
     assert "created" in run([*probe_cli, "db", "init"], work, env)
