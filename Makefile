@@ -15,23 +15,24 @@ DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd snmptrapd smitools socat slapd ldap-
 	qt6-l10n-tools
 
 DEMO_CONFIG ?=
+# The tests run in random order (pytest-randomly prints "Using --randomly-seed=N" first); repeat an
+# order with `make test PYTEST_ARGS=--randomly-seed=N`.
+PYTEST_ARGS ?=
 CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
 .PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean translations
 
+# The living demo: history, then the probe, the pads' simulator, the local mail server and (with a
+# display) the console under one supervisor; Ctrl-C stops all of them (README, "The first hour").
 demo: deps-runtime venv
 	$(VENV)/bin/prolan-probe $(CONFIG_ARG) db init
-	$(VENV)/bin/prolan-probe $(CONFIG_ARG) demo
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		echo "starting the console"; ($(VENV)/bin/prolan-console $(CONFIG_ARG) &) ; \
-	else echo "no display: the console is not started (prolan-console --screenshot works offscreen)"; fi
-	$(VENV)/bin/prolan-probe $(CONFIG_ARG) run
+	$(VENV)/bin/prolan-probe $(CONFIG_ARG) demo --live
 
 test: deps-test venv postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider $(PYTEST_ARGS)
 
 deps-runtime:
 	@dpkg -s $(DEBIAN_RUNTIME) >/dev/null 2>&1 || { apt-get update && \
@@ -46,7 +47,7 @@ venv: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,demo]'
 	touch $(STAMP)
 
 # PostgreSQL must be up for the tests (they never skip it in CI).
