@@ -50,7 +50,7 @@ from sqlalchemy import Engine
 
 from console.axes import LocalDateAxis
 from console.baseline_dialog import BaselineDialog
-from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, load_cockpit
+from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, RowChoice, load_cockpit
 from console.dashboard import ViewContext
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.level_paint import LEGEND_ORDER, LevelDelegate, LevelLegend, interval_strip, set_level
@@ -485,22 +485,19 @@ class Cockpit(QWidget):
         self.layout_spec.unassessed = self.unassessed_box.isChecked()
         self.reload()
 
-    def load_arguments(self) -> dict[str, Any]:
+    def row_choice(self) -> RowChoice:
         spec = self.layout_spec
-        return {
-            "tests": list(spec.tests),
-            "points": list(spec.points),
-            "name_contains": spec.name_contains,
-            "keys": list(spec.keys),
-            "unassessed": spec.unassessed,
-            "since": self.since,
-            "until": self.until,
-            "max_rows": spec.max_rows,
-            "texts": row_words(),
-        }
+        return RowChoice(
+            tuple(spec.tests),
+            tuple(spec.points),
+            spec.name_contains,
+            tuple(spec.keys),
+            spec.unassessed,
+            spec.max_rows,
+        )
 
     def reload(self) -> None:
-        self.show_data(load_cockpit(self.engine, **self.load_arguments()))
+        self.show_data(load_cockpit(self.engine, self.row_choice(), self.since, self.until, row_words()))
 
     def show_data(self, data: CockpitData) -> None:
         self.data = data

@@ -109,29 +109,32 @@ def row_order(info: MetricInfo) -> tuple[Any, ...]:
     )
 
 
-def choose_rows(
-    engine: Engine,
-    *,
-    tests: Sequence[str],
-    points: Sequence[str],
-    name_contains: str,
-    keys: Sequence[str],
-    unassessed: bool,
-    since: dt.datetime,
-    until: dt.datetime,
-    max_rows: int,
-) -> list[MetricInfo]:
-    """The metrics matching every given filter; without `unassessed`, only the assessed ones (the
-    counters without a threshold table stay behind the filter). `keys` adds metrics
-    whatever the filters say."""
-    infos = metric_catalog(engine, tests=tests, points_named=points, name_contains=name_contains)
-    if not unassessed:
+@dataclass(frozen=True)
+class RowChoice:
+    """Which metrics are rows: all given filters must match; without `unassessed` only the
+    assessed ones (the counters without a threshold table stay behind that filter); `keys` adds
+    metrics whatever the filters say."""
+
+    tests: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()
+    name_contains: str = ""
+    keys: tuple[str, ...] = ()
+    unassessed: bool = False
+    max_rows: int = 200
+
+
+def choose_rows(engine: Engine, choice: RowChoice, until: dt.datetime) -> list[MetricInfo]:
+    """The chosen metrics in display order (`row_order`), at most `choice.max_rows`."""
+    infos = metric_catalog(
+        engine, tests=choice.tests, points_named=choice.points, name_contains=choice.name_contains
+    )
+    if not choice.unassessed:
         assessed = assessed_ids(engine, [i.id for i in infos], until)
         infos = [i for i in infos if i.id in assessed]
-    if keys:
+    if choice.keys:
         chosen = {i.key for i in infos}
-        infos += [i for i in metric_catalog(engine) if i.key in keys and i.key not in chosen]
-    return sorted(infos, key=row_order)[:max_rows]
+        infos += [i for i in metric_catalog(engine) if i.key in choice.keys and i.key not in chosen]
+    return sorted(infos, key=row_order)[: choice.max_rows]
 
 
 def period_text(info: MetricInfo, history: MetricHistory, texts: Callable[[str, int], str]) -> str:
@@ -196,28 +199,11 @@ def arrange(histories: Sequence[MetricHistory], texts: Callable[[str, int], str]
 
 def load_cockpit(
     engine: Engine,
-    *,
-    tests: Sequence[str],
-    points: Sequence[str],
-    name_contains: str,
-    keys: Sequence[str],
-    unassessed: bool,
+    choice: RowChoice,
     since: dt.datetime,
     until: dt.datetime,
-    max_rows: int,
     texts: Callable[[str, int], str],
 ) -> CockpitData:
     """Everything one Cockpit reload reads and computes (no Qt: runs off the GUI thread)."""
-    infos = choose_rows(
-        engine,
-        tests=tests,
-        points=points,
-        name_contains=name_contains,
-        keys=keys,
-        unassessed=unassessed,
-        since=since,
-        until=until,
-        max_rows=max_rows,
-    )
-    histories = load_history(engine, infos, since, until)
+    histories = load_history(engine, choose_rows(engine, choice, until), since, until)
     return CockpitData(histories, arrange(histories, texts), since, until)
