@@ -15,6 +15,9 @@ DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd snmptrapd smitools socat slapd ldap-
 	qt6-l10n-tools
 
 DEMO_CONFIG ?=
+# The tests run in random order (pytest-randomly prints "Using --randomly-seed=N" first); repeat an
+# order with `make test PYTEST_ARGS=--randomly-seed=N`.
+PYTEST_ARGS ?=
 CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
 .PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean translations
@@ -29,7 +32,7 @@ test: deps-test venv postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider $(PYTEST_ARGS)
 
 deps-runtime:
 	@dpkg -s $(DEBIAN_RUNTIME) >/dev/null 2>&1 || { apt-get update && \
