@@ -411,7 +411,9 @@ class IndexBuilder:
                 ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE),
             ),
             scalar_segment((*lay.probe, ProbeScalar.NAME), utf8(self.probe_name)),
-            scalar_segment((*lay.probe, ProbeScalar.LAST_UPDATE), date_and_time(snapshot.updated_at, self.tz)),
+            scalar_segment(
+                (*lay.probe, ProbeScalar.LAST_UPDATE), date_and_time(snapshot.updated_at, self.tz)
+            ),
         ]
 
         # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a
@@ -434,7 +436,9 @@ class IndexBuilder:
         heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]
         tests = sorted(snapshot.tests, key=lambda t: self.test_indexes[t.name])
         t_rows = [self.test_indexes[t.name] for t in tests]
-        t_varbinds = [row_varbinds(heads, r, test_values(t, self.tz)) for r, t in zip(t_rows, tests, strict=True)]
+        t_varbinds = [
+            row_varbinds(heads, r, test_values(t, self.tz)) for r, t in zip(t_rows, tests, strict=True)
+        ]
         segments += column_segments(lay.test_entry, TEST_COLUMNS, t_rows, t_varbinds)
 
         points = point_summaries(snapshot.metrics)
