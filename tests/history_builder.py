@@ -24,6 +24,21 @@ def add_points(engine: Engine, named: Sequence[tuple[int, str, str]]) -> None:
             conn.execute(points.insert().values(id=point_id, name=name, region=region))
 
 
+METHODOLOGIES = ("СОКОК", "УСОКОК", "Опросы")
+
+
+def identity_of(name: str) -> tuple[str | None, str, str | None]:
+    """(methodology, short name, period) of a test-made name."""
+    parts = name.split(". ")
+    period = None
+    if parts[-1].startswith("Интервал "):
+        period, parts = "interval", parts[:-1]
+    elif parts[-1] == "Текущие сутки":
+        period, parts = "day", parts[:-1]
+    methodology = parts[1] if len(parts) > 2 and parts[1] in METHODOLOGIES else None
+    return methodology, parts[-1], period
+
+
 def add_metric(
     engine: Engine,
     metric_id: int,
@@ -36,10 +51,13 @@ def add_metric(
     table: ThresholdTable | None = None,
 ) -> None:
     """`values`: (aware interval end, value, level string). The structured identity columns are
-    filled as the engine fills them (the fixtures' names follow SPEC §3, which this reads)."""
-    parts = name.split(". ")
-    period = {"Текущие сутки": "day"}.get(parts[-1], "interval" if parts[-1].startswith("Интервал") else None)
-    scope = "point" if point_id is not None else ("company" if "Итого по компании" in parts else "none")
+    filled from the name, which these tests write by SPEC §3's rule."""
+    methodology, short_name, period = identity_of(name)
+    scope = (
+        "point"
+        if point_id is not None
+        else ("company" if "Итого по компании" in name.split(". ") else "none")
+    )
     with engine.begin() as conn:
         conn.execute(
             metrics.insert().values(
@@ -47,8 +65,9 @@ def add_metric(
                 key=f"test.metric{metric_id}",
                 name=name,
                 test=test,
+                methodology=methodology,
                 point_id=point_id,
-                short_name=(parts[-2] if period else parts[-1]) if len(parts) > 1 else name,
+                short_name=short_name,
                 period=period,
                 scope=scope,
                 unit=unit,

@@ -35,6 +35,7 @@ from probe.config import ProbeConfig
 from probe.demo.chain import DEGRADING_POINT
 from probe.demo.mailsink import MailSink
 from probe.i18n import _, current_language
+from probe.resources import mib_dir
 
 STOP_SECONDS = 10.0
 READY_SECONDS = 90.0
@@ -279,7 +280,7 @@ def what_to_look_at(settings: LiveDemoSettings, console_started: bool) -> str:
         _("  configuration: {path}").format(path=settings.config_file),
         _(
             "  SNMP:          snmptable -v2c -c public -M +{mib} -m PROLAN-MIB:SNMPv2-MIB -Cb {address} prolanMetricTable"
-        ).format(mib=Path(__file__).resolve().parents[2] / "mib", address=f"{snmp_host}:{snmp_port}"),
+        ).format(mib=mib_dir(), address=f"{snmp_host}:{snmp_port}"),
         _("  values:        prolan-probe --config {path} metrics --point '{point}'").format(
             path=settings.config_file, point=DEGRADING_POINT
         ),
