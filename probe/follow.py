@@ -219,6 +219,7 @@ async def start(runtime: Runtime) -> FollowerService | None:
     )
     service = FollowerService(follower, runtime.config.tests.follow_seconds)
     service.start_listening()
+    runtime.follower = follower  # the heartbeat reports how far it has followed
     return service
 
 

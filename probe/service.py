@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -29,6 +29,7 @@ SERVICE_COMPONENTS: list[str] = [
     "probe.clips.service",
     "probe.ingest.service",
     "probe.follow",
+    "probe.status",
     "probe.scheduler",
 ]
 
@@ -46,3 +47,5 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Set by `run` before any component starts (None only when the engine could not be built).
     evaluator: Evaluator | None = None
+    # Set by probe.follow when it starts (what the heartbeat reports).
+    follower: Any = None

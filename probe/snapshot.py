@@ -122,12 +122,15 @@ class SubscriberHealth:
     lag_seconds: float  # how long the oldest waiting snapshot has waited
     failed_last: bool
 
+    slow_seconds: float = SLOW_SECONDS
+
     @property
     def state(self) -> str:
-        """ok, slow (a delivery or a wait beyond SLOW_SECONDS) or failing (its last one raised)."""
+        """ok, slow (a delivery or a wait beyond slow_seconds, or snapshots dropped) or failing
+        (its last delivery raised)."""
         if self.failed_last:
             return "failing"
-        if max(self.busy_seconds, self.lag_seconds) > SLOW_SECONDS or self.dropped:
+        if max(self.busy_seconds, self.lag_seconds) > self.slow_seconds or self.dropped:
             return "slow"
         return "ok"
 
@@ -190,6 +193,7 @@ class Subscription:
                 busy_seconds=0.0 if self._busy_since is None else now - self._busy_since,
                 lag_seconds=0.0 if oldest is None else now - oldest,
                 failed_last=self._failed_last,
+                slow_seconds=self.slow_seconds,
             )
 
     def wait_idle(self, timeout: float) -> bool:
@@ -269,9 +273,11 @@ class SnapshotHub:
     def current(self) -> Snapshot:
         return self._snapshot
 
-    def subscribe(self, callback: Subscriber, name: str | None = None) -> Subscription:
+    def subscribe(
+        self, callback: Subscriber, name: str | None = None, *, slow_seconds: float = SLOW_SECONDS
+    ) -> Subscription:
         label = name or str(getattr(callback, "__qualname__", None) or repr(callback))
-        subscription = Subscription(label, callback)
+        subscription = Subscription(label, callback, slow_seconds)
         with self._lock:
             self._subscriptions.append(subscription)
         return subscription

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "probe.commands.run",
     "probe.commands.queue",
     "probe.commands.notify",
+    "probe.commands.status",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]

@@ -350,3 +350,16 @@ run_log = Table(
     Index("ix_run_log_committed_at", "committed_at"),
     sqlite_autoincrement=True,
 )
+
+# The heartbeat of every running service (probe.status): how its consumers of evaluations keep up
+# and how far it has followed run_log, for `prolan-probe status` and other probes.
+service_status = Table(
+    "service_status",
+    metadata,
+    Column("origin", Unicode(100), primary_key=True),  # as run_log.origin
+    Column("probe", Unicode(200), nullable=False),  # the configured probe name
+    Column("started_at", utc_timestamp(), nullable=False),
+    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("followed_seq", BigInteger, nullable=True),
+    Column("consumers", UnicodeText, nullable=False),  # JSON: one object per SubscriberHealth
+)
