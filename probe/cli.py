@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from probe import __version__
 from probe.commands import COMMAND_MODULES, CommandError, Context
 from probe.config import ConfigError, load_config
+from probe.memory import tune_garbage_collector
 from probe.store.db import DatabaseError
 
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tune_garbage_collector()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

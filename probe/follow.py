@@ -116,8 +116,11 @@ class RunFollower:
         current = self.hub.current
         known = next((t for t in current.tests if t.name == record.test), None)
         newest = known.last_run if known is not None else None
-        # A run of an interval before the newest one published is history (a backfill), not news.
-        historical = record.historical or (newest is not None and record.at < newest)
+        # A backfill is history. A run of an interval before the newest one published (e.g.
+        # `evaluate --at` of yesterday) is past: not the current state (no traps), but the
+        # notifier's incidents see it (they ignore samples older than what they processed).
+        historical = record.historical
+        past = newest is not None and record.at < newest
         test_state = None
         if newest is None or record.at >= newest:
             test_state = TestState(
@@ -138,6 +141,7 @@ class RunFollower:
             test_ok=bool(run.ok),
             historical=historical,
             only_newer=True,
+            past=past and not historical,
         )
         self.applied += 1
         log.info(
@@ -146,7 +150,7 @@ class RunFollower:
             record.at,
             record.origin,
             len(evaluation.metrics),
-            " (history)" if historical else "",
+            " (history)" if historical else (" (a past interval)" if past else ""),
         )
         return evaluation
 

@@ -73,6 +73,9 @@ class Evaluation:
     # Metrics published for the first time by this evaluation (no previous state at all): their
     # first assessment is not a change and notifies nothing.
     first_seen: frozenset[int] = frozenset()
+    # A run of an interval before the newest one published, stored by another process (e.g.
+    # `evaluate --at` of yesterday): not the current state, so no traps; rules still see it.
+    past: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,25 +339,36 @@ class SnapshotHub:
         test_ok: bool,
         historical: bool,
         only_newer: bool = False,
+        past: bool = False,
     ) -> Evaluation:
         """One run's states, published with the levels they replace, atomically with respect to
-        other runs. `only_newer`: a state older than the one published for its metric is left
-        out (a follower applying another process's backfill must not move current values back)."""
+        other runs. `only_newer`: a state older than the one published for its metric is not
+        merged into the snapshot (a follower applying another process's run of an earlier
+        interval must not move current values back). `past`: such a run (not a backfill, e.g.
+        `evaluate --at` yesterday) — its states still reach the subscribers (the notifier's
+        incidents order samples themselves), but it is not the metrics' current state."""
         with self._lock:
             current = self._snapshot.by_id()
-            chosen = sorted(
-                (s for s in states if not (only_newer and s.id in current and current[s.id].time > s.time)),
-                key=lambda s: s.id,
-            )
+            ordered = sorted(states, key=lambda s: s.id)
+            merged = [
+                s for s in ordered if not (only_newer and s.id in current and current[s.id].time > s.time)
+            ]
+            shown = ordered if past else merged
             evaluation = Evaluation(
                 test=test,
                 at=at,
-                metrics=tuple(chosen),
-                previous_levels={s.id: (current[s.id].level if s.id in current else None) for s in chosen},
+                metrics=tuple(shown),
+                previous_levels={s.id: (current[s.id].level if s.id in current else None) for s in shown},
                 database_ok=database_ok,
                 test_ok=test_ok,
                 historical=historical,
-                first_seen=frozenset(s.id for s in chosen if s.id not in current),
+                first_seen=frozenset(s.id for s in shown if s.id not in current),
+                past=past,
             )
-            self.apply(evaluation, [test_state] if test_state is not None else [])
+            snapshot = self._snapshot.with_metrics(merged)
+            if test_state is not None:
+                snapshot = snapshot.with_test(test_state)
+            updated = at if snapshot.updated_at is None else max(snapshot.updated_at, at)
+            snapshot = replace(snapshot, database_ok=database_ok, updated_at=updated)
+            self.publish(snapshot, evaluation)
             return evaluation

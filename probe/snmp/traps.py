@@ -83,6 +83,8 @@ class NotificationTracker:
     def notifications(self, snapshot: Snapshot, evaluation: Evaluation) -> list[Notification]:
         lay = self.layout
         out: list[Notification] = []
+        if evaluation.past:
+            return out  # another process's run of an earlier interval: not the current state
         news = not evaluation.historical
 
         if news:
