@@ -267,6 +267,8 @@ def event_messages(
                     body_text=tset.render("text" if channel == "email" else "sms", context),
                     body_html=tset.render("html", context) if channel == "email" else None,
                     due_at=due,
+                    metric_id=metric.id,
+                    event_at=naive_utc(event.at),
                 )
                 messages.append(message)
     return messages
