@@ -21,6 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PROLAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every CLI it runs) keeps the probe's state (spool, SNMP engine boots) in its
+    own temporary folder, never in the user's data folder."""
+    folder = tmp_path / "prolan-data"
+    monkeypatch.setenv("PROLAN_DATA_DIR", str(folder))
+    return folder
+
+
 def pg_available() -> bool:
     try:
         engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})

@@ -21,6 +21,7 @@ from probe.config import ProbeConfig, parse_config
 from probe.levels import Level
 from probe.snapshot import MetricState, Snapshot, SnapshotHub, TestState
 from probe.snmp.agent import SnmpAgent
+from probe.snmp.limits import SourceRateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB_DIR = ROOT / "mib"
@@ -142,16 +143,38 @@ def agent_config(**snmp: Any) -> ProbeConfig:
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    config: ProbeConfig | None = None, snapshot: Snapshot | None = None
+    config: ProbeConfig | None = None,
+    snapshot: Snapshot | None = None,
+    *,
+    state_dir: Path | None = None,
+    limiter: SourceRateLimiter | None = None,
 ) -> AsyncIterator[SnmpAgent]:
+    """An agent on a free port; its engine state in `state_dir` (default: the data folder, which
+    the tests' autouse fixture makes a temporary one)."""
     os.environ["PROLAN_TEST_SNMP_AUTH"] = V3_AUTH
     os.environ["PROLAN_TEST_SNMP_PRIV"] = V3_PRIV
-    agent = SnmpAgent(config or agent_config(), SnapshotHub(snapshot or sample_snapshot()))
+    agent = SnmpAgent(
+        config or agent_config(),
+        SnapshotHub(snapshot or sample_snapshot()),
+        state_dir=state_dir,
+        limiter=limiter,
+    )
     await agent.start()
     try:
         yield agent
     finally:
         await agent.stop()
+
+
+def running_agent_in(
+    state_dir: Path,
+    config: ProbeConfig | None = None,
+    snapshot: Snapshot | None = None,
+    *,
+    limiter: SourceRateLimiter | None = None,
+) -> contextlib.AbstractAsyncContextManager[SnmpAgent]:
+    """An agent whose engine state lives in `state_dir` (benchmarks: outside any test fixture)."""
+    return running_agent(config, snapshot, state_dir=state_dir, limiter=limiter)
 
 
 def tool_env(tmp: Path) -> dict[str, str]:
