@@ -14,7 +14,7 @@ DEBIAN_RUNTIME := python3 python3-venv python3-pip ca-certificates unixodbc libg
 	libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libglib2.0-0 ffmpeg
 DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd snmptrapd smitools socat slapd ldap-utils sox xvfb postgresql \
 	qt6-l10n-tools zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql php-bcmath php-mbstring \
-	php-gd php-xml prometheus prometheus-snmp-exporter monitoring-plugins-basic
+	php-gd php-xml prometheus prometheus-snmp-exporter monitoring-plugins-standard
 
 DEMO_CONFIG ?=
 # The tests run in random order (pytest-randomly prints "Using --randomly-seed=N" first); repeat an
