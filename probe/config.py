@@ -17,6 +17,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from probe.levels import Level
+from probe.snmp.oids import parse_oid
 
 ENV_CONFIG = "PROLAN_CONFIG"
 
@@ -143,9 +144,10 @@ class SnmpConfig(Section):
     @field_validator("enterprise_oid")
     @classmethod
     def _numeric_oid(cls, value: str) -> str:
-        parts = value.strip().lstrip(".").split(".")
-        if len(parts) < 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 2:
-            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184")
+        try:
+            parse_oid(value)
+        except ValueError:
+            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184") from None
         return value
 
 

@@ -30,8 +30,9 @@ from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
 from probe.snmp.engine_state import EngineStateError, start_engine
 from probe.snmp.fastpath import DELEGATE, FastResponder
-from probe.snmp.index import IndexBuilder, Layout, MibIndex, parse_oid
+from probe.snmp.index import IndexBuilder, MibIndex
 from probe.snmp.limits import JunkLog, SourceRateLimiter
+from probe.snmp.oids import Layout
 from probe.snmp.screen import V3Screen
 from probe.snmp.traps import Notification, NotificationTracker, TrapSender
 from probe.snmp.usm import RESPONDERS, make_engine
@@ -123,7 +124,7 @@ class SnmpAgent:
         self.config = config
         self.state_dir = state_dir or default_state_dir()
         self.hub = hub
-        self.layout = Layout(parse_oid(config.snmp.enterprise_oid))
+        self.layout = Layout.from_text(config.snmp.enterprise_oid)
         self._started_monotonic = time.monotonic()
         self.builder = IndexBuilder(
             self.layout,
@@ -131,6 +132,7 @@ class SnmpAgent:
             version=probe.__version__,
             started_at=started_at or dt.datetime.now(dt.UTC),
             uptime_ticks=self.uptime_ticks,
+            tz=config.tz,
         )
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)

@@ -26,74 +26,26 @@ from itertools import accumulate
 from probe.levels import SNMP_NOT_ASSESSED, Level
 from probe.snapshot import MetricState, Snapshot, TestState
 from probe.snmp import ber
+from probe.snmp.oids import (
+    METRIC_COLUMNS,
+    POINT_COLUMNS,
+    SYS_UPTIME_INSTANCE,
+    SYSTEM,
+    TEST_COLUMNS,
+    Layout,
+    ProbeScalar,
+)
 
-DEFAULT_ENTERPRISE = (1, 3, 6, 1, 4, 1, 17184)
-SYSTEM = (1, 3, 6, 1, 2, 1, 1)
-SYS_UPTIME_INSTANCE = (1, 3, 6, 1, 2, 1, 1, 3, 0)
-SNMP_TRAP_OID_INSTANCE = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)
 TEXT_LIMIT = 1024  # ProlanUtf8String SIZE (0..1024)
 DISPLAY_LIMIT = 255  # DisplayString
+PERIOD_LIMIT = 16  # prolanMetricPeriod DisplayString (SIZE (0..16))
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-# prolanMetricEntry columns
-M_NAME, M_KEY, M_TEST, M_POINT, M_VALUE, M_VALUE_TEXT, M_VALID, M_UNIT, M_LEVEL = range(2, 11)
-M_T1, M_T2, M_T3, M_T4, M_UPDATED, M_DIRECTION, M_REGION = range(11, 18)
-METRIC_COLUMNS = tuple(range(2, 18))
-TEST_COLUMNS = tuple(range(2, 9))
-POINT_COLUMNS = tuple(range(2, 12))
 
 DIRECTIONS = {"higher_worse": 1, "higher_better": 2, "equal": 3}
 DIRECTION_NONE = 4
 TEST_OK, TEST_FAILED, TEST_NEVER_RUN, TEST_LOAD_FAILED = 1, 2, 3, 4
 DB_AVAILABLE, DB_UNAVAILABLE = 1, 2
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where the objects of PROLAN-MIB sit under the configured enterprise root."""
-
-    enterprise: tuple[int, ...] = DEFAULT_ENTERPRISE
-
-    @property
-    def module(self) -> tuple[int, ...]:  # prolanMIB
-        return (*self.enterprise, 1)
-
-    @property
-    def notifications(self) -> tuple[int, ...]:
-        return (*self.module, 0)
-
-    @property
-    def probe(self) -> tuple[int, ...]:
-        return (*self.module, 1, 1)
-
-    @property
-    def metric_entry(self) -> tuple[int, ...]:
-        return (*self.module, 1, 2, 1)
-
-    @property
-    def test_entry(self) -> tuple[int, ...]:
-        return (*self.module, 1, 3, 1)
-
-    @property
-    def point_entry(self) -> tuple[int, ...]:
-        return (*self.module, 1, 4, 1)
-
-    @property
-    def notification_objects(self) -> tuple[int, ...]:
-        return (*self.module, 1, 5)
-
-
-def parse_oid(text: str) -> tuple[int, ...]:
-    """'1.3.6.1.4.1.17184' (a leading dot is allowed) → a tuple; ValueError when malformed."""
-    parts = text.strip().lstrip(".").split(".")
-    try:
-        oid = tuple(int(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"not a numeric OID: {text!r}") from None
-    if len(oid) < 2 or oid[0] > 2 or any(arc < 0 for arc in oid):
-        raise ValueError(f"not a valid OID: {text!r}")
-    return oid
 
 
 # ---- value encodings (value TLVs) ----------------------------------------------------------
@@ -131,9 +83,12 @@ def value_text(value: float | None) -> str:
 
 
 @lru_cache(maxsize=1024)
-def date_and_time(moment: dt.datetime | None) -> bytes:
-    """DateAndTime (11 octets, UTC); the epoch stands for "never"."""
-    moment = (moment or _EPOCH).astimezone(dt.UTC)
+def date_and_time(moment: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> bytes:
+    """DateAndTime (11 octets) in the probe's time zone with its offset from UTC, as an operator
+    reads every other time of the probe; the epoch (in UTC) stands for "never"."""
+    moment = (moment or _EPOCH).astimezone(dt.UTC if moment is None else tz)
+    offset = moment.utcoffset() or dt.timedelta(0)
+    offset_minutes = int(abs(offset).total_seconds()) // 60
     content = struct.pack(
         ">HBBBBBBcBB",
         moment.year,
@@ -143,9 +98,9 @@ def date_and_time(moment: dt.datetime | None) -> bytes:
         moment.minute,
         moment.second,
         moment.microsecond // 100_000,
-        b"+",
-        0,
-        0,
+        b"-" if offset < dt.timedelta(0) else b"+",
+        offset_minutes // 60,
+        offset_minutes % 60,
     )
     return ber.encode_octets(content)
 
@@ -158,8 +113,8 @@ def _valid(value: float | None) -> bool:
     return value is not None and not math.isnan(value)
 
 
-def metric_values(m: MetricState) -> tuple[bytes, ...]:
-    """The value TLVs of columns 2..17 of one prolanMetricEntry."""
+def metric_values(m: MetricState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
+    """The value TLVs of columns 2..19 of one prolanMetricEntry."""
     table = m.thresholds
     bounds: list[float] = list(table.bounds) if table is not None else []
     bounds += [0.0] * (4 - len(bounds))
@@ -175,9 +130,11 @@ def metric_values(m: MetricState) -> tuple[bytes, ...]:
         utf8(m.unit),
         _integer(oko_level(m.level)),
         *(_integer(scaled(b)) for b in bounds),
-        date_and_time(m.time),
+        date_and_time(m.time, tz),
         _integer(direction),
         utf8(m.region),
+        utf8(m.question),
+        utf8(m.period, PERIOD_LIMIT),
     )
 
 
@@ -189,7 +146,7 @@ def test_state(t: TestState) -> int:
     return TEST_OK if t.ok else TEST_FAILED
 
 
-def test_values(t: TestState) -> tuple[bytes, ...]:
+def test_values(t: TestState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
     duration_ms = (
         0 if t.duration_seconds is None else max(0, min(2**32 - 1, round(t.duration_seconds * 1000)))
     )
@@ -197,7 +154,7 @@ def test_values(t: TestState) -> tuple[bytes, ...]:
         utf8(t.name, DISPLAY_LIMIT),
         utf8(t.description),
         utf8(t.schedule, DISPLAY_LIMIT),
-        date_and_time(t.last_run),
+        date_and_time(t.last_run, tz),
         _gauge(duration_ms, ber.GAUGE32),
         _integer(test_state(t)),
         utf8(t.last_error),
@@ -419,8 +376,10 @@ class IndexBuilder:
         version: str,
         started_at: dt.datetime,
         uptime_ticks: Callable[[], int],
+        tz: dt.tzinfo = dt.UTC,
     ) -> None:
         self.layout = layout
+        self.tz = tz  # DateAndTime columns are in the probe's time zone
         self.probe_name = probe_name
         self.version = version
         self.started_at = started_at
@@ -445,13 +404,16 @@ class IndexBuilder:
             scalar_segment((*SYSTEM, 4), utf8("", DISPLAY_LIMIT)),
             scalar_segment((*SYSTEM, 5), utf8(self.probe_name, DISPLAY_LIMIT)),
             scalar_segment((*SYSTEM, 6), utf8("", DISPLAY_LIMIT)),
-            scalar_segment((*lay.probe, 1), utf8(self.version, DISPLAY_LIMIT)),
-            scalar_segment((*lay.probe, 2), date_and_time(self.started_at)),
+            scalar_segment((*lay.probe, ProbeScalar.VERSION), utf8(self.version, DISPLAY_LIMIT)),
+            scalar_segment((*lay.probe, ProbeScalar.START_TIME), date_and_time(self.started_at, self.tz)),
             scalar_segment(
-                (*lay.probe, 3), ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE)
+                (*lay.probe, ProbeScalar.DATABASE_STATE),
+                ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE),
             ),
-            scalar_segment((*lay.probe, 4), utf8(self.probe_name)),
-            scalar_segment((*lay.probe, 5), date_and_time(snapshot.updated_at)),
+            scalar_segment((*lay.probe, ProbeScalar.NAME), utf8(self.probe_name)),
+            scalar_segment(
+                (*lay.probe, ProbeScalar.LAST_UPDATE), date_and_time(snapshot.updated_at, self.tz)
+            ),
         ]
 
         # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a
@@ -464,7 +426,7 @@ class IndexBuilder:
                 continue
             cached = old.get(m.id)
             if cached is None or cached[0] is not m:
-                cached = (m, row_varbinds(heads, m.id, metric_values(m)))
+                cached = (m, row_varbinds(heads, m.id, metric_values(m, self.tz)))
             rows[m.id] = cached
         self._rows = rows
         ids = sorted(rows)
@@ -474,7 +436,9 @@ class IndexBuilder:
         heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]
         tests = sorted(snapshot.tests, key=lambda t: self.test_indexes[t.name])
         t_rows = [self.test_indexes[t.name] for t in tests]
-        t_varbinds = [row_varbinds(heads, r, test_values(t)) for r, t in zip(t_rows, tests, strict=True)]
+        t_varbinds = [
+            row_varbinds(heads, r, test_values(t, self.tz)) for r, t in zip(t_rows, tests, strict=True)
+        ]
         segments += column_segments(lay.test_entry, TEST_COLUMNS, t_rows, t_varbinds)
 
         points = point_summaries(snapshot.metrics)

@@ -56,55 +56,20 @@ class UnknownContextReport:
 
     snmpContext: context.SnmpContext
 
-    def process_pdu(
-        self,
-        snmpEngine: pysnmp_engine.SnmpEngine,
-        messageProcessingModel: Any,
-        securityModel: Any,
-        securityName: Any,
-        securityLevel: Any,
-        contextEngineId: Any,
-        contextName: Any,
-        pduVersion: Any,
-        PDU: Any,
-        maxSizeResponseScopedPDU: Any,
-        stateReference: Any,
-    ) -> Any:
-        if univ.OctetString(contextName).asOctets() not in self.snmpContext.context_names:
-            (unknown,) = snmpEngine.get_mib_builder().import_symbols(
-                "__SNMP-TARGET-MIB", "snmpUnknownContexts"
-            )
-            unknown.syntax += 1
-            report = {"oid": unknown.name, "val": unknown.syntax, "securityLevel": securityLevel}
-            with contextlib.suppress(error.StatusInformation):  # not reportable: dropped
-                snmpEngine.message_dispatcher.return_response_pdu(
-                    snmpEngine,
-                    messageProcessingModel,
-                    securityModel,
-                    securityName,
-                    securityLevel,
-                    contextEngineId,
-                    contextName,
-                    pduVersion,
-                    PDU,  # the request: a report names the request it answers
-                    maxSizeResponseScopedPDU,
-                    stateReference,
-                    report,
-                )
-            return None
-        return super().process_pdu(  # type: ignore[misc]
-            snmpEngine,
-            messageProcessingModel,
-            securityModel,
-            securityName,
-            securityLevel,
-            contextEngineId,
-            contextName,
-            pduVersion,
-            PDU,
-            maxSizeResponseScopedPDU,
-            stateReference,
-        )
+    def process_pdu(self, snmpEngine: pysnmp_engine.SnmpEngine, *request: Any) -> Any:
+        # request: messageProcessingModel, securityModel, securityName, securityLevel,
+        # contextEngineId, contextName, pduVersion, PDU, maxSizeResponseScopedPDU, stateReference
+        # (the arguments of pysnmp's process_pdu, and of return_response_pdu but its last)
+        security_level, context_name = request[3], request[5]
+        if univ.OctetString(context_name).asOctets() in self.snmpContext.context_names:
+            return super().process_pdu(snmpEngine, *request)  # type: ignore[misc]
+        (unknown,) = snmpEngine.get_mib_builder().import_symbols("__SNMP-TARGET-MIB", "snmpUnknownContexts")
+        unknown.syntax += 1
+        report = {"oid": unknown.name, "val": unknown.syntax, "securityLevel": security_level}
+        with contextlib.suppress(error.StatusInformation):  # not reportable: dropped
+            # The request's own PDU: a report names the request it answers.
+            snmpEngine.message_dispatcher.return_response_pdu(snmpEngine, *request, report)
+        return None
 
 
 class GetResponder(UnknownContextReport, cmdrsp.GetCommandResponder):

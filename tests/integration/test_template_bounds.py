@@ -13,7 +13,7 @@ import pytest
 from notifier.messages import TemplateProblem, TemplateSet
 from notifier.sandbox import RenderLimits, SandboxRenderer
 from tests.helpers import run_cli
-from tests.integration.test_service import Service, services  # noqa: F401 (the fixture)
+from tests.integration.test_service import Service
 
 HOSTILE = {
     "nested loops": "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
@@ -84,17 +84,17 @@ def test_notify_check_reports_a_runaway_template_in_one_line(tmp_path: Path, db_
     assert f"rule 'негатив': {tmp_path / 'alert.j2'}" in lines[0] and "time limit" in lines[0]
 
 
-def test_sigterm_stops_run_within_5_s_during_the_template_check(
-    tmp_path: Path, db_url: str, services: list[Service]
-) -> None:
+def test_sigterm_stops_run_within_5_s_during_the_template_check(tmp_path: Path, db_url: str) -> None:
     config = _notifier_config(tmp_path, db_url, HOSTILE["nested loops"])
     log_path = tmp_path / "probe.log"
     with config.open("a", encoding="utf-8") as out:
         out.write(f'[logging]\nfile = "{log_path}"\n')
     run_cli("db", "init", config=config, check=True)
     service = Service(config, log_path)
-    services.append(service)
-    service.wait_for(lambda: "starting" in service.log(), "the probe to start")
-    time.sleep(0.5)  # the notifier's template check is running (each render may take 2 s)
-    _code, seconds = service.terminate(signal.SIGTERM)
-    assert seconds < 5, service.log()
+    try:
+        service.wait_for(lambda: "starting" in service.log(), "the probe to start")
+        time.sleep(0.5)  # the notifier's template check is running (each render may take 2 s)
+        _code, seconds = service.terminate(signal.SIGTERM)
+        assert seconds < 5, service.log()
+    finally:
+        service.close()

@@ -13,7 +13,8 @@ from probe.levels import Level
 from probe.snapshot import Evaluation, MetricState, Snapshot
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
-from probe.snmp.index import IndexBuilder, Layout, MibIndex, scaled, stable_indexes, value_text
+from probe.snmp.index import IndexBuilder, MibIndex, scaled, stable_indexes, value_text
+from probe.snmp.oids import METRIC_COLUMNS, Layout
 from probe.snmp.traps import NotificationTracker
 from tests.snmp_tools import sample_snapshot
 
@@ -82,7 +83,9 @@ def test_walk_is_in_lexicographic_order_and_get_finds_every_instance() -> None:
     index = build(many_metrics(ids))
     oids = walk(index)
     assert oids == sorted(oids) and len(oids) == len(set(oids)) == index.size
-    assert len([o for o in oids if o[: len(LAYOUT.metric_entry)] == LAYOUT.metric_entry]) == 16 * len(ids)
+    assert len([o for o in oids if o[: len(LAYOUT.metric_entry)] == LAYOUT.metric_entry]) == len(
+        METRIC_COLUMNS
+    ) * len(ids)
     for oid in oids:
         found = index.get(oid)
         assert isinstance(found, bytes) and oid_of(found) == oid
@@ -176,7 +179,14 @@ def test_end_of_mib_view_and_v1_errors() -> None:
     last = walk(index)[-1]
     reply = responder.handle(request(ber.GET_BULK_REQUEST, [last], 0, 10))
     assert isinstance(reply, bytes)
-    assert response_varbinds(reply)[2] == [(last, ber.END_OF_MIB_VIEW)]
+    assert response_varbinds(reply)[2] == [(last, ber.END_OF_MIB_VIEW)] * 10  # every repetition
+    # the walk reaches the end inside a response: the rest of the repetitions say so (no extra round)
+    before_last, last = walk(index)[-2:]
+    reply = responder.handle(request(ber.GET_BULK_REQUEST, [walk(index)[-3]], 0, 6))
+    assert isinstance(reply, bytes)
+    binds = response_varbinds(reply)[2]
+    assert [oid for oid, _tag in binds] == [before_last, last, last, last, last, last]
+    assert [tag == ber.END_OF_MIB_VIEW for _oid, tag in binds] == [False, False, True, True, True, True]
     v1 = bytearray(request(ber.GET_REQUEST, [(*LAYOUT.metric_entry, 2, 3), (1, 3, 6, 9)]))
     v1[4] = 0  # version 1 → SNMPv1
     reply = responder.handle(bytes(v1))
@@ -272,3 +282,17 @@ async def test_start_fails_clearly_when_the_port_is_taken() -> None:
         agent = SnmpAgent(parse_config({"snmp": {"listen": listen}}), SnapshotHub(sample_snapshot()))
         with pytest.raises(SnmpStartError, match="cannot bind"):
             await agent.start()
+
+
+def test_date_and_time_is_local_with_its_offset() -> None:
+    """Times served over SNMP are in the probe's time zone with the offset, as everywhere else."""
+    from zoneinfo import ZoneInfo
+
+    from probe.snmp.index import date_and_time
+
+    moscow = date_and_time(AT, ZoneInfo("Europe/Moscow"))[2:]
+    assert moscow[2:5] == bytes([11, 22, 15]) and moscow[8:11] == b"+\x03\x00"
+    new_york = date_and_time(AT, ZoneInfo("America/New_York"))[2:]
+    assert new_york[4] == 7 and new_york[8:11] == b"-\x05\x00"
+    assert date_and_time(AT)[2:][4] == 12 and date_and_time(AT)[2:][8:11] == b"+\x00\x00"
+    assert date_and_time(None, ZoneInfo("Europe/Moscow"))[2:][:2] == (1970).to_bytes(2, "big")
