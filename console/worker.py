@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 _pool: QThreadPool | None = None
 _loaders: list[Loader] = []
+# The signal carriers of reads in flight, kept here (not by the view's Loader) until their result
+# is delivered: a view closed while its read runs must not free what the worker thread still uses.
+_carriers: dict[int, _Signals] = {}
 
 
 def database_pool() -> QThreadPool:
@@ -51,6 +54,8 @@ class _Task(QRunnable):
         self.function = function
         self.args = args
         self.signals = _Signals()  # created on the GUI thread: its signals arrive there
+        # The pool owns and deletes the runnable after run(); the carrier lives on in _carriers.
+        self.setAutoDelete(True)
 
     def run(self) -> None:
         try:
@@ -79,7 +84,7 @@ class Loader(QObject):
         super().__init__(parent)
         self.generation = 0
         self.pending = 0
-        self._tasks: dict[int, _Task] = {}
+        self._carrier_of: dict[int, int] = {}  # generation → key in _carriers
         _loaders.append(self)
         self.destroyed.connect(lambda *_: _forget(self))
 
@@ -90,16 +95,19 @@ class Loader(QObject):
     def start(self, function: Callable[..., Any], *args: Any) -> None:
         self.generation += 1
         task = _Task(self.generation, function, args)
-        task.setAutoDelete(False)  # kept until its signal is handled (its QObject must outlive run)
         task.signals.done.connect(self._done)
         task.signals.error.connect(self._error)
-        self._tasks[self.generation] = task
+        key = id(task.signals)
+        _carriers[key] = task.signals
+        self._carrier_of[self.generation] = key
         self.pending += 1
         database_pool().start(task)
 
     def _finish(self, generation: int) -> bool:
         self.pending -= 1
-        self._tasks.pop(generation, None)
+        carrier = _carriers.pop(self._carrier_of.pop(generation, 0), None)
+        if carrier is not None:
+            carrier.deleteLater()
         return generation == self.generation
 
     def _done(self, generation: int, result: object) -> None:
