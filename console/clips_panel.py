@@ -99,7 +99,7 @@ TEXTS: dict[str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class Fragment:
     press_id: int
-    pressed_at: dt.datetime  # naive UTC
+    pressed_at: dt.datetime  # aware UTC
     kind: str
     status: str
     path: Path | None
@@ -202,8 +202,7 @@ class ClipsPanel(QWidget):
     # --- data ------------------------------------------------------------------------------------
 
     def local_time(self, at: dt.datetime) -> str:
-        aware = at.replace(tzinfo=dt.UTC)
-        local = aware.astimezone(self.tz) if self.tz else aware.astimezone()
+        local = at.astimezone(self.tz) if self.tz else at.astimezone()
         return f"{local:%d.%m.%Y %H:%M:%S}"
 
     def state_text(self, fragment: Fragment) -> str:

@@ -121,14 +121,6 @@ def interval_seconds(ends: Sequence[dt.datetime], default: float = 600.0) -> flo
     return min(gaps) if gaps else default
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    return _aware(value).replace(tzinfo=None)
-
-
 def parse_level(text: str | None) -> Level | None:
     try:
         return None if text is None else Level(text)
@@ -174,8 +166,8 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
     return (
         select(
             metric_values.c.metric_id,
-            # As text ('2026-11-18 09:00:00[.fff]' on every dialect): NumPy converts the whole
-            # column at once, far faster than the driver building a datetime per row.
+            # As text ('2026-11-18 09:00:00[.fff]', UTC as stored, on every dialect): NumPy converts
+            # the whole column at once, far faster than the driver building a datetime per row.
             cast(metric_values.c.at, String).label("at"),
             metric_values.c.value,
             metric_values.c.level,
@@ -184,8 +176,8 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
         .where(
             and_(
                 metric_values.c.metric_id.in_(list(ids)),
-                metric_values.c.at > _naive(since),
-                metric_values.c.at <= _naive(until),
+                metric_values.c.at > since,
+                metric_values.c.at <= until,
             )
         )
         .order_by(metric_values.c.metric_id, metric_values.c.at)
@@ -221,7 +213,7 @@ def load_history(
     histories = []
     for info in infos:
         ends, values, levels, table_index = columns[info.id]
-        # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
+        # The text is UTC without a zone: datetime64 arithmetic gives epoch seconds directly.
         epoch = (np.array(ends, dtype="datetime64[ms]").astype(np.int64) / 1000.0) if ends else np.zeros(0)
         histories.append(
             MetricHistory(
@@ -276,8 +268,8 @@ def interval_levels(
             .where(
                 and_(
                     metric_values.c.metric_id.in_(ids),
-                    metric_values.c.at > _naive(since),
-                    metric_values.c.at <= _naive(until),
+                    metric_values.c.at > since,
+                    metric_values.c.at <= until,
                     metric_values.c.level.is_not(None),
                 )
             )
@@ -287,7 +279,7 @@ def interval_levels(
     for row in rows:
         level = parse_level(row.level)
         if level is not None:
-            by_end.setdefault(_aware(row.at), []).append(level)
+            by_end.setdefault(row.at, []).append(level)
     return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
 
 
@@ -331,7 +323,7 @@ def index_at(
             return IndexReading(None, 0, 0, 0)
         latest = conn.execute(
             select(func.max(metric_values.c.at)).where(
-                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= _naive(at))
+                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= at)
             )
         ).scalar()
         if latest is None:
@@ -342,7 +334,7 @@ def index_at(
             )
         ).all()
     positive, negative, votes = index_from_counts((ids[row.metric_id], row.value) for row in rows)
-    return IndexReading(_aware(latest), positive, negative, votes)
+    return IndexReading(latest, positive, negative, votes)
 
 
 def index_change(

@@ -146,8 +146,7 @@ def simulate(
 def _press(pad: Pad, point_id: int, kind: str, at: dt.datetime, question: str | None) -> Press:
     number = pad.number_of(kind)
     assert number is not None
-    naive = at.astimezone(dt.UTC).replace(tzinfo=None)
-    return Press(pad.id, point_id, number, kind, naive, question, "demo")
+    return Press(pad.id, point_id, number, kind, at.astimezone(dt.UTC), question, "demo")
 
 
 def _customer(
@@ -206,7 +205,7 @@ def _queue_samples(
             rows.append(
                 {
                     "point_id": point.id,
-                    "sampled_at": at.replace(tzinfo=None),
+                    "sampled_at": at,
                     "length": float(_poisson(rng, mean)),
                 }
             )
@@ -225,24 +224,21 @@ def install_demo(
     start = start.astimezone(dt.UTC)
     import_topology(engine, demo_topology())
     topology = load_topology(engine)
-    naive_start, naive_end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(
             delete(presses_table).where(
                 presses_table.c.source == "demo",
-                presses_table.c.pressed_at >= naive_start,
-                presses_table.c.pressed_at < naive_end,
+                presses_table.c.pressed_at >= start,
+                presses_table.c.pressed_at < end,
             )
         )
         conn.execute(
-            delete(queue_samples).where(
-                queue_samples.c.sampled_at >= naive_start, queue_samples.c.sampled_at < naive_end
-            )
+            delete(queue_samples).where(queue_samples.c.sampled_at >= start, queue_samples.c.sampled_at < end)
         )
     count = 0
     batch: list[Press] = []
     for press in simulate(topology, start, end, tz, seed):
-        if press.pressed_at >= naive_end:
+        if press.pressed_at >= end:
             continue  # an answer that would fall after "now"
         batch.append(press)
         if len(batch) >= 20_000:
