@@ -21,29 +21,12 @@ from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from console import i18n
+from console.i18n import QT_TRANSLATE_NOOP, translate
 from console.level_paint import LEGEND_ORDER, LevelLegend, fill_level
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
 from probe.config import ConsoleConfig, ProbeConfig
 from probe.levels import Level
 
-TEXTS = {
-    "ru": {
-        "index": "Индекс лояльности",
-        "vs_yesterday": "к вчера",
-        "no_data": "нет данных",
-        "no_yesterday": "вчера нет данных",
-        "hours": "последние {hours} ч",
-        "updated": "обновлено {time}",
-    },
-    "en": {
-        "index": "Loyalty index",
-        "vs_yesterday": "vs yesterday",
-        "no_data": "no data",
-        "no_yesterday": "no data yesterday",
-        "hours": "last {hours} h",
-        "updated": "updated {time}",
-    },
-}
 BACKGROUND = QColor("#1d2430")
 PANEL = QColor("#27303e")
 TEXT = QColor("#f1f3f6")
@@ -93,13 +76,10 @@ def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
 
 
 class DashboardTile(QWidget):
-    def __init__(
-        self, state: TileState, *, hours: int, lang: str = "ru", parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, state: TileState, *, hours: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.hours = hours
-        self.texts = TEXTS.get(lang, TEXTS["ru"])
         self.tz: ZoneInfo | None = None
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -148,12 +128,13 @@ class DashboardTile(QWidget):
         title = QFont(self.font())
         title.setPixelSize(max(12, int(h * 0.085)))
         title.setBold(True)
-        _fit(painter, title, state.scope.label, w * 0.9)
+        caption = self.scope_caption()
+        _fit(painter, title, caption, w * 0.9)
         painter.setPen(TEXT)
         painter.drawText(
             QRectF(w * 0.05, h * 0.03, w * 0.9, h * 0.13),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            state.scope.label,
+            caption,
         )
 
         lamp = self.lamp_rect()
@@ -167,9 +148,9 @@ class DashboardTile(QWidget):
         small.setPixelSize(max(10, int(h * 0.05)))
         painter.setFont(small)
         painter.setPen(MUTED)
-        level_text = (state.current or Level.UNKNOWN).russian
+        level_text = i18n.level_text(state.current or Level.UNKNOWN)
         if state.current_at is not None and self.tz is not None:
-            level_text += f" · {state.current_at.astimezone(self.tz):%H:%M}"
+            level_text += " · " + i18n.local_text(state.current_at, self.tz, "HH:mm")
         painter.drawText(
             QRectF(w * 0.02, lamp.bottom() + h * 0.01, w * 0.46, h * 0.07),
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
@@ -187,9 +168,17 @@ class DashboardTile(QWidget):
         painter.drawText(
             QRectF(w * 0.05, h * 0.755, w * 0.9, h * 0.07),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-            self.texts["hours"].format(hours=self.hours),
+            translate("Dashboard", "last {hours} h").format(hours=self.hours),
         )
         painter.end()
+
+    def scope_caption(self) -> str:
+        scope = self.state.scope
+        return translate("Dashboard", "Company total") if scope.kind == "company" else scope.label
+
+    @staticmethod
+    def index_caption() -> str:
+        return translate("Dashboard", "Loyalty index")
 
     def _paint_index(self, painter: QPainter, area: QRectF) -> None:
         state = self.state
@@ -201,7 +190,7 @@ class DashboardTile(QWidget):
         painter.drawText(
             QRectF(area.left(), area.top(), area.width(), area.height() * 0.18),
             Qt.AlignmentFlag.AlignLeft,
-            self.texts["index"],
+            self.index_caption(),
         )
         big = QFont(self.font())
         big.setPixelSize(max(18, int(h * 0.24)))
@@ -212,7 +201,7 @@ class DashboardTile(QWidget):
             painter.setPen(MUTED)
         else:
             painter.setPen(TEXT)
-        text = self.texts["no_data"] if value is None else f"{value:+.1f}"
+        text = translate("Dashboard", "no data") if value is None else i18n.signed(value, 1)
         _fit(painter, big, text, area.width())
         painter.drawText(
             QRectF(area.left(), area.top() + area.height() * 0.15, area.width(), area.height() * 0.45),
@@ -228,12 +217,16 @@ class DashboardTile(QWidget):
             painter.setFont(label)
             painter.setPen(MUTED)
             painter.drawText(
-                box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.texts["no_yesterday"]
+                box,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                translate("Dashboard", "no data yesterday"),
             )
             return
         arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
         painter.setPen(UP if change > 0.05 else DOWN if change < -0.05 else MUTED)
-        text = f"{arrow} {abs(change):.1f} {self.texts['vs_yesterday']}"
+        text = translate("Dashboard", "{arrow} {change} vs yesterday").format(
+            arrow=arrow, change=i18n.number(abs(change), 1)
+        )
         _fit(painter, medium, text, area.width())
         painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
@@ -250,7 +243,6 @@ class DashboardView(QWidget):
         hours: int = 6,
         columns: int = 2,
         tests: Sequence[str] = ("LOYALTY_MON",),
-        lang: str = "ru",
         refresh_seconds: float = 30.0,
         clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
@@ -275,7 +267,7 @@ class DashboardView(QWidget):
         outer.addWidget(self.legend)
         self.tiles: list[DashboardTile] = []
         for index, scope in enumerate(scopes):
-            tile = DashboardTile(TileState(scope), hours=hours, lang=lang)
+            tile = DashboardTile(TileState(scope), hours=hours)
             tile.tz = tz
             self.tiles.append(tile)
             layout.addWidget(tile, index // max(1, columns), index % max(1, columns))
@@ -310,7 +302,7 @@ class ViewContext(Protocol):
     def engine(self) -> Engine: ...
 
 
-TITLE_KEY = "view_dashboard"
+TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Dashboard")
 
 
 def create_view(context: ViewContext) -> QWidget:
@@ -324,6 +316,5 @@ def create_view(context: ViewContext) -> QWidget:
         hours=settings.hours,
         columns=settings.columns,
         tests=settings.tests,
-        lang=i18n.language(),  # --lang or [console] language, as the app set it
         refresh_seconds=settings.refresh_seconds,
     )

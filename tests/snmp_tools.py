@@ -19,11 +19,12 @@ import pytest
 from probe.assess import ThresholdTable
 from probe.config import ProbeConfig, parse_config
 from probe.levels import Level
+from probe.resources import mib_dir
 from probe.snapshot import MetricState, Snapshot, SnapshotHub, TestState
 from probe.snmp.agent import SnmpAgent
 
 ROOT = Path(__file__).resolve().parent.parent
-MIB_DIR = ROOT / "mib"
+MIB_DIR = mib_dir()
 MIB_ARGS = ("-m", "PROLAN-MIB", "-M", str(MIB_DIR))
 AT = dt.datetime(2026, 11, 22, 15, 30, tzinfo=dt.UTC)
 V3_USER = {
@@ -68,6 +69,7 @@ def sample_snapshot() -> Snapshot:
             unit="%",
             point="Калужская",
             region="Москва/ЮЗАО",
+            period="interval",
             thresholds=ThresholdTable.higher_worse(20, 40, 60, 80),
         ),
         MetricState(
@@ -81,6 +83,8 @@ def sample_snapshot() -> Snapshot:
             time=AT,
             point="Калужская",
             region="Москва/ЮЗАО",
+            question="Довольны ли Вы скоростью обслуживания?",
+            period="day",
         ),
         MetricState(
             id=12,
@@ -144,14 +148,24 @@ def agent_config(**snmp: Any) -> ProbeConfig:
 async def running_agent(
     config: ProbeConfig | None = None, snapshot: Snapshot | None = None
 ) -> AsyncIterator[SnmpAgent]:
-    os.environ["PROLAN_TEST_SNMP_AUTH"] = V3_AUTH
-    os.environ["PROLAN_TEST_SNMP_PRIV"] = V3_PRIV
-    agent = SnmpAgent(config or agent_config(), SnapshotHub(snapshot or sample_snapshot()))
-    await agent.start()
+    # The v3 keys come from the environment (as in production); restored afterwards so that no
+    # other test sees them.
+    keys = {"PROLAN_TEST_SNMP_AUTH": V3_AUTH, "PROLAN_TEST_SNMP_PRIV": V3_PRIV}
+    saved = {name: os.environ.get(name) for name in keys}
+    os.environ.update(keys)
     try:
-        yield agent
+        agent = SnmpAgent(config or agent_config(), SnapshotHub(snapshot or sample_snapshot()))
+        await agent.start()
+        try:
+            yield agent
+        finally:
+            await agent.stop()
     finally:
-        await agent.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def tool_env(tmp: Path) -> dict[str, str]:

@@ -14,7 +14,7 @@ from probe.snapshot import Evaluation, MetricState, Snapshot
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex, scaled, stable_indexes, value_text
-from probe.snmp.oids import Layout
+from probe.snmp.oids import METRIC_COLUMNS, Layout
 from probe.snmp.traps import NotificationTracker
 from tests.snmp_tools import sample_snapshot
 
@@ -83,7 +83,9 @@ def test_walk_is_in_lexicographic_order_and_get_finds_every_instance() -> None:
     index = build(many_metrics(ids))
     oids = walk(index)
     assert oids == sorted(oids) and len(oids) == len(set(oids)) == index.size
-    assert len([o for o in oids if o[: len(LAYOUT.metric_entry)] == LAYOUT.metric_entry]) == 16 * len(ids)
+    assert len([o for o in oids if o[: len(LAYOUT.metric_entry)] == LAYOUT.metric_entry]) == len(
+        METRIC_COLUMNS
+    ) * len(ids)
     for oid in oids:
         found = index.get(oid)
         assert isinstance(found, bytes) and oid_of(found) == oid
