@@ -84,6 +84,7 @@ class SnmpAgent:
             version=probe.__version__,
             started_at=started_at or dt.datetime.now(dt.UTC),
             uptime_ticks=self.uptime_ticks,
+            tz=config.tz,
         )
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
