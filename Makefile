@@ -7,12 +7,14 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
 # Debian packages: the demo needs Qt's runtime libraries; the tests also need the real peers
-# (net-snmp tools, smitools, socat, OpenLDAP, ffmpeg/sox, PostgreSQL, Xvfb).
+# (net-snmp tools, smitools, socat, OpenLDAP, ffmpeg/sox, PostgreSQL, Xvfb, and the NMSs the
+# probe is proven with: Zabbix 6.0 server and frontend, Prometheus and snmp_exporter, check_snmp).
 DEBIAN_RUNTIME := python3 python3-venv python3-pip ca-certificates unixodbc libgl1 libegl1 libxkbcommon0 \
 	libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libglib2.0-0 ffmpeg
 DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd snmptrapd smitools socat slapd ldap-utils sox xvfb postgresql \
-	qt6-l10n-tools
+	qt6-l10n-tools zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql php-bcmath php-mbstring \
+	php-gd php-xml prometheus prometheus-snmp-exporter monitoring-plugins-standard
 
 DEMO_CONFIG ?=
 # The tests run in random order (pytest-randomly prints "Using --randomly-seed=N" first); repeat an

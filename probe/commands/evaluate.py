@@ -75,6 +75,8 @@ def metric_json(state: MetricState) -> dict[str, Any]:
         "name": state.name,
         "test": state.test,
         "point": state.point,
+        "question": state.question,
+        "period": state.period,
         "value": state.value,
         "level": None if state.level is None else state.level.value,
         "unit": state.unit,
@@ -204,8 +206,7 @@ def _last_runs(engine: Engine) -> dict[str, tuple[dt.datetime, float, bool, str 
     try:
         with engine.connect() as conn:
             return {
-                row.test: (row.at.replace(tzinfo=dt.UTC), row.duration_seconds, row.ok, row.error)
-                for row in conn.execute(query)
+                row.test: (row.at, row.duration_seconds, row.ok, row.error) for row in conn.execute(query)
             }
     except SQLAlchemyError:
         return {}
