@@ -26,6 +26,8 @@ from probe.ingest.sink import PressSink
 from probe.ingest.spool import Spool
 from probe.ingest.tcp import TcpListener
 from probe.service import Component, Runtime
+from probe.store.limits import column_limit, fit_key
+from probe.store.schema import ingest_counts, presses
 from probe.topology import Pad, Point, Question, Topology, load_topology
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,9 @@ class IngestService:
         self._tasks: list[asyncio.Task[None]] = []
 
     def new_session(self, source: str, max_line_bytes: int, tokens: list[str] | None = None) -> LineSession:
+        # "serial:/dev/serial/by-id/usb-FTDI_…-if00-port0" can be longer than the source columns:
+        # fitted (with a stable hash) so that every press of that port is not refused by PostgreSQL.
+        source = fit_key(source, min(column_limit(presses.c.source), column_limit(ingest_counts.c.source)))
         return LineSession(
             source,
             topology=lambda: self.topology,
