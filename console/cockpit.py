@@ -42,6 +42,7 @@ from sqlalchemy import Engine
 
 from console import i18n
 from console.baseline_dialog import BaselineDialog
+from console.config import ConsoleConfig
 from console.dashboard import ViewContext
 from console.plan.point_page import threshold_rows
 from console.timeline_data import (
@@ -52,7 +53,6 @@ from console.timeline_data import (
     load_history,
     metric_catalog,
 )
-from probe.config import ConsoleConfig
 from probe.levels import LEVEL_COLOURS
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
@@ -577,7 +577,7 @@ def create_view(context: ViewContext) -> QWidget:
     """The Cockpit as a console view: a saved layout from `[console.cockpit] layout`, else its
     filters (defaults without a `[console]` section). A bad layout file is reported in the view
     and the filters are used instead."""
-    console = context.config.console or ConsoleConfig()
+    console = context.config.explicit_section(ConsoleConfig) or ConsoleConfig()
     settings = console.cockpit
     spec = CockpitLayout(
         tests=list(settings.tests),

@@ -21,8 +21,9 @@ from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 from sqlalchemy import Engine
 
 from console import i18n
+from console.config import ConsoleConfig
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
-from probe.config import ConsoleConfig, ProbeConfig
+from probe.config import ProbeConfig
 from probe.levels import LEVEL_COLOURS, Level
 
 TEXTS = {
@@ -322,7 +323,7 @@ TITLE_KEY = "view_dashboard"
 
 def create_view(context: ViewContext) -> QWidget:
     """The Dashboard as a console view, from `[console.dashboard]` (defaults without it)."""
-    console = context.config.console or ConsoleConfig()
+    console = context.config.explicit_section(ConsoleConfig) or ConsoleConfig()
     settings = console.dashboard
     return DashboardView(
         context.engine,

@@ -41,7 +41,7 @@ from console.live import (
     decode_metrics,
     decode_points,
 )
-from probe.config import SnmpV3User
+from probe.snmp.config import SnmpV3User
 
 log = logging.getLogger(__name__)
 

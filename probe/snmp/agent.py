@@ -1,4 +1,4 @@
-"""The SNMP agent component of `prolan-probe run` (listed in SERVICE_COMPONENTS).
+"""The SNMP agent component of `prolan-probe run` (the `snmp` entry of `prolan.components`).
 
 One UDP socket: SNMPv1/v2c requests are answered synchronously by the fast path inside the
 datagram callback; SNMPv3 datagrams (and acknowledgements of our informs) go to pysnmp. The
@@ -28,6 +28,7 @@ from probe.config import ProbeConfig
 from probe.service import Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
+from probe.snmp.config import SnmpConfig
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, Layout, MibIndex, parse_oid
 from probe.snmp.traps import Notification, NotificationTracker, TrapSender
@@ -74,8 +75,9 @@ def _make_transport_class(base: type, responder: FastResponder) -> type:
 class SnmpAgent:
     def __init__(self, config: ProbeConfig, hub: SnapshotHub, started_at: dt.datetime | None = None) -> None:
         self.config = config
+        self.settings = settings = config.section(SnmpConfig)
         self.hub = hub
-        self.layout = Layout(parse_oid(config.snmp.enterprise_oid))
+        self.layout = Layout(parse_oid(settings.enterprise_oid))
         self._started_monotonic = time.monotonic()
         self.builder = IndexBuilder(
             self.layout,
@@ -87,11 +89,13 @@ class SnmpAgent:
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
         self.responder = FastResponder(
-            lambda: self.index, config.snmp.v2c.communities, config.snmp.max_repetitions
+            lambda: self.index,
+            settings.v2c.communities,
+            settings.max_repetitions,
         )
         self.tracker = NotificationTracker(self.layout, hub.current)
         self.engine_id = engine_id(config.name)
-        self.traps = TrapSender(config.snmp, self.engine_id, self.uptime_ticks)
+        self.traps = TrapSender(settings, self.engine_id, self.uptime_ticks)
         self.engine: pysnmp_engine.SnmpEngine | None = None
         self.address: tuple[str, int] = ("", 0)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -104,7 +108,7 @@ class SnmpAgent:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        host, port = parse_listen(self.config.snmp.listen)
+        host, port = parse_listen(self.settings.listen)
         ipv6 = ":" in host
         family = socket.AF_INET6 if ipv6 else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -113,7 +117,7 @@ class SnmpAgent:
         except OSError as exc:
             sock.close()
             raise SnmpStartError(
-                f"[snmp] listen = {self.config.snmp.listen!r}: cannot bind: {exc.strerror}"
+                f"[snmp] listen = {self.settings.listen!r}: cannot bind: {exc.strerror}"
             ) from None
         sock.setblocking(False)
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
@@ -122,7 +126,7 @@ class SnmpAgent:
         self.address = sock.getsockname()[:2]
 
         self.engine = pysnmp_engine.SnmpEngine(snmpEngineID=univ.OctetString(self.engine_id))
-        for problem in add_users(self.engine, self.config.snmp.v3.users):
+        for problem in add_users(self.engine, self.settings.v3.users):
             log.error("SNMPv3 user skipped: %s", problem)
         base = udp6.Udp6AsyncioTransport if ipv6 else udp.UdpAsyncioTransport
         transport = _make_transport_class(base, self.responder)().open_server_mode(sock=sock)
@@ -166,7 +170,7 @@ class SnmpAgent:
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
         for notification in self.tracker.notifications(snapshot, evaluation):
             log.info("SNMP notification: %s", notification.summary)
-            if self.config.snmp.trap_targets:
+            if self.settings.trap_targets:
                 self._spawn(notification)
 
     def _spawn(self, notification: Notification) -> None:
@@ -185,9 +189,13 @@ class SnmpAgent:
         self.traps.close()
 
 
+# Place in the start order of `prolan-probe run` (probe.service): first: the stored snapshot is served as soon as possible.
+ORDER = 10
+
+
 async def start(runtime: Runtime) -> SnmpAgent | None:
     """Service entry point: None when `[snmp] enabled = false`."""
-    if not runtime.config.snmp.enabled:
+    if not runtime.config.section(SnmpConfig).enabled:
         return None
     agent = SnmpAgent(runtime.config, runtime.hub, runtime.started_at)
     await agent.start()
