@@ -36,7 +36,7 @@ from probe.config import parse_config
 from probe.levels import Level
 from probe.snapshot import MetricState, Snapshot, SnapshotHub
 from probe.snmp.agent import SnmpAgent
-from probe.snmp.index import Layout
+from probe.snmp.oids import Layout
 
 REFERENCE_ROOT = "1.3.6.1.4.1.99999.1.2.1.2"  # a private OID for snmpd's copy of the name column
 LEVELS = list(Level)

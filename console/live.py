@@ -1,7 +1,7 @@
 """The live picture the console shows: metric rows and points as the probe serves them over SNMP.
 
-Pure data, no Qt and no I/O. `decode_tables` turns the walked columns of PROLAN-MIB
-(CONTRACTS.md, "SNMP OID layout") into `LiveMetric`s; `LiveState` is one poll's result plus the
+Pure data, no Qt and no I/O. `decode_metrics` and `decode_points` turn the walked columns of PROLAN-MIB
+(the layout of `probe.snmp.oids`, described in docs/mib.md) into `LiveMetric`s; `LiveState` is one poll's result plus the
 connection status, and answers the questions maps ask: the level of a metric (by key or full
 name) and the worst level of a service point.
 """
@@ -14,43 +14,7 @@ from dataclasses import dataclass, field
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
-
-PROLAN_MIB = (1, 3, 6, 1, 4, 1, 17184, 1)
-PROBE_SCALARS = (*PROLAN_MIB, 1, 1)
-METRIC_ENTRY = (*PROLAN_MIB, 1, 2, 1)
-POINT_ENTRY = (*PROLAN_MIB, 1, 4, 1)
-
-
-class MetricColumn:
-    NAME = 2
-    KEY = 3
-    TEST = 4
-    POINT = 5
-    VALUE = 6
-    VALUE_TEXT = 7
-    VALID = 8
-    UNIT = 9
-    LEVEL = 10
-    THRESHOLD1 = 11
-    THRESHOLD4 = 14
-    UPDATED = 15
-    DIRECTION = 16
-    REGION = 17
-
-
-class ProbeScalar:
-    VERSION = 1
-    START_TIME = 2
-    DATABASE_STATE = 3
-    NAME = 4
-    LAST_UPDATE = 5
-
-
-class PointColumn:
-    NAME = 2
-    REGION = 3
-    WORST_LEVEL = 4
-
+from probe.snmp.oids import MetricColumn, PointColumn
 
 _LEVEL_BY_SNMP = {level.snmp_value: level for level in Level}
 _DIRECTIONS = {1: "higher_worse", 2: "higher_better", 3: "equal"}

@@ -14,6 +14,7 @@ from console.config import ConsoleConfig
 from console.snmp_poller import ProbeTarget
 from probe.config import ConfigError, ProbeConfig
 from probe.snmp.config import SnmpConfig
+from probe.snmp.oids import Layout
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ROOT_MAP = PROJECT_ROOT / "maps" / "demo" / "russia.json"
@@ -37,13 +38,15 @@ def split_address(text: str, where: str) -> tuple[str, int]:
 
 def console_settings(config: ProbeConfig) -> ConsoleSettings:
     section = config.explicit_section(ConsoleConfig)
+    # The probe serves PROLAN-MIB under its `[snmp] enterprise_oid`; the console reads it there.
+    layout = Layout.from_text(config.section(SnmpConfig).enterprise_oid)
     if section is None:
         host, port = split_address(config.section(SnmpConfig).listen, "[snmp] listen")
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         communities = config.section(SnmpConfig).v2c.communities
         return ConsoleSettings(
-            ProbeTarget(host, port, "v2c", communities[0] if communities else "public"),
+            ProbeTarget(host, port, "v2c", communities[0] if communities else "public", layout=layout),
             5.0,
             DEMO_ROOT_MAP,
             "ru",
@@ -55,7 +58,9 @@ def console_settings(config: ProbeConfig) -> ConsoleSettings:
     community = section.community or (config.section(SnmpConfig).v2c.communities or ["public"])[0]
     root = config.resolve_path(section.root_map) if section.root_map else DEMO_ROOT_MAP
     return ConsoleSettings(
-        ProbeTarget(host, port, section.version, community, section.user, section.timeout_seconds),
+        ProbeTarget(
+            host, port, section.version, community, section.user, section.timeout_seconds, layout=layout
+        ),
         section.poll_seconds,
         root,
         section.language,

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyasn1.type import univ
 from PyQt6.QtCore import QThread, pyqtSignal
@@ -31,17 +31,9 @@ from pysnmp.hlapi.v3arch.asyncio.lcd import CommandGeneratorLcdConfigurator
 from pysnmp.proto import rfc1902, rfc1905
 
 from console.i18n import tr
-from console.live import (
-    METRIC_ENTRY,
-    POINT_ENTRY,
-    PROBE_SCALARS,
-    LiveState,
-    MetricColumn,
-    ProbeScalar,
-    decode_metrics,
-    decode_points,
-)
+from console.live import LiveState, decode_metrics, decode_points
 from probe.snmp.config import SnmpV3User
+from probe.snmp.oids import METRIC_COLUMNS, Layout, MetricColumn, PointColumn, ProbeScalar
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +41,9 @@ log = logging.getLogger(__name__)
 # point, unit, thresholds...) only when new rows appear or every STATIC_REFRESH_POLLS polls: a
 # full walk costs four times as much, mostly BER decoding.
 DYNAMIC_COLUMNS = (MetricColumn.VALUE, MetricColumn.VALID, MetricColumn.LEVEL, MetricColumn.UPDATED)
-STATIC_COLUMNS = tuple(c for c in range(2, 18) if c not in DYNAMIC_COLUMNS and c != MetricColumn.VALUE_TEXT)
+STATIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in DYNAMIC_COLUMNS and c != MetricColumn.VALUE_TEXT)
 STATIC_REFRESH_POLLS = 12
-POINT_COLUMNS = (2, 3, 4)
+POINT_COLUMNS = (PointColumn.NAME, PointColumn.REGION, PointColumn.WORST_LEVEL)
 # pysnmp's responder caps a GETBULK answer at 64 var-binds; ask for about that many.
 BULK_VARBINDS = 60
 
@@ -88,6 +80,8 @@ class ProbeTarget:
     user: SnmpV3User | None = None
     timeout_seconds: float = 2.0
     retries: int = 1
+    # Where the probe serves PROLAN-MIB: under its `[snmp] enterprise_oid`.
+    layout: Layout = field(default_factory=Layout)
 
     @property
     def address(self) -> str:
@@ -198,7 +192,7 @@ class SnmpReader:
 
     async def get_scalars(self) -> dict[int, object]:
         names = [ProbeScalar.VERSION, ProbeScalar.DATABASE_STATE, ProbeScalar.NAME, ProbeScalar.LAST_UPDATE]
-        var_binds = await self._request([(*PROBE_SCALARS, n, 0) for n in names])
+        var_binds = await self._request([(*self.target.layout.probe, n, 0) for n in names])
         return {n: _python(value) for n, (_oid, value) in zip(names, var_binds, strict=False)}
 
     async def walk_columns(
@@ -232,15 +226,16 @@ class SnmpReader:
 
     async def read(self) -> LiveState:
         scalars = await self.get_scalars()
-        metric_columns = await self.walk_columns(METRIC_ENTRY, DYNAMIC_COLUMNS)
+        layout = self.target.layout
+        metric_columns = await self.walk_columns(layout.metric_entry, DYNAMIC_COLUMNS)
         rows = set(metric_columns[MetricColumn.LEVEL])
         known = set(self._static.get(MetricColumn.NAME, {}))
         self._polls_since_static += 1
         if rows != known or self._polls_since_static >= STATIC_REFRESH_POLLS:
-            self._static = await self.walk_columns(METRIC_ENTRY, STATIC_COLUMNS)
+            self._static = await self.walk_columns(layout.metric_entry, STATIC_COLUMNS)
             self._polls_since_static = 0
         metric_columns.update(self._static)
-        point_columns = await self.walk_columns(POINT_ENTRY, POINT_COLUMNS)
+        point_columns = await self.walk_columns(layout.point_entry, POINT_COLUMNS)
         name = scalars.get(ProbeScalar.NAME)
         version = scalars.get(ProbeScalar.VERSION)
         database = scalars.get(ProbeScalar.DATABASE_STATE)

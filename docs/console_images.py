@@ -16,10 +16,10 @@ sys.path.insert(0, str(ROOT))
 from PyQt6.QtCore import Qt  # noqa: E402
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
-from console.demo_maps import save_png  # noqa: E402
 from console.plan.view import PlanView  # noqa: E402
 from console.settings import DEMO_ROOT_MAP  # noqa: E402
 from tests.console_fixtures import demo_served, live_state  # noqa: E402
+from tools.demo_maps import save_png  # noqa: E402
 
 OUT = ROOT / "docs" / "img"
 

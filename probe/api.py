@@ -2,7 +2,7 @@
 
 A test is a subclass of `EvaluationTest` in a `.py` file in `tests_scripts/` (or a folder listed
 under `[tests] dirs`). The engine calls `run(ctx)` once per evaluation window; the test reads the
-aggregator (read only) and returns `Measurement`s. Everything else (names, stable ids, levels,
+aggregator (read only) through the tables exported here and returns `Measurement`s. Everything else (names, stable ids, levels,
 history, SNMP rows, notifications, `Тест работает`, `Database availability (%)`) is the engine's.
 
     from probe.api import EvaluationTest, Measurement, Param, TestContext, ThresholdTable
@@ -31,7 +31,30 @@ from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
+from probe.store.schema import (
+    buttons,
+    clips,
+    ingest_counts,
+    loyalty_mon_day_marks,
+    loyalty_mon_day_totals,
+    pads,
+    points,
+    presses,
+    questions,
+    queue_samples,
+)
 from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
+
+# The aggregator tables a test may read (SQLAlchemy Core `Table`s: `select(presses.c.kind)`):
+#   presses        one row per button press: pad_id, point_id, button, kind, pressed_at, question_id,
+#                  source (point_id and kind are copied from the topology when the press is stored)
+#   points, pads, buttons, questions   the topology (also in `ctx.topology`, already loaded)
+#   queue_samples  loyalty-driver samples: point_id, sampled_at, length
+#   clips          audio fragments cut around presses (status cut / waiting / missing)
+#   ingest_counts  what the ingest service received per source and minute
+# Timestamps are stored as naive UTC: compare them with `ctx.window.start_naive` etc.
+# `loyalty_mon_day_marks` / `loyalty_mon_day_totals` are LOYALTY_MON's own running day totals (the
+# only tables a test writes: that test, to its own state).
 
 __all__ = [
     "COMPANY",
@@ -45,6 +68,16 @@ __all__ = [
     "ThresholdTable",
     "Topology",
     "Window",
+    "buttons",
+    "clips",
+    "ingest_counts",
+    "loyalty_mon_day_marks",
+    "loyalty_mon_day_totals",
+    "pads",
+    "points",
+    "presses",
+    "questions",
+    "queue_samples",
 ]
 
 Period = Literal["interval", "day"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,11 +50,21 @@ class PressRejected(ValueError):
     """A press that cannot be stored; the message is the reason given back to the sender."""
 
 
+def unreadable(exc: Exception) -> str:
+    """The refusal reason for a press whose validation failed in an unforeseen way."""
+    return f"cannot read the press ({exc.__class__.__name__}: {str(exc)[:200]})"
+
+
+MAX_TIMESTAMP_CHARS = 64  # far more than any ISO 8601 time; longer text is not parsed at all
+
+
 def parse_timestamp(text: str) -> dt.datetime:
     """ISO 8601 with an offset or Z -> naive UTC truncated to milliseconds."""
     value = text.strip()
     if not value:
         raise PressRejected("bad time: empty")
+    if len(value) > MAX_TIMESTAMP_CHARS:
+        raise PressRejected(f"bad time: {len(value)} characters is not an ISO 8601 time")
     try:
         if value[-1] == "Z" and len(value) <= 24:
             # Fast path for the common "2026-11-22T07:15:00.250Z": already UTC.
@@ -68,16 +78,59 @@ def parse_timestamp(text: str) -> dt.datetime:
         ) from None
     if parsed.tzinfo is None:
         raise PressRejected(f"bad time: {value!r} has no offset (add Z or +03:00)")
-    utc = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    try:
+        utc = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        # 0001-01-01T00:00+03:00 or 9999-12-31T23:00-03:00: the UTC time is outside year 1..9999.
+        raise PressRejected(f"bad time: {value!r} is out of range in UTC") from None
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+DEFAULT_MAX_AGE_DAYS = 400.0
+DEFAULT_MAX_AHEAD_MINUTES = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlausibleWindow:
+    """Press times a pad can really have sent: not older than `max_age_days`, not more than
+    `max_ahead_minutes` in the future (a pad whose clock was reset to 1970 or set to 9999 would
+    otherwise put presses into intervals nobody evaluates). 0 switches a bound off."""
+
+    max_age_days: float = DEFAULT_MAX_AGE_DAYS
+    max_ahead_minutes: float = DEFAULT_MAX_AHEAD_MINUTES
+    now: Callable[[], dt.datetime] = _utc_now  # naive UTC
+
+    def check(self, when: dt.datetime) -> None:
+        """Raise `PressRejected` for a (naive UTC) press time outside the window."""
+        now = self.now()
+        if self.max_age_days and when < now - dt.timedelta(days=self.max_age_days):
+            raise PressRejected(
+                f"implausible time {when.isoformat(timespec='milliseconds')}Z: older than "
+                f"{self.max_age_days:g} days (max_age_days)"
+            )
+        if self.max_ahead_minutes and when > now + dt.timedelta(minutes=self.max_ahead_minutes):
+            raise PressRejected(
+                f"implausible time {when.isoformat(timespec='milliseconds')}Z: more than "
+                f"{self.max_ahead_minutes:g} minutes in the future (check the pad's clock; max_ahead_minutes)"
+            )
+
+
+ANY_TIME = PlausibleWindow(max_age_days=0, max_ahead_minutes=0)
 
 
 class PressValidator:
     """Turns the four text fields of a press into a `Press`, or raises `PressRejected`."""
 
-    def __init__(self, topology: Topology, source: str = "import") -> None:
+    def __init__(
+        self, topology: Topology, source: str = "import", window: PlausibleWindow | None = None
+    ) -> None:
         self.topology = topology
         self.source = source
+        self.window = window or PlausibleWindow()
         point_ids = {p.name: p.id for p in topology.points.values()}
         # Per pad: every accepted spelling of a button (its number or its kind) -> (number, kind),
         # so the hot path is two dict lookups.
@@ -102,6 +155,7 @@ class PressValidator:
             raise PressRejected(f"unknown button {button.strip()!r} for pad {pad_id} (known: {known})")
         number, kind = found
         when = parse_timestamp(pressed_at)
+        self.window.check(when)
         question_id = question.strip() or None if question else None
         point_id, methodology = self._pad_info[pad_id]
         if question_id is not None and question_id not in self.topology.questions:
@@ -144,7 +198,15 @@ def iter_csv_presses(
     ):
         report.errors.append(f"{source}:1: header must be {','.join(CSV_HEADER)}, got {','.join(header)}")
         return
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's limit: this row only
+            report.read += 1
+            report.errors.append(f"{source}:{reader.line_num}: not a CSV row: {exc}")
+            continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         report.read += 1
@@ -155,9 +217,14 @@ def iter_csv_presses(
             )
             continue
         try:
-            yield validator.validate(row[0], row[1], row[2], row[3] if len(row) == 4 else "")
+            press = validator.validate(row[0], row[1], row[2], row[3] if len(row) == 4 else "")
         except PressRejected as exc:
             report.errors.append(f"{source}:{line}: {exc}")
+            continue
+        except Exception as exc:  # a poison row must never cost the good ones their place
+            report.errors.append(f"{source}:{line}: {unreadable(exc)}")
+            continue
+        yield press
 
 
 def _batches(items: Iterable[Press], size: int) -> Iterator[list[Press]]:
@@ -290,11 +357,17 @@ def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
 
 
 def import_presses_csv(
-    engine: Engine, topology: Topology, path: Path, *, batch_size: int = 20_000, source: str = "import"
+    engine: Engine,
+    topology: Topology,
+    path: Path,
+    *,
+    batch_size: int = 20_000,
+    source: str = "import",
+    window: PlausibleWindow | None = None,
 ) -> ImportReport:
     """Import a CSV file; good rows are stored (once each), bad rows are reported with their line."""
     report = ImportReport()
-    validator = PressValidator(topology, source=source)
+    validator = PressValidator(topology, source=source, window=window)
     try:
         handle = path.open(encoding="utf-8", newline="")
     except OSError as exc:

@@ -44,7 +44,7 @@ STOP_WAIT_SECONDS = 2.5
 
 
 class EvaluatorLike(Protocol):
-    """The part of `probe.engine.Evaluator` the scheduler uses (see CONTRACTS.md)."""
+    """The part of `probe.engine.Evaluator` the scheduler uses (so tests can drive it with a stand-in)."""
 
     def enabled_tests(self) -> list[str]: ...
 

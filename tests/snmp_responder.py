@@ -1,6 +1,6 @@
 """A small, real SNMP agent for console tests: pysnmp's command responders (GET, GETNEXT,
 GETBULK; v2c community, optionally a v3 user) over UDP on 127.0.0.1, answering from a sorted
-table of PROLAN-MIB OIDs (CONTRACTS.md) that the test fills and changes at will. It runs on its
+table of PROLAN-MIB OIDs (the layout of `probe.snmp.oids`) that the test fills and changes at will. It runs on its
 own asyncio loop in a thread and can be stopped and started again on the same port, which is how
 tests make the probe go away and come back."""
 
@@ -22,9 +22,10 @@ from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.smi.instrum import AbstractMibInstrumController
 
-from console.live import METRIC_ENTRY, POINT_ENTRY, PROBE_SCALARS, encode_date_and_time
+from console.live import encode_date_and_time
 from probe.assess import ThresholdTable
 from probe.levels import SNMP_NOT_ASSESSED, Level
+from probe.snmp.oids import Layout
 
 Oid = tuple[int, ...]
 
@@ -77,8 +78,11 @@ class ServedMetric:
 _DIRECTION = {"higher_worse": 1, "higher_better": 2, "equal": 3}
 
 
-def prolan_values(metrics: Iterable[ServedMetric], *, probe_name: str = "test-probe") -> dict[Oid, Any]:
-    """The PROLAN-MIB objects for the given metrics (and their points)."""
+def prolan_values(
+    metrics: Iterable[ServedMetric], *, probe_name: str = "test-probe", layout: Layout = Layout()
+) -> dict[Oid, Any]:
+    """The PROLAN-MIB objects for the given metrics (and their points), under `layout`."""
+    PROBE_SCALARS, METRIC_ENTRY, POINT_ENTRY = layout.probe, layout.metric_entry, layout.point_entry
     values: dict[Oid, Any] = {
         (*PROBE_SCALARS, 1, 0): rfc1902.OctetString(b"0.1.0"),
         (*PROBE_SCALARS, 3, 0): rfc1902.Integer32(1),

@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from probe.api import COMPANY, EvaluationTest, Measurement, Period, TestContext
-from probe.store.schema import clips
+from probe.api import COMPANY, EvaluationTest, Measurement, Period, TestContext, clips
 
 CUT = "Вырезанные фрагменты"
 WITHOUT_RECORDING = "Нажатия без записи"

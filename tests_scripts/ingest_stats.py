@@ -18,8 +18,16 @@ from typing import Any, ClassVar
 from sqlalchemy import Integer, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from probe.api import EvaluationTest, Measurement, Param, Period, TestContext, ThresholdTable
-from probe.store.schema import ingest_counts, presses
+from probe.api import (
+    EvaluationTest,
+    Measurement,
+    Param,
+    Period,
+    TestContext,
+    ThresholdTable,
+    ingest_counts,
+    presses,
+)
 
 COUNTS = (("received", "Принято нажатий"), ("refused", "Отвергнуто строк"), ("spooled", "Через буфер"))
 SILENCE = "Секунд с последнего нажатия"

@@ -82,8 +82,11 @@ from probe.api import (
     TestContext,
     ThresholdTable,
     Window,
+    loyalty_mon_day_marks,
+    loyalty_mon_day_totals,
+    pads,
+    presses,
 )
-from probe.store.schema import loyalty_mon_day_marks, loyalty_mon_day_totals, pads, presses
 
 SOKOK, USOKOK, SURVEYS = "СОКОК", "УСОКОК", "Опросы"
 PERCENT = "%"

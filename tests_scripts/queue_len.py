@@ -20,8 +20,15 @@ from typing import ClassVar
 
 from sqlalchemy import and_, func, select
 
-from probe.api import COMPANY, EvaluationTest, Measurement, Param, TestContext, ThresholdTable
-from probe.store.schema import queue_samples
+from probe.api import (
+    COMPANY,
+    EvaluationTest,
+    Measurement,
+    Param,
+    TestContext,
+    ThresholdTable,
+    queue_samples,
+)
 
 MEAN = "Средняя длина очереди"
 MAXIMUM = "Максимальная длина очереди"

@@ -12,7 +12,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from probe.presses import CSV_HEADER, Press, PressRejected, PressValidator
+from probe.presses import CSV_HEADER, PlausibleWindow, Press, PressRejected, PressValidator, unreadable
 from probe.topology import Topology
 
 OK = b"OK\n"
@@ -121,15 +121,18 @@ def parse_line(line: Line, validate: Callable[[str, str, str, str], Press], max_
         return validate(fields[0], fields[1], fields[2], fields[3] if len(fields) == 4 else "")
     except PressRejected as exc:
         return str(exc)
+    except Exception as exc:  # a poison line is answered like any bad line; the others go on
+        return unreadable(exc)
 
 
 class SourceValidators:
     """One `PressValidator` per source (the source is stored with each press), rebuilt when the
     topology changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, window: PlausibleWindow | None = None) -> None:
         self._validators: dict[str, PressValidator] = {}
         self._topology: Topology | None = None
+        self.window = window or PlausibleWindow()
 
     def validator(self, topology: Topology, source: str) -> PressValidator:
         if topology is not self._topology:
@@ -137,5 +140,5 @@ class SourceValidators:
             self._topology = topology
         found = self._validators.get(source)
         if found is None:
-            found = self._validators[source] = PressValidator(topology, source=source)
+            found = self._validators[source] = PressValidator(topology, source=source, window=self.window)
         return found

@@ -30,7 +30,8 @@ from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
 from probe.snmp.config import SnmpConfig
 from probe.snmp.fastpath import DELEGATE, FastResponder
-from probe.snmp.index import IndexBuilder, Layout, MibIndex, parse_oid
+from probe.snmp.index import IndexBuilder, MibIndex
+from probe.snmp.oids import Layout
 from probe.snmp.traps import Notification, NotificationTracker, TrapSender
 from probe.snmp.v3 import IndexInstrumentation, add_users, engine_id
 
@@ -77,7 +78,7 @@ class SnmpAgent:
         self.config = config
         self.settings = settings = config.section(SnmpConfig)
         self.hub = hub
-        self.layout = Layout(parse_oid(settings.enterprise_oid))
+        self.layout = Layout.from_text(settings.enterprise_oid)
         self._started_monotonic = time.monotonic()
         self.builder = IndexBuilder(
             self.layout,

@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 
 from probe.config import Section
+from probe.snmp.oids import parse_oid
 
 
 class SnmpV2cConfig(Section):
@@ -67,7 +68,8 @@ class SnmpConfig(Section):
     @field_validator("enterprise_oid")
     @classmethod
     def _numeric_oid(cls, value: str) -> str:
-        parts = value.strip().lstrip(".").split(".")
-        if len(parts) < 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 2:
-            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184")
+        try:
+            parse_oid(value)
+        except ValueError:
+            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184") from None
         return value

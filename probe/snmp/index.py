@@ -26,74 +26,25 @@ from itertools import accumulate
 from probe.levels import SNMP_NOT_ASSESSED, Level
 from probe.snapshot import MetricState, Snapshot, TestState
 from probe.snmp import ber
+from probe.snmp.oids import (
+    METRIC_COLUMNS,
+    POINT_COLUMNS,
+    SYS_UPTIME_INSTANCE,
+    SYSTEM,
+    TEST_COLUMNS,
+    Layout,
+    ProbeScalar,
+)
 
-DEFAULT_ENTERPRISE = (1, 3, 6, 1, 4, 1, 17184)
-SYSTEM = (1, 3, 6, 1, 2, 1, 1)
-SYS_UPTIME_INSTANCE = (1, 3, 6, 1, 2, 1, 1, 3, 0)
-SNMP_TRAP_OID_INSTANCE = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)
 TEXT_LIMIT = 1024  # ProlanUtf8String SIZE (0..1024)
 DISPLAY_LIMIT = 255  # DisplayString
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-# prolanMetricEntry columns
-M_NAME, M_KEY, M_TEST, M_POINT, M_VALUE, M_VALUE_TEXT, M_VALID, M_UNIT, M_LEVEL = range(2, 11)
-M_T1, M_T2, M_T3, M_T4, M_UPDATED, M_DIRECTION, M_REGION = range(11, 18)
-METRIC_COLUMNS = tuple(range(2, 18))
-TEST_COLUMNS = tuple(range(2, 9))
-POINT_COLUMNS = tuple(range(2, 12))
-
 DIRECTIONS = {"higher_worse": 1, "higher_better": 2, "equal": 3}
 DIRECTION_NONE = 4
 TEST_OK, TEST_FAILED, TEST_NEVER_RUN, TEST_LOAD_FAILED = 1, 2, 3, 4
 DB_AVAILABLE, DB_UNAVAILABLE = 1, 2
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where the objects of PROLAN-MIB sit under the configured enterprise root."""
-
-    enterprise: tuple[int, ...] = DEFAULT_ENTERPRISE
-
-    @property
-    def module(self) -> tuple[int, ...]:  # prolanMIB
-        return (*self.enterprise, 1)
-
-    @property
-    def notifications(self) -> tuple[int, ...]:
-        return (*self.module, 0)
-
-    @property
-    def probe(self) -> tuple[int, ...]:
-        return (*self.module, 1, 1)
-
-    @property
-    def metric_entry(self) -> tuple[int, ...]:
-        return (*self.module, 1, 2, 1)
-
-    @property
-    def test_entry(self) -> tuple[int, ...]:
-        return (*self.module, 1, 3, 1)
-
-    @property
-    def point_entry(self) -> tuple[int, ...]:
-        return (*self.module, 1, 4, 1)
-
-    @property
-    def notification_objects(self) -> tuple[int, ...]:
-        return (*self.module, 1, 5)
-
-
-def parse_oid(text: str) -> tuple[int, ...]:
-    """'1.3.6.1.4.1.17184' (a leading dot is allowed) → a tuple; ValueError when malformed."""
-    parts = text.strip().lstrip(".").split(".")
-    try:
-        oid = tuple(int(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"not a numeric OID: {text!r}") from None
-    if len(oid) < 2 or oid[0] > 2 or any(arc < 0 for arc in oid):
-        raise ValueError(f"not a valid OID: {text!r}")
-    return oid
 
 
 # ---- value encodings (value TLVs) ----------------------------------------------------------
@@ -445,13 +396,14 @@ class IndexBuilder:
             scalar_segment((*SYSTEM, 4), utf8("", DISPLAY_LIMIT)),
             scalar_segment((*SYSTEM, 5), utf8(self.probe_name, DISPLAY_LIMIT)),
             scalar_segment((*SYSTEM, 6), utf8("", DISPLAY_LIMIT)),
-            scalar_segment((*lay.probe, 1), utf8(self.version, DISPLAY_LIMIT)),
-            scalar_segment((*lay.probe, 2), date_and_time(self.started_at)),
+            scalar_segment((*lay.probe, ProbeScalar.VERSION), utf8(self.version, DISPLAY_LIMIT)),
+            scalar_segment((*lay.probe, ProbeScalar.START_TIME), date_and_time(self.started_at)),
             scalar_segment(
-                (*lay.probe, 3), ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE)
+                (*lay.probe, ProbeScalar.DATABASE_STATE),
+                ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE),
             ),
-            scalar_segment((*lay.probe, 4), utf8(self.probe_name)),
-            scalar_segment((*lay.probe, 5), date_and_time(snapshot.updated_at)),
+            scalar_segment((*lay.probe, ProbeScalar.NAME), utf8(self.probe_name)),
+            scalar_segment((*lay.probe, ProbeScalar.LAST_UPDATE), date_and_time(snapshot.updated_at)),
         ]
 
         # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a

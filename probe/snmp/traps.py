@@ -32,26 +32,26 @@ from probe.snmp.config import SnmpConfig, TrapTarget
 from probe.snmp.index import (
     DB_AVAILABLE,
     DB_UNAVAILABLE,
-    M_LEVEL,
-    M_NAME,
-    M_VALUE,
-    M_VALUE_TEXT,
-    METRIC_COLUMNS,
-    SNMP_TRAP_OID_INSTANCE,
-    SYS_UPTIME_INSTANCE,
-    Layout,
     metric_values,
     oko_level,
     stable_indexes,
     test_values,
 )
+from probe.snmp.oids import (
+    METRIC_COLUMNS,
+    SNMP_TRAP_OID_INSTANCE,
+    SYS_UPTIME_INSTANCE,
+    TEST_COLUMNS,
+    Layout,
+    MetricColumn,
+    NotificationKind,
+    NotificationObject,
+    ProbeScalar,
+    TestColumn,
+)
 from probe.snmp.v3 import AUTH_PROTOCOLS, PRIV_PROTOCOLS, decode_value, user_keys
 
 log = logging.getLogger(__name__)
-
-LEVEL_CHANGE, TEST_FAILED, TEST_RECOVERED, DATABASE_UNAVAILABLE, DATABASE_AVAILABLE = 1, 2, 3, 4, 5
-# prolanTestEntry columns used in notifications
-T_NAME, T_STATE, T_LAST_ERROR = 2, 7, 8
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,17 @@ class Notification:
     summary: str  # for the log
 
 
-def _column(values: tuple[bytes, ...], column: int, first: int = 2) -> bytes:
-    return values[column - first]
+def _column(values: tuple[bytes, ...], column: int, columns: tuple[int, ...]) -> bytes:
+    """The value of `column` in a row's values, which are in the order of `columns`."""
+    return values[columns.index(column)]
+
+
+def _metric(values: tuple[bytes, ...], column: int) -> bytes:
+    return _column(values, column, METRIC_COLUMNS)
+
+
+def _test(values: tuple[bytes, ...], column: int) -> bytes:
+    return _column(values, column, TEST_COLUMNS)
 
 
 class NotificationTracker:
@@ -87,15 +96,23 @@ class NotificationTracker:
                 assert len(values) == len(METRIC_COLUMNS)
                 entry = lay.metric_entry
                 objects: tuple[tuple[tuple[int, ...], bytes], ...] = (
-                    ((*lay.notification_objects, 1, 0), ber.encode_unsigned(m.id, ber.GAUGE32)),
-                    ((*entry, M_NAME, m.id), _column(values, M_NAME)),
-                    ((*entry, M_VALUE, m.id), _column(values, M_VALUE)),
-                    ((*entry, M_VALUE_TEXT, m.id), _column(values, M_VALUE_TEXT)),
-                    ((*lay.notification_objects, 2, 0), ber.encode_integer(oko_level(previous))),
-                    ((*entry, M_LEVEL, m.id), _column(values, M_LEVEL)),
+                    (
+                        (*lay.notification_objects, NotificationObject.METRIC_ID, 0),
+                        ber.encode_unsigned(m.id, ber.GAUGE32),
+                    ),
+                    ((*entry, MetricColumn.NAME, m.id), _metric(values, MetricColumn.NAME)),
+                    ((*entry, MetricColumn.VALUE, m.id), _metric(values, MetricColumn.VALUE)),
+                    ((*entry, MetricColumn.VALUE_TEXT, m.id), _metric(values, MetricColumn.VALUE_TEXT)),
+                    (
+                        (*lay.notification_objects, NotificationObject.PREVIOUS_LEVEL, 0),
+                        ber.encode_integer(oko_level(previous)),
+                    ),
+                    ((*entry, MetricColumn.LEVEL, m.id), _metric(values, MetricColumn.LEVEL)),
                 )
                 summary = f"level of metric {m.id} ({m.name}): {previous} -> {m.level}"
-                out.append(Notification((*lay.notifications, LEVEL_CHANGE), objects, summary))
+                out.append(
+                    Notification((*lay.notifications, NotificationKind.LEVEL_CHANGE), objects, summary)
+                )
 
         previous_ok = self.test_ok.get(evaluation.test)
         self.test_ok[evaluation.test] = evaluation.test_ok
@@ -106,24 +123,37 @@ class NotificationTracker:
                 values = test_values(state)
                 entry = lay.test_entry
                 test_objects: tuple[tuple[tuple[int, ...], bytes], ...] = (
-                    ((*entry, T_NAME, index), _column(values, T_NAME)),
-                    ((*entry, T_STATE, index), _column(values, T_STATE)),
+                    ((*entry, TestColumn.NAME, index), _test(values, TestColumn.NAME)),
+                    ((*entry, TestColumn.STATE, index), _test(values, TestColumn.STATE)),
                 )
                 if evaluation.test_ok:
-                    kind, summary = TEST_RECOVERED, f"test {state.name} recovered"
+                    kind, summary = NotificationKind.TEST_RECOVERED, f"test {state.name} recovered"
                 else:
-                    test_objects += (((*entry, T_LAST_ERROR, index), _column(values, T_LAST_ERROR)),)
-                    kind, summary = TEST_FAILED, f"test {state.name} failed: {state.last_error}"
+                    test_objects += (
+                        ((*entry, TestColumn.LAST_ERROR, index), _test(values, TestColumn.LAST_ERROR)),
+                    )
+                    kind, summary = (
+                        NotificationKind.TEST_FAILED,
+                        f"test {state.name} failed: {state.last_error}",
+                    )
                 out.append(Notification((*lay.notifications, kind), test_objects, summary))
 
         previous_db = self.database_ok
         self.database_ok = evaluation.database_ok
         if news and evaluation.database_ok != previous_db:
-            state_oid = (*lay.probe, 3, 0)
+            state_oid = (*lay.probe, ProbeScalar.DATABASE_STATE, 0)
             if evaluation.database_ok:
-                value, kind, summary = DB_AVAILABLE, DATABASE_AVAILABLE, "database available again"
+                value, kind, summary = (
+                    DB_AVAILABLE,
+                    NotificationKind.DATABASE_AVAILABLE,
+                    "database available again",
+                )
             else:
-                value, kind, summary = DB_UNAVAILABLE, DATABASE_UNAVAILABLE, "database unavailable"
+                value, kind, summary = (
+                    DB_UNAVAILABLE,
+                    NotificationKind.DATABASE_UNAVAILABLE,
+                    "database unavailable",
+                )
             out.append(
                 Notification((*lay.notifications, kind), ((state_oid, ber.encode_integer(value)),), summary)
             )

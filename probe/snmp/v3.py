@@ -19,6 +19,7 @@ from pysnmp.smi import error as smi_error
 from probe.snmp import ber
 from probe.snmp.config import SnmpV3User
 from probe.snmp.index import MibIndex
+from probe.snmp.oids import PROLAN_ENTERPRISE_NUMBER
 
 AUTH_PROTOCOLS: dict[str, tuple[int, ...]] = {
     "MD5": pysnmp_config.USM_AUTH_HMAC96_MD5,
@@ -36,7 +37,6 @@ PRIV_PROTOCOLS: dict[str, tuple[int, ...]] = {
     "AES-192": pysnmp_config.USM_PRIV_CFB192_AES_BLUMENTHAL,
     "AES-256": pysnmp_config.USM_PRIV_CFB256_AES_BLUMENTHAL,
 }
-PROLAN_ENTERPRISE_NUMBER = 17184
 
 
 class V3ConfigError(ValueError):

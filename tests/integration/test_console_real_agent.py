@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from console.plan.model import MapLibrary, load_map
-from console.settings import DEMO_ROOT_MAP
+from console.settings import DEMO_ROOT_MAP, console_settings
 from console.snmp_poller import ProbeTarget, poll_once
 from probe.config import parse_config
 from probe.levels import Level
@@ -47,12 +47,13 @@ def snapshot_of(levels: dict[str, Level] | None = None) -> Snapshot:
 class AgentThread:
     """The real agent on its own event loop, as `prolan-probe run` has it."""
 
-    def __init__(self, hub: SnapshotHub) -> None:
+    def __init__(self, hub: SnapshotHub, enterprise_oid: str = "1.3.6.1.4.1.17184") -> None:
         self.config = parse_config(
             {
                 "name": "console-test-probe",
                 "snmp": {
                     "listen": "127.0.0.1:0",
+                    "enterprise_oid": enterprise_oid,
                     "v2c": {"communities": ["ro-console"]},
                     "v3": {
                         "users": [
@@ -126,3 +127,31 @@ def test_console_over_v3_against_the_agent(agent: tuple[AgentThread, SnapshotHub
     wrong = user.model_copy(update={"priv_key": "not-the-key"})
     bad = poll_once(ProbeTarget(host, port, version="v3", user=wrong, timeout_seconds=0.5, retries=0))
     assert not bad.connected
+
+
+MOVED_TREE = "1.3.6.1.4.1.99999.42"
+
+
+def test_console_honours_the_enterprise_oid_of_the_config() -> None:
+    """A probe serving PROLAN-MIB under a moved `[snmp] enterprise_oid`: the console, configured
+    from the same file, reads it there; a console that assumed 17184 would read nothing."""
+    hub = SnapshotHub(snapshot_of())
+    with AgentThread(hub, enterprise_oid=MOVED_TREE) as running:
+        host, port = running.agent.address
+        config = parse_config(
+            {
+                "snmp": {"enterprise_oid": MOVED_TREE, "v2c": {"communities": ["ro-console"]}},
+                "console": {"probe": f"{host}:{port}"},
+            }
+        )
+        target = console_settings(config).target
+        assert target.layout.enterprise == (1, 3, 6, 1, 4, 1, 99999, 42)
+        state = poll_once(target)
+        assert state.connected, state.error
+        assert state.probe_name == "console-test-probe"
+        assert set(state.metrics) == {m.id for m in hub.current.metrics}
+        assert state.points and any(p.worst is not None for p in state.points.values())
+
+        # The default tree is empty on this agent: reading it there finds no metrics and no name.
+        default = poll_once(ProbeTarget(host, port, community="ro-console"))
+        assert not default.metrics and default.probe_name == ""

@@ -9,7 +9,7 @@ import pytest
 
 from probe.ingest.protocol import Auth, Line, LineSplitter, err, parse_line
 from probe.ingest.spool import Spool, SpoolError, decode_press, encode_press
-from probe.presses import Press, PressValidator
+from probe.presses import PlausibleWindow, Press, PressValidator
 from probe.topology import Pad, Point, Question, Topology
 
 TOPOLOGY = Topology(
@@ -20,7 +20,10 @@ TOPOLOGY = Topology(
         "P-2": Pad("P-2", "Невский", "Опросы", 30.0, {1: "positive", 3: "negative", 5: "red"}),
     },
 )
-VALIDATE = PressValidator(TOPOLOGY, source="tcp:127.0.0.1").validate
+# The presses below are dated 2026-11-22: judge them as if it were that day.
+VALIDATE = PressValidator(
+    TOPOLOGY, source="tcp:127.0.0.1", window=PlausibleWindow(now=lambda: dt.datetime(2026, 11, 22, 8))
+).validate
 
 
 def parse(text: str | bytes, limit: int = 1024) -> object:

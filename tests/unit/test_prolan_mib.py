@@ -17,7 +17,7 @@ from pysmi.searcher import StubSearcher
 from pysmi.writer import PyFileWriter
 from pysnmp.smi import builder
 
-from probe.snmp.index import Layout
+from probe.snmp.oids import Layout
 
 MIB_DIR = Path(__file__).resolve().parents[2] / "mib"
 

@@ -13,7 +13,8 @@ from probe.levels import Level
 from probe.snapshot import Evaluation, MetricState, Snapshot
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
-from probe.snmp.index import IndexBuilder, Layout, MibIndex, scaled, stable_indexes, value_text
+from probe.snmp.index import IndexBuilder, MibIndex, scaled, stable_indexes, value_text
+from probe.snmp.oids import Layout
 from probe.snmp.traps import NotificationTracker
 from tests.snmp_tools import sample_snapshot
 

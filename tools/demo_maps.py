@@ -1,4 +1,4 @@
-"""The demo's Plan map set, drawn by the project: `python -m console.demo_maps [--out maps/demo]`.
+"""The demo's Plan map set, drawn by the project: `python -m tools.demo_maps [--out maps/demo]`.
 
 Country → cities → districts → service points of `probe.demo` (same names and regions). The
 backgrounds are stylised maps painted with QPainter (land, water, rivers, districts, streets,
