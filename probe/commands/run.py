@@ -58,6 +58,8 @@ def refuse_half_a_probe() -> None:
     failures = plugins.failures()
     if failures:
         raise CommandError("not starting: " + "; ".join(str(failure) for failure in failures))
+    if not plugins.components():  # an install without its metadata (e.g. a stale editable one)
+        raise CommandError("not starting: no service component is installed (reinstall: pip install -e .)")
 
 
 def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:

@@ -240,3 +240,19 @@ def test_without_the_broken_subsystem_the_same_config_starts_cleanly(tmp_path: P
     config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n', encoding="utf-8")
     result = run_cli("--help", config=config)
     assert result.returncode == 0 and "NOT LOADED" not in result.stdout and not result.stderr
+
+
+def test_run_refuses_an_install_without_components(
+    monkeypatch: pytest.MonkeyPatch, fresh_plugins: None
+) -> None:
+    from probe.commands.base import CommandError
+    from probe.commands.run import refuse_half_a_probe
+
+    refuse_half_a_probe()  # the real install: nothing to refuse
+    monkeypatch.setattr(plugins, "entry_points", lambda *, group: [])
+    plugins.forget()
+    with pytest.raises(CommandError, match="no service component is installed"):
+        refuse_half_a_probe()
+    # and a config naming a subsystem's section says what is wrong with the install
+    with pytest.raises(ConfigError, match=r"key 'snmp': unknown key .*no subsystem is installed"):
+        parse_config({"snmp": {}})
