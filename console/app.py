@@ -23,7 +23,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QWidget
 
-from console.i18n import set_language, tr
+from console.i18n import install, local_text, set_language, translate
 from console.live import LiveState
 from console.settings import console_settings
 from console.snmp_poller import PollerThread, poll_once
@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.context = context
-        self.setWindowTitle(tr("app_title"))
+        self.setWindowTitle(translate("App", "PROLAN Console"))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.views: dict[str, QWidget] = {}
@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
                 log.exception("view %s could not be created", spec.name)
                 continue
             self.views[spec.name] = widget
-            self.tabs.addTab(widget, tr(spec.title_key))
+            self.tabs.addTab(widget, translate("Views", spec.title_key))
             message = getattr(widget, "status_message", None)
             if message is not None:
                 message.connect(self._show_message)
@@ -83,32 +83,31 @@ class MainWindow(QMainWindow):
         assert isinstance(state, LiveState)
         target = self.context.settings.target.describe()
         if state.connected:
-            text = tr("connected", target=target)
+            text = translate("App", "Connected: {target}").format(target=target)
             if state.probe_name:
                 text += f" — {state.probe_name}"
             if state.database_ok is False:
-                text += f" — {tr('database_down')}"
+                text += " — " + translate("App", "probe: database unavailable")
             style = "color: #1f6f33; font-weight: bold; padding: 0 8px;"
         elif state.error:
-            text = tr("disconnected", target=target)
+            text = translate("App", "NO CONNECTION: {target}").format(target=target)
             style = "color: #ffffff; background: #c0392b; font-weight: bold; padding: 0 8px;"
             self.statusBar().showMessage(state.error)  # type: ignore[union-attr]
         else:
-            text = tr("connecting", target=target)
+            text = translate("App", "Connecting: {target}…").format(target=target)
             style = "color: #5b6673; padding: 0 8px;"
         self.connection_label.setText(text)
         self.connection_label.setStyleSheet(style)
         if state.connected:
             self.statusBar().clearMessage()  # type: ignore[union-attr]
         if state.received_at is None:
-            self.data_label.setText(tr("no_data_yet"))
+            self.data_label.setText(translate("App", "no data yet"))
         else:
-            local = state.received_at.astimezone(self.context.tz)
             age = dt.datetime.now(dt.UTC) - state.received_at
-            stamp = local.strftime("%d.%m.%Y %H:%M:%S")
+            stamp = local_text(state.received_at, self.context.tz, "dd.MM.yyyy HH:mm:ss")
             if age > dt.timedelta(minutes=1):
-                stamp += f" ({tr('minutes_ago', n=int(age.total_seconds() // 60))})"
-            self.data_label.setText(tr("last_data", time=stamp))
+                stamp += " (" + translate("App", "{n} min ago").format(n=int(age.total_seconds() // 60)) + ")"
+            self.data_label.setText(translate("App", "data: {time}").format(time=stamp))
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         for widget in self.views.values():
@@ -177,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"prolan-console: {exc}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install()  # the chosen language's translations, now that the application exists
     specs = available_views()
     names = [spec.name for spec in specs]
     if args.view is not None and args.view not in names:

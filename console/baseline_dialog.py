@@ -26,49 +26,19 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from console.axes import LocaleAxis
+from console.i18n import level_text, number, translate
 from probe.assess import ThresholdTable
 from probe.baseline import BaselineOptions, MetricHistory, Proposal, histogram, propose
 from probe.levels import Level
 from probe.store.baselines import apply_proposals, load_histories
 
-TEXTS = {
-    "ru": {
-        "title": "Типичные значения и пороги",
-        "metric": "Метрика",
-        "percentile": "Перцентиль типичного значения",
-        "apply": "Применить предложенные пороги",
-        "applied": "Пороги применены: движок использует их со следующего расчёта.",
-        "none": "Нет истории с оценками для этого теста.",
-        "few": "Слишком мало значений для предложения.",
-        "row_current": "Текущие",
-        "row_proposed": "Предлагаемые",
-        "typical": "Типичное значение: {typical} (по {samples} интервалам). "
-        "Сплошные линии — предлагаемые пороги, пунктир — текущие.",
-        "values": "значение",
-        "count": "интервалов",
-    },
-    "en": {
-        "title": "Typical values and thresholds",
-        "metric": "Metric",
-        "percentile": "Typical value percentile",
-        "apply": "Apply the proposed thresholds",
-        "applied": "Thresholds applied: the engine uses them from the next evaluation.",
-        "none": "No assessed history for this test.",
-        "few": "Too few values for a proposal.",
-        "row_current": "Current",
-        "row_proposed": "Proposed",
-        "typical": "Typical value: {typical} (from {samples} intervals). "
-        "Solid lines: proposed thresholds; dashed: current.",
-        "values": "value",
-        "count": "intervals",
-    },
-}
 # Boundary lines in the colour of the level that starts at them (SPEC §4 colours).
 LINE_COLOURS = ("#c8c800", "#e6b400", "#e05a00", "#d00000")
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return number(value)
 
 
 class BaselineDialog(QDialog):
@@ -81,14 +51,13 @@ class BaselineDialog(QDialog):
         point: str | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
-        lang: str = "ru",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.tz = tz
-        self.texts = TEXTS.get(lang, TEXTS["ru"])
-        self.setWindowTitle(f"{self.texts['title']} — {test}")
+        title = translate("BaselineDialog", "Typical values and thresholds")
+        self.setWindowTitle(f"{title} — {test}")
         self.histories: list[MetricHistory] = load_histories(
             engine, test, point=point, since=since, until=until
         )
@@ -103,12 +72,14 @@ class BaselineDialog(QDialog):
         self.percentile_box.setValue(50)
         self.percentile_box.setSuffix(" %")
         form = QFormLayout()
-        form.addRow(self.texts["metric"], self.metric_box)
-        form.addRow(self.texts["percentile"], self.percentile_box)
+        form.addRow(translate("BaselineDialog", "Metric"), self.metric_box)
+        form.addRow(translate("BaselineDialog", "Typical value percentile"), self.percentile_box)
 
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setLabel("bottom", self.texts["values"])
-        self.plot.setLabel("left", self.texts["count"])
+        self.plot = pg.PlotWidget(
+            background="w", axisItems={"bottom": LocaleAxis("bottom"), "left": LocaleAxis("left")}
+        )
+        self.plot.setLabel("bottom", translate("BaselineDialog", "value"))
+        self.plot.setLabel("left", translate("BaselineDialog", "intervals"))
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.bars: pg.BarGraphItem | None = None
         self.lines: list[pg.InfiniteLine] = []
@@ -116,12 +87,14 @@ class BaselineDialog(QDialog):
         self.summary = QLabel()
         self.table = QTableWidget(2, 4)
         self.table.setHorizontalHeaderLabels(["t1", "t2", "t3", "t4"])
-        self.table.setVerticalHeaderLabels([self.texts["row_current"], self.texts["row_proposed"]])
+        self.table.setVerticalHeaderLabels(
+            [translate("BaselineDialog", "Current"), translate("BaselineDialog", "Proposed")]
+        )
         self.table.setFixedHeight(90)
         header = self.table.horizontalHeader()
         if header is not None:
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.apply_button = QPushButton(self.texts["apply"])
+        self.apply_button = QPushButton(translate("BaselineDialog", "Apply the proposed thresholds"))
         self.status = QLabel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
@@ -150,7 +123,7 @@ class BaselineDialog(QDialog):
         self.lines = []
         self.status.setText("")
         if history is None:
-            self.summary.setText(self.texts["none"])
+            self.summary.setText(translate("BaselineDialog", "No assessed history for this test."))
             self.apply_button.setEnabled(False)
             return
         values = [v for _, v in history.samples]
@@ -172,12 +145,13 @@ class BaselineDialog(QDialog):
         if self.proposal is not None:
             self._draw_lines(self.proposal.thresholds.bounds, Qt.PenStyle.SolidLine)
             self.summary.setText(
-                self.texts["typical"].format(
-                    typical=_fmt(self.proposal.typical), samples=self.proposal.samples
-                )
+                translate(
+                    "BaselineDialog",
+                    "Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.",
+                ).format(typical=_fmt(self.proposal.typical), samples=self.proposal.samples)
             )
         else:
-            self.summary.setText(self.texts["few"])
+            self.summary.setText(translate("BaselineDialog", "Too few values for a proposal."))
         self._fill_row(0, history.current)
         self._fill_row(1, None if self.proposal is None else self.proposal.thresholds)
         self.apply_button.setEnabled(self.proposal is not None)
@@ -195,11 +169,13 @@ class BaselineDialog(QDialog):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             if table is not None and column < len(table.bounds):
                 level = (Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)[column]
-                item.setToolTip(level.russian)
+                item.setToolTip(level_text(level))
             self.table.setItem(row, column, item)
 
     def apply(self) -> None:
         if self.proposal is None:
             return
         apply_proposals(self.engine, [self.proposal])
-        self.status.setText(self.texts["applied"])
+        self.status.setText(
+            translate("BaselineDialog", "Thresholds applied: the engine uses them from the next evaluation.")
+        )

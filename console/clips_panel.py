@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from console.i18n import local_text, number, translate
 from probe.store.schema import clips, points
 
 try:  # the PyQt6 wheels ship QtMultimedia, but a trimmed install may not have it
@@ -37,63 +38,6 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 DEFAULT_LIMIT = 200
 DEFAULT_EXTERNAL_PLAYER = ("xdg-open",)
-
-TEXTS: dict[str, dict[str, Any]] = {
-    "ru": {
-        "title": "Аудиофрагменты: {point}",
-        "time": "Время нажатия",
-        "kind": "Кнопка",
-        "length": "Длительность",
-        "state": "Состояние",
-        "play": "▶ Слушать",
-        "stop": "■ Стоп",
-        "refresh": "Обновить",
-        "none": "Фрагментов нет",
-        "count": "Фрагментов: {n}",
-        "cut": "вырезан",
-        "cut_gap": "вырезан, {gap:.0f} с без записи",
-        "waiting": "ждёт запись",
-        "missing": "записи нет",
-        "file_gone": "файл не найден: {path}",
-        "db_error": "База данных недоступна: {error}",
-        "player_error": "Не удалось воспроизвести: {error}",
-        "kinds": {
-            "negative": "Негативная",
-            "force_majeure": "Форс-мажор",
-            "positive": "Позитивная",
-            "passive": "Пассивная",
-            "seller": "Продавец",
-            "red": "Красная",
-        },
-    },
-    "en": {
-        "title": "Audio fragments: {point}",
-        "time": "Pressed at",
-        "kind": "Button",
-        "length": "Length",
-        "state": "State",
-        "play": "▶ Play",
-        "stop": "■ Stop",
-        "refresh": "Refresh",
-        "none": "No fragments",
-        "count": "Fragments: {n}",
-        "cut": "cut",
-        "cut_gap": "cut, {gap:.0f} s not recorded",
-        "waiting": "waiting for the recording",
-        "missing": "no recording",
-        "file_gone": "file not found: {path}",
-        "db_error": "Database unavailable: {error}",
-        "player_error": "Cannot play: {error}",
-        "kinds": {
-            "negative": "Negative",
-            "force_majeure": "Force majeure",
-            "positive": "Positive",
-            "passive": "Passive",
-            "seller": "Seller",
-            "red": "Red",
-        },
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -141,6 +85,28 @@ def _length_text(seconds: float | None) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def kind_text(kind: str) -> str:
+    """A button kind as the interface names it."""
+    names = {
+        "negative": translate("ButtonKinds", "Negative"),
+        "force_majeure": translate("ButtonKinds", "Force majeure"),
+        "positive": translate("ButtonKinds", "Positive"),
+        "passive": translate("ButtonKinds", "Passive"),
+        "seller": translate("ButtonKinds", "Seller"),
+        "red": translate("ButtonKinds", "Red"),
+    }
+    return names.get(kind, kind)
+
+
+def status_text(status: str) -> str:
+    names = {
+        "cut": translate("ClipsPanel", "cut"),
+        "waiting": translate("ClipsPanel", "waiting for the recording"),
+        "missing": translate("ClipsPanel", "no recording"),
+    }
+    return names.get(status, status)
+
+
 class ClipsPanel(QWidget):
     """`ClipsPanel(engine, point_name)`: the fragments of one point with play buttons."""
 
@@ -153,7 +119,6 @@ class ClipsPanel(QWidget):
         parent: QWidget | None = None,
         *,
         tz: ZoneInfo | None = None,
-        lang: str = "ru",
         limit: int = DEFAULT_LIMIT,
         player_command: Sequence[str] | None = None,
     ) -> None:
@@ -161,7 +126,6 @@ class ClipsPanel(QWidget):
         self.engine = engine
         self.point_name = point_name
         self.tz = tz
-        self.texts: dict[str, Any] = TEXTS.get(lang, TEXTS["ru"])
         self.limit = limit
         self.fragments: list[Fragment] = []
         self.playing: int | None = None  # row being played
@@ -175,13 +139,21 @@ class ClipsPanel(QWidget):
         self.player: Any = None
         self.audio_output: Any = None
 
-        self.title = QLabel(self.texts["title"].format(point=point_name))
+        self.title = QLabel(translate("ClipsPanel", "Audio fragments: {point}").format(point=point_name))
         self.status = QLabel()
-        refresh = QPushButton(self.texts["refresh"])
+        refresh = QPushButton(translate("ClipsPanel", "Refresh"))
         refresh.clicked.connect(self.refresh)
         self.refresh_button = refresh
         self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels([self.texts[c] if c != "play" else "" for c in self.COLUMNS])
+        self.table.setHorizontalHeaderLabels(
+            [
+                translate("ClipsPanel", "Pressed at"),
+                translate("ClipsPanel", "Button"),
+                translate("ClipsPanel", "Length"),
+                translate("ClipsPanel", "State"),
+                "",
+            ]
+        )
         self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -203,30 +175,34 @@ class ClipsPanel(QWidget):
 
     def local_time(self, at: dt.datetime) -> str:
         aware = at.replace(tzinfo=dt.UTC)
-        local = aware.astimezone(self.tz) if self.tz else aware.astimezone()
-        return f"{local:%d.%m.%Y %H:%M:%S}"
+        return local_text(aware, self.tz or aware.astimezone().tzinfo or dt.UTC, "dd.MM.yyyy HH:mm:ss")
 
     def state_text(self, fragment: Fragment) -> str:
         if fragment.status == "cut":
             if fragment.path is not None and not fragment.path.exists():
-                return str(self.texts["file_gone"].format(path=fragment.path))
+                return str(translate("ClipsPanel", "file not found: {path}").format(path=fragment.path))
             if fragment.gap_seconds >= 1:
-                return str(self.texts["cut_gap"].format(gap=fragment.gap_seconds))
-        return str(self.texts.get(fragment.status, fragment.status))
+                return str(
+                    translate("ClipsPanel", "cut, {gap} s not recorded").format(
+                        gap=number(fragment.gap_seconds, 0)
+                    )
+                )
+        return status_text(fragment.status)
 
     def refresh(self) -> None:
         self.stop()
         try:
             self.fragments = load_fragments(self.engine, self.point_name, self.limit)
         except SQLAlchemyError as exc:
-            self.status.setText(self.texts["db_error"].format(error=exc.__class__.__name__))
+            self.status.setText(
+                translate("ClipsPanel", "Database unavailable: {error}").format(error=exc.__class__.__name__)
+            )
             return
         self.table.setRowCount(len(self.fragments))
-        kinds: dict[str, str] = self.texts["kinds"]
         for row, fragment in enumerate(self.fragments):
             values = (
                 self.local_time(fragment.pressed_at),
-                kinds.get(fragment.kind, fragment.kind),
+                kind_text(fragment.kind),
                 _length_text(fragment.duration_seconds),
                 self.state_text(fragment),
             )
@@ -235,12 +211,14 @@ class ClipsPanel(QWidget):
                 if fragment.reason:
                     item.setToolTip(fragment.reason)
                 self.table.setItem(row, column, item)
-            button = QPushButton(self.texts["play"])
+            button = QPushButton(translate("ClipsPanel", "▶ Play"))
             button.setEnabled(self.playable(fragment))
             button.clicked.connect(lambda _checked=False, r=row: self.toggle(r))
             self.table.setCellWidget(row, len(self.COLUMNS) - 1, button)
         self.status.setText(
-            self.texts["count"].format(n=len(self.fragments)) if self.fragments else self.texts["none"]
+            translate("ClipsPanel", "Fragments: {n}").format(n=len(self.fragments))
+            if self.fragments
+            else translate("ClipsPanel", "No fragments")
         )
 
     @staticmethod
@@ -272,10 +250,10 @@ class ClipsPanel(QWidget):
                 self._qt_player().setSource(QUrl.fromLocalFile(str(fragment.path)))
                 self._qt_player().play()
         except OSError as exc:
-            self.status.setText(self.texts["player_error"].format(error=exc))
+            self.status.setText(translate("ClipsPanel", "Cannot play: {error}").format(error=exc))
             return
         self.playing = row
-        self.play_button(row).setText(self.texts["stop"])
+        self.play_button(row).setText(translate("ClipsPanel", "■ Stop"))
 
     def stop(self) -> None:
         if self.player is not None:
@@ -285,7 +263,7 @@ class ClipsPanel(QWidget):
             self.external.wait(timeout=5)
         self.external = None
         if self.playing is not None and self.playing < self.table.rowCount():
-            self.play_button(self.playing).setText(self.texts["play"])
+            self.play_button(self.playing).setText(translate("ClipsPanel", "▶ Play"))
         self.playing = None
 
     def _qt_player(self) -> Any:
@@ -301,8 +279,8 @@ class ClipsPanel(QWidget):
     def _playback_changed(self, state: Any) -> None:
         if QMediaPlayer is not None and state == QMediaPlayer.PlaybackState.StoppedState:
             if self.playing is not None and self.playing < self.table.rowCount():
-                self.play_button(self.playing).setText(self.texts["play"])
+                self.play_button(self.playing).setText(translate("ClipsPanel", "▶ Play"))
             self.playing = None
 
     def _player_error(self, _error: Any, message: str) -> None:
-        self.status.setText(self.texts["player_error"].format(error=message))
+        self.status.setText(translate("ClipsPanel", "Cannot play: {error}").format(error=message))

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QFont, QFontMetrics
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import (
     QDateTimeEdit,
     QFileDialog,
@@ -40,60 +40,33 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from console import i18n
+from console.axes import LocalDateAxis
 from console.baseline_dialog import BaselineDialog
 from console.config import ConsoleConfig
 from console.dashboard import ViewContext
+from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
+from console.level_paint import LevelDelegate, interval_strip, set_level
 from console.plan.point_page import threshold_rows
 from console.timeline_data import (
-    LEVEL_CODES,
     HistoryPoint,
     MetricHistory,
     MetricInfo,
     load_history,
     metric_catalog,
 )
-from probe.levels import LEVEL_COLOURS
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 ROW_HEIGHT = 1.0
 STRIP = 0.34  # share of a row taken by the rectangles; the values use the rest
 LABEL_WIDTH = 330  # pixels for row names on the left axis
-PRESETS = {"6h": 6, "24h": 24, "7d": 24 * 7}
-TEXTS = {
-    "ru": {
-        "tests": "Тесты",
-        "points": "Точки",
-        "contains": "Имя содержит",
-        "apply": "Показать",
-        "custom": "Период",
-        "save": "Сохранить вид…",
-        "load": "Открыть вид…",
-        "metric": "Метрика",
-        "value": "Значение",
-        "level": "Оценка",
-        "click": "Щёлкните прямоугольник, чтобы увидеть таблицу порогов, по которой он оценён.",
-        "no_table": "Метрика не оценивается (нет таблицы порогов).",
-        "range": "Диапазон",
-        "advice": "Подобрать пороги…",
-    },
-    "en": {
-        "tests": "Tests",
-        "points": "Points",
-        "contains": "Name contains",
-        "apply": "Show",
-        "custom": "Range",
-        "save": "Save layout…",
-        "load": "Open layout…",
-        "metric": "Metric",
-        "value": "Value",
-        "level": "Assessment",
-        "click": "Click a rectangle to see the threshold table that assessed it.",
-        "no_table": "The metric is not assessed (no threshold table).",
-        "range": "Range",
-        "advice": "Suggest thresholds…",
-    },
-}
+PRESETS = (6, 24, 24 * 7)  # hours
+
+
+def preset_caption(hours: int) -> str:
+    """A range button: "6 ч", "24 ч", "7 д" (whole days in days)."""
+    if hours % 24 == 0 and hours > 24:
+        return translate("Cockpit", "{n} d").format(n=hours // 24)
+    return translate("Cockpit", "{n} h").format(n=hours)
 
 
 class LayoutError(ValueError):
@@ -164,16 +137,6 @@ def select_rows(engine: Engine, layout: CockpitLayout) -> list[MetricInfo]:
     return rows[: layout.max_rows]
 
 
-def _rgba(colour: str) -> tuple[int, int, int, int]:
-    c = QColor(colour)
-    return c.red(), c.green(), c.blue(), 255
-
-
-# Colour lookup tables indexed by level code (console.timeline_data.LEVEL_CODES).
-MAIN_LUT = np.array([_rgba(LEVEL_COLOURS[level][0]) for level in LEVEL_CODES], dtype=np.uint8)
-SECOND_LUT = np.array([_rgba(LEVEL_COLOURS[level][1]) for level in LEVEL_CODES], dtype=np.uint8)
-
-
 class Cockpit(QWidget):
     def __init__(
         self,
@@ -181,15 +144,12 @@ class Cockpit(QWidget):
         tz: ZoneInfo,
         layout: CockpitLayout | None = None,
         *,
-        lang: str = "ru",
         clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.tz = tz
-        self.lang = lang
-        self.texts = TEXTS.get(lang, TEXTS["ru"])
         self.layout_spec = layout or CockpitLayout()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.histories: list[MetricHistory] = []
@@ -208,39 +168,40 @@ class Cockpit(QWidget):
         self.tests_edit = QLineEdit(", ".join(self.layout_spec.tests))
         self.points_edit = QLineEdit(", ".join(self.layout_spec.points))
         self.contains_edit = QLineEdit(self.layout_spec.name_contains)
-        show = QPushButton(self.texts["apply"])
+        show = QPushButton(translate("Cockpit", "Show"))
         show.clicked.connect(self.apply_filters)
         filters = QHBoxLayout()
         for label, edit in (
-            (self.texts["tests"], self.tests_edit),
-            (self.texts["points"], self.points_edit),
-            (self.texts["contains"], self.contains_edit),
+            (translate("Cockpit", "Tests"), self.tests_edit),
+            (translate("Cockpit", "Points"), self.points_edit),
+            (translate("Cockpit", "Name contains"), self.contains_edit),
         ):
             filters.addWidget(QLabel(label))
             filters.addWidget(edit, 1)
         filters.addWidget(show)
         ranges = QHBoxLayout()
-        ranges.addWidget(QLabel(self.texts["range"]))
-        self.preset_buttons: dict[str, QPushButton] = {}
-        for name, hours in PRESETS.items():
+        ranges.addWidget(QLabel(translate("Cockpit", "Range")))
+        self.preset_buttons: dict[int, QPushButton] = {}
+        for hours in PRESETS:
+            name = preset_caption(hours)
             button = QPushButton(name)
             button.clicked.connect(lambda _=False, h=hours: self.set_range_hours(h))
-            self.preset_buttons[name] = button
+            self.preset_buttons[hours] = button
             ranges.addWidget(button)
         self.from_edit = QDateTimeEdit()
         self.to_edit = QDateTimeEdit()
         for date_edit in (self.from_edit, self.to_edit):
             date_edit.setDisplayFormat("dd.MM.yyyy HH:mm")
             date_edit.setCalendarPopup(True)
-        custom = QPushButton(self.texts["custom"])
+        custom = QPushButton(translate("Cockpit", "Range"))
         custom.clicked.connect(self.apply_custom_range)
         ranges.addWidget(self.from_edit)
         ranges.addWidget(self.to_edit)
         ranges.addWidget(custom)
         ranges.addStretch(1)
-        save = QPushButton(self.texts["save"])
+        save = QPushButton(translate("Cockpit", "Save layout…"))
         save.clicked.connect(self._save_dialog)
-        load = QPushButton(self.texts["load"])
+        load = QPushButton(translate("Cockpit", "Open layout…"))
         load.clicked.connect(self._load_dialog)
         ranges.addWidget(save)
         ranges.addWidget(load)
@@ -256,7 +217,7 @@ class Cockpit(QWidget):
         self.axis_left.setTextPen(pg.mkPen("#2a2f36"))
         self.label_metrics = QFontMetrics(label_font)
         self.plot = pg.PlotWidget(
-            background="w", axisItems={"bottom": pg.DateAxisItem(utcOffset=0), "left": self.axis_left}
+            background="w", axisItems={"bottom": LocalDateAxis(utcOffset=0), "left": self.axis_left}
         )
         self.plot.showGrid(x=True, y=False, alpha=0.25)
         self.plot.getPlotItem().getAxis("bottom").setTextPen(pg.mkPen("#2a2f36"))
@@ -274,13 +235,22 @@ class Cockpit(QWidget):
         # Below: the crosshair readout and the threshold table of the clicked rectangle.
         self.readout = QTableWidget(0, 3)
         self.readout.setHorizontalHeaderLabels(
-            [self.texts["metric"], self.texts["value"], self.texts["level"]]
+            [
+                translate("Cockpit", "Metric"),
+                translate("Cockpit", "Value"),
+                translate("Cockpit", "Assessment"),
+            ]
         )
-        self.detail_label = QLabel(self.texts["click"])
+        self.detail_label = QLabel(
+            translate("Cockpit", "Click a rectangle to see the threshold table that assessed it.")
+        )
         self.detail_label.setWordWrap(True)
         self.detail_table = QTableWidget(0, 2)
-        self.detail_table.setHorizontalHeaderLabels([self.texts["level"], self.texts["value"]])
+        self.detail_table.setHorizontalHeaderLabels(
+            [translate("Cockpit", "Assessment"), translate("Cockpit", "Value")]
+        )
         for table in (self.readout, self.detail_table):
+            table.setItemDelegate(LevelDelegate(table))
             header = table.horizontalHeader()
             if header is not None:
                 header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -290,7 +260,7 @@ class Cockpit(QWidget):
         detail_layout.addWidget(self.detail_label)
         detail_layout.addWidget(self.detail_table)
         # Threshold advice for the clicked metric at its point (typical values from its history).
-        self.advice_button = QPushButton(self.texts["advice"])
+        self.advice_button = QPushButton(translate("Cockpit", "Suggest thresholds…"))
         self.advice_button.setEnabled(False)
         self.advice_button.clicked.connect(self.open_advice)
         detail_layout.addWidget(self.advice_button)
@@ -413,24 +383,14 @@ class Cockpit(QWidget):
 
     def _strip(self, history: MetricHistory, top: float) -> pg.ImageItem | None:
         assessed = history.levels >= 0
-        if not assessed.any():
-            return None
-        ends = history.ends[assessed]
-        codes = history.levels[assessed].astype(np.intp)
-        slot = self.slot_seconds(history)
-        first_start = ends[0] - slot
-        count = max(1, round((ends[-1] - first_start) / slot))
-        columns = np.rint((ends - first_start) / slot).astype(np.intp) - 1
-        inside = (columns >= 0) & (columns < count)
-        # Column-major image: [x, y, rgba]; y 0 is drawn at the bottom of the strip.
-        pixels = np.zeros((count, 2, 4), dtype=np.uint8)
-        pixels[columns[inside], 1] = MAIN_LUT[codes[inside]]
-        pixels[columns[inside], 0] = SECOND_LUT[codes[inside]]
-        image = pg.ImageItem(axisOrder="col-major")
-        image.setImage(pixels, autoLevels=False, levels=(0, 255))  # colours as given, not stretched
-        x0, x1 = self.local_x(np.array([first_start, ends[-1]]))
-        image.setRect(QRectF(float(x0), top - STRIP * ROW_HEIGHT, float(x1 - x0), STRIP * ROW_HEIGHT * 0.92))
-        return image
+        return interval_strip(
+            history.ends[assessed],
+            history.levels[assessed],
+            self.slot_seconds(history),
+            top - STRIP * ROW_HEIGHT,
+            STRIP * ROW_HEIGHT * 0.92,
+            to_x=self.local_x,
+        )
 
     def _curve(self, history: MetricHistory, top: float) -> tuple[np.ndarray, np.ndarray] | None:
         """The row's values as (x, y), scaled into the row's band under its strip."""
@@ -471,13 +431,13 @@ class Cockpit(QWidget):
         for index, history in enumerate(self.histories):
             point = history.at(instant)
             value = (
-                "" if point is None or point.value is None else f"{point.value:g} {history.info.unit}".strip()
+                "" if point is None or point.value is None else format_value(point.value, history.info.unit)
             )
-            level = "" if point is None or point.level is None else point.level.russian
+            level = "" if point is None or point.level is None else level_text(point.level)
             self.readout.setItem(index, 1, QTableWidgetItem(value))
             item = QTableWidgetItem(level)
             if point is not None and point.level is not None:
-                item.setBackground(QColor(LEVEL_COLOURS[point.level][0]))
+                set_level(item, point.level)
             self.readout.setItem(index, 2, item)
 
     def _mouse_clicked(self, event: Any) -> None:
@@ -493,20 +453,23 @@ class Cockpit(QWidget):
             return None
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
-        when = point.at.astimezone(self.tz)
-        value = "—" if point.value is None else f"{point.value:g} {history.info.unit}".strip()
-        level = "—" if point.level is None else point.level.russian
-        self.detail_label.setText(f"{history.info.name}\n{when:%d.%m.%Y %H:%M}: {value}, {level}")
+        value = format_value(point.value, history.info.unit)
+        level = "—" if point.level is None else level_text(point.level)
+        stamp = local_text(point.at, self.tz, "dd.MM.yyyy HH:mm")
+        self.detail_label.setText(f"{history.info.name}\n{stamp}: {value}, {level}")
         table = point.thresholds
         if table is None:
             self.detail_table.setRowCount(0)
-            self.detail_label.setText(self.detail_label.text() + "\n" + self.texts["no_table"])
+            self.detail_label.setText(
+                self.detail_label.text()
+                + "\n"
+                + translate("Cockpit", "The metric is not assessed (no threshold table).")
+            )
             return point
         rows = threshold_rows(table)
         self.detail_table.setRowCount(len(rows))
         for row, (lv, text) in enumerate(rows):
-            name = QTableWidgetItem(lv.russian)
-            name.setBackground(QColor(LEVEL_COLOURS[lv][0]))
+            name = set_level(QTableWidgetItem(level_text(lv)), lv)
             cell = QTableWidgetItem(text)
             if lv is point.level:
                 font = cell.font()
@@ -530,7 +493,6 @@ class Cockpit(QWidget):
             point=info.point,
             since=self.since,
             until=self.until,
-            lang=self.lang,
         )
         names = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
         if info.name in names:
@@ -551,12 +513,14 @@ class Cockpit(QWidget):
         self.set_range_hours(self.layout_spec.hours)
 
     def _save_dialog(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, self.texts["save"], "cockpit.json", "JSON (*.json)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, translate("Cockpit", "Save layout…"), "cockpit.json", "JSON (*.json)"
+        )
         if name:
             self.save_layout(Path(name))
 
     def _load_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.texts["load"], "", "JSON (*.json)")
+        name, _ = QFileDialog.getOpenFileName(self, translate("Cockpit", "Open layout…"), "", "JSON (*.json)")
         if name:
             try:
                 self.load_layout(Path(name))
@@ -570,7 +534,7 @@ def _short(name: str) -> str:
     return name.removeprefix("LOYALTY_MON. ")
 
 
-TITLE_KEY = "view_cockpit"
+TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Cockpit")
 
 
 def create_view(context: ViewContext) -> QWidget:
@@ -591,7 +555,7 @@ def create_view(context: ViewContext) -> QWidget:
             spec = CockpitLayout.from_file(context.config.resolve_path(settings.layout))
         except LayoutError as exc:
             problem = str(exc)
-    view = Cockpit(context.engine, context.config.tz, spec, lang=i18n.language())
+    view = Cockpit(context.engine, context.config.tz, spec)
     if problem:
         view.detail_label.setText(problem)
     return view

@@ -17,33 +17,17 @@ from zoneinfo import ZoneInfo
 
 from PyQt6.QtCore import QRectF, Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen
-from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from console import i18n
 from console.config import ConsoleConfig
+from console.i18n import QT_TRANSLATE_NOOP, translate
+from console.level_paint import LEGEND_ORDER, LevelLegend, fill_level
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
 from probe.config import ProbeConfig
-from probe.levels import LEVEL_COLOURS, Level
+from probe.levels import Level
 
-TEXTS = {
-    "ru": {
-        "index": "Индекс лояльности",
-        "vs_yesterday": "к вчера",
-        "no_data": "нет данных",
-        "no_yesterday": "вчера нет данных",
-        "hours": "последние {hours} ч",
-        "updated": "обновлено {time}",
-    },
-    "en": {
-        "index": "Loyalty index",
-        "vs_yesterday": "vs yesterday",
-        "no_data": "no data",
-        "no_yesterday": "no data yesterday",
-        "hours": "last {hours} h",
-        "updated": "updated {time}",
-    },
-}
 BACKGROUND = QColor("#1d2430")
 PANEL = QColor("#27303e")
 TEXT = QColor("#f1f3f6")
@@ -83,19 +67,6 @@ def load_tile(
     return state
 
 
-def _fill_level(painter: QPainter, path: QPainterPath, rect: QRectF, level: Level | None) -> None:
-    """Single-colour levels fill the shape; acceptable and edge are split in two colours
-    (the upper half the first colour, the lower half the second), as on the Plan icons."""
-    main, second = LEVEL_COLOURS[level or Level.UNKNOWN]
-    painter.save()
-    painter.setClipPath(path)
-    painter.fillRect(rect, QColor(main))
-    if second != main:
-        lower = QRectF(rect.left(), rect.center().y(), rect.width(), rect.height() / 2 + 1)
-        painter.fillRect(lower, QColor(second))
-    painter.restore()
-
-
 def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
     """Shrink the font until the text fits the width (long point names, long words)."""
     size = font.pixelSize()
@@ -106,13 +77,10 @@ def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
 
 
 class DashboardTile(QWidget):
-    def __init__(
-        self, state: TileState, *, hours: int, lang: str = "ru", parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, state: TileState, *, hours: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.hours = hours
-        self.texts = TEXTS.get(lang, TEXTS["ru"])
         self.tz: ZoneInfo | None = None
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -161,18 +129,19 @@ class DashboardTile(QWidget):
         title = QFont(self.font())
         title.setPixelSize(max(12, int(h * 0.085)))
         title.setBold(True)
-        _fit(painter, title, state.scope.label, w * 0.9)
+        caption = self.scope_caption()
+        _fit(painter, title, caption, w * 0.9)
         painter.setPen(TEXT)
         painter.drawText(
             QRectF(w * 0.05, h * 0.03, w * 0.9, h * 0.13),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            state.scope.label,
+            caption,
         )
 
         lamp = self.lamp_rect()
         path = QPainterPath()
         path.addEllipse(lamp)
-        _fill_level(painter, path, lamp, state.current)
+        fill_level(painter, path, state.current)
         painter.setPen(QPen(QColor("#0b0f15"), max(2.0, lamp.width() * 0.03)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(lamp)
@@ -180,9 +149,9 @@ class DashboardTile(QWidget):
         small.setPixelSize(max(10, int(h * 0.05)))
         painter.setFont(small)
         painter.setPen(MUTED)
-        level_text = (state.current or Level.UNKNOWN).russian
+        level_text = i18n.level_text(state.current or Level.UNKNOWN)
         if state.current_at is not None and self.tz is not None:
-            level_text += f" · {state.current_at.astimezone(self.tz):%H:%M}"
+            level_text += " · " + i18n.local_text(state.current_at, self.tz, "HH:mm")
         painter.drawText(
             QRectF(w * 0.02, lamp.bottom() + h * 0.01, w * 0.46, h * 0.07),
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
@@ -194,15 +163,23 @@ class DashboardTile(QWidget):
         for rect, (_, level) in zip(self.recent_rects(), state.recent, strict=True):
             shape = QPainterPath()
             shape.addRoundedRect(rect, 2, 2)
-            _fill_level(painter, shape, rect, level)
+            fill_level(painter, shape, level)
         painter.setFont(small)
         painter.setPen(MUTED)
         painter.drawText(
             QRectF(w * 0.05, h * 0.755, w * 0.9, h * 0.07),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-            self.texts["hours"].format(hours=self.hours),
+            translate("Dashboard", "last {hours} h").format(hours=self.hours),
         )
         painter.end()
+
+    def scope_caption(self) -> str:
+        scope = self.state.scope
+        return translate("Dashboard", "Company total") if scope.kind == "company" else scope.label
+
+    @staticmethod
+    def index_caption() -> str:
+        return translate("Dashboard", "Loyalty index")
 
     def _paint_index(self, painter: QPainter, area: QRectF) -> None:
         state = self.state
@@ -214,7 +191,7 @@ class DashboardTile(QWidget):
         painter.drawText(
             QRectF(area.left(), area.top(), area.width(), area.height() * 0.18),
             Qt.AlignmentFlag.AlignLeft,
-            self.texts["index"],
+            self.index_caption(),
         )
         big = QFont(self.font())
         big.setPixelSize(max(18, int(h * 0.24)))
@@ -225,7 +202,7 @@ class DashboardTile(QWidget):
             painter.setPen(MUTED)
         else:
             painter.setPen(TEXT)
-        text = self.texts["no_data"] if value is None else f"{value:+.1f}"
+        text = translate("Dashboard", "no data") if value is None else i18n.signed(value, 1)
         _fit(painter, big, text, area.width())
         painter.drawText(
             QRectF(area.left(), area.top() + area.height() * 0.15, area.width(), area.height() * 0.45),
@@ -241,12 +218,16 @@ class DashboardTile(QWidget):
             painter.setFont(label)
             painter.setPen(MUTED)
             painter.drawText(
-                box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.texts["no_yesterday"]
+                box,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                translate("Dashboard", "no data yesterday"),
             )
             return
         arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
         painter.setPen(UP if change > 0.05 else DOWN if change < -0.05 else MUTED)
-        text = f"{arrow} {abs(change):.1f} {self.texts['vs_yesterday']}"
+        text = translate("Dashboard", "{arrow} {change} vs yesterday").format(
+            arrow=arrow, change=i18n.number(abs(change), 1)
+        )
         _fit(painter, medium, text, area.width())
         painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
@@ -263,7 +244,6 @@ class DashboardView(QWidget):
         hours: int = 6,
         columns: int = 2,
         tests: Sequence[str] = ("LOYALTY_MON",),
-        lang: str = "ru",
         refresh_seconds: float = 30.0,
         clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
@@ -278,12 +258,17 @@ class DashboardView(QWidget):
         palette = self.palette()
         palette.setColor(self.backgroundRole(), BACKGROUND)
         self.setPalette(palette)
-        layout = QGridLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 12, 12, 6)
+        layout = QGridLayout()
         layout.setSpacing(12)
-        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(layout, 1)
+        self.legend = LevelLegend({level: i18n.level_text(level) for level in LEGEND_ORDER}, dark=True)
+        outer.addWidget(self.legend)
         self.tiles: list[DashboardTile] = []
         for index, scope in enumerate(scopes):
-            tile = DashboardTile(TileState(scope), hours=hours, lang=lang)
+            tile = DashboardTile(TileState(scope), hours=hours)
             tile.tz = tz
             self.tiles.append(tile)
             layout.addWidget(tile, index // max(1, columns), index % max(1, columns))
@@ -318,7 +303,7 @@ class ViewContext(Protocol):
     def engine(self) -> Engine: ...
 
 
-TITLE_KEY = "view_dashboard"
+TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Dashboard")
 
 
 def create_view(context: ViewContext) -> QWidget:
@@ -332,6 +317,5 @@ def create_view(context: ViewContext) -> QWidget:
         hours=settings.hours,
         columns=settings.columns,
         tests=settings.tests,
-        lang=i18n.language(),  # --lang or [console] language, as the app set it
         refresh_seconds=settings.refresh_seconds,
     )

@@ -1,142 +1,196 @@
-"""User-facing texts of the console: Russian first, English available (`--lang en` or
-`[console] language`). One table, so that a missing translation is a test failure, not a
-surprise on screen."""
+"""The console's language: Qt Linguist translations, locale-aware numbers and dates.
+
+Every text a user sees is written in the code as English source text inside
+`translate("Context", "text")` (pylupdate6 finds these calls), translated in
+`console/translations/console_ru.ts` and `console_en.ts` (Qt Linguist files, edited with
+Qt Linguist or by hand) and compiled to `.qm` with `lrelease` (`make translations`). Russian is
+the default; English is `--lang en` or `[console] language = "en"`.
+
+There is no silent fallback: a text without a translation is shown in its source form and
+recorded (`missing()`), logged once, and the translation test fails on it.
+
+Numbers and dates follow the language's locale: a decimal comma and "вс 29" in Russian, a point
+and "Sun 29" in English (`number`, `format_value`, `local_text`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import math
+from pathlib import Path
+
+from PyQt6.QtCore import QCoreApplication, QDateTime, QLibraryInfo, QLocale, QTimeZone, QTranslator
+
 from probe.levels import Level
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "app_title": ("PROLAN Консоль", "PROLAN Console"),
-    "view_plan": ("План", "Plan"),
-    "view_dashboard": ("Табло", "Dashboard"),
-    "view_cockpit": ("Кокпит", "Cockpit"),
-    "connected": ("Подключено: {target}", "Connected: {target}"),
-    "connecting": ("Подключение: {target}…", "Connecting: {target}…"),
-    "disconnected": ("НЕТ СВЯЗИ: {target}", "NO CONNECTION: {target}"),
-    "last_data": ("данные: {time}", "data: {time}"),
-    "minutes_ago": ("{n} мин назад", "{n} min ago"),
-    "no_data_yet": ("данных ещё нет", "no data yet"),
-    "probe_lost": (
-        "Нет связи с зондом {address}: {error}. Повтор подключения…",
-        "No connection to the probe {address}: {error}. Retrying…",
-    ),
-    "no_response": ("нет ответа за {seconds} с", "no answer within {seconds} s"),
-    "database_down": ("зонд: база данных недоступна", "probe: database unavailable"),
-    "mode_view": ("Просмотр", "View"),
-    "mode_edit": ("Редактирование", "Edit"),
-    "back": ("Назад", "Back"),
-    "save": ("Сохранить", "Save"),
-    "undo": ("Отменить", "Undo"),
-    "redo": ("Повторить", "Redo"),
-    "delete": ("Удалить", "Delete"),
-    "align_left": ("Выровнять по левому краю", "Align left"),
-    "align_top": ("Выровнять по верху", "Align top"),
-    "align_hcenter": ("В ряд", "In a row"),
-    "align_vcenter": ("В столбец", "In a column"),
-    "background": ("Подложка…", "Background…"),
-    "background_filter": (
-        "Изображения (*.png *.jpg *.jpeg *.bmp *.gif)",
-        "Images (*.png *.jpg *.jpeg *.bmp *.gif)",
-    ),
-    "new_map": ("Новая карта…", "New map…"),
-    "palette": ("Палитра", "Palette"),
-    "palette_metrics": ("Метрики (МКО/ОКО)", "Metrics (MKO/OKO)"),
-    "palette_points": ("Точки обслуживания", "Service points"),
-    "palette_maps": ("Карты", "Maps"),
-    "map_error_title": ("Ошибка файла карты", "Map file error"),
-    "map_error": (
-        "Карту {path} нельзя открыть:\n{error}\n\nФайл не изменён.",
-        "The map {path} cannot be opened:\n{error}\n\nThe file was not changed.",
-    ),
-    "map_exists": (
-        "Файл {path} уже есть — выберите другое имя",
-        "{path} exists already: choose another name",
-    ),
-    "map_saved": ("Карта сохранена: {path}", "Map saved: {path}"),
-    "unsaved": (
-        "Есть несохранённые изменения карты {path}. Сохранить?",
-        "Save the changes to the map {path}?",
-    ),
-    "edit_add": ("Добавить «{label}»", "Add “{label}”"),
-    "edit_move": ("Переместить", "Move"),
-    "edit_delete": ("Удалить", "Delete"),
-    "edit_align": ("Выровнять", "Align"),
-    "edit_background": ("Сменить подложку", "Change background"),
-    "tooltip_metric": (
-        "{name}\nЗначение: {value}\nОценка: {level}\nВремя: {time}",
-        "{name}\nValue: {value}\nAssessment: {level}\nTime: {time}",
-    ),
-    "tooltip_point": (
-        "Точка: {name}\nХудшая оценка: {level}\nМетрик: {count}",
-        "Point: {name}\nWorst assessment: {level}\nMetrics: {count}",
-    ),
-    "tooltip_map": (
-        "Карта: {name}\nХудшая оценка ниже: {level}",
-        "Map: {name}\nWorst assessment below: {level}",
-    ),
-    "tooltip_stale": (
-        "\n(нет связи с зондом — данные устарели)",
-        "\n(no connection to the probe — data is stale)",
-    ),
-    "no_value": ("нет значения", "no value"),
-    "not_assessed": ("не оценивается", "not assessed"),
-    "point_title": ("Точка обслуживания: {name}", "Service point: {name}"),
-    "current_values": ("Текущие значения МКО и ОКО", "Current MKO and OKO values"),
-    "col_metric": ("Метрика", "Metric"),
-    "col_value": ("Значение", "Value"),
-    "col_level": ("Оценка", "Assessment"),
-    "col_time": ("Время", "Time"),
-    "history": ("История за последние {hours} ч", "History over the last {hours} h"),
-    "thresholds": ("Таблица пороговых значений теста", "Threshold table of the test"),
-    "thresholds_none": ("У метрики нет таблицы порогов", "The metric has no threshold table"),
-    "threshold_equal": ("= {value}", "= {value}"),
-    "threshold_otherwise": ("иначе", "otherwise"),
-    "direction_higher_worse": ("больше — хуже", "higher is worse"),
-    "direction_higher_better": ("больше — лучше", "higher is better"),
-    "direction_equal": ("хорошо только при равенстве", "good only when equal"),
-    "clips": ("Аудиофрагменты", "Audio fragments"),
-    "clips_missing": (
-        "Аудиофрагменты: модуль console.clips_panel ещё не установлен",
-        "Audio fragments: module console.clips_panel is not installed yet",
-    ),
-    "history_unavailable": ("История недоступна: {error}", "History unavailable: {error}"),
-    "map_not_found": ("файл карты не найден", "map file not found"),
-    "cycle": ("карта ссылается сама на себя", "the map refers to itself"),
+log = logging.getLogger(__name__)
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LANGUAGES = ("ru", "en")
+_LOCALES = {
+    "ru": (QLocale.Language.Russian, QLocale.Country.Russia),
+    # British English: day-first dates and a 24-hour clock, as an operator in Europe reads them.
+    "en": (QLocale.Language.English, QLocale.Country.UnitedKingdom),
 }
 
 
-_language = "ru"
+class _Translations:
+    """The installed translators (the console's own and Qt's) and the texts found missing."""
+
+    def __init__(self) -> None:
+        self.language = "ru"
+        self.own: QTranslator | None = None
+        self.qt: QTranslator | None = None
+        self.installed_on: QCoreApplication | None = None
+        self.missing: set[tuple[str, str]] = set()
+
+
+_state = _Translations()
+
+
+def qm_path(language: str) -> Path:
+    return TRANSLATIONS / f"console_{language}.qm"
 
 
 def set_language(language: str) -> None:
-    global _language
-    if language not in ("ru", "en"):
-        raise ValueError(f"language {language!r}: expected 'ru' or 'en'")
-    _language = language
+    """Choose the interface language; installs its translations into the running application
+    (or into the next one, when `install()` is called after QApplication is created)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r}: expected one of {', '.join(LANGUAGES)}")
+    _state.language = language
+    QLocale.setDefault(locale_of(language))
+    if QCoreApplication.instance() is not None:
+        install()
+
+
+def install() -> None:
+    """Load and install the chosen language's translators into the application."""
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    for old in (_state.own, _state.qt):
+        if old is not None and _state.installed_on is app:
+            app.removeTranslator(old)
+    own = QTranslator()
+    path = qm_path(_state.language)
+    if not own.load(str(path)):
+        # A broken installation, not a missing string: say so loudly, once.
+        log.error("console translations %s cannot be loaded: every text will show untranslated", path)
+    app.installTranslator(own)
+    # Qt's own texts (file dialogs, calendar popups, standard buttons) in the same language.
+    qt = QTranslator()
+    if qt.load(
+        locale_of(_state.language),
+        "qtbase",
+        "_",
+        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+    ):
+        app.installTranslator(qt)
+    _state.own, _state.qt, _state.installed_on = own, qt, app
+    QLocale.setDefault(locale_of(_state.language))
 
 
 def language() -> str:
-    return _language
+    return _state.language
 
 
-def tr(key: str, **values: object) -> str:
-    ru, en = TEXTS[key]
-    text = ru if _language == "ru" else en
-    return text.format(**values) if values else text
+def locale_of(language: str) -> QLocale:
+    lang, country = _LOCALES[language]
+    return QLocale(lang, country)
 
 
-_LEVEL_EN = {
-    Level.GOOD: "good",
-    Level.ACCEPTABLE: "acceptable",
-    Level.ATTENTION: "attention",
-    Level.EDGE: "edge",
-    Level.BAD: "bad",
-    Level.UNKNOWN: "no data",
-}
+def locale() -> QLocale:
+    return locale_of(_state.language)
+
+
+def translate(context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:
+    """The translation of `source` (English) in `context`; `n` picks the plural form of `%n`.
+    A text the translation files do not have is recorded as missing and shown as written."""
+    own = _state.own
+    if own is None and QCoreApplication.instance() is not None:
+        install()  # the first text asked for in a running application: the default language
+        own = _state.own
+    # As UTF-8 bytes: PyQt passes a str to QTranslator as ASCII, and the texts have "…" and "—".
+    text = (
+        own.translate(context, source.encode(), (disambiguation or "").encode(), n)  # type: ignore[arg-type]
+        if own is not None
+        else ""
+    )
+    if not text:
+        key = (context, source)
+        if key not in _state.missing:
+            _state.missing.add(key)
+            log.warning("no %s translation for %s: %r", _state.language, context, source)
+        text = source.replace("%n", str(n)) if n >= 0 else source
+    return text
+
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
+    """Marks a text for pylupdate6 where it is defined; `translate(context, text)` shows it."""
+    return source
+
+
+def missing() -> set[tuple[str, str]]:
+    """(context, source) of every text asked for that had no translation."""
+    return set(_state.missing)
+
+
+def forget_missing() -> None:
+    _state.missing.clear()
 
 
 def level_text(level: Level | None) -> str:
-    if level is None:
-        return tr("not_assessed")
-    return level.russian if _language == "ru" else _LEVEL_EN[level]
+    """The assessment's name in the interface language; None = the metric is not assessed."""
+    names = {
+        Level.GOOD: translate("Levels", "good"),
+        Level.ACCEPTABLE: translate("Levels", "acceptable"),
+        Level.ATTENTION: translate("Levels", "attention"),
+        Level.EDGE: translate("Levels", "on the edge"),
+        Level.BAD: translate("Levels", "bad"),
+        Level.UNKNOWN: translate("Levels", "no data"),
+    }
+    return translate("Levels", "not assessed") if level is None else names[level]
+
+
+def number(value: float, decimals: int = 2) -> str:
+    """A number in the locale (decimal comma in Russian), at most `decimals` places, no
+    trailing zeros; whole numbers without a fraction."""
+    if math.isnan(value) or math.isinf(value):
+        return "—"
+    rounded = round(value, decimals)
+    if rounded == int(rounded):
+        return locale().toString(int(rounded))
+    text = locale().toString(rounded, "f", decimals)
+    point = locale().decimalPoint()
+    return text.rstrip("0").rstrip(point) if point in text else text
+
+
+def signed(value: float, decimals: int = 1) -> str:
+    """`+4,2` / `−4,2` (a real minus sign) for changes."""
+    text = number(abs(value), decimals)
+    if round(value, decimals) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    """A metric value with its unit (`75 %`, `12,5 с`); a dash when there is none."""
+    if value is None:
+        return "—"
+    text = number(value)
+    return f"{text} {unit}" if unit else text
+
+
+def local_text(at: dt.datetime, tz: dt.tzinfo, pattern: str) -> str:
+    """An instant as local time of `tz` in a Qt date pattern, in the locale's words
+    (`"ddd d"` → "вс 29" / "Sun 29")."""
+    wall = at.astimezone(tz)
+    stamp = QDateTime(wall.date(), wall.time().replace(tzinfo=None), QTimeZone.utc())
+    return locale().toString(stamp, pattern)
+
+
+def wall_text(wall: dt.datetime, pattern: str) -> str:
+    """A naive wall-clock time in a Qt date pattern, in the locale's words."""
+    stamp = QDateTime(wall.date(), wall.time().replace(tzinfo=None), QTimeZone.utc())
+    return locale().toString(stamp, pattern)

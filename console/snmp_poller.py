@@ -30,7 +30,7 @@ from pysnmp.hlapi.v3arch.asyncio import auth as usm
 from pysnmp.hlapi.v3arch.asyncio.lcd import CommandGeneratorLcdConfigurator
 from pysnmp.proto import rfc1902, rfc1905
 
-from console.i18n import tr
+from console.i18n import translate
 from console.live import LiveState, decode_metrics, decode_points
 from probe.snmp.config import SnmpV3User
 from probe.snmp.oids import METRIC_COLUMNS, Layout, MetricColumn, PointColumn, ProbeScalar
@@ -254,8 +254,12 @@ class SnmpReader:
 def unreachable_message(target: ProbeTarget, error: BaseException) -> str:
     detail = str(error) or type(error).__name__
     if "before timeout" in detail:  # pysnmp's wording for "nobody answered"
-        detail = tr("no_response", seconds=f"{target.timeout_seconds:g}")
-    return tr("probe_lost", address=target.address, error=detail)
+        detail = translate("Connection", "no answer within {seconds} s").format(
+            seconds=f"{target.timeout_seconds:g}"
+        )
+    return translate("Connection", "No connection to the probe {address}: {error}. Retrying…").format(
+        address=target.address, error=detail
+    )
 
 
 async def read_once(target: ProbeTarget) -> LiveState:

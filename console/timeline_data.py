@@ -99,6 +99,12 @@ class MetricHistory:
             self.tables[int(self.table_index[index])],
         )
 
+    def slot_seconds(self, default: float = 600.0) -> float:
+        """The interval length: the smallest spacing of the stored ends."""
+        gaps = np.diff(self.ends)
+        gaps = gaps[gaps > 0]
+        return float(gaps.min()) if len(gaps) else default
+
     @property
     def points(self) -> list[HistoryPoint]:
         return [self.point(i) for i in range(len(self))]

@@ -2,7 +2,7 @@
 
 A view is a module with
 
-    TITLE_KEY = "view_plan"                          # a key of console.i18n.TEXTS
+    TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Plan")  # the tab's title, translated in context "Views"
     def create_view(context: ConsoleContext) -> QWidget
 
 listed in `VIEW_MODULES` (one line per map kind). The application shows every view it can
@@ -86,7 +86,7 @@ class ViewSpec:
 
     @property
     def title_key(self) -> str:
-        return str(getattr(self.module, "TITLE_KEY", f"view_{self.name}"))
+        return str(getattr(self.module, "TITLE_KEY", self.name))
 
     def create(self, context: ConsoleContext) -> QWidget:
         widget: QWidget = self.module.create_view(context)

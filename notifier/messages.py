@@ -85,7 +85,7 @@ class MetricInfo:
 
 SAMPLE_METRIC = MetricInfo(
     id=0,
-    key="loyalty_mon.sokok.kaluzhskaya.negative_pct.interval",
+    key="loyalty_mon.sokok.kaluzhskaia.pct_negativnykh_otvetov.interval",
     name="LOYALTY_MON. СОКОК. Калужская. % негативных ответов. Интервал 10 мин",
     short_name="% негативных ответов",
     test="LOYALTY_MON",

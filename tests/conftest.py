@@ -81,3 +81,13 @@ def write_config(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
         return path
 
     return _write
+
+
+@pytest.fixture
+def english(qapp: object) -> Iterator[None]:
+    """The console's interface in English for one test (Russian again afterwards)."""
+    from console import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("ru")

@@ -68,6 +68,7 @@ def sample_snapshot() -> Snapshot:
             unit="%",
             point="Калужская",
             region="Москва/ЮЗАО",
+            period="interval",
             thresholds=ThresholdTable.higher_worse(20, 40, 60, 80),
         ),
         MetricState(
@@ -81,6 +82,8 @@ def sample_snapshot() -> Snapshot:
             time=AT,
             point="Калужская",
             region="Москва/ЮЗАО",
+            question="Довольны ли Вы скоростью обслуживания?",
+            period="day",
         ),
         MetricState(
             id=12,

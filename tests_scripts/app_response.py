@@ -26,7 +26,6 @@ gives no values for it instead of passing today's measurement off as history.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import socket
 import ssl
 import time
@@ -96,27 +95,6 @@ def probe_once(app: Application, timeout: float, verify_tls: bool = True) -> flo
     return (time.perf_counter() - started) * 1000.0
 
 
-def slug(name: str) -> str:
-    """An ASCII token for the metric key (Cyrillic names are transliterated)."""
-    table = str.maketrans(
-        {
-            **dict(zip("абвгдезийклмнопрстуфхцы", "abvgdeziyklmnoprstufhcy", strict=True)),
-            "ё": "e",
-            "ж": "zh",
-            "ч": "ch",
-            "ш": "sh",
-            "щ": "sch",
-            "ъ": "",
-            "ь": "",
-            "э": "e",
-            "ю": "yu",
-            "я": "ya",
-        }
-    )
-    text = re.sub(r"[^a-z0-9]+", "_", name.lower().translate(table)).strip("_")
-    return text or "app"
-
-
 class AppResponse(EvaluationTest):
     name = "APP_RESPONSE"
     description = "Время отклика и доступность бизнес-приложений (TCP, HTTP)"
@@ -154,7 +132,9 @@ class AppResponse(EvaluationTest):
             ok = [t for t in times or [] if t is not None]
             response = round(sum(ok) / len(ok), 1) if ok else None
             availability = round(len(ok) / len(times) * 100.0, 1) if times else None
-            hint = slug(app.name)
+            # The app name tells the two metrics of two apps apart in the stable key; the engine
+            # transliterates it like every other key part.
+            hint = app.name
             out.append(
                 Measurement(
                     f"{app.name}. {RESPONSE}", response, unit="мс", thresholds=response_table, key_hint=hint

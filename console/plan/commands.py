@@ -7,13 +7,13 @@ from collections.abc import Sequence
 
 from PyQt6.QtGui import QUndoCommand
 
-from console.i18n import tr
+from console.i18n import translate
 from console.plan.model import Element, MapDocument
 
 
 class AddElement(QUndoCommand):
     def __init__(self, document: MapDocument, element: Element) -> None:
-        super().__init__(tr("edit_add", label=element.caption))
+        super().__init__(translate("Plan", "Add “{label}”").format(label=element.caption))
         self.document = document
         self.element = element
 
@@ -33,7 +33,7 @@ class MoveElements(QUndoCommand):
         moves: Sequence[tuple[str, tuple[float, float], tuple[float, float]]],
         text: str | None = None,
     ) -> None:
-        super().__init__(text or tr("edit_move"))
+        super().__init__(text or translate("Plan", "Move"))
         self.document = document
         self.moves = list(moves)  # (element id, old position, new position)
 
@@ -51,7 +51,7 @@ class MoveElements(QUndoCommand):
 
 class DeleteElements(QUndoCommand):
     def __init__(self, document: MapDocument, element_ids: Sequence[str]) -> None:
-        super().__init__(tr("edit_delete"))
+        super().__init__(translate("Plan", "Delete"))
         self.document = document
         self.element_ids = list(element_ids)
         self.removed: list[tuple[int, Element]] = []
@@ -66,7 +66,7 @@ class DeleteElements(QUndoCommand):
 
 class SetBackground(QUndoCommand):
     def __init__(self, document: MapDocument, background: str) -> None:
-        super().__init__(tr("edit_background"))
+        super().__init__(translate("Plan", "Change background"))
         self.document = document
         self.old = document.background
         self.new = background

@@ -3,7 +3,8 @@ repainting a map of a thousand icons is then a thousand pixmap blits, not a thou
 
 Shapes say what an icon stands for: a map (drill down) is a rounded square with a stack mark, a
 service point a round marker, a metric a small rounded square. Colours are the OKO colours of
-`probe.levels.LEVEL_COLOURS`; the two-colour levels (acceptable, edge) are split diagonally.
+`probe.levels.LEVEL_COLOURS` painted by `console.level_paint` (the two-colour levels, acceptable
+and edge, in halves: the first colour above, the second below, as on every view).
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from PyQt6.QtGui import (
     QPainterPathStroker,
     QPen,
     QPixmap,
-    QPolygonF,
 )
 
+from console.level_paint import fill_level
 from probe.levels import LEVEL_COLOURS, Level
 
-STALE_COLOUR = QColor("#8c8f94")
 SHADOW = QColor(0, 0, 0, 70)
 MARGIN = 9  # room for the shadow and the blink halo
 
@@ -45,20 +45,9 @@ def _shape(kind: str, rect: QRectF) -> QPainterPath:
 
 
 def _fill(painter: QPainter, path: QPainterPath, rect: QRectF, level: Level, stale: bool) -> None:
-    if stale:
-        main = second = STALE_COLOUR
-    else:
-        main_hex, second_hex = LEVEL_COLOURS[level]
-        main, second = QColor(main_hex), QColor(second_hex)
+    fill_level(painter, path, level, stale=stale)  # "yellow+green", "red+yellow": halves
     painter.save()
     painter.setClipPath(path)
-    painter.fillRect(rect, main)
-    if second != main:
-        # Lower-right triangle in the second colour: "yellow+green", "red+yellow".
-        triangle = QPolygonF([rect.topRight(), rect.bottomRight(), rect.bottomLeft()])
-        painter.setBrush(second)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawPolygon(triangle)
     # A soft top light makes the icon read as a lamp rather than a flat swatch.
     gloss = QLinearGradient(rect.topLeft(), rect.bottomLeft())
     gloss.setColorAt(0.0, QColor(255, 255, 255, 110))

@@ -9,7 +9,7 @@ from pathlib import Path
 from PyQt6.QtCore import QMimeData, Qt
 from PyQt6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from console.i18n import tr
+from console.i18n import translate
 from console.live import LiveState
 from console.plan.model import map_files
 from console.plan.scene import element_mime
@@ -20,7 +20,7 @@ ROLE = Qt.ItemDataRole.UserRole
 class Palette(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setHeaderLabel(tr("palette"))
+        self.setHeaderLabel(translate("Plan", "Palette"))
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -45,7 +45,7 @@ class Palette(QTreeWidget):
         maps: Sequence[Path],
         root_map: Path,
     ) -> None:
-        metric_group = QTreeWidgetItem(self, [tr("palette_metrics")])
+        metric_group = QTreeWidgetItem(self, [translate("Plan", "Metrics (MKO/OKO)")])
         by_group: dict[tuple[str, str], QTreeWidgetItem] = {}
         for test, point, name, key in metrics:
             group = by_group.get((test, point))
@@ -56,11 +56,11 @@ class Palette(QTreeWidget):
             item = QTreeWidgetItem(group, [caption])
             item.setData(0, ROLE, ("metric", key or name, ""))
             item.setToolTip(0, name)
-        point_group = QTreeWidgetItem(self, [tr("palette_points")])
+        point_group = QTreeWidgetItem(self, [translate("Plan", "Service points")])
         for point in points:
             item = QTreeWidgetItem(point_group, [point])
             item.setData(0, ROLE, ("point", point, ""))
-        map_group = QTreeWidgetItem(self, [tr("palette_maps")])
+        map_group = QTreeWidgetItem(self, [translate("Plan", "Maps")])
         base = root_map.parent
         for path in maps:
             item = QTreeWidgetItem(map_group, [os.path.relpath(path, base)])

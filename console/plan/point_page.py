@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import itertools
 import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QBrush, QColor, QFont
+from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,30 +28,26 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from console.history import HistoryPoint, MetricHistory, metrics_by_reference, recent_history
-from console.i18n import language, level_text, tr
+from console.axes import LocalDateAxis, LocaleAxis
+from console.history import MetricHistory, metrics_by_reference, recent_history
+from console.i18n import format_value, level_text, local_text, number, translate
+from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
 from console.live import LiveMetric, LiveState
 from probe.assess import ThresholdTable
-from probe.levels import LEVEL_COLOURS, Level
+from probe.levels import Level
 
 log = logging.getLogger(__name__)
 
 ORDER = (Level.GOOD, Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)
-
-
-def format_value(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
-    return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
+STRIP_HALF = 0.26  # half the height of a strip row (rows are 1 apart)
 
 
 def threshold_rows(table: ThresholdTable) -> list[tuple[Level, str]]:
     """The table as the seed shows it: one row per level with its range of values."""
     if table.direction == "equal":
         return [
-            (Level.GOOD, tr("threshold_equal", value=format_value(table.bounds[0]))),
-            (Level.BAD, tr("threshold_otherwise")),
+            (Level.GOOD, translate("PointPage", "= {value}").format(value=format_value(table.bounds[0]))),
+            (Level.BAD, translate("PointPage", "otherwise")),
         ]
     b = [format_value(x) for x in table.bounds]
     if table.direction == "higher_worse":
@@ -71,14 +66,7 @@ def short_name(metric: LiveMetric) -> str:
 
 
 def _level_item(level: Level | None, stale: bool) -> QTableWidgetItem:
-    item = QTableWidgetItem(level_text(level))
-    if level is not None:
-        colour = QColor("#8c8f94" if stale else LEVEL_COLOURS[level][0])
-        item.setBackground(QBrush(colour))
-        item.setForeground(
-            QBrush(QColor("#ffffff" if level in (Level.GOOD, Level.BAD, Level.EDGE) else "#1d2733"))
-        )
-    return item
+    return set_level(QTableWidgetItem(level_text(level)), level, stale=stale)
 
 
 def _heading(text: str) -> QLabel:
@@ -94,20 +82,29 @@ def _heading(text: str) -> QLabel:
 class ThresholdTableWidget(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 2, parent)
-        self.setHorizontalHeaderLabels([tr("col_level"), tr("col_value")])
+        self.setHorizontalHeaderLabels(
+            [translate("PointPage", "Assessment"), translate("PointPage", "Value")]
+        )
         self.verticalHeader().setVisible(False)  # type: ignore[union-attr]
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # type: ignore[union-attr]
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setItemDelegate(LevelDelegate(self))
         self.caption = QLabel()
 
     def show_table(self, table: ThresholdTable | None, value: float | None) -> None:
         self.setRowCount(0)
         if table is None:
-            self.caption.setText(tr("thresholds_none"))
+            self.caption.setText(translate("PointPage", "The metric has no threshold table"))
             return
         current = table.assess(value) if value is not None else None
-        self.caption.setText(tr(f"direction_{table.direction}"))
+        self.caption.setText(
+            {
+                "higher_worse": translate("PointPage", "higher is worse"),
+                "higher_better": translate("PointPage", "higher is better"),
+                "equal": translate("PointPage", "good only when equal"),
+            }[table.direction]
+        )
         for row, (level, text) in enumerate(threshold_rows(table)):
             self.insertRow(row)
             level_item = _level_item(level, False)
@@ -145,7 +142,7 @@ class PointPage(QWidget):
         self.history_error = ""
         self.stale = False
 
-        self.title = QLabel(tr("point_title", name=point))
+        self.title = QLabel(translate("PointPage", "Service point: {name}").format(name=point))
         title_font = self.title.font()
         title_font.setPointSize(title_font.pointSize() + 5)
         title_font.setBold(True)
@@ -155,7 +152,12 @@ class PointPage(QWidget):
 
         self.values = QTableWidget(0, 4)
         self.values.setHorizontalHeaderLabels(
-            [tr("col_metric"), tr("col_value"), tr("col_level"), tr("col_time")]
+            [
+                translate("PointPage", "Metric"),
+                translate("PointPage", "Value"),
+                translate("PointPage", "Assessment"),
+                translate("PointPage", "Time"),
+            ]
         )
         header = self.values.horizontalHeader()
         assert header is not None
@@ -168,22 +170,28 @@ class PointPage(QWidget):
         self.values.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.values.setAlternatingRowColors(True)
         self.values.itemSelectionChanged.connect(self._selection_changed)
+        self.values.setItemDelegate(LevelDelegate(self.values))
 
         pg.setConfigOptions(antialias=True, background="w", foreground="#33404d")
         # DateAxisItem wants seconds west of UTC (time.timezone's sign): local times on the axis.
         offset = tz.utcoffset(self.clock().replace(tzinfo=None)) or dt.timedelta(0)
         west = -offset.total_seconds()
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=west)})
+        self.plot = pg.PlotWidget(
+            axisItems={"bottom": LocalDateAxis(utcOffset=west), "left": LocaleAxis("left")}
+        )
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setMinimumHeight(180)
-        self.strip = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=west)})
+        self.strip = pg.PlotWidget(axisItems={"bottom": LocalDateAxis(utcOffset=west)})
         self.strip.setMinimumHeight(120)
         self.strip.setXLink(self.plot)
         self.strip.getAxis("left").setWidth(self.plot.getAxis("left").width())
         self.strip.getAxis("left").setStyle(showValues=False)
         self.strip.getAxis("left").setPen(pg.mkPen(None))
         self.strip.setMouseEnabled(x=True, y=False)
-        self.history_title = _heading(tr("history", hours=f"{hours:g}"))
+        self.strip.getViewBox().sigXRangeChanged.connect(self._place_labels)
+        self.history_title = _heading(
+            translate("PointPage", "History over the last {hours} h").format(hours=number(hours))
+        )
         self.history_note = QLabel()
         self.history_note.setStyleSheet("color: #a33;")
 
@@ -195,9 +203,9 @@ class PointPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(_heading(tr("current_values")))
+        left_layout.addWidget(_heading(translate("PointPage", "Current MKO and OKO values")))
         left_layout.addWidget(self.values, 3)
-        left_layout.addWidget(_heading(tr("thresholds")))
+        left_layout.addWidget(_heading(translate("PointPage", "Threshold table of the test")))
         left_layout.addWidget(self.thresholds.caption)
         left_layout.addWidget(self.thresholds, 1)
 
@@ -235,18 +243,17 @@ class PointPage(QWidget):
         if module is not None and self.engine_source is not None:
             try:
                 engine = self.engine_source()
-                try:
-                    panel: QWidget = module.ClipsPanel(engine, self.point, tz=self.tz, lang=language())
-                except TypeError:  # a panel that takes only the contract's two arguments
-                    panel = module.ClipsPanel(engine, self.point)
+                panel: QWidget = module.ClipsPanel(engine, self.point, tz=self.tz)
                 return panel
             except Exception as exc:  # the panel must not take the point page down with it
                 log.warning("clips panel for %s failed: %s", self.point, exc)
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         slot = QVBoxLayout(frame)
-        slot.addWidget(_heading(tr("clips")))
-        missing = QLabel(tr("clips_missing"))
+        slot.addWidget(_heading(translate("PointPage", "Audio fragments")))
+        missing = QLabel(
+            translate("PointPage", "Audio fragments: module console.clips_panel is not installed yet")
+        )
         missing.setStyleSheet("color: #5b6673;")
         slot.addWidget(missing)
         frame.setObjectName("clips-slot")
@@ -266,7 +273,7 @@ class PointPage(QWidget):
         if not region and self.point in state.points:
             region = state.points[self.point].region
         worst = state.point_worst(self.point)
-        self.subtitle.setText(f"{region}   ·   {tr('col_level')}: {level_text(worst)}")
+        self.subtitle.setText(f"{region}   ·   {translate('PointPage', 'Assessment')}: {level_text(worst)}")
         previous = self.selected.key if self.selected else None
         self.values.blockSignals(True)
         self.values.setRowCount(len(self.metrics))
@@ -277,7 +284,7 @@ class PointPage(QWidget):
             value_item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.values.setItem(row, 1, value_item)
             self.values.setItem(row, 2, _level_item(metric.level, self.stale))
-            when = metric.updated.astimezone(self.tz).strftime("%H:%M") if metric.updated else "—"
+            when = local_text(metric.updated, self.tz, "HH:mm") if metric.updated else "—"
             self.values.setItem(row, 3, QTableWidgetItem(when))
             if metric.key == previous:
                 select_row = row
@@ -326,7 +333,9 @@ class PointPage(QWidget):
             histories = recent_history(engine, infos, hours=self.hours, until=self.clock())
             self.histories = {h.info.key: h for h in histories}
         except Exception as exc:  # a database outage must not break the live part of the page
-            self.history_error = tr("history_unavailable", error=str(exc).splitlines()[0][:200])
+            self.history_error = translate("PointPage", "History unavailable: {error}").format(
+                error=str(exc).splitlines()[0][:200]
+            )
             log.warning("history for %s: %s", self.point, exc)
         self.history_note.setText(self.history_error)
         self._draw_levels()
@@ -353,60 +362,48 @@ class PointPage(QWidget):
         table = metric.thresholds or history.points[-1].thresholds
         if table is not None and table.direction != "equal":
             for level, bound in zip(ORDER[1:], table.bounds, strict=False):
-                line = pg.InfiniteLine(
-                    pos=bound,
-                    angle=0,
-                    pen=pg.mkPen(LEVEL_COLOURS[level][0], width=1, style=Qt.PenStyle.DashLine),
-                )
-                self.plot.addItem(line)
-        self.plot.plot(
-            xs, ys, pen=pg.mkPen("#2b6cb0", width=2), symbol="o", symbolSize=5, symbolBrush="#2b6cb0"
-        )
-        brushes = [
-            pg.mkBrush(LEVEL_COLOURS[p.level][0]) if p.level else pg.mkBrush("#9a9a9a")
-            for p in history.points
-            if p.value is not None
-        ]
-        self.plot.plot(xs, ys, pen=None, symbol="o", symbolSize=8, symbolBrush=brushes, symbolPen="w")
+                for pen in threshold_pens(level):
+                    self.plot.addItem(pg.InfiniteLine(pos=bound, angle=0, pen=pen))
+        self.plot.plot(xs, ys, pen=pg.mkPen("#2b6cb0", width=2))
+        levels = [p.level for p in history.points if p.value is not None]
+        self.dots = add_level_dots(self.plot, xs, ys, levels)
 
     def _draw_levels(self) -> None:
         """One row of coloured rectangles per assessed metric: the OKO history of the point."""
         self.strip.clear()
-        assessed = [h for h in self.histories.values() if any(p.level is not None for p in h.points)]
+        assessed = [h for h in self.histories.values() if (h.levels >= 0).any()]
         assessed.sort(key=lambda h: h.info.name)
         self.strip_labels: list[str] = []
-        window_start = (self.clock() - dt.timedelta(hours=self.hours)).timestamp()
+        self.strip_rows: list[MetricHistory] = assessed
+        self._label_items: list[pg.TextItem] = []
         for row, history in enumerate(assessed):
-            points = [p for p in history.points if p.level is not None]
-            if not points:
-                continue
-            width = self._interval_seconds(points)
-            xs = [p.at.timestamp() - width / 2 for p in points]
-            bars = pg.BarGraphItem(
-                x=xs,
-                y=[row] * len(points),
-                height=0.52,
-                width=width * 0.92,
-                brushes=[pg.mkBrush(LEVEL_COLOURS[p.level][0]) for p in points if p.level is not None],
-                pens=[pg.mkPen(None)] * len(points),
+            strip = interval_strip(
+                history.ends,
+                history.levels,
+                history.slot_seconds(),
+                row - STRIP_HALF,
+                2 * STRIP_HALF,
+                gaps=True,
             )
-            self.strip.addItem(bars)
-            # The row's name just above its rectangles, at the left edge of the window, over the bars.
+            if strip is not None:
+                self.strip.addItem(strip)
+            # The row's name just above its rectangles, kept at the left edge of the visible window.
             text = self._short_label(history.info.name)
             label = pg.TextItem(text, color="#33404d", anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 190))
-            label.setPos(window_start, row + 0.27)
             label.setZValue(10)
             self.strip.addItem(label)
+            self._label_items.append(label)
             self.strip_labels.append(text)
         self.strip.setMinimumHeight(min(420, 50 + 34 * len(assessed)))
         self.strip.setYRange(-0.4, max(0.6, len(assessed) - 0.15), padding=0)
+        self._place_labels()
 
-    @staticmethod
-    def _interval_seconds(points: list[HistoryPoint]) -> float:
-        if len(points) < 2:
-            return 600.0
-        gaps = sorted((b.at - a.at).total_seconds() for a, b in itertools.pairwise(points))
-        return max(60.0, gaps[len(gaps) // 2])
+    def _place_labels(self) -> None:
+        """Row names sit at the left edge of what is shown, whatever the range (pan, zoom, first
+        layout): never half outside the view."""
+        left = self.strip.getViewBox().viewRange()[0][0]
+        for row, label in enumerate(getattr(self, "_label_items", [])):
+            label.setPos(left, row + STRIP_HALF + 0.02)
 
     def _short_label(self, name: str) -> str:
         tail = name.split(f". {self.point}. ", 1)[-1]

@@ -23,17 +23,17 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from console.i18n import level_text, tr
+from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.live import LiveState
 from console.plan.commands import AddElement, DeleteElements, MoveElements, SetBackground, align_moves
 from console.plan.icons import IconCache
 from console.plan.model import Element, MapDocument, MapFormatError, MapLibrary, load_map, save_map
 from console.plan.palette import Palette
-from console.plan.point_page import PointPage, format_value
+from console.plan.point_page import PointPage
 from console.plan.scene import PlanGraphicsView, PlanScene
 from console.views import ConsoleContext
 
-TITLE_KEY = "view_plan"
+TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Plan")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class PlanView(QWidget):
         self.toolbar = QToolBar()
         self.toolbar.setIconSize(QSize(16, 16))
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.back_action = self._action(tr("back"), self.back, QKeySequence.StandardKey.Back)
+        self.back_action = self._action(translate("Plan", "Back"), self.back, QKeySequence.StandardKey.Back)
         self.toolbar.addAction(self.back_action)
         self.toolbar.addWidget(crumbs)
         spacer = QWidget()
@@ -100,34 +100,43 @@ class PlanView(QWidget):
             spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
         )
         self.toolbar.addWidget(spacer)
-        self.edit_action = self._action(tr("mode_edit"), self.toggle_edit)
+        self.edit_action = self._action(translate("Plan", "Edit"), self.toggle_edit)
         self.edit_action.setCheckable(True)
         self.toolbar.addAction(self.edit_action)
 
         self.edit_bar = QToolBar()
         # Fixed captions (what would be undone goes to the tooltip): the bar must not jump about.
-        self.undo_action = self._action(tr("undo"), self.undo_stack.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action(tr("redo"), self.undo_stack.redo, QKeySequence.StandardKey.Redo)
+        self.undo_action = self._action(
+            translate("Plan", "Undo"), self.undo_stack.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            translate("Plan", "Redo"), self.undo_stack.redo, QKeySequence.StandardKey.Redo
+        )
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
         self.undo_stack.undoTextChanged.connect(self.undo_action.setToolTip)
         self.undo_stack.redoTextChanged.connect(self.redo_action.setToolTip)
-        self.save_action = self._action(tr("save"), self.save, QKeySequence.StandardKey.Save)
-        self.delete_action = self._action(tr("delete"), self.delete_selected, QKeySequence.StandardKey.Delete)
+        self.save_action = self._action(translate("Plan", "Save"), self.save, QKeySequence.StandardKey.Save)
+        self.delete_action = self._action(
+            translate("Plan", "Delete"), self.delete_selected, QKeySequence.StandardKey.Delete
+        )
         self.edit_bar.addAction(self.save_action)
         self.edit_bar.addAction(self.undo_action)
         self.edit_bar.addAction(self.redo_action)
         self.edit_bar.addSeparator()
         self.edit_bar.addAction(self.delete_action)
-        for how in ("left", "top", "hcenter", "vcenter"):
-            self.edit_bar.addAction(
-                self._action(tr(f"align_{how}"), lambda _=False, h=how: self.align_selected(h))
-            )
+        for how, caption in (
+            ("left", translate("Plan", "Align left")),
+            ("top", translate("Plan", "Align top")),
+            ("hcenter", translate("Plan", "In a row")),
+            ("vcenter", translate("Plan", "In a column")),
+        ):
+            self.edit_bar.addAction(self._action(caption, lambda _=False, h=how: self.align_selected(h)))
         self.edit_bar.addSeparator()
-        self.edit_bar.addAction(self._action(tr("background"), self.choose_background))
-        self.edit_bar.addAction(self._action(tr("new_map"), self.choose_new_map))
+        self.edit_bar.addAction(self._action(translate("Plan", "Background…"), self.choose_background))
+        self.edit_bar.addAction(self._action(translate("Plan", "New map…"), self.choose_new_map))
         self.edit_bar.setVisible(False)
         self.undo_stack.cleanChanged.connect(self._update_title)
 
@@ -168,7 +177,11 @@ class PlanView(QWidget):
         try:
             document = load_map(path)
         except MapFormatError as exc:
-            self.show_error(tr("map_error", path=exc.path, error=exc.detail))
+            self.show_error(
+                translate(
+                    "Plan", "The map {path} cannot be opened:\n{error}\n\nThe file was not changed."
+                ).format(path=exc.path, error=exc.detail)
+            )
             return False
         self.banner.setVisible(False)
         self._set_document(document)
@@ -301,29 +314,32 @@ class PlanView(QWidget):
         if element.kind == "metric":
             metric = state.metric(element.target)
             if metric is None:
-                text = tr("tooltip_metric", name=element.target, value="—", level=level_text(None), time="—")
+                text = translate("Plan", "{name}\nValue: {value}\nAssessment: {level}\nTime: {time}").format(
+                    name=element.target, value="—", level=level_text(None), time="—"
+                )
             else:
-                when = (
-                    metric.updated.astimezone(self._tz()).strftime("%d.%m %H:%M") if metric.updated else "—"
-                )
+                when = local_text(metric.updated, self._tz(), "dd.MM HH:mm") if metric.updated else "—"
                 value = (
-                    format_value(metric.value, metric.unit) if metric.value is not None else tr("no_value")
+                    format_value(metric.value, metric.unit)
+                    if metric.value is not None
+                    else translate("Plan", "no value")
                 )
-                text = tr(
-                    "tooltip_metric", name=metric.name, value=value, level=level_text(metric.level), time=when
+                text = translate("Plan", "{name}\nValue: {value}\nAssessment: {level}\nTime: {time}").format(
+                    name=metric.name, value=value, level=level_text(metric.level), time=when
                 )
         elif element.kind == "point":
-            text = tr(
-                "tooltip_point",
+            text = translate("Plan", "Point: {name}\nWorst assessment: {level}\nMetrics: {count}").format(
                 name=element.target,
                 level=level_text(state.point_worst(element.target)),
                 count=len(state.point_metrics(element.target)),
             )
         else:
             level = self.library.element_level(self.document, element, state)
-            text = tr("tooltip_map", name=element.caption, level=level_text(level))
+            text = translate("Plan", "Map: {name}\nWorst assessment below: {level}").format(
+                name=element.caption, level=level_text(level)
+            )
         if not state.connected:
-            text += tr("tooltip_stale")
+            text += translate("Plan", "\n(no connection to the probe — data is stale)")
         return text
 
     def _tz(self) -> Any:
@@ -340,7 +356,7 @@ class PlanView(QWidget):
             editing = False
         self.edit_mode = editing
         self.edit_action.setChecked(editing)
-        self.edit_action.setText(tr("mode_view") if editing else tr("mode_edit"))
+        self.edit_action.setText(translate("Plan", "View") if editing else translate("Plan", "Edit"))
         self.edit_bar.setVisible(editing)
         self.element_palette.setVisible(editing)
         self.scene.set_edit_mode(editing)
@@ -375,7 +391,7 @@ class PlanView(QWidget):
         elements = [self.document.element(i) for i in self.selected_ids()]
         moves = align_moves(elements, how)
         if moves:
-            self.undo_stack.push(MoveElements(self.document, moves, tr("edit_align")))
+            self.undo_stack.push(MoveElements(self.document, moves, translate("Plan", "Align")))
 
     def set_background(self, picture: Path) -> None:
         if self.document is None:
@@ -391,7 +407,10 @@ class PlanView(QWidget):
         if self.document is None:
             return
         name, _ = QFileDialog.getOpenFileName(
-            self, tr("background"), str(self.document.path.parent), tr("background_filter")
+            self,
+            translate("Plan", "Background…"),
+            str(self.document.path.parent),
+            translate("Plan", "Images (*.png *.jpg *.jpeg *.bmp *.gif)"),
         )
         if name:
             self.set_background(Path(name))
@@ -402,7 +421,7 @@ class PlanView(QWidget):
         if path.suffix.lower() != ".json":
             path = path.with_suffix(".json")
         if path.exists():
-            self.show_error(tr("map_exists", path=path))
+            self.show_error(translate("Plan", "{path} exists already: choose another name").format(path=path))
             return False
         try:
             save_map(MapDocument(path, title or path.stem))
@@ -411,12 +430,12 @@ class PlanView(QWidget):
             return False
         if self.document is not None:
             self.element_palette.set_sources(self.state, self.document.path, self.root_map)
-        self.status_message.emit(tr("map_saved", path=path))
+        self.status_message.emit(translate("Plan", "Map saved: {path}").format(path=path))
         return True
 
     def choose_new_map(self) -> None:
         folder = self.document.path.parent if self.document is not None else self.root_map.parent
-        name, _ = QFileDialog.getSaveFileName(self, tr("new_map"), str(folder), "*.json")
+        name, _ = QFileDialog.getSaveFileName(self, translate("Plan", "New map…"), str(folder), "*.json")
         if name:
             self.create_map(Path(name))
 
@@ -430,7 +449,7 @@ class PlanView(QWidget):
             return False
         self.undo_stack.setClean()
         self.library.put(self.document)
-        self.status_message.emit(tr("map_saved", path=path))
+        self.status_message.emit(translate("Plan", "Map saved: {path}").format(path=path))
         return True
 
     def _leave_document(self) -> bool:

@@ -9,28 +9,13 @@ text, which an operator may edit) and `interval` / `day` for the period, e.g.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from probe.api import Measurement, Window
+from probe.keys import key_part
 from probe.topology import COMPANY
 
-_TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia", "%": " pct ",
-}  # fmt: skip
-_NON_KEY = re.compile(r"[^a-z0-9]+")
 COMPANY_KEY = "company"
-
-
-@lru_cache(maxsize=65536)
-def key_part(text: str) -> str:
-    """Lower-case ASCII token of a name part: Cyrillic transliterated, `%` as `pct`, anything else
-    that is not a letter or digit collapsed to `_`."""
-    lowered = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
-    return _NON_KEY.sub("_", lowered).strip("_") or "x"
 
 
 def question_label(text: str) -> str:

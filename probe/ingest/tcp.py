@@ -65,6 +65,7 @@ class TcpListener:
         self._per_address: Counter[str] = Counter()
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     @property
     def started(self) -> bool:
@@ -83,6 +84,7 @@ class TcpListener:
         log.info("ingest: listening for presses on TCP %s:%d", host, port)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._server is not None:
             self._server.close()
         for task in list(self._clients):
@@ -100,7 +102,10 @@ class TcpListener:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
-            raise
+            if not self._stopping:
+                raise
+            # Closed by stop(): ending normally spares asyncio's stream callback a traceback
+            # about a cancelled connection (it asks the finished task for its exception).
         except Exception:
             log.exception("ingest: connection failed")
         finally:

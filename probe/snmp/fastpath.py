@@ -175,14 +175,16 @@ class FastResponder:
             si, at = index.next_position(oids[n])
             chunks, taken, si, at, full = index.run(si, at, m, budget)
             parts.extend(chunks)
-            if not taken and not full:  # nothing after the OID: say so (later rounds ask again)
-                parts.append(_echo(oid_tlvs[n], _END_OF_MIB))
+            if taken < m and not full:
+                # The end of the MIB: the remaining repetitions are endOfMibView under the name of
+                # the previous one (RFC 3416 4.2.3), as pysnmp's responder on the v3 path answers.
+                end_vb = _echo(_last_oid_tlv(index) if taken else oid_tlvs[n], _END_OF_MIB)
+                budget -= sum(map(len, chunks))
+                parts.append(end_vb * max(0, min(m - taken, budget // len(end_vb))))
             return b"".join(parts)
         positions = [index.next_position(oid) for oid in oids[n:]]
         last_tlvs = list(oid_tlvs[n:])
-        for _ in range(m):
-            if all(si >= end for si, _at in positions):
-                break
+        for _ in range(m):  # every repetition, past the end too (endOfMibView), as pysnmp does
             for r, (si, at) in enumerate(positions):
                 if si < end:
                     part = index.segments[si].at(at)
@@ -210,6 +212,12 @@ class FastResponder:
             request_id_tlv + ber.encode_integer(status) + ber.encode_integer(error_index) + vbl,
         )
         return _seq(0x30, version_tlv + community_tlv + pdu)
+
+
+def _last_oid_tlv(index: MibIndex) -> bytes:
+    """The OID TLV of the last object instance of the index (there is one: the system group)."""
+    seg = next(seg for seg in reversed(index.segments) if seg.rows)
+    return _oid_tlv_of(seg.at(len(seg.rows) - 1))
 
 
 def _oid_tlv_of(varbind: bytes) -> bytes:

@@ -38,6 +38,7 @@ from probe.snmp.oids import (
 
 TEXT_LIMIT = 1024  # ProlanUtf8String SIZE (0..1024)
 DISPLAY_LIMIT = 255  # DisplayString
+PERIOD_LIMIT = 16  # prolanMetricPeriod DisplayString (SIZE (0..16))
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -110,7 +111,7 @@ def _valid(value: float | None) -> bool:
 
 
 def metric_values(m: MetricState) -> tuple[bytes, ...]:
-    """The value TLVs of columns 2..17 of one prolanMetricEntry."""
+    """The value TLVs of columns 2..19 of one prolanMetricEntry."""
     table = m.thresholds
     bounds: list[float] = list(table.bounds) if table is not None else []
     bounds += [0.0] * (4 - len(bounds))
@@ -129,6 +130,8 @@ def metric_values(m: MetricState) -> tuple[bytes, ...]:
         date_and_time(m.time),
         _integer(direction),
         utf8(m.region),
+        utf8(m.question),
+        utf8(m.period, PERIOD_LIMIT),
     )
 
 

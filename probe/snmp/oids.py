@@ -56,6 +56,8 @@ class MetricColumn:
     UPDATED: Final = 15  # DateAndTime
     DIRECTION: Final = 16
     REGION: Final = 17
+    QUESTION: Final = 18  # question text, empty when none
+    PERIOD: Final = 19  # 'interval', 'day' or empty
 
 
 class TestColumn:
@@ -98,7 +100,7 @@ class NotificationObject:
     PREVIOUS_LEVEL: Final = 2
 
 
-METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.REGION + 1))
+METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.PERIOD + 1))
 TEST_COLUMNS: Final = tuple(range(TestColumn.NAME, TestColumn.LAST_ERROR + 1))
 POINT_COLUMNS: Final = tuple(range(PointColumn.NAME, PointColumn.FIRST_LEVEL_COUNT + 7))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from probe.store.schema import SCHEMA_VERSION, metadata, schema_info
+from probe.keys import key_part
+from probe.store.schema import SCHEMA_VERSION, metadata, metrics, schema_info
 
 
 class DatabaseError(Exception):
@@ -103,6 +105,44 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
                 else "ALTER COLUMN direction NVARCHAR(16) NOT NULL"
             )
             conn.execute(text(f"ALTER TABLE threshold_overrides {alter}"))
+    if "metrics" in existing_tables:
+        _rekey_app_response(conn)
+
+
+# Until issue 14, APP_RESPONSE spelled the app name in its metric keys with a table of its own
+# (х→h, ц→c, й→y, щ→sch, ю→yu, я→ya); `probe.keys.key_part` is now the one transliteration. Kept
+# here, frozen, only to find keys stored in the old spelling.
+_OLD_APP_RESPONSE_TABLE = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфхцы", "abvgdeziyklmnoprstufhcy", strict=True)),
+        **{"ё": "e", "ж": "zh", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ь": "", "э": "e"},
+        **{"ю": "yu", "я": "ya"},
+    }
+)
+
+
+def _old_app_response_hint(app: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", app.lower().translate(_OLD_APP_RESPONSE_TABLE)).strip("_") or "app"
+
+
+def _rekey_app_response(conn: Connection) -> None:
+    """Move APP_RESPONSE keys from the old spelling of the app name to `key_part`'s, so the metrics
+    keep their ids (SNMP indexes) when the test reports under the new key. Idempotent: a key
+    already in the new spelling, or whose new spelling is taken, stays as it is."""
+    rows = conn.execute(
+        select(metrics.c.id, metrics.c.key, metrics.c.short_name).where(metrics.c.test == "APP_RESPONSE")
+    ).all()
+    taken = {row.key for row in rows}
+    for row in rows:
+        app = row.short_name.rsplit(". ", 1)[0]  # "{app}. Время отклика (мс)" / "{app}. Доступность (%)"
+        old, new = _old_app_response_hint(app), key_part(app)
+        if old == new or not row.key.endswith("." + old):
+            continue
+        key = row.key[: -len(old)] + new
+        if key not in taken:
+            conn.execute(metrics.update().where(metrics.c.id == row.id).values(key=key))
+            taken.discard(row.key)
+            taken.add(key)
 
 
 def schema_version(engine: Engine) -> int | None:

@@ -53,8 +53,8 @@ def test_dialog_shows_distribution_thresholds_and_applies(qtbot, engine: Engine,
     assert "применены" in dialog.status.text()
 
 
-def test_dialog_without_history_says_so(qtbot, engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    dialog = BaselineDialog(engine, "LOYALTY_MON", MSK, lang="en")
+def test_dialog_without_history_says_so(qtbot, engine: Engine, english: None) -> None:  # type: ignore[no-untyped-def]
+    dialog = BaselineDialog(engine, "LOYALTY_MON", MSK)
     qtbot.addWidget(dialog)
     assert dialog.summary.text() == "No assessed history for this test."
     assert not dialog.apply_button.isEnabled()

@@ -63,14 +63,14 @@ def test_lists_the_points_fragments_and_plays_them(
 
 
 def test_external_player_english_and_vanished_file(
-    qtbot: QtBot, engine: Engine, tmp_path: Path, db_url: str
+    qtbot: QtBot, engine: Engine, tmp_path: Path, db_url: str, english: None
 ) -> None:
     cut_three(engine, tmp_path, db_url)
     played = tmp_path / "played.txt"
     script = tmp_path / "player.sh"
     script.write_text(f'#!/bin/sh\necho "$1" > {played}\n', encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    panel = ClipsPanel(engine, POINT, tz=MSK, lang="en", player_command=[str(script)])
+    panel = ClipsPanel(engine, POINT, tz=MSK, player_command=[str(script)])
     qtbot.addWidget(panel)
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["Negative", "Force majeure", "Negative"]  # type: ignore[union-attr]
     qtbot.mouseClick(panel.play_button(1), Qt.MouseButton.LeftButton)
@@ -88,6 +88,6 @@ def test_external_player_english_and_vanished_file(
 
 def test_a_point_without_fragments(qtbot: QtBot, engine: Engine, tmp_path: Path, db_url: str) -> None:
     cut_three(engine, tmp_path, db_url)
-    panel = ClipsPanel(engine, "Нет такой", lang="ru")
+    panel = ClipsPanel(engine, "Нет такой")
     qtbot.addWidget(panel)
     assert panel.table.rowCount() == 0 and panel.status.text() == "Фрагментов нет"

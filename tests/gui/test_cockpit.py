@@ -153,7 +153,7 @@ def test_crosshair_reads_every_row_at_one_instant(cockpit: Cockpit) -> None:
 def test_presets_and_custom_range(cockpit: Cockpit) -> None:
     cockpit.set_range_hours(1)
     assert len(cockpit.histories[0].points) == 6
-    cockpit.preset_buttons["24h"].click()
+    cockpit.preset_buttons[24].click()
     assert len(cockpit.histories[0].points) == 36
     cockpit.set_range(ENDS[0], ENDS[5])
     assert [p.at for p in cockpit.histories[0].points] == ENDS[1:6]

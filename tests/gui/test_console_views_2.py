@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from console import cockpit, dashboard, i18n
+from console import cockpit, dashboard
 from probe.config import ProbeConfig, load_config
 from tests.gui.test_cockpit import seed
 
@@ -18,7 +18,7 @@ class Context:
     engine: Engine
 
 
-def test_views_follow_the_config(qtbot, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_views_follow_the_config(qtbot, engine: Engine, tmp_path: Path, english: None) -> None:  # type: ignore[no-untyped-def]
     seed(engine)
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
     path = tmp_path / "probe.toml"
@@ -28,15 +28,11 @@ def test_views_follow_the_config(qtbot, engine: Engine, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     context = Context(load_config(path), engine)
-    i18n.set_language("en")  # what the app does from --lang or [console] language
-    try:
-        board = dashboard.create_view(context)
-    finally:
-        i18n.set_language("ru")
+    board = dashboard.create_view(context)  # in English: what the app sets from [console] language
     qtbot.addWidget(board)
     assert isinstance(board, dashboard.DashboardView)
     assert [tile.state.scope.label for tile in board.tiles] == ["Итого по компании", "Калужская"]
-    assert board.tiles[0].texts["index"] == "Loyalty index"
+    assert board.tiles[0].index_caption() == "Loyalty index"
     view = cockpit.create_view(context)
     qtbot.addWidget(view)
     assert isinstance(view, cockpit.Cockpit)

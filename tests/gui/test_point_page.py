@@ -64,8 +64,8 @@ def test_point_page_shows_values_history_and_thresholds(qtbot: QtBot, engine: En
     xs, ys = curves[0].getData()
     assert len(xs) == 36  # six hours of ten-minute intervals
     assert ys[-1] == 5.0 and ys[0] == 5.0 + 35
-    bars = [i for i in page.strip.getPlotItem().items if isinstance(i, pg.BarGraphItem)]  # type: ignore[union-attr]
-    assert len(bars) == 2  # the two assessed metrics; the vote count has no OKO
+    strips = [i for i in page.strip.getPlotItem().items if isinstance(i, pg.ImageItem)]  # type: ignore[union-attr]
+    assert len(strips) == 2  # the two assessed metrics; the vote count has no OKO
     assert page.strip_labels == ["% негативных ответов. 10 мин", "% негативных ответов. сутки"]
     page.values.selectRow(1)
     assert page.selected.name == DAY

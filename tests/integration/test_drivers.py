@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from probe.api import COMPANY, Level, Measurement, Window
 from probe.api import TestContext as Context
+from probe.config import ProbeConfig, parse_config
 from probe.queue_samples import import_queue_csv
 from probe.store.schema import queue_samples
 from probe.topology import Point, Topology, import_topology, load_topology
@@ -265,7 +266,7 @@ def test_app_response_measures_http_tcp_and_a_closed_port(http_server: int) -> N
     availability = got["CRM. Доступность (%)"].thresholds
     assert availability.assess(100.0) == Level.GOOD and availability.assess(0.0) == Level.BAD  # type: ignore[union-attr]
     assert crm.thresholds.assess(crm.value) == Level.GOOD  # type: ignore[union-attr]
-    assert got["Касса. Доступность (%)"].key_hint == "kassa"
+    assert got["Касса. Доступность (%)"].key_hint == "Касса"  # the engine transliterates it
     assert all(m.point is None and m.period is None for m in got.values())
 
 
@@ -293,31 +294,33 @@ def test_app_response_does_not_probe_the_past_and_rejects_bad_lists(http_server:
 # --- through the real engine: names, keys, levels, history ---------------------------------------------
 
 
+def drivers_config(engine: Engine, app_response: dict[str, Any]) -> ProbeConfig:
+    """The probe's config for the drivers on `engine`: LOYALTY_MON off, APP_RESPONSE with these parameters."""
+    return parse_config(
+        {
+            "timezone": "Europe/Moscow",
+            "database": {"url": str(engine.url.render_as_string(hide_password=False))},
+            "tests": {"LOYALTY_MON": {"enabled": False}, "APP_RESPONSE": {"parameters": app_response}},
+        }
+    )
+
+
 def test_drivers_through_the_engine(
     engine: Engine, chain: Topology, tmp_path: Path, http_server: int
 ) -> None:
-    from probe.config import parse_config
     from probe.engine import Evaluator
     from probe.snapshot import SnapshotHub
     from probe.store.schema import metric_values, metrics
 
-    config = parse_config(
+    config = drivers_config(
+        engine,
         {
-            "timezone": "Europe/Moscow",
-            "database": {"url": str(engine.url.render_as_string(hide_password=False))},
-            "tests": {
-                "LOYALTY_MON": {"enabled": False},
-                "APP_RESPONSE": {
-                    "parameters": {
-                        "applications": [
-                            {"name": "CRM", "url": f"http://127.0.0.1:{http_server}/health"},
-                            {"name": "Склад", "url": f"tcp://127.0.0.1:{closed_port()}"},
-                        ],
-                        "probes": 1,
-                    }
-                },
-            },
-        }
+            "applications": [
+                {"name": "CRM", "url": f"http://127.0.0.1:{http_server}/health"},
+                {"name": "Склад", "url": f"tcp://127.0.0.1:{closed_port()}"},
+            ],
+            "probes": 1,
+        },
     )
     evaluator = Evaluator(config, engine, SnapshotHub())
     assert {"QUEUE_LEN", "APP_RESPONSE"} <= set(evaluator.enabled_tests())
@@ -360,3 +363,49 @@ def test_drivers_through_the_engine(
             .where(metrics.c.test.in_(["QUEUE_LEN", "APP_RESPONSE"]))
         ).scalar_one()
     assert stored == len(queue.metrics) + len(apps.metrics)
+
+
+def test_app_response_keys_use_the_one_transliteration_and_stored_keys_keep_their_ids(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """APP_RESPONSE used to spell app names in keys with a table of its own (х→h, ц→c, ю→yu, …);
+    now the engine's `key_part` spells them like every key. `db init` moves keys stored in the old
+    spelling, so the metrics keep their ids (SNMP indexes) when the test reports again."""
+    from probe.engine import Evaluator
+    from probe.keys import key_part
+    from probe.snapshot import SnapshotHub
+    from probe.store.db import init_db, utcnow
+    from probe.store.schema import metrics
+
+    apps = ["Хлебозавод Цех-1", "Юридический отдел", "CRM"]
+    old_hints = {
+        "Хлебозавод Цех-1": "hlebozavod_ceh_1",
+        "Юридический отдел": "yuridicheskiy_otdel",
+        "CRM": "crm",
+    }
+    stored: dict[str, int] = {}
+    with engine.begin() as conn:
+        for app in apps:
+            for short in (f"{app}. Время отклика (мс)", f"{app}. Доступность (%)"):
+                key = f"app_response.{key_part(short)}.{old_hints[app]}"
+                result = conn.execute(
+                    metrics.insert().values(
+                        key=key, name=f"APP_RESPONSE. {short}", test="APP_RESPONSE", short_name=short,
+                        unit="", created_at=utcnow(),
+                    )
+                )  # fmt: skip
+                stored[f"APP_RESPONSE. {short}"] = result.inserted_primary_key[0]
+    init_db(engine)
+    init_db(engine)  # idempotent
+
+    config = drivers_config(engine, {"applications": [{"name": a, "url": "tcp://127.0.0.1:9"} for a in apps]})
+    evaluator = Evaluator(config, engine, SnapshotHub())
+    # A past interval: the applications are not probed, the metrics are still reported (no value).
+    past = evaluator.boundary_at_or_before("APP_RESPONSE", dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    evaluation = evaluator.evaluate("APP_RESPONSE", past)
+    assert evaluation.test_ok, evaluation
+    ids = {m.name: m.id for m in evaluation.metrics if m.name in stored}
+    assert ids == stored
+    keys = {m.name: m.key for m in evaluation.metrics}
+    assert keys["APP_RESPONSE. Хлебозавод Цех-1. Доступность (%)"].endswith(".khlebozavod_tsekh_1")
+    assert keys["APP_RESPONSE. Юридический отдел. Доступность (%)"].endswith(".iuridicheskii_otdel")

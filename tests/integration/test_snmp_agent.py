@@ -14,6 +14,7 @@ from probe.snapshot import Evaluation
 from probe.snapshot import TestState as ProbeTestState
 from probe.snmp import ber
 from probe.snmp.index import scaled, value_text
+from probe.snmp.oids import METRIC_COLUMNS
 from probe.snmp.v3 import engine_id
 from tests.snmp_tools import (
     AT,
@@ -100,8 +101,11 @@ async def test_walk_and_bulkwalk_show_cyrillic_names_and_snapshot_values(tmp_pat
     assert walked["prolanMetricThresholdDirection.201"] == "higherBetter"
     assert walked["prolanMetricThreshold1.200"] == "1.00"
     assert walked["prolanMetricUpdated.3"] == "2026-11-22,15:30:0.0,+0:0"
-    # every row has all 16 columns, in the same order for walk and bulkwalk
-    assert len(walked) == 16 * len(sample_snapshot().metrics)
+    assert walked["prolanMetricPeriod.3"] == "interval" and walked["prolanMetricQuestion.3"] == ""
+    assert walked["prolanMetricQuestion.7"] == "Довольны ли Вы скоростью обслуживания?"
+    assert walked["prolanMetricPeriod.7"] == "day" and walked["prolanMetricPeriod.200"] == ""
+    # every row has all columns, in the same order for walk and bulkwalk
+    assert len(walked) == len(METRIC_COLUMNS) * len(sample_snapshot().metrics)
     assert list(walked.items()) == [(k, v) for k, v in bulked.items() if k in walked]
     assert bulked["prolanProbeDatabaseState.0"] == "available"
     assert bulked["prolanProbeName.0"] == "probe-test"
@@ -272,7 +276,7 @@ async def test_get_of_missing_objects_and_getbulk_limit(tmp_path: Path) -> None:
             *MIB_ARGS,
             "-OQs",
             target(agent),
-            "prolanMetricRegion.201",
+            "prolanMetricPeriod.201",
         )
         assert code == 0 and out.startswith("prolanTest"), (out, err)
 

@@ -14,7 +14,7 @@ from probe.snapshot import Evaluation, MetricState, Snapshot
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex, scaled, stable_indexes, value_text
-from probe.snmp.oids import Layout
+from probe.snmp.oids import METRIC_COLUMNS, Layout
 from probe.snmp.traps import NotificationTracker
 from tests.snmp_tools import sample_snapshot
 
@@ -83,7 +83,9 @@ def test_walk_is_in_lexicographic_order_and_get_finds_every_instance() -> None:
     index = build(many_metrics(ids))
     oids = walk(index)
     assert oids == sorted(oids) and len(oids) == len(set(oids)) == index.size
-    assert len([o for o in oids if o[: len(LAYOUT.metric_entry)] == LAYOUT.metric_entry]) == 16 * len(ids)
+    assert len([o for o in oids if o[: len(LAYOUT.metric_entry)] == LAYOUT.metric_entry]) == len(
+        METRIC_COLUMNS
+    ) * len(ids)
     for oid in oids:
         found = index.get(oid)
         assert isinstance(found, bytes) and oid_of(found) == oid
@@ -177,7 +179,14 @@ def test_end_of_mib_view_and_v1_errors() -> None:
     last = walk(index)[-1]
     reply = responder.handle(request(ber.GET_BULK_REQUEST, [last], 0, 10))
     assert isinstance(reply, bytes)
-    assert response_varbinds(reply)[2] == [(last, ber.END_OF_MIB_VIEW)]
+    assert response_varbinds(reply)[2] == [(last, ber.END_OF_MIB_VIEW)] * 10  # every repetition
+    # the walk reaches the end inside a response: the rest of the repetitions say so (no extra round)
+    before_last, last = walk(index)[-2:]
+    reply = responder.handle(request(ber.GET_BULK_REQUEST, [walk(index)[-3]], 0, 6))
+    assert isinstance(reply, bytes)
+    binds = response_varbinds(reply)[2]
+    assert [oid for oid, _tag in binds] == [before_last, last, last, last, last, last]
+    assert [tag == ber.END_OF_MIB_VIEW for _oid, tag in binds] == [False, False, True, True, True, True]
     v1 = bytearray(request(ber.GET_REQUEST, [(*LAYOUT.metric_entry, 2, 3), (1, 3, 6, 9)]))
     v1[4] = 0  # version 1 → SNMPv1
     reply = responder.handle(bytes(v1))
