@@ -7,14 +7,19 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
 # Debian packages: the demo needs Qt's runtime libraries; the tests also need the real peers
-# (net-snmp tools, smitools, socat, OpenLDAP, ffmpeg/sox, PostgreSQL, Xvfb).
+# (net-snmp tools, smitools, socat, OpenLDAP, ffmpeg/sox, PostgreSQL, Xvfb, and the NMSs the
+# probe is proven with: Zabbix 6.0 server and frontend, Prometheus and snmp_exporter, check_snmp).
 DEBIAN_RUNTIME := python3 python3-venv python3-pip ca-certificates unixodbc libgl1 libegl1 libxkbcommon0 \
 	libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libglib2.0-0 ffmpeg
 DEBIAN_TEST := $(DEBIAN_RUNTIME) snmp snmpd snmptrapd smitools socat slapd ldap-utils sox xvfb postgresql \
-	qt6-l10n-tools
+	qt6-l10n-tools zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql php-bcmath php-mbstring \
+	php-gd php-xml prometheus prometheus-snmp-exporter monitoring-plugins-standard
 
 DEMO_CONFIG ?=
+# The tests run in random order (pytest-randomly prints "Using --randomly-seed=N" first); repeat an
+# order with `make test PYTEST_ARGS=--randomly-seed=N`.
+PYTEST_ARGS ?=
 CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
 .PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean translations
@@ -30,7 +35,7 @@ test: deps-test venv postgres
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider $(PYTEST_ARGS)
 
 deps-runtime:
 	@dpkg -s $(DEBIAN_RUNTIME) >/dev/null 2>&1 || { apt-get update && \

@@ -1,7 +1,9 @@
 """Cockpit with N rows × D days of 10-minute history (default 100 × 7, the issue's size): time to
-load and draw, and time per pan and per zoom step, offscreen. Side by side in the same run: the one
-SQL query that fetches the same rows (the floor for loading) and a repaint of an empty plot of the
-same size (the floor for a step).
+load and draw, and time per pan and per zoom step, offscreen. The rows are grouped as in real use:
+4 metrics per point (two LOYALTY_MON interval metrics, a day metric, a QUEUE_LEN driver), so 25
+points, 25 point headers and 50 test headers, each row with its own value scale. Side by side in
+the same run: the one SQL query that fetches the same rows (the floor for loading) and a repaint
+of an empty plot of the same size (the floor for a step).
 
     QT_QPA_PLATFORM=offscreen python -m benchmarks.console_cockpit [--rows 100] [--days 7] [--pg URL]
 """
@@ -34,31 +36,47 @@ TZ = ZoneInfo("Europe/Moscow")
 TABLE = ThresholdTable.higher_worse(20, 40, 60, 80)
 
 
+PER_POINT = (  # (test, methodology, short name, period, unit) of each point's rows
+    ("LOYALTY_MON", "УСОКОК", "% негативных ответов", "interval", "%"),
+    ("LOYALTY_MON", "УСОКОК", "% 'молчунов'", "interval", "%"),
+    ("LOYALTY_MON", "УСОКОК", "% негативных ответов", "day", "%"),
+    ("QUEUE_LEN", None, "Средняя длина очереди", "interval", "чел."),
+)
+
+
 def fill(engine: Engine, rows: int, days: int, now: dt.datetime) -> None:
     rng = random.Random(7)
     thresholds = '{"direction": "higher_worse", "bounds": [20, 40, 60, 80]}'
     ends = [now - dt.timedelta(minutes=10 * i) for i in range(days * 144)][::-1]
+    point_count = (rows + len(PER_POINT) - 1) // len(PER_POINT)
     with engine.begin() as conn:
         conn.execute(
             points.insert(),
-            [{"id": i + 1, "name": f"Точка {i + 1}", "region": "Регион"} for i in range(rows)],
+            [{"id": i + 1, "name": f"Точка {i + 1:03d}", "region": "Регион"} for i in range(point_count)],
         )
-        conn.execute(
-            metrics.insert(),
-            [
+        specs = []
+        for i in range(rows):
+            point, (test, methodology, short, period, unit) = (
+                i // len(PER_POINT) + 1,
+                PER_POINT[i % len(PER_POINT)],
+            )
+            label = "Интервал 10 мин" if period == "interval" else "Текущие сутки"
+            parts = [test, methodology, f"Точка {point:03d}", short, label]
+            specs.append(
                 {
                     "id": i + 1,
                     "key": f"bench.m{i + 1}",
-                    "name": f"LOYALTY_MON. СОКОК. Точка {i + 1}. % негативных ответов. Интервал 10 мин",
-                    "test": "LOYALTY_MON",
-                    "point_id": i + 1,
-                    "short_name": "% негативных ответов",
-                    "unit": "%",
+                    "name": ". ".join(p for p in parts if p),
+                    "test": test,
+                    "methodology": methodology,
+                    "point_id": point,
+                    "short_name": short,
+                    "period": period,
+                    "unit": unit,
                     "created_at": utcnow(),
                 }
-                for i in range(rows)
-            ],
-        )
+            )
+        conn.execute(metrics.insert(), specs)
         batch = []
         for metric_id in range(1, rows + 1):
             value = rng.uniform(5, 30)
@@ -104,7 +122,8 @@ def run(engine: Engine, rows: int, days: int, now: dt.datetime, label: str) -> N
     app.processEvents()
     cockpit.plot.grab()  # force a full paint of the plot
     load_s = time.perf_counter() - started
-    assert len(cockpit.histories) == rows and sum(len(h.points) for h in cockpit.histories) == len(fetched)
+    assert len(cockpit.histories) == rows and sum(len(h) for h in cockpit.histories) == len(fetched)
+    assert len(cockpit.scales) == rows  # every row drawn with its own value scale
 
     view = cockpit.plot.getPlotItem().vb
     pans, zooms = [], []
@@ -128,7 +147,8 @@ def run(engine: Engine, rows: int, days: int, now: dt.datetime, label: str) -> N
         empty.grab()
         repaints.append(time.perf_counter() - started)
 
-    print(f"{label}: {rows} rows × {days} days = {len(fetched):,} intervals")
+    groups = sum(1 for e in cockpit.entries if e.kind != "metric")
+    print(f"{label}: {rows} rows ({groups} group headers) × {days} days = {len(fetched):,} intervals")
     print(f"  load and draw:      {load_s * 1000:8.1f} ms   (goal < 1000 ms)")
     print(f"  one SQL query:      {query_s * 1000:8.1f} ms   (reference: the same rows fetched)")
     print(f"  pan step, median:   {median_ms(pans):8.1f} ms   (goal < 50 ms)")

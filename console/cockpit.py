@@ -1,19 +1,23 @@
 """Cockpit (SPEC §7), the analyst's tool: every assessment (OKO) and every loyalty driver on one
-shared time axis. Each chosen metric is one row: a strip of coloured rectangles (one per evaluated
-interval) with the metric's values plotted under it, scaled to the row. All rows live in one
-pyqtgraph plot, so zoom and pan are linked by construction and cost one repaint; the strips are
-small images (two pixels high: the two colours of acceptable and edge) that the GPU scales.
+shared time axis, as readable as a state timeline.
 
-Clicking a rectangle shows, below, the threshold table that produced that assessment with the
-value it had; a crosshair reads every row at one instant. Rows are chosen by test, point and a
-name filter; the choice and the range are saved as a layout file (JSON, `prolan-cockpit/1`).
+Rows are grouped point → test → metric under headers, so a row is labelled only by what tells it
+apart ("% негативных ответов · 10 мин"). Each row is a tall strip of coloured rectangles (one per
+evaluated interval, two-coloured for acceptable and edge) with the metric's values drawn under it
+on the row's own scale, its minimum and maximum written beside it with the unit. By default the
+rows are the assessed metrics of the chosen points; unassessed counters are one tick away.
+Hovering shows the interval, value, level and thresholds; clicking a rectangle shows what
+produced it.
+
+All rows live in one pyqtgraph plot (one y unit = one screen pixel, scrolled by the bar on the
+right), so zoom and pan in time are linked by construction and cost one repaint; each strip is a
+small image the GPU scales. Labels and scales are painted beside the plot by `RowLabels`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,19 +26,23 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, Qt
-from PyQt6.QtGui import QFont, QFontMetrics
+from PyQt6.QtCore import QPoint, QPointF, QRectF, Qt
+from PyQt6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QWheelEvent
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QDateTimeEdit,
     QFileDialog,
+    QGraphicsRectItem,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollBar,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -42,24 +50,20 @@ from sqlalchemy import Engine
 
 from console.axes import LocalDateAxis
 from console.baseline_dialog import BaselineDialog
+from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, RowChoice, load_cockpit
 from console.config import ConsoleConfig
 from console.dashboard import ViewContext
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
-from console.level_paint import LevelDelegate, interval_strip, set_level
+from console.level_paint import LEGEND_ORDER, LevelDelegate, LevelLegend, interval_strip, set_level
 from console.plan.point_page import threshold_rows
-from console.timeline_data import (
-    HistoryPoint,
-    MetricHistory,
-    MetricInfo,
-    load_history,
-    metric_catalog,
-)
+from console.timeline_data import HistoryPoint, MetricHistory
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
-ROW_HEIGHT = 1.0
-STRIP = 0.34  # share of a row taken by the rectangles; the values use the rest
-LABEL_WIDTH = 330  # pixels for row names on the left axis
 PRESETS = (6, 24, 24 * 7)  # hours
+LABEL_WIDTH = 330  # pixels for group headers, row names and value scales left of the plot
+GAPS_UP_TO = 300  # intervals per row drawn apart (a gap between rectangles) up to this many
+HEADER_BAND = QColor("#e8edf3")
+TEST_BAND = QColor("#f3f6f9")
 
 
 def preset_caption(hours: int) -> str:
@@ -76,7 +80,8 @@ class LayoutError(ValueError):
 @dataclass
 class CockpitLayout:
     """Which rows to show and over what range. A metric is shown when it matches every given
-    filter; `keys`, when given, adds those metrics whatever the filters say."""
+    filter (and, unless `unassessed`, has assessments in the range); `keys`, when given, adds
+    those metrics whatever the filters say."""
 
     tests: list[str] = field(default_factory=list)
     points: list[str] = field(default_factory=list)
@@ -84,6 +89,7 @@ class CockpitLayout:
     keys: list[str] = field(default_factory=list)
     hours: int = 24
     max_rows: int = 200
+    unassessed: bool = False
 
     def to_json(self) -> str:
         return json.dumps({"format": LAYOUT_FORMAT, **asdict(self)}, ensure_ascii=False, indent=1)
@@ -98,7 +104,7 @@ class CockpitLayout:
             raise LayoutError(f"{path}: not JSON: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != LAYOUT_FORMAT:
             raise LayoutError(f"{path}: key 'format': expected {LAYOUT_FORMAT!r}")
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known - {"format"})
         if unknown:
             raise LayoutError(f"{path}: unknown key '{unknown[0]}'")
@@ -111,6 +117,9 @@ class CockpitLayout:
         if not isinstance(data.get("name_contains", ""), str):
             raise LayoutError(f"{path}: key 'name_contains': expected a string")
         layout.name_contains = data.get("name_contains", "")
+        if not isinstance(data.get("unassessed", False), bool):
+            raise LayoutError(f"{path}: key 'unassessed': expected true or false")
+        layout.unassessed = data.get("unassessed", False)
         for key in ("hours", "max_rows"):
             value = data.get(key, getattr(layout, key))
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -124,17 +133,135 @@ class CockpitLayout:
         tmp.replace(path)  # never leave a half-written layout behind
 
 
-def select_rows(engine: Engine, layout: CockpitLayout) -> list[MetricInfo]:
-    rows = metric_catalog(
-        engine, tests=layout.tests, points_named=layout.points, name_contains=layout.name_contains
-    )
-    if layout.keys:
-        chosen = {info.key for info in rows}
-        extra = [
-            info for info in metric_catalog(engine) if info.key in layout.keys and info.key not in chosen
-        ]
-        rows = rows + extra
-    return rows[: layout.max_rows]
+def row_words() -> Callable[[str, int], str]:
+    """The interface's words for group headers and periods, looked up now (on the GUI thread)
+    for a load that may run elsewhere."""
+    words = {
+        "company": translate("Cockpit", "Company total"),
+        "test": translate("Cockpit", "The tests themselves"),
+        "interval": translate("Cockpit", "{n} min"),
+        "day": translate("Cockpit", "day"),
+    }
+    return lambda kind, n: words[kind].format(n=n)
+
+
+@dataclass(frozen=True)
+class ValueScale:
+    """A row's values mapped into its band: `low` at the band's bottom, `high` at its top."""
+
+    low: float
+    high: float
+
+
+class RowLabels(QWidget):
+    """Left of the plot: group headers, row names and each row's value scale (its maximum at the
+    top of the values, its minimum at the bottom, with the unit), following the plot's scroll."""
+
+    def __init__(self, cockpit: Cockpit) -> None:
+        super().__init__(cockpit)
+        self.cockpit = cockpit
+        self.setFixedWidth(LABEL_WIDTH)
+        self.setMouseTracking(True)
+        self.header_font = QFont(self.font())
+        self.header_font.setBold(True)
+        self.header_font.setPointSize(self.font().pointSize() + 1)
+        self.test_font = QFont(self.font())
+        self.test_font.setBold(True)
+        self.row_font = QFont(self.font())
+        self.scale_font = QFont(self.font())
+        self.scale_font.setPointSize(max(6, self.font().pointSize() - 1))
+
+    def y_of(self, plot_y: float) -> float:
+        """Where a plot y (pixels from the top of the list, negated) is on this widget."""
+        cockpit = self.cockpit
+        scene = cockpit.view_box.mapViewToScene(QPointF(0, plot_y))
+        local = cockpit.plot.mapFromScene(scene)
+        return float(self.mapFromGlobal(cockpit.plot.mapToGlobal(local)).y())
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        cockpit = self.cockpit
+        width = self.width()
+        for entry in cockpit.data.entries:
+            top = self.y_of(-entry.top)
+            bottom = self.y_of(-(entry.top + entry.height))
+            if bottom < 0 or top > self.height():
+                continue
+            if entry.kind == "point":
+                painter.fillRect(QRectF(0, top, width, bottom - top), HEADER_BAND)
+                painter.setFont(self.header_font)
+                painter.setPen(QColor("#1d2733"))
+                text = f"{entry.text}   {entry.detail}".strip() if entry.detail else entry.text
+                painter.drawText(
+                    QRectF(8, top, width - 12, bottom - top),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    QFontMetrics(self.header_font).elidedText(text, Qt.TextElideMode.ElideRight, width - 16),
+                )
+            elif entry.kind == "test":
+                painter.fillRect(QRectF(0, top, width, bottom - top), TEST_BAND)
+                painter.setFont(self.test_font)
+                painter.setPen(QColor("#33404d"))
+                painter.drawText(
+                    QRectF(20, top, width - 24, bottom - top),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    entry.text,
+                )
+            else:
+                self._paint_row(painter, entry, top, width)
+        painter.setPen(QPen(QColor("#c9d1dc"), 1))
+        painter.drawLine(width - 1, 0, width - 1, self.height())
+        painter.end()
+
+    def _paint_row(self, painter: QPainter, entry: Entry, top: float, width: int) -> None:
+        cockpit = self.cockpit
+        strip_bottom = self.y_of(-(entry.top + STRIP))
+        painter.setFont(self.row_font)
+        painter.setPen(QColor("#1d2733"))
+        metrics = QFontMetrics(self.row_font)
+        painter.drawText(
+            QRectF(32, top, width - 36, strip_bottom - top),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(entry.text, Qt.TextElideMode.ElideRight, width - 40),
+        )
+        scale = cockpit.scales.get(entry.index)
+        if scale is None:
+            return
+        unit = cockpit.data.histories[entry.index].info.unit
+        band_top = self.y_of(-(entry.top + STRIP + 4))
+        band_bottom = self.y_of(-(entry.top + STRIP + VALUES - 2))
+        painter.setFont(self.scale_font)
+        painter.setPen(QColor("#5b6673"))
+        right = QRectF(32, band_top - 2, width - 40, 14)
+        painter.drawText(
+            right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, format_value(scale.high, unit)
+        )
+        low = QRectF(32, band_bottom - 12, width - 40, 14)
+        painter.drawText(
+            low, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, format_value(scale.low, unit)
+        )
+        painter.setPen(QPen(QColor("#d5dbe3"), 1))
+        painter.drawLine(int(width - 6), int(band_top), int(width - 6), int(band_bottom))
+
+    def wheelEvent(self, event: QWheelEvent | None) -> None:
+        if event is not None:
+            self.cockpit.scroll_bar.setValue(self.cockpit.scroll_bar.value() - event.angleDelta().y())
+
+    def entry_at(self, y: float) -> Entry | None:
+        for entry in self.cockpit.data.entries:
+            if self.y_of(-entry.top) <= y < self.y_of(-(entry.top + entry.height)):
+                return entry
+        return None
+
+    def event(self, event: Any) -> bool:
+        if event.type() == event.Type.ToolTip:
+            entry = self.entry_at(event.pos().y())
+            if entry is not None and entry.kind == "metric":
+                QToolTip.showText(event.globalPos(), entry.detail, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
 
 class Cockpit(QWidget):
@@ -152,15 +279,16 @@ class Cockpit(QWidget):
         self.tz = tz
         self.layout_spec = layout or CockpitLayout()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.histories: list[MetricHistory] = []
+        self.data = CockpitData()
+        self.scales: dict[int, ValueScale] = {}
         self.until = self.clock()
         self.since = self.until - dt.timedelta(hours=self.layout_spec.hours)
         self.strips: list[pg.ImageItem] = []
-        # All rows' values are one curve (rows separated by NaN): one item to bound and paint
-        # per pan or zoom step instead of one per row.
-        self.values_curve = pg.PlotCurveItem(
-            pen=pg.mkPen("#2b5fa6", width=1, cosmetic=True), connect="finite"
-        )
+        self.bands: list[QGraphicsRectItem] = []
+        # One curve per row: Qt skips the rows scrolled out of view, so a pan or zoom step
+        # paints only the visible rows' values.
+        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.curve_pen = pg.mkPen("#2b5fa6", width=1, cosmetic=True)
         self.selected: tuple[int, HistoryPoint] | None = None
         self._offsets: dict[float, float] = {}
 
@@ -168,6 +296,11 @@ class Cockpit(QWidget):
         self.tests_edit = QLineEdit(", ".join(self.layout_spec.tests))
         self.points_edit = QLineEdit(", ".join(self.layout_spec.points))
         self.contains_edit = QLineEdit(self.layout_spec.name_contains)
+        self.unassessed_box = QCheckBox(translate("Cockpit", "Unassessed counters"))
+        self.unassessed_box.setChecked(self.layout_spec.unassessed)
+        self.unassessed_box.setToolTip(
+            translate("Cockpit", "Also show metrics without a threshold table (counts, sums)")
+        )
         show = QPushButton(translate("Cockpit", "Show"))
         show.clicked.connect(self.apply_filters)
         filters = QHBoxLayout()
@@ -178,13 +311,13 @@ class Cockpit(QWidget):
         ):
             filters.addWidget(QLabel(label))
             filters.addWidget(edit, 1)
+        filters.addWidget(self.unassessed_box)
         filters.addWidget(show)
         ranges = QHBoxLayout()
         ranges.addWidget(QLabel(translate("Cockpit", "Range")))
         self.preset_buttons: dict[int, QPushButton] = {}
         for hours in PRESETS:
-            name = preset_caption(hours)
-            button = QPushButton(name)
+            button = QPushButton(preset_caption(hours))
             button.clicked.connect(lambda _=False, h=hours: self.set_range_hours(h))
             self.preset_buttons[hours] = button
             ranges.addWidget(button)
@@ -193,12 +326,13 @@ class Cockpit(QWidget):
         for date_edit in (self.from_edit, self.to_edit):
             date_edit.setDisplayFormat("dd.MM.yyyy HH:mm")
             date_edit.setCalendarPopup(True)
-        custom = QPushButton(translate("Cockpit", "Range"))
+        custom = QPushButton(translate("Cockpit", "Period"))
         custom.clicked.connect(self.apply_custom_range)
         ranges.addWidget(self.from_edit)
         ranges.addWidget(self.to_edit)
         ranges.addWidget(custom)
         ranges.addStretch(1)
+        self.legend = LevelLegend({level: level_text(level) for level in LEGEND_ORDER})
         save = QPushButton(translate("Cockpit", "Save layout…"))
         save.clicked.connect(self._save_dialog)
         load = QPushButton(translate("Cockpit", "Open layout…"))
@@ -207,40 +341,41 @@ class Cockpit(QWidget):
         ranges.addWidget(load)
 
         # The shared time axis: x = local wall-clock seconds (so ticks read in the probe's zone).
-        self.axis_left = pg.AxisItem("left")
-        # Row names are the left axis' tick labels; a fixed width keeps them readable.
-        self.axis_left.setWidth(LABEL_WIDTH + 16)
-        self.axis_left.setStyle(tickLength=0, autoExpandTextSpace=False)
-        label_font = QFont(self.font())
-        label_font.setPointSize(8)
-        self.axis_left.setTickFont(label_font)
-        self.axis_left.setTextPen(pg.mkPen("#2a2f36"))
-        self.label_metrics = QFontMetrics(label_font)
-        self.plot = pg.PlotWidget(
-            background="w", axisItems={"bottom": LocalDateAxis(utcOffset=0), "left": self.axis_left}
-        )
+        self.plot = pg.PlotWidget(background="w", axisItems={"bottom": LocalDateAxis(utcOffset=0)})
+        item = self.plot.getPlotItem()
+        assert item is not None
+        item.hideAxis("left")
+        item.hideButtons()
+        item.setContentsMargins(0, 4, 8, 0)
         self.plot.showGrid(x=True, y=False, alpha=0.25)
-        self.plot.getPlotItem().getAxis("bottom").setTextPen(pg.mkPen("#2a2f36"))
-        self.plot.setMouseEnabled(x=True, y=True)
-        self.plot.getPlotItem().hideButtons()
+        self.plot.getAxis("bottom").setTextPen(pg.mkPen("#2a2f36"))
+        self.view_box: pg.ViewBox = item.getViewBox()
+        self.view_box.setMouseEnabled(x=True, y=False)
+        # The ranges are set here (time by the range, rows by the scroll bar): bounding every
+        # item for an automatic range would cost more than drawing them.
+        self.view_box.disableAutoRange()
+        self.view_box.sigResized.connect(self._fit_rows)
+        self.view_box.sigYRangeChanged.connect(self._labels_follow)
         self.crosshair = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#555555", style=Qt.PenStyle.DashLine)
         )
         self.plot.addItem(self.crosshair, ignoreBounds=True)
-        self.mouse_proxy = pg.SignalProxy(
-            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved
-        )
-        self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
+        scene = self.plot.scene()
+        assert scene is not None
+        self.mouse_proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+        scene.sigMouseClicked.connect(self._mouse_clicked)
+        self.labels = RowLabels(self)
+        self.scroll_bar = QScrollBar(Qt.Orientation.Vertical)
+        self.scroll_bar.valueChanged.connect(self._fit_rows)
+        rows_area = QWidget()
+        rows_box = QHBoxLayout(rows_area)
+        rows_box.setContentsMargins(0, 0, 0, 0)
+        rows_box.setSpacing(0)
+        rows_box.addWidget(self.labels)
+        rows_box.addWidget(self.plot, 1)
+        rows_box.addWidget(self.scroll_bar)
 
-        # Below: the crosshair readout and the threshold table of the clicked rectangle.
-        self.readout = QTableWidget(0, 3)
-        self.readout.setHorizontalHeaderLabels(
-            [
-                translate("Cockpit", "Metric"),
-                translate("Cockpit", "Value"),
-                translate("Cockpit", "Assessment"),
-            ]
-        )
+        # Below: what produced the clicked rectangle.
         self.detail_label = QLabel(
             translate("Cockpit", "Click a rectangle to see the threshold table that assessed it.")
         )
@@ -249,11 +384,11 @@ class Cockpit(QWidget):
         self.detail_table.setHorizontalHeaderLabels(
             [translate("Cockpit", "Assessment"), translate("Cockpit", "Value")]
         )
-        for table in (self.readout, self.detail_table):
-            table.setItemDelegate(LevelDelegate(table))
-            header = table.horizontalHeader()
-            if header is not None:
-                header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.detail_table.setItemDelegate(LevelDelegate(self.detail_table))
+        self.detail_table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+        header = self.detail_table.horizontalHeader()
+        if header is not None:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -265,20 +400,38 @@ class Cockpit(QWidget):
         self.advice_button.clicked.connect(self.open_advice)
         detail_layout.addWidget(self.advice_button)
         self.advice: BaselineDialog | None = None
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.readout)
-        bottom.addWidget(detail)
-        bottom.setSizes([600, 400])
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.plot)
-        split.addWidget(bottom)
-        split.setSizes([640, 220])
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(rows_area)
+        self.split.addWidget(detail)
+        self.split.setSizes([680, 240])
 
         layout_box = QVBoxLayout(self)
         layout_box.addLayout(filters)
         layout_box.addLayout(ranges)
-        layout_box.addWidget(split, 1)
+        layout_box.addWidget(self.legend)
+        layout_box.addWidget(self.split, 1)
         self.reload()
+
+    # --- public view of the rows ----------------------------------------------------------------
+    @property
+    def histories(self) -> list[MetricHistory]:
+        return self.data.histories
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self.data.entries
+
+    def row_top(self, index: int) -> float:
+        """The plot y of the upper edge of metric row `index`'s strip."""
+        return -self.data.metric_entry(index).top
+
+    def strip_band(self, index: int) -> tuple[float, float]:
+        """(top, bottom) plot y of metric row `index`'s strip."""
+        top = self.row_top(index)
+        return top, top - STRIP
+
+    def row_labels(self) -> list[str]:
+        return [entry.text for entry in self.data.entries if entry.kind == "metric"]
 
     # --- time mapping -------------------------------------------------------------------------
     def x_of(self, at: dt.datetime) -> float:
@@ -289,8 +442,21 @@ class Cockpit(QWidget):
         wall = dt.datetime.fromtimestamp(x, dt.UTC).replace(tzinfo=None)
         return wall.replace(tzinfo=self.tz).astimezone(dt.UTC)
 
-    def row_top(self, index: int) -> float:
-        return -index * ROW_HEIGHT
+    def local_x(self, epoch: np.ndarray) -> np.ndarray:
+        """`x_of` for an array of epoch seconds: the zone's offset is looked up once per hour."""
+        if len(epoch) == 0:
+            return epoch
+        hours, inverse = np.unique(np.floor(epoch / 3600.0), return_inverse=True)
+        offsets = np.array([self._hour_offset(float(h)) for h in hours])
+        return epoch + offsets[inverse.reshape(-1)]
+
+    def _hour_offset(self, hour: float) -> float:
+        """The zone's UTC offset in seconds during one UTC hour (cached: rows share hours)."""
+        offset = self._offsets.get(hour)
+        if offset is None:
+            local = dt.datetime.fromtimestamp(hour * 3600.0, dt.UTC).astimezone(self.tz)
+            offset = self._offsets[hour] = (local.utcoffset() or dt.timedelta()).total_seconds()
+        return offset
 
     # --- loading and drawing ------------------------------------------------------------------
     def set_range_hours(self, hours: int) -> None:
@@ -316,129 +482,169 @@ class Cockpit(QWidget):
         self.layout_spec.tests = split(self.tests_edit.text())
         self.layout_spec.points = split(self.points_edit.text())
         self.layout_spec.name_contains = self.contains_edit.text().strip()
+        self.layout_spec.unassessed = self.unassessed_box.isChecked()
         self.reload()
 
+    def row_choice(self) -> RowChoice:
+        spec = self.layout_spec
+        return RowChoice(
+            tuple(spec.tests),
+            tuple(spec.points),
+            spec.name_contains,
+            tuple(spec.keys),
+            spec.unassessed,
+            spec.max_rows,
+        )
+
     def reload(self) -> None:
-        rows = select_rows(self.engine, self.layout_spec)
-        self.histories = load_history(self.engine, rows, self.since, self.until)
+        self.show_data(load_cockpit(self.engine, self.row_choice(), self.since, self.until, row_words()))
+
+    def show_data(self, data: CockpitData) -> None:
+        self.data = data
+        self.selected = None
         self.draw()
 
     def draw(self) -> None:
-        for item in self.strips:
+        for item in [*self.strips, *self.bands, *self.curves.values()]:
             self.plot.removeItem(item)
-        self.strips = []
-        xs_parts: list[np.ndarray] = []
-        ys_parts: list[np.ndarray] = []
-        ticks = []
-        for index, history in enumerate(self.histories):
-            top = self.row_top(index)
-            label = self.label_metrics.elidedText(
-                _short(history.info.name), Qt.TextElideMode.ElideMiddle, LABEL_WIDTH
-            )
-            ticks.append((top - STRIP * ROW_HEIGHT / 2, label))
+        self.strips, self.bands, self.curves = [], [], {}
+        self.scales = {}
+        x0, x1 = self.x_of(self.since), self.x_of(self.until)
+        for entry in self.data.entries:
+            if entry.kind != "metric":
+                band = QGraphicsRectItem(
+                    QRectF(x0 - 1e9, -(entry.top + entry.height), 2e9 + x1 - x0, entry.height)
+                )
+                band.setBrush(HEADER_BAND if entry.kind == "point" else TEST_BAND)
+                band.setPen(pg.mkPen(None))
+                band.setZValue(-10)
+                self.plot.addItem(band, ignoreBounds=True)
+                self.bands.append(band)
+                continue
+            history = self.data.histories[entry.index]
+            top = -entry.top
             strip = self._strip(history, top)
             if strip is not None:
                 self.plot.addItem(strip)
                 self.strips.append(strip)
-            curve = self._curve(history, top)
+            curve = self._curve(history, entry.index, top)
             if curve is not None:
-                xs_parts += [curve[0], np.array([np.nan])]
-                ys_parts += [curve[1], np.array([np.nan])]
-        if self.values_curve.scene() is None:
-            self.plot.addItem(self.values_curve)
-        if xs_parts:
-            self.values_curve.setData(np.concatenate(xs_parts), np.concatenate(ys_parts), connect="finite")
-        else:
-            self.values_curve.setData([], [])
-        self.axis_left.setTicks([ticks, []])
-        self.plot.setXRange(self.x_of(self.since), self.x_of(self.until), padding=0.01)
-        self.plot.setYRange(-max(1, len(self.histories)) * ROW_HEIGHT, 0, padding=0.02)
+                item = pg.PlotCurveItem(
+                    curve[0], curve[1], pen=self.curve_pen, connect="finite", skipFiniteCheck=True
+                )
+                self.plot.addItem(item)
+                self.curves[entry.index] = item
+        self.plot.setXRange(x0, x1, padding=0.01)
+        self.scroll_bar.setValue(0)
+        self._fit_rows()
         self.from_edit.setDateTime(self.since.astimezone(self.tz).replace(tzinfo=None))
         self.to_edit.setDateTime(self.until.astimezone(self.tz).replace(tzinfo=None))
-        self.readout.setRowCount(len(self.histories))
-        for index, history in enumerate(self.histories):
-            self.readout.setItem(index, 0, QTableWidgetItem(history.info.name))
 
-    @staticmethod
-    def slot_seconds(history: MetricHistory) -> float:
-        gaps = np.diff(history.ends)
-        gaps = gaps[gaps > 0]
-        return float(gaps.min()) if len(gaps) else 600.0
+    def _fit_rows(self) -> None:
+        """One y unit = one pixel: the plot shows the rows from the scroll position down."""
+        height = max(1.0, self.view_box.height())
+        total = self.data.height
+        self.scroll_bar.setRange(0, max(0, int(total - height)))
+        self.scroll_bar.setPageStep(int(height))
+        self.scroll_bar.setSingleStep(ROW // 2)
+        top = -float(self.scroll_bar.value())
+        self.view_box.setYRange(top - height, top, padding=0)
+        self.labels.update()
 
-    def local_x(self, epoch: np.ndarray) -> np.ndarray:
-        """`x_of` for an array of epoch seconds: the zone's offset is looked up once per hour."""
-        if len(epoch) == 0:
-            return epoch
-        hours, inverse = np.unique(np.floor(epoch / 3600.0), return_inverse=True)
-        offsets = np.array([self._hour_offset(float(h)) for h in hours])
-        return epoch + offsets[inverse.reshape(-1)]
-
-    def _hour_offset(self, hour: float) -> float:
-        """The zone's UTC offset in seconds during one UTC hour (cached: rows share hours)."""
-        offset = self._offsets.get(hour)
-        if offset is None:
-            local = dt.datetime.fromtimestamp(hour * 3600.0, dt.UTC).astimezone(self.tz)
-            offset = self._offsets[hour] = (local.utcoffset() or dt.timedelta()).total_seconds()
-        return offset
+    def _labels_follow(self) -> None:
+        self.labels.update()
 
     def _strip(self, history: MetricHistory, top: float) -> pg.ImageItem | None:
         assessed = history.levels >= 0
+        if not assessed.any():
+            return None
+        slot = history.slot_seconds()
         return interval_strip(
             history.ends[assessed],
             history.levels[assessed],
-            self.slot_seconds(history),
-            top - STRIP * ROW_HEIGHT,
-            STRIP * ROW_HEIGHT * 0.92,
+            slot,
+            top - STRIP,
+            STRIP,
             to_x=self.local_x,
+            gaps=(self.until - self.since).total_seconds() / slot <= GAPS_UP_TO,
         )
 
-    def _curve(self, history: MetricHistory, top: float) -> tuple[np.ndarray, np.ndarray] | None:
-        """The row's values as (x, y), scaled into the row's band under its strip."""
+    def _curve(self, history: MetricHistory, index: int, top: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """The row's values as (x, y), on the row's own scale in the band under its strip."""
         values = history.values
         finite = values[~np.isnan(values)]
         if len(finite) == 0:
             return None
         low, high = float(finite.min()), float(finite.max())
-        span = (high - low) or 1.0
-        band_top = top - STRIP * ROW_HEIGHT - 0.05
-        band = ROW_HEIGHT * (1 - STRIP) - 0.12
-        # Values sit under the middle of their rectangle.
-        xs = self.local_x(history.ends - self.slot_seconds(history) / 2)
-        ys = band_top - band + (values - low) / span * band
+        if high == low:  # a flat line in the middle of the band, its value on both ends of the scale
+            low, high = low - 1, high + 1
+        self.scales[index] = ValueScale(float(finite.min()), float(finite.max()))
+        band_top = top - STRIP - 4
+        band = VALUES - 6
+        xs = self.local_x(history.ends - history.slot_seconds() / 2)  # under the middle of its rectangle
+        ys = band_top - band + (values - low) / (high - low) * band
         return xs, ys
 
     # --- interaction --------------------------------------------------------------------------
+    def entry_at_y(self, y: float) -> Entry | None:
+        depth = -y
+        for entry in self.data.entries:
+            if entry.top <= depth < entry.top + entry.height:
+                return entry
+        return None
+
     def hit(self, scene_pos: QPointF) -> tuple[int, dt.datetime] | None:
-        """Which row and instant a scene position points at (None outside the rows)."""
-        view = self.plot.getPlotItem().vb
+        """Which metric row and instant a scene position points at (None outside the rows)."""
         if not self.plot.sceneBoundingRect().contains(scene_pos):
             return None
-        point = view.mapSceneToView(scene_pos)
-        index = math.floor(-point.y() / ROW_HEIGHT)
-        if not 0 <= index < len(self.histories):
+        point = self.view_box.mapSceneToView(scene_pos)
+        entry = self.entry_at_y(point.y())
+        if entry is None or entry.kind != "metric":
             return None
-        return index, self.time_of(point.x())
+        return entry.index, self.time_of(point.x())
+
+    def hover_text(self, index: int, instant: dt.datetime) -> str:
+        """What the mouse over a row says: the metric, its interval, value, level, thresholds."""
+        history = self.data.histories[index]
+        point = history.at(instant)
+        info = history.info
+        lines = [info.name]
+        if point is None:
+            return "\n".join([*lines, translate("Cockpit", "no evaluation here")])
+        slot = history.slot_seconds()
+        start = point.at - dt.timedelta(seconds=slot)
+        lines.append(
+            translate("Cockpit", "Interval: {start} – {end}").format(
+                start=local_text(start, self.tz, "dd.MM HH:mm"), end=local_text(point.at, self.tz, "HH:mm")
+            )
+        )
+        lines.append(
+            translate("Cockpit", "Value: {value}").format(value=format_value(point.value, info.unit))
+        )
+        lines.append(translate("Cockpit", "Assessment: {level}").format(level=level_text(point.level)))
+        if point.thresholds is not None:
+            rows = threshold_rows(point.thresholds)
+            text = "; ".join(f"{level_text(level)} {span}" for level, span in rows)
+            lines.append(translate("Cockpit", "Thresholds: {table}").format(table=text))
+        return "\n".join(lines)
 
     def _mouse_moved(self, event: Sequence[Any]) -> None:
         hit = self.hit(event[0])
         if hit is None:
+            QToolTip.hideText()
             return
-        self.read_at(hit[1])
+        index, instant = hit
+        self.crosshair.setPos(self.x_of(instant))
+        view = self.plot.mapFromScene(event[0])
+        QToolTip.showText(
+            self.plot.mapToGlobal(QPoint(view.x() + 14, view.y() + 14)),
+            self.hover_text(index, instant),
+            self.plot,
+        )
 
     def read_at(self, instant: dt.datetime) -> None:
-        """Move the crosshair to an instant and fill the readout with every row's value there."""
+        """Move the crosshair to an instant."""
         self.crosshair.setPos(self.x_of(instant))
-        for index, history in enumerate(self.histories):
-            point = history.at(instant)
-            value = (
-                "" if point is None or point.value is None else format_value(point.value, history.info.unit)
-            )
-            level = "" if point is None or point.level is None else level_text(point.level)
-            self.readout.setItem(index, 1, QTableWidgetItem(value))
-            item = QTableWidgetItem(level)
-            if point is not None and point.level is not None:
-                set_level(item, point.level)
-            self.readout.setItem(index, 2, item)
 
     def _mouse_clicked(self, event: Any) -> None:
         hit = self.hit(event.scenePos())
@@ -446,15 +652,15 @@ class Cockpit(QWidget):
             self.select(*hit)
 
     def select(self, index: int, instant: dt.datetime) -> HistoryPoint | None:
-        """Show the threshold table that assessed row `index` at `instant`."""
-        history = self.histories[index]
+        """Show what produced row `index`'s rectangle at `instant`: its threshold table."""
+        history = self.data.histories[index]
         point = history.at(instant)
         if point is None:
             return None
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
         value = format_value(point.value, history.info.unit)
-        level = "—" if point.level is None else level_text(point.level)
+        level = level_text(point.level)
         stamp = local_text(point.at, self.tz, "dd.MM.yyyy HH:mm")
         self.detail_label.setText(f"{history.info.name}\n{stamp}: {value}, {level}")
         table = point.thresholds
@@ -485,14 +691,9 @@ class Cockpit(QWidget):
         """The threshold dialog for the selected row's metric, at its point, over the shown range."""
         if self.selected is None:
             return None
-        info = self.histories[self.selected[0]].info
+        info = self.data.histories[self.selected[0]].info
         dialog = BaselineDialog(
-            self.engine,
-            info.test,
-            self.tz,
-            point=info.point,
-            since=self.since,
-            until=self.until,
+            self.engine, info.test, self.tz, point=info.point, since=self.since, until=self.until
         )
         names = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
         if info.name in names:
@@ -510,6 +711,7 @@ class Cockpit(QWidget):
         self.tests_edit.setText(", ".join(self.layout_spec.tests))
         self.points_edit.setText(", ".join(self.layout_spec.points))
         self.contains_edit.setText(self.layout_spec.name_contains)
+        self.unassessed_box.setChecked(self.layout_spec.unassessed)
         self.set_range_hours(self.layout_spec.hours)
 
     def _save_dialog(self) -> None:
@@ -526,12 +728,6 @@ class Cockpit(QWidget):
                 self.load_layout(Path(name))
             except LayoutError as exc:
                 self.detail_label.setText(str(exc))
-
-
-def _short(name: str) -> str:
-    """Row label: the name without the LOYALTY_MON prefix (most rows have it); other tests keep
-    their name, since it is what tells a loyalty driver from an assessment."""
-    return name.removeprefix("LOYALTY_MON. ")
 
 
 TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Cockpit")

@@ -19,6 +19,7 @@ from console.timeline_data import (
     MetricHistory,
     MetricInfo,
     catalog_query,
+    info_of,
     load_history,
     metric_catalog,
     parse_level,
@@ -43,18 +44,6 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _info(row: object) -> MetricInfo:
-    return MetricInfo(
-        row.id,  # type: ignore[attr-defined]
-        row.key,  # type: ignore[attr-defined]
-        row.name,  # type: ignore[attr-defined]
-        row.test,  # type: ignore[attr-defined]
-        row.point,  # type: ignore[attr-defined]
-        row.region,  # type: ignore[attr-defined]
-        row.unit or "",  # type: ignore[attr-defined]
-    )
-
-
 def point_metrics(engine: Engine, point: str, *, tests: Sequence[str] = ()) -> list[MetricInfo]:
     """Every metric ever produced for the service point `point`, ordered by test and name."""
     return metric_catalog(engine, tests=tests, points_named=[point])
@@ -68,7 +57,7 @@ def metrics_by_reference(engine: Engine, references: Sequence[str]) -> list[Metr
     wanted = list(dict.fromkeys(references))
     query = catalog_query().where(or_(metrics.c.key.in_(wanted), metrics.c.name.in_(wanted)))
     with engine.connect() as conn:
-        infos = [_info(row) for row in conn.execute(query)]
+        infos = [info_of(row) for row in conn.execute(query)]
     by_reference: dict[str, MetricInfo] = {}
     for info in infos:
         by_reference.setdefault(info.name, info)

@@ -13,11 +13,11 @@ from pathlib import Path
 from console.config import ConsoleConfig
 from console.snmp_poller import ProbeTarget
 from probe.config import ConfigError, ProbeConfig
+from probe.resources import demo_root_map
 from probe.snmp.config import SnmpConfig
 from probe.snmp.oids import Layout
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_ROOT_MAP = PROJECT_ROOT / "maps" / "demo" / "russia.json"
+DEMO_ROOT_MAP = demo_root_map()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, Select, String, and_, cast, func, or_, select
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
-from probe.store.schema import metric_values, metrics, points
+from probe.store.schema import metric_values, metrics, points, questions
 from probe.topology import COMPANY
 
 INTERVAL_MARK = ". Интервал "
@@ -53,6 +53,9 @@ class Scope:
 
 @dataclass(frozen=True)
 class MetricInfo:
+    """A metric and its structured identity (what views group and label rows by; the full
+    name is for people and never parsed here)."""
+
     id: int
     key: str
     name: str
@@ -60,6 +63,17 @@ class MetricInfo:
     point: str | None
     region: str | None
     unit: str
+    methodology: str | None = None
+    question: str | None = None  # the question's text (Опросы)
+    short_name: str = ""
+    period: str | None = None  # "interval", "day" or None (test-level metrics)
+    scope: str = "point"  # "point", "company" or "test" (a test's own metrics)
+
+    @property
+    def label(self) -> str:
+        """The metric within its point and test: short name, with the question when there is one."""
+        short = self.short_name or self.name
+        return f"{self.question}. {short}" if self.question else short
 
 
 @dataclass(frozen=True)
@@ -143,9 +157,17 @@ def catalog_query(*, tests: Sequence[str] = (), points_named: Sequence[str] = ()
         metrics.c.name,
         metrics.c.test,
         metrics.c.unit,
+        metrics.c.methodology,
+        metrics.c.short_name,
+        metrics.c.period,
+        questions.c.text.label("question"),
         points.c.name.label("point"),
         points.c.region,
-    ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
+    ).select_from(
+        metrics.outerjoin(points, points.c.id == metrics.c.point_id).outerjoin(
+            questions, questions.c.id == metrics.c.question_id
+        )
+    )
     if tests:
         query = query.where(metrics.c.test.in_(list(tests)))
     if points_named:
@@ -155,14 +177,38 @@ def catalog_query(*, tests: Sequence[str] = (), points_named: Sequence[str] = ()
     return query
 
 
+def info_of(row: Any) -> MetricInfo:
+    """A `catalog_query` row as a MetricInfo."""
+    return MetricInfo(
+        row.id,
+        row.key,
+        row.name,
+        row.test,
+        row.point,
+        row.region,
+        row.unit or "",
+        row.methodology,
+        row.question.strip().rstrip("?？").rstrip() if row.question else None,
+        row.short_name or "",
+        row.period,
+        scope_of(row.point, row.methodology, row.name),
+    )
+
+
+def scope_of(point: str | None, methodology: str | None, name: str) -> str:
+    """Point, company or the test itself. The one place a name is looked at: the metrics table
+    has no scope column yet (issue 15 adds it), and a company metric is the one without a point
+    that names the company (SPEC §3)."""
+    if point is not None:
+        return "point"
+    return "company" if f". {COMPANY}. " in f"{name}. " else "test"
+
+
 def metric_catalog(
     engine: Engine, *, tests: Sequence[str] = (), points_named: Sequence[str] = (), name_contains: str = ""
 ) -> list[MetricInfo]:
     with engine.connect() as conn:
-        infos = [
-            MetricInfo(row.id, row.key, row.name, row.test, row.point, row.region, row.unit or "")
-            for row in conn.execute(catalog_query(tests=tests, points_named=points_named))
-        ]
+        infos = [info_of(row) for row in conn.execute(catalog_query(tests=tests, points_named=points_named))]
     if name_contains:
         needle = name_contains.casefold()
         infos = [i for i in infos if needle in i.name.casefold()]
@@ -198,39 +244,42 @@ def load_history(
     """History of the given metrics for intervals ending in (since, until], in the infos' order."""
     if not infos:
         return []
-    columns: dict[int, tuple[list[Any], list[float], list[int], list[int]]] = {
-        info.id: ([], [], [], []) for info in infos
-    }
-    # Threshold tables repeat row after row: parse each distinct text once, share the objects.
-    table_of: dict[str | None, int] = {None: 0}
-    tables: list[ThresholdTable | None] = [None]
-    nan = math.nan
     with engine.connect() as conn:
         # fetchall in one call: iterating the result would fetch row by row through the driver.
         rows = conn.execute(history_query([i.id for i in infos], since, until)).tuples().all()
-        for metric_id, at, value, level, thresholds in rows:
-            index = table_of.get(thresholds)
-            if index is None:
-                index = table_of[thresholds] = len(tables)
-                tables.append(parse_thresholds(thresholds))
-            ends, values, levels, table_index = columns[metric_id]
-            ends.append(at)
-            values.append(nan if value is None else value)
-            levels.append(_CODE_OF.get(level, -1) if level is not None else -1)
-            table_index.append(index)
+    empty = MetricHistory(infos[0])
+    if not rows:
+        return [
+            MetricHistory(info, empty.ends, empty.values, empty.levels, empty.table_index) for info in infos
+        ]
+    # Whole columns at once (NumPy), not a Python object per interval: a week of a hundred rows
+    # is a hundred thousand intervals.
+    metric_ids, ats, values, levels, thresholds = zip(*rows, strict=True)
+    ids = np.fromiter(metric_ids, dtype=np.int64, count=len(rows))
+    # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
+    epoch = np.array(ats, dtype="datetime64[ms]").astype(np.int64) / 1000.0
+    value_column = np.array(values, dtype=float)  # None becomes NaN
+    code_of: dict[str | None, int] = dict(_CODE_OF.items())
+    code_of[None] = -1
+    level_column = np.fromiter((code_of.get(lv, -1) for lv in levels), dtype=np.int8, count=len(rows))
+    # Threshold tables repeat row after row: parse each distinct text once, share the objects.
+    table_of: dict[str | None, int] = {None: 0}
+    tables: list[ThresholdTable | None] = [None]
+    for text in dict.fromkeys(thresholds):
+        if text not in table_of:
+            table_of[text] = len(tables)
+            tables.append(parse_thresholds(text))
+    table_column = np.fromiter((table_of[t] for t in thresholds), dtype=np.int32, count=len(rows))
+    # Rows come ordered by metric: one slice per metric.
+    starts = np.flatnonzero(np.diff(ids)) + 1
+    bounds = zip(np.concatenate(([0], starts)), np.concatenate((starts, [len(rows)])), strict=True)
+    slices = {int(ids[a]): slice(int(a), int(b)) for a, b in bounds}
     histories = []
     for info in infos:
-        ends, values, levels, table_index = columns[info.id]
-        # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
-        epoch = (np.array(ends, dtype="datetime64[ms]").astype(np.int64) / 1000.0) if ends else np.zeros(0)
+        part = slices.get(info.id, slice(0, 0))
         histories.append(
             MetricHistory(
-                info,
-                epoch,
-                np.array(values, dtype=float),
-                np.array(levels, dtype=np.int8),
-                np.array(table_index, dtype=np.int32),
-                tables,
+                info, epoch[part], value_column[part], level_column[part], table_column[part], tables
             )
         )
     return histories

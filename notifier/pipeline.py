@@ -21,6 +21,7 @@ from notifier.config import NotifierConfig, NotifierRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import is_open, metric_matches, parse_hours
+from notifier.sandbox import SandboxRenderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
@@ -40,9 +41,10 @@ class FeedSummary:
 class Templates:
     """TemplateSets per (rule, language), compiled once per process."""
 
-    def __init__(self, config: ProbeConfig) -> None:
+    def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
+        self.renderer = renderer or SandboxRenderer()
 
     def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)
@@ -52,7 +54,9 @@ class Templates:
                 for part in ("subject", "text", "html", "sms"):
                     path = getattr(rule.templates, part)
                     overrides[part] = self._config.resolve_path(path) if path is not None else None
-            self._sets[key] = TemplateSet(language, overrides)
+            self._sets[key] = TemplateSet(
+                language, overrides, rule=rule.name if rule else None, renderer=self.renderer
+            )
         return self._sets[key]
 
     def check_all(self) -> None:
@@ -61,6 +65,10 @@ class Templates:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
+
+    def close(self) -> None:
+        """Stop the render worker (a render in progress fails at once)."""
+        self.renderer.close()
 
 
 def limits_of(rule: NotifierRule) -> RuleLimits:
@@ -258,6 +266,9 @@ def event_messages(
                     map_url=config.section(NotifierConfig).map_url,
                 )
                 tset = templates.get(rule, language)
+                texts = tset.render_parts(
+                    ("subject", "text", "html") if channel == "email" else ("sms",), context
+                )
                 prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
                 message = store.OutboxMessage(
                     dedupe_key=f"{prefix}|{channel}|{address}",
@@ -266,9 +277,9 @@ def event_messages(
                     channel=channel,
                     recipient=member.name,
                     address=address,
-                    subject=tset.render("subject", context) if channel == "email" else "",
-                    body_text=tset.render("text" if channel == "email" else "sms", context),
-                    body_html=tset.render("html", context) if channel == "email" else None,
+                    subject=texts.get("subject", ""),
+                    body_text=texts["text" if channel == "email" else "sms"],
+                    body_html=texts.get("html"),
                     due_at=due,
                 )
                 messages.append(message)

@@ -3,7 +3,7 @@
 A test is a subclass of `EvaluationTest` in a `.py` file in `tests_scripts/` (or a folder listed
 under `[tests] dirs`). The engine calls `run(ctx)` once per evaluation window; the test reads the
 aggregator (read only) through the tables exported here and returns `Measurement`s. Everything else (names, stable ids, levels,
-history, SNMP rows, notifications, `Тест работает`, `Database availability (%)`) is the engine's.
+history, SNMP rows, notifications, `Тест работает`, `Доступность базы данных (%)`) is the engine's.
 
     from probe.api import EvaluationTest, Measurement, Param, TestContext, ThresholdTable
 

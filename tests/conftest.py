@@ -3,22 +3,65 @@
 `db_url` is parametrised over both dialects. PostgreSQL tests get a schema of their own (dropped
 afterwards) through the URL's search_path, so they can run the CLI in subprocesses too. Set
 PROLAN_TEST_PG_URL to point at another server; CI uses the local one and never skips it.
+
+Every test runs with the probe's data folder, the XDG data/state folders and the system temporary
+folder in its own temporary folder, and without $PROLAN_CONFIG (`_private_data_folders`), so neither the code under test nor
+a `prolan-probe` it starts can write into the developer's real data folder, and no test depends on
+what another left there.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Engine, create_engine, text
 
 from probe.store.db import init_db, open_engine
 
 ROOT = Path(__file__).resolve().parent.parent
+# No example database: Hypothesis would keep one in .hypothesis/ of the checkout, and replaying
+# another run's failures would make a run depend on the ones before it.
+settings.register_profile("prolan", database=None)
+settings.load_profile("prolan")
+
+_HYPOTHESIS_HOME = pytest.StashKey[Path]()
 PG_URL = os.environ.get("PROLAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps a cache (constants of the code under test, read while collecting) in
+    .hypothesis/ of the current folder, i.e. the checkout: a temporary folder of the run instead."""
+    home = Path(tempfile.mkdtemp(prefix="prolan-hypothesis-"))
+    config.stash[_HYPOTHESIS_HOME] = home
+    set_hypothesis_home_dir(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _private_data_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The system temporary folder too: pysnmp keeps an engine's boot counter in
+    # gettempdir()/__pysnmp/<engine id>, which would carry from one test (and run) to the next.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    monkeypatch.setenv("PROLAN_DATA_DIR", str(tmp_path / "prolan-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.delenv("PROLAN_CONFIG", raising=False)
 
 
 def pg_available() -> bool:

@@ -24,6 +24,21 @@ def add_points(engine: Engine, named: Sequence[tuple[int, str, str]]) -> None:
             conn.execute(points.insert().values(id=point_id, name=name, region=region))
 
 
+METHODOLOGIES = ("СОКОК", "УСОКОК", "Опросы")
+
+
+def identity_of(name: str) -> tuple[str | None, str, str | None]:
+    """(methodology, short name, period) of a test-made name."""
+    parts = name.split(". ")
+    period = None
+    if parts[-1].startswith("Интервал "):
+        period, parts = "interval", parts[:-1]
+    elif parts[-1] == "Текущие сутки":
+        period, parts = "day", parts[:-1]
+    methodology = parts[1] if len(parts) > 2 and parts[1] in METHODOLOGIES else None
+    return methodology, parts[-1], period
+
+
 def add_metric(
     engine: Engine,
     metric_id: int,
@@ -35,7 +50,9 @@ def add_metric(
     values: Sequence[tuple[dt.datetime, float | None, str | None]] = (),
     table: ThresholdTable | None = None,
 ) -> None:
-    """`values`: (aware interval end, value, level string)."""
+    """`values`: (aware interval end, value, level string). The structured identity columns are
+    filled from the name, which these tests write by SPEC §3's rule."""
+    methodology, short_name, period = identity_of(name)
     with engine.begin() as conn:
         conn.execute(
             metrics.insert().values(
@@ -43,8 +60,10 @@ def add_metric(
                 key=f"test.metric{metric_id}",
                 name=name,
                 test=test,
+                methodology=methodology,
                 point_id=point_id,
-                short_name=name.split(". ")[-2] if ". " in name else name,
+                short_name=short_name,
+                period=period,
                 unit=unit,
                 created_at=utcnow(),
             )

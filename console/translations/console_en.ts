@@ -230,82 +230,134 @@
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="68" />
+        <location filename="../cockpit.py" line="72" />
         <source>{n} d</source>
         <translation>{n} d</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="69" />
+        <location filename="../cockpit.py" line="73" />
         <source>{n} h</source>
         <translation>{n} h</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="171" />
+        <location filename="../cockpit.py" line="140" />
+        <source>Company total</source>
+        <translation>Company total</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="141" />
+        <source>The tests themselves</source>
+        <translation>The tests themselves</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="142" />
+        <source>{n} min</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="143" />
+        <source>day</source>
+        <translation>day</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="299" />
+        <source>Unassessed counters</source>
+        <translation>Unassessed counters</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="302" />
+        <source>Also show metrics without a threshold table (counts, sums)</source>
+        <translation>Also show metrics without a threshold table (counts, sums)</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="304" />
         <source>Show</source>
         <translation>Show</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="175" />
+        <location filename="../cockpit.py" line="308" />
         <source>Tests</source>
         <translation>Tests</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="176" />
+        <location filename="../cockpit.py" line="309" />
         <source>Points</source>
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="177" />
+        <location filename="../cockpit.py" line="310" />
         <source>Name contains</source>
         <translation>Name contains</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="196" />
-        <location filename="../cockpit.py" line="183" />
+        <location filename="../cockpit.py" line="317" />
         <source>Range</source>
         <translation>Range</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="517" />
-        <location filename="../cockpit.py" line="202" />
+        <location filename="../cockpit.py" line="329" />
+        <source>Period</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="722" />
+        <location filename="../cockpit.py" line="336" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="523" />
-        <location filename="../cockpit.py" line="204" />
+        <location filename="../cockpit.py" line="728" />
+        <location filename="../cockpit.py" line="338" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="239" />
-        <source>Metric</source>
-        <translation>Metric</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="250" />
-        <location filename="../cockpit.py" line="240" />
-        <source>Value</source>
-        <translation>Value</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="250" />
-        <location filename="../cockpit.py" line="241" />
-        <source>Assessment</source>
-        <translation>Assessment</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="245" />
+        <location filename="../cockpit.py" line="380" />
         <source>Click a rectangle to see the threshold table that assessed it.</source>
         <translation>Click a rectangle to see the threshold table that assessed it.</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="263" />
+        <location filename="../cockpit.py" line="385" />
+        <source>Assessment</source>
+        <translation>Assessment</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="385" />
+        <source>Value</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="398" />
         <source>Suggest thresholds…</source>
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="466" />
+        <location filename="../cockpit.py" line="616" />
+        <source>no evaluation here</source>
+        <translation>no evaluation here</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="620" />
+        <source>Interval: {start} – {end}</source>
+        <translation>Interval: {start} – {end}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="625" />
+        <source>Value: {value}</source>
+        <translation>Value: {value}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="627" />
+        <source>Assessment: {level}</source>
+        <translation>Assessment: {level}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="631" />
+        <source>Thresholds: {table}</source>
+        <translation>Thresholds: {table}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="675" />
         <source>The metric is not assessed (no threshold table).</source>
         <translation>The metric is not assessed (no threshold table).</translation>
     </message>
@@ -661,7 +713,7 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="537" />
+        <location filename="../cockpit.py" line="736" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>

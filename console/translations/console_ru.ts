@@ -230,82 +230,134 @@
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="68" />
+        <location filename="../cockpit.py" line="72" />
         <source>{n} d</source>
         <translation>{n} д</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="69" />
+        <location filename="../cockpit.py" line="73" />
         <source>{n} h</source>
         <translation>{n} ч</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="171" />
+        <location filename="../cockpit.py" line="140" />
+        <source>Company total</source>
+        <translation>Итого по компании</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="141" />
+        <source>The tests themselves</source>
+        <translation>Сами тесты</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="142" />
+        <source>{n} min</source>
+        <translation>{n} мин</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="143" />
+        <source>day</source>
+        <translation>сутки</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="299" />
+        <source>Unassessed counters</source>
+        <translation>Неоцениваемые счётчики</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="302" />
+        <source>Also show metrics without a threshold table (counts, sums)</source>
+        <translation>Показывать и метрики без таблицы порогов (количества, суммы)</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="304" />
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="175" />
+        <location filename="../cockpit.py" line="308" />
         <source>Tests</source>
         <translation>Тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="176" />
+        <location filename="../cockpit.py" line="309" />
         <source>Points</source>
         <translation>Точки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="177" />
+        <location filename="../cockpit.py" line="310" />
         <source>Name contains</source>
         <translation>Имя содержит</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="196" />
-        <location filename="../cockpit.py" line="183" />
+        <location filename="../cockpit.py" line="317" />
         <source>Range</source>
+        <translation>Диапазон</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="329" />
+        <source>Period</source>
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="517" />
-        <location filename="../cockpit.py" line="202" />
+        <location filename="../cockpit.py" line="722" />
+        <location filename="../cockpit.py" line="336" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="523" />
-        <location filename="../cockpit.py" line="204" />
+        <location filename="../cockpit.py" line="728" />
+        <location filename="../cockpit.py" line="338" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="239" />
-        <source>Metric</source>
-        <translation>Метрика</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="250" />
-        <location filename="../cockpit.py" line="240" />
-        <source>Value</source>
-        <translation>Значение</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="250" />
-        <location filename="../cockpit.py" line="241" />
-        <source>Assessment</source>
-        <translation>Оценка</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="245" />
+        <location filename="../cockpit.py" line="380" />
         <source>Click a rectangle to see the threshold table that assessed it.</source>
         <translation>Щёлкните прямоугольник, чтобы увидеть таблицу порогов, по которой он оценён.</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="263" />
+        <location filename="../cockpit.py" line="385" />
+        <source>Assessment</source>
+        <translation>Оценка</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="385" />
+        <source>Value</source>
+        <translation>Значение</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="398" />
         <source>Suggest thresholds…</source>
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="466" />
+        <location filename="../cockpit.py" line="616" />
+        <source>no evaluation here</source>
+        <translation>здесь нет расчёта</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="620" />
+        <source>Interval: {start} – {end}</source>
+        <translation>Интервал: {start} – {end}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="625" />
+        <source>Value: {value}</source>
+        <translation>Значение: {value}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="627" />
+        <source>Assessment: {level}</source>
+        <translation>Оценка: {level}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="631" />
+        <source>Thresholds: {table}</source>
+        <translation>Пороги: {table}</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="675" />
         <source>The metric is not assessed (no threshold table).</source>
         <translation>Метрика не оценивается (нет таблицы порогов).</translation>
     </message>
@@ -661,7 +713,7 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="537" />
+        <location filename="../cockpit.py" line="736" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>

@@ -77,6 +77,8 @@ def metric_json(state: MetricState) -> dict[str, Any]:
         "name": state.name,
         "test": state.test,
         "point": state.point,
+        "question": state.question,
+        "period": state.period,
         "value": state.value,
         "level": None if state.level is None else state.level.value,
         "unit": state.unit,

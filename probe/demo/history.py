@@ -27,20 +27,29 @@ class DemoSummary:
 
 
 def install_demo(
-    engine: Engine, tz: ZoneInfo, *, days: float = 3.0, seed: int = 1, end: dt.datetime | None = None
+    engine: Engine,
+    tz: ZoneInfo,
+    *,
+    days: float = 3.0,
+    seed: int = 1,
+    end: dt.datetime | None = None,
+    hours: float | None = None,
 ) -> DemoSummary:
     """Store the demo topology and replace the presses and queue samples of the simulated span
-    (from local midnight `days` before `end` up to `end`) at the demo's pads and points; with
-    `days` = 0 only the topology is stored."""
+    (from local midnight `days` before `end`, or from `hours` before it, up to `end`) at the demo's
+    pads and points; with `days` = 0 (and no `hours`) only the topology is stored."""
     end = end or dt.datetime.now(dt.UTC)
     end = end.astimezone(dt.UTC).replace(second=0, microsecond=0)
     import_topology(engine, demo_topology())
     topology = load_topology(engine)
-    if days <= 0:
+    if hours is not None and hours > 0:
+        start = end - dt.timedelta(hours=hours)
+    elif days > 0:
+        local_end = end.astimezone(tz)
+        start = (local_end - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = start.astimezone(dt.UTC)
+    else:
         return DemoSummary(len(topology.points), len(topology.pads), 0, 0, end, end)
-    local_end = end.astimezone(tz)
-    start = (local_end - dt.timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = start.astimezone(dt.UTC)
     naive_start, naive_end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     demo_pads = list(demo_topology().pads)
     demo_points = [p.id for p in topology.points.values() if p.id is not None]

@@ -35,6 +35,7 @@ from probe.config import ProbeConfig
 from probe.demo.chain import DEGRADING_POINT
 from probe.demo.mailsink import MailSink
 from probe.i18n import _, current_language
+from probe.resources import mib_dir
 
 STOP_SECONDS = 10.0
 READY_SECONDS = 90.0
@@ -279,7 +280,7 @@ def what_to_look_at(settings: LiveDemoSettings, console_started: bool) -> str:
         _("  configuration: {path}").format(path=settings.config_file),
         _(
             "  SNMP:          snmptable -v2c -c public -M +{mib} -m PROLAN-MIB:SNMPv2-MIB -Cb {address} prolanMetricTable"
-        ).format(mib=Path(__file__).resolve().parents[2] / "mib", address=f"{snmp_host}:{snmp_port}"),
+        ).format(mib=mib_dir(), address=f"{snmp_host}:{snmp_port}"),
         _("  values:        prolan-probe --config {path} metrics --point '{point}'").format(
             path=settings.config_file, point=DEGRADING_POINT
         ),
@@ -309,18 +310,20 @@ def run_live_demo(settings: LiveDemoSettings, *, history_end: dt.datetime, seed:
     status = 0
     try:
         supervisor.spawn("prolan-probe run", [*probe, "run"], essential=True)
-        start = history_end.astimezone(dt.UTC).isoformat()
-        supervisor.spawn(
-            "prolan-probe simulate",
-            [*probe, "simulate", "--start", start, "--seed", str(seed)],
-            essential=True,
-        )
-        console_started = False
-        console = _console_command()
-        if settings.console and console and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            supervisor.spawn("prolan-console", [*console, "--config", str(config_file)], essential=False)
-            console_started = True
+        # The pads start once the probe listens (they would only log refused connections before).
         if wait_for_tcp(settings.ingest, time.monotonic() + READY_SECONDS, supervisor):
+            start = history_end.astimezone(dt.UTC).isoformat()
+            supervisor.spawn(
+                "prolan-probe simulate",
+                [*probe, "simulate", "--start", start, "--seed", str(seed)],
+                essential=True,
+            )
+            console_started = False
+            console = _console_command()
+            display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            if settings.console and console and display:
+                supervisor.spawn("prolan-console", [*console, "--config", str(config_file)], essential=False)
+                console_started = True
             print(what_to_look_at(settings, console_started), flush=True)
         failed = supervisor.watch()
         if failed is not None:

@@ -30,14 +30,13 @@ from probe.engine.thresholds import (
     load_override_rows,
 )
 from probe.levels import Level
+from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
 from probe.store.schema import schema_info, test_runs
 from probe.topology import Topology, load_topology
 
 log = logging.getLogger(__name__)
 
-TEST_WORKS = "Тест работает"
-DATABASE_AVAILABILITY = "Database availability (%)"
 _TEST_WORKS_TABLE = ThresholdTable.equal_to(1)
 _DATABASE_TABLE = ThresholdTable.equal_to(100)
 

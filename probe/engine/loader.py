@@ -16,11 +16,12 @@ from pathlib import Path
 
 from probe.api import EvaluationTest
 from probe.config import ProbeConfig
+from probe.resources import builtin_tests_dir
 
 log = logging.getLogger(__name__)
 
 # The folder of the tests shipped with the probe (LOYALTY_MON, APP_RESPONSE, QUEUE_LEN).
-BUILTIN_DIR = Path(__file__).resolve().parent.parent.parent / "tests_scripts"
+BUILTIN_DIR = builtin_tests_dir()
 _TEST_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
@@ -78,8 +79,12 @@ def load_tests(config: ProbeConfig) -> LoadReport:
     report = LoadReport()
     for folder in test_dirs(config):
         if not folder.is_dir():
-            if folder != BUILTIN_DIR:
-                report.failed.append(LoadFailure(folder, f"{folder}: test folder not found"))
+            what = (
+                "built-in test folder not found (incomplete installation)"
+                if folder == BUILTIN_DIR
+                else "test folder not found"
+            )
+            report.failed.append(LoadFailure(folder, f"{folder}: {what}"))
             continue
         for path in sorted(folder.glob("*.py")):
             if path.name.startswith("_"):

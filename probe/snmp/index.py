@@ -83,9 +83,12 @@ def value_text(value: float | None) -> str:
 
 
 @lru_cache(maxsize=1024)
-def date_and_time(moment: dt.datetime | None) -> bytes:
-    """DateAndTime (11 octets, UTC); the epoch stands for "never"."""
-    moment = (moment or _EPOCH).astimezone(dt.UTC)
+def date_and_time(moment: dt.datetime | None, tz: dt.tzinfo = dt.UTC) -> bytes:
+    """DateAndTime (11 octets) in the probe's time zone with its offset from UTC, as an operator
+    reads every other time of the probe; the epoch (in UTC) stands for "never"."""
+    moment = (moment or _EPOCH).astimezone(dt.UTC if moment is None else tz)
+    offset = moment.utcoffset() or dt.timedelta(0)
+    offset_minutes = int(abs(offset).total_seconds()) // 60
     content = struct.pack(
         ">HBBBBBBcBB",
         moment.year,
@@ -95,9 +98,9 @@ def date_and_time(moment: dt.datetime | None) -> bytes:
         moment.minute,
         moment.second,
         moment.microsecond // 100_000,
-        b"+",
-        0,
-        0,
+        b"-" if offset < dt.timedelta(0) else b"+",
+        offset_minutes // 60,
+        offset_minutes % 60,
     )
     return ber.encode_octets(content)
 
@@ -110,7 +113,7 @@ def _valid(value: float | None) -> bool:
     return value is not None and not math.isnan(value)
 
 
-def metric_values(m: MetricState) -> tuple[bytes, ...]:
+def metric_values(m: MetricState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
     """The value TLVs of columns 2..19 of one prolanMetricEntry."""
     table = m.thresholds
     bounds: list[float] = list(table.bounds) if table is not None else []
@@ -127,7 +130,7 @@ def metric_values(m: MetricState) -> tuple[bytes, ...]:
         utf8(m.unit),
         _integer(oko_level(m.level)),
         *(_integer(scaled(b)) for b in bounds),
-        date_and_time(m.time),
+        date_and_time(m.time, tz),
         _integer(direction),
         utf8(m.region),
         utf8(m.question),
@@ -143,7 +146,7 @@ def test_state(t: TestState) -> int:
     return TEST_OK if t.ok else TEST_FAILED
 
 
-def test_values(t: TestState) -> tuple[bytes, ...]:
+def test_values(t: TestState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
     duration_ms = (
         0 if t.duration_seconds is None else max(0, min(2**32 - 1, round(t.duration_seconds * 1000)))
     )
@@ -151,7 +154,7 @@ def test_values(t: TestState) -> tuple[bytes, ...]:
         utf8(t.name, DISPLAY_LIMIT),
         utf8(t.description),
         utf8(t.schedule, DISPLAY_LIMIT),
-        date_and_time(t.last_run),
+        date_and_time(t.last_run, tz),
         _gauge(duration_ms, ber.GAUGE32),
         _integer(test_state(t)),
         utf8(t.last_error),
@@ -373,8 +376,10 @@ class IndexBuilder:
         version: str,
         started_at: dt.datetime,
         uptime_ticks: Callable[[], int],
+        tz: dt.tzinfo = dt.UTC,
     ) -> None:
         self.layout = layout
+        self.tz = tz  # DateAndTime columns are in the probe's time zone
         self.probe_name = probe_name
         self.version = version
         self.started_at = started_at
@@ -400,13 +405,15 @@ class IndexBuilder:
             scalar_segment((*SYSTEM, 5), utf8(self.probe_name, DISPLAY_LIMIT)),
             scalar_segment((*SYSTEM, 6), utf8("", DISPLAY_LIMIT)),
             scalar_segment((*lay.probe, ProbeScalar.VERSION), utf8(self.version, DISPLAY_LIMIT)),
-            scalar_segment((*lay.probe, ProbeScalar.START_TIME), date_and_time(self.started_at)),
+            scalar_segment((*lay.probe, ProbeScalar.START_TIME), date_and_time(self.started_at, self.tz)),
             scalar_segment(
                 (*lay.probe, ProbeScalar.DATABASE_STATE),
                 ber.encode_integer(DB_AVAILABLE if snapshot.database_ok else DB_UNAVAILABLE),
             ),
             scalar_segment((*lay.probe, ProbeScalar.NAME), utf8(self.probe_name)),
-            scalar_segment((*lay.probe, ProbeScalar.LAST_UPDATE), date_and_time(snapshot.updated_at)),
+            scalar_segment(
+                (*lay.probe, ProbeScalar.LAST_UPDATE), date_and_time(snapshot.updated_at, self.tz)
+            ),
         ]
 
         # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a
@@ -419,7 +426,7 @@ class IndexBuilder:
                 continue
             cached = old.get(m.id)
             if cached is None or cached[0] is not m:
-                cached = (m, row_varbinds(heads, m.id, metric_values(m)))
+                cached = (m, row_varbinds(heads, m.id, metric_values(m, self.tz)))
             rows[m.id] = cached
         self._rows = rows
         ids = sorted(rows)
@@ -429,7 +436,9 @@ class IndexBuilder:
         heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]
         tests = sorted(snapshot.tests, key=lambda t: self.test_indexes[t.name])
         t_rows = [self.test_indexes[t.name] for t in tests]
-        t_varbinds = [row_varbinds(heads, r, test_values(t)) for r, t in zip(t_rows, tests, strict=True)]
+        t_varbinds = [
+            row_varbinds(heads, r, test_values(t, self.tz)) for r, t in zip(t_rows, tests, strict=True)
+        ]
         segments += column_segments(lay.test_entry, TEST_COLUMNS, t_rows, t_varbinds)
 
         points = point_summaries(snapshot.metrics)

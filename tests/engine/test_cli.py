@@ -40,7 +40,7 @@ def test_evaluate_stores_and_prints_json_and_metrics_agree(
     assert kal["time"] == "2026-11-18T09:00:00Z"
     works = by_name["COUNTING. Тест работает"]
     assert works["value"] == 1 and works["level"] == "good" and works["point"] is None
-    assert by_name["COUNTING. Database availability (%)"]["value"] == 100
+    assert by_name["COUNTING. Доступность базы данных (%)"]["value"] == 100
     # Not assessed metrics have no level.
     assert (
         by_name[

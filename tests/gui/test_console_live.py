@@ -29,8 +29,6 @@ from tests.conftest import ROOT
 from tests.console_fixtures import NEG, demo_served
 from tests.snmp_responder import SnmpResponder
 
-SCREENSHOTS = Path(os.environ.get("PROLAN_SCREENSHOTS", "/tmp/prolan-screens"))
-
 
 @pytest.fixture
 def responder() -> Iterator[SnmpResponder]:
@@ -65,7 +63,9 @@ def test_snmp_v3_and_wrong_credentials(responder: SnmpResponder) -> None:
     assert not wrong.connected and "127.0.0.1" in wrong.error
 
 
-def test_probe_goes_away_and_comes_back(qtbot: QtBot, responder: SnmpResponder, tmp_path: Path) -> None:
+def test_probe_goes_away_and_comes_back(
+    qtbot: QtBot, responder: SnmpResponder, tmp_path: Path, screenshots: Path
+) -> None:
     config = parse_config(
         {
             "database": {"url": f"sqlite:///{tmp_path / 'none.sqlite'}"},
@@ -102,7 +102,7 @@ def test_probe_goes_away_and_comes_back(qtbot: QtBot, responder: SnmpResponder, 
         assert "НЕТ СВЯЗИ" in window.connection_label.text()
         assert "Нет связи с зондом" in window.statusBar().currentMessage()  # type: ignore[union-attr]
         assert "нет ответа за 0.4 с" in window.statusBar().currentMessage()  # type: ignore[union-attr]
-        window.grab().save(str(SCREENSHOTS / "console_disconnected.png"))
+        window.grab().save(str(screenshots / "console_disconnected.png"))
 
         responder.serve(demo_served({"АЗС Тёплый Стан": Level.GOOD}))
         responder.start()  # same port: the console reconnects by itself
@@ -114,7 +114,9 @@ def test_probe_goes_away_and_comes_back(qtbot: QtBot, responder: SnmpResponder, 
         context.close()
 
 
-def test_screenshot_mode_renders_current_data(responder: SnmpResponder, tmp_path: Path) -> None:
+def test_screenshot_mode_renders_current_data(
+    responder: SnmpResponder, tmp_path: Path, screenshots: Path
+) -> None:
     config = tmp_path / "probe.toml"
     config.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "none.sqlite"}"\n'
@@ -144,14 +146,14 @@ def test_screenshot_mode_renders_current_data(responder: SnmpResponder, tmp_path
 
     reds = sum(1 for x in range(0, 1200, 2) for y in range(0, 800, 2) if reddish(x, y))
     assert reds > 20, "the bad point of ЮЗАО is drawn red"
-    (SCREENSHOTS / "screenshot_mode.png").write_bytes(out.read_bytes())
+    (screenshots / "screenshot_mode.png").write_bytes(out.read_bytes())
 
     english = subprocess.run(
         [*command, "--point", "АЗС Тёплый Стан", "--lang", "en", "--screenshot", str(tmp_path / "point.png")],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert english.returncode == 0, english.stderr
-    (SCREENSHOTS / "point_page_en.png").write_bytes((tmp_path / "point.png").read_bytes())
+    (screenshots / "point_page_en.png").write_bytes((tmp_path / "point.png").read_bytes())
 
     responder.stop()
     gone = subprocess.run(

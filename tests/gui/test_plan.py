@@ -21,8 +21,6 @@ from console.settings import DEMO_ROOT_MAP
 from probe.levels import LEVEL_COLOURS, Level
 from tests.console_fixtures import demo_served, live_state
 
-SCREENSHOTS = Path(os.environ.get("PROLAN_SCREENSHOTS", "/tmp/prolan-screens"))
-
 
 @pytest.fixture
 def maps(tmp_path: Path) -> Path:
@@ -93,9 +91,8 @@ def drop_from_palette(view: PlanView, kind: str, target: str, x: float, y: float
         QApplication.sendEvent(viewport, event)
 
 
-def shot(view: PlanView, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
+def shot(view: PlanView, folder: Path, name: str) -> Path:
+    path = folder / name
     assert view.grab().save(str(path))
     return path
 
@@ -109,7 +106,7 @@ def pixel_level(view: PlanView, element_id: str) -> str:
     return image.pixelColor(at).name()
 
 
-def test_icons_show_levels_in_oko_colours(view: PlanView) -> None:
+def test_icons_show_levels_in_oko_colours(view: PlanView, screenshots: Path) -> None:
     by_label = {e.caption: e.id for e in view.document.elements}  # type: ignore[union-attr]
     assert view.scene.items_by_id[by_label["Москва"]].level is Level.BAD
     assert view.scene.items_by_id[by_label["Санкт-Петербург"]].level is Level.EDGE
@@ -118,17 +115,17 @@ def test_icons_show_levels_in_oko_colours(view: PlanView) -> None:
     assert int(drawn[1:3], 16) > 0xB0 and int(drawn[3:5], 16) < 0xA0, drawn  # red
     tooltip = view.tooltip_for(by_label["Москва"])
     assert "плохо" in tooltip and "Москва" in tooltip
-    shot(view, "plan_country.png")
+    shot(view, screenshots, "plan_country.png")
 
 
-def test_drill_down_breadcrumbs_and_back(qtbot: QtBot, view: PlanView) -> None:
+def test_drill_down_breadcrumbs_and_back(qtbot: QtBot, view: PlanView, screenshots: Path) -> None:
     moscow = next(e for e in view.document.elements if e.caption == "Москва")  # type: ignore[union-attr]
     click(view, moscow.x, moscow.y)
     assert view.crumb_titles() == ["Россия", "Москва"]
     uzao = next(e for e in view.document.elements if e.caption == "ЮЗАО")  # type: ignore[union-attr]
     click(view, uzao.x, uzao.y)
     assert view.crumb_titles() == ["Россия", "Москва", "ЮЗАО"]
-    shot(view, "plan_district.png")
+    shot(view, screenshots, "plan_district.png")
     point = next(e for e in view.document.elements if e.target == "АЗС Тёплый Стан")  # type: ignore[union-attr]
     click(view, point.x, point.y)
     assert view.crumb_titles() == ["Россия", "Москва", "ЮЗАО", "АЗС Тёплый Стан"]
@@ -144,7 +141,9 @@ def test_drill_down_breadcrumbs_and_back(qtbot: QtBot, view: PlanView) -> None:
     assert view.crumb_titles() == ["Россия"] and view.document.title == "Россия"  # type: ignore[union-attr]
 
 
-def test_place_by_drag_and_drop_move_undo_and_save(qtbot: QtBot, view: PlanView, maps: Path) -> None:
+def test_place_by_drag_and_drop_move_undo_and_save(
+    qtbot: QtBot, view: PlanView, maps: Path, screenshots: Path
+) -> None:
     view.open_map(maps / "moscow_uzao.json")
     view.set_edit_mode(True)
     document = view.document
@@ -177,7 +176,7 @@ def test_place_by_drag_and_drop_move_undo_and_save(qtbot: QtBot, view: PlanView,
     assert added.id in view.scene.items_by_id
     assert view.scene.items_by_id[added.id].level is Level.GOOD  # back with its state, not grey
     qtbot.wait(50)
-    shot(view, "plan_editor.png")
+    shot(view, screenshots, "plan_editor.png")
 
     assert view.save()
     reloaded = load_map(maps / "moscow_uzao.json")
@@ -240,7 +239,7 @@ def test_new_bad_state_blinks(view: PlanView) -> None:
     assert not view.scene.items_by_id[by_label["Москва"]].blinking  # it was bad already
 
 
-def test_probe_gone_greys_every_icon(view: PlanView) -> None:
+def test_probe_gone_greys_every_icon(view: PlanView, screenshots: Path) -> None:
     view.set_state(live_state(demo_served()).disconnected("no answer"))
     assert all(item.stale for item in view.scene.items_by_id.values())
     by_label = {e.caption: e.id for e in view.document.elements}  # type: ignore[union-attr]
@@ -248,7 +247,7 @@ def test_probe_gone_greys_every_icon(view: PlanView) -> None:
     red, green, blue = (int(drawn[i : i + 2], 16) for i in (1, 3, 5))
     assert max(red, green, blue) - min(red, green, blue) < 40, drawn  # grey, not red
     assert "нет связи" in view.tooltip_for(by_label["Москва"])
-    shot(view, "plan_disconnected.png")
+    shot(view, screenshots, "plan_disconnected.png")
 
 
 def test_broken_map_file_is_reported_and_left_alone(qtbot: QtBot, view: PlanView, maps: Path) -> None:

@@ -18,6 +18,7 @@ from probe.config import parse_config
 from probe.levels import Level
 from probe.snapshot import Evaluation
 from probe.snmp.v3 import engine_id
+from tests.doc_commands import code_blocks, documented_commands
 from tests.snmp_tools import AT, free_udp_port, running_agent, target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,24 +27,6 @@ DOCS = ROOT / "docs" / "mib.md"
 README = ROOT / "README.md"
 AUTH, PRIV = "doc-auth-key-1", "doc-priv-key-2"
 NET_SNMP = ("snmpwalk", "snmpbulkwalk", "snmptable", "snmpget", "snmpgetnext", "snmptrapd", "snmptranslate")
-
-
-def code_blocks(text: str) -> list[str]:
-    return re.findall(r"^```[a-z]*\n(.*?)^```", text, re.S | re.M)
-
-
-def documented_commands(text: str, programs: tuple[str, ...]) -> list[str]:
-    """Command lines of `programs` in the fenced blocks and `inline code` of a Markdown text."""
-    commands: list[str] = []
-    for block in code_blocks(text):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = line.split("  #")[0].strip()
-            if line.split(" ", 1)[0] in programs:
-                commands.append(line)
-    for inline in re.findall(r"`([^`\n]+)`", text):
-        if inline.split(" ", 1)[0] in programs and " " in inline:
-            commands.append(inline)
-    return commands
 
 
 def stock_debian_env(home: Path) -> dict[str, str]:
@@ -133,7 +116,7 @@ async def test_documented_commands_print_no_mib_errors(tmp_path: Path) -> None:
     (conf_block,) = [b for b in code_blocks(docs) if b.startswith("# /path/to/snmptrapd.conf")]
     conf = tmp_path / "snmptrapd.conf"
     conf.write_text(conf_block.replace("AUTHKEY", AUTH).replace("PRIVKEY", PRIV), encoding="utf-8")
-    (trapd_command,) = [c for c in documented_commands(docs, NET_SNMP) if c.startswith("snmptrapd")]
+    (trapd_command,) = {c for c in documented_commands(docs, NET_SNMP) if c.startswith("snmptrapd")}
     trapd_args = concrete(trapd_command.replace("/path/to/snmptrapd.conf", str(conf)), "")
     trapd_args[-1] = f"udp:127.0.0.1:{trap_port}"
     trapd = await asyncio.create_subprocess_exec(

@@ -91,7 +91,8 @@ async def test_restarted_agent_serves_the_stored_evaluation(
     )
     assert rows[f"prolanTestState.{test_index}"] == "ok"
     assert rows["prolanProbeName.0"] == "prolan-probe"
-    assert rows["prolanProbeLastUpdate.0"].startswith("2026-11-20,9:0:0.0")
+    # in the probe's time zone (Europe/Moscow) with its offset, as every other time the probe shows
+    assert rows["prolanProbeLastUpdate.0"] == "2026-11-20,12:0:0.0,+3:0"
 
     listed = json.loads(run_cli("metrics", "--format", "json", config=config_path, check=True).stdout)
     assert (
@@ -107,7 +108,7 @@ async def test_restarted_agent_serves_the_stored_evaluation(
         assert rows[f"prolanMetricUnit.{i}"] == item["unit"]
         assert (
             item["time"] == "2026-11-20T09:00:00Z"
-            and rows[f"prolanMetricUpdated.{i}"] == "2026-11-20,9:0:0.0,+0:0"
+            and rows[f"prolanMetricUpdated.{i}"] == "2026-11-20,12:0:0.0,+3:0"
         )
         bounds = (item["thresholds"] or {"bounds": []})["bounds"] + [0.0] * 4
         for n in range(4):

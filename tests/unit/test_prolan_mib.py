@@ -17,9 +17,10 @@ from pysmi.searcher import StubSearcher
 from pysmi.writer import PyFileWriter
 from pysnmp.smi import builder
 
+from probe.resources import mib_dir
 from probe.snmp.oids import Layout
 
-MIB_DIR = Path(__file__).resolve().parents[2] / "mib"
+MIB_DIR = mib_dir()
 
 
 @pytest.mark.skipif(shutil.which("smilint") is None, reason="smitools")

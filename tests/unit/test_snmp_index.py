@@ -283,3 +283,17 @@ async def test_start_fails_clearly_when_the_port_is_taken() -> None:
         agent = SnmpAgent(parse_config({"snmp": {"listen": listen}}), SnapshotHub(sample_snapshot()))
         with pytest.raises(SnmpStartError, match="cannot bind"):
             await agent.start()
+
+
+def test_date_and_time_is_local_with_its_offset() -> None:
+    """Times served over SNMP are in the probe's time zone with the offset, as everywhere else."""
+    from zoneinfo import ZoneInfo
+
+    from probe.snmp.index import date_and_time
+
+    moscow = date_and_time(AT, ZoneInfo("Europe/Moscow"))[2:]
+    assert moscow[2:5] == bytes([11, 22, 15]) and moscow[8:11] == b"+\x03\x00"
+    new_york = date_and_time(AT, ZoneInfo("America/New_York"))[2:]
+    assert new_york[4] == 7 and new_york[8:11] == b"-\x05\x00"
+    assert date_and_time(AT)[2:][4] == 12 and date_and_time(AT)[2:][8:11] == b"+\x00\x00"
+    assert date_and_time(None, ZoneInfo("Europe/Moscow"))[2:][:2] == (1970).to_bytes(2, "big")
