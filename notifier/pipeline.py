@@ -81,10 +81,6 @@ def limits_of(rule: NotifierRule) -> RuleLimits:
     )
 
 
-def naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def metric_info(metric: MetricState) -> MetricInfo:
     return MetricInfo(
         id=metric.id,
@@ -104,10 +100,10 @@ def due_time(config: ProbeConfig, rule: NotifierRule, event_at: dt.datetime, now
     if not rule.quiet_hours:
         return now
     quiet = parse_hours(rule.quiet_hours)
-    local = event_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+    local = event_at.astimezone(config.tz)
     if not quiet.contains((local - dt.timedelta(microseconds=1)).time()):
         return now
-    return max(now, naive_utc(quiet.next_end(local)))
+    return max(now, quiet.next_end(local).astimezone(dt.UTC))
 
 
 def feed(
@@ -141,7 +137,7 @@ def _feed_once(
 ) -> FeedSummary:
     summary = FeedSummary()
     rules = config.section(NotifierConfig).rules
-    at = naive_utc(evaluation.at)
+    at = evaluation.at
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
         silences = store.active_silences(conn, at)
@@ -152,7 +148,7 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
-            sample_at = naive_utc(metric.time)
+            sample_at = metric.time
             for rule in rules:
                 if not metric_matches(
                     metric.name,
@@ -164,7 +160,7 @@ def _feed_once(
                 ):
                     continue
                 if rule.respect_opening_hours and metric.point is not None:
-                    local = sample_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+                    local = sample_at.astimezone(config.tz)
                     if not is_open(hours.get(metric.point, ""), local):
                         summary.skipped_closed += 1
                         continue

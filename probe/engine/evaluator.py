@@ -19,7 +19,7 @@ from probe.api import EvaluationTest, Measurement, TestContext, Window
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig, TestSettings
 from probe.engine import clock
-from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, naive_utc, write_run
+from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, write_run
 from probe.engine.loader import LoadFailure, LoadReport, load_tests
 from probe.engine.naming import full_name, metric_key, question_label
 from probe.engine.runner import Outcome, Runner
@@ -142,7 +142,7 @@ class Evaluator:
                 ).scalar()
         except SQLAlchemyError:
             return None
-        return None if value is None else value.replace(tzinfo=dt.UTC)
+        return value
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -451,4 +451,4 @@ def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
     return result, None
 
 
-__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator", "naive_utc"]
+__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator"]
