@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from notifier.config import NotifierConfig, RecipientMember
 from notifier.incidents import IncidentState, Status, samples_from_json, state_to_json
 from notifier.rules import Silence
-from probe.config import NotifierConfig, RecipientMember
 from probe.levels import Level
 from probe.store.db import utcnow
 from probe.store.limits import column_limit, fit_key, fit_text

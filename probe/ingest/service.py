@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from probe.config import ProbeConfig, default_data_dir
+from probe.ingest.config import IngestConfig
 from probe.ingest.counters import IngestCounters
 from probe.ingest.protocol import SourceValidators
 from probe.ingest.serial_source import SerialSource
@@ -57,7 +58,7 @@ def topology_from_json(data: dict[str, Any]) -> Topology:
 
 
 def spool_dir_of(config: ProbeConfig) -> Path:
-    configured = config.ingest.spool_dir
+    configured = config.section(IngestConfig).spool_dir
     return config.resolve_path(configured) if configured else default_data_dir() / "spool"
 
 
@@ -65,7 +66,7 @@ class IngestService:
     def __init__(self, config: ProbeConfig, engine: Engine) -> None:
         self.config = config
         self.engine = engine
-        settings = config.ingest
+        settings = config.section(IngestConfig)
         self.spool = Spool(spool_dir_of(config))
         self.counters = IngestCounters()
         self.sink = PressSink(
@@ -146,7 +147,7 @@ class IngestService:
     async def start(self) -> None:
         await self.refresh_topology()
         self.sink.start()
-        settings = self.config.ingest
+        settings = self.config.section(IngestConfig)
         self._tasks = [
             asyncio.create_task(self._every(settings.topology_refresh_seconds, self.refresh_topology)),
             asyncio.create_task(self._every(settings.counters_flush_seconds, self.flush_counters)),
@@ -173,9 +174,13 @@ class IngestService:
         self.spool.close()
 
 
+# Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so presses of the first interval are in.
+ORDER = 40
+
+
 async def start(runtime: Runtime) -> Component | None:
     """The `run` service hook: None when neither `[ingest.tcp]` nor `[[ingest.serial]]` is configured."""
-    settings = runtime.config.ingest
+    settings = runtime.config.section(IngestConfig)
     if settings.tcp is None and not settings.serial:
         return None
     service = IngestService(runtime.config, runtime.engine)
