@@ -117,13 +117,13 @@ def build_context(
     language: Language,
     map_url: str = "",
 ) -> dict[str, Any]:
-    """The variables every template sees (docs/notifications.md lists them). Times are naive
-    UTC on input and local (the probe's zone) in the texts."""
+    """The variables every template sees (docs/notifications.md lists them). Times are aware on
+    input and local (the probe's zone) in the texts."""
 
     def local(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if moment is None:
             return ""
-        return moment.replace(tzinfo=dt.UTC).astimezone(tz).strftime(fmt)
+        return moment.astimezone(tz).strftime(fmt)
 
     map_link = ""
     if map_url:

@@ -17,11 +17,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
+from notifier.config import NotifierConfig, NotifierRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import is_open, metric_matches, parse_hours
 from notifier.sandbox import SandboxRenderer
-from probe.config import NotifierRule, ProbeConfig, RecipientMember
+from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
 
@@ -60,7 +61,7 @@ class Templates:
 
     def check_all(self) -> None:
         """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
-        for rule in self._config.notifier.rules:
+        for rule in self._config.section(NotifierConfig).rules:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
@@ -78,10 +79,6 @@ def limits_of(rule: NotifierRule) -> RuleLimits:
         recovery_after=rule.recovery_after,
         keep_values=rule.last_values,
     )
-
-
-def naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def metric_info(metric: MetricState) -> MetricInfo:
@@ -103,10 +100,10 @@ def due_time(config: ProbeConfig, rule: NotifierRule, event_at: dt.datetime, now
     if not rule.quiet_hours:
         return now
     quiet = parse_hours(rule.quiet_hours)
-    local = event_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+    local = event_at.astimezone(config.tz)
     if not quiet.contains((local - dt.timedelta(microseconds=1)).time()):
         return now
-    return max(now, naive_utc(quiet.next_end(local)))
+    return max(now, quiet.next_end(local).astimezone(dt.UTC))
 
 
 def feed(
@@ -120,8 +117,8 @@ def feed(
     """Drive every rule's incidents by one evaluation and queue the messages they announce.
     Historical (catch-up) evaluations are ignored: they are history, not news."""
     summary = FeedSummary()
-    rules = config.notifier.rules
-    if not rules or evaluation.historical or not config.notifier.enabled:
+    rules = config.section(NotifierConfig).rules
+    if not rules or evaluation.historical or not config.section(NotifierConfig).enabled:
         return summary
     templates = templates or Templates(config)
     for attempt in range(3):
@@ -139,8 +136,8 @@ def _feed_once(
     config: ProbeConfig, engine: Engine, evaluation: Evaluation, templates: Templates, now: dt.datetime | None
 ) -> FeedSummary:
     summary = FeedSummary()
-    rules = config.notifier.rules
-    at = naive_utc(evaluation.at)
+    rules = config.section(NotifierConfig).rules
+    at = evaluation.at
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
         silences = store.active_silences(conn, at)
@@ -151,7 +148,7 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
-            sample_at = naive_utc(metric.time)
+            sample_at = metric.time
             for rule in rules:
                 if not metric_matches(
                     metric.name,
@@ -163,7 +160,7 @@ def _feed_once(
                 ):
                     continue
                 if rule.respect_opening_hours and metric.point is not None:
-                    local = sample_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+                    local = sample_at.astimezone(config.tz)
                     if not is_open(hours.get(metric.point, ""), local):
                         summary.skipped_closed += 1
                         continue
@@ -232,7 +229,7 @@ def event_messages(
         if members_cache is not None and list_name in members_cache:
             members = members_cache[list_name]
         else:
-            members = store.list_members(conn, config.notifier, list_name)
+            members = store.list_members(conn, config.section(NotifierConfig), list_name)
             if members_cache is not None:
                 members_cache[list_name] = members
         if not members:
@@ -243,7 +240,9 @@ def event_messages(
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
-                language: Language = member.language or rule.language or config.notifier.language
+                language: Language = (
+                    member.language or rule.language or config.section(NotifierConfig).language
+                )
                 context = build_context(
                     kind=event.kind.value,
                     rule=rule.name,
@@ -260,7 +259,7 @@ def event_messages(
                     probe=config.name,
                     tz=config.tz,
                     language=language,
-                    map_url=config.notifier.map_url,
+                    map_url=config.section(NotifierConfig).map_url,
                 )
                 tset = templates.get(rule, language)
                 texts = tset.render_parts(
@@ -279,7 +278,7 @@ def event_messages(
                     body_html=texts.get("html"),
                     due_at=due,
                     metric_id=metric.id,
-                    event_at=naive_utc(event.at),
+                    event_at=event.at,
                 )
                 messages.append(message)
     return messages
