@@ -123,13 +123,9 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _naive(value: dt.datetime) -> dt.datetime:
-    return _aware(value).replace(tzinfo=None)
-
-
 @dataclass(frozen=True)
 class RawPress:
-    """A press as read for the window rule (naive UTC time)."""
+    """A press as read for the window rule."""
 
     id: int
     pad: str
@@ -141,7 +137,7 @@ class RawPress:
 def classify_windows(
     items: Iterable[RawPress], evaluated_at: dt.datetime
 ) -> dict[int, tuple[str, dt.datetime | None]]:
-    """SPEC §3's window rule, as the evaluation at `evaluated_at` (naive UTC) saw it, for УСОКОК
+    """SPEC §3's window rule, as the evaluation at `evaluated_at` saw it, for УСОКОК
     presses (seller and indicative ones of the same pads, before `evaluated_at`): a seller press
     at t opens the window (t, t + W]; the next seller press of the pad closes it early; the first
     indicative press after a seller press, if inside its window, is its accepted answer, and every
@@ -198,12 +194,12 @@ def interval_length(engine: Engine, metric_id: int, end: dt.datetime, default: f
     with engine.connect() as conn:
         previous = conn.execute(
             select(func.max(metric_values.c.at)).where(
-                and_(metric_values.c.metric_id == metric_id, metric_values.c.at < _naive(end))
+                and_(metric_values.c.metric_id == metric_id, metric_values.c.at < _aware(end))
             )
         ).scalar()
     if previous is None:
         return default
-    seconds = (_naive(end) - previous).total_seconds()
+    seconds = (_aware(end) - previous).total_seconds()
     return seconds if 0 < seconds <= 86400 else default
 
 
@@ -226,7 +222,7 @@ def load_interval(
     with engine.connect() as conn:
         stored = conn.execute(
             select(metric_values.c.value, metric_values.c.level, metric_values.c.thresholds).where(
-                and_(metric_values.c.metric_id == metric_id, metric_values.c.at == _naive(end))
+                and_(metric_values.c.metric_id == metric_id, metric_values.c.at == _aware(end))
             )
         ).first()
         if stored is not None:
@@ -251,7 +247,7 @@ def scope_interval(
 
 
 def _read_presses(conn: Connection, detail: IntervalDetail, point_id: int | None) -> None:
-    start, end = _naive(detail.start), _naive(detail.end)
+    start, end = _aware(detail.start), _aware(detail.end)
     where = [presses.c.pressed_at >= start, presses.c.pressed_at < end]
     if point_id is not None:
         where.append(presses.c.point_id == point_id)
@@ -328,7 +324,7 @@ def _windows(
 
 
 def _read_fragments(conn: Connection, detail: IntervalDetail, point_id: int | None) -> None:
-    where = [clips.c.pressed_at >= _naive(detail.start), clips.c.pressed_at < _naive(detail.end)]
+    where = [clips.c.pressed_at >= _aware(detail.start), clips.c.pressed_at < _aware(detail.end)]
     if point_id is not None:
         where.append(clips.c.point_id == point_id)
     query = select(clips).where(and_(*where)).order_by(clips.c.pressed_at, clips.c.press_id)
@@ -355,8 +351,8 @@ def _read_drivers(conn: Connection, detail: IntervalDetail, point_id: int | None
             .where(
                 and_(
                     metric_values.c.metric_id.in_([d.id for d in drivers]),
-                    metric_values.c.at > _naive(detail.start),
-                    metric_values.c.at <= _naive(detail.end + span),
+                    metric_values.c.at > _aware(detail.start),
+                    metric_values.c.at <= _aware(detail.end + span),
                 )
             )
             .order_by(metric_values.c.metric_id, metric_values.c.at)
@@ -365,7 +361,7 @@ def _read_drivers(conn: Connection, detail: IntervalDetail, point_id: int | None
         for row in conn.execute(query):
             # The evaluation at the interval's end, else the nearest one around it.
             current = nearest.get(row.metric_id)
-            if current is None or abs(row.at - _naive(detail.end)) < abs(current.at - _naive(detail.end)):
+            if current is None or abs(row.at - _aware(detail.end)) < abs(current.at - _aware(detail.end)):
                 nearest[row.metric_id] = row
         for info in sorted(drivers, key=lambda d: (d.test, d.name)):
             found = nearest.get(info.id)
@@ -399,7 +395,7 @@ def _read_notifications(conn: Connection, detail: IntervalDetail, metric_ids: Se
                         for i in range(0, len(metric_ids), 900)
                     ]
                 ),
-                notifier_outbox.c.event_at == _naive(detail.end),
+                notifier_outbox.c.event_at == _aware(detail.end),
             )
         )
         .order_by(o.created_at, o.id)

@@ -176,7 +176,7 @@ def stored_value(engine: Engine, name: str) -> float | None:
             select(metric_values.c.value).where(
                 and_(
                     metric_values.c.metric_id == metric_id(engine, name),
-                    metric_values.c.at == END.replace(tzinfo=None),
+                    metric_values.c.at == END,
                 )
             )
         ).scalar()
@@ -215,15 +215,13 @@ def test_contents_equal_what_is_stored(built: Engine) -> None:
             .where(
                 and_(
                     presses.c.point_id == point_id,
-                    presses.c.pressed_at >= START.replace(tzinfo=None),
-                    presses.c.pressed_at < END.replace(tzinfo=None),
+                    presses.c.pressed_at >= START,
+                    presses.c.pressed_at < END,
                 )
             )
             .order_by(presses.c.pressed_at, presses.c.id)
         ).all()
-    assert [(p.id, p.kind, p.at.replace(tzinfo=None), p.pad) for p in detail.presses] == [
-        tuple(r) for r in stored
-    ]
+    assert [(p.id, p.kind, p.at, p.pad) for p in detail.presses] == [tuple(r) for r in stored]
     assert len(detail.presses) == 13 and detail.press_total == 13
     assert {(p.pad, p.at.replace(tzinfo=None)): p.window for p in detail.presses if p.window} == WINDOWS
     assert detail.counts == {
@@ -249,8 +247,8 @@ def test_contents_equal_what_is_stored(built: Engine) -> None:
             .where(
                 and_(
                     clips.c.point_id == point_id,
-                    clips.c.pressed_at >= START.replace(tzinfo=None),
-                    clips.c.pressed_at < END.replace(tzinfo=None),
+                    clips.c.pressed_at >= START,
+                    clips.c.pressed_at < END,
                 )
             )
             .order_by(clips.c.pressed_at)
@@ -272,7 +270,7 @@ def test_contents_equal_what_is_stored(built: Engine) -> None:
     # Notifications: the rule fired on this evaluation (and only on it: 09:00 was good).
     with engine.connect() as conn:
         outbox = conn.execute(select(notifier_outbox.c.rule, notifier_outbox.c.event_at)).all()
-    assert [(r.rule, r.event_at) for r in outbox] == [("negative", END.replace(tzinfo=None))]
+    assert [(r.rule, r.event_at) for r in outbox] == [("negative", END)]
     assert [(n.rule, n.kind, n.channel, n.address) for n in detail.notifications] == [
         ("negative", "fire", "email", "anna@example.org")
     ]
