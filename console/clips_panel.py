@@ -43,7 +43,7 @@ DEFAULT_EXTERNAL_PLAYER = ("xdg-open",)
 @dataclass(frozen=True)
 class Fragment:
     press_id: int
-    pressed_at: dt.datetime  # naive UTC
+    pressed_at: dt.datetime  # aware UTC
     kind: str
     status: str
     path: Path | None
@@ -174,8 +174,7 @@ class ClipsPanel(QWidget):
     # --- data ------------------------------------------------------------------------------------
 
     def local_time(self, at: dt.datetime) -> str:
-        aware = at.replace(tzinfo=dt.UTC)
-        return local_text(aware, self.tz or aware.astimezone().tzinfo or dt.UTC, "dd.MM.yyyy HH:mm:ss")
+        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, "dd.MM.yyyy HH:mm:ss")
 
     def state_text(self, fragment: Fragment) -> str:
         if fragment.status == "cut":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
+from probe.metric_names import canonical_name
 from probe.snmp.oids import MetricColumn, PointColumn
 
 _LEVEL_BY_SNMP = {level.snmp_value: level for level in Level}
@@ -117,8 +118,10 @@ class LiveState:
         self._point_worst = {name: Level.worst(levels) for name, levels in by_point.items()}
 
     def metric(self, reference: str) -> LiveMetric | None:
-        """A metric by its key or its full name."""
-        return self._by_reference.get(reference)
+        """A metric by its key or its full name (an older spelling of the name too: map files
+        written before a metric was renamed keep showing it)."""
+        found = self._by_reference.get(reference)
+        return found if found is not None else self._by_reference.get(canonical_name(reference))
 
     def point_metrics(self, point: str) -> list[LiveMetric]:
         return sorted((m for m in self.metrics.values() if m.point == point), key=lambda m: (m.test, m.name))

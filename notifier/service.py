@@ -66,6 +66,7 @@ class NotifierService:
     async def stop(self) -> None:
         self._stopped.set()
         self.wake.set()
+        self.templates.close()  # a render in progress (up to its time limit) ends now
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self._task, timeout=30)
         self._executor.shutdown(wait=True)
@@ -76,7 +77,13 @@ async def start(runtime: Runtime) -> NotifierService | None:
     if not config.enabled or not (config.rules or config.smtp or config.sms):
         return None
     templates = Templates(runtime.config)
-    templates.check_all()  # a broken template stops start-up here, with its file and line
+    try:
+        # A broken template stops start-up here, with its rule, file and line. In a thread: the
+        # trial renders take up to their time limit each, and the loop keeps serving meanwhile.
+        await asyncio.to_thread(templates.check_all)
+    except BaseException:
+        templates.close()  # also when `run` gives up on the start (SIGTERM): the check ends now
+        raise
     service = NotifierService(runtime, templates)
     runtime.hub.subscribe(service.on_snapshot)
     log.info("notifier: %d rules; outbox delivery started", len(config.rules))

@@ -46,7 +46,7 @@ class DuePress:
     point_id: int
     point: str
     kind: str
-    pressed_at: dt.datetime  # naive UTC
+    pressed_at: dt.datetime  # aware UTC
     attempts: int  # earlier attempts (0: never looked at)
 
 
@@ -166,7 +166,7 @@ class ClipCutter:
         *,
         respect_backoff: bool = True,
     ) -> PassReport:
-        """Cut everything due now; `since` (naive UTC) defaults to now - lookback_days."""
+        """Cut everything due now; `since` (aware) defaults to now - lookback_days."""
         started = time.perf_counter()
         now = now or utcnow()
         since = since or now - dt.timedelta(days=self.settings.lookback_days)
@@ -186,7 +186,7 @@ class ClipCutter:
         return report
 
     def fragment_path(self, press: DuePress, fmt: str) -> Path:
-        local = press.pressed_at.replace(tzinfo=dt.UTC).astimezone(self.tz)
+        local = press.pressed_at.astimezone(self.tz)
         return self.output_dir / press.point / f"{local:%Y%m%d-%H%M%S}-{press.kind}-{press.press_id}.{fmt}"
 
     def _handle(self, press: DuePress, now: dt.datetime, report: PassReport) -> str | None:
@@ -239,7 +239,7 @@ class ClipCutter:
         return f"recordings in {folder} end at {until}; the fragment needs until {self._local(plan.end)}"
 
     def _local(self, at: dt.datetime) -> str:
-        return f"{at.replace(tzinfo=dt.UTC).astimezone(self.tz):%Y-%m-%d %H:%M:%S}"
+        return f"{at.astimezone(self.tz):%Y-%m-%d %H:%M:%S}"
 
     def _store(self, press: DuePress, values: dict[str, object]) -> bool:
         """Insert or update the press's row; False when another cutter got there first."""

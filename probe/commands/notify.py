@@ -87,9 +87,7 @@ def register(sub: Any) -> None:
 
 
 def _local_time(ctx: Context, text: str, option: str) -> dt.datetime:
-    from notifier.pipeline import naive_utc
-
-    return naive_utc(parse_local_time(text, ctx.config.tz, option))
+    return parse_local_time(text, ctx.config.tz, option)
 
 
 def _flush(ctx: Context) -> int:
@@ -228,8 +226,8 @@ def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
     )
     tz = ctx.config.tz
     print(
-        f"silence {silence_id}: {start.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M} — "
-        f"{end.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M} ({ctx.config.timezone})"
+        f"silence {silence_id}: {start.astimezone(tz):%Y-%m-%d %H:%M} — "
+        f"{end.astimezone(tz):%Y-%m-%d %H:%M} ({ctx.config.timezone})"
     )
     return 0
 
@@ -241,8 +239,8 @@ def cmd_silence_list(ctx: Context, args: argparse.Namespace) -> int:
     rows = [
         [
             s.id,
-            f"{s.starts_at.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M}",
-            f"{s.ends_at.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M}",
+            f"{s.starts_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            f"{s.ends_at.astimezone(tz):%Y-%m-%d %H:%M}",
             s.rule or "*",
             s.metrics or "*",
             s.point or "*",

@@ -19,7 +19,7 @@ from probe.api import EvaluationTest, Measurement, TestContext, Window
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig, TestSettings
 from probe.engine import clock
-from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, naive_utc, write_run
+from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, write_run
 from probe.engine.loader import LoadFailure, LoadReport, load_tests
 from probe.engine.naming import full_name, metric_key, question_label
 from probe.engine.runner import Outcome, Runner
@@ -30,14 +30,13 @@ from probe.engine.thresholds import (
     load_override_rows,
 )
 from probe.levels import Level
+from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
 from probe.store.schema import schema_info, test_runs
 from probe.topology import Topology, load_topology
 
 log = logging.getLogger(__name__)
 
-TEST_WORKS = "Тест работает"
-DATABASE_AVAILABILITY = "Database availability (%)"
 _TEST_WORKS_TABLE = ThresholdTable.equal_to(1)
 _DATABASE_TABLE = ThresholdTable.equal_to(100)
 
@@ -143,7 +142,7 @@ class Evaluator:
                 ).scalar()
         except SQLAlchemyError:
             return None
-        return None if value is None else value.replace(tzinfo=dt.UTC)
+        return value
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -452,4 +451,4 @@ def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
     return result, None
 
 
-__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator", "naive_utc"]
+__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator"]

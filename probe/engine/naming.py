@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from probe.api import Measurement, Window
 from probe.keys import key_part
+from probe.metric_names import key_short_name
 from probe.topology import COMPANY
 
 COMPANY_KEY = "company"
@@ -58,7 +59,7 @@ def _key(
         parts.append(COMPANY_KEY if point == COMPANY else key_part(point))
     if question is not None:
         parts.append("q_" + key_part(question))
-    parts.append(key_part(short_name))
+    parts.append(key_part(key_short_name(short_name)))
     if key_hint:
         parts.append(key_part(key_hint))
     if period is not None:

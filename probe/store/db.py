@@ -62,8 +62,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC now, the form every timestamp is stored in."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Aware UTC now (timestamp columns take and give aware UTC datetimes)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def init_db(engine: Engine) -> list[str]:

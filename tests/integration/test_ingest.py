@@ -233,7 +233,7 @@ async def test_serial_port_via_socat_and_reopen_after_the_device_returns(
 def test_copy_text_format_keeps_awkward_characters(ready: Engine) -> None:
     from probe.presses import Press, store_presses
 
-    when = dt.datetime(2026, 11, 22, 7, 0, 0, 123000)
+    when = dt.datetime(2026, 11, 22, 7, 0, 0, 123000, tzinfo=dt.UTC)
     odd = Press("P-1", 1, 1, "positive", when, None, "serial:C:\\dev\\tty\t1\nx")
     with ready.begin() as conn:
         assert store_presses(conn, [odd]) == 1
