@@ -51,12 +51,12 @@ from sqlalchemy import Engine
 from console.axes import LocalDateAxis
 from console.baseline_dialog import BaselineDialog
 from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, RowChoice, load_cockpit
+from console.config import ConsoleConfig
 from console.dashboard import ViewContext
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.level_paint import LEGEND_ORDER, LevelDelegate, LevelLegend, interval_strip, set_level
 from console.plan.point_page import threshold_rows
 from console.timeline_data import HistoryPoint, MetricHistory
-from probe.config import ConsoleConfig
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 PRESETS = (6, 24, 24 * 7)  # hours
@@ -737,7 +737,7 @@ def create_view(context: ViewContext) -> QWidget:
     """The Cockpit as a console view: a saved layout from `[console.cockpit] layout`, else its
     filters (defaults without a `[console]` section). A bad layout file is reported in the view
     and the filters are used instead."""
-    console = context.config.console or ConsoleConfig()
+    console = context.config.explicit_section(ConsoleConfig) or ConsoleConfig()
     settings = console.cockpit
     spec = CockpitLayout(
         tests=list(settings.tests),

@@ -21,10 +21,11 @@ from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from console import i18n
+from console.config import ConsoleConfig
 from console.i18n import QT_TRANSLATE_NOOP, translate
 from console.level_paint import LEGEND_ORDER, LevelLegend, fill_level
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
-from probe.config import ConsoleConfig, ProbeConfig
+from probe.config import ProbeConfig
 from probe.levels import Level
 
 BACKGROUND = QColor("#1d2430")
@@ -307,7 +308,7 @@ TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Dashboard")
 
 def create_view(context: ViewContext) -> QWidget:
     """The Dashboard as a console view, from `[console.dashboard]` (defaults without it)."""
-    console = context.config.console or ConsoleConfig()
+    console = context.config.explicit_section(ConsoleConfig) or ConsoleConfig()
     settings = console.dashboard
     return DashboardView(
         context.engine,

@@ -17,11 +17,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
+from notifier.config import NotifierConfig, NotifierRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import is_open, metric_matches, parse_hours
 from notifier.sandbox import SandboxRenderer
-from probe.config import NotifierRule, ProbeConfig, RecipientMember
+from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
 
@@ -60,7 +61,7 @@ class Templates:
 
     def check_all(self) -> None:
         """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
-        for rule in self._config.notifier.rules:
+        for rule in self._config.section(NotifierConfig).rules:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
@@ -116,8 +117,8 @@ def feed(
     """Drive every rule's incidents by one evaluation and queue the messages they announce.
     Historical (catch-up) evaluations are ignored: they are history, not news."""
     summary = FeedSummary()
-    rules = config.notifier.rules
-    if not rules or evaluation.historical or not config.notifier.enabled:
+    rules = config.section(NotifierConfig).rules
+    if not rules or evaluation.historical or not config.section(NotifierConfig).enabled:
         return summary
     templates = templates or Templates(config)
     for attempt in range(3):
@@ -135,7 +136,7 @@ def _feed_once(
     config: ProbeConfig, engine: Engine, evaluation: Evaluation, templates: Templates, now: dt.datetime | None
 ) -> FeedSummary:
     summary = FeedSummary()
-    rules = config.notifier.rules
+    rules = config.section(NotifierConfig).rules
     at = evaluation.at
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
@@ -228,7 +229,7 @@ def event_messages(
         if members_cache is not None and list_name in members_cache:
             members = members_cache[list_name]
         else:
-            members = store.list_members(conn, config.notifier, list_name)
+            members = store.list_members(conn, config.section(NotifierConfig), list_name)
             if members_cache is not None:
                 members_cache[list_name] = members
         if not members:
@@ -239,7 +240,9 @@ def event_messages(
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
-                language: Language = member.language or rule.language or config.notifier.language
+                language: Language = (
+                    member.language or rule.language or config.section(NotifierConfig).language
+                )
                 context = build_context(
                     kind=event.kind.value,
                     rule=rule.name,
@@ -256,7 +259,7 @@ def event_messages(
                     probe=config.name,
                     tz=config.tz,
                     language=language,
-                    map_url=config.notifier.map_url,
+                    map_url=config.section(NotifierConfig).map_url,
                 )
                 tset = templates.get(rule, language)
                 texts = tset.render_parts(

@@ -10,6 +10,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from notifier.config import NotifierConfig
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
 from probe.service import Runtime
@@ -53,7 +54,7 @@ class NotifierService:
             self.loop.call_soon_threadsafe(self.wake.set)
 
     async def _deliver_forever(self) -> None:
-        poll = self.runtime.config.notifier.outbox.poll_seconds
+        poll = self.runtime.config.section(NotifierConfig).outbox.poll_seconds
         while not self._stopped.is_set():
             try:
                 await self.deliverer.deliver_due()
@@ -72,8 +73,12 @@ class NotifierService:
         self._executor.shutdown(wait=True)
 
 
+# Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so its first evaluations reach the incidents.
+ORDER = 20
+
+
 async def start(runtime: Runtime) -> NotifierService | None:
-    config = runtime.config.notifier
+    config = runtime.config.section(NotifierConfig)
     if not config.enabled or not (config.rules or config.smtp or config.sms):
         return None
     templates = Templates(runtime.config)

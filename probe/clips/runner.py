@@ -26,6 +26,7 @@ from sqlalchemy import Engine, Select, and_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from probe.clips.config import ClipsConfig
 from probe.clips.cutter import CutError, Plan, cut_fragment, output_format, plan_fragment
 from probe.clips.recordings import Recording, RecordingIndex
 from probe.config import ConfigError, ProbeConfig, default_data_dir
@@ -64,8 +65,9 @@ class PassReport:
 
 
 def output_folder(config: ProbeConfig) -> Path:
-    if config.clips.output is not None:
-        return config.resolve_path(config.clips.output)
+    output = config.section(ClipsConfig).output
+    if output is not None:
+        return config.resolve_path(output)
     return default_data_dir() / "clips"
 
 
@@ -74,7 +76,7 @@ class ClipCutter:
     worker thread, the `clips` command directly. Keeps the recordings index between passes."""
 
     def __init__(self, config: ProbeConfig, engine: Engine) -> None:
-        settings = config.clips
+        settings = config.section(ClipsConfig)
         if settings.recordings is None:
             source = config.source or "the config"
             raise ConfigError(

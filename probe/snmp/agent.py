@@ -1,4 +1,4 @@
-"""The SNMP agent component of `prolan-probe run` (listed in SERVICE_COMPONENTS).
+"""The SNMP agent component of `prolan-probe run` (the `snmp` entry of `prolan.components`).
 
 One UDP socket: SNMPv1/v2c requests are answered synchronously by the fast path inside the
 datagram callback; SNMPv3 datagrams (and acknowledgements of our informs) go to pysnmp. The
@@ -28,6 +28,7 @@ from probe.config import ProbeConfig, default_data_dir
 from probe.service import Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
+from probe.snmp.config import SnmpConfig
 from probe.snmp.engine_state import EngineStateError, start_engine
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex
@@ -122,9 +123,10 @@ class SnmpAgent:
         limiter: SourceRateLimiter | None = None,
     ) -> None:
         self.config = config
+        self.settings = settings = config.section(SnmpConfig)
         self.state_dir = state_dir or default_state_dir()
         self.hub = hub
-        self.layout = Layout.from_text(config.snmp.enterprise_oid)
+        self.layout = Layout.from_text(settings.enterprise_oid)
         self._started_monotonic = time.monotonic()
         self.builder = IndexBuilder(
             self.layout,
@@ -137,7 +139,9 @@ class SnmpAgent:
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
         self.responder = FastResponder(
-            lambda: self.index, config.snmp.v2c.communities, config.snmp.max_repetitions
+            lambda: self.index,
+            settings.v2c.communities,
+            settings.max_repetitions,
         )
         self.tracker = NotificationTracker(self.layout, hub.current)
         self.limiter = limiter or SourceRateLimiter(
@@ -161,13 +165,13 @@ class SnmpAgent:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        host, port = parse_listen(self.config.snmp.listen)
+        host, port = parse_listen(self.settings.listen)
         try:
             state = await asyncio.to_thread(start_engine, self.state_dir)
         except EngineStateError as exc:
             raise SnmpStartError(str(exc)) from None
         self.engine_id, self.boots = state.engine_id, state.boots
-        self.traps = TrapSender(self.config.snmp, self.engine_id, self.uptime_ticks, boots=self.boots)
+        self.traps = TrapSender(self.settings, self.engine_id, self.uptime_ticks, boots=self.boots)
         ipv6 = ":" in host
         family = socket.AF_INET6 if ipv6 else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -176,7 +180,7 @@ class SnmpAgent:
         except OSError as exc:
             sock.close()
             raise SnmpStartError(
-                f"[snmp] listen = {self.config.snmp.listen!r}: cannot bind: {exc.strerror}"
+                f"[snmp] listen = {self.settings.listen!r}: cannot bind: {exc.strerror}"
             ) from None
         sock.setblocking(False)
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
@@ -185,7 +189,7 @@ class SnmpAgent:
         self.address = sock.getsockname()[:2]
 
         self.engine = make_engine(self.engine_id, self.boots)
-        for problem in add_users(self.engine, self.config.snmp.v3.users):
+        for problem in add_users(self.engine, self.settings.v3.users):
             log.error("SNMPv3 user skipped: %s", problem)
         self.screen = screen = V3Screen(self.engine_id, self._usable_users())
         base = udp6.Udp6AsyncioTransport if ipv6 else udp.UdpAsyncioTransport
@@ -212,7 +216,7 @@ class SnmpAgent:
 
     def _usable_users(self) -> list[tuple[str, str, str]]:
         users: list[tuple[str, str, str]] = []
-        for user in self.config.snmp.v3.users:
+        for user in self.settings.v3.users:
             with contextlib.suppress(ValueError):  # skipped users are logged by add_users
                 auth, _priv = user_keys(user)
                 users.append((user.name, user.auth_protocol, auth or ""))
@@ -235,7 +239,7 @@ class SnmpAgent:
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
         for notification in self.tracker.notifications(snapshot, evaluation):
             log.info("SNMP notification: %s", notification.summary)
-            if self.config.snmp.trap_targets and self.traps is not None:
+            if self.settings.trap_targets and self.traps is not None:
                 self._spawn(notification)
 
     def _spawn(self, notification: Notification) -> None:
@@ -257,9 +261,13 @@ class SnmpAgent:
         self.junk.flush()
 
 
+# Place in the start order of `prolan-probe run` (probe.service): first: the stored snapshot is served as soon as possible.
+ORDER = 10
+
+
 async def start(runtime: Runtime) -> SnmpAgent | None:
     """Service entry point: None when `[snmp] enabled = false`."""
-    if not runtime.config.snmp.enabled:
+    if not runtime.config.section(SnmpConfig).enabled:
         return None
     agent = SnmpAgent(runtime.config, runtime.hub, runtime.started_at)
     await agent.start()

@@ -24,9 +24,9 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 from pysnmp.proto import rfc1902
 
-from probe.config import SnmpConfig, TrapTarget
 from probe.snapshot import Evaluation, Snapshot
 from probe.snmp import ber
+from probe.snmp.config import SnmpConfig, TrapTarget
 from probe.snmp.index import (
     DB_AVAILABLE,
     DB_UNAVAILABLE,

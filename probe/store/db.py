@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from probe.keys import key_part
+from probe.store.limits import column_limit, fit_key
 from probe.store.schema import SCHEMA_VERSION, metadata, metrics, schema_info
 
 
@@ -92,21 +93,41 @@ def init_db(engine: Engine) -> list[str]:
 
 def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
-    dialect = conn.dialect.name
-    if "threshold_overrides" in existing_tables and dialect in ("postgresql", "mssql"):
+    if "threshold_overrides" in existing_tables:
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
-        # enforced the length). Widening is idempotent.
-        column = inspect(conn).get_columns("threshold_overrides")
-        direction = next(c for c in column if c["name"] == "direction")
-        if getattr(direction["type"], "length", 16) < 16:
-            alter = (
-                "ALTER COLUMN direction TYPE VARCHAR(16)"
-                if dialect == "postgresql"
-                else "ALTER COLUMN direction NVARCHAR(16) NOT NULL"
-            )
-            conn.execute(text(f"ALTER TABLE threshold_overrides {alter}"))
+        # enforced the length); metric_pattern was 300, shorter than the metric names it holds.
+        _widen(conn, "threshold_overrides", "direction", 16)
+        _widen(conn, "threshold_overrides", "metric_pattern", 500)
     if "metrics" in existing_tables:
         _rekey_app_response(conn)
+        _fit_long_keys(conn)
+
+
+def _widen(conn: Connection, table: str, column: str, length: int) -> None:
+    """Widen a NOT NULL text column created shorter by an older version (idempotent; SQLite has
+    no lengths to widen)."""
+    dialect = conn.dialect.name
+    if dialect not in ("postgresql", "mssql"):
+        return
+    current = next(c for c in inspect(conn).get_columns(table) if c["name"] == column)
+    if getattr(current["type"], "length", length) >= length:
+        return
+    alter = (
+        f"ALTER COLUMN {column} TYPE VARCHAR({length})"
+        if dialect == "postgresql"
+        else f"ALTER COLUMN {column} NVARCHAR({length}) NOT NULL"
+    )
+    conn.execute(text(f"ALTER TABLE {table} {alter}"))
+
+
+def _fit_long_keys(conn: Connection) -> None:
+    """SQLite stored metric keys longer than the column (it enforces no length); the engine now
+    makes such keys fit (`probe.store.limits.fit_key`). Re-key the stored ones the same way so that
+    those metrics keep their ids (their SNMP index)."""
+    limit = column_limit(metrics.c.key)
+    rows = conn.execute(select(metrics.c.id, metrics.c.key).where(func.length(metrics.c.key) > limit)).all()
+    for row in rows:
+        conn.execute(metrics.update().where(metrics.c.id == row.id).values(key=fit_key(row.key, limit)))
 
 
 # Until issue 14, APP_RESPONSE spelled the app name in its metric keys with a table of its own

@@ -204,7 +204,7 @@ threshold_overrides = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("test", Unicode(64), nullable=False),
     Column("point_id", Integer, nullable=True),
-    Column("metric_pattern", Unicode(300), nullable=False),
+    Column("metric_pattern", Unicode(500), nullable=False),  # a full metric name (metrics.name) or a glob
     Column("hour_of_week", Integer, nullable=True),
     Column("direction", Unicode(16), nullable=False, default="higher_worse"),
     Column("t1", Float, nullable=False),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
+from notifier.config import NotifierConfig
 from notifier.incidents import EventKind
 from notifier.outbox import Deliverer, outbox_rows
 from notifier.pipeline import feed
@@ -212,9 +213,9 @@ ca_file = "{cert[0]}"
     config = notifier_config(db_url, consecutive=1).model_copy()
     import tomllib
 
-    from probe.config import SmtpConfig
+    from notifier.config import SmtpConfig
 
-    config.notifier.smtp = SmtpConfig.model_validate(tomllib.loads(extra)["notifier"]["smtp"])
+    config.section(NotifierConfig).smtp = SmtpConfig.model_validate(tomllib.loads(extra)["notifier"]["smtp"])
     feed_all(config, engine, [B])
     recorder = Recorder()
     if mode == "starttls":
@@ -255,7 +256,7 @@ ca_file = "{cert[0]}"
 def test_out_of_attempts_is_failed_and_db_init_adds_the_tables(engine: Engine, db_url: str) -> None:
     port = free_port()
     config = notifier_config(db_url, consecutive=1, smtp_port=port, extra="")
-    config.notifier.outbox.max_attempts = 2
+    config.section(NotifierConfig).outbox.max_attempts = 2
     feed_all(config, engine, [B])
     assert asyncio.run(Deliverer(config, engine).deliver_due()).retry == 1
     second = asyncio.run(Deliverer(config, engine).deliver_due(now=LATER))

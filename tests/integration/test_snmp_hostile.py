@@ -18,6 +18,7 @@ import pytest
 
 from benchmarks.snmp_hostile import DISCARD, METRIC_NAME, mutation_classes, pdu, v2c, varbind
 from probe.snmp import ber
+from probe.snmp.config import SnmpConfig
 from probe.snmp.limits import SourceRateLimiter
 from tests.snmp_tools import (
     MIB_ARGS,
@@ -253,7 +254,7 @@ def _wrong_digest(engine_id: bytes, rng: random.Random) -> bytes:
 
 async def test_reports_for_an_unsupported_security_level_and_an_unknown_context(tmp_path: Path) -> None:
     users = [
-        agent_config().snmp.v3.users[0].model_dump(),
+        agent_config().section(SnmpConfig).v3.users[0].model_dump(),
         {"name": "noprv", "auth_protocol": "SHA", "auth_key": "authkey123", "priv_protocol": "none"},
     ]
     async with running_agent(agent_config(v3={"users": users})) as agent:
