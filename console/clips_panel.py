@@ -23,10 +23,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from console.i18n import local_text, number, translate
 from console.interval_data import Fragment, fragment_of
+from console.worker import Loader
 from probe.store.schema import clips, points
 
 try:  # the PyQt6 wheels ship QtMultimedia, but a trimmed install may not have it
@@ -57,6 +57,12 @@ def load_fragments(
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return [fragment_of(row) for row in rows]
+
+
+def read_fragments(
+    engine: Engine, point_name: str, limit: int, since: dt.datetime | None, until: dt.datetime | None
+) -> list[Fragment]:
+    return load_fragments(engine, point_name, limit, since=since, until=until)
 
 
 def _length_text(seconds: float | None) -> str:
@@ -154,6 +160,9 @@ class ClipsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._fragments_loaded)
+        self.loader.failed.connect(self._failed)
         if fragments is None:
             self.refresh()
         else:  # already read (the interval panel reads everything in one go)
@@ -177,17 +186,16 @@ class ClipsPanel(QWidget):
         return status_text(fragment.status)
 
     def refresh(self) -> None:
+        """Read the fragments again, off the GUI thread."""
         self.stop()
-        try:
-            fragments = load_fragments(
-                self.engine, self.point_name, self.limit, since=self.since, until=self.until
-            )
-        except SQLAlchemyError as exc:
-            self.status.setText(
-                translate("ClipsPanel", "Database unavailable: {error}").format(error=exc.__class__.__name__)
-            )
-            return
+        self.loader.start(read_fragments, self.engine, self.point_name, self.limit, self.since, self.until)
+
+    def _fragments_loaded(self, fragments: object) -> None:
+        assert isinstance(fragments, list)
         self.show_fragments(fragments)
+
+    def _failed(self, reason: str) -> None:
+        self.status.setText(translate("ClipsPanel", "Database unavailable: {error}").format(error=reason))
 
     def show_fragments(self, fragments: Sequence[Fragment]) -> None:
         self.stop()

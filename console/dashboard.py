@@ -70,21 +70,35 @@ class TileState:
 
 
 def load_tile(
-    engine: Engine, scope: Scope, now: dt.datetime, tz: ZoneInfo, hours: int, tests: Sequence[str]
+    engine: Engine,
+    scope: Scope,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    hours: int,
+    tests: Sequence[str] = (),
+    index_tests: Sequence[str] = ("LOYALTY_MON",),
 ) -> TileState:
+    """A tile's lamp and rectangles from the interval assessments of `tests` (empty: every test,
+    as the Plan counts a point's worst level), its Index from the day counts of `index_tests`."""
     recent = interval_levels(engine, scope, now - dt.timedelta(hours=hours), now, tests)
     state = TileState(scope, recent=recent)
     if recent:
         state.current_at, state.current = recent[-1]
-    state.today, state.yesterday = index_change(engine, scope, now, tz, tests)
+    state.today, state.yesterday = index_change(engine, scope, now, tz, index_tests)
     return state
 
 
 def load_tiles(
-    engine: Engine, scopes: Sequence[Scope], now: dt.datetime, tz: ZoneInfo, hours: int, tests: Sequence[str]
+    engine: Engine,
+    scopes: Sequence[Scope],
+    now: dt.datetime,
+    tz: ZoneInfo,
+    hours: int,
+    tests: Sequence[str],
+    index_tests: Sequence[str],
 ) -> list[TileState]:
     """Every tile's state in one read (runs off the GUI thread)."""
-    return [load_tile(engine, scope, now, tz, hours, tests) for scope in scopes]
+    return [load_tile(engine, scope, now, tz, hours, tests, index_tests) for scope in scopes]
 
 
 def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
@@ -286,7 +300,8 @@ class DashboardView(QWidget):
         *,
         hours: int = 6,
         columns: int = 2,
-        tests: Sequence[str] = ("LOYALTY_MON",),
+        tests: Sequence[str] = (),
+        index_tests: Sequence[str] = ("LOYALTY_MON",),
         refresh_seconds: float = 30.0,
         clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
@@ -295,7 +310,8 @@ class DashboardView(QWidget):
         self.engine = engine
         self.tz = tz
         self.hours = hours
-        self.tests = tuple(tests)
+        self.tests = tuple(tests)  # whose assessments light the lamps (empty: every test)
+        self.index_tests = tuple(index_tests)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -332,7 +348,9 @@ class DashboardView(QWidget):
         last picture and the banner says since when and why."""
         now = self.clock()
         scopes = [tile.state.scope for tile in self.tiles]
-        self.loader.start(load_tiles, self.engine, scopes, now, self.tz, self.hours, self.tests)
+        self.loader.start(
+            load_tiles, self.engine, scopes, now, self.tz, self.hours, self.tests, self.index_tests
+        )
 
     def _loaded(self, states: object) -> None:
         assert isinstance(states, list)
@@ -381,6 +399,7 @@ def create_view(context: ViewContext) -> QWidget:
         [Scope.parse(tile) for tile in settings.tiles],
         hours=settings.hours,
         columns=settings.columns,
-        tests=settings.tests,
+        tests=console.level_tests,
+        index_tests=settings.tests,
         refresh_seconds=settings.refresh_seconds,
     )

@@ -33,6 +33,7 @@ from console.history import MetricHistory, metrics_by_reference, recent_history
 from console.i18n import format_value, level_text, local_text, number, translate
 from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
 from console.live import LiveMetric, LiveState
+from console.worker import Loader, StaleBanner, describe
 from probe.assess import ThresholdTable
 from probe.levels import Level
 
@@ -129,6 +130,14 @@ class ThresholdTableWidget(QTableWidget):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
 
+def read_point_history(
+    engine: Engine, keys: list[str], hours: float, until: dt.datetime
+) -> dict[str, MetricHistory]:
+    """The history of the point's metrics over the last `hours` (runs off the GUI thread)."""
+    infos = metrics_by_reference(engine, keys)
+    return {h.info.key: h for h in recent_history(engine, infos, hours=hours, until=until)}
+
+
 class PointPage(QWidget):
     """Shows one point; `set_state` refreshes the live part, `load_history` the stored part."""
 
@@ -203,8 +212,10 @@ class PointPage(QWidget):
         self.history_title = _heading(
             translate("PointPage", "History over the last {hours} h").format(hours=number(hours))
         )
-        self.history_note = QLabel()
-        self.history_note.setStyleSheet("color: #a33;")
+        self.history_note = StaleBanner(tz)
+        self.history_loader = Loader(self)
+        self.history_loader.loaded.connect(self._history_loaded)
+        self.history_loader.failed.connect(self._history_failed)
 
         self.thresholds = ThresholdTableWidget()
 
@@ -333,24 +344,31 @@ class PointPage(QWidget):
 
     # -- stored history ----------------------------------------------------------------------
     def load_history(self) -> None:
-        """Read the point's history (blocking; a few hundred rows)."""
-        self.history_error = ""
+        """Read the point's history off the GUI thread; drawn when it arrives. A database outage
+        leaves the live part working and the banner says why the history is old or missing."""
         if self.engine_source is None:
             return
         try:
             engine = self.engine_source()
-            infos = metrics_by_reference(engine, [m.key for m in self.metrics if m.key])
-            histories = recent_history(engine, infos, hours=self.hours, until=self.clock())
-            self.histories = {h.info.key: h for h in histories}
-        except Exception as exc:  # a database outage must not break the live part of the page
-            self.history_error = translate("PointPage", "History unavailable: {error}").format(
-                error=str(exc).splitlines()[0][:200]
-            )
-            log.warning("history for %s: %s", self.point, exc)
-        self.history_note.setText(self.history_error)
+        except Exception as exc:  # the aggregator cannot even be opened
+            self._history_failed(describe(exc))
+            return
+        keys = [m.key for m in self.metrics if m.key]
+        self.history_loader.start(read_point_history, engine, keys, self.hours, self.clock())
+
+    def _history_loaded(self, histories: object) -> None:
+        assert isinstance(histories, dict)
+        self.histories = histories
+        self.history_error = ""
+        self.history_note.mark_good()
         self._draw_levels()
         if self.selected is not None:
             self._selection_changed()  # the stored thresholds may fill in what SNMP did not give
+
+    def _history_failed(self, reason: str) -> None:
+        self.history_error = translate("PointPage", "History unavailable: {error}").format(error=reason)
+        log.warning("history for %s: %s", self.point, reason)
+        self.history_note.mark_failed(self.history_error)
 
     def _show_window(self) -> None:
         """The x axis always spans the last `hours`, however much history there is."""
