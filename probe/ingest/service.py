@@ -85,6 +85,18 @@ class IngestService:
         self.serial: list[SerialSource] = []
         self._tasks: list[asyncio.Task[None]] = []
 
+    def describe(self) -> str:
+        """For the probe's start line: where presses come in."""
+        parts = []
+        if self.tcp is not None and self.tcp.started:
+            host, port = self.tcp.address
+            parts.append(
+                f"TCP {host}:{port}"
+                + (" AUTH" if self.config.ingest.tcp and self.config.ingest.tcp.tokens else "")
+            )
+        parts += [f"serial {source.config.port}" for source in self.serial]
+        return "ingest (" + ", ".join(parts) + ")"
+
     def new_session(self, source: str, max_line_bytes: int, tokens: list[str] | None = None) -> LineSession:
         return LineSession(
             source,

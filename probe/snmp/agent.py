@@ -25,6 +25,7 @@ from pysnmp.entity.rfc3413 import cmdrsp, context
 
 import probe
 from probe.config import ProbeConfig
+from probe.i18n import _
 from probe.service import Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
@@ -143,12 +144,20 @@ class SnmpAgent:
         ):
             responder(self.engine, snmp_context)
         self.engine.transport_dispatcher.job_started(1)
-        log.info(
+        log.debug(
             "SNMP agent on %s:%d (%d objects, engine id %s)",
             self.address[0],
             self.address[1],
             self.index.size,
             self.engine_id.hex(),
+        )
+
+    def describe(self) -> str:
+        """For the probe's start line: where SNMP is answered and where traps go."""
+        versions = "v2c" + ("/v3" if self.config.snmp.v3.users else "")
+        traps = len(self.config.snmp.trap_targets)
+        return f"SNMP {versions} {self.address[0]}:{self.address[1]}" + (
+            f", traps to {traps}" if traps else ""
         )
 
     def _on_publish(self, snapshot: Snapshot, evaluation: Evaluation | None) -> None:
@@ -166,10 +175,14 @@ class SnmpAgent:
             self.index = self.builder.build(self.hub.current)
 
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
+        targets = self.config.snmp.trap_targets
         for notification in self.tracker.notifications(snapshot, evaluation):
-            log.info("SNMP notification: %s", notification.summary)
-            if self.config.snmp.trap_targets:
+            # Worth an INFO line only when it goes somewhere; the run's line counts the changes.
+            if targets:
+                log.info(_("SNMP notification to %d target(s): %s"), len(targets), notification.summary)
                 self._spawn(notification)
+            else:
+                log.debug("SNMP notification (no trap target): %s", notification.summary)
 
     def _spawn(self, notification: Notification) -> None:
         task = asyncio.ensure_future(self.traps.send(notification))

@@ -100,7 +100,7 @@ async def test_walk_and_bulkwalk_show_cyrillic_names_and_snapshot_values(tmp_pat
     assert walked["prolanMetricValue.201"] == "-3.25"
     assert walked["prolanMetricThresholdDirection.201"] == "higherBetter"
     assert walked["prolanMetricThreshold1.200"] == "1.00"
-    assert walked["prolanMetricUpdated.3"] == "2026-11-22,15:30:0.0,+0:0"
+    assert walked["prolanMetricUpdated.3"] == "2026-11-22,18:30:0.0,+3:0"  # the probe's zone (Moscow)
     assert walked["prolanMetricPeriod.3"] == "interval" and walked["prolanMetricQuestion.3"] == ""
     assert walked["prolanMetricQuestion.7"] == "Довольны ли Вы скоростью обслуживания?"
     assert walked["prolanMetricPeriod.7"] == "day" and walked["prolanMetricPeriod.200"] == ""
