@@ -71,7 +71,7 @@ def assessed_ids(engine: Engine, ids: Sequence[int], until: dt.datetime) -> set[
         .where(
             and_(
                 metric_values.c.metric_id == metrics.c.id,
-                metric_values.c.at <= until.astimezone(dt.UTC).replace(tzinfo=None),
+                metric_values.c.at <= until,
             )
         )
         .order_by(metric_values.c.at.desc())

@@ -135,14 +135,6 @@ def interval_seconds(ends: Sequence[dt.datetime], default: float = 600.0) -> flo
     return min(gaps) if gaps else default
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    return _aware(value).replace(tzinfo=None)
-
-
 def parse_level(text: str | None) -> Level | None:
     try:
         return None if text is None else Level(text)
@@ -220,8 +212,8 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
     return (
         select(
             metric_values.c.metric_id,
-            # As text ('2026-11-18 09:00:00[.fff]' on every dialect): NumPy converts the whole
-            # column at once, far faster than the driver building a datetime per row.
+            # As text ('2026-11-18 09:00:00[.fff]', UTC as stored, on every dialect): NumPy converts
+            # the whole column at once, far faster than the driver building a datetime per row.
             cast(metric_values.c.at, String).label("at"),
             metric_values.c.value,
             metric_values.c.level,
@@ -230,8 +222,8 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
         .where(
             and_(
                 metric_values.c.metric_id.in_(list(ids)),
-                metric_values.c.at > _naive(since),
-                metric_values.c.at <= _naive(until),
+                metric_values.c.at > since,
+                metric_values.c.at <= until,
             )
         )
         .order_by(metric_values.c.metric_id, metric_values.c.at)
@@ -256,7 +248,7 @@ def load_history(
     # is a hundred thousand intervals.
     metric_ids, ats, values, levels, thresholds = zip(*rows, strict=True)
     ids = np.fromiter(metric_ids, dtype=np.int64, count=len(rows))
-    # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
+    # The text is UTC without a zone: datetime64 arithmetic gives epoch seconds directly.
     epoch = np.array(ats, dtype="datetime64[ms]").astype(np.int64) / 1000.0
     value_column = np.array(values, dtype=float)  # None becomes NaN
     code_of: dict[str | None, int] = dict(_CODE_OF.items())
@@ -325,8 +317,8 @@ def interval_levels(
             .where(
                 and_(
                     metric_values.c.metric_id.in_(ids),
-                    metric_values.c.at > _naive(since),
-                    metric_values.c.at <= _naive(until),
+                    metric_values.c.at > since,
+                    metric_values.c.at <= until,
                     metric_values.c.level.is_not(None),
                 )
             )
@@ -336,8 +328,33 @@ def interval_levels(
     for row in rows:
         level = parse_level(row.level)
         if level is not None:
-            by_end.setdefault(_aware(row.at), []).append(level)
+            by_end.setdefault(row.at, []).append(level)
     return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
+
+
+def worst_metric_at(
+    engine: Engine, scope: Scope, end: dt.datetime, tests: Sequence[str] = ("LOYALTY_MON",)
+) -> int | None:
+    """The scope's interval metric with the worst assessment at the evaluation ending at `end`
+    (what the Dashboard's rectangle for that interval shows); None when nothing was assessed."""
+    with engine.connect() as conn:
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL_MARK, tests))]
+        if not ids:
+            return None
+        rows = conn.execute(
+            select(metric_values.c.metric_id, metric_values.c.level).where(
+                and_(
+                    metric_values.c.metric_id.in_(ids),
+                    metric_values.c.at == end,
+                    metric_values.c.level.is_not(None),
+                )
+            )
+        ).all()
+    assessed = [(parse_level(row.level), int(row.metric_id)) for row in rows]
+    known = [(level.severity, -metric_id) for level, metric_id in assessed if level is not None]
+    if not known:
+        return None
+    return -max(known)[1]
 
 
 @dataclass(frozen=True)
@@ -380,7 +397,7 @@ def index_at(
             return IndexReading(None, 0, 0, 0)
         latest = conn.execute(
             select(func.max(metric_values.c.at)).where(
-                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= _naive(at))
+                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= at)
             )
         ).scalar()
         if latest is None:
@@ -391,7 +408,7 @@ def index_at(
             )
         ).all()
     positive, negative, votes = index_from_counts((ids[row.metric_id], row.value) for row in rows)
-    return IndexReading(_aware(latest), positive, negative, votes)
+    return IndexReading(latest, positive, negative, votes)
 
 
 def index_change(

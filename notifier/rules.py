@@ -83,8 +83,8 @@ class Silence:
     """A maintenance window: evaluations it covers are not counted and nothing is sent."""
 
     id: int
-    starts_at: dt.datetime  # naive UTC
-    ends_at: dt.datetime  # naive UTC
+    starts_at: dt.datetime  # aware
+    ends_at: dt.datetime  # aware
     rule: str | None = None  # None: every rule
     metrics: str | None = None  # glob on metric names; None: every metric
     point: str | None = None  # glob on point names; None: every point

@@ -10,6 +10,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from notifier.config import NotifierConfig
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
 from probe.service import Runtime
@@ -33,7 +34,7 @@ class NotifierService:
 
     def describe(self) -> str:
         """For the probe's start line: how many rules and where messages go."""
-        config = self.runtime.config.notifier
+        config = self.runtime.config.section(NotifierConfig)
         channels = []
         if config.smtp is not None:
             channels.append(f"SMTP {config.smtp.host}:{config.smtp.port}")
@@ -63,7 +64,7 @@ class NotifierService:
             self.loop.call_soon_threadsafe(self.wake.set)
 
     async def _deliver_forever(self) -> None:
-        poll = self.runtime.config.notifier.outbox.poll_seconds
+        poll = self.runtime.config.section(NotifierConfig).outbox.poll_seconds
         while not self._stopped.is_set():
             try:
                 await self.deliverer.deliver_due()
@@ -76,17 +77,28 @@ class NotifierService:
     async def stop(self) -> None:
         self._stopped.set()
         self.wake.set()
+        self.templates.close()  # a render in progress (up to its time limit) ends now
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self._task, timeout=30)
         self._executor.shutdown(wait=True)
 
 
+# Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so its first evaluations reach the incidents.
+ORDER = 20
+
+
 async def start(runtime: Runtime) -> NotifierService | None:
-    config = runtime.config.notifier
+    config = runtime.config.section(NotifierConfig)
     if not config.enabled or not (config.rules or config.smtp or config.sms):
         return None
     templates = Templates(runtime.config)
-    templates.check_all()  # a broken template stops start-up here, with its file and line
+    try:
+        # A broken template stops start-up here, with its rule, file and line. In a thread: the
+        # trial renders take up to their time limit each, and the loop keeps serving meanwhile.
+        await asyncio.to_thread(templates.check_all)
+    except BaseException:
+        templates.close()  # also when `run` gives up on the start (SIGTERM): the check ends now
+        raise
     service = NotifierService(runtime, templates)
     runtime.hub.subscribe(service.on_snapshot)
     log.debug("notifier: %d rules; outbox delivery started", len(config.rules))

@@ -307,8 +307,12 @@ class TestScheduler:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
 
+# Place in the start order of `prolan-probe run` (probe.service): last: its first run is seen by every other component.
+ORDER = 90
+
+
 async def start(runtime: Runtime) -> TestScheduler | None:
-    """Service component (registered last in SERVICE_COMPONENTS): the test scheduler."""
+    """Service component (started last, see ORDER): the test scheduler."""
     evaluator = getattr(runtime, "evaluator", None)
     if evaluator is None:
         log.error("no evaluator: the scheduler is not started")

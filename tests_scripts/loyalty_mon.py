@@ -57,7 +57,6 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    DateTime,
     and_,
     case,
     delete,
@@ -178,9 +177,9 @@ def percent(part: int, whole: int) -> float | None:
 
 
 class add_seconds(FunctionElement[dt.datetime]):
-    """`timestamp + seconds` for naive UTC timestamps, exact to the millisecond on every dialect."""
+    """`timestamp + seconds` for stored timestamps, exact to the millisecond on every dialect."""
 
-    type = DateTime()
+    type = presses.c.pressed_at.type  # the timestamp type: aware values bind and come back as such
     name = "add_seconds"
     inherit_cache = True
 
@@ -390,7 +389,7 @@ def _kind_field(kind: str) -> str | None:
 def count_span(
     conn: Connection, *, start: dt.datetime, end: dt.datetime, since: dt.datetime, day_start: dt.datetime
 ) -> tuple[dict[GroupKey, Counts], dict[GroupKey, Counts]]:
-    """Counts of the interval [start, end) and the day increment since `since` (naive UTC)."""
+    """Counts of the interval [start, end) and the day increment since `since`."""
     interval: dict[GroupKey, Counts] = {}
     increment: dict[GroupKey, Counts] = {}
     query = plain_counts_query(start=start, end=end, since=since)
@@ -450,7 +449,11 @@ def write_day_totals(
     conn.execute(delete(loyalty_mon_day_marks).where(loyalty_mon_day_marks.c.day_start == day_start))
     rows = [(day_start, *key, *counts.values()) for key, counts in totals.items() if not counts.is_zero()]
     if rows and conn.dialect.name == "postgresql":
-        # COPY: thousands of rows per run (one per point) in a few milliseconds.
+        # COPY: thousands of rows per run (one per point) in a few milliseconds. COPY bypasses the
+        # column type, so the day start goes in as the type would bind it.
+        bind = t.day_start.type.bind_processor(conn.dialect)
+        stored = bind(day_start) if bind is not None else day_start
+        rows = [(stored, *row[1:]) for row in rows]
         raw = conn.connection.driver_connection
         assert raw is not None
         columns = ", ".join(("day_start", "point_id", "methodology", "question_id", *COUNT_FIELDS))
@@ -463,7 +466,7 @@ def write_day_totals(
     elif rows:
         names = ("day_start", "point_id", "methodology", "question_id", *COUNT_FIELDS)
         conn.execute(loyalty_mon_day_totals.insert(), [dict(zip(names, row, strict=True)) for row in rows])
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC)
     conn.execute(loyalty_mon_day_marks.insert().values(day_start=day_start, counted_to=end, updated_at=now))
     old = day_start - dt.timedelta(days=KEEP_DAYS)
     conn.execute(delete(loyalty_mon_day_totals).where(t.day_start < old))
@@ -611,7 +614,7 @@ class LOYALTY_MON(EvaluationTest):
 
     def run(self, ctx: TestContext) -> list[Measurement]:
         window = ctx.window
-        start, end, day_start = window.start_naive, window.end_naive, window.day_start_naive
+        start, end, day_start = window.start, window.end, window.day_start
         keep = bool(self.params["keep_day_totals"])
         with ctx.engine.connect() as conn:
             since, base = read_day_totals(conn, day_start, end) if keep else (day_start, {})

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 
+from probe.clips.config import ClipsConfig
 from probe.clips.runner import ClipCutter
 from probe.config import ConfigError
 from probe.service import Component, Runtime
@@ -55,8 +56,12 @@ class ClipsService:
             await self._task
 
 
+# Place in the start order of `prolan-probe run` (probe.service): independent of the others.
+ORDER = 30
+
+
 async def start(runtime: Runtime) -> Component | None:
-    settings = runtime.config.clips
+    settings = runtime.config.section(ClipsConfig)
     if not settings.enabled:
         return None
     try:

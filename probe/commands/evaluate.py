@@ -1,7 +1,8 @@
 """`prolan-probe evaluate`, `metrics`, `tests` and `backfill`: the engine from the command line.
 
 `evaluate` runs tests for the interval ending at the boundary at or before `--at` (now by default),
-exactly as the scheduler would then, stores the result, feeds the notifier and prints it. `metrics`
+exactly as the scheduler would then, stores the result, hands it to the subsystems' evaluation
+listeners (the notifier's incidents; `probe.plugins.EVALUATION_LISTENERS`) and prints it. `metrics`
 prints the current values (the latest stored value of every metric, what the SNMP agent serves).
 `tests` lists the loaded tests with their schedule and last run, and the files that failed to load
 with the reason. `backfill` evaluates every interval of a range, in order, as history.
@@ -22,6 +23,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from probe import plugins
 from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.commands.demo import DEMO_HOOKS
 from probe.config import ProbeConfig
@@ -132,16 +134,14 @@ def print_metrics(
     print_table(rows, ["id", "метрика", "значение", "оценка", "время"], out)
 
 
-def _feed_notifier(ctx: Context, evaluation: Evaluation) -> None:
-    """Evaluations from the command line drive incidents exactly as the scheduler's do."""
-    if not ctx.config.notifier.enabled or not ctx.config.notifier.rules:
-        return
-    import notifier  # late: the notifier is optional at this point of the command line
-
-    try:
-        notifier.feed(ctx.config, ctx.engine, evaluation)
-    except Exception as exc:  # the evaluation is stored; a notifier fault is reported, not fatal
-        print(f"prolan-probe: notifier: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+def _tell_listeners(ctx: Context, evaluation: Evaluation) -> None:
+    """Evaluations from the command line reach the subsystems (the notifier's incidents) exactly
+    as the scheduler's do; in `run` they get them from the snapshot hub instead."""
+    for name, listener in plugins.evaluation_listeners().items():
+        try:
+            listener(ctx.config, ctx.engine, evaluation)
+        except Exception as exc:  # the evaluation is stored; a subsystem's fault is reported, not fatal
+            print(f"prolan-probe: {name}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
 
 
 def _evaluator(ctx: Context) -> Evaluator:
@@ -173,7 +173,7 @@ def cmd_evaluate(ctx: Context, args: argparse.Namespace) -> int:
     for name in _chosen(evaluator, args.test):
         end = evaluator.boundary_at_or_before(name, at)
         evaluation = evaluator.evaluate(name, end)
-        _feed_notifier(ctx, evaluation)
+        _tell_listeners(ctx, evaluation)
         states.extend(sorted(evaluation.metrics, key=lambda m: m.id))
         if not evaluation.test_ok or not evaluation.database_ok:
             status = 1
@@ -206,8 +206,7 @@ def _last_runs(engine: Engine) -> dict[str, tuple[dt.datetime, float, bool, str 
     try:
         with engine.connect() as conn:
             return {
-                row.test: (row.at.replace(tzinfo=dt.UTC), row.duration_seconds, row.ok, row.error)
-                for row in conn.execute(query)
+                row.test: (row.at, row.duration_seconds, row.ok, row.error) for row in conn.execute(query)
             }
     except SQLAlchemyError:
         return {}

@@ -2,8 +2,9 @@
 
 Order of start: logging; the database engine and the snapshot of the last stored values (a dead
 database is reported and the probe starts anyway, serving what it has and recovering by itself);
-the evaluator (loads the tests); then every module of `probe.service.SERVICE_COMPONENTS` in
-order (the scheduler last). A component that fails to start is logged and the others run.
+the evaluator (loads the tests); then every component of the `prolan.components` entry points in
+their order (the scheduler last). A component that fails to start is logged and the others run;
+a subsystem whose entry point fails to load stops `run` before anything starts (one line).
 SIGTERM or SIGINT stops the components in reverse order; the whole stop takes at most
 `STOP_SECONDS`. Under systemd (`Type=notify`) readiness and stopping are reported through
 $NOTIFY_SOCKET.
@@ -25,12 +26,12 @@ import threading
 import time
 from typing import Any
 
-from probe import __version__
+from probe import __version__, plugins
 from probe.commands.base import CommandError, Context
 from probe.config import LoggingConfig, ProbeConfig
 from probe.i18n import _
 from probe.logs import LOG_FORMAT, ZoneFormatter
-from probe.service import SERVICE_COMPONENTS, Component, Runtime
+from probe.service import Component, Runtime
 from probe.snapshot import Snapshot, SnapshotHub
 from probe.store.db import open_engine, redact
 
@@ -48,8 +49,18 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
+    refuse_half_a_probe()
     configure_logging(ctx.config, debug=bool(getattr(args, "verbose", False)))
     return run_service(ctx.config)
+
+
+def refuse_half_a_probe() -> None:
+    """A subsystem that failed to load would leave a probe that looks up but is not: say which."""
+    failures = plugins.failures()
+    if failures:
+        raise CommandError("not starting: " + "; ".join(str(failure) for failure in failures))
+    if not plugins.components():  # an install without its metadata (e.g. a stale editable one)
+        raise CommandError("not starting: no service component is installed (reinstall: pip install -e .)")
 
 
 def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:
@@ -180,7 +191,7 @@ async def serve(config: ProbeConfig) -> int:
     except Exception:
         log.exception("the evaluation engine could not be built; no tests will run")
 
-    components = await start_components(runtime, SERVICE_COMPONENTS)
+    components = await start_components(runtime, [c.module for c in plugins.components()])
     log.info(
         _("probe running (PROLAN %s): %s; database %s; role %s; config %s; started in %.1f s"),
         __version__,

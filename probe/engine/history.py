@@ -47,10 +47,6 @@ def thresholds_json(table: ThresholdTable | None) -> str | None:
     return json.dumps({"direction": table.direction, "bounds": list(table.bounds)})
 
 
-def naive_utc(at: dt.datetime) -> dt.datetime:
-    return at.astimezone(dt.UTC).replace(tzinfo=None) if at.tzinfo else at
-
-
 class MetricRegistry:
     """key -> (id, name) for every metric ever created. An id is given once per key by the
     database (autoincrement, never reused: rows of `metrics` are never deleted) and cached, so a dead
@@ -103,7 +99,7 @@ class MetricRegistry:
                         "short_name": s.short_name,
                         "period": s.period,
                         "unit": s.unit,
-                        "created_at": naive_utc(now),
+                        "created_at": now,
                     }
                     for s in missing
                 ],
@@ -142,22 +138,21 @@ def write_run(
     values: Iterable[ValueRow],
 ) -> None:
     """The history of one run. Evaluating an interval again replaces its earlier result."""
-    at_naive = naive_utc(at)
     previous = conn.execute(
-        select(test_runs.c.at).where(test_runs.c.test == test, test_runs.c.at == at_naive)
+        select(test_runs.c.at).where(test_runs.c.test == test, test_runs.c.at == at)
     ).first()
     if previous is not None:
         conn.execute(
             delete(metric_values).where(
-                metric_values.c.at == at_naive,
+                metric_values.c.at == at,
                 metric_values.c.metric_id.in_(select(metrics.c.id).where(metrics.c.test == test)),
             )
         )
-        conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at_naive))
+        conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at))
     rows = [
         {
             "metric_id": v.metric_id,
-            "at": at_naive,
+            "at": at,
             "value": v.value,
             "level": None if v.level is None else v.level.value,
             "thresholds": thresholds_json(v.thresholds),
@@ -169,8 +164,8 @@ def write_run(
     conn.execute(
         test_runs.insert().values(
             test=test,
-            at=at_naive,
-            started_at=naive_utc(started_at),
+            at=at,
+            started_at=started_at,
             duration_seconds=duration_seconds,
             ok=ok,
             error=error,

@@ -11,7 +11,7 @@ import threading
 
 import serial
 
-from probe.config import SerialIngestConfig
+from probe.ingest.config import SerialIngestConfig
 from probe.ingest.protocol import LineSplitter
 from probe.ingest.session import LineSession
 

@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
-from probe.config import TcpIngestConfig
+from probe.ingest.config import TcpIngestConfig
 from probe.ingest.protocol import LineSplitter, err
 from probe.ingest.session import LineSession
 

@@ -3,8 +3,6 @@ before the scheduler's first run."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import Engine, func, select
 
 from probe.levels import Level
@@ -12,10 +10,6 @@ from probe.snapshot import MetricState, Snapshot, TestState
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_values, metrics, points, questions, test_runs
 from probe.topology import COMPANY
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _level(text: str | None) -> Level | None:
@@ -87,7 +81,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
                 short_name=row.short_name,
                 value=row.value,
                 level=_level(row.level),
-                time=_aware(row.at),
+                time=row.at,
                 unit=row.unit or "",
                 point=point,
                 region=row.region,
@@ -100,7 +94,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
     tests = tuple(
         TestState(
             name=row.test,
-            last_run=_aware(row.at),
+            last_run=row.at,
             duration_seconds=row.duration_seconds,
             ok=bool(row.ok),
             last_error=row.error or "",

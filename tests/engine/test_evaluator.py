@@ -79,12 +79,14 @@ def test_names_values_levels_and_history(engine: Engine, make_evaluator: Callabl
     with engine.connect() as conn:
         rows = conn.execute(select(metric_values)).all()
         runs = conn.execute(select(test_runs)).all()
-    assert len(rows) == 9 and {r.at for r in rows} == {dt.datetime(2026, 3, 10, 9, 20)}
+    assert len(rows) == 9 and {r.at for r in rows} == {dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC)}
     stored = {r.metric_id: r for r in rows}
     assert stored[kaluzhskaya.id].level == "edge" and stored[kaluzhskaya.id].value == 3.0
     assert '"direction": "higher_worse"' in stored[kaluzhskaya.id].thresholds
     assert stored[question.id].thresholds is None and stored[question.id].level is None
-    assert [(r.test, r.at, r.ok) for r in runs] == [("COUNTING", dt.datetime(2026, 3, 10, 9, 20), True)]
+    assert [(r.test, r.at, r.ok) for r in runs] == [
+        ("COUNTING", dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC), True)
+    ]
     assert evaluator.last_evaluated_end("COUNTING") == END
     # load_snapshot gives the SNMP agent the same picture after a restart.
     loaded = {m.id: m for m in load_snapshot(engine).metrics}
