@@ -4,42 +4,42 @@
     <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="44" />
+        <location filename="../app.py" line="47" />
         <source>PROLAN Console</source>
         <translation>PROLAN Console</translation>
     </message>
     <message>
-        <location filename="../app.py" line="87" />
+        <location filename="../app.py" line="90" />
         <source>Connected: {target}</source>
         <translation>Connected: {target}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="91" />
+        <location filename="../app.py" line="94" />
         <source>probe: database unavailable</source>
         <translation>probe: database unavailable</translation>
     </message>
     <message>
-        <location filename="../app.py" line="94" />
+        <location filename="../app.py" line="97" />
         <source>NO CONNECTION: {target}</source>
         <translation>NO CONNECTION: {target}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="98" />
+        <location filename="../app.py" line="101" />
         <source>Connecting: {target}…</source>
         <translation>Connecting: {target}…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="105" />
+        <location filename="../app.py" line="108" />
         <source>no data yet</source>
         <translation>no data yet</translation>
     </message>
     <message>
-        <location filename="../app.py" line="110" />
+        <location filename="../app.py" line="113" />
         <source>{n} min ago</source>
         <translation>{n} min ago</translation>
     </message>
     <message>
-        <location filename="../app.py" line="111" />
+        <location filename="../app.py" line="114" />
         <source>data: {time}</source>
         <translation>data: {time}</translation>
     </message>
@@ -376,24 +376,25 @@
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="239" />
-        <source>Loyalty index</source>
-        <translation>Loyalty index</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="262" />
-        <source>no data</source>
-        <translation>no data</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="280" />
+        <location filename="../dashboard.py" line="290" />
+        <location filename="../dashboard.py" line="241" />
         <source>no data yesterday</source>
         <translation>no data yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="285" />
+        <location filename="../dashboard.py" line="243" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} vs yesterday</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="249" />
+        <source>Loyalty index</source>
+        <translation>Loyalty index</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="272" />
+        <source>no data</source>
+        <translation>no data</translation>
     </message>
 </context><context>
     <name>IntervalPanel</name>
@@ -974,7 +975,7 @@ Worst assessment below: {level}</translation>
         <translation>Cockpit</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="389" />
+        <location filename="../dashboard.py" line="396" />
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>

@@ -4,42 +4,42 @@
     <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="44" />
+        <location filename="../app.py" line="47" />
         <source>PROLAN Console</source>
         <translation>PROLAN Консоль</translation>
     </message>
     <message>
-        <location filename="../app.py" line="87" />
+        <location filename="../app.py" line="90" />
         <source>Connected: {target}</source>
         <translation>Подключено: {target}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="91" />
+        <location filename="../app.py" line="94" />
         <source>probe: database unavailable</source>
         <translation>зонд: база данных недоступна</translation>
     </message>
     <message>
-        <location filename="../app.py" line="94" />
+        <location filename="../app.py" line="97" />
         <source>NO CONNECTION: {target}</source>
         <translation>НЕТ СВЯЗИ: {target}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="98" />
+        <location filename="../app.py" line="101" />
         <source>Connecting: {target}…</source>
         <translation>Подключение: {target}…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="105" />
+        <location filename="../app.py" line="108" />
         <source>no data yet</source>
         <translation>данных ещё нет</translation>
     </message>
     <message>
-        <location filename="../app.py" line="110" />
+        <location filename="../app.py" line="113" />
         <source>{n} min ago</source>
         <translation>{n} мин назад</translation>
     </message>
     <message>
-        <location filename="../app.py" line="111" />
+        <location filename="../app.py" line="114" />
         <source>data: {time}</source>
         <translation>данные: {time}</translation>
     </message>
@@ -376,24 +376,25 @@
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="239" />
-        <source>Loyalty index</source>
-        <translation>Индекс лояльности</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="262" />
-        <source>no data</source>
-        <translation>нет данных</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="280" />
+        <location filename="../dashboard.py" line="290" />
+        <location filename="../dashboard.py" line="241" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="285" />
+        <location filename="../dashboard.py" line="243" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="249" />
+        <source>Loyalty index</source>
+        <translation>Индекс лояльности</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="272" />
+        <source>no data</source>
+        <translation>нет данных</translation>
     </message>
 </context><context>
     <name>IntervalPanel</name>
@@ -974,7 +975,7 @@ Worst assessment below: {level}</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="389" />
+        <location filename="../dashboard.py" line="396" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
