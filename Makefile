@@ -34,6 +34,7 @@ test: deps-test venv postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider $(PYTEST_ARGS)
 
 deps-runtime:

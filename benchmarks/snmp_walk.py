@@ -36,6 +36,7 @@ from probe.config import parse_config
 from probe.levels import Level
 from probe.snapshot import MetricState, Snapshot, SnapshotHub
 from probe.snmp.agent import SnmpAgent
+from probe.snmp.limits import SourceRateLimiter
 from probe.snmp.oids import Layout
 
 REFERENCE_ROOT = "1.3.6.1.4.1.99999.1.2.1.2"  # a private OID for snmpd's copy of the name column
@@ -109,12 +110,15 @@ def rate(tmp: Path, port: int, oid: str, expected: int, pid: int | None = None) 
 
 
 class AgentThread:
-    def __init__(self, rows: int) -> None:
+    def __init__(self, rows: int, state_dir: Path) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         config = parse_config({"snmp": {"listen": "127.0.0.1:0", "max_repetitions": 1000}})
-        self.agent = SnmpAgent(config, SnapshotHub(snapshot(rows)))
+        # The per-source rate limit is off: this measures how fast the agent can serve one walker.
+        self.agent = SnmpAgent(
+            config, SnapshotHub(snapshot(rows)), state_dir=state_dir, limiter=SourceRateLimiter(0, 0)
+        )
         asyncio.run_coroutine_threadsafe(self.agent.start(), self.loop).result(120)
 
     def close(self) -> None:
@@ -176,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="snmp-bench-") as name:
         tmp = Path(name)
         t0 = time.perf_counter()
-        agent = AgentThread(rows)
+        agent = AgentThread(rows, tmp / "snmp-state")
         build_seconds = time.perf_counter() - t0
         snmpd, snmpd_port, snmpd_load = start_snmpd(tmp, rows)
         try:

@@ -101,7 +101,7 @@ def latest_values(engine: Engine, infos: Sequence[MetricInfo]) -> dict[int, Hist
     with engine.connect() as conn:
         for row in conn.execute(query):
             result[row.metric_id] = HistoryPoint(
-                row.at.replace(tzinfo=dt.UTC),
+                row.at,
                 None if row.value is None else float(row.value),
                 parse_level(row.level),
                 parse_thresholds(row.thresholds),

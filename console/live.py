@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
+from probe.metric_names import canonical_name
 from probe.snmp.oids import SCOPES, MetricColumn, PointColumn
 
 _LEVEL_BY_SNMP = {level.snmp_value: level for level in Level}
@@ -108,6 +109,9 @@ class LiveState:
     metrics: Mapping[int, LiveMetric] = field(default_factory=dict)
     points: Mapping[str, LivePoint] = field(default_factory=dict)
     error: str = ""
+    # The tests whose assessments make a point's worst level (empty: every test); the same
+    # setting as the Dashboard's lamps ([console] level_tests).
+    level_tests: tuple[str, ...] = ()
     _by_reference: dict[str, LiveMetric] = field(default_factory=dict, init=False, repr=False)
     _point_worst: dict[str, Level] = field(default_factory=dict, init=False, repr=False)
 
@@ -119,13 +123,15 @@ class LiveState:
                 self._by_reference[metric.key] = metric
             if metric.point:
                 by_point.setdefault(metric.point, [])
-                if metric.level is not None:
+                if metric.level is not None and (not self.level_tests or metric.test in self.level_tests):
                     by_point[metric.point].append(metric.level)
         self._point_worst = {name: Level.worst(levels) for name, levels in by_point.items()}
 
     def metric(self, reference: str) -> LiveMetric | None:
-        """A metric by its key or its full name."""
-        return self._by_reference.get(reference)
+        """A metric by its key or its full name (an older spelling of the name too: map files
+        written before a metric was renamed keep showing it)."""
+        found = self._by_reference.get(reference)
+        return found if found is not None else self._by_reference.get(canonical_name(reference))
 
     def point_metrics(self, point: str) -> list[LiveMetric]:
         return sorted((m for m in self.metrics.values() if m.point == point), key=lambda m: (m.test, m.name))
@@ -153,7 +159,12 @@ class LiveState:
             self.metrics,
             self.points,
             error,
+            self.level_tests,
         )
+
+    def counting(self, tests: tuple[str, ...]) -> LiveState:
+        """The same poll with a point's worst level counted over `tests` (empty: every test)."""
+        return self if tests == self.level_tests else replace(self, level_tests=tests)
 
 
 Columns = Mapping[int, Mapping[tuple[int, ...], object]]

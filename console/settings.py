@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.config import ConsoleConfig
 from console.snmp_poller import ProbeTarget
 from probe.config import ConfigError, ProbeConfig
 from probe.resources import demo_root_map
+from probe.snmp.config import SnmpConfig
 from probe.snmp.oids import Layout
 
 DEMO_ROOT_MAP = demo_root_map()
@@ -25,6 +27,7 @@ class ConsoleSettings:
     root_map: Path
     language: str
     history_hours: float
+    level_tests: tuple[str, ...] = ()  # what a point's worst level counts (empty: every test)
 
 
 def split_address(text: str, where: str) -> tuple[str, int]:
@@ -35,14 +38,14 @@ def split_address(text: str, where: str) -> tuple[str, int]:
 
 
 def console_settings(config: ProbeConfig) -> ConsoleSettings:
-    section = config.console
+    section = config.explicit_section(ConsoleConfig)
     # The probe serves PROLAN-MIB under its `[snmp] enterprise_oid`; the console reads it there.
-    layout = Layout.from_text(config.snmp.enterprise_oid)
+    layout = Layout.from_text(config.section(SnmpConfig).enterprise_oid)
     if section is None:
-        host, port = split_address(config.snmp.listen, "[snmp] listen")
+        host, port = split_address(config.section(SnmpConfig).listen, "[snmp] listen")
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
-        communities = config.snmp.v2c.communities
+        communities = config.section(SnmpConfig).v2c.communities
         return ConsoleSettings(
             ProbeTarget(host, port, "v2c", communities[0] if communities else "public", layout=layout),
             5.0,
@@ -50,10 +53,10 @@ def console_settings(config: ProbeConfig) -> ConsoleSettings:
             "ru",
             6.0,
         )
-    host, port = split_address(section.probe or config.snmp.listen, "[console] probe")
+    host, port = split_address(section.probe or config.section(SnmpConfig).listen, "[console] probe")
     if section.version == "v3" and section.user is None:
         raise ConfigError('[console] version = "v3" needs a [console.user] with name and keys')
-    community = section.community or (config.snmp.v2c.communities or ["public"])[0]
+    community = section.community or (config.section(SnmpConfig).v2c.communities or ["public"])[0]
     root = config.resolve_path(section.root_map) if section.root_map else DEMO_ROOT_MAP
     return ConsoleSettings(
         ProbeTarget(
@@ -63,4 +66,5 @@ def console_settings(config: ProbeConfig) -> ConsoleSettings:
         root,
         section.language,
         section.history_hours,
+        tuple(section.level_tests),
     )

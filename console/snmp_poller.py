@@ -32,7 +32,7 @@ from pysnmp.proto import rfc1902, rfc1905
 
 from console.i18n import translate
 from console.live import LiveState, decode_metrics, decode_points
-from probe.config import SnmpV3User
+from probe.snmp.config import SnmpV3User
 from probe.snmp.oids import METRIC_COLUMNS, Layout, MetricColumn, PointColumn, ProbeScalar
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,9 @@
 time range (value, level and the threshold table that produced the level), the worst assessment
 per interval of a scope, and the day's loyalty Index. Pure data, no Qt.
 
-Metrics are selected by their structured identity (`metrics.period`, `metrics.scope`,
-`metrics.short_name`), never by reading their names, so this works for any test.
+Interval and current-day metrics are told apart by the metrics table's `period` column
+("interval" / "day"), and the Index's counts by their short names, so this works for any test
+that reports measurements the way SPEC §3 describes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from probe.topology import COMPANY
 
 INTERVAL = "interval"
 DAY = "day"
-# The day counts the loyalty Index is computed from (SPEC §3 short names of LOYALTY_MON).
+# The short names of LOYALTY_MON's day counts the Index is made of (SPEC §3, §7).
 POSITIVE, NEGATIVE, VOTES = "Позитивные ответы", "Негативные ответы", "Число голосований"
 
 
@@ -137,14 +138,6 @@ def interval_seconds(ends: Sequence[dt.datetime], default: float = 600.0) -> flo
     return min(gaps) if gaps else default
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    return _aware(value).replace(tzinfo=None)
-
-
 def parse_level(text: str | None) -> Level | None:
     try:
         return None if text is None else Level(text)
@@ -219,8 +212,8 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
     return (
         select(
             metric_values.c.metric_id,
-            # As text ('2026-11-18 09:00:00[.fff]' on every dialect): NumPy converts the whole
-            # column at once, far faster than the driver building a datetime per row.
+            # As text ('2026-11-18 09:00:00[.fff]', UTC as stored, on every dialect): NumPy converts
+            # the whole column at once, far faster than the driver building a datetime per row.
             cast(metric_values.c.at, String).label("at"),
             metric_values.c.value,
             metric_values.c.level,
@@ -229,8 +222,8 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
         .where(
             and_(
                 metric_values.c.metric_id.in_(list(ids)),
-                metric_values.c.at > _naive(since),
-                metric_values.c.at <= _naive(until),
+                metric_values.c.at > since,
+                metric_values.c.at <= until,
             )
         )
         .order_by(metric_values.c.metric_id, metric_values.c.at)
@@ -255,7 +248,7 @@ def load_history(
     # is a hundred thousand intervals.
     metric_ids, ats, values, levels, thresholds = zip(*rows, strict=True)
     ids = np.fromiter(metric_ids, dtype=np.int64, count=len(rows))
-    # Stored times are naive UTC: datetime64 arithmetic gives epoch seconds without time zones.
+    # The text is UTC without a zone: datetime64 arithmetic gives epoch seconds directly.
     epoch = np.array(ats, dtype="datetime64[ms]").astype(np.int64) / 1000.0
     value_column = np.array(values, dtype=float)  # None becomes NaN
     code_of: dict[str | None, int] = dict(_CODE_OF.items())
@@ -292,18 +285,16 @@ def _scope_condition(scope: Scope) -> Any:
     return or_(points.c.region == scope.name, points.c.region.startswith(scope.name + "/", autoescape=True))
 
 
-def scope_metrics_query(scope: Scope, period: str, tests: Sequence[str] = ("LOYALTY_MON",)) -> Select[Any]:
-    """The metrics of a scope and period (`interval` or `day`), with their short names."""
+def scope_metrics_query(scope: Scope, period: str, tests: Sequence[str] = ()) -> Select[Any]:
+    """The scope's metrics of one period ("interval" or "day") of the given tests (empty: every
+    test)."""
+    conditions = [_scope_condition(scope), metrics.c.period == period]
+    if tests:
+        conditions.append(metrics.c.test.in_(list(tests)))
     return (
         select(metrics.c.id, metrics.c.short_name)
         .select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
-        .where(
-            and_(
-                metrics.c.test.in_(list(tests)),
-                _scope_condition(scope),
-                metrics.c.period == period,
-            )
-        )
+        .where(and_(*conditions))
     )
 
 
@@ -312,10 +303,11 @@ def interval_levels(
     scope: Scope,
     since: dt.datetime,
     until: dt.datetime,
-    tests: Sequence[str] = ("LOYALTY_MON",),
+    tests: Sequence[str] = (),
 ) -> list[tuple[dt.datetime, Level]]:
-    """The worst assessment of the scope's interval metrics at every interval end in
-    (since, until], oldest first; an interval where nothing was assessed is `unknown`."""
+    """The worst assessment of the scope's interval metrics (of `tests`; empty: every test) at
+    every interval end in (since, until], oldest first; an interval where nothing was assessed
+    is `unknown`."""
     with engine.connect() as conn:
         ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))]
         if not ids:
@@ -325,8 +317,8 @@ def interval_levels(
             .where(
                 and_(
                     metric_values.c.metric_id.in_(ids),
-                    metric_values.c.at > _naive(since),
-                    metric_values.c.at <= _naive(until),
+                    metric_values.c.at > since,
+                    metric_values.c.at <= until,
                     metric_values.c.level.is_not(None),
                 )
             )
@@ -336,8 +328,31 @@ def interval_levels(
     for row in rows:
         level = parse_level(row.level)
         if level is not None:
-            by_end.setdefault(_aware(row.at), []).append(level)
+            by_end.setdefault(row.at, []).append(level)
     return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
+
+
+def worst_metric_at(engine: Engine, scope: Scope, end: dt.datetime, tests: Sequence[str] = ()) -> int | None:
+    """The scope's interval metric with the worst assessment at the evaluation ending at `end`
+    (what the Dashboard's rectangle for that interval shows); None when nothing was assessed."""
+    with engine.connect() as conn:
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))]
+        if not ids:
+            return None
+        rows = conn.execute(
+            select(metric_values.c.metric_id, metric_values.c.level).where(
+                and_(
+                    metric_values.c.metric_id.in_(ids),
+                    metric_values.c.at == end,
+                    metric_values.c.level.is_not(None),
+                )
+            )
+        ).all()
+    assessed = [(parse_level(row.level), int(row.metric_id)) for row in rows]
+    known = [(level.severity, -metric_id) for level, metric_id in assessed if level is not None]
+    if not known:
+        return None
+    return -max(known)[1]
 
 
 @dataclass(frozen=True)
@@ -355,18 +370,12 @@ class IndexReading:
 
 
 def index_from_counts(rows: Iterable[tuple[str, float | None]]) -> tuple[float, float, float]:
-    """Sum the day's counts by short name (`metrics.short_name` of day metrics)."""
-    positive = negative = votes = 0.0
+    """Sum the day's counts (short name, value) of every methodology and question."""
+    sums = {POSITIVE: 0.0, NEGATIVE: 0.0, VOTES: 0.0}
     for short_name, value in rows:
-        if value is None:
-            continue
-        if short_name == POSITIVE:
-            positive += value
-        elif short_name == NEGATIVE:
-            negative += value
-        elif short_name == VOTES:
-            votes += value
-    return positive, negative, votes
+        if value is not None and short_name in sums:
+            sums[short_name] += value
+    return sums[POSITIVE], sums[NEGATIVE], sums[VOTES]
 
 
 def index_at(
@@ -380,7 +389,7 @@ def index_at(
             return IndexReading(None, 0, 0, 0)
         latest = conn.execute(
             select(func.max(metric_values.c.at)).where(
-                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= _naive(at))
+                and_(metric_values.c.metric_id.in_(list(ids)), metric_values.c.at <= at)
             )
         ).scalar()
         if latest is None:
@@ -391,7 +400,7 @@ def index_at(
             )
         ).all()
     positive, negative, votes = index_from_counts((ids[row.metric_id], row.value) for row in rows)
-    return IndexReading(_aware(latest), positive, negative, votes)
+    return IndexReading(latest, positive, negative, votes)
 
 
 def index_change(

@@ -1,7 +1,9 @@
 """Notifications (SPEC §5): rules -> incidents -> outbox -> e-mail and SMS.
 
-`feed(config, engine, evaluation)` is what the `evaluate` command calls (sync: incidents and
-outbox rows, no delivery); `notifier.service.start(runtime)` is the `run` service's part.
+The notifier plugs into the probe through entry points (setup.cfg): its config section
+(`notifier.config.NotifierConfig`), its commands (`notifier.commands`), its service component
+(`notifier.service`, which feeds every evaluation the service publishes — its own and those other
+processes stored — to the incidents and delivers the outbox).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 def feed(config: ProbeConfig, engine: Engine, evaluation: Evaluation) -> FeedSummary:
     """Drive the incidents by one evaluation and queue their messages (see notifier.pipeline)."""
-    from notifier.pipeline import feed as _feed  # imported late: probe.config imports notifier.rules
+    from notifier.pipeline import feed as _feed  # late: Jinja2 and the channels only when needed
 
     return _feed(config, engine, evaluation)
 

@@ -35,7 +35,7 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    at: dt.datetime  # naive UTC, end of the evaluated interval
+    at: dt.datetime  # aware UTC, end of the evaluated interval
     value: float | None
     level: Level | None
 
@@ -140,10 +140,16 @@ def state_to_json(state: IncidentState) -> str:
     )
 
 
+def _json_time(text: str) -> dt.datetime:
+    """A time of `last_values`: ISO 8601 UTC; rows written before times were aware have no offset."""
+    at = dt.datetime.fromisoformat(text)
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
 def samples_from_json(text: str | None) -> tuple[Sample, ...]:
     if not text:
         return ()
     return tuple(
-        Sample(dt.datetime.fromisoformat(at), value, Level(level) if level else None)
+        Sample(_json_time(at), value, Level(level) if level else None)
         for at, value, level in json.loads(text)
     )

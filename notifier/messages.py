@@ -2,13 +2,14 @@
 
 Every template is compiled *and* rendered once with a sample context when the notifier starts
 (`TemplateSet.check`), so a syntax error or an unknown variable is reported then, with the
-template's file and line, instead of when the first incident fires at night.
+template's file and line, instead of when the first incident fires at night. Rendering happens in
+a worker process with time, memory and output limits (`notifier.sandbox`): a template that loops
+for ever or builds a gigabyte fails with a clear error instead of stopping the probe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +18,13 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
 from probe.levels import LEVEL_COLOURS, Level
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
-PARTS = ("subject", "text", "html", "sms")
 Part = Literal["subject", "text", "html", "sms"]
+PARTS: tuple[Part, ...] = ("subject", "text", "html", "sms")
 Language = Literal["ru", "en"]
 
 KIND_TEXT = {
@@ -115,13 +117,13 @@ def build_context(
     language: Language,
     map_url: str = "",
 ) -> dict[str, Any]:
-    """The variables every template sees (docs/notifications.md lists them). Times are naive
-    UTC on input and local (the probe's zone) in the texts."""
+    """The variables every template sees (docs/notifications.md lists them). Times are aware on
+    input and local (the probe's zone) in the texts."""
 
     def local(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if moment is None:
             return ""
-        return moment.replace(tzinfo=dt.UTC).astimezone(tz).strftime(fmt)
+        return moment.astimezone(tz).strftime(fmt)
 
     map_link = ""
     if map_url:
@@ -203,61 +205,70 @@ def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str,
 
 
 class TemplateSet:
-    """Compiled templates of one rule (its overrides, else the defaults) for one language."""
+    """Templates of one rule (its overrides, else the defaults) for one language. They are
+    compiled here (a syntax error is reported with its line at once) and rendered by a bounded
+    worker process (`notifier.sandbox`: time, memory and output limits)."""
 
-    def __init__(self, language: Language, overrides: Mapping[str, Path | None] | None = None) -> None:
+    def __init__(
+        self,
+        language: Language,
+        overrides: Mapping[str, Path | None] | None = None,
+        *,
+        rule: str | None = None,
+        renderer: SandboxRenderer | None = None,
+    ) -> None:
         self.language = language
-        loader = jinja2.FileSystemLoader([str(DEFAULTS_DIR)])
+        self.rule = rule
+        self.renderer = renderer or shared_renderer()
         # StrictUndefined: a misspelt variable is an error at the start-up check, not an empty gap.
-        self._text_env = SandboxedEnvironment(
-            loader=loader, autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False
-        )
-        self._html_env = SandboxedEnvironment(
-            loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
-        )
+        checker = SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
         self.sources: dict[str, str] = {}
-        self._templates: dict[str, jinja2.Template] = {}
+        self._texts: dict[str, str] = {}
         for part in PARTS:
             override = (overrides or {}).get(part)
-            env = self._html_env if part == "html" else self._text_env
             path = override if override is not None else DEFAULTS_DIR / f"{part}.{language}.j2"
             self.sources[part] = str(path)
             try:
                 source = Path(path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise TemplateProblem(f"{path}: cannot read the {part} template: {exc}") from None
+                raise TemplateProblem(
+                    f"{self._where()}{path}: cannot read the {part} template: {exc}"
+                ) from None
             try:
-                self._templates[part] = env.from_string(source)
-                self._templates[part].filename = str(path)
+                checker.parse(source)
             except jinja2.TemplateSyntaxError as exc:
-                raise TemplateProblem(f"{path}:{exc.lineno}: {part} template: {exc.message}") from None
+                raise TemplateProblem(
+                    f"{self._where()}{path}:{exc.lineno}: {part} template: {exc.message}"
+                ) from None
+            self._texts[part] = source
+
+    def _where(self) -> str:
+        return f"rule {self.rule!r}: " if self.rule else ""
 
     def render(self, part: Part, context: Mapping[str, Any]) -> str:
-        template = self._templates[part]
+        return self.render_parts((part,), context)[part]
+
+    def render_parts(self, parts: Sequence[Part], context: Mapping[str, Any]) -> dict[str, str]:
+        """Several parts of one message, in one round trip to the render worker."""
+        jobs = [Job(self.sources[part], self._texts[part], part == "html") for part in parts]
         try:
-            text = template.render(**context)
-        except Exception as exc:  # sandbox violations, undefined variables, filter errors
+            texts = self.renderer.render_many(jobs, context)
+        except RenderError as exc:  # sandbox violations, undefined variables, limits
+            part = next((p for p in parts if self.sources[p] == exc.name), parts[0])
             raise TemplateProblem(
-                f"{self.sources[part]}:{_template_line(exc)}: {part} template: {exc}"
+                f"{self._where()}{self.sources[part]}:{exc.line}: {part} template: {exc}"
             ) from None
-        if part in ("subject", "sms"):
-            return " ".join(text.split())  # one line: headers and SMS have no room for layout
-        return text.strip() + "\n"
+        out: dict[str, str] = {}
+        for part, text in zip(parts, texts, strict=True):
+            if part in ("subject", "sms"):
+                out[part] = " ".join(text.split())  # one line: headers and SMS have no room for layout
+            else:
+                out[part] = text.strip() + "\n"
+        return out
 
     def check(self, probe: str = "prolan-probe") -> None:
         """Render every part with a sample context (raises TemplateProblem with file and line)."""
         context = sample_context(self.language, probe)
         for kind in ("fire", "escalate", "recover", "test"):
             context = {**context, "kind": kind, "kind_text": KIND_TEXT[self.language][kind]}
-            for part in PARTS:
-                self.render(part, context)  # type: ignore[arg-type]
-
-
-def _template_line(exc: BaseException) -> str:
-    """The template line of an error raised while rendering (Jinja rewrites tracebacks so the
-    template's frames carry the template's file name and line)."""
-    line = "?"
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith(".j2") or frame.filename.endswith((".jinja", ".html", ".txt", ".tmpl")):
-            line = str(frame.lineno)
-    return line
+            self.render_parts(PARTS, context)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, and_, or_, select, update
 from notifier.channels import DeliveryFailure, PermanentFailure, TemporaryFailure
 from notifier.channels.email import build_message, send_email
 from notifier.channels.sms import send_sms
+from notifier.config import NotifierConfig
 from probe.config import ProbeConfig
 from probe.store.db import utcnow
 from probe.store.schema import notifier_outbox
@@ -58,7 +59,7 @@ class FlushSummary:
 
 
 def backoff_seconds(config: ProbeConfig, attempts: int) -> float:
-    box = config.notifier.outbox
+    box = config.section(NotifierConfig).outbox
     return float(min(box.retry_max_seconds, box.retry_base_seconds * 2 ** max(0, attempts - 1)))
 
 
@@ -73,7 +74,7 @@ class Deliverer:
         self.senders: dict[str, Sender] = senders or {"email": self._send_email, "sms": self._send_sms}
 
     async def _send_email(self, row: OutboxRow) -> None:
-        smtp = self.config.notifier.smtp
+        smtp = self.config.section(NotifierConfig).smtp
         if smtp is None:
             raise TemporaryFailure("e-mail: [notifier.smtp] is not configured")
         host = smtp.sender.rsplit("@", 1)[-1] or "prolan-probe"
@@ -89,7 +90,7 @@ class Deliverer:
         await send_email(smtp, message)
 
     async def _send_sms(self, row: OutboxRow) -> None:
-        sms = self.config.notifier.sms
+        sms = self.config.section(NotifierConfig).sms
         if sms is None:
             raise TemporaryFailure("SMS: [notifier.sms] is not configured")
         async with self._modem_lock:
@@ -98,7 +99,7 @@ class Deliverer:
     # ---- database steps (blocking; run in a thread from the event loop) ----
 
     def release_stale_claims(self, now: dt.datetime) -> int:
-        limit = now - dt.timedelta(seconds=self.config.notifier.outbox.claim_timeout_seconds)
+        limit = now - dt.timedelta(seconds=self.config.section(NotifierConfig).outbox.claim_timeout_seconds)
         with self.engine.begin() as conn:
             return conn.execute(
                 update(notifier_outbox)
@@ -144,7 +145,10 @@ class Deliverer:
         values: dict[str, object] = {"attempts": attempts, "claim_token": None}
         if failure is None:
             values.update(status="sent", sent_at=now, last_error=None)
-        elif isinstance(failure, PermanentFailure) or attempts >= self.config.notifier.outbox.max_attempts:
+        elif (
+            isinstance(failure, PermanentFailure)
+            or attempts >= self.config.section(NotifierConfig).outbox.max_attempts
+        ):
             values.update(status="failed", last_error=str(failure))
         else:
             values.update(

@@ -17,10 +17,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
+from notifier.config import NotifierConfig, NotifierRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import is_open, metric_matches, parse_hours
-from probe.config import NotifierRule, ProbeConfig, RecipientMember
+from notifier.sandbox import SandboxRenderer
+from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
 
@@ -39,9 +41,10 @@ class FeedSummary:
 class Templates:
     """TemplateSets per (rule, language), compiled once per process."""
 
-    def __init__(self, config: ProbeConfig) -> None:
+    def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
+        self.renderer = renderer or SandboxRenderer()
 
     def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)
@@ -51,15 +54,21 @@ class Templates:
                 for part in ("subject", "text", "html", "sms"):
                     path = getattr(rule.templates, part)
                     overrides[part] = self._config.resolve_path(path) if path is not None else None
-            self._sets[key] = TemplateSet(language, overrides)
+            self._sets[key] = TemplateSet(
+                language, overrides, rule=rule.name if rule else None, renderer=self.renderer
+            )
         return self._sets[key]
 
     def check_all(self) -> None:
         """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
-        for rule in self._config.notifier.rules:
+        for rule in self._config.section(NotifierConfig).rules:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
+
+    def close(self) -> None:
+        """Stop the render worker (a render in progress fails at once)."""
+        self.renderer.close()
 
 
 def limits_of(rule: NotifierRule) -> RuleLimits:
@@ -70,10 +79,6 @@ def limits_of(rule: NotifierRule) -> RuleLimits:
         recovery_after=rule.recovery_after,
         keep_values=rule.last_values,
     )
-
-
-def naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def metric_info(metric: MetricState) -> MetricInfo:
@@ -95,10 +100,10 @@ def due_time(config: ProbeConfig, rule: NotifierRule, event_at: dt.datetime, now
     if not rule.quiet_hours:
         return now
     quiet = parse_hours(rule.quiet_hours)
-    local = event_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+    local = event_at.astimezone(config.tz)
     if not quiet.contains((local - dt.timedelta(microseconds=1)).time()):
         return now
-    return max(now, naive_utc(quiet.next_end(local)))
+    return max(now, quiet.next_end(local).astimezone(dt.UTC))
 
 
 def feed(
@@ -112,8 +117,8 @@ def feed(
     """Drive every rule's incidents by one evaluation and queue the messages they announce.
     Historical (catch-up) evaluations are ignored: they are history, not news."""
     summary = FeedSummary()
-    rules = config.notifier.rules
-    if not rules or evaluation.historical or not config.notifier.enabled:
+    rules = config.section(NotifierConfig).rules
+    if not rules or evaluation.historical or not config.section(NotifierConfig).enabled:
         return summary
     templates = templates or Templates(config)
     for attempt in range(3):
@@ -131,8 +136,8 @@ def _feed_once(
     config: ProbeConfig, engine: Engine, evaluation: Evaluation, templates: Templates, now: dt.datetime | None
 ) -> FeedSummary:
     summary = FeedSummary()
-    rules = config.notifier.rules
-    at = naive_utc(evaluation.at)
+    rules = config.section(NotifierConfig).rules
+    at = evaluation.at
     with engine.begin() as conn:
         hours = store.opening_hours(conn)
         silences = store.active_silences(conn, at)
@@ -144,7 +149,7 @@ def _feed_once(
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
             first = metric.id in evaluation.first_seen
-            sample_at = naive_utc(metric.time)
+            sample_at = metric.time
             for rule in rules:
                 if not metric_matches(
                     metric.name,
@@ -156,7 +161,7 @@ def _feed_once(
                 ):
                     continue
                 if rule.respect_opening_hours and metric.point is not None:
-                    local = sample_at.replace(tzinfo=dt.UTC).astimezone(config.tz)
+                    local = sample_at.astimezone(config.tz)
                     if not is_open(hours.get(metric.point, ""), local):
                         summary.skipped_closed += 1
                         continue
@@ -230,7 +235,7 @@ def event_messages(
         if members_cache is not None and list_name in members_cache:
             members = members_cache[list_name]
         else:
-            members = store.list_members(conn, config.notifier, list_name)
+            members = store.list_members(conn, config.section(NotifierConfig), list_name)
             if members_cache is not None:
                 members_cache[list_name] = members
         if not members:
@@ -241,7 +246,9 @@ def event_messages(
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
-                language: Language = member.language or rule.language or config.notifier.language
+                language: Language = (
+                    member.language or rule.language or config.section(NotifierConfig).language
+                )
                 context = build_context(
                     kind=event.kind.value,
                     rule=rule.name,
@@ -258,9 +265,12 @@ def event_messages(
                     probe=config.name,
                     tz=config.tz,
                     language=language,
-                    map_url=config.notifier.map_url,
+                    map_url=config.section(NotifierConfig).map_url,
                 )
                 tset = templates.get(rule, language)
+                texts = tset.render_parts(
+                    ("subject", "text", "html") if channel == "email" else ("sms",), context
+                )
                 prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
                 message = store.OutboxMessage(
                     dedupe_key=f"{prefix}|{channel}|{address}",
@@ -269,10 +279,12 @@ def event_messages(
                     channel=channel,
                     recipient=member.name,
                     address=address,
-                    subject=tset.render("subject", context) if channel == "email" else "",
-                    body_text=tset.render("text" if channel == "email" else "sms", context),
-                    body_html=tset.render("html", context) if channel == "email" else None,
+                    subject=texts.get("subject", ""),
+                    body_text=texts["text" if channel == "email" else "sms"],
+                    body_html=texts.get("html"),
                     due_at=due,
+                    metric_id=metric.id,
+                    event_at=event.at,
                 )
                 messages.append(message)
     return messages

@@ -18,7 +18,7 @@ import ldap3
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
-from probe.config import RecipientMember
+from notifier.config import RecipientMember
 
 GROUP_CLASSES = {"group", "groupofnames", "groupofuniquenames"}
 ATTRIBUTES = ["objectClass", "cn", "displayName", "mail", "mobile", "telephoneNumber", "userAccountControl"]

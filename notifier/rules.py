@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from probe.metric_names import matches
+
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -67,8 +69,9 @@ def is_open(opening_hours: str, local: dt.datetime) -> bool:
 def metric_matches(
     name: str, test: str, point: str | None, *, metrics: str, test_glob: str | None, point_glob: str | None
 ) -> bool:
-    """Globs are case-sensitive (metric names are exact Cyrillic strings)."""
-    if not fnmatchcase(name, metrics):
+    """Globs are case-sensitive (metric names are exact Cyrillic strings); a glob naming a metric
+    by an older spelling (`*. Database availability (%)`) matches today's name."""
+    if not matches(name, metrics):
         return False
     if test_glob is not None and not fnmatchcase(test, test_glob):
         return False
@@ -80,8 +83,8 @@ class Silence:
     """A maintenance window: evaluations it covers are not counted and nothing is sent."""
 
     id: int
-    starts_at: dt.datetime  # naive UTC
-    ends_at: dt.datetime  # naive UTC
+    starts_at: dt.datetime  # aware
+    ends_at: dt.datetime  # aware
     rule: str | None = None  # None: every rule
     metrics: str | None = None  # glob on metric names; None: every metric
     point: str | None = None  # glob on point names; None: every point
@@ -92,7 +95,7 @@ class Silence:
             return False
         if self.rule is not None and self.rule != rule:
             return False
-        if self.metrics is not None and not fnmatchcase(name, self.metrics):
+        if self.metrics is not None and not matches(name, self.metrics):
             return False
         return not (self.point is not None and (point is None or not fnmatchcase(point, self.point)))
 

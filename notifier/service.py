@@ -10,6 +10,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from notifier.config import NotifierConfig
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
 from probe.service import Runtime
@@ -31,6 +32,16 @@ class NotifierService:
         self._stopped = asyncio.Event()
         self.subscription: Subscription | None = None
         self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
+
+    def describe(self) -> str:
+        """For the probe's start line: how many rules and where messages go."""
+        config = self.runtime.config.section(NotifierConfig)
+        channels = []
+        if config.smtp is not None:
+            channels.append(f"SMTP {config.smtp.host}:{config.smtp.port}")
+        if config.sms is not None:
+            channels.append(f"SMS {config.sms.port}")
+        return f"notifier ({len(config.rules)} rules" + "".join(f", {c}" for c in channels) + ")"
 
     def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
         """Hub callback, in the notifier's own subscriber thread (never the evaluator's)."""
@@ -54,7 +65,7 @@ class NotifierService:
             self.loop.call_soon_threadsafe(self.wake.set)
 
     async def _deliver_forever(self) -> None:
-        poll = self.runtime.config.notifier.outbox.poll_seconds
+        poll = self.runtime.config.section(NotifierConfig).outbox.poll_seconds
         while not self._stopped.is_set():
             try:
                 await self.deliverer.deliver_due()
@@ -69,18 +80,29 @@ class NotifierService:
             self.runtime.hub.unsubscribe(self.subscription)
         self._stopped.set()
         self.wake.set()
+        self.templates.close()  # a render in progress (up to its time limit) ends now
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(self._task, timeout=30)
         self._executor.shutdown(wait=True)
 
 
+# Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so its first evaluations reach the incidents.
+ORDER = 20
+
+
 async def start(runtime: Runtime) -> NotifierService | None:
-    config = runtime.config.notifier
+    config = runtime.config.section(NotifierConfig)
     if not config.enabled or not (config.rules or config.smtp or config.sms):
         return None
     templates = Templates(runtime.config)
-    templates.check_all()  # a broken template stops start-up here, with its file and line
+    try:
+        # A broken template stops start-up here, with its rule, file and line. In a thread: the
+        # trial renders take up to their time limit each, and the loop keeps serving meanwhile.
+        await asyncio.to_thread(templates.check_all)
+    except BaseException:
+        templates.close()  # also when `run` gives up on the start (SIGTERM): the check ends now
+        raise
     service = NotifierService(runtime, templates)
     service.subscription = runtime.hub.subscribe(service.on_snapshot, name="notifier")
-    log.info("notifier: %d rules; outbox delivery started", len(config.rules))
+    log.debug("notifier: %d rules; outbox delivery started", len(config.rules))
     return service

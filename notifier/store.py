@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from notifier.config import NotifierConfig, RecipientMember
 from notifier.incidents import IncidentState, Status, samples_from_json, state_to_json
 from notifier.rules import Silence
-from probe.config import NotifierConfig, RecipientMember
 from probe.levels import Level
 from probe.store.db import utcnow
+from probe.store.limits import column_limit, fit_key, fit_text
 from probe.store.schema import (
     notifier_incidents,
     notifier_outbox,
@@ -226,6 +227,12 @@ class OutboxMessage:
     body_text: str
     body_html: str | None
     due_at: dt.datetime
+    metric_id: int | None = None  # the metric whose event this announces
+    event_at: dt.datetime | None = None  # the evaluation (interval end, naive UTC) of that event
+
+
+_DEDUPE_LIMIT = column_limit(notifier_outbox.c.dedupe_key)
+_SUBJECT_LIMIT = column_limit(notifier_outbox.c.subject)
 
 
 def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
@@ -233,6 +240,16 @@ def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
     The dedupe keys already present are read in chunks (SQL Server takes 2,100 parameters)."""
     if not messages:
         return 0
+    # Keys and subjects fit their columns on every dialect (a long rule name and address, a long
+    # rendered subject); the key keeps a stable hash of its whole text, so it stays unique.
+    messages = [
+        replace(
+            m,
+            dedupe_key=fit_key(m.dedupe_key, _DEDUPE_LIMIT),
+            subject=fit_text(m.subject, _SUBJECT_LIMIT),
+        )
+        for m in messages
+    ]
     unique = list({m.dedupe_key: m for m in messages}.values())
     keys = [m.dedupe_key for m in unique]
     present: set[str] = set()
@@ -260,6 +277,8 @@ def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
             "status": "pending",
             "attempts": 0,
             "due_at": m.due_at,
+            "metric_id": m.metric_id,
+            "event_at": m.event_at,
         }
         for m in unique
         if m.dedupe_key not in present

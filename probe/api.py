@@ -3,7 +3,7 @@
 A test is a subclass of `EvaluationTest` in a `.py` file in `tests_scripts/` (or a folder listed
 under `[tests] dirs`). The engine calls `run(ctx)` once per evaluation window; the test reads the
 aggregator (read only) through the tables exported here and returns `Measurement`s. Everything else (names, stable ids, levels,
-history, SNMP rows, notifications, `Тест работает`, `Database availability (%)`) is the engine's.
+history, SNMP rows, notifications, `Тест работает`, `Доступность базы данных (%)`) is the engine's.
 
     from probe.api import EvaluationTest, Measurement, Param, TestContext, ThresholdTable
 
@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.schema import (
+    UtcDateTime,
     buttons,
     clips,
     ingest_counts,
@@ -51,7 +52,7 @@ from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
 #   queue_samples  loyalty-driver samples: point_id, sampled_at, length
 #   clips          audio fragments cut around presses (status cut / waiting / missing)
 #   ingest_counts  what the ingest service received per source and minute
-# Timestamps are stored as naive UTC: compare them with `ctx.window.start_naive` etc.
+# Timestamps are aware UTC datetimes both ways: compare them with `ctx.window.start` etc. directly.
 # `presses.id` numbers presses in the order they were stored: see `TestContext.ingest_mark`.
 # Nothing is written through these: a test's connection is read only; what it must keep between
 # runs goes into `ctx.state`.
@@ -113,18 +114,19 @@ class Window:
     tz: ZoneInfo
     interval_minutes: int
 
+    # Naive UTC forms, kept for tests written when timestamp columns took naive UTC only; the
+    # columns take `start`, `end` and `day_start` directly (a naive value is still read as UTC).
     @property
     def start_naive(self) -> dt.datetime:
-        """Naive UTC, the form timestamps are stored in (for SQL parameters)."""
-        return self.start.astimezone(dt.UTC).replace(tzinfo=None)
+        return UtcDateTime.stored(self.start)
 
     @property
     def end_naive(self) -> dt.datetime:
-        return self.end.astimezone(dt.UTC).replace(tzinfo=None)
+        return UtcDateTime.stored(self.end)
 
     @property
     def day_start_naive(self) -> dt.datetime:
-        return self.day_start.astimezone(dt.UTC).replace(tzinfo=None)
+        return UtcDateTime.stored(self.day_start)
 
     @property
     def local_end(self) -> dt.datetime:

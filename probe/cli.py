@@ -1,6 +1,8 @@
 """`prolan-probe`: the command line. Each command group lives in one module of
-`probe.commands` and registers itself; this module parses, loads the config and maps every
-failure to one clear line on stderr and a non-zero exit status."""
+`probe.commands` (the core's) or in its subsystem's package (found through the
+`prolan.commands` entry points) and registers itself; this module parses, loads the config and
+maps every failure to one clear line on stderr and a non-zero exit status. A subsystem that
+failed to load is named in `--help` and on stderr; `run` refuses to start without it."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from probe import __version__
+from probe import __version__, plugins
 from probe.commands import COMMAND_MODULES, CommandError, Context
 from probe.config import ConfigError, load_config
 from probe.memory import tune_garbage_collector
@@ -30,7 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
+    for name, module in plugins.command_modules().items():
+        try:
+            module.register(sub)
+        except Exception as exc:  # a broken subsystem must not take the whole command line down
+            plugins.note_failure(plugins.COMMANDS, name, module.__name__, exc)
+    failures = plugins.failures()
+    if failures:
+        parser.epilog = "NOT LOADED (prolan-probe run refuses to start): " + "; ".join(map(str, failures))
     return parser
+
+
+def warn_about_failed_subsystems(command: str) -> None:
+    """Every command but `run` (which refuses, in one line) works on and names what is missing."""
+    if command == "run":
+        return
+    for failure in plugins.failures():
+        print(f"prolan-probe: warning: {failure}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    warn_about_failed_subsystems(args.command)
     try:
         config = load_config(args.config)
         ctx = Context(config)

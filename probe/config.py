@@ -3,6 +3,12 @@
 Every section is a pydantic model with defaults in code; unknown keys are errors, so a typo
 never silently falls back to a default. `load_config` turns any problem into one `ConfigError`
 whose message names the file and the key (or the TOML line) and says what is wrong.
+
+This module holds only the core's sections (name, timezone, database, tests, logging). Each
+subsystem declares its own section model in its package (`[snmp]` in `probe.snmp.config`,
+`[notifier]` in `notifier.config`, ...) through the `prolan.sections` entry-point group (see
+`probe.plugins`); `parse_config` validates those sections too, and code reads one with the typed
+`config.section(NotifierConfig)`.
 """
 
 from __future__ import annotations
@@ -10,14 +16,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from probe.levels import Level
-from probe.snmp.oids import parse_oid
+from probe import plugins
 
 ENV_CONFIG = "PROLAN_CONFIG"
 
@@ -28,6 +33,12 @@ class ConfigError(Exception):
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
+
+    # The top-level TOML table of a subsystem's section model (its `prolan.sections` entry name).
+    SECTION: ClassVar[str] = ""
+
+
+SectionT = TypeVar("SectionT", bound=Section)
 
 
 def default_data_dir() -> Path:
@@ -98,361 +109,6 @@ class TestsConfig(Section):
         return TestSettings.model_validate(raw)
 
 
-class SnmpV2cConfig(Section):
-    communities: list[str] = Field(default_factory=lambda: ["public"])
-
-
-class SnmpV3User(Section):
-    name: str
-    auth_protocol: Literal["SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "MD5"] = "SHA-256"
-    auth_key: str = ""
-    auth_key_env: str | None = None
-    priv_protocol: Literal["AES-128", "AES-192", "AES-256", "DES", "none"] = "AES-128"
-    priv_key: str = ""
-    priv_key_env: str | None = None
-
-    def resolved_auth_key(self) -> str:
-        return os.environ.get(self.auth_key_env, "") if self.auth_key_env else self.auth_key
-
-    def resolved_priv_key(self) -> str:
-        return os.environ.get(self.priv_key_env, "") if self.priv_key_env else self.priv_key
-
-
-class SnmpV3Config(Section):
-    users: list[SnmpV3User] = Field(default_factory=list)
-
-
-class TrapTarget(Section):
-    address: str = Field(description="HOST:PORT")
-    version: Literal["v2c", "v3"] = "v2c"
-    community: str = "public"
-    user: str | None = None
-    inform: bool = False
-
-
-class SnmpConfig(Section):
-    enabled: bool = True
-    listen: str = "127.0.0.1:1161"
-    enterprise_oid: str = "1.3.6.1.4.1.17184"
-    v2c: SnmpV2cConfig = Field(default_factory=SnmpV2cConfig)
-    v3: SnmpV3Config = Field(default_factory=SnmpV3Config)
-    trap_targets: list[TrapTarget] = Field(default_factory=list)
-    max_repetitions: int = Field(default=100, ge=1, le=1000)
-
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or int(port) > 65535:
-            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:1161 or [::1]:1161")
-        return value
-
-    @field_validator("enterprise_oid")
-    @classmethod
-    def _numeric_oid(cls, value: str) -> str:
-        try:
-            parse_oid(value)
-        except ValueError:
-            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184") from None
-        return value
-
-
-class TcpIngestConfig(Section):
-    listen: str = "127.0.0.1:7070"
-    max_line_bytes: int = Field(default=1024, ge=64)
-    idle_timeout_seconds: float = Field(default=300.0, gt=0)
-    max_connections_per_address: int = Field(default=16, ge=1)
-    tokens: list[str] = Field(default_factory=list, description="shared tokens; empty = no AUTH needed")
-    allowed_addresses: list[str] = Field(default_factory=list, description="CIDRs; empty = any")
-
-
-class SerialIngestConfig(Section):
-    port: str
-    baudrate: int = 9600
-    bytesize: Literal[5, 6, 7, 8] = 8
-    parity: Literal["N", "E", "O", "M", "S"] = "N"
-    stopbits: Literal[1, 2] = 1
-    reopen_seconds: float = Field(default=5.0, gt=0)
-    max_line_bytes: int = Field(default=1024, ge=64)
-
-
-class IngestConfig(Section):
-    tcp: TcpIngestConfig | None = None
-    serial: list[SerialIngestConfig] = Field(default_factory=list)
-    spool_dir: Path | None = Field(default=None, description="default: <data folder>/spool")
-    db_timeout_seconds: float = Field(default=2.0, gt=0, description="slower database writes go to the spool")
-    retry_seconds: float = Field(default=5.0, gt=0, description="database retry period while spooling")
-    topology_refresh_seconds: float = Field(default=60.0, gt=0)
-    counters_flush_seconds: float = Field(default=10.0, gt=0)
-
-
-def _hours_range(value: str) -> str:
-    """Validate "HH:MM-HH:MM" (local time; the end may be earlier than the start: over midnight)."""
-    from notifier.rules import parse_hours  # the parser is the notifier's pure core
-
-    parse_hours(value)
-    return value
-
-
-class SmtpConfig(Section):
-    host: str = "localhost"
-    port: int = Field(default=25, ge=1, le=65535)
-    sender: str = "prolan-probe@localhost"
-    starttls: bool = False  # upgrade a plain connection with STARTTLS (usually port 587)
-    tls: bool = False  # implicit TLS from the first byte (usually port 465)
-    user: str | None = None
-    password: str = ""
-    password_env: str | None = None
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    # Verify the server's certificate (turn off only for a self-signed test server).
-    verify_certificate: bool = True
-    ca_file: Path | None = None
-
-    def resolved_password(self) -> str:
-        return os.environ.get(self.password_env, "") if self.password_env else self.password
-
-    @field_validator("tls")
-    @classmethod
-    def _one_tls_mode(cls, value: bool, info: Any) -> bool:
-        if value and info.data.get("starttls"):
-            raise ValueError("choose either starttls = true or tls = true, not both")
-        return value
-
-
-class SmsConfig(Section):
-    port: str = Field(description="serial device of the GSM modem, e.g. /dev/ttyUSB0")
-    baudrate: int = 115200
-    pin: str | None = None
-    pin_env: str | None = None
-    timeout_seconds: float = Field(default=30.0, gt=0, description="wait for each modem answer")
-    # Ask the modem to keep undelivered messages this long (TP-VP relative; 0 = no validity period).
-    validity_hours: int = Field(default=24, ge=0, le=24 * 63)
-
-    def resolved_pin(self) -> str | None:
-        return os.environ.get(self.pin_env) if self.pin_env else self.pin
-
-
-class RecipientMember(Section):
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    language: Literal["ru", "en"] | None = None
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_digits(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
-        if not digits.lstrip("+").isdigit() or len(digits.lstrip("+")) < 3:
-            raise ValueError(
-                f"phone {value!r} must be digits, optionally with a leading + (e.g. +79990000000)"
-            )
-        return digits
-
-
-class RecipientList(Section):
-    name: str
-    members: list[RecipientMember] = Field(default_factory=list)
-
-
-class RuleTemplates(Section):
-    """Per-rule template files (Jinja2), relative to the config file; unset = the defaults."""
-
-    subject: Path | None = None
-    text: Path | None = None
-    html: Path | None = None
-    sms: Path | None = None
-
-
-class NotifierRule(Section):
-    name: str
-    metrics: str = Field(default="*", description="fnmatch glob on full metric names")
-    test: str | None = None
-    point: str | None = Field(default=None, description="fnmatch glob on the point name")
-    level: Level = Level.ATTENTION
-    consecutive: int = Field(default=1, ge=1, le=10_000)
-    recipients: list[str] = Field(min_length=1)
-    channels: list[Literal["email", "sms"]] = Field(default=["email"], min_length=1)
-    escalate_after: int | None = Field(default=None, ge=1)
-    escalate_to: list[str] = Field(default_factory=list)
-    recovery: bool = True
-    recovery_after: int = Field(default=1, ge=1, le=10_000, description="better evaluations before recovery")
-    quiet_hours: str | None = None
-    respect_opening_hours: bool = True
-    language: Literal["ru", "en"] | None = None
-    templates: RuleTemplates = Field(default_factory=RuleTemplates)
-    last_values: int = Field(default=6, ge=1, le=100)
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet_range(cls, value: str | None) -> str | None:
-        return None if value is None else _hours_range(value)
-
-    @field_validator("level")
-    @classmethod
-    def _known_level(cls, value: Level) -> Level:
-        if value is Level.UNKNOWN:
-            raise ValueError("a rule counts a level or worse: good, acceptable, attention, edge or bad")
-        return value
-
-    @field_validator("escalate_to")
-    @classmethod
-    def _escalation_pairs(cls, value: list[str], info: Any) -> list[str]:
-        if value and info.data.get("escalate_after") is None:
-            raise ValueError("escalate_to needs escalate_after (how many more evaluations)")
-        return value
-
-
-class OutboxConfig(Section):
-    poll_seconds: float = Field(default=5.0, gt=0)
-    retry_base_seconds: float = Field(default=30.0, gt=0)
-    retry_max_seconds: float = Field(default=3600.0, gt=0)
-    max_attempts: int = Field(default=48, ge=1)
-    # A row left "sending" by a process that died is retried after this long.
-    claim_timeout_seconds: float = Field(default=600.0, gt=0)
-
-
-class NotifierConfig(Section):
-    enabled: bool = True
-    language: Literal["ru", "en"] = "ru"
-    # Where links in messages point (e.g. the console's map of the point); empty = no link.
-    map_url: str = ""
-    smtp: SmtpConfig | None = None
-    sms: SmsConfig | None = None
-    recipients: list[RecipientList] = Field(default_factory=list)
-    rules: list[NotifierRule] = Field(default_factory=list)
-    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
-
-    @field_validator("rules")
-    @classmethod
-    def _unique_rule_names(cls, value: list[NotifierRule]) -> list[NotifierRule]:
-        seen: set[str] = set()
-        for rule in value:
-            if rule.name in seen:
-                raise ValueError(f"two rules are named {rule.name!r}; rule names must be unique")
-            seen.add(rule.name)
-        return value
-
-    @model_validator(mode="after")
-    def _channels_configured(self) -> NotifierConfig:
-        for index, rule in enumerate(self.rules):
-            for channel, section in (("email", self.smtp), ("sms", self.sms)):
-                if channel in rule.channels and section is None:
-                    raise ValueError(
-                        f"rules[{index}] ({rule.name!r}) sends {channel} but [notifier.{'smtp' if channel == 'email' else 'sms'}] is missing"
-                    )
-        return self
-
-    def rule(self, name: str) -> NotifierRule | None:
-        return next((r for r in self.rules if r.name == name), None)
-
-
-class ClipsConfig(Section):
-    """`[clips]`: audio fragments cut around presses (see docs/clips.md)."""
-
-    enabled: bool = Field(default=False, description="cut continuously in `prolan-probe run`")
-    recordings: Path | None = Field(
-        default=None, description="one folder per point, files YYYYmmdd-HHMMSS.ext"
-    )
-    output: Path | None = Field(default=None, description="where fragments go (default: data folder/clips)")
-    kinds: list[str] = Field(default_factory=lambda: ["negative", "force_majeure"])
-    before_seconds: float = Field(default=60.0, ge=0)
-    after_seconds: float = Field(default=60.0, ge=0)
-    format: str | None = Field(
-        default=None, description="output format (wav, mp3, ogg, flac…); default: the source's"
-    )
-    poll_seconds: float = Field(default=60.0, gt=0, description="how often the service looks for due presses")
-    retry_minutes: float = Field(
-        default=10.0, gt=0, description="wait before looking again for a missing recording"
-    )
-    give_up_hours: float = Field(
-        default=48.0, ge=0, description="after this, cut what exists or record 'missing'"
-    )
-    lookback_days: float = Field(default=7.0, gt=0, description="presses older than this are not looked at")
-    ffmpeg: str = "ffmpeg"
-    ffprobe: str = "ffprobe"
-    sox: str = Field(
-        default="sox", description="cuts single-file FLAC/Ogg/WAV pieces faster; '' = ffmpeg only"
-    )
-
-    @field_validator("kinds")
-    @classmethod
-    def _known_kinds(cls, value: list[str]) -> list[str]:
-        from probe.topology import BUTTON_KINDS  # here: config must stay importable on its own
-
-        bad = [kind for kind in value if kind not in BUTTON_KINDS]
-        if bad:
-            raise ValueError(f"unknown button kind(s) {', '.join(bad)}; known: {', '.join(BUTTON_KINDS)}")
-        return value
-
-    @field_validator("format")
-    @classmethod
-    def _plain_extension(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        text = value.strip().lstrip(".").lower()
-        if not text.isalnum() or len(text) > 8:
-            raise ValueError("must be a file extension ffmpeg knows, e.g. 'wav', 'mp3', 'ogg', 'flac'")
-        return text
-
-
-class DashboardConfig(Section):
-    """`[console.dashboard]`: the wall-panel tiles."""
-
-    # "company", "point:NAME" or "region:PATH" (a region path and everything under it).
-    tiles: list[str] = Field(
-        default_factory=lambda: [
-            "company",
-            "point:АЗС Тёплый Стан",
-            "point:Калужская",
-            "region:Санкт-Петербург",
-        ]
-    )
-    hours: int = Field(
-        default=6, ge=1, le=48, description="hours of interval assessments shown as rectangles"
-    )
-    columns: int = Field(default=2, ge=1, le=6)
-    tests: list[str] = Field(default_factory=lambda: ["LOYALTY_MON"])
-    refresh_seconds: float = Field(default=30.0, gt=0)
-
-    @field_validator("tiles")
-    @classmethod
-    def _valid_tiles(cls, value: list[str]) -> list[str]:
-        for tile in value:
-            kind, _, name = tile.partition(":")
-            if tile != "company" and (kind not in ("point", "region") or not name):
-                raise ValueError(f"tile {tile!r}: expected 'company', 'point:NAME' or 'region:PATH'")
-        return value
-
-
-class CockpitConfig(Section):
-    """`[console.cockpit]`: the rows the Cockpit opens with (or a saved layout file)."""
-
-    layout: Path | None = Field(default=None, description="a layout saved from the Cockpit (JSON)")
-    tests: list[str] = Field(default_factory=list)
-    points: list[str] = Field(default_factory=lambda: ["АЗС Тёплый Стан", "Калужская"])
-    name_contains: str = "Интервал"
-    hours: int = Field(default=24, ge=1, le=24 * 62)
-
-
-class ConsoleConfig(Section):
-    model_config = ConfigDict(extra="allow")
-
-    probe: str | None = Field(default=None, description="HOST:PORT of the probe's SNMP agent")
-    community: str | None = None
-    poll_seconds: float = Field(default=5.0, gt=0)
-    root_map: Path | None = None
-    language: Literal["ru", "en"] = "ru"
-    # SNMPv3 instead of a community: version = "v3" and [console.user] (as [[snmp.v3.users]]).
-    version: Literal["v2c", "v3"] = "v2c"
-    user: SnmpV3User | None = None
-    timeout_seconds: float = Field(default=2.0, gt=0)
-    history_hours: float = Field(default=6.0, gt=0, le=24 * 31)
-    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
-    cockpit: CockpitConfig = Field(default_factory=CockpitConfig)
-
-
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
@@ -465,15 +121,14 @@ class ProbeConfig(Section):
     timezone: str = "Europe/Moscow"
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     tests: TestsConfig = Field(default_factory=TestsConfig)
-    snmp: SnmpConfig = Field(default_factory=SnmpConfig)
-    ingest: IngestConfig = Field(default_factory=IngestConfig)
-    notifier: NotifierConfig = Field(default_factory=NotifierConfig)
-    clips: ClipsConfig = Field(default_factory=ClipsConfig)
-    console: ConsoleConfig | None = None
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     # Where the config was read from; relative paths in it are relative to that folder.
     source: Path | None = Field(default=None, exclude=True)
+
+    # The subsystems' sections by name (validated by parse_config), and which ones the file gave.
+    _sections: dict[str, Section] = PrivateAttr(default_factory=dict)
+    _given: set[str] = PrivateAttr(default_factory=set)
 
     @field_validator("timezone")
     @classmethod
@@ -488,11 +143,37 @@ class ProbeConfig(Section):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def section(self, model: type[SectionT]) -> SectionT:
+        """A subsystem's section, e.g. `config.section(NotifierConfig)`: as the file gave it, or
+        its defaults. The same object every time, so a change to it is seen by every reader."""
+        name = model.SECTION
+        if not name:
+            raise TypeError(f"{model.__name__} is not a subsystem section (no SECTION name)")
+        value = self._sections.get(name)
+        if value is None:
+            value = self._sections[name] = model()
+        if not isinstance(value, model):
+            raise TypeError(f"[{name}] holds a {type(value).__name__}, not a {model.__name__}")
+        return value
+
+    def explicit_section(self, model: type[SectionT]) -> SectionT | None:
+        """The section only if the file has it (for subsystems whose absence means something)."""
+        return self.section(model) if model.SECTION in self._given else None
+
+    def set_section(self, value: Section, *, given: bool = True) -> None:
+        """Put a subsystem's section in place (parse_config, and tests building configs)."""
+        self._sections[value.SECTION] = value
+        if given:
+            self._given.add(value.SECTION)
+
     def resolve_path(self, path: Path) -> Path:
         """A path from the config, relative to the config file's folder."""
         if path.is_absolute() or self.source is None:
             return path
         return self.source.parent / path
+
+
+UNKNOWN_KEY = "unknown key (check the spelling; see probe.example.toml)"
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -511,20 +192,62 @@ def format_validation_error(source: str, error: ValidationError, prefix: tuple[s
         key = _location((*prefix, *err["loc"]))
         message = err["msg"]
         if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see probe.example.toml)"
+            message = UNKNOWN_KEY
         elif err["type"] == "missing":
             message = "required key is missing"
         lines.append(f"{source}: key '{key}': {message}")
     return "\n".join(lines)
 
 
+def _subsystem_sections(name: str, data: dict[str, Any]) -> tuple[list[Section], list[str]]:
+    """Validate the top-level tables that belong to subsystems; return the sections and the
+    error lines (unknown names, sections of subsystems that failed to load, bad keys)."""
+    models = plugins.section_models()
+    sections: list[Section] = []
+    errors: list[str] = []
+    for key, value in data.items():
+        model = models.get(key)
+        if model is None:
+            failure = plugins.failed_section(key)
+            if failure is not None:
+                errors.append(f"{name}: key '{key}': {failure}")
+            else:
+                hint = "" if models else " (no subsystem is installed: reinstall with 'pip install -e .')"
+                errors.append(f"{name}: key '{key}': {UNKNOWN_KEY}{hint}")
+            continue
+        try:
+            sections.append(model.model_validate(value))
+        except ValidationError as exc:
+            errors.append(format_validation_error(name, exc, (key,)))
+    # Sections the file leaves out get their defaults now, so a bad default shows at start too.
+    for key, model in models.items():
+        if key not in data:
+            try:
+                sections.append(model())
+            except ValidationError as exc:
+                errors.append(format_validation_error(name, exc, (key,)))
+    return sections, errors
+
+
 def parse_config(data: dict[str, Any], source: Path | None = None) -> ProbeConfig:
     name = str(source) if source else "<config>"
+    core_keys = set(ProbeConfig.model_fields)
+    core = {key: value for key, value in data.items() if key in core_keys}
+    errors: list[str] = []
+    config: ProbeConfig | None = None
     try:
-        config = ProbeConfig.model_validate(data)
+        config = ProbeConfig.model_validate(core)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(name, exc)) from None
+        errors.append(format_validation_error(name, exc))
+    sections, section_errors = _subsystem_sections(
+        name, {key: value for key, value in data.items() if key not in core_keys}
+    )
+    errors.extend(section_errors)
+    if errors or config is None:
+        raise ConfigError("\n".join(errors))
     config.source = source
+    for section in sections:
+        config.set_section(section, given=section.SECTION in data)
     # Per-test sections are free-form keys of [tests]; validate them now so errors show at start.
     for key, value in (config.tests.model_extra or {}).items():
         try:

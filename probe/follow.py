@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Start order among the service components (probe.service): after every consumer of the hub
+# (SNMP 10, notifier 20, ...), before the scheduler (90).
+ORDER = 80
 POLL_SECONDS = 5.0
 GAP_SECONDS = 120.0
 BATCH = 200

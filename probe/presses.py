@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
+from probe.store.schema import UtcDateTime
 from probe.topology import INDICATIVE_KINDS, Topology
 
 CSV_HEADER = ("pad", "button", "pressed_at", "question")
@@ -30,7 +31,7 @@ class Press:
     point_id: int
     button: int
     kind: str
-    pressed_at: dt.datetime  # naive UTC, millisecond precision
+    pressed_at: dt.datetime  # aware UTC, millisecond precision
     question_id: str | None
     source: str = "import"
 
@@ -59,7 +60,7 @@ MAX_TIMESTAMP_CHARS = 64  # far more than any ISO 8601 time; longer text is not 
 
 
 def parse_timestamp(text: str) -> dt.datetime:
-    """ISO 8601 with an offset or Z -> naive UTC truncated to milliseconds."""
+    """ISO 8601 with an offset or Z -> aware UTC truncated to milliseconds."""
     value = text.strip()
     if not value:
         raise PressRejected("bad time: empty")
@@ -70,7 +71,7 @@ def parse_timestamp(text: str) -> dt.datetime:
             # Fast path for the common "2026-11-22T07:15:00.250Z": already UTC.
             parsed = dt.datetime.fromisoformat(value[:-1])
             if parsed.tzinfo is None:
-                return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+                return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000, tzinfo=dt.UTC)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise PressRejected(
@@ -79,7 +80,7 @@ def parse_timestamp(text: str) -> dt.datetime:
     if parsed.tzinfo is None:
         raise PressRejected(f"bad time: {value!r} has no offset (add Z or +03:00)")
     try:
-        utc = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        utc = parsed.astimezone(dt.UTC)
     except OverflowError:
         # 0001-01-01T00:00+03:00 or 9999-12-31T23:00-03:00: the UTC time is outside year 1..9999.
         raise PressRejected(f"bad time: {value!r} is out of range in UTC") from None
@@ -87,7 +88,12 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC)
+
+
+def _utc_text(when: dt.datetime) -> str:
+    """An aware time as ISO 8601 UTC with milliseconds: 2026-11-22T07:15:00.250Z."""
+    return when.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 DEFAULT_MAX_AGE_DAYS = 400.0
@@ -102,19 +108,18 @@ class PlausibleWindow:
 
     max_age_days: float = DEFAULT_MAX_AGE_DAYS
     max_ahead_minutes: float = DEFAULT_MAX_AHEAD_MINUTES
-    now: Callable[[], dt.datetime] = _utc_now  # naive UTC
+    now: Callable[[], dt.datetime] = _utc_now  # aware UTC
 
     def check(self, when: dt.datetime) -> None:
-        """Raise `PressRejected` for a (naive UTC) press time outside the window."""
+        """Raise `PressRejected` for an (aware) press time outside the window."""
         now = self.now()
         if self.max_age_days and when < now - dt.timedelta(days=self.max_age_days):
             raise PressRejected(
-                f"implausible time {when.isoformat(timespec='milliseconds')}Z: older than "
-                f"{self.max_age_days:g} days (max_age_days)"
+                f"implausible time {_utc_text(when)}: older than {self.max_age_days:g} days (max_age_days)"
             )
         if self.max_ahead_minutes and when > now + dt.timedelta(minutes=self.max_ahead_minutes):
             raise PressRejected(
-                f"implausible time {when.isoformat(timespec='milliseconds')}Z: more than "
+                f"implausible time {_utc_text(when)}: more than "
                 f"{self.max_ahead_minutes:g} minutes in the future (check the pad's clock; max_ahead_minutes)"
             )
 
@@ -289,7 +294,7 @@ def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
                     p.point_id,
                     p.button,
                     p.kind,
-                    p.pressed_at.isoformat(" ", "microseconds"),
+                    UtcDateTime.stored(p.pressed_at).isoformat(" ", "microseconds"),
                     p.question_id,
                     p.source,
                 )
@@ -316,7 +321,7 @@ def copy_press_rows(cursor: Any, table: str, batch: Sequence[Press]) -> None:
     text = "".join(
         [
             f"{_copy_text(p.pad_id)}\t{p.point_id}\t{p.button}\t{_copy_text(p.kind)}\t"
-            f"{p.pressed_at.isoformat(' ')}\t{null if p.question_id is None else _copy_text(p.question_id)}\t"
+            f"{UtcDateTime.stored(p.pressed_at).isoformat(' ')}\t{null if p.question_id is None else _copy_text(p.question_id)}\t"
             f"{_copy_text(p.source)}\n"
             for p in batch
         ]
@@ -412,8 +417,5 @@ def presses_to_csv(rows: Iterable[tuple[str, int | str, dt.datetime, str | None]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for pad, button, when, question in rows:
-        stamp = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
-        writer.writerow(
-            [pad, button, stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"), question or ""]
-        )
+        writer.writerow([pad, button, _utc_text(when), question or ""])
     return out.getvalue()

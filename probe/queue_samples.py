@@ -1,7 +1,7 @@
 """Queue-length samples (the QUEUE_LEN loyalty driver): CSV import into `queue_samples`.
 
 Header `point,sampled_at,length`: `point` is a service point's name, `sampled_at` ISO 8601 with an
-offset or `Z` (stored as naive UTC, milliseconds), `length` a number >= 0 (people waiting). Every
+offset or `Z` (stored in UTC, milliseconds), `length` a number >= 0 (people waiting). Every
 bad row is reported with its line number and reason and the good rows are stored; a sample of a
 point at a time already stored is kept as it was, so importing a file twice stores it once.
 """

@@ -1,10 +1,15 @@
 """The contract between `prolan-probe run` and the subsystems it starts.
 
 `run` builds one `Runtime` (config, engine, snapshot hub) in one asyncio loop and, for every
-module named in `SERVICE_COMPONENTS`, awaits `module.start(runtime)`, which returns a `Component`
-(something with `async stop()`), or None when the subsystem is disabled by config. On SIGTERM or
-SIGINT it stops them in reverse order. A component that fails to start is logged and the others
-run (it is reported through the probe's own metrics and logs).
+module of the `prolan.components` entry-point group (`probe.plugins.components()`, in ascending
+`ORDER`), awaits `module.start(runtime)`, which returns a `Component` (something with
+`async stop()`), or None when the subsystem is disabled by config. On SIGTERM or SIGINT it stops
+them in reverse order. A component that fails to start is logged and the others run (it is
+reported through the probe's own metrics and logs); a component that fails to *load* (its entry
+point) stops `run` before anything starts.
+
+The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
+notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first run is seen by all).
 """
 
 from __future__ import annotations
@@ -21,17 +26,6 @@ from probe.snapshot import SnapshotHub
 
 if TYPE_CHECKING:
     from probe.engine import Evaluator
-
-# Order matters: the snapshot is loaded first, the scheduler last (so its first run is seen by all).
-SERVICE_COMPONENTS: list[str] = [
-    "probe.snmp.agent",
-    "notifier.service",
-    "probe.clips.service",
-    "probe.ingest.service",
-    "probe.follow",
-    "probe.status",
-    "probe.scheduler",
-]
 
 
 class Component(Protocol):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ORDER = 85  # service component start order (probe.service): after the follower, before the scheduler
 HEARTBEAT_SECONDS = 10.0
 # A heartbeat older than this means the service is gone (or cannot reach the database).
 STALE_SECONDS = 3 * HEARTBEAT_SECONDS

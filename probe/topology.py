@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Column, Engine, select
 from sqlalchemy.engine import Connection
 
+from probe.store.limits import over_limit
 from probe.store.schema import buttons, pads, points, questions
 
 METHODOLOGIES = ("СОКОК", "УСОКОК", "Опросы")
@@ -104,7 +105,9 @@ def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topol
             if key not in allowed:
                 err(where, f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
 
-    def text(where: str, entry: Mapping[str, Any], key: str, required: bool = True) -> str:
+    def text(
+        where: str, entry: Mapping[str, Any], key: str, column: Column[str], required: bool = True
+    ) -> str:
         value = entry.get(key)
         if value is None:
             if required:
@@ -113,15 +116,20 @@ def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topol
         if not isinstance(value, str) or (required and not value.strip()):
             err(where, f"'{key}' must be a non-empty string")
             return ""
+        # The same limit on every dialect (SQLite would store anything, PostgreSQL refuses).
+        too_long = over_limit(value.strip(), column)
+        if too_long:
+            err(where, f"'{key}' {too_long}")
+            return ""
         return value.strip()
 
     point_map: dict[str, Point] = {}
     for i, entry in enumerate(table_list("points")):
         where = f"points[{i}]"
         unknown(where, entry, _POINT_KEYS)
-        name = text(where, entry, "name")
-        region = text(where, entry, "region", required=False).strip("/")
-        hours = text(where, entry, "opening_hours", required=False)
+        name = text(where, entry, "name", points.c.name)
+        region = text(where, entry, "region", points.c.region, required=False).strip("/")
+        hours = text(where, entry, "opening_hours", points.c.opening_hours, required=False)
         if hours and not _HOURS.match(hours):
             err(f"{where} ({name})", f"opening_hours {hours!r} must look like '08:00-22:00'")
         if name in point_map:
@@ -133,8 +141,8 @@ def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topol
     for i, entry in enumerate(table_list("questions")):
         where = f"questions[{i}]"
         unknown(where, entry, _QUESTION_KEYS)
-        qid = text(where, entry, "id")
-        qtext = text(where, entry, "text")
+        qid = text(where, entry, "id", questions.c.id)
+        qtext = text(where, entry, "text", questions.c.text)
         if qid in question_map:
             err(where, f"question {qid!r} is listed twice")
         if qid:
@@ -145,9 +153,9 @@ def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topol
         pad_id = entry.get("id") if isinstance(entry.get("id"), str) else None
         where = f"pads[{i}]" + (f" (id {pad_id!r})" if pad_id else "")
         unknown(where, entry, _PAD_KEYS)
-        pid = text(where, entry, "id")
-        point = text(where, entry, "point")
-        methodology = text(where, entry, "methodology")
+        pid = text(where, entry, "id", pads.c.id)
+        point = text(where, entry, "point", points.c.name)
+        methodology = text(where, entry, "methodology", pads.c.methodology)
         if point and point not in point_map:
             err(where, f"unknown point {point!r} (declare it under [[points]])")
         if methodology and methodology not in METHODOLOGIES:

@@ -66,8 +66,9 @@ def recording_name(local: dt.datetime, ext: str = "wav") -> str:
     return f"{local:%Y%m%d-%H%M%S}.{ext}"
 
 
-def utc_naive(local: dt.datetime, tz: ZoneInfo = TZ) -> dt.datetime:
-    return local.replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+def utc_of(local: dt.datetime, tz: ZoneInfo = TZ) -> dt.datetime:
+    """A local wall time (naive, in `tz`) as aware UTC, the form timestamps are read in."""
+    return local.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
 def decode(path: Path, rate: int = RATE) -> np.ndarray:

@@ -41,7 +41,7 @@ def demo_served(levels: dict[str, Level] | None = None, at: dt.datetime = AT) ->
     levels = {**POINT_LEVELS, **(levels or {})}
     served = [
         ServedMetric(1, "LOYALTY_MON. Тест работает", Level.GOOD, 1.0, key="loyalty_mon.test_works", thresholds=WORKS, updated=at),
-        ServedMetric(2, "LOYALTY_MON. Database availability (%)", Level.GOOD, 100.0, key="loyalty_mon.db", unit="%", thresholds=DB, updated=at),
+        ServedMetric(2, "LOYALTY_MON. Доступность базы данных (%)", Level.GOOD, 100.0, key="loyalty_mon.db", unit="%", thresholds=DB, updated=at),
     ]  # fmt: skip
     next_id = 10
     for name, region, methodology, _hours, _rate in _POINTS:

@@ -22,6 +22,7 @@ from probe.levels import Level
 from probe.resources import mib_dir
 from probe.snapshot import MetricState, Snapshot, SnapshotHub, TestState
 from probe.snmp.agent import SnmpAgent
+from probe.snmp.limits import SourceRateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB_DIR = mib_dir()
@@ -148,15 +149,26 @@ def agent_config(**snmp: Any) -> ProbeConfig:
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    config: ProbeConfig | None = None, snapshot: Snapshot | None = None
+    config: ProbeConfig | None = None,
+    snapshot: Snapshot | None = None,
+    *,
+    state_dir: Path | None = None,
+    limiter: SourceRateLimiter | None = None,
 ) -> AsyncIterator[SnmpAgent]:
+    """An agent on a free port; its engine state in `state_dir` (default: the data folder, which
+    the tests' autouse fixture makes a temporary one)."""
     # The v3 keys come from the environment (as in production); restored afterwards so that no
     # other test sees them.
     keys = {"PROLAN_TEST_SNMP_AUTH": V3_AUTH, "PROLAN_TEST_SNMP_PRIV": V3_PRIV}
     saved = {name: os.environ.get(name) for name in keys}
     os.environ.update(keys)
     try:
-        agent = SnmpAgent(config or agent_config(), SnapshotHub(snapshot or sample_snapshot()))
+        agent = SnmpAgent(
+            config or agent_config(),
+            SnapshotHub(snapshot or sample_snapshot()),
+            state_dir=state_dir,
+            limiter=limiter,
+        )
         await agent.start()
         try:
             yield agent
@@ -168,6 +180,17 @@ async def running_agent(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def running_agent_in(
+    state_dir: Path,
+    config: ProbeConfig | None = None,
+    snapshot: Snapshot | None = None,
+    *,
+    limiter: SourceRateLimiter | None = None,
+) -> contextlib.AbstractAsyncContextManager[SnmpAgent]:
+    """An agent whose engine state lives in `state_dir` (benchmarks: outside any test fixture)."""
+    return running_agent(config, snapshot, state_dir=state_dir, limiter=limiter)
 
 
 def tool_env(tmp: Path) -> dict[str, str]:

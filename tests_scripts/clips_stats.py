@@ -43,8 +43,8 @@ class ClipsStats(EvaluationTest):
     def run(self, ctx: TestContext) -> list[Measurement]:
         w = ctx.window
         bounds: dict[Period, tuple[dt.datetime, dt.datetime]] = {
-            "interval": (w.start_naive, w.end_naive),
-            "day": (w.day_start_naive, w.end_naive),
+            "interval": (w.start, w.end),
+            "day": (w.day_start, w.end),
         }
         columns = []
         for period, (start, end) in bounds.items():
@@ -52,9 +52,7 @@ class ClipsStats(EvaluationTest):
             missing = and_(clips.c.status.in_(NOT_CUT), _between(clips.c.created_at, start, end))
             columns += [_count_if(cut).label(f"cut_{period}"), _count_if(missing).label(f"missing_{period}")]
         query = (
-            select(clips.c.point_id, *columns)
-            .where(clips.c.created_at < w.end_naive)
-            .group_by(clips.c.point_id)
+            select(clips.c.point_id, *columns).where(clips.c.created_at < w.end).group_by(clips.c.point_id)
         )
         with ctx.connect() as conn:
             rows = conn.execute(query).all()

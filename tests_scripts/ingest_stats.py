@@ -50,7 +50,7 @@ class IngestStats(EvaluationTest):
 
     def run(self, ctx: TestContext) -> list[Measurement]:
         w = ctx.window
-        start, day_start, end = w.start_naive, w.day_start_naive, w.end_naive
+        start, day_start, end = w.start, w.day_start, w.end
         columns = []
         for field, _ in COUNTS:
             column = ingest_counts.c[field]

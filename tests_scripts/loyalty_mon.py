@@ -60,7 +60,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, and_, case, false, func, or_, select, true, union_all
+from sqlalchemy import and_, case, false, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -103,7 +103,7 @@ SILENT = "Число 'молчунов'"
 SILENT_PCT = "% 'молчунов'"
 OUTSIDE = "Ответы вне 'Окна'"
 WORKING = "Тест работает"
-DATABASE = "Database availability (%)"
+DATABASE = "Доступность базы данных (%)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,9 +172,9 @@ def percent(part: int, whole: int) -> float | None:
 
 
 class add_seconds(FunctionElement[dt.datetime]):
-    """`timestamp + seconds` for naive UTC timestamps, exact to the millisecond on every dialect."""
+    """`timestamp + seconds` for stored timestamps, exact to the millisecond on every dialect."""
 
-    type = DateTime()
+    type = presses.c.pressed_at.type  # the timestamp type: aware values bind and come back as such
     name = "add_seconds"
     inherit_cache = True
 

@@ -50,7 +50,7 @@ class QueueLength(EvaluationTest):
     def run(self, ctx: TestContext) -> list[Measurement]:
         window = ctx.window
         in_interval = and_(
-            queue_samples.c.sampled_at >= window.start_naive, queue_samples.c.sampled_at < window.end_naive
+            queue_samples.c.sampled_at >= window.start, queue_samples.c.sampled_at < window.end
         )
         per_point = (
             select(
@@ -68,8 +68,8 @@ class QueueLength(EvaluationTest):
         reporting_today = (
             select(queue_samples.c.point_id)
             .where(
-                queue_samples.c.sampled_at >= window.day_start_naive,
-                queue_samples.c.sampled_at < window.end_naive,
+                queue_samples.c.sampled_at >= window.day_start,
+                queue_samples.c.sampled_at < window.end,
             )
             .distinct()
         )

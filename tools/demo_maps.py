@@ -469,7 +469,7 @@ def demo_map_set() -> list[MapSpec]:
             ("map", "spb.json", 330, 245, "Санкт-Петербург"),
             ("map", "kazan.json", 800, 455, "Казань"),
             ("metric", f"{company}. Тест работает", 960, 650, "Тест работает"),
-            ("metric", f"{company}. Database availability (%)", 1090, 650, "База данных"),
+            ("metric", f"{company}. Доступность базы данных (%)", 1090, 650, "База данных"),
         ]),
         MapSpec("moscow.json", "Москва", draw_city(moscow), [
             ("map", "moscow_uzao.json", 400, 575, "ЮЗАО"),

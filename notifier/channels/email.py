@@ -12,7 +12,7 @@ from email.mime.text import MIMEText
 import aiosmtplib
 
 from notifier.channels import PermanentFailure, TemporaryFailure
-from probe.config import SmtpConfig
+from notifier.config import SmtpConfig
 
 
 def build_message(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import serial
 
 from notifier.channels import PermanentFailure, TemporaryFailure
-from probe.config import SmsConfig
+from notifier.config import SmsConfig
 
 # GSM 03.38 default alphabet, position = septet value.
 GSM7_BASIC = (

@@ -44,7 +44,7 @@ class Piece:
 
 @dataclass(frozen=True)
 class Plan:
-    start: dt.datetime  # naive UTC
+    start: dt.datetime  # aware UTC
     end: dt.datetime
     pieces: tuple[Piece, ...]
     # Latest end of any recording of the point (None: no recordings): past the fragment's end

@@ -40,7 +40,7 @@ class AudioInfo:
 @dataclass(frozen=True, slots=True)
 class Recording:
     path: Path
-    start: dt.datetime  # naive UTC
+    start: dt.datetime  # aware UTC
     info: AudioInfo
 
     @property
@@ -53,7 +53,7 @@ class Recording:
 
 
 def parse_start(name: str, tz: ZoneInfo) -> dt.datetime:
-    """The naive UTC start of a recording from its file name; ValueError saying why otherwise."""
+    """The start of a recording (aware UTC) from its file name; ValueError saying why otherwise."""
     match = NAME_PATTERN.match(name)
     if match is None:
         raise ValueError("the name is not YYYYmmdd-HHMMSS.<ext> (local start time)")
@@ -61,7 +61,7 @@ def parse_start(name: str, tz: ZoneInfo) -> dt.datetime:
         local = dt.datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S")
     except ValueError:
         raise ValueError(f"{match.group(1)}-{match.group(2)} is not a valid date and time") from None
-    return local.replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+    return local.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
 def read_wav_info(path: Path) -> AudioInfo | None:

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, Select, and_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from probe.clips.config import ClipsConfig
 from probe.clips.cutter import CutError, Plan, cut_fragment, output_format, plan_fragment
 from probe.clips.recordings import Recording, RecordingIndex
 from probe.config import ConfigError, ProbeConfig, default_data_dir
@@ -46,7 +47,7 @@ class DuePress:
     point_id: int
     point: str
     kind: str
-    pressed_at: dt.datetime  # naive UTC
+    pressed_at: dt.datetime  # aware UTC
     attempts: int  # earlier attempts (0: never looked at)
 
 
@@ -64,8 +65,9 @@ class PassReport:
 
 
 def output_folder(config: ProbeConfig) -> Path:
-    if config.clips.output is not None:
-        return config.resolve_path(config.clips.output)
+    output = config.section(ClipsConfig).output
+    if output is not None:
+        return config.resolve_path(output)
     return default_data_dir() / "clips"
 
 
@@ -74,7 +76,7 @@ class ClipCutter:
     worker thread, the `clips` command directly. Keeps the recordings index between passes."""
 
     def __init__(self, config: ProbeConfig, engine: Engine) -> None:
-        settings = config.clips
+        settings = config.section(ClipsConfig)
         if settings.recordings is None:
             source = config.source or "the config"
             raise ConfigError(
@@ -166,7 +168,7 @@ class ClipCutter:
         *,
         respect_backoff: bool = True,
     ) -> PassReport:
-        """Cut everything due now; `since` (naive UTC) defaults to now - lookback_days."""
+        """Cut everything due now; `since` (aware) defaults to now - lookback_days."""
         started = time.perf_counter()
         now = now or utcnow()
         since = since or now - dt.timedelta(days=self.settings.lookback_days)
@@ -186,7 +188,7 @@ class ClipCutter:
         return report
 
     def fragment_path(self, press: DuePress, fmt: str) -> Path:
-        local = press.pressed_at.replace(tzinfo=dt.UTC).astimezone(self.tz)
+        local = press.pressed_at.astimezone(self.tz)
         return self.output_dir / press.point / f"{local:%Y%m%d-%H%M%S}-{press.kind}-{press.press_id}.{fmt}"
 
     def _handle(self, press: DuePress, now: dt.datetime, report: PassReport) -> str | None:
@@ -239,7 +241,7 @@ class ClipCutter:
         return f"recordings in {folder} end at {until}; the fragment needs until {self._local(plan.end)}"
 
     def _local(self, at: dt.datetime) -> str:
-        return f"{at.replace(tzinfo=dt.UTC).astimezone(self.tz):%Y-%m-%d %H:%M:%S}"
+        return f"{at.astimezone(self.tz):%Y-%m-%d %H:%M:%S}"
 
     def _store(self, press: DuePress, values: dict[str, object]) -> bool:
         """Insert or update the press's row; False when another cutter got there first."""

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 
+from probe.clips.config import ClipsConfig
 from probe.clips.runner import ClipCutter
 from probe.config import ConfigError
 from probe.service import Component, Runtime
@@ -25,6 +26,9 @@ class ClipsService:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="clips")
+
+    def describe(self) -> str:
+        return f"clips ({self.cutter.recordings_dir})"
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
@@ -52,8 +56,12 @@ class ClipsService:
             await self._task
 
 
+# Place in the start order of `prolan-probe run` (probe.service): independent of the others.
+ORDER = 30
+
+
 async def start(runtime: Runtime) -> Component | None:
-    settings = runtime.config.clips
+    settings = runtime.config.section(ClipsConfig)
     if not settings.enabled:
         return None
     try:
@@ -63,5 +71,5 @@ async def start(runtime: Runtime) -> Component | None:
         return None
     service = ClipsService(cutter, settings.poll_seconds)
     service.start()
-    log.info("clips: cutting from %s into %s", cutter.recordings_dir, cutter.output_dir)
+    log.debug("clips: cutting from %s into %s", cutter.recordings_dir, cutter.output_dir)
     return service

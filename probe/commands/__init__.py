@@ -1,6 +1,7 @@
 """Command groups of `prolan-probe`, one module each. A module has `register(subparsers)`, which
 adds its sub-commands with `set_defaults(func=...)`; a func takes `(ctx, args)` and returns the
-exit status. Add a module here to add commands."""
+exit status. The core's groups are listed here; a subsystem's group lives in its own package and
+is found through the `prolan.commands` entry points (`probe.plugins.command_modules()`)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ COMMAND_MODULES = [
     "probe.commands.demo",
     "probe.commands.evaluate",
     "probe.commands.baseline",
-    "probe.commands.clips",
     "probe.commands.run",
     "probe.commands.queue",
-    "probe.commands.notify",
     "probe.commands.status",
 ]
 

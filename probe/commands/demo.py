@@ -27,6 +27,7 @@ from probe.demo.live import (
 from probe.demo.mailsink import MailSinkUnavailable
 from probe.demo.simulator import simulate_live
 from probe.i18n import _
+from probe.ingest.config import IngestConfig
 from probe.store.db import init_db
 
 
@@ -161,7 +162,7 @@ DEMO_HOOKS: list[Any] = []
 
 
 def _ingest_defaults(ctx: Context) -> tuple[str | None, str | None]:
-    tcp = ctx.config.ingest.tcp
+    tcp = ctx.config.section(IngestConfig).tcp
     if tcp is None:
         return None, None
     return tcp.listen, (tcp.tokens[0] if tcp.tokens else None)

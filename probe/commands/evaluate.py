@@ -194,8 +194,7 @@ def _last_runs(engine: Engine) -> dict[str, tuple[dt.datetime, float, bool, str 
     try:
         with engine.connect() as conn:
             return {
-                row.test: (row.at.replace(tzinfo=dt.UTC), row.duration_seconds, row.ok, row.error)
-                for row in conn.execute(query)
+                row.test: (row.at, row.duration_seconds, row.ok, row.error) for row in conn.execute(query)
             }
     except SQLAlchemyError:
         return {}

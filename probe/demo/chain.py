@@ -246,8 +246,7 @@ class Chain:
 def _press(pad: Pad, point_id: int, kind: str, at: dt.datetime, question: str | None) -> Press:
     number = pad.number_of(kind)
     assert number is not None
-    naive = at.astimezone(dt.UTC).replace(tzinfo=None)
-    return Press(pad.id, point_id, number, kind, naive, question, "demo")
+    return Press(pad.id, point_id, number, kind, at.astimezone(dt.UTC), question, "demo")
 
 
 def simulate(

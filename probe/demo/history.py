@@ -50,7 +50,6 @@ def install_demo(
         start = start.astimezone(dt.UTC)
     else:
         return DemoSummary(len(topology.points), len(topology.pads), 0, 0, end, end)
-    naive_start, naive_end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     demo_pads = list(demo_topology().pads)
     demo_points = [p.id for p in topology.points.values() if p.id is not None]
     with engine.begin() as conn:
@@ -59,21 +58,21 @@ def install_demo(
         conn.execute(
             delete(presses_table).where(
                 presses_table.c.pad_id.in_(demo_pads),
-                presses_table.c.pressed_at >= naive_start,
-                presses_table.c.pressed_at < naive_end,
+                presses_table.c.pressed_at >= start,
+                presses_table.c.pressed_at < end,
             )
         )
         conn.execute(
             delete(queue_samples).where(
                 queue_samples.c.point_id.in_(demo_points),
-                queue_samples.c.sampled_at >= naive_start,
-                queue_samples.c.sampled_at < naive_end,
+                queue_samples.c.sampled_at >= start,
+                queue_samples.c.sampled_at < end,
             )
         )
     count = 0
     batch: list[Press] = []
     for press in simulate(topology, start, end, tz, seed):
-        if press.pressed_at >= naive_end:
+        if press.pressed_at >= end:
             continue  # an answer that would fall after "now"
         batch.append(press)
         if len(batch) >= 20_000:
@@ -81,7 +80,7 @@ def install_demo(
                 count += store_presses(conn, batch)
             batch = []
     samples = [
-        {"point_id": point.id, "sampled_at": at.replace(tzinfo=None), "length": length}
+        {"point_id": point.id, "sampled_at": at, "length": length}
         for point, at, length in simulate_queues(topology, start, end, tz, seed)
     ]
     with engine.begin() as conn:

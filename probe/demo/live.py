@@ -310,18 +310,20 @@ def run_live_demo(settings: LiveDemoSettings, *, history_end: dt.datetime, seed:
     status = 0
     try:
         supervisor.spawn("prolan-probe run", [*probe, "run"], essential=True)
-        start = history_end.astimezone(dt.UTC).isoformat()
-        supervisor.spawn(
-            "prolan-probe simulate",
-            [*probe, "simulate", "--start", start, "--seed", str(seed)],
-            essential=True,
-        )
-        console_started = False
-        console = _console_command()
-        if settings.console and console and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            supervisor.spawn("prolan-console", [*console, "--config", str(config_file)], essential=False)
-            console_started = True
+        # The pads start once the probe listens (they would only log refused connections before).
         if wait_for_tcp(settings.ingest, time.monotonic() + READY_SECONDS, supervisor):
+            start = history_end.astimezone(dt.UTC).isoformat()
+            supervisor.spawn(
+                "prolan-probe simulate",
+                [*probe, "simulate", "--start", start, "--seed", str(seed)],
+                essential=True,
+            )
+            console_started = False
+            console = _console_command()
+            display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            if settings.console and console and display:
+                supervisor.spawn("prolan-console", [*console, "--config", str(config_file)], essential=False)
+                console_started = True
             print(what_to_look_at(settings, console_started), flush=True)
         failed = supervisor.watch()
         if failed is not None:

@@ -54,7 +54,7 @@ class SimClock:
 
 def press_line(press: Press, tz: ZoneInfo) -> str:
     """One line of the ingest protocol: the pad's button number and the local time with its offset."""
-    local = press.pressed_at.replace(tzinfo=dt.UTC).astimezone(tz)
+    local = press.pressed_at.astimezone(tz)
     return (
         f"{press.pad_id},{press.button},{local.isoformat(timespec='milliseconds')},{press.question_id or ''}"
     )
@@ -222,7 +222,7 @@ class Simulator:
         while self.next_minute <= now:
             minute = self.next_minute
             for press in self.chain.minute(self.rng, minute):
-                at = press.pressed_at.replace(tzinfo=dt.UTC)
+                at = press.pressed_at
                 self._order += 1
                 heapq.heappush(self._due, (at, self._order, press_line(press, self.tz)))
             if self.queues is not None and minute.minute % QUEUE_SAMPLE_MINUTES == 0:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Column, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from probe.api import EvaluationTest, Measurement, TestContext, Window
@@ -23,12 +23,11 @@ from probe.engine.history import (
     MetricSpec,
     ValueRow,
     log_run,
-    naive_utc,
     process_origin,
     write_run,
 )
 from probe.engine.loader import LoadFailure, LoadReport, load_tests
-from probe.engine.naming import full_name, metric_key, metric_scope, name_tail, question_label
+from probe.engine.naming import KEY_LIMIT, full_name, metric_key, metric_scope, name_tail, question_label
 from probe.engine.runner import Outcome, Runner
 from probe.engine.thresholds import (
     OverrideIndex,
@@ -37,17 +36,17 @@ from probe.engine.thresholds import (
     load_override_rows,
 )
 from probe.levels import Level
+from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
 from probe.store.db import is_read_only_violation, read_only_engine
 from probe.store.ingest_mark import stored_through
-from probe.store.schema import schema_info, test_runs
+from probe.store.limits import column_limit, fit_key, fit_text
+from probe.store.schema import metrics, schema_info, test_runs
 from probe.store.state import StateStore
 from probe.topology import Topology, load_topology
 
 log = logging.getLogger(__name__)
 
-TEST_WORKS = "Тест работает"
-DATABASE_AVAILABILITY = "Database availability (%)"
 _TEST_WORKS_TABLE = ThresholdTable.equal_to(1)
 _DATABASE_TABLE = ThresholdTable.equal_to(100)
 
@@ -160,7 +159,7 @@ class Evaluator:
                 ).scalar()
         except SQLAlchemyError:
             return None
-        return None if value is None else value.replace(tzinfo=dt.UTC)
+        return value
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -331,17 +330,19 @@ class Evaluator:
                     key=metric_key(name, m),
                     name=full_name(name, m, window, question_text),
                     test=name,
-                    short_name=m.short_name,
-                    methodology=m.methodology,
+                    # What a test plug-in says goes into columns of fixed length on every dialect.
+                    short_name=fit_text(m.short_name, column_limit(metrics.c.short_name)),
+                    methodology=_fit_optional(m.methodology, metrics.c.methodology),
                     point_id=point_id,
-                    question_id=m.question,
+                    question_id=None if m.question is None else fit_key(m.question, _QUESTION_ID_LIMIT),
                     period=m.period,
-                    unit=m.unit,
+                    unit=fit_text(m.unit, column_limit(metrics.c.unit)),
                     scope=metric_scope(m.point),
                 )
                 self._specs[cache_key] = spec
             if spec.key in keys:  # two names that transliterate alike: keep both, told apart by the name
-                spec = replace(spec, key=spec.key + "." + hashlib.sha1(spec.name.encode()).hexdigest()[:8])
+                told_apart = spec.key + "." + hashlib.sha1(spec.name.encode()).hexdigest()[:8]
+                spec = replace(spec, key=fit_key(told_apart, KEY_LIMIT))
             keys.add(spec.key)
             metric_name = spec.name
             table = overrides.pick(metric_name, spec.point_id, hour)
@@ -512,4 +513,11 @@ def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
     return result, None
 
 
-__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator", "naive_utc"]
+__all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator"]
+
+
+_QUESTION_ID_LIMIT = column_limit(metrics.c.question_id)
+
+
+def _fit_optional(text: str | None, column: Column[str]) -> str | None:
+    return None if text is None else fit_text(text, column_limit(column))

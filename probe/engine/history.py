@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
-from probe.store.schema import metric_values, metrics, run_log, test_runs
+from probe.store.schema import UtcDateTime, metric_values, metrics, run_log, test_runs
 
 RUNS_CHANNEL = "prolan_runs"  # PostgreSQL NOTIFY channel of stored runs
 
@@ -51,10 +51,6 @@ def thresholds_json(table: ThresholdTable | None) -> str | None:
     if table is None:
         return None
     return json.dumps({"direction": table.direction, "bounds": list(table.bounds)})
-
-
-def naive_utc(at: dt.datetime) -> dt.datetime:
-    return at.astimezone(dt.UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 class MetricRegistry:
@@ -117,7 +113,7 @@ class MetricRegistry:
                         "period": s.period,
                         "unit": s.unit,
                         "scope": s.scope,
-                        "created_at": naive_utc(now),
+                        "created_at": now,
                     }
                     for s in missing
                 ],
@@ -174,28 +170,27 @@ def write_run(
     values: Iterable[ValueRow],
 ) -> None:
     """The history of one run. Evaluating an interval again replaces its earlier result."""
-    at_naive = naive_utc(at)
     previous = conn.execute(
-        select(test_runs.c.at).where(test_runs.c.test == test, test_runs.c.at == at_naive)
+        select(test_runs.c.at).where(test_runs.c.test == test, test_runs.c.at == at)
     ).first()
     if previous is not None:
         conn.execute(
             delete(metric_values).where(
-                metric_values.c.at == at_naive,
+                metric_values.c.at == at,
                 metric_values.c.metric_id.in_(select(metrics.c.id).where(metrics.c.test == test)),
             )
         )
-        conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at_naive))
+        conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at))
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        _copy_values(conn, at_naive, values)
+        _copy_values(conn, UtcDateTime.stored(at), values)
     elif dialect == "sqlite":
-        _insert_values_sqlite(conn, at_naive, values)
+        _insert_values_sqlite(conn, UtcDateTime.stored(at), values)
     else:
         rows = [
             {
                 "metric_id": v.metric_id,
-                "at": at_naive,
+                "at": at,
                 "value": v.value,
                 "level": None if v.level is None else v.level.value,
                 "thresholds": thresholds_json(v.thresholds),
@@ -207,8 +202,8 @@ def write_run(
     conn.execute(
         test_runs.insert().values(
             test=test,
-            at=at_naive,
-            started_at=naive_utc(started_at),
+            at=at,
+            started_at=started_at,
             duration_seconds=duration_seconds,
             ok=ok,
             error=error,
@@ -285,11 +280,11 @@ def log_run(
     conn.execute(
         run_log.insert().values(
             test=test,
-            at=naive_utc(at),
+            at=at,
             historical=historical,
             test_ok=test_ok,
             origin=origin,
-            committed_at=naive_utc(dt.datetime.now(dt.UTC)),
+            committed_at=dt.datetime.now(dt.UTC),
         )
     )
     if conn.dialect.name == "postgresql":

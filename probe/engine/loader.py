@@ -17,6 +17,8 @@ from pathlib import Path
 from probe.api import EvaluationTest
 from probe.config import ProbeConfig
 from probe.resources import builtin_tests_dir
+from probe.store.limits import over_limit
+from probe.store.schema import test_runs
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,9 @@ def _problem(cls: type[EvaluationTest]) -> str | None:
     """Why a class cannot be used as a test, or None."""
     if not isinstance(cls.name, str) or not _TEST_NAME.match(cls.name):
         return f"class {cls.__name__}: name {cls.name!r} must be a word of letters, digits and '_' (e.g. 'QUEUE_LEN')"
+    too_long = over_limit(cls.name, test_runs.c.test)
+    if too_long:
+        return f"class {cls.__name__}: name {too_long}"
     if cls.run is EvaluationTest.run:
         return f"class {cls.__name__} ({cls.name}): does not define run(self, ctx)"
     minutes = cls.interval_minutes

@@ -4,7 +4,9 @@ Name: `{TEST}. {methodology}. {point | Итого по компании}. [{ques
 where the parts a measurement does not have are left out (`LOYALTY_MON. Тест работает`).
 Key: the same parts transliterated to ASCII and joined by dots, with the question's id (not its
 text, which an operator may edit) and `interval` / `day` for the period, e.g.
-`loyalty_mon.usokok.kaluzhskaia.pct_negativnykh_otvetov.interval`.
+`loyalty_mon.usokok.kaluzhskaia.pct_negativnykh_otvetov.interval`. Both fit their columns on every
+dialect: a key over 250 characters ends in a stable hash of the whole key, a name over 500 is cut
+with an ellipsis and a short hash.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from functools import lru_cache
 
 from probe.api import Measurement, Window
 from probe.keys import key_part
+from probe.metric_names import key_short_name
+from probe.store.limits import column_limit, fit_key, fit_text
+from probe.store.schema import metrics
 from probe.topology import COMPANY
 
 COMPANY_KEY = "company"
@@ -22,6 +27,12 @@ SCOPE_POINT, SCOPE_COMPANY, SCOPE_NONE = "point", "company", "none"
 def question_label(text: str) -> str:
     """A question as it appears in metric names: without its trailing question mark."""
     return text.strip().rstrip("?？").rstrip()
+
+
+# The columns they are stored in (on PostgreSQL and SQL Server a longer text is an error that
+# would fail the whole run of a test, for every point).
+KEY_LIMIT = column_limit(metrics.c.key)
+NAME_LIMIT = column_limit(metrics.c.name)
 
 
 def metric_scope(point: str | None) -> str:
@@ -54,7 +65,7 @@ def full_name(test: str, m: Measurement, window: Window, question_text: str | No
     parts.append(m.short_name)
     if m.period is not None:
         parts.append(window.period_label(m.period))
-    return ". ".join(parts)
+    return fit_text(". ".join(parts), NAME_LIMIT)
 
 
 def metric_key(test: str, m: Measurement) -> str:
@@ -78,9 +89,11 @@ def _key(
         parts.append(COMPANY_KEY if point == COMPANY else key_part(point))
     if question is not None:
         parts.append("q_" + key_part(question))
-    parts.append(key_part(short_name))
+    parts.append(key_part(key_short_name(short_name)))
     if key_hint:
         parts.append(key_part(key_hint))
     if period is not None:
         parts.append(period)
-    return ".".join(parts)
+    # A long point name (190 x "щ" is 760 key characters) keeps a stable, unique key of the
+    # column's length: its beginning and a hash of the whole.
+    return fit_key(".".join(parts), KEY_LIMIT)

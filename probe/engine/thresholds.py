@@ -8,7 +8,7 @@
 2. `[tests.NAME] thresholds` in the config: `{point = {metric = [t1, t2, t3, t4]}}` (see
    `config_table`);
 3. the test's own default (`EvaluationTest.thresholds`), which for the engine's two metrics is
-   `Тест работает` = 1 and `Database availability (%)` = 100.
+   `Тест работает` = 1 and `Доступность базы данных (%)` = 100.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdError, ThresholdTable
+from probe.metric_names import canonical_name, matches
 from probe.store.schema import threshold_overrides
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,9 @@ def load_override_rows(conn: Connection, test: str) -> list[OverrideRow]:
             # A broken row must not stop the assessment of everything else.
             log.error("threshold_overrides row %s of %s ignored: %s", row.id, test, exc)
             continue
-        result.append(OverrideRow(row.point_id, row.metric_pattern, row.hour_of_week, table, row.created_at))
+        # A row stored under an older spelling of a metric name still applies.
+        pattern = canonical_name(row.metric_pattern)
+        result.append(OverrideRow(row.point_id, pattern, row.hour_of_week, table, row.created_at))
     return result
 
 
@@ -78,7 +80,7 @@ class OverrideIndex:
         """The strongest row for a metric (see the module docstring), or None."""
         candidates = self.exact.get(name, [])
         if self.globs:
-            candidates = candidates + [row for row in self.globs if fnmatchcase(name, row.pattern)]
+            candidates = candidates + [row for row in self.globs if matches(name, row.pattern)]
         best: tuple[tuple[bool, bool, bool, dt.datetime], ThresholdTable] | None = None
         for row in candidates:
             if row.point_id is not None and row.point_id != point_id:
@@ -124,15 +126,18 @@ def config_table(
     or by its name after the point (`[question. ]short name. period`), or its short name (every
     period), any of them possibly an fnmatch glob. The point's own entry wins over `*`."""
     for point_key in ([point] if point else []) + [ANY_POINT]:
-        entry = settings.get(point_key)
-        if not entry:
+        raw = settings.get(point_key)
+        if not raw:
             continue
+        # today's spelling -> (the key as written in the config, its values)
+        entry = {canonical_name(key): (key, values) for key, values in raw.items()}
         for candidate in (full_name, *names):
             if candidate in entry:
-                return table_from_list(entry[candidate], f"[tests.{test}] thresholds.{point_key}.{candidate}")
-        for pattern, values in entry.items():
-            if any(fnmatchcase(candidate, pattern) for candidate in (full_name, *names)):
-                return table_from_list(values, f"[tests.{test}] thresholds.{point_key}.{pattern}")
+                written, values = entry[candidate]
+                return table_from_list(values, f"[tests.{test}] thresholds.{point_key}.{written}")
+        for pattern, (written, values) in entry.items():
+            if any(matches(candidate, pattern) for candidate in (full_name, *names)):
+                return table_from_list(values, f"[tests.{test}] thresholds.{point_key}.{written}")
     return None
 
 

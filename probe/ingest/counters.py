@@ -20,10 +20,8 @@ Key = tuple[str, dt.datetime]
 
 
 def minute_of(at: dt.datetime) -> dt.datetime:
-    """Naive UTC start of the minute of an aware or naive-UTC time."""
-    if at.tzinfo is not None:
-        at = at.astimezone(dt.UTC).replace(tzinfo=None)
-    return at.replace(second=0, microsecond=0)
+    """The start of the minute of an aware time, in UTC."""
+    return at.astimezone(dt.UTC).replace(second=0, microsecond=0)
 
 
 class IngestCounters:

@@ -11,7 +11,7 @@ import threading
 
 import serial
 
-from probe.config import SerialIngestConfig
+from probe.ingest.config import SerialIngestConfig
 from probe.ingest.protocol import LineSplitter
 from probe.ingest.session import LineSession
 
@@ -62,7 +62,7 @@ class SerialSource:
                 continue
             failure_logged = False
             self.open_count += 1
-            log.info("ingest: reading presses from serial port %s", self.config.port)
+            log.debug("ingest: reading presses from serial port %s", self.config.port)
             self.opened.set()
             try:
                 self._read(port)

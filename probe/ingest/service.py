@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from probe.config import ProbeConfig, default_data_dir
+from probe.ingest.config import IngestConfig
 from probe.ingest.counters import IngestCounters
 from probe.ingest.protocol import SourceValidators
 from probe.ingest.serial_source import SerialSource
@@ -26,6 +27,8 @@ from probe.ingest.sink import PressSink
 from probe.ingest.spool import Spool
 from probe.ingest.tcp import TcpListener
 from probe.service import Component, Runtime
+from probe.store.limits import column_limit, fit_key
+from probe.store.schema import ingest_counts, presses
 from probe.topology import Pad, Point, Question, Topology, load_topology
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ def topology_from_json(data: dict[str, Any]) -> Topology:
 
 
 def spool_dir_of(config: ProbeConfig) -> Path:
-    configured = config.ingest.spool_dir
+    configured = config.section(IngestConfig).spool_dir
     return config.resolve_path(configured) if configured else default_data_dir() / "spool"
 
 
@@ -63,7 +66,7 @@ class IngestService:
     def __init__(self, config: ProbeConfig, engine: Engine) -> None:
         self.config = config
         self.engine = engine
-        settings = config.ingest
+        settings = config.section(IngestConfig)
         self.spool = Spool(spool_dir_of(config))
         self.counters = IngestCounters()
         self.sink = PressSink(
@@ -85,7 +88,20 @@ class IngestService:
         self.serial: list[SerialSource] = []
         self._tasks: list[asyncio.Task[None]] = []
 
+    def describe(self) -> str:
+        """For the probe's start line: where presses come in."""
+        parts = []
+        if self.tcp is not None and self.tcp.started:
+            host, port = self.tcp.address
+            tcp = self.config.section(IngestConfig).tcp
+            parts.append(f"TCP {host}:{port}" + (" AUTH" if tcp is not None and tcp.tokens else ""))
+        parts += [f"serial {source.config.port}" for source in self.serial]
+        return "ingest (" + ", ".join(parts) + ")"
+
     def new_session(self, source: str, max_line_bytes: int, tokens: list[str] | None = None) -> LineSession:
+        # "serial:/dev/serial/by-id/usb-FTDI_…-if00-port0" can be longer than the source columns:
+        # fitted (with a stable hash) so that every press of that port is not refused by PostgreSQL.
+        source = fit_key(source, min(column_limit(presses.c.source), column_limit(ingest_counts.c.source)))
         return LineSession(
             source,
             topology=lambda: self.topology,
@@ -141,7 +157,7 @@ class IngestService:
     async def start(self) -> None:
         await self.refresh_topology()
         self.sink.start()
-        settings = self.config.ingest
+        settings = self.config.section(IngestConfig)
         self._tasks = [
             asyncio.create_task(self._every(settings.topology_refresh_seconds, self.refresh_topology)),
             asyncio.create_task(self._every(settings.counters_flush_seconds, self.flush_counters)),
@@ -168,9 +184,13 @@ class IngestService:
         self.spool.close()
 
 
+# Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so presses of the first interval are in.
+ORDER = 40
+
+
 async def start(runtime: Runtime) -> Component | None:
     """The `run` service hook: None when neither `[ingest.tcp]` nor `[[ingest.serial]]` is configured."""
-    settings = runtime.config.ingest
+    settings = runtime.config.section(IngestConfig)
     if settings.tcp is None and not settings.serial:
         return None
     service = IngestService(runtime.config, runtime.engine)

@@ -1,4 +1,4 @@
-"""The SNMP agent component of `prolan-probe run` (listed in SERVICE_COMPONENTS).
+"""The SNMP agent component of `prolan-probe run` (the `snmp` entry of `prolan.components`).
 
 One UDP socket: SNMPv1/v2c requests are answered synchronously by the fast path inside the
 datagram callback; SNMPv3 datagrams (and acknowledgements of our informs) go to pysnmp. The
@@ -16,24 +16,30 @@ import logging
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-from pyasn1.type import univ
 from pysnmp.carrier.asyncio.dgram import udp, udp6
 from pysnmp.entity import config as pysnmp_config
 from pysnmp.entity import engine as pysnmp_engine
-from pysnmp.entity.rfc3413 import cmdrsp, context
+from pysnmp.entity.rfc3413 import context
 
 import probe
-from probe.config import ProbeConfig
+from probe.config import ProbeConfig, default_data_dir
+from probe.i18n import _
 from probe.service import Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub, Subscription
 from probe.snmp import ber
+from probe.snmp.config import SnmpConfig
+from probe.snmp.engine_state import EngineStateError, start_engine
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex
+from probe.snmp.limits import JunkLog, SourceRateLimiter
 from probe.snmp.oids import Layout
+from probe.snmp.screen import V3Screen
 from probe.snmp.traps import Notification, NotificationTracker, TrapSender
-from probe.snmp.v3 import IndexInstrumentation, add_users, engine_id
+from probe.snmp.usm import RESPONDERS, make_engine
+from probe.snmp.v3 import IndexInstrumentation, add_users, user_keys
 
 log = logging.getLogger(__name__)
 
@@ -49,35 +55,80 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
-def _make_transport_class(base: type, responder: FastResponder) -> type:
+def _make_transport_class(
+    base: type, responder: FastResponder, screen: V3Screen, limiter: SourceRateLimiter, junk: JunkLog
+) -> type:
     class FastPathTransport(base):
-        """pysnmp's UDP transport with v1/v2c answered before pysnmp sees the datagram."""
+        """pysnmp's UDP transport with v1/v2c answered before pysnmp sees the datagram, SNMPv3
+        screened (probe.snmp.screen), every response counted against its source's rate limit,
+        and every datagram dropped unanswered counted in the junk log (never a traceback)."""
 
         def datagram_received(self, datagram: bytes, transport_address: Any) -> None:
+            source = str(transport_address[0])
+            if not limiter.admits(source):
+                junk.note(source, "rate-limited")
+                return
             try:
                 result = responder.handle(datagram)
+                if result is DELEGATE:
+                    datagram = screen.screen(datagram)
             except ber.BerError:
                 responder.counters.dropped_malformed += 1
+                junk.note(source, "malformed")
                 return
-            except Exception:  # never let one datagram stop the agent
+            except Exception as exc:  # never let one datagram stop the agent
                 responder.counters.dropped_malformed += 1
-                log.exception("SNMP request could not be answered")
+                junk.note(source, f"unreadable ({exc.__class__.__name__})")
                 return
             if result is DELEGATE:
                 responder.counters.delegated += 1
-                super().datagram_received(datagram, transport_address)
+                try:  # synchronously: nothing pysnmp raises reaches the loop's exception handler
+                    self._callback_function(self, transport_address, datagram)
+                except Exception as exc:
+                    junk.note(source, f"refused by pysnmp ({exc.__class__.__name__})")
+            elif result is None:
+                junk.note(source, "wrong community or PDU type")
             elif isinstance(result, bytes) and self.transport is not None:
+                if not limiter.spend(source, len(result)):
+                    junk.note(source, "rate-limited")
+                    return
                 responder.counters.responses += 1
                 self.transport.sendto(result, transport_address)
+
+        def send_message(self, outgoing: bytes, transport_address: Any) -> None:
+            """pysnmp's answers (SNMPv3 responses and reports) count against the limit too."""
+            source = str(transport_address[0])
+            if not limiter.spend(source, len(outgoing)):
+                junk.note(source, "rate-limited")
+                return
+            super().send_message(outgoing, transport_address)
 
     return FastPathTransport
 
 
+DEFAULT_RESPONSES_PER_SECOND = 1000.0  # per source address
+DEFAULT_RESPONSE_BYTES_PER_SECOND = 10_000_000.0
+
+
+def default_state_dir() -> Path:
+    return default_data_dir() / "snmp"
+
+
 class SnmpAgent:
-    def __init__(self, config: ProbeConfig, hub: SnapshotHub, started_at: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        config: ProbeConfig,
+        hub: SnapshotHub,
+        started_at: dt.datetime | None = None,
+        *,
+        state_dir: Path | None = None,
+        limiter: SourceRateLimiter | None = None,
+    ) -> None:
         self.config = config
+        self.settings = settings = config.section(SnmpConfig)
+        self.state_dir = state_dir or default_state_dir()
         self.hub = hub
-        self.layout = Layout.from_text(config.snmp.enterprise_oid)
+        self.layout = Layout.from_text(settings.enterprise_oid)
         self._started_monotonic = time.monotonic()
         self.builder = IndexBuilder(
             self.layout,
@@ -91,11 +142,20 @@ class SnmpAgent:
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
         self.responder = FastResponder(
-            lambda: self.index, config.snmp.v2c.communities, config.snmp.max_repetitions
+            lambda: self.index,
+            settings.v2c.communities,
+            settings.max_repetitions,
         )
         self.tracker = NotificationTracker(self.layout, hub.current)
-        self.engine_id = engine_id(config.name)
-        self.traps = TrapSender(config.snmp, self.engine_id, self.uptime_ticks)
+        self.limiter = limiter or SourceRateLimiter(
+            DEFAULT_RESPONSES_PER_SECOND, DEFAULT_RESPONSE_BYTES_PER_SECOND
+        )
+        self.junk = JunkLog(log)
+        # Read from the state folder in start(): per installation, boots + 1 on every start.
+        self.engine_id = b""
+        self.boots = 0
+        self.traps: TrapSender | None = None
+        self.screen: V3Screen | None = None
         self.engine: pysnmp_engine.SnmpEngine | None = None
         self.address: tuple[str, int] = ("", 0)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -111,7 +171,13 @@ class SnmpAgent:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        host, port = parse_listen(self.config.snmp.listen)
+        host, port = parse_listen(self.settings.listen)
+        try:
+            state = await asyncio.to_thread(start_engine, self.state_dir)
+        except EngineStateError as exc:
+            raise SnmpStartError(str(exc)) from None
+        self.engine_id, self.boots = state.engine_id, state.boots
+        self.traps = TrapSender(self.settings, self.engine_id, self.uptime_ticks, boots=self.boots)
         ipv6 = ":" in host
         family = socket.AF_INET6 if ipv6 else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -120,7 +186,7 @@ class SnmpAgent:
         except OSError as exc:
             sock.close()
             raise SnmpStartError(
-                f"[snmp] listen = {self.config.snmp.listen!r}: cannot bind: {exc.strerror}"
+                f"[snmp] listen = {self.settings.listen!r}: cannot bind: {exc.strerror}"
             ) from None
         sock.setblocking(False)
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
@@ -130,11 +196,13 @@ class SnmpAgent:
         self._watcher = asyncio.create_task(self._watch_consumers(), name="snmp-consumers")
         self.address = sock.getsockname()[:2]
 
-        self.engine = pysnmp_engine.SnmpEngine(snmpEngineID=univ.OctetString(self.engine_id))
-        for problem in add_users(self.engine, self.config.snmp.v3.users):
+        self.engine = make_engine(self.engine_id, self.boots)
+        for problem in add_users(self.engine, self.settings.v3.users):
             log.error("SNMPv3 user skipped: %s", problem)
+        self.screen = screen = V3Screen(self.engine_id, self._usable_users())
         base = udp6.Udp6AsyncioTransport if ipv6 else udp.UdpAsyncioTransport
-        transport = _make_transport_class(base, self.responder)().open_server_mode(sock=sock)
+        transport_class = _make_transport_class(base, self.responder, screen, self.limiter, self.junk)
+        transport = transport_class().open_server_mode(sock=sock)
         domain = (udp6.DOMAIN_NAME if ipv6 else udp.DOMAIN_NAME) + (1,)
         pysnmp_config.add_transport(self.engine, domain, transport)
         await transport._lport  # the endpoint exists once this is done
@@ -142,21 +210,33 @@ class SnmpAgent:
         snmp_context = context.SnmpContext(self.engine)
         snmp_context.unregister_context_name(b"")
         snmp_context.register_context_name(b"", IndexInstrumentation(lambda: self.index))
-        for responder in (
-            cmdrsp.GetCommandResponder,
-            cmdrsp.NextCommandResponder,
-            cmdrsp.BulkCommandResponder,
-            cmdrsp.SetCommandResponder,
-        ):
+        for responder in RESPONDERS:
             responder(self.engine, snmp_context)
         self.engine.transport_dispatcher.job_started(1)
-        log.info(
-            "SNMP agent on %s:%d (%d objects, engine id %s)",
+        log.debug(
+            "SNMP agent on %s:%d (%d objects, engine id %s, boots %d)",
             self.address[0],
             self.address[1],
             self.index.size,
             self.engine_id.hex(),
+            self.boots,
         )
+
+    def describe(self) -> str:
+        """For the probe's start line: where SNMP is answered and where traps go."""
+        versions = "v2c" + ("/v3" if self.settings.v3.users else "")
+        traps = len(self.settings.trap_targets)
+        return f"SNMP {versions} {self.address[0]}:{self.address[1]}" + (
+            f", traps to {traps}" if traps else ""
+        )
+
+    def _usable_users(self) -> list[tuple[str, str, str]]:
+        users: list[tuple[str, str, str]] = []
+        for user in self.settings.v3.users:
+            with contextlib.suppress(ValueError):  # skipped users are logged by add_users
+                auth, _priv = user_keys(user)
+                users.append((user.name, user.auth_protocol, auth or ""))
+        return users
 
     def _on_publish(self, snapshot: Snapshot, evaluation: Evaluation | None) -> None:
         """Hub subscriber, in its own worker thread (never the evaluator's)."""
@@ -195,12 +275,17 @@ class SnmpAgent:
             self.index = self.builder.build(self.hub.current)
 
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
+        targets = self.settings.trap_targets
         for notification in self.tracker.notifications(snapshot, evaluation):
-            log.info("SNMP notification: %s", notification.summary)
-            if self.config.snmp.trap_targets:
+            # Worth an INFO line only when it goes somewhere; the run's line counts the changes.
+            if targets and self.traps is not None:
+                log.info(_("SNMP notification to %d target(s): %s"), len(targets), notification.summary)
                 self._spawn(notification)
+            else:
+                log.debug("SNMP notification (no trap target): %s", notification.summary)
 
     def _spawn(self, notification: Notification) -> None:
+        assert self.traps is not None
         task = asyncio.ensure_future(self.traps.send(notification))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -217,12 +302,18 @@ class SnmpAgent:
             self.engine.transport_dispatcher.job_finished(1)
             self.engine.close_dispatcher()
             self.engine = None
-        self.traps.close()
+        if self.traps is not None:
+            self.traps.close()
+        self.junk.flush()
+
+
+# Place in the start order of `prolan-probe run` (probe.service): first: the stored snapshot is served as soon as possible.
+ORDER = 10
 
 
 async def start(runtime: Runtime) -> SnmpAgent | None:
     """Service entry point: None when `[snmp] enabled = false`."""
-    if not runtime.config.snmp.enabled:
+    if not runtime.config.section(SnmpConfig).enabled:
         return None
     agent = SnmpAgent(runtime.config, runtime.hub, runtime.started_at)
     await agent.start()

@@ -121,9 +121,19 @@ def read_integer(data: bytes, pos: int, end: int) -> tuple[int, int]:
     return int.from_bytes(data[start:stop], "big", signed=True), stop
 
 
+MAX_SUBID = 0xFFFFFFFF  # RFC 2578: sub-identifiers are 0..2^32-1
+MAX_SUBID_BYTES = 5  # 32 bits in 7-bit groups
+MAX_OID_BYTES = MAX_OID_ARCS * MAX_SUBID_BYTES
+
+
 def decode_oid(data: bytes, start: int, stop: int) -> tuple[int, ...]:
+    """The arcs of an OID's content. Linear in its length and bounded: at most MAX_OID_ARCS
+    sub-identifiers of at most 32 bits each (RFC 2578), so a datagram made of one huge
+    sub-identifier costs no more than a normal OID."""
     if stop == start:
         raise BerError("empty OID")
+    if stop - start > MAX_OID_BYTES:
+        raise BerError("OID too long")
     arcs: list[int] = []
     value = 0
     for pos in range(start, stop):
@@ -132,6 +142,8 @@ def decode_oid(data: bytes, start: int, stop: int) -> tuple[int, ...]:
         if not byte & 0x80:
             arcs.append(value)
             value = 0
+        elif value > MAX_SUBID >> 7:
+            raise BerError("sub-identifier over 2^32-1")
     if data[stop - 1] & 0x80:
         raise BerError("OID ends inside a sub-identifier")
     if len(arcs) >= MAX_OID_ARCS:

@@ -120,6 +120,8 @@ class FastResponder:
             if version == _V1:
                 return None
             body = self._bulk(index, oids, oid_tlvs, max(first, 0), max(second, 0), budget)
+            if body is None:  # not even the first variable binding fits (RFC 3416 4.2.3)
+                return self._response(version_tlv, community_tlv, request_id_tlv, TOO_BIG, 0, b"\x30\x00")
         else:
             parts: list[bytes] = []
             for i, oid in enumerate(oids):
@@ -156,17 +158,20 @@ class FastResponder:
         non_repeaters: int,
         max_repetitions: int,
         budget: int,
-    ) -> bytes:
+    ) -> bytes | None:
+        """The variable bindings of a GETBULK response, cut at the end to fit `budget` (RFC 3416
+        4.2.3: "some of the variable bindings at the end of the set removed"); None when not even
+        the first one fits, which the caller answers with tooBig."""
         n = min(non_repeaters, len(oids))
         parts: list[bytes] = []
         end = len(index.segments)
         for i in range(n):
             si, at = index.next_position(oids[i])
             part = index.segments[si].at(at) if si < end else _echo(oid_tlvs[i], _END_OF_MIB)
+            if len(part) > budget:  # the non-repeaters alone fill the message
+                return b"".join(parts) if parts else None
             parts.append(part)
             budget -= len(part)
-        if budget < 0:
-            return b"".join(parts)  # the non-repeaters alone fill the message
         repeaters = len(oids) - n
         m = min(max_repetitions, self.max_repetitions)
         if not repeaters or not m:
@@ -174,6 +179,8 @@ class FastResponder:
         if repeaters == 1:  # the common walk: one slice of consecutive rows per segment
             si, at = index.next_position(oids[n])
             chunks, taken, si, at, full = index.run(si, at, m, budget)
+            if full and not taken and not parts:
+                return None
             parts.extend(chunks)
             if taken < m and not full:
                 # The end of the MIB: the remaining repetitions are endOfMibView under the name of
@@ -193,7 +200,7 @@ class FastResponder:
                 else:
                     part = _echo(last_tlvs[r], _END_OF_MIB)
                 if len(part) > budget:
-                    return b"".join(parts)
+                    return b"".join(parts) if parts else None
                 parts.append(part)
                 budget -= len(part)
         return b"".join(parts)

@@ -15,20 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pyasn1.type import univ
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
-    SnmpEngine,
     UdpTransportTarget,
     UsmUserData,
     send_notification,
 )
 from pysnmp.proto import rfc1902
 
-from probe.config import SnmpConfig, TrapTarget
 from probe.snapshot import Evaluation, Snapshot
 from probe.snmp import ber
+from probe.snmp.config import SnmpConfig, TrapTarget
 from probe.snmp.index import (
     DB_AVAILABLE,
     DB_UNAVAILABLE,
@@ -49,6 +47,7 @@ from probe.snmp.oids import (
     ProbeScalar,
     TestColumn,
 )
+from probe.snmp.usm import make_engine
 from probe.snmp.v3 import AUTH_PROTOCOLS, PRIV_PROTOCOLS, decode_value, user_keys
 
 log = logging.getLogger(__name__)
@@ -169,9 +168,11 @@ class NotificationTracker:
 class TrapSender:
     """Sends notifications to the configured targets with a pysnmp engine of its own."""
 
-    def __init__(self, config: SnmpConfig, engine_id: bytes, uptime_ticks: Callable[[], int]) -> None:
+    def __init__(
+        self, config: SnmpConfig, engine_id: bytes, uptime_ticks: Callable[[], int], *, boots: int = 1
+    ) -> None:
         self.config = config
-        self.engine = SnmpEngine(snmpEngineID=univ.OctetString(engine_id))
+        self.engine = make_engine(engine_id, boots)  # the agent's engine ID and boots (engine_state)
         self.uptime_ticks = uptime_ticks
         self.users = {u.name: u for u in config.v3.users}
         self.sent = 0

@@ -16,8 +16,8 @@ from pysnmp.entity import engine as pysnmp_engine
 from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.smi import error as smi_error
 
-from probe.config import SnmpV3User
 from probe.snmp import ber
+from probe.snmp.config import SnmpV3User
 from probe.snmp.index import MibIndex
 from probe.snmp.oids import PROLAN_ENTERPRISE_NUMBER
 

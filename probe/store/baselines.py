@@ -31,10 +31,6 @@ def parse_thresholds(text: str | None) -> ThresholdTable | None:
         return None
 
 
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
 def history_query(
     test: str,
     *,
@@ -45,9 +41,9 @@ def history_query(
     """Values of every metric of `test` in time order, with their threshold tables."""
     conditions = [metrics.c.test == test, metric_values.c.value.is_not(None)]
     if since is not None:
-        conditions.append(metric_values.c.at >= _naive_utc(since))
+        conditions.append(metric_values.c.at >= since)
     if until is not None:
-        conditions.append(metric_values.c.at < _naive_utc(until))
+        conditions.append(metric_values.c.at < until)
     if point is not None:
         conditions.append(points.c.name == point)
     return (
@@ -86,7 +82,7 @@ def load_histories(
     with engine.connect() as conn:
         for row in conn.execute(query):
             entry = by_metric.setdefault(row.id, (row.key, row.name, row.point, [], [None]))
-            entry[3].append((row.at.replace(tzinfo=dt.UTC), float(row.value)))
+            entry[3].append((row.at, float(row.value)))
             if row.thresholds:
                 entry[4][0] = row.thresholds  # rows come in time order: the last one wins
     histories = []
@@ -131,7 +127,7 @@ class Override:
             "direction": self.direction,
             "thresholds": list(self.bounds),
             "source": self.source,
-            "created_at": self.created_at.replace(tzinfo=dt.UTC).isoformat(),
+            "created_at": self.created_at.isoformat(),
         }
 
 

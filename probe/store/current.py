@@ -16,10 +16,6 @@ from probe.store.schema import metric_values, metrics, points, questions, test_r
 from probe.topology import COMPANY
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _level(text: str | None) -> Level | None:
     try:
         return None if text is None else Level(text)
@@ -60,7 +56,7 @@ def state_of(row: Any) -> MetricState:
         short_name=row.short_name,
         value=row.value,
         level=_level(row.level),
-        time=_aware(row.at),
+        time=row.at,
         unit=row.unit or "",
         point=COMPANY if row.scope == "company" else row.point_name,
         region=row.region,
@@ -77,14 +73,10 @@ def run_states(conn: Connection, test: str, at: dt.datetime) -> list[MetricState
     query = (
         select(*_metric_columns())
         .select_from(_with_names(metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id)))
-        .where(metrics.c.test == test, metric_values.c.at == _naive(at))
+        .where(metrics.c.test == test, metric_values.c.at == at)
         .order_by(metrics.c.id)
     )
     return [state_of(row) for row in conn.execute(query)]
-
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def load_snapshot(engine: Engine) -> Snapshot:
@@ -124,7 +116,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
     tests = tuple(
         TestState(
             name=row.test,
-            last_run=_aware(row.at),
+            last_run=row.at,
             duration_seconds=row.duration_seconds,
             ok=bool(row.ok),
             last_error=row.error or "",

@@ -10,11 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex
 
 from probe.keys import key_part
+from probe.store.limits import column_limit, fit_key
 from probe.store.schema import SCHEMA_VERSION, metadata, metrics, schema_info
 from probe.topology import COMPANY
 
@@ -64,8 +66,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC now, the form every timestamp is stored in."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Aware UTC now (timestamp columns take and give aware UTC datetimes)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def init_db(engine: Engine) -> list[str]:
@@ -97,28 +99,79 @@ def init_db(engine: Engine) -> list[str]:
 OBSOLETE_TABLES = ("loyalty_mon_day_totals", "loyalty_mon_day_marks")
 
 
+def upgrade_statements(dialect: Any, existing: dict[str, set[str]]) -> list[str]:
+    """The ALTER statements that bring tables created by older versions up to the schema:
+    `existing` maps each existing table to its columns (indexes are created by `create_all`
+    only with their table, so a new index of an old table is created here too)."""
+    statements: list[str] = []
+    if "notifier_outbox" in existing:
+        have = existing["notifier_outbox"]
+        table = metadata.tables["notifier_outbox"]
+        for name in ("metric_id", "event_at"):
+            if name not in have:
+                column = table.c[name]
+                kind = column.type.compile(dialect=dialect)
+                add = "ADD" if dialect.name == "mssql" else "ADD COLUMN"
+                statements.append(f"ALTER TABLE notifier_outbox {add} {name} {kind} NULL")
+        if "metric_id" not in have:
+            index = next(i for i in table.indexes if i.name == "ix_notifier_outbox_metric_event")
+            statements.append(str(CreateIndex(index).compile(dialect=dialect)))
+    if "metrics" in existing and "scope" not in existing["metrics"]:
+        # Structured identity (issue 15): the column, its index; `_fill_metric_scope` fills it.
+        kind = metrics.c.scope.type.compile(dialect=dialect)
+        add = "ADD" if dialect.name == "mssql" else "ADD COLUMN"
+        statements.append(f"ALTER TABLE metrics {add} scope {kind} NULL")
+        index = next(i for i in metrics.indexes if i.name == "ix_metrics_test_scope_period")
+        statements.append(str(CreateIndex(index).compile(dialect=dialect)))
+    for name in OBSOLETE_TABLES:
+        if name in existing:
+            statements.append(f"DROP TABLE {name}")
+    return statements
+
+
 def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
-    dialect = conn.dialect.name
-    for name in OBSOLETE_TABLES:
-        if name in existing_tables:
-            conn.execute(text(f"DROP TABLE {name}"))
+    inspector = inspect(conn)
+    columns = {name: {c["name"] for c in inspector.get_columns(name)} for name in existing_tables}
+    for statement in upgrade_statements(conn.dialect, columns):
+        conn.execute(text(statement))
     if "metrics" in existing_tables:
-        _upgrade_metric_identity(conn)
-    if "threshold_overrides" in existing_tables and dialect in ("postgresql", "mssql"):
+        _fill_metric_scope(conn)
+    if "threshold_overrides" in existing_tables:
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
-        # enforced the length). Widening is idempotent.
-        column = inspect(conn).get_columns("threshold_overrides")
-        direction = next(c for c in column if c["name"] == "direction")
-        if getattr(direction["type"], "length", 16) < 16:
-            alter = (
-                "ALTER COLUMN direction TYPE VARCHAR(16)"
-                if dialect == "postgresql"
-                else "ALTER COLUMN direction NVARCHAR(16) NOT NULL"
-            )
-            conn.execute(text(f"ALTER TABLE threshold_overrides {alter}"))
+        # enforced the length); metric_pattern was 300, shorter than the metric names it holds.
+        _widen(conn, "threshold_overrides", "direction", 16)
+        _widen(conn, "threshold_overrides", "metric_pattern", 500)
     if "metrics" in existing_tables:
         _rekey_app_response(conn)
+        _fit_long_keys(conn)
+
+
+def _widen(conn: Connection, table: str, column: str, length: int) -> None:
+    """Widen a NOT NULL text column created shorter by an older version (idempotent; SQLite has
+    no lengths to widen)."""
+    dialect = conn.dialect.name
+    if dialect not in ("postgresql", "mssql"):
+        return
+    current = next(c for c in inspect(conn).get_columns(table) if c["name"] == column)
+    if getattr(current["type"], "length", length) >= length:
+        return
+    alter = (
+        f"ALTER COLUMN {column} TYPE VARCHAR({length})"
+        if dialect == "postgresql"
+        else f"ALTER COLUMN {column} NVARCHAR({length}) NOT NULL"
+    )
+    conn.execute(text(f"ALTER TABLE {table} {alter}"))
+
+
+def _fit_long_keys(conn: Connection) -> None:
+    """SQLite stored metric keys longer than the column (it enforces no length); the engine now
+    makes such keys fit (`probe.store.limits.fit_key`). Re-key the stored ones the same way so that
+    those metrics keep their ids (their SNMP index)."""
+    limit = column_limit(metrics.c.key)
+    rows = conn.execute(select(metrics.c.id, metrics.c.key).where(func.length(metrics.c.key) > limit)).all()
+    for row in rows:
+        conn.execute(metrics.update().where(metrics.c.id == row.id).values(key=fit_key(row.key, limit)))
 
 
 # Until issue 14, APP_RESPONSE spelled the app name in its metric keys with a table of its own
@@ -157,20 +210,11 @@ def _rekey_app_response(conn: Connection) -> None:
             taken.add(key)
 
 
-def _upgrade_metric_identity(conn: Connection) -> None:
-    """`metrics.scope` (structured identity) for tables created before it existed: the column,
-    its index, and a value for every row. Rows with a point are `point`; of the others, a company
-    row is told from a test-level one by its stored name — the only place a name is read, once,
-    for rows an older version wrote without a scope (the engine writes the column itself)."""
-    present = {column["name"] for column in inspect(conn).get_columns("metrics")}
-    if "scope" not in present:
-        column_type = metrics.c.scope.type.compile(dialect=conn.dialect)
-        add = "ADD" if conn.dialect.name == "mssql" else "ADD COLUMN"
-        conn.execute(text(f"ALTER TABLE metrics {add} scope {column_type}"))
-    indexes = {index["name"] for index in inspect(conn).get_indexes("metrics")}
-    for index in metrics.indexes:
-        if index.name not in indexes:
-            index.create(conn)
+def _fill_metric_scope(conn: Connection) -> None:
+    """`metrics.scope` for rows written before it existed. Rows with a point are `point`; of the
+    others, a company row is told from a test-level one by its stored name — the only place a
+    name is read, once, for rows an older version wrote without a scope (the engine writes the
+    column itself, and corrects a row whose scope differs at its next run)."""
     unset = metrics.c.scope.is_(None)
     conn.execute(update(metrics).where(unset, metrics.c.point_id.is_not(None)).values(scope="point"))
     legacy_company = metrics.c.name.contains(f". {COMPANY}. ", autoescape=True)

@@ -1,12 +1,16 @@
 """The aggregator schema (SQLAlchemy Core), owned by the project.
 
 Text columns are `Unicode` so that SQL Server gets NVARCHAR (names are Cyrillic); timestamps are
-naive UTC with millisecond precision (DATETIME2(3) on SQL Server, whose DATETIME rounds to 3.33 ms).
+`UtcDateTime`: stored as UTC without a zone, with millisecond precision (DATETIME2(3) on SQL Server,
+whose DATETIME rounds to 3.33 ms), and always aware UTC datetimes in Python.
 Subsystems that need tables of their own add them to `metadata` in this module so `db init`
 creates everything in one place.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +29,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mssql
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SCHEMA_VERSION = 1
 
@@ -39,9 +44,39 @@ metadata = MetaData(
 )
 
 
-def utc_timestamp() -> TypeEngine[object]:
-    """Naive UTC datetime with (at least) millisecond precision on every dialect."""
-    return DateTime().with_variant(mssql.DATETIME2(precision=3), "mssql")  # type: ignore[return-value]
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment in time: stored as UTC in a column without a zone (`TIMESTAMP WITHOUT TIME ZONE`,
+    SQLite text, DATETIME2(3) on SQL Server, as the aggregator always stored them) and returned as
+    an aware UTC datetime on every dialect, so no caller converts by hand. An aware value of any
+    zone is converted to UTC on the way in; a naive value is taken as UTC (the stored convention,
+    e.g. `Window.start_naive` of tests written before this type)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "mssql":
+            return dialect.type_descriptor(mssql.DATETIME2(precision=3))
+        return dialect.type_descriptor(DateTime(timezone=False))
+
+    @staticmethod
+    def stored(value: dt.datetime) -> dt.datetime:
+        """The value as the column holds it (UTC, no zone); for the bulk paths that bypass binding."""
+        return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else self.stored(value)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        return dt.datetime
 
 
 # Monotonic id that works on every dialect (SQLite needs INTEGER for AUTOINCREMENT rowids).
@@ -52,7 +87,7 @@ schema_info = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("version", Integer, nullable=False),
-    Column("upgraded_at", utc_timestamp(), nullable=False),
+    Column("upgraded_at", UtcDateTime(), nullable=False),
 )
 
 points = Table(
@@ -100,7 +135,7 @@ presses = Table(
     Column("point_id", Integer, nullable=False),
     Column("button", Integer, nullable=False),
     Column("kind", Unicode(20), nullable=False),
-    Column("pressed_at", utc_timestamp(), nullable=False),
+    Column("pressed_at", UtcDateTime(), nullable=False),
     Column("question_id", Unicode(64), nullable=True),
     Column("source", Unicode(64), nullable=False, default="import"),
     # A press delivered twice (a retried line, a re-imported file) is the same press.
@@ -116,7 +151,7 @@ queue_samples = Table(
     "queue_samples",
     metadata,
     Column("point_id", Integer, nullable=False),
-    Column("sampled_at", utc_timestamp(), nullable=False),
+    Column("sampled_at", UtcDateTime(), nullable=False),
     Column("length", Float, nullable=False),
     PrimaryKeyConstraint("point_id", "sampled_at"),
 )
@@ -135,7 +170,7 @@ metrics = Table(
     Column("short_name", Unicode(200), nullable=False),
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
-    Column("created_at", utc_timestamp(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     # Structured identity (with test, methodology, question_id, short_name and period above):
     # what the metric is about — "point" (point_id), "company" (Итого по компании) or "none" (a
     # test-level metric). Consumers select by these columns; the full name is for people.
@@ -150,7 +185,7 @@ metric_values = Table(
     "metric_values",
     metadata,
     Column("metric_id", Integer, nullable=False),
-    Column("at", utc_timestamp(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("value", Float, nullable=True),
     Column("level", Unicode(12), nullable=True),
     # The boundaries that produced the level, so a past assessment can be explained later.
@@ -163,8 +198,8 @@ test_runs = Table(
     "test_runs",
     metadata,
     Column("test", Unicode(64), nullable=False),
-    Column("at", utc_timestamp(), nullable=False),
-    Column("started_at", utc_timestamp(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
     Column("duration_seconds", Float, nullable=False),
     Column("ok", Boolean, nullable=False),
     Column("error", UnicodeText, nullable=True),
@@ -177,7 +212,7 @@ threshold_overrides = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("test", Unicode(64), nullable=False),
     Column("point_id", Integer, nullable=True),
-    Column("metric_pattern", Unicode(300), nullable=False),
+    Column("metric_pattern", Unicode(500), nullable=False),  # a full metric name (metrics.name) or a glob
     Column("hour_of_week", Integer, nullable=True),
     Column("direction", Unicode(16), nullable=False, default="higher_worse"),
     Column("t1", Float, nullable=False),
@@ -185,7 +220,7 @@ threshold_overrides = Table(
     Column("t3", Float, nullable=False),
     Column("t4", Float, nullable=False),
     Column("source", Unicode(40), nullable=False, default="baseline"),
-    Column("created_at", utc_timestamp(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # --- clips (issue 9: audio fragments around presses) ---
@@ -199,10 +234,10 @@ clips = Table(
     Column("press_id", BigId, nullable=False, unique=True),
     Column("point_id", Integer, nullable=False),
     Column("kind", Unicode(20), nullable=False),
-    Column("pressed_at", utc_timestamp(), nullable=False),
+    Column("pressed_at", UtcDateTime(), nullable=False),
     Column("status", Unicode(12), nullable=False),
-    Column("starts_at", utc_timestamp(), nullable=False),
-    Column("ends_at", utc_timestamp(), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("path", Unicode(1000), nullable=True),
     Column("duration_seconds", Float, nullable=True),
     # Seconds of silence put where no recording covered the fragment (a recorder pause).
@@ -210,10 +245,10 @@ clips = Table(
     Column("sources", UnicodeText, nullable=True),
     Column("reason", UnicodeText, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", utc_timestamp(), nullable=False),
-    Column("updated_at", utc_timestamp(), nullable=False),
-    Column("cut_at", utc_timestamp(), nullable=True),
-    Column("next_attempt_at", utc_timestamp(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("cut_at", UtcDateTime(), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
     Index("ix_clips_point_pressed", "point_id", "pressed_at"),
     Index("ix_clips_status_next", "status", "next_attempt_at"),
 )
@@ -233,14 +268,14 @@ notifier_incidents = Table(
     Column("matches", Integer, nullable=False, default=0),
     Column("goods", Integer, nullable=False, default=0),
     Column("escalated", Boolean, nullable=False, default=False),
-    Column("streak_start", utc_timestamp(), nullable=True),
-    Column("opened_at", utc_timestamp(), nullable=True),
-    Column("fired_at", utc_timestamp(), nullable=True),
-    Column("resolved_at", utc_timestamp(), nullable=True),
-    Column("last_at", utc_timestamp(), nullable=True),
+    Column("streak_start", UtcDateTime(), nullable=True),
+    Column("opened_at", UtcDateTime(), nullable=True),
+    Column("fired_at", UtcDateTime(), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("last_at", UtcDateTime(), nullable=True),
     Column("peak", Unicode(12), nullable=True),
     Column("last_values", UnicodeText, nullable=True),
-    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("rule", "metric_id", name="uq_notifier_incidents_rule_metric"),
 )
 
@@ -251,7 +286,7 @@ notifier_outbox = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("dedupe_key", Unicode(400), nullable=False, unique=True),
-    Column("created_at", utc_timestamp(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("rule", Unicode(200), nullable=False),
     Column("kind", Unicode(12), nullable=False),
     Column("channel", Unicode(8), nullable=False),
@@ -263,12 +298,17 @@ notifier_outbox = Table(
     # pending -> sending (claimed) -> sent | failed (permanent, or out of attempts)
     Column("status", Unicode(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("due_at", utc_timestamp(), nullable=False),
-    Column("claimed_at", utc_timestamp(), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=True),
     Column("claim_token", Unicode(64), nullable=True),
-    Column("sent_at", utc_timestamp(), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
     Column("last_error", UnicodeText, nullable=True),
+    # What the message is about: the metric and the evaluation (interval end) whose event it
+    # announces, so the console can list the notifications an interval triggered.
+    Column("metric_id", Integer, nullable=True),
+    Column("event_at", UtcDateTime(), nullable=True),
     Index("ix_notifier_outbox_status_due", "status", "due_at"),
+    Index("ix_notifier_outbox_metric_event", "metric_id", "event_at"),
 )
 
 notifier_silences = Table(
@@ -278,10 +318,10 @@ notifier_silences = Table(
     Column("rule", Unicode(200), nullable=True),
     Column("metrics", Unicode(500), nullable=True),
     Column("point", Unicode(200), nullable=True),
-    Column("starts_at", utc_timestamp(), nullable=False),
-    Column("ends_at", utc_timestamp(), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("reason", Unicode(400), nullable=False, default=""),
-    Column("created_at", utc_timestamp(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # Members of named recipient lists imported from LDAP/AD (config lists are merged with these).
@@ -294,7 +334,7 @@ notifier_recipients = Table(
     Column("email", Unicode(320), nullable=True),
     Column("phone", Unicode(40), nullable=True),
     Column("source", Unicode(400), nullable=False, default=""),
-    Column("imported_at", utc_timestamp(), nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
 )
 
 # ingest (issue 6): what the ingest service received per source (`tcp:ADDRESS`, `serial:PORT`) and
@@ -304,7 +344,7 @@ ingest_counts = Table(
     "ingest_counts",
     metadata,
     Column("source", Unicode(64), nullable=False),
-    Column("minute", utc_timestamp(), nullable=False),
+    Column("minute", UtcDateTime(), nullable=False),
     Column("received", Integer, nullable=False, default=0),
     Column("refused", Integer, nullable=False, default=0),
     Column("spooled", Integer, nullable=False, default=0),
@@ -321,7 +361,7 @@ test_state_versions = Table(
     metadata,
     Column("test", Unicode(64), primary_key=True),
     Column("version", BigInteger, nullable=False),
-    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 test_state = Table(
@@ -330,7 +370,7 @@ test_state = Table(
     Column("test", Unicode(64), nullable=False),
     Column("key", Unicode(200), nullable=False),
     Column("value", UnicodeText, nullable=False),
-    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("test", "key"),
 )
 
@@ -342,11 +382,11 @@ run_log = Table(
     metadata,
     Column("seq", BigId, primary_key=True, autoincrement=True),
     Column("test", Unicode(64), nullable=False),
-    Column("at", utc_timestamp(), nullable=False),  # end of the evaluated interval
+    Column("at", UtcDateTime(), nullable=False),  # end of the evaluated interval
     Column("historical", Boolean, nullable=False, default=False),
     Column("test_ok", Boolean, nullable=False),
     Column("origin", Unicode(100), nullable=False),  # the process that stored it (host:pid:token)
-    Column("committed_at", utc_timestamp(), nullable=False),
+    Column("committed_at", UtcDateTime(), nullable=False),
     Index("ix_run_log_committed_at", "committed_at"),
     sqlite_autoincrement=True,
 )
@@ -358,8 +398,8 @@ service_status = Table(
     metadata,
     Column("origin", Unicode(100), primary_key=True),  # as run_log.origin
     Column("probe", Unicode(200), nullable=False),  # the configured probe name
-    Column("started_at", utc_timestamp(), nullable=False),
-    Column("updated_at", utc_timestamp(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("followed_seq", BigInteger, nullable=True),
     Column("consumers", UnicodeText, nullable=False),  # JSON: one object per SubscriberHealth
 )

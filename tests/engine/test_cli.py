@@ -40,7 +40,7 @@ def test_evaluate_stores_and_prints_json_and_metrics_agree(
     assert kal["time"] == "2026-11-18T09:00:00Z"
     works = by_name["COUNTING. Тест работает"]
     assert works["value"] == 1 and works["level"] == "good" and works["point"] is None
-    assert by_name["COUNTING. Database availability (%)"]["value"] == 100
+    assert by_name["COUNTING. Доступность базы данных (%)"]["value"] == 100
     # Not assessed metrics have no level.
     assert (
         by_name[
@@ -110,8 +110,8 @@ def test_backfill_evaluates_every_interval_in_order(
         ends = [r[0] for r in conn.execute(select(test_runs.c.at).order_by(test_runs.c.at))]
         assert (
             len(ends) == 12
-            and ends[0] == dt.datetime(2026, 11, 18, 7, 10)
-            and ends[-1] == dt.datetime(2026, 11, 18, 9, 0)
+            and ends[0] == dt.datetime(2026, 11, 18, 7, 10, tzinfo=dt.UTC)
+            and ends[-1] == dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC)
         )
         assert conn.execute(select(func.count(func.distinct(metric_values.c.at)))).scalar() == 12
     bad = run_cli(

@@ -63,4 +63,4 @@ def test_the_guide_example_loads_and_evaluates(
     company = values["FORCE_MAJEURE. Итого по компании. % форс-мажоров. Текущие сутки"]
     assert company == (pytest.approx(2 / 6 * 100), Level.EDGE)  # boundaries 10 / 20 / 30 / 40
     assert values["FORCE_MAJEURE. Тест работает"] == (1.0, Level.GOOD)
-    assert values["FORCE_MAJEURE. Database availability (%)"] == (100.0, Level.GOOD)
+    assert values["FORCE_MAJEURE. Доступность базы данных (%)"] == (100.0, Level.GOOD)

@@ -36,7 +36,7 @@ def test_names_values_levels_and_history(engine: Engine, make_evaluator: Callabl
     got = by_name(evaluation.metrics)
     assert set(got) == {
         "COUNTING. Тест работает",
-        "COUNTING. Database availability (%)",
+        "COUNTING. Доступность базы данных (%)",
         "COUNTING. СОКОК. Калужская. Негативные ответы. Интервал 10 мин",
         "COUNTING. СОКОК. Калужская. Негативные ответы. Текущие сутки",
         "COUNTING. СОКОК. АЗС Тёплый Стан. Негативные ответы. Интервал 10 мин",
@@ -47,7 +47,7 @@ def test_names_values_levels_and_history(engine: Engine, make_evaluator: Callabl
     }
     works = got["COUNTING. Тест работает"]
     assert (works.value, works.level, works.key) == (1.0, Level.GOOD, "counting.test_rabotaet")
-    database = got["COUNTING. Database availability (%)"]
+    database = got["COUNTING. Доступность базы данных (%)"]
     assert (database.value, database.level, database.key) == (
         100.0,
         Level.GOOD,
@@ -79,12 +79,14 @@ def test_names_values_levels_and_history(engine: Engine, make_evaluator: Callabl
     with engine.connect() as conn:
         rows = conn.execute(select(metric_values)).all()
         runs = conn.execute(select(test_runs)).all()
-    assert len(rows) == 9 and {r.at for r in rows} == {dt.datetime(2026, 3, 10, 9, 20)}
+    assert len(rows) == 9 and {r.at for r in rows} == {dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC)}
     stored = {r.metric_id: r for r in rows}
     assert stored[kaluzhskaya.id].level == "edge" and stored[kaluzhskaya.id].value == 3.0
     assert '"direction": "higher_worse"' in stored[kaluzhskaya.id].thresholds
     assert stored[question.id].thresholds is None and stored[question.id].level is None
-    assert [(r.test, r.at, r.ok) for r in runs] == [("COUNTING", dt.datetime(2026, 3, 10, 9, 20), True)]
+    assert [(r.test, r.at, r.ok) for r in runs] == [
+        ("COUNTING", dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC), True)
+    ]
     assert evaluator.last_evaluated_end("COUNTING") == END
     # load_snapshot gives the SNMP agent the same picture after a restart.
     loaded = {m.id: m for m in load_snapshot(engine).metrics}
@@ -175,9 +177,9 @@ def test_raising_test_is_reported_and_others_still_run(
     failed = evaluator.evaluate("RAISING", END)
     assert failed.test_ok is False and failed.database_ok is True
     got = by_name(failed.metrics)
-    assert set(got) == {"RAISING. Тест работает", "RAISING. Database availability (%)"}
+    assert set(got) == {"RAISING. Тест работает", "RAISING. Доступность базы данных (%)"}
     assert (got["RAISING. Тест работает"].value, got["RAISING. Тест работает"].level) == (0.0, Level.BAD)
-    assert got["RAISING. Database availability (%)"].value == 100.0
+    assert got["RAISING. Доступность базы данных (%)"].value == 100.0
     state = {t.name: t for t in hub.current.tests}["RAISING"]
     assert state.ok is False and "deliberately broken" in state.last_error
     with engine.connect() as conn:

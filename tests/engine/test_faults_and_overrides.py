@@ -53,14 +53,14 @@ def test_dead_database_gives_zero_availability_and_the_probe_recovers(
     evaluator = Evaluator(config, engine, hub)
     try:
         ok = values(evaluator.evaluate("COUNTING", END))
-        assert ok["COUNTING. Database availability (%)"] == (100.0, Level.GOOD)
+        assert ok["COUNTING. Доступность базы данных (%)"] == (100.0, Level.GOOD)
         assert ok[NEG.format("Калужская", "Интервал 10 мин")][0] == 1.0
 
         proxy.cut()
         down = evaluator.evaluate("COUNTING", END + dt.timedelta(minutes=10))
         assert not down.database_ok and not down.test_ok
         got = values(down)
-        assert got["COUNTING. Database availability (%)"] == (0.0, Level.BAD)
+        assert got["COUNTING. Доступность базы данных (%)"] == (0.0, Level.BAD)
         assert got["COUNTING. Тест работает"] == (0.0, Level.BAD)
         # The outage is published (SNMP and the notifier see it) although nothing could be stored.
         assert hub.wait_idle(10) and published[-1].database_ok is False
@@ -69,7 +69,7 @@ def test_dead_database_gives_zero_availability_and_the_probe_recovers(
         proxy.restore()
         back = evaluator.evaluate("COUNTING", END + dt.timedelta(minutes=20))
         assert back.database_ok and back.test_ok
-        assert values(back)["COUNTING. Database availability (%)"] == (100.0, Level.GOOD)
+        assert values(back)["COUNTING. Доступность базы данных (%)"] == (100.0, Level.GOOD)
         assert hub.wait_idle(10) and published[-1].database_ok is True
         assert evaluator.last_evaluated_end("COUNTING") == (END + dt.timedelta(minutes=20)).astimezone(dt.UTC)
     finally:

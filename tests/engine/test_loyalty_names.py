@@ -66,7 +66,7 @@ def test_loyalty_mon_names_and_default_levels(engine: Engine, tmp_path: Path) ->
     assert evaluation.test_ok
     got = {m.name: m for m in evaluation.metrics}
 
-    expected = {"LOYALTY_MON. Тест работает", "LOYALTY_MON. Database availability (%)"}
+    expected = {"LOYALTY_MON. Тест работает", "LOYALTY_MON. Доступность базы данных (%)"}
     for point in ("Тверская", "Итого по компании"):
         for short in [*INDICATIVE, "Форс-мажоры", *USOKOK_EXTRA]:
             expected |= {f"LOYALTY_MON. УСОКОК. {point}. {short}. {period}" for period in PERIODS}

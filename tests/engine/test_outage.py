@@ -1,5 +1,5 @@
 """A dead aggregator database on both dialects (test_faults_and_overrides has the PostgreSQL
-notifier-facing view): `Database availability (%)` = 0, the probe keeps running, publishes the
+notifier-facing view): `Доступность базы данных (%)` = 0, the probe keeps running, publishes the
 metrics it knows with their old ids, stores nothing for the dead run, and recovers by itself."""
 
 from __future__ import annotations
@@ -75,14 +75,14 @@ def test_outage_and_recovery(outage: tuple[str, object], tmp_path: Path) -> None
     dead = evaluator.evaluate("COUNTING", END + dt.timedelta(minutes=10))
     assert dead.database_ok is False and dead.test_ok is False
     got = {m.name: m for m in dead.metrics}
-    assert set(got) == {"COUNTING. Тест работает", "COUNTING. Database availability (%)"}
-    assert got["COUNTING. Database availability (%)"].value == 0.0
-    assert got["COUNTING. Database availability (%)"].level is Level.BAD
-    assert got["COUNTING. Database availability (%)"].id == ids["COUNTING. Database availability (%)"]
+    assert set(got) == {"COUNTING. Тест работает", "COUNTING. Доступность базы данных (%)"}
+    assert got["COUNTING. Доступность базы данных (%)"].value == 0.0
+    assert got["COUNTING. Доступность базы данных (%)"].level is Level.BAD
+    assert got["COUNTING. Доступность базы данных (%)"].id == ids["COUNTING. Доступность базы данных (%)"]
     assert got["COUNTING. Тест работает"].value == 0.0
     # The snapshot was still published: SNMP shows the outage.
     assert hub.current.database_ok is False
-    assert hub.current.by_id()[ids["COUNTING. Database availability (%)"]].value == 0.0
+    assert hub.current.by_id()[ids["COUNTING. Доступность базы данных (%)"]].value == 0.0
     assert evaluator.last_evaluated_end("COUNTING") is None  # unknown while the database is down
 
     switch(True)  # type: ignore[operator]

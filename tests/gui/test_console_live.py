@@ -22,8 +22,9 @@ from console.plan.view import PlanView
 from console.settings import DEMO_ROOT_MAP, console_settings
 from console.snmp_poller import PollerThread, ProbeTarget, poll_once
 from console.views import available_views
-from probe.config import SnmpV3User, parse_config
+from probe.config import parse_config
 from probe.levels import LEVEL_COLOURS, Level
+from probe.snmp.config import SnmpV3User
 from tests.conftest import ROOT
 from tests.console_fixtures import NEG, demo_served
 from tests.snmp_responder import SnmpResponder

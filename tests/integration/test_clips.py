@@ -29,7 +29,7 @@ from tests.clips_audio import (
     loud_spans,
     make_recording,
     recording_name,
-    utc_naive,
+    utc_of,
 )
 from tests.helpers import run_cli
 
@@ -92,7 +92,7 @@ def add_press(engine: Engine, local: dt.datetime, kind: str = "negative", pad: s
                 point_id=point_id,
                 button=button,
                 kind=kind,
-                pressed_at=utc_naive(local),
+                pressed_at=utc_of(local),
                 source="test",
             )
         )
@@ -105,7 +105,7 @@ def clip_rows(engine: Engine) -> list[Any]:
 
 
 def later(local: dt.datetime, hours: float = 1) -> dt.datetime:
-    return utc_naive(local) + dt.timedelta(hours=hours)
+    return utc_of(local) + dt.timedelta(hours=hours)
 
 
 def test_fragment_has_right_length_and_tone_at_press(
@@ -122,7 +122,7 @@ def test_fragment_has_right_length_and_tone_at_press(
     assert (report.cut, report.waiting, report.missing, report.errors) == (1, 0, 0, [])
     [row] = clip_rows(topo_engine)
     assert (row.press_id, row.status, row.gap_seconds) == (press_id, STATUS_CUT, 0.0)
-    assert row.starts_at == utc_naive(press_at) - dt.timedelta(seconds=5)
+    assert row.starts_at == utc_of(press_at) - dt.timedelta(seconds=5)
     path = Path(row.path)
     assert path.parent == tmp_path / "out" / POINT
     assert path.name == f"20261122-100030-negative-{press_id}.wav"
@@ -267,9 +267,7 @@ def test_every_press_is_cut_once(topo_engine: Engine, tmp_path: Path, db_url: st
     # A second pass, and a fresh cutter (a restarted service), find nothing to do.
     assert ClipCutter(config, topo_engine).run_once(now=now).looked_at == 0
     assert (
-        ClipCutter(config, topo_engine)
-        .run_once(now=now + dt.timedelta(days=1), since=utc_naive(BASE))
-        .looked_at
+        ClipCutter(config, topo_engine).run_once(now=now + dt.timedelta(days=1), since=utc_of(BASE)).looked_at
         == 0
     )
     assert [f.stat().st_mtime_ns for f in sorted((tmp_path / "out" / POINT).iterdir())] == stamps
@@ -409,9 +407,9 @@ def test_clips_stats_test_counts_cut_fragments_and_presses_without_recording(
     add_press(topo_engine, BASE + dt.timedelta(seconds=30), pad="P-2")  # Невский has no folder
     cutter = ClipCutter(config, topo_engine)
     # Pass at 10:04 (local): the first two are cut; the Невский press has no recording.
-    cutter.run_once(now=utc_naive(BASE + dt.timedelta(minutes=4)))
+    cutter.run_once(now=utc_of(BASE + dt.timedelta(minutes=4)))
     # Pass at 10:36: the 10:30 press has no recording either.
-    cutter.run_once(now=utc_naive(BASE + dt.timedelta(minutes=36)))
+    cutter.run_once(now=utc_of(BASE + dt.timedelta(minutes=36)))
 
     module = load_script("clips_stats")
     test = module.ClipsStats()
@@ -483,7 +481,7 @@ def test_clips_metrics_through_the_engine(topo_engine: Engine, tmp_path: Path, d
     make_recording(tmp_path / "rec" / POINT / recording_name(BASE), 120, [(20.0, 1.0)])
     add_press(topo_engine, BASE + dt.timedelta(seconds=20))
     add_press(topo_engine, BASE + dt.timedelta(seconds=30), pad="P-2")  # Невский: no recording
-    ClipCutter(config, topo_engine).run_once(now=utc_naive(BASE + dt.timedelta(minutes=4)))
+    ClipCutter(config, topo_engine).run_once(now=utc_of(BASE + dt.timedelta(minutes=4)))
 
     hub = SnapshotHub()
     evaluator = engine_module.Evaluator(config, topo_engine, hub)

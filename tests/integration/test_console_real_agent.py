@@ -14,10 +14,11 @@ import pytest
 from console.plan.model import MapLibrary, load_map
 from console.settings import DEMO_ROOT_MAP, console_settings
 from console.snmp_poller import ProbeTarget, poll_once
-from probe.config import SnmpV3User, parse_config
+from probe.config import parse_config
 from probe.levels import Level
 from probe.snapshot import MetricState, Snapshot, SnapshotHub
 from probe.snmp.agent import SnmpAgent
+from probe.snmp.config import SnmpV3User
 from tests.console_fixtures import demo_served
 
 

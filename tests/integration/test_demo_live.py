@@ -311,8 +311,8 @@ def test_a_killed_supervisor_leaves_nothing_running(
 ) -> None:
     demo, ingest, _snmp = start_live_demo(tmp_path / "data", processes, subprocess.DEVNULL)
     wait_until(lambda: port_open(ingest), "the demo's probe", timeout=120)
+    wait_until(lambda: len(_children_of(demo.pid)) >= 2, "the probe and the simulator", timeout=30)
     children = _children_of(demo.pid)
-    assert len(children) >= 2
     demo.kill()
     demo.wait(10)
     wait_until(lambda: not any(_alive(pid) for pid in children), "the orphans to exit", 20)

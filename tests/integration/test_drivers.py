@@ -115,9 +115,9 @@ def test_queue_import_reports_bad_rows_by_line_and_is_idempotent(
             select(queue_samples.c.sampled_at, queue_samples.c.length).order_by("sampled_at")
         ).all()
     assert rows == [
-        (dt.datetime(2026, 11, 22, 7, 0), 3.0),
-        (dt.datetime(2026, 11, 22, 7, 1), 0.0),
-        (dt.datetime(2026, 11, 22, 7, 5, 0, 250_000), 5.0),
+        (dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC), 3.0),
+        (dt.datetime(2026, 11, 22, 7, 1, tzinfo=dt.UTC), 0.0),
+        (dt.datetime(2026, 11, 22, 7, 5, 0, 250_000, tzinfo=dt.UTC), 5.0),
     ]
 
 

@@ -140,7 +140,7 @@ def test_press_import_reports_bad_rows_and_stores_good_ones_once(engine: Engine,
     with engine.connect() as conn:
         rows = conn.execute(select(presses).order_by(presses.c.pressed_at, presses.c.pad_id)).all()
     first = rows[0]
-    assert first.pressed_at == dt.datetime(2026, 11, 20, 7, 0, 0, 123000)
+    assert first.pressed_at == dt.datetime(2026, 11, 20, 7, 0, 0, 123000, tzinfo=dt.UTC)
     assert first.kind == "seller"
     assert rows[1].kind == "positive" and rows[1].button == 1
     assert {r.question_id for r in rows} == {None, "Q1"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
+from notifier.config import NotifierConfig
 from notifier.incidents import EventKind
 from notifier.outbox import Deliverer, outbox_rows
 from notifier.pipeline import feed
@@ -22,7 +23,7 @@ from tests.notifier_helpers import T0, evaluation, levels_series, metric, notifi
 from tests.smtp_server import Recorder, free_port, self_signed, start_smtp
 
 A, G, B = Level.ATTENTION, Level.GOOD, Level.BAD
-LATER = dt.datetime(2100, 1, 1)  # "everything is due"
+LATER = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # "everything is due"
 
 
 def feed_all(
@@ -98,13 +99,13 @@ def test_historical_and_unmatched_metrics_are_ignored(engine: Engine, db_url: st
 def test_quiet_hours_hold_messages_until_morning(engine: Engine, db_url: str) -> None:
     config = notifier_config(db_url, consecutive=1, rule='quiet_hours = "22:00-08:00"')
     night = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # 23:00 Moscow
-    feed(config, engine, evaluation(night, metric(90, B, night)), now=night.replace(tzinfo=None))
+    feed(config, engine, evaluation(night, metric(90, B, night)), now=night)
     (row,) = outbox_rows(engine)
-    assert row["due_at"] == dt.datetime(2026, 3, 3, 5, 0)  # 08:00 Moscow
+    assert row["due_at"] == dt.datetime(2026, 3, 3, 5, 0, tzinfo=dt.UTC)  # 08:00 Moscow
     day = dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC)
-    feed(config, engine, evaluation(day, metric(10, G, day)), now=day.replace(tzinfo=None))
+    feed(config, engine, evaluation(day, metric(10, G, day)), now=day)
     recover = [r for r in outbox_rows(engine) if r["kind"] == "recover"]
-    assert recover[0]["due_at"] == day.replace(tzinfo=None)
+    assert recover[0]["due_at"] == day
 
 
 def test_closed_points_and_silences_do_not_count(engine: Engine, db_url: str) -> None:
@@ -118,9 +119,7 @@ def test_closed_points_and_silences_do_not_count(engine: Engine, db_url: str) ->
     assert [s.skipped_closed for s in summaries] == [1, 1, 1] and count_rows(engine) == 0
     add_silence(
         engine,
-        Silence(
-            0, T0.replace(tzinfo=None), (T0 + dt.timedelta(hours=1)).replace(tzinfo=None), rule="negative"
-        ),
+        Silence(0, T0, T0 + dt.timedelta(hours=1), rule="negative"),
     )
     summaries = [feed(config, engine, ev) for ev in levels_series([A] * 6, start=T0)]
     assert [s.skipped_silenced for s in summaries] == [1] * 6 and count_rows(engine) == 0
@@ -214,9 +213,9 @@ ca_file = "{cert[0]}"
     config = notifier_config(db_url, consecutive=1).model_copy()
     import tomllib
 
-    from probe.config import SmtpConfig
+    from notifier.config import SmtpConfig
 
-    config.notifier.smtp = SmtpConfig.model_validate(tomllib.loads(extra)["notifier"]["smtp"])
+    config.section(NotifierConfig).smtp = SmtpConfig.model_validate(tomllib.loads(extra)["notifier"]["smtp"])
     feed_all(config, engine, [B])
     recorder = Recorder()
     if mode == "starttls":
@@ -257,7 +256,7 @@ ca_file = "{cert[0]}"
 def test_out_of_attempts_is_failed_and_db_init_adds_the_tables(engine: Engine, db_url: str) -> None:
     port = free_port()
     config = notifier_config(db_url, consecutive=1, smtp_port=port, extra="")
-    config.notifier.outbox.max_attempts = 2
+    config.section(NotifierConfig).outbox.max_attempts = 2
     feed_all(config, engine, [B])
     assert asyncio.run(Deliverer(config, engine).deliver_due()).retry == 1
     second = asyncio.run(Deliverer(config, engine).deliver_due(now=LATER))

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from notifier.channels import PermanentFailure, TemporaryFailure
 from notifier.channels.sms import send_sms
+from notifier.config import NotifierConfig, SmsConfig
 from notifier.outbox import Deliverer, outbox_rows
 from notifier.pipeline import feed
-from probe.config import SmsConfig
 from probe.levels import Level
 from tests.modem_sim import ModemSimulator, PtyPair
 from tests.notifier_helpers import levels_series, notifier_config
@@ -88,8 +88,8 @@ def test_outbox_sends_sms_for_an_incident(
 ) -> None:
     sms_config, sim = modem
     config = notifier_config(db_url, consecutive=1)
-    config.notifier.sms = sms_config
-    config.notifier.rules[0].channels = ["sms"]
+    config.section(NotifierConfig).sms = sms_config
+    config.section(NotifierConfig).rules[0].channels = ["sms"]
     for ev in levels_series([Level.BAD]):
         feed(config, engine, ev)
     sim.cmgs_answers = ["+CMS ERROR: 42"]  # congestion: retried later

@@ -13,9 +13,10 @@ from probe.levels import Level
 from probe.snapshot import Evaluation
 from probe.snapshot import TestState as ProbeTestState
 from probe.snmp import ber
+from probe.snmp.agent import default_state_dir
+from probe.snmp.engine_state import start_engine
 from probe.snmp.index import scaled, value_text
 from probe.snmp.oids import METRIC_COLUMNS
-from probe.snmp.v3 import engine_id
 from tests.snmp_tools import (
     AT,
     MIB_ARGS,
@@ -100,7 +101,8 @@ async def test_walk_and_bulkwalk_show_cyrillic_names_and_snapshot_values(tmp_pat
     assert walked["prolanMetricValue.201"] == "-3.25"
     assert walked["prolanMetricThresholdDirection.201"] == "higherBetter"
     assert walked["prolanMetricThreshold1.200"] == "1.00"
-    assert walked["prolanMetricUpdated.3"] == "2026-11-22,15:30:0.0,+0:0"
+    # 15:30 UTC, shown in the probe's zone (Europe/Moscow) with its offset, as DateAndTime allows
+    assert walked["prolanMetricUpdated.3"] == "2026-11-22,18:30:0.0,+3:0"
     assert walked["prolanMetricPeriod.3"] == "interval" and walked["prolanMetricQuestion.3"] == ""
     assert walked["prolanMetricQuestion.7"] == "Довольны ли Вы скоростью обслуживания?"
     assert walked["prolanMetricPeriod.7"] == "day" and walked["prolanMetricPeriod.200"] == ""
@@ -383,7 +385,10 @@ async def _wait_for(log: Path, needle: str, timeout: float = 15) -> str:
 
 
 async def test_snmptrapd_receives_level_change_test_and_database_traps(tmp_path: Path) -> None:
-    trapd, log, port = await _start_trapd(tmp_path, engine_id(agent_config().name))
+    # The agent's engine ID is generated once per installation (its state folder): create it
+    # first, so that snmptrapd knows the ID of the v3 traps' sender.
+    installation = start_engine(default_state_dir())
+    trapd, log, port = await _start_trapd(tmp_path, installation.engine_id)
     try:
         config = agent_config(
             trap_targets=[

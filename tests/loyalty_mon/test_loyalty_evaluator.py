@@ -52,7 +52,7 @@ def test_full_names_and_levels(engine: Engine, write_config: Callable[..., Path]
     ]
     assert day_negative.level == Level.EDGE  # 50 ≤ 50 < 60 for the day
     assert by_name["LOYALTY_MON. Тест работает"].value == 1
-    assert by_name["LOYALTY_MON. Database availability (%)"].value == 100
+    assert by_name["LOYALTY_MON. Доступность базы данных (%)"].value == 100
     silent = by_name["LOYALTY_MON. УСОКОК. Итого по компании. % 'молчунов'. Интервал 30 мин"]
     assert silent.value == 50 and silent.level == Level.ATTENTION
     assert by_name["LOYALTY_MON. УСОКОК. Тверская. Ответы вне 'Окна'. Текущие сутки"].value == 0

@@ -386,7 +386,7 @@ def test_default_thresholds() -> None:
     assert level("% 'молчунов'", 40, "day") == Level.ATTENTION
     assert level("% 'молчунов'", None, "day") == Level.UNKNOWN
     assert level("Тест работает", 0, None) == Level.BAD and level("Тест работает", 1, None) == Level.GOOD
-    assert level("Database availability (%)", 100, None) == Level.GOOD
+    assert level("Доступность базы данных (%)", 100, None) == Level.GOOD
     assert level("% позитивных ответов", 10, "interval") is None
     custom = LM.LOYALTY_MON({"negative_interval_thresholds": [1, 2, 3, 4]})
     table = custom.thresholds(Measurement("% негативных ответов", 2.5, period="interval"), win)

@@ -11,7 +11,7 @@ import pytest
 from probe.clips.cutter import output_format, plan_fragment
 from probe.clips.recordings import AudioInfo, Recording, parse_start
 
-T0 = dt.datetime(2026, 11, 22, 7, 0, 0)
+T0 = dt.datetime(2026, 11, 22, 7, 0, 0, tzinfo=dt.UTC)
 
 
 def rec(name: str, start_s: float, length: float) -> Recording:
@@ -64,9 +64,9 @@ def test_output_format_defaults_to_the_source() -> None:
 
 def test_file_names_are_local_start_times() -> None:
     moscow = ZoneInfo("Europe/Moscow")
-    assert parse_start("20261122-100000.wav", moscow) == dt.datetime(2026, 11, 22, 7, 0, 0)
+    assert parse_start("20261122-100000.wav", moscow) == dt.datetime(2026, 11, 22, 7, 0, 0, tzinfo=dt.UTC)
     assert parse_start("20260701-235959.mp3", ZoneInfo("Europe/Berlin")) == dt.datetime(
-        2026, 7, 1, 21, 59, 59
+        2026, 7, 1, 21, 59, 59, tzinfo=dt.UTC
     )
     for bad in (
         "20261122-1000.wav",

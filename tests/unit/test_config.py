@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from probe.config import ConfigError, load_config
+from probe.snmp.config import SnmpConfig
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -19,7 +20,7 @@ def test_defaults_without_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     config = load_config()
     assert config.timezone == "Europe/Moscow"
     assert config.database.url == f"sqlite:///{tmp_path / 'aggregator.sqlite'}"
-    assert config.snmp.listen == "127.0.0.1:1161"
+    assert config.section(SnmpConfig).listen == "127.0.0.1:1161"
 
 
 def test_values_are_read(tmp_path: Path) -> None:

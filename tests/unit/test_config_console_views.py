@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from probe.config import ConfigError, ConsoleConfig, load_config
+from console.config import ConsoleConfig
+from probe.config import ConfigError, load_config
 
 
 def test_dashboard_and_cockpit_defaults_show_the_degrading_demo_point(tmp_path: Path) -> None:
     path = tmp_path / "probe.toml"
     path.write_text("", encoding="utf-8")
     config = load_config(path)
-    assert config.console is None  # no [console]: the console uses these defaults
+    assert config.explicit_section(ConsoleConfig) is None  # no [console]: the console uses these defaults
     defaults = ConsoleConfig()
     assert "point:АЗС Тёплый Стан" in defaults.dashboard.tiles
     assert "АЗС Тёплый Стан" in defaults.cockpit.points
@@ -27,10 +28,13 @@ def test_dashboard_tiles_and_cockpit_keys_are_read(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     config = load_config(path)
-    assert config.console is not None
-    assert config.console.dashboard.tiles == ["company", "region:Москва"]
-    assert config.console.dashboard.hours == 8
-    assert config.resolve_path(config.console.cockpit.layout or Path()) == tmp_path / "cockpit.json"
+    assert config.explicit_section(ConsoleConfig) is not None
+    assert config.section(ConsoleConfig).dashboard.tiles == ["company", "region:Москва"]
+    assert config.section(ConsoleConfig).dashboard.hours == 8
+    assert (
+        config.resolve_path(config.section(ConsoleConfig).cockpit.layout or Path())
+        == tmp_path / "cockpit.json"
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,9 @@ TOPOLOGY = Topology(
 )
 # The presses below are dated 2026-11-22: judge them as if it were that day.
 VALIDATE = PressValidator(
-    TOPOLOGY, source="tcp:127.0.0.1", window=PlausibleWindow(now=lambda: dt.datetime(2026, 11, 22, 8))
+    TOPOLOGY,
+    source="tcp:127.0.0.1",
+    window=PlausibleWindow(now=lambda: dt.datetime(2026, 11, 22, 8, tzinfo=dt.UTC)),
 ).validate
 
 
@@ -50,7 +52,7 @@ def test_good_lines_become_presses() -> None:
     press = parse("P-1,positive,2026-11-22T10:15:00.250+03:00,")
     assert isinstance(press, Press)
     assert (press.pad_id, press.button, press.kind, press.point_id) == ("P-1", 1, "positive", 1)
-    assert press.pressed_at == dt.datetime(2026, 11, 22, 7, 15, 0, 250000)
+    assert press.pressed_at == dt.datetime(2026, 11, 22, 7, 15, 0, 250000, tzinfo=dt.UTC)
     assert press.source == "tcp:127.0.0.1"
     by_number = parse("P-2,3,2026-11-22T07:15:00Z,Q1")
     assert isinstance(by_number, Press) and by_number.question_id == "Q1" and by_number.kind == "negative"
@@ -93,7 +95,13 @@ def test_too_long_and_auth_lines() -> None:
 
 def sample(i: int) -> Press:
     return Press(
-        "P-1", 1, 1, "positive", dt.datetime(2026, 11, 22, 7, 0) + dt.timedelta(seconds=i), None, "tcp:x"
+        "P-1",
+        1,
+        1,
+        "positive",
+        dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=i),
+        None,
+        "tcp:x",
     )
 
 

@@ -213,7 +213,7 @@ def test_long_cyrillic_subject_keeps_its_spaces() -> None:
     from aiosmtplib.email import flatten_message
 
     from notifier.channels.email import build_message
-    from probe.config import SmtpConfig
+    from notifier.config import SmtpConfig
 
     subject = (
         "[prolan-probe] Плохо: Калужская — % негативных ответов, длинный хвост для сворачивания заголовка"

@@ -11,7 +11,7 @@ from probe.ingest.protocol import Line, parse_line
 from probe.presses import ANY_TIME, PlausibleWindow, Press, PressRejected, PressValidator, parse_timestamp
 from probe.topology import Pad, Point, Topology
 
-NOW = dt.datetime(2026, 11, 22, 7, 0)
+NOW = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
 TOPOLOGY = Topology(
     {"Калужская": Point("Калужская", id=1)},
     {},

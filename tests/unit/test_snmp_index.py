@@ -255,7 +255,8 @@ def test_tracker_level_changes_tests_and_database() -> None:
 
 
 def test_snmp_config_errors_name_the_key() -> None:
-    from probe.config import ConfigError, SnmpV3User, parse_config
+    from probe.config import ConfigError, parse_config
+    from probe.snmp.config import SnmpV3User
     from probe.snmp.v3 import V3ConfigError, user_keys
 
     for section, key in (

@@ -13,6 +13,7 @@ import sys
 import uuid
 from typing import Any
 
+from notifier.config import NotifierConfig
 from probe.commands.base import CommandError, Context, parse_local_time, print_json, print_table
 from probe.store.db import utcnow
 
@@ -87,9 +88,7 @@ def register(sub: Any) -> None:
 
 
 def _local_time(ctx: Context, text: str, option: str) -> dt.datetime:
-    from notifier.pipeline import naive_utc
-
-    return naive_utc(parse_local_time(text, ctx.config.tz, option))
+    return parse_local_time(text, ctx.config.tz, option)
 
 
 def _flush(ctx: Context) -> int:
@@ -108,9 +107,9 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
     from notifier.messages import SAMPLE_METRIC, TemplateProblem
     from notifier.pipeline import Templates, event_messages
 
-    rule = ctx.config.notifier.rule(args.rule)
+    rule = ctx.config.section(NotifierConfig).rule(args.rule)
     if rule is None:
-        names = ", ".join(r.name for r in ctx.config.notifier.rules) or "none"
+        names = ", ".join(r.name for r in ctx.config.section(NotifierConfig).rules) or "none"
         raise CommandError(f"no rule named {args.rule!r} in [[notifier.rules]] (rules: {names})")
     engine = ctx.ready_engine()
     templates = Templates(ctx.config)
@@ -150,7 +149,7 @@ def cmd_notify_check(ctx: Context, args: argparse.Namespace) -> int:
         Templates(ctx.config).check_all()
     except TemplateProblem as exc:
         raise CommandError(str(exc)) from None
-    print(f"{len(ctx.config.notifier.rules)} rules: templates OK")
+    print(f"{len(ctx.config.section(NotifierConfig).rules)} rules: templates OK")
     return 0
 
 
@@ -220,7 +219,7 @@ def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
         end = _local_time(ctx, args.until, "--until")
     if end <= start:
         raise CommandError("the silence ends before it starts; check --from / --until")
-    if args.rule and ctx.config.notifier.rule(args.rule) is None:
+    if args.rule and ctx.config.section(NotifierConfig).rule(args.rule) is None:
         raise CommandError(f"no rule named {args.rule!r} in [[notifier.rules]]")
     silence_id = store.add_silence(
         ctx.ready_engine(),
@@ -228,8 +227,8 @@ def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
     )
     tz = ctx.config.tz
     print(
-        f"silence {silence_id}: {start.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M} — "
-        f"{end.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M} ({ctx.config.timezone})"
+        f"silence {silence_id}: {start.astimezone(tz):%Y-%m-%d %H:%M} — "
+        f"{end.astimezone(tz):%Y-%m-%d %H:%M} ({ctx.config.timezone})"
     )
     return 0
 
@@ -241,8 +240,8 @@ def cmd_silence_list(ctx: Context, args: argparse.Namespace) -> int:
     rows = [
         [
             s.id,
-            f"{s.starts_at.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M}",
-            f"{s.ends_at.replace(tzinfo=dt.UTC).astimezone(tz):%Y-%m-%d %H:%M}",
+            f"{s.starts_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            f"{s.ends_at.astimezone(tz):%Y-%m-%d %H:%M}",
             s.rule or "*",
             s.metrics or "*",
             s.point or "*",
@@ -296,13 +295,13 @@ def cmd_recipients_list(ctx: Context, args: argparse.Namespace) -> int:
 
     engine = ctx.ready_engine()
     with engine.connect() as conn:
-        names = sorted(store.known_lists(conn, ctx.config.notifier))
+        names = sorted(store.known_lists(conn, ctx.config.section(NotifierConfig)))
         if args.list_name:
             names = [args.list_name]
         rows = [
             [name, m.name, m.email or "", m.phone or ""]
             for name in names
-            for m in store.list_members(conn, ctx.config.notifier, name)
+            for m in store.list_members(conn, ctx.config.section(NotifierConfig), name)
         ]
     print_table(rows, ["list", "name", "email", "phone"])
     return 0

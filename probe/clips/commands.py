@@ -40,7 +40,7 @@ def parse_since(text: str, ctx: Context) -> dt.datetime:
         raise CommandError(f"--since {text!r}: not an ISO 8601 time (e.g. 2026-11-22T10:00)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.config.tz)
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.astimezone(dt.UTC)
 
 
 def cmd_clips(ctx: Context, args: argparse.Namespace) -> int:
@@ -84,7 +84,7 @@ def list_clips(ctx: Context, since: dt.datetime | None, point: str | None, fmt: 
         {
             "press_id": row.press_id,
             "point": row.name,
-            "pressed_at": row.pressed_at.replace(tzinfo=dt.UTC).astimezone(tz).isoformat(timespec="seconds"),
+            "pressed_at": row.pressed_at.astimezone(tz).isoformat(timespec="seconds"),
             "kind": row.kind,
             "status": row.status,
             "seconds": row.duration_seconds,

@@ -1,0 +1,178 @@
+"""`[notifier]`: rules, recipients, SMTP, the SMS modem and the outbox (docs/notifications.md).
+
+Declared as the `notifier` entry of `prolan.sections`; read with `config.section(NotifierConfig)`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from notifier.rules import parse_hours
+from probe.config import Section
+from probe.levels import Level
+
+
+def _hours_range(value: str) -> str:
+    """Validate "HH:MM-HH:MM" (local time; the end may be earlier than the start: over midnight)."""
+    parse_hours(value)
+    return value
+
+
+class SmtpConfig(Section):
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "prolan-probe@localhost"
+    starttls: bool = False  # upgrade a plain connection with STARTTLS (usually port 587)
+    tls: bool = False  # implicit TLS from the first byte (usually port 465)
+    user: str | None = None
+    password: str = ""
+    password_env: str | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Verify the server's certificate (turn off only for a self-signed test server).
+    verify_certificate: bool = True
+    ca_file: Path | None = None
+
+    def resolved_password(self) -> str:
+        return os.environ.get(self.password_env, "") if self.password_env else self.password
+
+    @field_validator("tls")
+    @classmethod
+    def _one_tls_mode(cls, value: bool, info: Any) -> bool:
+        if value and info.data.get("starttls"):
+            raise ValueError("choose either starttls = true or tls = true, not both")
+        return value
+
+
+class SmsConfig(Section):
+    port: str = Field(description="serial device of the GSM modem, e.g. /dev/ttyUSB0")
+    baudrate: int = 115200
+    pin: str | None = None
+    pin_env: str | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0, description="wait for each modem answer")
+    # Ask the modem to keep undelivered messages this long (TP-VP relative; 0 = no validity period).
+    validity_hours: int = Field(default=24, ge=0, le=24 * 63)
+
+    def resolved_pin(self) -> str | None:
+        return os.environ.get(self.pin_env) if self.pin_env else self.pin
+
+
+class RecipientMember(Section):
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: Literal["ru", "en"] | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_digits(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+        if not digits.lstrip("+").isdigit() or len(digits.lstrip("+")) < 3:
+            raise ValueError(
+                f"phone {value!r} must be digits, optionally with a leading + (e.g. +79990000000)"
+            )
+        return digits
+
+
+class RecipientList(Section):
+    name: str
+    members: list[RecipientMember] = Field(default_factory=list)
+
+
+class RuleTemplates(Section):
+    """Per-rule template files (Jinja2), relative to the config file; unset = the defaults."""
+
+    subject: Path | None = None
+    text: Path | None = None
+    html: Path | None = None
+    sms: Path | None = None
+
+
+class NotifierRule(Section):
+    name: str
+    metrics: str = Field(default="*", description="fnmatch glob on full metric names")
+    test: str | None = None
+    point: str | None = Field(default=None, description="fnmatch glob on the point name")
+    level: Level = Level.ATTENTION
+    consecutive: int = Field(default=1, ge=1, le=10_000)
+    recipients: list[str] = Field(min_length=1)
+    channels: list[Literal["email", "sms"]] = Field(default=["email"], min_length=1)
+    escalate_after: int | None = Field(default=None, ge=1)
+    escalate_to: list[str] = Field(default_factory=list)
+    recovery: bool = True
+    recovery_after: int = Field(default=1, ge=1, le=10_000, description="better evaluations before recovery")
+    quiet_hours: str | None = None
+    respect_opening_hours: bool = True
+    language: Literal["ru", "en"] | None = None
+    templates: RuleTemplates = Field(default_factory=RuleTemplates)
+    last_values: int = Field(default=6, ge=1, le=100)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_range(cls, value: str | None) -> str | None:
+        return None if value is None else _hours_range(value)
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: Level) -> Level:
+        if value is Level.UNKNOWN:
+            raise ValueError("a rule counts a level or worse: good, acceptable, attention, edge or bad")
+        return value
+
+    @field_validator("escalate_to")
+    @classmethod
+    def _escalation_pairs(cls, value: list[str], info: Any) -> list[str]:
+        if value and info.data.get("escalate_after") is None:
+            raise ValueError("escalate_to needs escalate_after (how many more evaluations)")
+        return value
+
+
+class OutboxConfig(Section):
+    poll_seconds: float = Field(default=5.0, gt=0)
+    retry_base_seconds: float = Field(default=30.0, gt=0)
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    max_attempts: int = Field(default=48, ge=1)
+    # A row left "sending" by a process that died is retried after this long.
+    claim_timeout_seconds: float = Field(default=600.0, gt=0)
+
+
+class NotifierConfig(Section):
+    SECTION: ClassVar[str] = "notifier"
+
+    enabled: bool = True
+    language: Literal["ru", "en"] = "ru"
+    # Where links in messages point (e.g. the console's map of the point); empty = no link.
+    map_url: str = ""
+    smtp: SmtpConfig | None = None
+    sms: SmsConfig | None = None
+    recipients: list[RecipientList] = Field(default_factory=list)
+    rules: list[NotifierRule] = Field(default_factory=list)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: list[NotifierRule]) -> list[NotifierRule]:
+        seen: set[str] = set()
+        for rule in value:
+            if rule.name in seen:
+                raise ValueError(f"two rules are named {rule.name!r}; rule names must be unique")
+            seen.add(rule.name)
+        return value
+
+    @model_validator(mode="after")
+    def _channels_configured(self) -> NotifierConfig:
+        for index, rule in enumerate(self.rules):
+            for channel, section in (("email", self.smtp), ("sms", self.sms)):
+                if channel in rule.channels and section is None:
+                    raise ValueError(
+                        f"rules[{index}] ({rule.name!r}) sends {channel} but [notifier.{'smtp' if channel == 'email' else 'sms'}] is missing"
+                    )
+        return self
+
+    def rule(self, name: str) -> NotifierRule | None:
+        return next((r for r in self.rules if r.name == name), None)

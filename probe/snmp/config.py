@@ -1,0 +1,75 @@
+"""`[snmp]`: the probe's SNMP agent (listen address, communities, v3 users, trap targets).
+
+Declared as the `snmp` entry of `prolan.sections`; read with `config.section(SnmpConfig)`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from probe.config import Section
+from probe.snmp.oids import parse_oid
+
+
+class SnmpV2cConfig(Section):
+    communities: list[str] = Field(default_factory=lambda: ["public"])
+
+
+class SnmpV3User(Section):
+    name: str
+    auth_protocol: Literal["SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "MD5"] = "SHA-256"
+    auth_key: str = ""
+    auth_key_env: str | None = None
+    priv_protocol: Literal["AES-128", "AES-192", "AES-256", "DES", "none"] = "AES-128"
+    priv_key: str = ""
+    priv_key_env: str | None = None
+
+    def resolved_auth_key(self) -> str:
+        return os.environ.get(self.auth_key_env, "") if self.auth_key_env else self.auth_key
+
+    def resolved_priv_key(self) -> str:
+        return os.environ.get(self.priv_key_env, "") if self.priv_key_env else self.priv_key
+
+
+class SnmpV3Config(Section):
+    users: list[SnmpV3User] = Field(default_factory=list)
+
+
+class TrapTarget(Section):
+    address: str = Field(description="HOST:PORT")
+    version: Literal["v2c", "v3"] = "v2c"
+    community: str = "public"
+    user: str | None = None
+    inform: bool = False
+
+
+class SnmpConfig(Section):
+    SECTION: ClassVar[str] = "snmp"
+
+    enabled: bool = True
+    listen: str = "127.0.0.1:1161"
+    enterprise_oid: str = "1.3.6.1.4.1.17184"
+    v2c: SnmpV2cConfig = Field(default_factory=SnmpV2cConfig)
+    v3: SnmpV3Config = Field(default_factory=SnmpV3Config)
+    trap_targets: list[TrapTarget] = Field(default_factory=list)
+    max_repetitions: int = Field(default=100, ge=1, le=1000)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or int(port) > 65535:
+            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:1161 or [::1]:1161")
+        return value
+
+    @field_validator("enterprise_oid")
+    @classmethod
+    def _numeric_oid(cls, value: str) -> str:
+        try:
+            parse_oid(value)
+        except ValueError:
+            raise ValueError("expected a numeric OID such as 1.3.6.1.4.1.17184") from None
+        return value
