@@ -147,7 +147,9 @@ class RunFollower:
             past=past and not historical,
         )
         self.applied += 1
-        log.info(
+        # DEBUG: the service's log has one line per run it evaluates itself (probe.engine); these
+        # runs were logged by the process that made them.
+        log.debug(
             "run of %s for %s stored by %s: %d value(s) published%s",
             record.test,
             record.at,
