@@ -28,6 +28,7 @@ from console.live import LiveState
 from console.settings import console_settings
 from console.snmp_poller import PollerThread, poll_once
 from console.views import ConsoleContext, LiveHub, ViewSpec, available_views
+from console.worker import settle
 from probe.config import ConfigError, ProbeConfig, load_config
 from probe.store.db import open_engine
 
@@ -157,6 +158,7 @@ def render_screenshot(window: MainWindow, spec: ViewSpec, args: argparse.Namespa
     assert app is not None
     app.processEvents()
     spec.prepare_screenshot(window.views[spec.name], args)
+    settle()  # the views read the aggregator off the GUI thread: wait for what they asked for
     for _ in range(3):
         app.processEvents()
     if not window.grab().save(str(out)):

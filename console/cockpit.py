@@ -34,14 +34,11 @@ from PyQt6.QtWidgets import (
     QFileDialog,
     QGraphicsRectItem,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollBar,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -54,9 +51,11 @@ from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, RowChoi
 from console.config import ConsoleConfig
 from console.dashboard import ViewContext
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
-from console.level_paint import LEGEND_ORDER, LevelDelegate, LevelLegend, interval_strip, set_level
-from console.plan.point_page import threshold_rows
+from console.interval_panel import IntervalPanel
+from console.level_paint import LEGEND_ORDER, LevelLegend, interval_strip
+from console.plan.point_page import ThresholdTableWidget, threshold_rows
 from console.timeline_data import HistoryPoint, MetricHistory
+from console.worker import Loader, StaleBanner
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 PRESETS = (6, 24, 24 * 7)  # hours
@@ -375,39 +374,27 @@ class Cockpit(QWidget):
         rows_box.addWidget(self.plot, 1)
         rows_box.addWidget(self.scroll_bar)
 
-        # Below: what produced the clicked rectangle.
-        self.detail_label = QLabel(
-            translate("Cockpit", "Click a rectangle to see the threshold table that assessed it.")
-        )
-        self.detail_label.setWordWrap(True)
-        self.detail_table = QTableWidget(0, 2)
-        self.detail_table.setHorizontalHeaderLabels(
-            [translate("Cockpit", "Assessment"), translate("Cockpit", "Value")]
-        )
-        self.detail_table.setItemDelegate(LevelDelegate(self.detail_table))
-        self.detail_table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        header = self.detail_table.horizontalHeader()
-        if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.detail_label)
-        detail_layout.addWidget(self.detail_table)
+        # Below: the whole interval of the clicked rectangle.
+        self.banner = StaleBanner(tz)
+        self.panel = IntervalPanel(engine, tz)
         # Threshold advice for the clicked metric at its point (typical values from its history).
         self.advice_button = QPushButton(translate("Cockpit", "Suggest thresholds…"))
         self.advice_button.setEnabled(False)
         self.advice_button.clicked.connect(self.open_advice)
-        detail_layout.addWidget(self.advice_button)
+        self.panel.head.addWidget(self.advice_button)
         self.advice: BaselineDialog | None = None
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(rows_area)
-        self.split.addWidget(detail)
-        self.split.setSizes([680, 240])
+        self.split.addWidget(self.panel)
+        self.split.setSizes([560, 400])
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self.banner.mark_failed)
 
         layout_box = QVBoxLayout(self)
         layout_box.addLayout(filters)
         layout_box.addLayout(ranges)
+        layout_box.addWidget(self.banner)
         layout_box.addWidget(self.legend)
         layout_box.addWidget(self.split, 1)
         self.reload()
@@ -497,7 +484,13 @@ class Cockpit(QWidget):
         )
 
     def reload(self) -> None:
-        self.show_data(load_cockpit(self.engine, self.row_choice(), self.since, self.until, row_words()))
+        """Read the rows again, off the GUI thread; they are drawn when they arrive."""
+        self.loader.start(load_cockpit, self.engine, self.row_choice(), self.since, self.until, row_words())
+
+    def _loaded(self, data: object) -> None:
+        assert isinstance(data, CockpitData)
+        self.banner.mark_good()
+        self.show_data(data)
 
     def show_data(self, data: CockpitData) -> None:
         self.data = data
@@ -651,40 +644,23 @@ class Cockpit(QWidget):
         if hit is not None:
             self.select(*hit)
 
+    @property
+    def detail_table(self) -> ThresholdTableWidget:
+        return self.panel.thresholds
+
+    @property
+    def detail_label(self) -> QLabel:
+        return self.panel.title
+
     def select(self, index: int, instant: dt.datetime) -> HistoryPoint | None:
-        """Show what produced row `index`'s rectangle at `instant`: its threshold table."""
+        """Open the interval of row `index`'s rectangle at `instant` in the panel below."""
         history = self.data.histories[index]
         point = history.at(instant)
         if point is None:
             return None
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
-        value = format_value(point.value, history.info.unit)
-        level = level_text(point.level)
-        stamp = local_text(point.at, self.tz, "dd.MM.yyyy HH:mm")
-        self.detail_label.setText(f"{history.info.name}\n{stamp}: {value}, {level}")
-        table = point.thresholds
-        if table is None:
-            self.detail_table.setRowCount(0)
-            self.detail_label.setText(
-                self.detail_label.text()
-                + "\n"
-                + translate("Cockpit", "The metric is not assessed (no threshold table).")
-            )
-            return point
-        rows = threshold_rows(table)
-        self.detail_table.setRowCount(len(rows))
-        for row, (lv, text) in enumerate(rows):
-            name = set_level(QTableWidgetItem(level_text(lv)), lv)
-            cell = QTableWidgetItem(text)
-            if lv is point.level:
-                font = cell.font()
-                font.setBold(True)
-                cell.setFont(font)
-                name.setFont(font)
-                cell.setText(f"{text}   ◀ {value}")
-            self.detail_table.setItem(row, 0, name)
-            self.detail_table.setItem(row, 1, cell)
+        self.panel.open(history.info.id, point.at, history.slot_seconds())
         return point
 
     def open_advice(self) -> BaselineDialog | None:
@@ -727,7 +703,7 @@ class Cockpit(QWidget):
             try:
                 self.load_layout(Path(name))
             except LayoutError as exc:
-                self.detail_label.setText(str(exc))
+                self.panel.clear(str(exc))
 
 
 TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Cockpit")
@@ -753,5 +729,5 @@ def create_view(context: ViewContext) -> QWidget:
             problem = str(exc)
     view = Cockpit(context.engine, context.config.tz, spec)
     if problem:
-        view.detail_label.setText(problem)
+        view.panel.clear(problem)
     return view

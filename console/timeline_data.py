@@ -332,6 +332,31 @@ def interval_levels(
     return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
 
 
+def worst_metric_at(
+    engine: Engine, scope: Scope, end: dt.datetime, tests: Sequence[str] = ("LOYALTY_MON",)
+) -> int | None:
+    """The scope's interval metric with the worst assessment at the evaluation ending at `end`
+    (what the Dashboard's rectangle for that interval shows); None when nothing was assessed."""
+    with engine.connect() as conn:
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL_MARK, tests))]
+        if not ids:
+            return None
+        rows = conn.execute(
+            select(metric_values.c.metric_id, metric_values.c.level).where(
+                and_(
+                    metric_values.c.metric_id.in_(ids),
+                    metric_values.c.at == end,
+                    metric_values.c.level.is_not(None),
+                )
+            )
+        ).all()
+    assessed = [(parse_level(row.level), int(row.metric_id)) for row in rows]
+    known = [(level.severity, -metric_id) for level, metric_id in assessed if level is not None]
+    if not known:
+        return None
+    return -max(known)[1]
+
+
 @dataclass(frozen=True)
 class IndexReading:
     """The day's loyalty Index = (positive − negative) / votes × 100 at one evaluation."""

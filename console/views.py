@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 
 from console.live import LiveState
 from console.settings import ConsoleSettings
+from console.worker import database_pool
 from probe.config import ProbeConfig
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class ConsoleContext:
 
     def close(self) -> None:
         if self._engine is not None:
+            # Reads still running on the worker threads finish before their connections close.
+            database_pool().waitForDone(30_000)
             self._engine.dispose()
 
 

@@ -92,10 +92,11 @@ class ThresholdTableWidget(QTableWidget):
         self.setItemDelegate(LevelDelegate(self))
         self.caption = QLabel()
 
-    def show_table(self, table: ThresholdTable | None, value: float | None) -> None:
+    def show_table(self, table: ThresholdTable | None, value: float | None, unit: str = "") -> None:
         self.setRowCount(0)
         if table is None:
             self.caption.setText(translate("PointPage", "The metric has no threshold table"))
+            self.fit_rows()
             return
         current = table.assess(value) if value is not None else None
         self.caption.setText(
@@ -113,9 +114,19 @@ class ThresholdTableWidget(QTableWidget):
                 font = QFont(value_item.font())
                 font.setBold(True)
                 value_item.setFont(font)
-                value_item.setText(f"{text}   ◀ {format_value(value)}")
+                value_item.setText(f"{text}   ◀ {format_value(value, unit)}")
             self.setItem(row, 0, level_item)
             self.setItem(row, 1, value_item)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Exactly as tall as its rows: five levels never need a scroll bar."""
+        header = self.horizontalHeader()
+        rows = max(self.rowCount(), 2)
+        head = header.sizeHint().height() if header is not None else 0
+        row = self.verticalHeader().defaultSectionSize()  # type: ignore[union-attr]
+        self.setFixedHeight(head + rows * row + 2 * self.frameWidth() + 2)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
 
 class PointPage(QWidget):
@@ -196,7 +207,6 @@ class PointPage(QWidget):
         self.history_note.setStyleSheet("color: #a33;")
 
         self.thresholds = ThresholdTableWidget()
-        self.thresholds.setMaximumHeight(200)
 
         self.clips_slot = self._clips_widget()
 
@@ -318,7 +328,7 @@ class PointPage(QWidget):
         history = self.histories.get(metric.key)
         if thresholds is None and history is not None and history.points:
             thresholds = history.points[-1].thresholds
-        self.thresholds.show_table(thresholds, metric.value)
+        self.thresholds.show_table(thresholds, metric.value, metric.unit)
         self._draw_value_history()
 
     # -- stored history ----------------------------------------------------------------------

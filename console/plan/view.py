@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QPoint, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence, QUndoStack
 from PyQt6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -24,7 +25,8 @@ from PyQt6.QtWidgets import (
 )
 
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
-from console.live import LiveState
+from console.interval_panel import IntervalDialog
+from console.live import LiveMetric, LiveState
 from console.plan.commands import AddElement, DeleteElements, MoveElements, SetBackground, align_moves
 from console.plan.icons import IconCache
 from console.plan.model import Element, MapDocument, MapFormatError, MapLibrary, load_map, save_map
@@ -74,6 +76,8 @@ class PlanView(QWidget):
         self.scene.element_dropped.connect(self._dropped)
         self.scene.elements_moved.connect(self._moved)
         self.scene.activated.connect(self.activate)
+        self.scene.context_requested.connect(self._context_menu)
+        self.interval_dialog: IntervalDialog | None = None
         self.graphics = PlanGraphicsView(self.scene)
         self.element_palette = Palette()
         self.element_palette.setVisible(False)
@@ -244,6 +248,42 @@ class PlanView(QWidget):
             metric = self.state.metric(element.target)
             if metric is not None and metric.point:
                 self.open_point(metric.point)
+
+    def interval_metric(self, element_id: str) -> LiveMetric | None:
+        """The metric whose latest interval an icon opens: a metric icon's own; a point's worst
+        assessed metric (the one that colours the icon); none for a child map."""
+        if self.document is None:
+            return None
+        element = self.document.element(element_id)
+        if element.kind == "metric":
+            return self.state.metric(element.target)
+        if element.kind == "point":
+            assessed = [m for m in self.state.point_metrics(element.target) if m.level is not None]
+            if assessed:
+                return max(assessed, key=lambda m: (m.level.severity if m.level else -1, -m.id))
+        return None
+
+    def open_interval(self, element_id: str) -> IntervalDialog | None:
+        """The interval panel for an icon: its metric's latest evaluated interval."""
+        metric = self.interval_metric(element_id)
+        if metric is None or metric.updated is None or self.context is None:
+            self.status_message.emit(translate("Plan", "No evaluated interval for this icon"))
+            return None
+        if self.interval_dialog is None:
+            self.interval_dialog = IntervalDialog(self.context.engine, self.context.tz, self)
+        self.interval_dialog.panel.open(metric.id, metric.updated)
+        self.interval_dialog.show()
+        self.interval_dialog.raise_()
+        return self.interval_dialog
+
+    def _context_menu(self, element_id: str, screen: object) -> None:
+        menu = QMenu(self)
+        interval = menu.addAction(translate("Plan", "Open the interval…"))
+        assert interval is not None
+        interval.setEnabled(self.interval_metric(element_id) is not None)
+        interval.triggered.connect(lambda _=False, e=element_id: self.open_interval(e))
+        menu.addAction(translate("Plan", "Open"), lambda e=element_id: self.activate(e))
+        menu.popup(screen if isinstance(screen, QPoint) else QPoint())
 
     def back(self) -> None:
         if len(self.trail) > 1:
