@@ -19,6 +19,7 @@ TOPOLOGY = {
     "points": [
         {"name": "Калужская", "region": "Москва/ЮЗАО"},
         {"name": "Невский", "region": "Санкт-Петербург/Центр", "opening_hours": "09:00-21:00"},
+        {"name": "Войковская", "region": "Москва/САО"},
     ],
     "questions": [{"id": "Q1", "text": "Как Вам у нас понравилось?"}],
     "pads": [
@@ -31,6 +32,12 @@ TOPOLOGY = {
         {
             "id": "P-2",
             "point": "Невский",
+            "methodology": "СОКОК",
+            "buttons": {"1": "positive", "3": "negative", "4": "force_majeure"},
+        },
+        {
+            "id": "P-3",
+            "point": "Войковская",
             "methodology": "СОКОК",
             "buttons": {"1": "positive", "3": "negative", "4": "force_majeure"},
         },
