@@ -72,6 +72,19 @@ class NotifierService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.press_wake.wait(), timeout=timeout)
 
+    def describe(self) -> str:
+        """For the probe's start line: how many rules and where messages go."""
+        config = self.runtime.config.section(NotifierConfig)
+        channels = []
+        if config.smtp is not None:
+            channels.append(f"SMTP {config.smtp.host}:{config.smtp.port}")
+        if config.sms is not None:
+            channels.append(f"SMS {config.sms.port}")
+        rules = f"{len(config.rules)} rules" + (
+            f", {len(config.press_rules)} press rules" if config.press_rules else ""
+        )
+        return f"notifier ({rules}" + "".join(f", {c}" for c in channels) + ")"
+
     def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
         """Hub callback: may run in the loop or in the evaluator's worker thread."""
         if evaluation is None or evaluation.historical:
@@ -134,7 +147,7 @@ async def start(runtime: Runtime) -> NotifierService | None:
         raise
     service = NotifierService(runtime, templates)
     runtime.hub.subscribe(service.on_snapshot)
-    log.info(
+    log.debug(
         "notifier: %d rules, %d press rules; outbox delivery started",
         len(config.rules),
         len(config.press_rules),
