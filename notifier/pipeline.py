@@ -172,7 +172,7 @@ def _feed_once(
                     continue  # a healthy metric with no history in this rule: nothing to remember
                 state, events = step(
                     previous or IncidentState(),
-                    Sample(sample_at, metric.value, metric.level),
+                    Sample(sample_at, metric.value, metric.level, metric.low, metric.high, metric.votes),
                     limits[rule.name],
                 )
                 if previous is None and state.matches == 0 and not events:
@@ -253,7 +253,8 @@ def event_messages(
                     level=event.sample.level,
                     at=event.at,
                     incident_start=event.state.opened_at,
-                    last_values=[(s.at, s.value, s.level) for s in event.state.last_values],
+                    last_values=event.state.last_values,
+                    evidence=event.sample,
                     matches_since_fire=event.state.matches,
                     incident_number=event.number,
                     probe=config.name,

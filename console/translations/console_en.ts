@@ -185,45 +185,45 @@
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="183" />
+        <location filename="../clips_panel.py" line="182" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="186" />
+        <location filename="../clips_panel.py" line="185" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="197" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="282" />
-        <location filename="../clips_panel.py" line="266" />
-        <location filename="../clips_panel.py" line="214" />
+        <location filename="../clips_panel.py" line="281" />
+        <location filename="../clips_panel.py" line="265" />
+        <location filename="../clips_panel.py" line="213" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="219" />
+        <location filename="../clips_panel.py" line="218" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="220" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="286" />
-        <location filename="../clips_panel.py" line="253" />
+        <location filename="../clips_panel.py" line="285" />
+        <location filename="../clips_panel.py" line="252" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="256" />
+        <location filename="../clips_panel.py" line="255" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
@@ -300,13 +300,13 @@
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="722" />
+        <location filename="../cockpit.py" line="719" />
         <location filename="../cockpit.py" line="336" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="728" />
+        <location filename="../cockpit.py" line="725" />
         <location filename="../cockpit.py" line="338" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
@@ -332,78 +332,108 @@
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="616" />
+        <location filename="../cockpit.py" line="613" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="620" />
+        <location filename="../cockpit.py" line="617" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="625" />
+        <location filename="../cockpit.py" line="622" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="627" />
+        <location filename="../cockpit.py" line="624" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="631" />
+        <location filename="../cockpit.py" line="628" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="675" />
+        <location filename="../cockpit.py" line="672" />
         <source>The metric is not assessed (no threshold table).</source>
         <translation>The metric is not assessed (no threshold table).</translation>
     </message>
 </context><context>
     <name>Connection</name>
     <message>
-        <location filename="../snmp_poller.py" line="257" />
+        <location filename="../snmp_poller.py" line="266" />
         <source>no answer within {seconds} s</source>
         <translation>no answer within {seconds} s</translation>
     </message>
     <message>
-        <location filename="../snmp_poller.py" line="260" />
+        <location filename="../snmp_poller.py" line="269" />
         <source>No connection to the probe {address}: {error}. Retrying…</source>
         <translation>No connection to the probe {address}: {error}. Retrying…</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="171" />
+        <location filename="../dashboard.py" line="209" />
         <source>last {hours} h</source>
         <translation>last {hours} h</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="177" />
+        <location filename="../dashboard.py" line="215" />
         <source>Company total</source>
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="181" />
+        <location filename="../dashboard.py" line="219" />
         <source>Loyalty index</source>
         <translation>Loyalty index</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="204" />
+        <location filename="../dashboard.py" line="242" />
         <source>no data</source>
         <translation>no data</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="222" />
+        <location filename="../dashboard.py" line="260" />
         <source>no data yesterday</source>
         <translation>no data yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="227" />
+        <location filename="../dashboard.py" line="265" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} vs yesterday</translation>
+    </message>
+</context><context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../evidence.py" line="29" />
+        <source>95 %: {bounds}</source>
+        <translation>95 %: {bounds}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../evidence.py" line="30" />
+        <source>95 %: {bounds}, %n vote(s)</source>
+        <translation>
+            <numerusform>95 %: {bounds}, %n vote</numerusform>
+            <numerusform>95 %: {bounds}, %n votes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="38" />
+        <source>{caption}: with 95 % confidence the true share is in this range</source>
+        <translation>{caption}: with 95 % confidence the true share is in this range</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="62" />
+        <source>sure</source>
+        <translation>sure</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="64" />
+        <source>sure only of: {level}</source>
+        <translation>sure only of: {level}</translation>
     </message>
 </context><context>
     <name>Levels</name>
@@ -455,7 +485,7 @@
         <translation>Move</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="123" />
+        <location filename="../plan/view.py" line="124" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Delete</translation>
@@ -466,65 +496,65 @@
         <translation>Change background</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="95" />
+        <location filename="../plan/view.py" line="96" />
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="359" />
-        <location filename="../plan/view.py" line="103" />
+        <location filename="../plan/view.py" line="363" />
+        <location filename="../plan/view.py" line="104" />
         <source>Edit</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="110" />
+        <location filename="../plan/view.py" line="111" />
         <source>Undo</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="113" />
+        <location filename="../plan/view.py" line="114" />
         <source>Redo</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="121" />
+        <location filename="../plan/view.py" line="122" />
         <source>Save</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="132" />
         <source>Align left</source>
         <translation>Align left</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="133" />
         <source>Align top</source>
         <translation>Align top</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="133" />
+        <location filename="../plan/view.py" line="134" />
         <source>In a row</source>
         <translation>In a row</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="134" />
+        <location filename="../plan/view.py" line="135" />
         <source>In a column</source>
         <translation>In a column</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="411" />
-        <location filename="../plan/view.py" line="138" />
+        <location filename="../plan/view.py" line="415" />
+        <location filename="../plan/view.py" line="139" />
         <source>Background…</source>
         <translation>Background…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="438" />
-        <location filename="../plan/view.py" line="139" />
+        <location filename="../plan/view.py" line="442" />
+        <location filename="../plan/view.py" line="140" />
         <source>New map…</source>
         <translation>New map…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="181" />
+        <location filename="../plan/view.py" line="182" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -535,8 +565,8 @@ The file was not changed.</source>
 The file was not changed.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="327" />
-        <location filename="../plan/view.py" line="317" />
+        <location filename="../plan/view.py" line="328" />
+        <location filename="../plan/view.py" line="318" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -547,12 +577,12 @@ Assessment: {level}
 Time: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="325" />
+        <location filename="../plan/view.py" line="326" />
         <source>no value</source>
         <translation>no value</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="331" />
+        <location filename="../plan/view.py" line="335" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -561,42 +591,42 @@ Worst assessment: {level}
 Metrics: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="338" />
+        <location filename="../plan/view.py" line="342" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Map: {name}
 Worst assessment below: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="342" />
+        <location filename="../plan/view.py" line="346" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (no connection to the probe — data is stale)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="359" />
+        <location filename="../plan/view.py" line="363" />
         <source>View</source>
         <translation>View</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="394" />
+        <location filename="../plan/view.py" line="398" />
         <source>Align</source>
         <translation>Align</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="413" />
+        <location filename="../plan/view.py" line="417" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Images (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="428" />
         <source>{path} exists already: choose another name</source>
         <translation>{path} exists already: choose another name</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="452" />
-        <location filename="../plan/view.py" line="433" />
+        <location filename="../plan/view.py" line="456" />
+        <location filename="../plan/view.py" line="437" />
         <source>Map saved: {path}</source>
         <translation>Map saved: {path}</translation>
     </message>
@@ -623,107 +653,112 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="49" />
+        <location filename="../plan/point_page.py" line="50" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>otherwise</source>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
-        <location filename="../plan/point_page.py" line="158" />
-        <location filename="../plan/point_page.py" line="86" />
+        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="170" />
+        <location filename="../plan/point_page.py" line="98" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="157" />
-        <location filename="../plan/point_page.py" line="86" />
+        <location filename="../plan/point_page.py" line="169" />
+        <location filename="../plan/point_page.py" line="98" />
         <source>Value</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="98" />
+        <location filename="../plan/point_page.py" line="110" />
         <source>The metric has no threshold table</source>
         <translation>The metric has no threshold table</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="103" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is worse</source>
         <translation>higher is worse</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="104" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>higher is better</source>
         <translation>higher is better</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="117" />
         <source>good only when equal</source>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="145" />
+        <location filename="../plan/point_page.py" line="157" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="156" />
+        <location filename="../plan/point_page.py" line="168" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="159" />
+        <location filename="../plan/point_page.py" line="171" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="193" />
+        <location filename="../plan/point_page.py" line="172" />
+        <source>How sure (95 %)</source>
+        <translation>How sure (95 %)</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="206" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="206" />
+        <location filename="../plan/point_page.py" line="219" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="208" />
+        <location filename="../plan/point_page.py" line="221" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="253" />
+        <location filename="../plan/point_page.py" line="266" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="255" />
+        <location filename="../plan/point_page.py" line="268" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="336" />
+        <location filename="../plan/point_page.py" line="350" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="736" />
+        <location filename="../cockpit.py" line="733" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="305" />
+        <location filename="../dashboard.py" line="343" />
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="36" />
+        <location filename="../plan/view.py" line="37" />
         <source>Plan</source>
         <translation>Plan</translation>
     </message>

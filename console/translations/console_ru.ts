@@ -185,45 +185,45 @@
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="183" />
+        <location filename="../clips_panel.py" line="182" />
         <source>file not found: {path}</source>
         <translation>файл не найден: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="186" />
+        <location filename="../clips_panel.py" line="185" />
         <source>cut, {gap} s not recorded</source>
         <translation>вырезан, {gap} с без записи</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="197" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="282" />
-        <location filename="../clips_panel.py" line="266" />
-        <location filename="../clips_panel.py" line="214" />
+        <location filename="../clips_panel.py" line="281" />
+        <location filename="../clips_panel.py" line="265" />
+        <location filename="../clips_panel.py" line="213" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="219" />
+        <location filename="../clips_panel.py" line="218" />
         <source>Fragments: {n}</source>
         <translation>Фрагментов: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="220" />
         <source>No fragments</source>
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="286" />
-        <location filename="../clips_panel.py" line="253" />
+        <location filename="../clips_panel.py" line="285" />
+        <location filename="../clips_panel.py" line="252" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="256" />
+        <location filename="../clips_panel.py" line="255" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
@@ -300,13 +300,13 @@
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="722" />
+        <location filename="../cockpit.py" line="719" />
         <location filename="../cockpit.py" line="336" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="728" />
+        <location filename="../cockpit.py" line="725" />
         <location filename="../cockpit.py" line="338" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
@@ -332,78 +332,109 @@
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="616" />
+        <location filename="../cockpit.py" line="613" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="620" />
+        <location filename="../cockpit.py" line="617" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="625" />
+        <location filename="../cockpit.py" line="622" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="627" />
+        <location filename="../cockpit.py" line="624" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="631" />
+        <location filename="../cockpit.py" line="628" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="675" />
+        <location filename="../cockpit.py" line="672" />
         <source>The metric is not assessed (no threshold table).</source>
         <translation>Метрика не оценивается (нет таблицы порогов).</translation>
     </message>
 </context><context>
     <name>Connection</name>
     <message>
-        <location filename="../snmp_poller.py" line="257" />
+        <location filename="../snmp_poller.py" line="266" />
         <source>no answer within {seconds} s</source>
         <translation>нет ответа за {seconds} с</translation>
     </message>
     <message>
-        <location filename="../snmp_poller.py" line="260" />
+        <location filename="../snmp_poller.py" line="269" />
         <source>No connection to the probe {address}: {error}. Retrying…</source>
         <translation>Нет связи с зондом {address}: {error}. Повтор подключения…</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="171" />
+        <location filename="../dashboard.py" line="209" />
         <source>last {hours} h</source>
         <translation>последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="177" />
+        <location filename="../dashboard.py" line="215" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="181" />
+        <location filename="../dashboard.py" line="219" />
         <source>Loyalty index</source>
         <translation>Индекс лояльности</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="204" />
+        <location filename="../dashboard.py" line="242" />
         <source>no data</source>
         <translation>нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="222" />
+        <location filename="../dashboard.py" line="260" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="227" />
+        <location filename="../dashboard.py" line="265" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
+    </message>
+</context><context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../evidence.py" line="29" />
+        <source>95 %: {bounds}</source>
+        <translation>95 %: {bounds}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../evidence.py" line="30" />
+        <source>95 %: {bounds}, %n vote(s)</source>
+        <translation>
+            <numerusform>95 %: {bounds}, %n голос</numerusform>
+            <numerusform>95 %: {bounds}, %n голоса</numerusform>
+            <numerusform>95 %: {bounds}, %n голосов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="38" />
+        <source>{caption}: with 95 % confidence the true share is in this range</source>
+        <translation>{caption}: с вероятностью 95 % истинная доля в этих пределах</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="62" />
+        <source>sure</source>
+        <translation>уверенно</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="64" />
+        <source>sure only of: {level}</source>
+        <translation>уверенно лишь: {level}</translation>
     </message>
 </context><context>
     <name>Levels</name>
@@ -455,7 +486,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="123" />
+        <location filename="../plan/view.py" line="124" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -466,65 +497,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="95" />
+        <location filename="../plan/view.py" line="96" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="359" />
-        <location filename="../plan/view.py" line="103" />
+        <location filename="../plan/view.py" line="363" />
+        <location filename="../plan/view.py" line="104" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="110" />
+        <location filename="../plan/view.py" line="111" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="113" />
+        <location filename="../plan/view.py" line="114" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="121" />
+        <location filename="../plan/view.py" line="122" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="132" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="133" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="133" />
+        <location filename="../plan/view.py" line="134" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="134" />
+        <location filename="../plan/view.py" line="135" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="411" />
-        <location filename="../plan/view.py" line="138" />
+        <location filename="../plan/view.py" line="415" />
+        <location filename="../plan/view.py" line="139" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="438" />
-        <location filename="../plan/view.py" line="139" />
+        <location filename="../plan/view.py" line="442" />
+        <location filename="../plan/view.py" line="140" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="181" />
+        <location filename="../plan/view.py" line="182" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -535,8 +566,8 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="327" />
-        <location filename="../plan/view.py" line="317" />
+        <location filename="../plan/view.py" line="328" />
+        <location filename="../plan/view.py" line="318" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -547,12 +578,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="325" />
+        <location filename="../plan/view.py" line="326" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="331" />
+        <location filename="../plan/view.py" line="335" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -561,42 +592,42 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="338" />
+        <location filename="../plan/view.py" line="342" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="342" />
+        <location filename="../plan/view.py" line="346" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="359" />
+        <location filename="../plan/view.py" line="363" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="394" />
+        <location filename="../plan/view.py" line="398" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="413" />
+        <location filename="../plan/view.py" line="417" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="428" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="452" />
-        <location filename="../plan/view.py" line="433" />
+        <location filename="../plan/view.py" line="456" />
+        <location filename="../plan/view.py" line="437" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
     </message>
@@ -623,107 +654,112 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="49" />
+        <location filename="../plan/point_page.py" line="50" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>otherwise</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
-        <location filename="../plan/point_page.py" line="158" />
-        <location filename="../plan/point_page.py" line="86" />
+        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="170" />
+        <location filename="../plan/point_page.py" line="98" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="157" />
-        <location filename="../plan/point_page.py" line="86" />
+        <location filename="../plan/point_page.py" line="169" />
+        <location filename="../plan/point_page.py" line="98" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="98" />
+        <location filename="../plan/point_page.py" line="110" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="103" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="104" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="117" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="145" />
+        <location filename="../plan/point_page.py" line="157" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="156" />
+        <location filename="../plan/point_page.py" line="168" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="159" />
+        <location filename="../plan/point_page.py" line="171" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="193" />
+        <location filename="../plan/point_page.py" line="172" />
+        <source>How sure (95 %)</source>
+        <translation>Точность (95 %)</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="206" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="206" />
+        <location filename="../plan/point_page.py" line="219" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="208" />
+        <location filename="../plan/point_page.py" line="221" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="253" />
+        <location filename="../plan/point_page.py" line="266" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="255" />
+        <location filename="../plan/point_page.py" line="268" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="336" />
+        <location filename="../plan/point_page.py" line="350" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="736" />
+        <location filename="../cockpit.py" line="733" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="305" />
+        <location filename="../dashboard.py" line="343" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="36" />
+        <location filename="../plan/view.py" line="37" />
         <source>Plan</source>
         <translation>План</translation>
     </message>
