@@ -29,6 +29,7 @@ from probe.engine.thresholds import (
     config_table,
     load_override_rows,
 )
+from probe.evidence import evidence_level
 from probe.levels import Level
 from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
@@ -329,7 +330,7 @@ class Evaluator:
                     measurement=m,
                     spec=spec,
                     table=table,
-                    level=None if table is None else table.assess(m.value),
+                    level=None if table is None else _level(table, m, settings.assess_by),
                     region=point.region if point is not None else None,
                     question_text=question_label(question_text) if question_text is not None else None,
                 )
@@ -438,6 +439,13 @@ def _describe(error: BaseException | None) -> str:
     if error is None:
         return ""
     return f"{error.__class__.__name__}: {error}"
+
+
+def _level(table: ThresholdTable, m: Measurement, assess_by: str) -> Level:
+    """SPEC §4's level of the value, or (`assess_by = "evidence"`) the level its interval proves."""
+    if assess_by == "evidence":
+        return evidence_level(table, m.value, m.low, m.high)
+    return table.assess(m.value)
 
 
 def _evidence_problem(m: Measurement) -> str | None:

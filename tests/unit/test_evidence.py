@@ -141,3 +141,20 @@ def test_the_table_of_docs_loyalty_mon_is_what_the_code_computes() -> None:
     assert len(rows) == 5
     for part, whole, low, high in rows:
         assert interval_text(*wilson_bounds(int(part), int(whole))) == f"{low}–{high} %"  # type: ignore[misc]
+
+
+def test_the_table_of_docs_thresholds_is_what_the_code_computes() -> None:
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "thresholds.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) negative of (\d+) \| [\d.]+ % \| (\w+) \| (\d+–\d+ %) \| ([\w ]+) \|$", text, re.M)
+    assert len(rows) == 4
+    names = {level.value: level for level in Level} | {"on the edge": Level.EDGE}
+    for part, whole, by_value, bounds, by_evidence in rows:
+        low, high = wilson_bounds(int(part), int(whole))  # type: ignore[misc]
+        value = int(part) * 100 / int(whole)
+        assert interval_text(low, high) == bounds
+        assert NEGATIVE.assess(value) is names[by_value]
+        assert evidence_level(NEGATIVE, value, low, high) is names[by_evidence]
