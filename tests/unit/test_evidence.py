@@ -149,7 +149,9 @@ def test_the_table_of_docs_thresholds_is_what_the_code_computes() -> None:
     from tests.conftest import ROOT
 
     text = (ROOT / "docs" / "thresholds.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (\d+) negative of (\d+) \| [\d.]+ % \| (\w+) \| (\d+–\d+ %) \| ([\w ]+) \|$", text, re.M)
+    rows = re.findall(
+        r"^\| (\d+) negative of (\d+) \| [\d.]+ % \| (\w+) \| (\d+–\d+ %) \| ([\w ]+) \|$", text, re.M
+    )
     assert len(rows) == 4
     names = {level.value: level for level in Level} | {"on the edge": Level.EDGE}
     for part, whole, by_value, bounds, by_evidence in rows:
