@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, select
 
 from console.i18n import level_text, number, translate
-from console.timeline_data import INTERVAL_MARK, Scope, parse_level, scope_metrics_query
+from console.timeline_data import INTERVAL, Scope, parse_level, scope_metrics_query
 from probe.evidence import evidence_level
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
@@ -68,13 +68,13 @@ class LampEvidence:
 
 
 def lamp_evidence(
-    engine: Engine, scope: Scope, at: dt.datetime, tests: Sequence[str] = ("LOYALTY_MON",)
+    engine: Engine, scope: Scope, at: dt.datetime, tests: Sequence[str] = ()
 ) -> LampEvidence | None:
-    """Of the scope's interval metrics evaluated at `at`, those at the worst level (the lamp's
+    """Of the scope's interval metrics evaluated at `at` (of `tests`; empty: every test), those at the worst level (the lamp's
     colour); of these the one whose interval supports the worst level: the lamp is as sure as
     its best-founded reason. None when nothing was assessed at `at`."""
     with engine.connect() as conn:
-        names = {row.id: row.name for row in conn.execute(scope_metrics_query(scope, INTERVAL_MARK, tests))}
+        names = {row.id: row.short_name for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))}
         if not names:
             return None
         v = metric_values.c

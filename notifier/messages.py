@@ -22,6 +22,7 @@ from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
 from probe.evidence import interval_text
+from probe.i18n import Catalog
 from probe.levels import LEVEL_COLOURS, Level
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
@@ -185,20 +186,16 @@ def build_context(
     }
 
 
+# The notifier's gettext catalogue (probe.i18n; `python -m tools.i18n extract|compile`): message
+# texts in the recipient's language, whatever the language of the process.
+CATALOG = Catalog("notifier", Path(__file__).resolve().parent / "locale")
+
+
 def votes_text(votes: int | None, language: Language) -> str:
     """`12 голосов` / `12 votes` ("" without a count)."""
     if votes is None:
         return ""
-    if language == "en":
-        return f"{votes} vote" + ("" if votes == 1 else "s")
-    last, tens = votes % 10, votes % 100
-    if last == 1 and tens != 11:
-        word = "голос"
-    elif 2 <= last <= 4 and not 12 <= tens <= 14:
-        word = "голоса"
-    else:
-        word = "голосов"
-    return f"{votes} {word}"
+    return CATALOG.ngettext("{count} vote", "{count} votes", votes, language).format(count=votes)
 
 
 def evidence_variables(sample: Sample | None, language: Language) -> dict[str, Any]:
