@@ -27,6 +27,7 @@ from console.plan.view import PlanView
 from console.settings import DEMO_ROOT_MAP
 from console.snmp_poller import ProbeTarget, poll_once
 from console.timeline_data import Scope
+from console.worker import settle
 from probe.assess import ThresholdTable
 from probe.evidence import wilson_bounds
 from probe.levels import LEVEL_COLOURS, Level
@@ -185,6 +186,7 @@ def test_dashboard_lamp_shows_how_sure_it_is(qtbot: QtBot, engine: Engine, tmp_p
     view.resize(1400, 520)
     view.show()
     qtbot.waitExposed(view)
+    assert settle()  # the tiles are read off the GUI thread
     one_vote, many = view.tiles
     assert one_vote.state.current is Level.BAD and many.state.current is Level.BAD
     assert one_vote.evidence_caption() == "уверенно лишь: допустимо · 95 %: 21–100 %, 1 голос"
