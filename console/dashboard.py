@@ -271,6 +271,16 @@ class DashboardTile(QWidget):
         scope = self.state.scope
         return translate("Dashboard", "Company total") if scope.kind == "company" else scope.label
 
+    def change_text(self) -> str:
+        """The Index's change against the same time yesterday: "▼ 4,2 за сутки"."""
+        change = self.state.change
+        if change is None:
+            return translate("Dashboard", "no data yesterday")
+        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
+        return translate("Dashboard", "{arrow} {change} vs yesterday").format(
+            arrow=arrow, change=i18n.number(abs(change), 1)
+        )
+
     @staticmethod
     def index_caption() -> str:
         return translate("Dashboard", "Loyalty index")
@@ -317,11 +327,8 @@ class DashboardTile(QWidget):
                 translate("Dashboard", "no data yesterday"),
             )
             return
-        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
         painter.setPen(UP if change > 0.05 else DOWN if change < -0.05 else MUTED)
-        text = translate("Dashboard", "{arrow} {change} vs yesterday").format(
-            arrow=arrow, change=i18n.number(abs(change), 1)
-        )
+        text = self.change_text()
         _fit(painter, medium, text, area.width())
         painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 

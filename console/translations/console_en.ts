@@ -376,24 +376,25 @@
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="276" />
-        <source>Loyalty index</source>
-        <translation>Loyalty index</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="299" />
-        <source>no data</source>
-        <translation>no data</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="317" />
+        <location filename="../dashboard.py" line="327" />
+        <location filename="../dashboard.py" line="278" />
         <source>no data yesterday</source>
         <translation>no data yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="322" />
+        <location filename="../dashboard.py" line="280" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} vs yesterday</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="286" />
+        <source>Loyalty index</source>
+        <translation>Loyalty index</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="309" />
+        <source>no data</source>
+        <translation>no data</translation>
     </message>
 </context><context>
     <name>Evidence</name>
@@ -1009,7 +1010,7 @@ Worst assessment below: {level}</translation>
         <translation>Cockpit</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="426" />
+        <location filename="../dashboard.py" line="433" />
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>

@@ -376,24 +376,25 @@
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="276" />
-        <source>Loyalty index</source>
-        <translation>Индекс лояльности</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="299" />
-        <source>no data</source>
-        <translation>нет данных</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="317" />
+        <location filename="../dashboard.py" line="327" />
+        <location filename="../dashboard.py" line="278" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="322" />
+        <location filename="../dashboard.py" line="280" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="286" />
+        <source>Loyalty index</source>
+        <translation>Индекс лояльности</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="309" />
+        <source>no data</source>
+        <translation>нет данных</translation>
     </message>
 </context><context>
     <name>Evidence</name>
@@ -1010,7 +1011,7 @@ Worst assessment below: {level}</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="426" />
+        <location filename="../dashboard.py" line="433" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
