@@ -115,6 +115,11 @@ class NotifierRule(Section):
     language: Literal["ru", "en"] | None = None
     templates: RuleTemplates = Field(default_factory=RuleTemplates)
     last_values: int = Field(default=6, ge=1, le=100)
+    # How much evidence an evaluation needs to count (issue 21): the count behind a percentage
+    # (its denominator), and whether the level its 95 % range proves is counted instead of the
+    # value's. Metrics without a count (plain counts, minutes) are counted as before.
+    min_votes: int | None = Field(default=None, ge=1, le=1_000_000)
+    evidence: bool = False
 
     @field_validator("quiet_hours")
     @classmethod

@@ -18,8 +18,11 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
+from probe.evidence import interval_text
+from probe.i18n import Catalog
 from probe.levels import LEVEL_COLOURS, Level
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
@@ -140,16 +143,18 @@ def build_context(
     level: Level | None,
     at: dt.datetime,
     incident_start: dt.datetime | None,
-    last_values: Sequence[tuple[dt.datetime, float | None, Level | None]],
+    last_values: Sequence[Sample],
     matches_since_fire: int,
     incident_number: int,
     probe: str,
     tz: dt.tzinfo,
     language: Language,
     map_url: str = "",
+    evidence: Sample | None = None,
 ) -> dict[str, Any]:
     """The variables every template sees (docs/notifications.md lists them). Times are aware on
-    input and local (the probe's zone) in the texts."""
+    input and local (the probe's zone) in the texts. `evidence`: the evaluation's sample, whose
+    95 % interval and count (issue 21) the templates get as `low`, `high`, `votes`, …"""
 
     def local(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if moment is None:
@@ -192,16 +197,18 @@ def build_context(
         "incident_start_short": local(incident_start, "%d.%m %H:%M"),
         "incident_number": incident_number,
         "matches_since_fire": matches_since_fire,
+        **evidence_variables(evidence, language),
         "last_values": [
             {
-                "at": local(when, "%H:%M"),
-                "value": v,
-                "value_text": format_value(v, language),
-                "level": lv.value if lv else None,
-                "level_text": level_text(lv, language),
-                "colour": LEVEL_COLOURS[lv or Level.UNKNOWN][0],
+                "at": local(s.at, "%H:%M"),
+                "value": s.value,
+                "value_text": format_value(s.value, language),
+                "level": s.level.value if s.level else None,
+                "level_text": level_text(s.level, language),
+                "colour": LEVEL_COLOURS[s.level or Level.UNKNOWN][0],
+                **evidence_variables(s, language),
             }
-            for when, v, lv in last_values
+            for s in last_values
         ],
         "probe": probe,
         "map_url": map_link,
@@ -210,11 +217,47 @@ def build_context(
     }
 
 
+# The notifier's gettext catalogue (probe.i18n; `python -m tools.i18n extract|compile`): message
+# texts in the recipient's language, whatever the language of the process.
+CATALOG = Catalog("notifier", Path(__file__).resolve().parent / "locale")
+
+
+def votes_text(votes: int | None, language: Language) -> str:
+    """`12 голосов` / `12 votes` ("" without a count)."""
+    if votes is None:
+        return ""
+    return CATALOG.ngettext("{count} vote", "{count} votes", votes, language).format(count=votes)
+
+
+def evidence_variables(sample: Sample | None, language: Language) -> dict[str, Any]:
+    """How sure a value is (issue 21): `low`, `high` (None without an interval), `low_text`,
+    `high_text`, `votes`, `votes_text`, `bounds_text` (`21–100 %`) and `interval_text`
+    (`21–100 %, 1 голос`); the texts are "" without an interval."""
+    low = sample.low if sample is not None else None
+    high = sample.high if sample is not None else None
+    votes = sample.votes if sample is not None else None
+    bounds = interval_text(low, high, decimal_comma=language == "ru")
+    counted = votes_text(votes, language) if bounds else ""
+    return {
+        "low": low,
+        "high": high,
+        "low_text": "" if low is None else format_value(low, language),
+        "high_text": "" if high is None else format_value(high, language),
+        "votes": votes,
+        "votes_text": votes_text(votes, language),
+        "bounds_text": bounds,
+        "interval_text": f"{bounds}, {counted}" if bounds else "",
+    }
+
+
 def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str, Any]:
     """A realistic context for checks at start-up and `notify test`."""
     now = dt.datetime(2026, 3, 2, 9, 0)
     info = SAMPLE_METRIC
-    values = [(now - dt.timedelta(minutes=10 * i), 45.0 + i, Level.ATTENTION) for i in range(5, -1, -1)]
+    values = [
+        Sample(now - dt.timedelta(minutes=10 * i), 45.0 + i, Level.ATTENTION, 30.0 + i, 60.0 + i, 40)
+        for i in range(5, -1, -1)
+    ]
     return build_context(
         kind="test",
         rule="sample",
@@ -232,6 +275,7 @@ def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str,
         tz=dt.UTC,
         language=language,
         map_url="",
+        evidence=values[-1],
     )
 
 

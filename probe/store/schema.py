@@ -182,6 +182,11 @@ metric_values = Table(
     Column("level", Unicode(12), nullable=True),
     # The boundaries that produced the level, so a past assessment can be explained later.
     Column("thresholds", Unicode(200), nullable=True),
+    # How sure a percentage is (issue 21): its 95 % Wilson interval in the value's unit and the
+    # count it is a share of; NULL for values that are not proportions (and before issue 21).
+    Column("low", Float, nullable=True),
+    Column("high", Float, nullable=True),
+    Column("votes", Integer, nullable=True),
     PrimaryKeyConstraint("metric_id", "at"),
     Index("ix_metric_values_at", "at"),
 )
