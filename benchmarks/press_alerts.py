@@ -23,11 +23,8 @@ import datetime as dt
 import email
 import email.policy
 import os
-import signal
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,8 +39,8 @@ from sqlalchemy import text
 from benchmarks.common import header
 from probe.store.db import init_db, open_engine
 from probe.topology import import_topology, parse_topology
+from tests.service_process import ProbeProcess, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 POINTS = 50
 PRESSES = 1000
 RATE = 50.0
@@ -64,12 +61,6 @@ class Arrivals:
         with self.lock:
             self.at[str(message["Subject"])] = arrived
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def topology() -> dict[str, Any]:
@@ -134,33 +125,6 @@ sender = "probe@example.org"
 name = "smena"
 members = [{{ name = "Дежурный", email = "duty@example.org" }}]
 {rule}"""
-
-
-class Probe:
-    def __init__(self, config: Path, tcp: int, log: Path) -> None:
-        self.log = log.open("w", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "probe", "--config", str(config), "run"],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            cwd=ROOT,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the probe exited: see {log}")
-            try:
-                socket.create_connection(("127.0.0.1", tcp), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("the probe does not listen")
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
-        self.log.close()
 
 
 def send(tcp: int, presses: list[tuple[str, int, dt.datetime]]) -> tuple[list[float], list[float]]:
@@ -231,7 +195,7 @@ def run_once(
     config.write_text(
         config_text(url, tcp, smtp_port, folder / f"spool-{press_rules}", press_rules), encoding="utf-8"
     )
-    probe = Probe(config, tcp, folder / f"probe-{press_rules}.log")
+    probe = ProbeProcess(config, tcp, folder / f"probe-{press_rules}.log")
     try:
         start = dt.datetime.now(dt.UTC)
         presses = plan(start)
