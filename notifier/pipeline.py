@@ -17,10 +17,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
-from notifier.config import NotifierConfig, NotifierRule, RecipientMember
+from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
-from notifier.rules import is_open, metric_matches, parse_hours
+from notifier.rules import counted_level, is_open, metric_matches, parse_hours, too_few_votes
 from notifier.sandbox import SandboxRenderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
@@ -34,19 +34,28 @@ class FeedSummary:
     counted: int = 0  # (rule, metric) evaluations that advanced a state machine
     skipped_closed: int = 0
     skipped_silenced: int = 0
+    skipped_few_votes: int = 0  # evaluations with fewer votes than the rule's min_votes
     events: list[tuple[str, str, EventKind]] = field(default_factory=list)  # (rule, metric name, kind)
     queued: int = 0
 
 
 class Templates:
-    """TemplateSets per (rule, language), compiled once per process."""
+    """TemplateSets per (rule, language), compiled once per process; press rules have defaults of
+    their own (`press_<part>.<language>.j2`)."""
 
     def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
+        self._press_defaults: dict[str, TemplateSet] = {}
         self.renderer = renderer or SandboxRenderer()
 
-    def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
+    def press_defaults(self, language: Language) -> TemplateSet:
+        """The built-in press templates (what a press message falls back to)."""
+        if language not in self._press_defaults:
+            self._press_defaults[language] = TemplateSet(language, renderer=self.renderer, press=True)
+        return self._press_defaults[language]
+
+    def get(self, rule: NotifierRule | PressRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)
         if key not in self._sets:
             overrides: dict[str, Path | None] = {}
@@ -55,13 +64,19 @@ class Templates:
                     path = getattr(rule.templates, part)
                     overrides[part] = self._config.resolve_path(path) if path is not None else None
             self._sets[key] = TemplateSet(
-                language, overrides, rule=rule.name if rule else None, renderer=self.renderer
+                language,
+                overrides,
+                rule=rule.name if rule else None,
+                renderer=self.renderer,
+                press=isinstance(rule, PressRule),
             )
         return self._sets[key]
 
     def check_all(self) -> None:
         """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
-        for rule in self._config.section(NotifierConfig).rules:
+        section = self._config.section(NotifierConfig)
+        rules: list[NotifierRule | PressRule] = [*section.rules, *section.press_rules]
+        for rule in rules:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
@@ -79,6 +94,18 @@ def limits_of(rule: NotifierRule) -> RuleLimits:
         recovery_after=rule.recovery_after,
         keep_values=rule.last_values,
     )
+
+
+def rule_sample(rule: NotifierRule, metric: MetricState) -> Sample | None:
+    """What a rule's incident machine is fed for one evaluation of a metric: None when the
+    evaluation has too few votes to count (`min_votes`); the level is the assessment, or the level
+    the 95 % interval proves when the rule says `evidence = true`."""
+    if too_few_votes(rule.min_votes, metric.votes):
+        return None
+    level = counted_level(
+        rule.evidence, metric.level, metric.value, metric.thresholds, metric.low, metric.high
+    )
+    return Sample(metric.time, metric.value, level, metric.low, metric.high, metric.votes)
 
 
 def metric_info(metric: MetricState) -> MetricInfo:
@@ -167,14 +194,14 @@ def _feed_once(
                 if any(s.covers(rule.name, metric.name, metric.point, sample_at) for s in silences):
                     summary.skipped_silenced += 1
                     continue
+                sample = rule_sample(rule, metric)
+                if sample is None:
+                    summary.skipped_few_votes += 1
+                    continue
                 previous = states.get((rule.name, metric.id))
-                if previous is None and not (metric.level is not None and metric.level.at_least(rule.level)):
+                if previous is None and not (sample.level is not None and sample.level.at_least(rule.level)):
                     continue  # a healthy metric with no history in this rule: nothing to remember
-                state, events = step(
-                    previous or IncidentState(),
-                    Sample(sample_at, metric.value, metric.level),
-                    limits[rule.name],
-                )
+                state, events = step(previous or IncidentState(), sample, limits[rule.name])
                 if previous is None and state.matches == 0 and not events:
                     continue  # nothing to remember about a healthy metric
                 if state != previous:
@@ -236,7 +263,7 @@ def event_messages(
             log.warning("rule %r: recipient list %r is empty or unknown", rule.name, list_name)
         for member in members:
             for channel in rule.channels:
-                address = _address(member, channel)
+                address = member_address(member, channel)
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
@@ -253,7 +280,8 @@ def event_messages(
                     level=event.sample.level,
                     at=event.at,
                     incident_start=event.state.opened_at,
-                    last_values=[(s.at, s.value, s.level) for s in event.state.last_values],
+                    last_values=event.state.last_values,
+                    evidence=event.sample,
                     matches_since_fire=event.state.matches,
                     incident_number=event.number,
                     probe=config.name,
@@ -284,5 +312,5 @@ def event_messages(
     return messages
 
 
-def _address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
+def member_address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
     return member.email if channel == "email" else member.phone

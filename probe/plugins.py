@@ -12,6 +12,8 @@ Groups (declared in setup.cfg `[options.entry_points]`):
 * `prolan.evaluation_listeners` — name -> callable `(config, engine, evaluation) -> None`, called
   by `prolan-probe evaluate` for every evaluation it stores (the scheduler's evaluations reach the
   subsystems through the snapshot hub instead).
+* `prolan.press_hooks` — name -> callable `(config) -> PressHook | None` (probe.press_hooks):
+  called by ingest and `presses import` inside the transaction that stores each batch of presses.
 
 An entry point that fails to load (import error, wrong kind of object) is kept as a
 `PluginFailure` naming the subsystem and its error: `run` refuses to start with it, other
@@ -32,15 +34,18 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from probe.config import ProbeConfig, Section
+    from probe.press_hooks import PressHook
     from probe.snapshot import Evaluation
 
 SECTIONS = "prolan.sections"
 COMMANDS = "prolan.commands"
 COMPONENTS = "prolan.components"
 EVALUATION_LISTENERS = "prolan.evaluation_listeners"
-GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS)
+PRESS_HOOKS = "prolan.press_hooks"
+GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS, PRESS_HOOKS)
 
 EvaluationListener = Callable[["ProbeConfig", "Engine", "Evaluation"], None]
+PressHookFactory = Callable[["ProbeConfig"], "PressHook | None"]
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def _check(group: str, name: str, value: Any) -> None:
             raise TypeError(f"{value!r} is not a module with async start(runtime)")
         if not isinstance(getattr(value, "ORDER", None), int):
             raise TypeError(f"{value.__name__} has no integer ORDER (its place in the start order)")
-    elif group == EVALUATION_LISTENERS and not callable(value):
+    elif group in (EVALUATION_LISTENERS, PRESS_HOOKS) and not callable(value):
         raise TypeError(f"{value!r} is not callable")
 
 
@@ -131,6 +136,11 @@ def components() -> list[Component]:
 
 def evaluation_listeners() -> dict[str, EvaluationListener]:
     return dict(_load(EVALUATION_LISTENERS)[0])
+
+
+def press_hook_factories() -> dict[str, PressHookFactory]:
+    """Factories of the press hooks (probe.press_hooks.press_hooks builds them for a config)."""
+    return dict(_load(PRESS_HOOKS)[0])
 
 
 # Failures found after loading (a command group whose register() raised), in this process.

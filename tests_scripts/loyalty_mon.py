@@ -78,6 +78,7 @@ from probe.api import (
     Measurement,
     Param,
     Period,
+    Share,
     TestContext,
     ThresholdTable,
     Window,
@@ -477,7 +478,8 @@ def write_day_totals(
 # Measurements
 
 
-Row = tuple[str, float | None, str]  # short name, value, unit
+# short name, value, unit and, for a percentage, the counts it comes from (issue 21: its interval)
+EvidenceRow = tuple[str, float | None, str, Share | None]
 _MEASUREMENT_DEFAULTS = {f.name: f.default for f in fields(Measurement) if f.default is not MISSING}
 
 
@@ -497,26 +499,44 @@ def new_measurement(
     return measurement
 
 
-def _indicative(counts: Counts) -> list[Row]:
+def _share(short_name: str, part: int, whole: int) -> EvidenceRow:
+    """A percentage row with the counts it comes from, so that its 95 % interval (issue 21) is
+    computed from exactly the same numbers as its value."""
+    return (short_name, percent(part, whole), PERCENT, Share(part, whole))
+
+
+def _indicative(counts: Counts) -> list[EvidenceRow]:
     votes = counts.votes
     return [
-        (VOTES, votes, COUNT),
-        (POSITIVE, counts.positive, COUNT),
-        (POSITIVE_PCT, percent(counts.positive, votes), PERCENT),
-        (NEGATIVE, counts.negative, COUNT),
-        (NEGATIVE_PCT, percent(counts.negative, votes), PERCENT),
-        (PASSIVE, counts.passive, COUNT),
-        (PASSIVE_PCT, percent(counts.passive, votes), PERCENT),
+        (VOTES, votes, COUNT, None),
+        (POSITIVE, counts.positive, COUNT, None),
+        _share(POSITIVE_PCT, counts.positive, votes),
+        (NEGATIVE, counts.negative, COUNT, None),
+        _share(NEGATIVE_PCT, counts.negative, votes),
+        (PASSIVE, counts.passive, COUNT, None),
+        _share(PASSIVE_PCT, counts.passive, votes),
     ]
 
 
-def _usokok_extra(counts: Counts) -> list[Row]:
+def _usokok_extra(counts: Counts) -> list[EvidenceRow]:
     return [
-        (PROMPTS, counts.prompts, COUNT),
-        (SILENT, counts.silent, COUNT),
-        (SILENT_PCT, percent(counts.silent, counts.silent + counts.answered), PERCENT),
-        (OUTSIDE, counts.outside, COUNT),
+        (PROMPTS, counts.prompts, COUNT, None),
+        (SILENT, counts.silent, COUNT, None),
+        # SPEC §3: the denominator is the seller presses no longer pending (answered or silent).
+        _share(SILENT_PCT, counts.silent, counts.silent + counts.answered),
+        (OUTSIDE, counts.outside, COUNT, None),
     ]
+
+
+def _with_evidence(measurement: Measurement, share: Share | None) -> Measurement:
+    """Attach a percentage's 95 % Wilson interval and its denominator (in place: the measurement
+    was just built by `new_measurement` and is not shared yet)."""
+    if share is not None:
+        bounds = share.bounds
+        state = measurement.__dict__
+        state["low"], state["high"] = bounds if bounds is not None else (None, None)
+        state["votes"] = share.whole
+    return measurement
 
 
 _NONE = Counts()
@@ -536,25 +556,31 @@ def point_measurements(
 
     append = out.append
 
-    def emit(interval_rows: list[Row], day_rows: list[Row], question: str | None) -> None:
+    def emit(interval_rows: list[EvidenceRow], day_rows: list[EvidenceRow], question: str | None) -> None:
         base = {**_MEASUREMENT_DEFAULTS, "point": point, "question": question, "methodology": methodology}
-        for (short, value, unit), (_, day_value, _) in zip(interval_rows, day_rows, strict=True):
-            append(new_measurement(base, short, None if value is None else float(value), "interval", unit))
-            append(new_measurement(base, short, None if day_value is None else float(day_value), "day", unit))
+        for (short, value, unit, share), (_, day_value, _, day_share) in zip(
+            interval_rows, day_rows, strict=True
+        ):
+            interval_m = new_measurement(
+                base, short, None if value is None else float(value), "interval", unit
+            )
+            day_m = new_measurement(base, short, None if day_value is None else float(day_value), "day", unit)
+            append(_with_evidence(interval_m, share))
+            append(_with_evidence(day_m, day_share))
 
     i_plain, d_plain = interval.get("", _NONE), day.get("", _NONE)
     if methodology == SURVEYS:
         for question in questions:
             emit(_indicative(interval.get(question, _NONE)), _indicative(day.get(question, _NONE)), question)
         emit(
-            [(FORCE_MAJEURE, i_plain.force_majeure, COUNT), (PROMPTS, i_plain.prompts, COUNT)],
-            [(FORCE_MAJEURE, d_plain.force_majeure, COUNT), (PROMPTS, d_plain.prompts, COUNT)],
+            [(FORCE_MAJEURE, i_plain.force_majeure, COUNT, None), (PROMPTS, i_plain.prompts, COUNT, None)],
+            [(FORCE_MAJEURE, d_plain.force_majeure, COUNT, None), (PROMPTS, d_plain.prompts, COUNT, None)],
             None,
         )
         return out
     emit(
-        [*_indicative(i_plain), (FORCE_MAJEURE, i_plain.force_majeure, COUNT)],
-        [*_indicative(d_plain), (FORCE_MAJEURE, d_plain.force_majeure, COUNT)],
+        [*_indicative(i_plain), (FORCE_MAJEURE, i_plain.force_majeure, COUNT, None)],
+        [*_indicative(d_plain), (FORCE_MAJEURE, d_plain.force_majeure, COUNT, None)],
         None,
     )
     if methodology == USOKOK:

@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
 from sqlalchemy import Engine
 
 from console.axes import LocalDateAxis, LocaleAxis
+from console.evidence import interval_caption, interval_explanation
 from console.history import MetricHistory, metrics_by_reference, recent_history
 from console.i18n import format_value, level_text, local_text, number, translate
 from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
@@ -68,6 +69,17 @@ def short_name(metric: LiveMetric) -> str:
 
 def _level_item(level: Level | None, stale: bool) -> QTableWidgetItem:
     return set_level(QTableWidgetItem(level_text(level)), level, stale=stale)
+
+
+SURE_COLUMN = 4  # how sure a percentage is (issue 21)
+
+
+def _interval_item(metric: LiveMetric) -> QTableWidgetItem:
+    """`21–100 %, 1 vote` (without the "95 %:" the header says), explained in its tooltip."""
+    caption = interval_caption(metric.low, metric.high, metric.votes, metric.unit)
+    item = QTableWidgetItem(caption.split(": ", 1)[-1] if caption else "")
+    item.setToolTip(interval_explanation(metric.low, metric.high, metric.votes, metric.unit))
+    return item
 
 
 def _heading(text: str) -> QLabel:
@@ -170,19 +182,20 @@ class PointPage(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setStyleSheet("color: #5b6673;")
 
-        self.values = QTableWidget(0, 4)
+        self.values = QTableWidget(0, 5)
         self.values.setHorizontalHeaderLabels(
             [
                 translate("PointPage", "Metric"),
                 translate("PointPage", "Value"),
                 translate("PointPage", "Assessment"),
                 translate("PointPage", "Time"),
+                translate("PointPage", "How sure (95 %)"),
             ]
         )
         header = self.values.horizontalHeader()
         assert header is not None
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        for column in (1, 2, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.values.verticalHeader().setVisible(False)  # type: ignore[union-attr]
         self.values.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -307,6 +320,7 @@ class PointPage(QWidget):
             self.values.setItem(row, 2, _level_item(metric.level, self.stale))
             when = local_text(metric.updated, self.tz, "HH:mm") if metric.updated else "—"
             self.values.setItem(row, 3, QTableWidgetItem(when))
+            self.values.setItem(row, SURE_COLUMN, _interval_item(metric))
             if metric.key == previous:
                 select_row = row
         if select_row is None:

@@ -354,47 +354,77 @@
 </context><context>
     <name>Connection</name>
     <message>
-        <location filename="../snmp_poller.py" line="257" />
+        <location filename="../snmp_poller.py" line="266" />
         <source>no answer within {seconds} s</source>
         <translation>no answer within {seconds} s</translation>
     </message>
     <message>
-        <location filename="../snmp_poller.py" line="260" />
+        <location filename="../snmp_poller.py" line="269" />
         <source>No connection to the probe {address}: {error}. Retrying…</source>
         <translation>No connection to the probe {address}: {error}. Retrying…</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="229" />
+        <location filename="../dashboard.py" line="266" />
         <source>last {hours} h</source>
         <translation>last {hours} h</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="235" />
+        <location filename="../dashboard.py" line="272" />
         <source>Company total</source>
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="290" />
-        <location filename="../dashboard.py" line="241" />
+        <location filename="../dashboard.py" line="327" />
+        <location filename="../dashboard.py" line="278" />
         <source>no data yesterday</source>
         <translation>no data yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="243" />
+        <location filename="../dashboard.py" line="280" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} vs yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="249" />
+        <location filename="../dashboard.py" line="286" />
         <source>Loyalty index</source>
         <translation>Loyalty index</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="272" />
+        <location filename="../dashboard.py" line="309" />
         <source>no data</source>
         <translation>no data</translation>
+    </message>
+</context><context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../evidence.py" line="29" />
+        <source>95 %: {bounds}</source>
+        <translation>95 %: {bounds}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../evidence.py" line="30" />
+        <source>95 %: {bounds}, %n vote(s)</source>
+        <translation>
+            <numerusform>95 %: {bounds}, %n vote</numerusform>
+            <numerusform>95 %: {bounds}, %n votes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="38" />
+        <source>{caption}: with 95 % confidence the true share is in this range</source>
+        <translation>{caption}: with 95 % confidence the true share is in this range</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="62" />
+        <source>sure</source>
+        <translation>sure</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="64" />
+        <source>sure only of: {level}</source>
+        <translation>sure only of: {level}</translation>
     </message>
 </context><context>
     <name>IntervalPanel</name>
@@ -638,37 +668,37 @@
 </context><context>
     <name>Levels</name>
     <message>
-        <location filename="../i18n.py" line="146" />
+        <location filename="../i18n.py" line="147" />
         <source>good</source>
         <translation>good</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="147" />
+        <location filename="../i18n.py" line="148" />
         <source>acceptable</source>
         <translation>acceptable</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="148" />
+        <location filename="../i18n.py" line="149" />
         <source>attention</source>
         <translation>attention</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="149" />
+        <location filename="../i18n.py" line="150" />
         <source>on the edge</source>
         <translation>on the edge</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="150" />
+        <location filename="../i18n.py" line="151" />
         <source>bad</source>
         <translation>bad</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="151" />
+        <location filename="../i18n.py" line="152" />
         <source>no data</source>
         <translation>no data</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="153" />
+        <location filename="../i18n.py" line="154" />
         <source>not assessed</source>
         <translation>not assessed</translation>
     </message>
@@ -685,7 +715,7 @@
         <translation>Move</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="132" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Delete</translation>
@@ -696,65 +726,65 @@
         <translation>Change background</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="103" />
+        <location filename="../plan/view.py" line="104" />
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="414" />
-        <location filename="../plan/view.py" line="111" />
+        <location filename="../plan/view.py" line="418" />
+        <location filename="../plan/view.py" line="112" />
         <source>Edit</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="118" />
+        <location filename="../plan/view.py" line="119" />
         <source>Undo</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="121" />
+        <location filename="../plan/view.py" line="122" />
         <source>Redo</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="129" />
+        <location filename="../plan/view.py" line="130" />
         <source>Save</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="139" />
+        <location filename="../plan/view.py" line="140" />
         <source>Align left</source>
         <translation>Align left</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="141" />
         <source>Align top</source>
         <translation>Align top</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="142" />
         <source>In a row</source>
         <translation>In a row</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="143" />
         <source>In a column</source>
         <translation>In a column</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="466" />
-        <location filename="../plan/view.py" line="146" />
+        <location filename="../plan/view.py" line="470" />
+        <location filename="../plan/view.py" line="147" />
         <source>Background…</source>
         <translation>Background…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="493" />
-        <location filename="../plan/view.py" line="147" />
+        <location filename="../plan/view.py" line="497" />
+        <location filename="../plan/view.py" line="148" />
         <source>New map…</source>
         <translation>New map…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="191" />
+        <location filename="../plan/view.py" line="192" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -765,23 +795,23 @@ The file was not changed.</source>
 The file was not changed.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="276" />
+        <location filename="../plan/view.py" line="277" />
         <source>No evaluated interval for this icon</source>
         <translation>No evaluated interval for this icon</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="287" />
+        <location filename="../plan/view.py" line="288" />
         <source>Open the interval…</source>
         <translation>Open the interval…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="291" />
+        <location filename="../plan/view.py" line="292" />
         <source>Open</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="382" />
-        <location filename="../plan/view.py" line="372" />
+        <location filename="../plan/view.py" line="383" />
+        <location filename="../plan/view.py" line="373" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -792,12 +822,12 @@ Assessment: {level}
 Time: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="380" />
+        <location filename="../plan/view.py" line="381" />
         <source>no value</source>
         <translation>no value</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="386" />
+        <location filename="../plan/view.py" line="390" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -806,42 +836,42 @@ Worst assessment: {level}
 Metrics: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="393" />
+        <location filename="../plan/view.py" line="397" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Map: {name}
 Worst assessment below: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="397" />
+        <location filename="../plan/view.py" line="401" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (no connection to the probe — data is stale)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="414" />
+        <location filename="../plan/view.py" line="418" />
         <source>View</source>
         <translation>View</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="449" />
+        <location filename="../plan/view.py" line="453" />
         <source>Align</source>
         <translation>Align</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="468" />
+        <location filename="../plan/view.py" line="472" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Images (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="479" />
+        <location filename="../plan/view.py" line="483" />
         <source>{path} exists already: choose another name</source>
         <translation>{path} exists already: choose another name</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="507" />
-        <location filename="../plan/view.py" line="488" />
+        <location filename="../plan/view.py" line="511" />
+        <location filename="../plan/view.py" line="492" />
         <source>Map saved: {path}</source>
         <translation>Map saved: {path}</translation>
     </message>
@@ -868,90 +898,95 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="51" />
+        <location filename="../plan/point_page.py" line="52" />
         <source>otherwise</source>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="297" />
-        <location filename="../plan/point_page.py" line="178" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="310" />
+        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="111" />
         <source>The metric has no threshold table</source>
         <translation>The metric has no threshold table</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="117" />
         <source>higher is worse</source>
         <translation>higher is worse</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="106" />
+        <location filename="../plan/point_page.py" line="118" />
         <source>higher is better</source>
         <translation>higher is better</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="107" />
+        <location filename="../plan/point_page.py" line="119" />
         <source>good only when equal</source>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="165" />
+        <location filename="../plan/point_page.py" line="177" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="176" />
+        <location filename="../plan/point_page.py" line="188" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="179" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="213" />
+        <location filename="../plan/point_page.py" line="192" />
+        <source>How sure (95 %)</source>
+        <translation>How sure (95 %)</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="226" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="227" />
+        <location filename="../plan/point_page.py" line="240" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="242" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="274" />
+        <location filename="../plan/point_page.py" line="287" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="369" />
+        <location filename="../plan/point_page.py" line="383" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
@@ -975,12 +1010,12 @@ Worst assessment below: {level}</translation>
         <translation>Cockpit</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="396" />
+        <location filename="../dashboard.py" line="433" />
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="40" />
+        <location filename="../plan/view.py" line="41" />
         <source>Plan</source>
         <translation>Plan</translation>
     </message>

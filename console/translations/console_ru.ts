@@ -354,47 +354,78 @@
 </context><context>
     <name>Connection</name>
     <message>
-        <location filename="../snmp_poller.py" line="257" />
+        <location filename="../snmp_poller.py" line="266" />
         <source>no answer within {seconds} s</source>
         <translation>нет ответа за {seconds} с</translation>
     </message>
     <message>
-        <location filename="../snmp_poller.py" line="260" />
+        <location filename="../snmp_poller.py" line="269" />
         <source>No connection to the probe {address}: {error}. Retrying…</source>
         <translation>Нет связи с зондом {address}: {error}. Повтор подключения…</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="229" />
+        <location filename="../dashboard.py" line="266" />
         <source>last {hours} h</source>
         <translation>последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="235" />
+        <location filename="../dashboard.py" line="272" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="290" />
-        <location filename="../dashboard.py" line="241" />
+        <location filename="../dashboard.py" line="327" />
+        <location filename="../dashboard.py" line="278" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="243" />
+        <location filename="../dashboard.py" line="280" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="249" />
+        <location filename="../dashboard.py" line="286" />
         <source>Loyalty index</source>
         <translation>Индекс лояльности</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="272" />
+        <location filename="../dashboard.py" line="309" />
         <source>no data</source>
         <translation>нет данных</translation>
+    </message>
+</context><context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../evidence.py" line="29" />
+        <source>95 %: {bounds}</source>
+        <translation>95 %: {bounds}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../evidence.py" line="30" />
+        <source>95 %: {bounds}, %n vote(s)</source>
+        <translation>
+            <numerusform>95 %: {bounds}, %n голос</numerusform>
+            <numerusform>95 %: {bounds}, %n голоса</numerusform>
+            <numerusform>95 %: {bounds}, %n голосов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="38" />
+        <source>{caption}: with 95 % confidence the true share is in this range</source>
+        <translation>{caption}: с вероятностью 95 % истинная доля в этих пределах</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="62" />
+        <source>sure</source>
+        <translation>уверенно</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="64" />
+        <source>sure only of: {level}</source>
+        <translation>уверенно лишь: {level}</translation>
     </message>
 </context><context>
     <name>IntervalPanel</name>
@@ -638,37 +669,37 @@
 </context><context>
     <name>Levels</name>
     <message>
-        <location filename="../i18n.py" line="146" />
+        <location filename="../i18n.py" line="147" />
         <source>good</source>
         <translation>хорошо</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="147" />
+        <location filename="../i18n.py" line="148" />
         <source>acceptable</source>
         <translation>допустимо</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="148" />
+        <location filename="../i18n.py" line="149" />
         <source>attention</source>
         <translation>внимание</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="149" />
+        <location filename="../i18n.py" line="150" />
         <source>on the edge</source>
         <translation>на грани</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="150" />
+        <location filename="../i18n.py" line="151" />
         <source>bad</source>
         <translation>плохо</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="151" />
+        <location filename="../i18n.py" line="152" />
         <source>no data</source>
         <translation>нет данных</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="153" />
+        <location filename="../i18n.py" line="154" />
         <source>not assessed</source>
         <translation>не оценивается</translation>
     </message>
@@ -685,7 +716,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="132" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -696,65 +727,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="103" />
+        <location filename="../plan/view.py" line="104" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="414" />
-        <location filename="../plan/view.py" line="111" />
+        <location filename="../plan/view.py" line="418" />
+        <location filename="../plan/view.py" line="112" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="118" />
+        <location filename="../plan/view.py" line="119" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="121" />
+        <location filename="../plan/view.py" line="122" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="129" />
+        <location filename="../plan/view.py" line="130" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="139" />
+        <location filename="../plan/view.py" line="140" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="141" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="142" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="143" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="466" />
-        <location filename="../plan/view.py" line="146" />
+        <location filename="../plan/view.py" line="470" />
+        <location filename="../plan/view.py" line="147" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="493" />
-        <location filename="../plan/view.py" line="147" />
+        <location filename="../plan/view.py" line="497" />
+        <location filename="../plan/view.py" line="148" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="191" />
+        <location filename="../plan/view.py" line="192" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -765,23 +796,23 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="276" />
+        <location filename="../plan/view.py" line="277" />
         <source>No evaluated interval for this icon</source>
         <translation>У значка нет рассчитанного интервала</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="287" />
+        <location filename="../plan/view.py" line="288" />
         <source>Open the interval…</source>
         <translation>Открыть интервал…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="291" />
+        <location filename="../plan/view.py" line="292" />
         <source>Open</source>
         <translation>Открыть</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="382" />
-        <location filename="../plan/view.py" line="372" />
+        <location filename="../plan/view.py" line="383" />
+        <location filename="../plan/view.py" line="373" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -792,12 +823,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="380" />
+        <location filename="../plan/view.py" line="381" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="386" />
+        <location filename="../plan/view.py" line="390" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -806,42 +837,42 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="393" />
+        <location filename="../plan/view.py" line="397" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="397" />
+        <location filename="../plan/view.py" line="401" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="414" />
+        <location filename="../plan/view.py" line="418" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="449" />
+        <location filename="../plan/view.py" line="453" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="468" />
+        <location filename="../plan/view.py" line="472" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="479" />
+        <location filename="../plan/view.py" line="483" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="507" />
-        <location filename="../plan/view.py" line="488" />
+        <location filename="../plan/view.py" line="511" />
+        <location filename="../plan/view.py" line="492" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
     </message>
@@ -868,90 +899,95 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="51" />
+        <location filename="../plan/point_page.py" line="52" />
         <source>otherwise</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="297" />
-        <location filename="../plan/point_page.py" line="178" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="310" />
+        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="111" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="117" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="106" />
+        <location filename="../plan/point_page.py" line="118" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="107" />
+        <location filename="../plan/point_page.py" line="119" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="165" />
+        <location filename="../plan/point_page.py" line="177" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="176" />
+        <location filename="../plan/point_page.py" line="188" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="179" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="213" />
+        <location filename="../plan/point_page.py" line="192" />
+        <source>How sure (95 %)</source>
+        <translation>Точность (95 %)</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="226" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="227" />
+        <location filename="../plan/point_page.py" line="240" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="242" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="274" />
+        <location filename="../plan/point_page.py" line="287" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="369" />
+        <location filename="../plan/point_page.py" line="383" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
@@ -975,12 +1011,12 @@ Worst assessment below: {level}</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="396" />
+        <location filename="../dashboard.py" line="433" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="40" />
+        <location filename="../plan/view.py" line="41" />
         <source>Plan</source>
         <translation>План</translation>
     </message>

@@ -36,6 +36,9 @@ def load_snapshot(engine: Engine) -> Snapshot:
             metric_values.c.value,
             metric_values.c.level,
             metric_values.c.thresholds,
+            metric_values.c.low,
+            metric_values.c.high,
+            metric_values.c.votes,
             points.c.name.label("point_name"),
             points.c.region,
             questions.c.text.label("question_text"),
@@ -89,6 +92,9 @@ def load_snapshot(engine: Engine) -> Snapshot:
                 methodology=row.methodology,
                 period=row.period,
                 thresholds=parse_thresholds(row.thresholds),
+                low=row.low,
+                high=row.high,
+                votes=row.votes,
             )
         )
     tests = tuple(

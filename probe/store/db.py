@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex
 
@@ -134,6 +134,41 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     if "metrics" in existing_tables:
         _rekey_app_response(conn)
         _fit_long_keys(conn)
+    for table in ADDED_COLUMNS_TABLES:
+        if table in existing_tables:
+            _add_missing_columns(conn, table)
+
+
+# Tables that gained columns after they were first created (issue 21: metric_values.low/high/votes).
+# A new column is nullable or has a server default, so adding it to a filled table is one ALTER.
+ADDED_COLUMNS_TABLES = ("metric_values",)
+
+
+def add_column_ddl(table: str, name: str, dialect: Dialect) -> str:
+    """`ALTER TABLE … ADD …` of a declared column for this dialect (compiled for mssql in tests)."""
+    column = metadata.tables[table].c[name]
+    if not column.nullable and column.server_default is None:
+        raise AssertionError(f"{table}.{name} cannot be added to stored rows without a default")
+    add = "ADD" if dialect.name == "mssql" else "ADD COLUMN"
+    ddl = f"ALTER TABLE {table} {add} {name} {column.type.compile(dialect=dialect)}"
+    if column.server_default is not None:
+        default = column.server_default.arg  # type: ignore[attr-defined]
+        ddl += f" DEFAULT {getattr(default, 'text', default)} NOT NULL"
+    return ddl
+
+
+def _add_missing_columns(conn: Connection, table: str) -> None:
+    """Add the columns the schema declares and the stored table lacks (idempotent), with their
+    indexes."""
+    declared = metadata.tables[table]
+    present = {column["name"] for column in inspect(conn).get_columns(table)}
+    for column in declared.columns:
+        if column.name not in present:
+            conn.execute(text(add_column_ddl(table, column.name, conn.dialect)))
+    indexes = {index["name"] for index in inspect(conn).get_indexes(table)}
+    for index in declared.indexes:
+        if index.name not in indexes:
+            index.create(conn)
 
 
 def _widen(conn: Connection, table: str, column: str, length: int) -> None:
