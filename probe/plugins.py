@@ -12,6 +12,9 @@ Groups (declared in setup.cfg `[options.entry_points]`):
 * `prolan.evaluation_listeners` — name -> callable `(config, engine, evaluation) -> None`, called
   by `prolan-probe evaluate` for every evaluation it stores (the scheduler's evaluations reach the
   subsystems through the snapshot hub instead).
+* `prolan.notification_replays` — name -> callable `(config, engine, metric_id, thresholds, since,
+  until) -> {rule: notifications}`: how often each rule watching a metric would have notified over
+  a stored range with a proposed threshold table (the console's threshold dialog asks it).
 
 An entry point that fails to load (import error, wrong kind of object) is kept as a
 `PluginFailure` naming the subsystem and its error: `run` refuses to start with it, other
@@ -29,8 +32,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from sqlalchemy import Engine
 
+    from probe.assess import ThresholdTable
     from probe.config import ProbeConfig, Section
     from probe.snapshot import Evaluation
 
@@ -38,9 +44,13 @@ SECTIONS = "prolan.sections"
 COMMANDS = "prolan.commands"
 COMPONENTS = "prolan.components"
 EVALUATION_LISTENERS = "prolan.evaluation_listeners"
-GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS)
+NOTIFICATION_REPLAYS = "prolan.notification_replays"
+GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS, NOTIFICATION_REPLAYS)
 
 EvaluationListener = Callable[["ProbeConfig", "Engine", "Evaluation"], None]
+NotificationReplay = Callable[
+    ["ProbeConfig", "Engine", int, "ThresholdTable | None", "dt.datetime", "dt.datetime"], dict[str, int]
+]
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,7 @@ def _check(group: str, name: str, value: Any) -> None:
             raise TypeError(f"{value!r} is not a module with async start(runtime)")
         if not isinstance(getattr(value, "ORDER", None), int):
             raise TypeError(f"{value.__name__} has no integer ORDER (its place in the start order)")
-    elif group == EVALUATION_LISTENERS and not callable(value):
+    elif group in (EVALUATION_LISTENERS, NOTIFICATION_REPLAYS) and not callable(value):
         raise TypeError(f"{value!r} is not callable")
 
 
@@ -131,6 +141,10 @@ def components() -> list[Component]:
 
 def evaluation_listeners() -> dict[str, EvaluationListener]:
     return dict(_load(EVALUATION_LISTENERS)[0])
+
+
+def notification_replays() -> dict[str, NotificationReplay]:
+    return dict(_load(NOTIFICATION_REPLAYS)[0])
 
 
 # Failures found after loading (a command group whose register() raised), in this process.
