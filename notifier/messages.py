@@ -31,9 +31,40 @@ PARTS: tuple[Part, ...] = ("subject", "text", "html", "sms")
 Language = Literal["ru", "en"]
 
 KIND_TEXT = {
-    "ru": {"fire": "тревога", "escalate": "эскалация", "recover": "восстановление", "test": "проверка"},
-    "en": {"fire": "alert", "escalate": "escalation", "recover": "recovery", "test": "test"},
+    "ru": {
+        "fire": "тревога",
+        "escalate": "эскалация",
+        "recover": "восстановление",
+        "test": "проверка",
+        "press": "нажатие",
+    },
+    "en": {
+        "fire": "alert",
+        "escalate": "escalation",
+        "recover": "recovery",
+        "test": "test",
+        "press": "press",
+    },
 }
+BUTTON_KIND_TEXT = {
+    "ru": {
+        "positive": "позитивная",
+        "negative": "негативная",
+        "passive": "пассивная",
+        "force_majeure": "форс-мажор",
+        "seller": "кнопка продавца",
+        "red": "красная кнопка",
+    },
+    "en": {
+        "positive": "positive",
+        "negative": "negative",
+        "passive": "passive",
+        "force_majeure": "force majeure",
+        "seller": "seller button",
+        "red": "red button",
+    },
+}
+PERIOD_TEXT = {"ru": {"interval": "интервал", "day": "сутки"}, "en": {"interval": "interval", "day": "day"}}
 _ENGLISH_LEVEL = {
     Level.GOOD: "good",
     Level.ACCEPTABLE: "acceptable",
@@ -248,6 +279,173 @@ def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PressInfo:
+    """What press messages say about one press."""
+
+    pressed_at: dt.datetime  # aware
+    kind: str
+    pad_id: str
+    button: int
+    question_id: str | None = None
+    question: str | None = None  # its text
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One current assessment of the point, for press messages."""
+
+    metric: str
+    short_name: str
+    question: str | None
+    period: str | None
+    value: float | None
+    unit: str
+    level: Level
+    at: dt.datetime  # aware: end of its interval
+
+
+def build_press_context(
+    *,
+    rule: str,
+    point: str,
+    region: str,
+    press: PressInfo,
+    others: Sequence[PressInfo],
+    assessments: Sequence[Assessment],
+    last_hour: Mapping[str, int],
+    alert_id: int,
+    probe: str,
+    tz: dt.tzinfo,
+    language: Language,
+    map_url: str = "",
+) -> dict[str, Any]:
+    """The variables of press messages (docs/notifications.md lists them): the shared ones of
+    every message (`kind`, `rule`, `point`, `region`, `at`, `probe`, `map_url`, ...) and the press,
+    the presses gathered with it, the point's current assessments and the last hour's counts."""
+
+    def local(moment: dt.datetime, fmt: str) -> str:
+        return moment.astimezone(tz).strftime(fmt)
+
+    def press_dict(item: PressInfo) -> dict[str, Any]:
+        return {
+            "time": local(item.pressed_at, "%Y-%m-%d %H:%M:%S"),
+            "time_short": local(item.pressed_at, "%H:%M"),
+            "kind": item.kind,
+            "kind_text": BUTTON_KIND_TEXT[language].get(item.kind, item.kind),
+            "pad": item.pad_id,
+            "button": item.button,
+            "question_id": item.question_id,
+            "question": item.question,
+        }
+
+    ordered = sorted(assessments, key=lambda a: (-a.level.severity, a.period != "interval", a.metric))
+    worst = Level.worst([a.level for a in assessments]) if assessments else None
+    map_link = map_url.format(point=point, key="", test="", metric_id="") if map_url else ""
+    counts = {kind: int(last_hour.get(kind, 0)) for kind in BUTTON_KIND_TEXT[language]}
+    return {
+        "kind": "press",
+        "kind_text": KIND_TEXT[language]["press"],
+        "rule": rule,
+        "point": point,
+        "region": region,
+        "at": local(press.pressed_at, "%Y-%m-%d %H:%M"),
+        "press": press_dict(press),
+        "presses": [press_dict(item) for item in [*others, press]],
+        "count": 1 + len(others),
+        "more_presses": len(others),
+        "more_since": local(min(o.pressed_at for o in others), "%H:%M") if others else "",
+        "more_presses_text": (
+            more_presses_text(len(others), local(min(o.pressed_at for o in others), "%H:%M"), language)
+            if others
+            else ""
+        ),
+        "assessments": [
+            {
+                "metric": a.metric,
+                "short_name": a.short_name,
+                "question": a.question,
+                "period": a.period,
+                "period_text": PERIOD_TEXT[language].get(a.period or "", ""),
+                "value": a.value,
+                "value_text": format_value(a.value, language),
+                "unit": a.unit,
+                "level": a.level.value,
+                "level_text": level_text(a.level, language),
+                "colour": LEVEL_COLOURS[a.level][0],
+                "at": local(a.at, "%H:%M"),
+            }
+            for a in ordered
+        ],
+        "worst_level": worst.value if worst else None,
+        "worst_level_text": level_text(worst, language) if worst else "",
+        "worst_level_colour": LEVEL_COLOURS[worst or Level.UNKNOWN][0],
+        "last_hour": counts,
+        "last_hour_total": sum(counts.values()),
+        "last_hour_text": ", ".join(
+            f"{BUTTON_KIND_TEXT[language][kind]} {count}" for kind, count in counts.items() if count
+        ),
+        "alert_id": alert_id,
+        "ack_command": f"prolan-probe alerts ack {alert_id}",
+        "probe": probe,
+        "map_url": map_link,
+        "map_label": point,
+        "language": language,
+    }
+
+
+def more_presses_text(count: int, since: str, language: Language) -> str:
+    """ "и ещё 4 нажатия с 10:02" / "and 4 more presses since 10:02"."""
+    if language == "en":
+        return f"and {count} more press{'' if count == 1 else 'es'} since {since}"
+    if count % 10 == 1 and count % 100 != 11:
+        word = "нажатие"
+    elif count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        word = "нажатия"
+    else:
+        word = "нажатий"
+    return f"и ещё {count} {word} с {since}"
+
+
+def press_sample_context(
+    language: Language, probe: str = "prolan-probe", gathered: int = 4
+) -> dict[str, Any]:
+    """A realistic press context for the start-up check (with and without gathered presses)."""
+    at = dt.datetime(2026, 3, 2, 7, 9, 31, tzinfo=dt.UTC)
+    press = PressInfo(at, "force_majeure", "P-101", 4)
+    others = [
+        PressInfo(at - dt.timedelta(minutes=7 - i), "force_majeure", "P-101", 4) for i in range(gathered)
+    ]
+    assessments = [
+        Assessment(
+            SAMPLE_METRIC.name, SAMPLE_METRIC.short_name, None, "interval", 45.0, "%", Level.ATTENTION, at
+        ),
+        Assessment(
+            SAMPLE_METRIC.name.replace("Интервал 10 мин", "Текущие сутки"),
+            SAMPLE_METRIC.short_name,
+            None,
+            "day",
+            12.5,
+            "%",
+            Level.GOOD,
+            at,
+        ),
+    ]
+    return build_press_context(
+        rule="sample",
+        point="Калужская",
+        region="Москва/ЮЗАО",
+        press=press,
+        others=others,
+        assessments=assessments,
+        last_hour={"positive": 12, "negative": 3, "force_majeure": 1 + gathered},
+        alert_id=1,
+        probe=probe,
+        tz=dt.UTC,
+        language=language,
+    )
+
+
 class TemplateSet:
     """Templates of one rule (its overrides, else the defaults) for one language. They are
     compiled here (a syntax error is reported with its line at once) and rendered by a bounded
@@ -260,9 +458,11 @@ class TemplateSet:
         *,
         rule: str | None = None,
         renderer: SandboxRenderer | None = None,
+        press: bool = False,
     ) -> None:
         self.language = language
         self.rule = rule
+        self.press = press  # the templates of a press rule (defaults press_<part>.<lang>.j2)
         self.renderer = renderer or shared_renderer()
         # StrictUndefined: a misspelt variable is an error at the start-up check, not an empty gap.
         checker = SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
@@ -270,7 +470,8 @@ class TemplateSet:
         self._texts: dict[str, str] = {}
         for part in PARTS:
             override = (overrides or {}).get(part)
-            path = override if override is not None else DEFAULTS_DIR / f"{part}.{language}.j2"
+            default = DEFAULTS_DIR / f"{'press_' if press else ''}{part}.{language}.j2"
+            path = override if override is not None else default
             self.sources[part] = str(path)
             try:
                 source = Path(path).read_text(encoding="utf-8")
@@ -312,6 +513,10 @@ class TemplateSet:
 
     def check(self, probe: str = "prolan-probe") -> None:
         """Render every part with a sample context (raises TemplateProblem with file and line)."""
+        if self.press:
+            for gathered in (0, 4):
+                self.render_parts(PARTS, press_sample_context(self.language, probe, gathered))
+            return
         context = sample_context(self.language, probe)
         for kind in ("fire", "escalate", "recover", "test"):
             context = {**context, "kind": kind, "kind_text": KIND_TEXT[self.language][kind]}

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
-from notifier.config import NotifierConfig, NotifierRule, RecipientMember
+from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import Silence, counted_level, is_open, metric_matches, parse_hours, too_few_votes
@@ -49,14 +49,22 @@ class FeedSummary:
 
 
 class Templates:
-    """TemplateSets per (rule, language), compiled once per process."""
+    """TemplateSets per (rule, language), compiled once per process; press rules have defaults of
+    their own (`press_<part>.<language>.j2`)."""
 
     def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
+        self._press_defaults: dict[str, TemplateSet] = {}
         self.renderer = renderer or SandboxRenderer()
 
-    def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
+    def press_defaults(self, language: Language) -> TemplateSet:
+        """The built-in press templates (what a press message falls back to)."""
+        if language not in self._press_defaults:
+            self._press_defaults[language] = TemplateSet(language, renderer=self.renderer, press=True)
+        return self._press_defaults[language]
+
+    def get(self, rule: NotifierRule | PressRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)
         if key not in self._sets:
             overrides: dict[str, Path | None] = {}
@@ -65,13 +73,19 @@ class Templates:
                     path = getattr(rule.templates, part)
                     overrides[part] = self._config.resolve_path(path) if path is not None else None
             self._sets[key] = TemplateSet(
-                language, overrides, rule=rule.name if rule else None, renderer=self.renderer
+                language,
+                overrides,
+                rule=rule.name if rule else None,
+                renderer=self.renderer,
+                press=isinstance(rule, PressRule),
             )
         return self._sets[key]
 
     def check_all(self) -> None:
         """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
-        for rule in self._config.section(NotifierConfig).rules:
+        section = self._config.section(NotifierConfig)
+        rules: list[NotifierRule | PressRule] = [*section.rules, *section.press_rules]
+        for rule in rules:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
@@ -299,7 +313,7 @@ def event_messages(
             log.warning("rule %r: recipient list %r is empty or unknown", rule.name, list_name)
         for member in members:
             for channel in rule.channels:
-                address = _address(member, channel)
+                address = member_address(member, channel)
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
@@ -348,5 +362,5 @@ def event_messages(
     return messages
 
 
-def _address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
+def member_address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
     return member.email if channel == "email" else member.phone

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +21,9 @@ from sqlalchemy.sql import Executable
 
 from probe.store.schema import UtcDateTime
 from probe.topology import INDICATIVE_KINDS, Topology
+
+if TYPE_CHECKING:
+    from probe.press_hooks import HookReport, PressHook
 
 CSV_HEADER = ("pad", "button", "pressed_at", "question")
 PRESS_COLUMNS = ("pad_id", "point_id", "button", "kind", "pressed_at", "question_id", "source")
@@ -179,6 +183,8 @@ class ImportReport:
     stored: int = 0
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
+    # What the press hooks (probe.press_hooks) did with the imported presses, by hook name.
+    hooks: dict[str, HookReport] = field(default_factory=dict)
 
     @property
     def refused(self) -> int:
@@ -369,8 +375,15 @@ def import_presses_csv(
     batch_size: int = 20_000,
     source: str = "import",
     window: PlausibleWindow | None = None,
+    hooks: Sequence[PressHook] = (),
+    alert: bool = False,
+    max_age_minutes: float | None = None,
 ) -> ImportReport:
-    """Import a CSV file; good rows are stored (once each), bad rows are reported with their line."""
+    """Import a CSV file; good rows are stored (once each), bad rows are reported with their line.
+
+    `hooks` (probe.press_hooks.PressHook) run in each batch's transaction; the presses may alert
+    only with `alert` (`presses import --alert`), and then within `max_age_minutes` when given
+    (else each hook's own limit)."""
     report = ImportReport()
     validator = PressValidator(topology, source=source, window=window)
     try:
@@ -381,34 +394,68 @@ def import_presses_csv(
     with handle:
         try:
             good = iter_csv_presses(handle, validator, str(path), report)
-            _store_pipelined(engine, _batches(good, batch_size), report)
+            store = functools.partial(
+                _store_batch, hooks=hooks, topology=topology, alert=alert, max_age_minutes=max_age_minutes
+            )
+            _store_pipelined(engine, _batches(good, batch_size), report, store)
         except UnicodeDecodeError as exc:
             report.errors.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
     return report
 
 
-def _store_pipelined(engine: Engine, batches: Iterator[list[Press]], report: ImportReport) -> None:
+def _store_pipelined(
+    engine: Engine,
+    batches: Iterator[list[Press]],
+    report: ImportReport,
+    store: Callable[[Engine, Sequence[Press]], tuple[int, dict[str, HookReport]]],
+) -> None:
     """Parse the next batch while a worker thread stores the previous one (the drivers release the
     GIL while the database works), one transaction per batch, in order."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="press-store") as pool:
-        pending: Future[int] | None = None
+        pending: Future[tuple[int, dict[str, HookReport]]] | None = None
         pending_size = 0
 
         def collect() -> None:
             if pending is not None:
-                stored = pending.result()
+                stored, hook_reports = pending.result()
                 report.stored += stored
                 report.duplicates += pending_size - stored
+                for name, hook_report in hook_reports.items():
+                    if name in report.hooks:
+                        report.hooks[name].add(hook_report)
+                    else:
+                        report.hooks[name] = hook_report
 
         for batch in batches:
             collect()
-            pending, pending_size = pool.submit(_store_batch, engine, batch), len(batch)
+            pending, pending_size = pool.submit(store, engine, batch), len(batch)
         collect()
 
 
-def _store_batch(engine: Engine, batch: Sequence[Press]) -> int:
+def _store_batch(
+    engine: Engine,
+    batch: Sequence[Press],
+    *,
+    hooks: Sequence[PressHook],
+    topology: Topology,
+    alert: bool,
+    max_age_minutes: float | None,
+) -> tuple[int, dict[str, HookReport]]:
+    """One batch in one transaction, with the press hooks in it; (newly stored, hook reports)."""
+    from probe.press_hooks import HookRun, StoredPresses  # it imports Press from here
+
+    run = None
+    if hooks:
+        batch_info = StoredPresses(batch, topology, _utc_now(), False, alert, max_age_minutes)
+        run = HookRun(hooks, batch_info)
     with engine.begin() as conn:
-        return store_presses(conn, batch)
+        stored = store_presses(conn, batch)
+        if run is not None:
+            run.run(conn)
+    if run is None:
+        return stored, {}
+    run.committed()
+    return stored, dict(run.reports)
 
 
 def presses_to_csv(rows: Iterable[tuple[str, int | str, dt.datetime, str | None]]) -> str:

@@ -308,6 +308,61 @@ notifier_outbox = Table(
     Index("ix_notifier_outbox_metric_event", "metric_id", "event_at"),
 )
 
+# Press rules (issue 22): every press a press rule matched, written by the notifier's press hook
+# in the transaction that stores the press (so no matching press is ever without its row), then
+# announced by the notifier: `waiting` -> `announced` (in alert `alert_id`), or `closed` (the point
+# was closed), `silenced` (a maintenance silence covered it). One row per rule and press.
+notifier_press_matches = Table(
+    "notifier_press_matches",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", Unicode(200), nullable=False),
+    Column("pad_id", Unicode(64), nullable=False),
+    Column("button", Integer, nullable=False),
+    Column("pressed_at", UtcDateTime(), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("question_id", Unicode(64), nullable=True),
+    Column("stored_at", UtcDateTime(), nullable=False),
+    Column("status", Unicode(12), nullable=False),
+    Column("alert_id", BigId, nullable=True),
+    Column("press_id", BigId, nullable=True),
+    UniqueConstraint("rule", "pad_id", "pressed_at", "button", name="uq_notifier_press_matches_rule_press"),
+    Index("ix_notifier_press_matches_status", "status", "rule", "point_id"),
+    Index("ix_notifier_press_matches_alert", "alert_id"),
+)
+
+# One row per press alert (one message to the rule's recipients about one press and the presses
+# gathered with it by the throttle), with its acknowledgement: open -> acknowledged -> closed.
+notifier_alerts = Table(
+    "notifier_alerts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", Unicode(200), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    # The press the message is about (the latest of those it announces).
+    Column("press_id", BigId, nullable=True),
+    Column("pad_id", Unicode(64), nullable=False),
+    Column("button", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("question_id", Unicode(64), nullable=True),
+    Column("pressed_at", UtcDateTime(), nullable=False),
+    Column("presses", Integer, nullable=False, default=1),  # announced presses, this one included
+    Column("first_pressed_at", UtcDateTime(), nullable=False),  # the earliest of them
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("status", Unicode(16), nullable=False),
+    Column("acknowledged_at", UtcDateTime(), nullable=True),
+    Column("acknowledged_by", Unicode(200), nullable=True),
+    Column("ack_comment", UnicodeText, nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("closed_by", Unicode(200), nullable=True),
+    Column("close_comment", UnicodeText, nullable=True),
+    Index("ix_notifier_alerts_rule_point_created", "rule", "point_id", "created_at"),
+    Index("ix_notifier_alerts_point_pressed", "point_id", "pressed_at"),
+    Index("ix_notifier_alerts_status", "status"),
+)
+
 notifier_silences = Table(
     "notifier_silences",
     metadata,
