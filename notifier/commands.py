@@ -1,4 +1,4 @@
-"""Notifier commands: `notify test`, `outbox flush|list|retry`, `silence add|list|remove`,
+"""Notifier commands: `notify test|check|replay`, `outbox flush|list|retry`, `silence add|list|remove`,
 `recipients import-ldap|list`, `alerts list|show|ack|close` (press alerts). The notifier (Jinja2, ldap3, aiosmtplib, pyserial) is imported
 when one of them runs, so that every other command starts without it."""
 
@@ -28,6 +28,18 @@ def register(sub: Any) -> None:
     test.set_defaults(func=cmd_notify_test)
     check = notify.add_parser("check", help="compile and trial-render every rule's templates")
     check.set_defaults(func=cmd_notify_check)
+    replay = notify.add_parser(
+        "replay", help="run stored history through a rule: what it would have opened and sent (sends nothing)"
+    )
+    replay.add_argument("--rule", required=True, help="rule name from [[notifier.rules]]")
+    replay.add_argument("--from", dest="since", required=True, help="ISO time (local time if no offset)")
+    replay.add_argument("--to", dest="until", required=True, help="ISO time (local time if no offset)")
+    replay.add_argument(
+        "--thresholds",
+        help="t1,t2,t3,t4: re-assess the history with this table first (rising: higher is worse)",
+    )
+    replay.add_argument("--format", choices=["table", "json"], default="table")
+    replay.set_defaults(func=cmd_notify_replay)
 
     outbox = sub.add_parser("outbox", help="messages waiting, sent and failed").add_subparsers(
         dest="outbox_command", required=True
@@ -469,3 +481,119 @@ def cmd_alerts_step(ctx: Context, args: argparse.Namespace) -> int:
         f"alert {alert.id} ({alert.kind} at {alert.point}, {_local(ctx, alert.pressed_at)}): {alert.status} by {by}"
     )
     return 0
+
+
+def cmd_notify_replay(ctx: Context, args: argparse.Namespace) -> int:
+    """Stored history through a rule (docs/notifications.md, "Try a rule on history")."""
+    from notifier.messages import TemplateProblem
+    from notifier.replay import ReplayError, parse_thresholds, replay, rule_named
+
+    since = _local_time(ctx, args.since, "--from")
+    until = _local_time(ctx, args.until, "--to")
+    try:
+        rule = rule_named(ctx.config, args.rule)
+        table = parse_thresholds(args.thresholds) if args.thresholds else None
+        report = replay(ctx.config, ctx.ready_engine(), rule, since, until, thresholds=table)
+    except ReplayError as exc:
+        raise CommandError(str(exc)) from None
+    except TemplateProblem as exc:
+        raise CommandError(str(exc)) from None
+    if args.format == "json":
+        print_json(_replay_json(report))
+        return 0
+    _print_replay(ctx, report)
+    return 0
+
+
+def _utc_text(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _replay_json(report: Any) -> dict[str, Any]:
+    from notifier.incidents import EventKind
+
+    per_point = report.per_point()
+    return {
+        "rule": report.rule,
+        "from": _utc_text(report.since),
+        "to": _utc_text(report.until),
+        "thresholds": None
+        if report.thresholds is None
+        else {"direction": report.thresholds.direction, "bounds": list(report.thresholds.bounds)},
+        "metrics": report.metrics,
+        "evaluations": report.evaluations,
+        "not_counted": dict(sorted(report.skipped.items())),
+        "notifications": report.notifications,
+        "points": [
+            {
+                "point": point,
+                "opened": counts[EventKind.FIRE],
+                "escalated": counts[EventKind.ESCALATE],
+                "closed": counts[EventKind.RECOVER],
+                "events": [
+                    {
+                        "kind": e.kind.value,
+                        "at": _utc_text(e.at),
+                        "incident": e.incident,
+                        "metric_id": e.metric_id,
+                        "metric": e.metric,
+                        "value": e.value,
+                        "level": e.level,
+                        "messages": [
+                            {
+                                "channel": m.channel,
+                                "recipient": m.recipient,
+                                "address": m.address,
+                                "due_at": _utc_text(m.due_at),
+                                "subject": m.subject,
+                                "body": m.body,
+                            }
+                            for m in e.messages
+                        ],
+                    }
+                    for e in report.events
+                    if e.point == point
+                ],
+            }
+            for point, counts in sorted(per_point.items(), key=lambda item: item[0] or "")
+        ],
+    }
+
+
+def _print_replay(ctx: Context, report: Any) -> None:
+    from notifier.incidents import EventKind
+
+    tz = ctx.config.tz
+    print(
+        f"rule {report.rule!r}, {report.since.astimezone(tz):%Y-%m-%d %H:%M} – "
+        f"{report.until.astimezone(tz):%Y-%m-%d %H:%M}"
+        + ("" if report.thresholds is None else f", thresholds {report.thresholds.describe()}")
+        + f": {report.metrics} metrics, {report.evaluations} evaluations, "
+        f"{report.notifications} notifications (nothing sent)"
+    )
+    if report.skipped:
+        print("not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(report.skipped.items())))
+    per_point = report.per_point()
+    rows = [
+        (point or "—", c[EventKind.FIRE], c[EventKind.ESCALATE], c[EventKind.RECOVER])
+        for point, c in sorted(per_point.items(), key=lambda item: item[0] or "")
+    ]
+    print()
+    print_table(rows, ["point", "opened", "escalated", "closed"])
+    if not report.events:
+        return
+    print()
+    events = [
+        (
+            f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}",
+            e.point or "—",
+            e.kind.value,
+            e.incident,
+            e.metric,
+            "—" if e.value is None else f"{e.value:g}",
+            e.level or "",
+            "; ".join(f"{m.channel} {m.recipient}: {m.subject or m.body}" for m in e.messages),
+        )
+        for e in report.events
+    ]
+    print_table(events, ["time", "point", "event", "#", "metric", "value", "level", "would send"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,7 @@ from notifier import store
 from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
-from notifier.rules import counted_level, is_open, metric_matches, parse_hours, too_few_votes
+from notifier.rules import Silence, counted_level, is_open, metric_matches, parse_hours, too_few_votes
 from notifier.sandbox import SandboxRenderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
@@ -37,6 +38,14 @@ class FeedSummary:
     skipped_few_votes: int = 0  # evaluations with fewer votes than the rule's min_votes
     events: list[tuple[str, str, EventKind]] = field(default_factory=list)  # (rule, metric name, kind)
     queued: int = 0
+
+    def skip(self, reason: str) -> None:
+        if reason == "closed":
+            self.skipped_closed += 1
+        elif reason == "silenced":
+            self.skipped_silenced += 1
+        elif reason == "few_votes":
+            self.skipped_few_votes += 1
 
 
 class Templates:
@@ -94,6 +103,59 @@ def limits_of(rule: NotifierRule) -> RuleLimits:
         recovery_after=rule.recovery_after,
         keep_values=rule.last_values,
     )
+
+
+NOT_MATCHED = "not_matched"
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What one evaluation of one metric does to one rule's incident machine: `skipped` says why
+    it was not counted ("not_matched", "closed", "silenced", "few_votes"); otherwise `state` is
+    the new state (None: a healthy metric the rule keeps nothing about) and `events` what to
+    announce."""
+
+    skipped: str | None = None
+    state: IncidentState | None = None
+    events: tuple[Event, ...] = ()
+
+
+def rule_step(
+    rule: NotifierRule,
+    limits: RuleLimits,
+    metric: MetricState,
+    previous: IncidentState | None,
+    *,
+    opening_hours: Mapping[str, str],
+    silences: Sequence[Silence],
+    tz: dt.tzinfo,
+) -> StepOutcome:
+    """The rule's decision for one evaluation of one metric: pure, the same for the live notifier
+    (`feed`) and for `notify replay`, which feeds it stored history."""
+    if not metric_matches(
+        metric.name,
+        metric.test,
+        metric.point,
+        metrics=rule.metrics,
+        test_glob=rule.test,
+        point_glob=rule.point,
+    ):
+        return StepOutcome(NOT_MATCHED)
+    at = metric.time
+    closed = metric.point is not None and not is_open(opening_hours.get(metric.point, ""), at.astimezone(tz))
+    if rule.respect_opening_hours and closed:
+        return StepOutcome("closed")
+    if any(s.covers(rule.name, metric.name, metric.point, at) for s in silences):
+        return StepOutcome("silenced")
+    sample = rule_sample(rule, metric)
+    if sample is None:
+        return StepOutcome("few_votes")
+    if previous is None and not (sample.level is not None and sample.level.at_least(rule.level)):
+        return StepOutcome()  # a healthy metric with no history in this rule: nothing to remember
+    state, events = step(previous or IncidentState(), sample, limits)
+    if previous is None and state.matches == 0 and not events:
+        return StepOutcome()
+    return StepOutcome(None, state, tuple(events))
 
 
 def rule_sample(rule: NotifierRule, metric: MetricState) -> Sample | None:
@@ -175,34 +237,22 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
-            sample_at = metric.time
             for rule in rules:
-                if not metric_matches(
-                    metric.name,
-                    metric.test,
-                    metric.point,
-                    metrics=rule.metrics,
-                    test_glob=rule.test,
-                    point_glob=rule.point,
-                ):
-                    continue
-                if rule.respect_opening_hours and metric.point is not None:
-                    local = sample_at.astimezone(config.tz)
-                    if not is_open(hours.get(metric.point, ""), local):
-                        summary.skipped_closed += 1
-                        continue
-                if any(s.covers(rule.name, metric.name, metric.point, sample_at) for s in silences):
-                    summary.skipped_silenced += 1
-                    continue
-                sample = rule_sample(rule, metric)
-                if sample is None:
-                    summary.skipped_few_votes += 1
-                    continue
                 previous = states.get((rule.name, metric.id))
-                if previous is None and not (sample.level is not None and sample.level.at_least(rule.level)):
-                    continue  # a healthy metric with no history in this rule: nothing to remember
-                state, events = step(previous or IncidentState(), sample, limits[rule.name])
-                if previous is None and state.matches == 0 and not events:
+                outcome = rule_step(
+                    rule,
+                    limits[rule.name],
+                    metric,
+                    previous,
+                    opening_hours=hours,
+                    silences=silences,
+                    tz=config.tz,
+                )
+                if outcome.skipped is not None:
+                    summary.skip(outcome.skipped)
+                    continue
+                state, events = outcome.state, outcome.events
+                if state is None:
                     continue  # nothing to remember about a healthy metric
                 if state != previous:
                     row = store.state_row(rule.name, metric.id, metric.name, state)

@@ -46,72 +46,95 @@
 </context><context>
     <name>BaselineDialog</name>
     <message>
-        <location filename="../baseline_dialog.py" line="70" />
+        <location filename="../baseline_dialog.py" line="102" />
         <source>Typical values and thresholds</source>
         <translation>Typical values and thresholds</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="82" />
+        <location filename="../baseline_dialog.py" line="114" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="83" />
+        <location filename="../baseline_dialog.py" line="115" />
         <source>Typical value percentile</source>
         <translation>Typical value percentile</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="88" />
+        <location filename="../baseline_dialog.py" line="120" />
         <source>value</source>
         <translation>value</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="89" />
+        <location filename="../baseline_dialog.py" line="121" />
         <source>intervals</source>
         <translation>intervals</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Current</source>
         <translation>Current</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Proposed</source>
         <translation>Proposed</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="104" />
+        <location filename="../baseline_dialog.py" line="138" />
         <source>Apply the proposed thresholds</source>
         <translation>Apply the proposed thresholds</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="122" />
+        <location filename="../baseline_dialog.py" line="157" />
         <source>Reading the history…</source>
         <translation>Reading the history…</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="146" />
+        <location filename="../baseline_dialog.py" line="184" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="158" />
+        <location filename="../baseline_dialog.py" line="196" />
         <source>No assessed history for this test.</source>
         <translation>No assessed history for this test.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="180" />
+        <location filename="../baseline_dialog.py" line="218" />
         <source>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</source>
         <translation>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="186" />
+        <location filename="../baseline_dialog.py" line="224" />
         <source>Too few values for a proposal.</source>
         <translation>Too few values for a proposal.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="216" />
+        <location filename="../baseline_dialog.py" line="236" />
+        <source>Trying the proposal on the notification rules…</source>
+        <translation>Trying the proposal on the notification rules…</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="245" />
+        <source>No notification rule watches this metric.</source>
+        <translation>No notification rule watches this metric.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../baseline_dialog.py" line="251" />
+        <source>With the proposed thresholds the notification rules would have notified %n time(s) in the last {days} days (with the current ones: {current}; rules: {rules}).</source>
+        <translation>
+            <numerusform>With the proposed thresholds the notification rules would have notified %n time in the last {days} days (with the current ones: {current}; rules: {rules}).</numerusform>
+            <numerusform>With the proposed thresholds the notification rules would have notified %n times in the last {days} days (with the current ones: {current}; rules: {rules}).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="260" />
+        <source>The rules could not be tried: {error}</source>
+        <translation>The rules could not be tried: {error}</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="288" />
         <source>Thresholds applied: the engine uses them from the next evaluation.</source>
         <translation>Thresholds applied: the engine uses them from the next evaluation.</translation>
     </message>
@@ -240,114 +263,114 @@
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="82" />
+        <location filename="../cockpit.py" line="83" />
         <source>{n} d</source>
         <translation>{n} d</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="83" />
+        <location filename="../cockpit.py" line="84" />
         <source>{n} h</source>
         <translation>{n} h</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="150" />
+        <location filename="../cockpit.py" line="151" />
         <source>Company total</source>
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="151" />
+        <location filename="../cockpit.py" line="152" />
         <source>The tests themselves</source>
         <translation>The tests themselves</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="152" />
+        <location filename="../cockpit.py" line="153" />
         <source>{n} min</source>
         <translation>{n} min</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="153" />
+        <location filename="../cockpit.py" line="154" />
         <source>day</source>
         <translation>day</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="310" />
+        <location filename="../cockpit.py" line="312" />
         <source>Unassessed counters</source>
         <translation>Unassessed counters</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="313" />
+        <location filename="../cockpit.py" line="315" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Also show metrics without a threshold table (counts, sums)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="315" />
+        <location filename="../cockpit.py" line="317" />
         <source>Show</source>
         <translation>Show</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="319" />
+        <location filename="../cockpit.py" line="321" />
         <source>Tests</source>
         <translation>Tests</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="320" />
+        <location filename="../cockpit.py" line="322" />
         <source>Points</source>
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="321" />
+        <location filename="../cockpit.py" line="323" />
         <source>Name contains</source>
         <translation>Name contains</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="328" />
+        <location filename="../cockpit.py" line="330" />
         <source>Range</source>
         <translation>Range</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="340" />
+        <location filename="../cockpit.py" line="342" />
         <source>Period</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="680" />
-        <location filename="../cockpit.py" line="347" />
+        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="686" />
-        <location filename="../cockpit.py" line="349" />
+        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="393" />
+        <location filename="../cockpit.py" line="395" />
         <source>Suggest thresholds…</source>
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="588" />
+        <location filename="../cockpit.py" line="590" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="592" />
+        <location filename="../cockpit.py" line="594" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="597" />
+        <location filename="../cockpit.py" line="599" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="601" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="603" />
+        <location filename="../cockpit.py" line="605" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
@@ -1005,7 +1028,7 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="694" />
+        <location filename="../cockpit.py" line="697" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>

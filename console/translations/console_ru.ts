@@ -46,72 +46,96 @@
 </context><context>
     <name>BaselineDialog</name>
     <message>
-        <location filename="../baseline_dialog.py" line="70" />
+        <location filename="../baseline_dialog.py" line="102" />
         <source>Typical values and thresholds</source>
         <translation>Типичные значения и пороги</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="82" />
+        <location filename="../baseline_dialog.py" line="114" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="83" />
+        <location filename="../baseline_dialog.py" line="115" />
         <source>Typical value percentile</source>
         <translation>Перцентиль типичного значения</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="88" />
+        <location filename="../baseline_dialog.py" line="120" />
         <source>value</source>
         <translation>значение</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="89" />
+        <location filename="../baseline_dialog.py" line="121" />
         <source>intervals</source>
         <translation>интервалов</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Current</source>
         <translation>Текущие</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Proposed</source>
         <translation>Предлагаемые</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="104" />
+        <location filename="../baseline_dialog.py" line="138" />
         <source>Apply the proposed thresholds</source>
         <translation>Применить предложенные пороги</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="122" />
+        <location filename="../baseline_dialog.py" line="157" />
         <source>Reading the history…</source>
         <translation>Чтение истории…</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="146" />
+        <location filename="../baseline_dialog.py" line="184" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="158" />
+        <location filename="../baseline_dialog.py" line="196" />
         <source>No assessed history for this test.</source>
         <translation>Нет истории с оценками для этого теста.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="180" />
+        <location filename="../baseline_dialog.py" line="218" />
         <source>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</source>
         <translation>Типичное значение: {typical} (по {samples} интервалам). Сплошные линии — предлагаемые пороги, пунктир — текущие.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="186" />
+        <location filename="../baseline_dialog.py" line="224" />
         <source>Too few values for a proposal.</source>
         <translation>Слишком мало значений для предложения.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="216" />
+        <location filename="../baseline_dialog.py" line="236" />
+        <source>Trying the proposal on the notification rules…</source>
+        <translation>Проверяем предложение на правилах уведомлений…</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="245" />
+        <source>No notification rule watches this metric.</source>
+        <translation>Ни одно правило уведомлений не следит за этим показателем.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../baseline_dialog.py" line="251" />
+        <source>With the proposed thresholds the notification rules would have notified %n time(s) in the last {days} days (with the current ones: {current}; rules: {rules}).</source>
+        <translation>
+            <numerusform>С предложенными порогами правила уведомили бы %n раз за последние {days} дней (с текущими: {current}; правила: {rules}).</numerusform>
+            <numerusform>С предложенными порогами правила уведомили бы %n раза за последние {days} дней (с текущими: {current}; правила: {rules}).</numerusform>
+            <numerusform>С предложенными порогами правила уведомили бы %n раз за последние {days} дней (с текущими: {current}; правила: {rules}).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="260" />
+        <source>The rules could not be tried: {error}</source>
+        <translation>Не удалось проверить правила: {error}</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="288" />
         <source>Thresholds applied: the engine uses them from the next evaluation.</source>
         <translation>Пороги применены: движок использует их со следующего расчёта.</translation>
     </message>
@@ -240,114 +264,114 @@
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="82" />
+        <location filename="../cockpit.py" line="83" />
         <source>{n} d</source>
         <translation>{n} д</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="83" />
+        <location filename="../cockpit.py" line="84" />
         <source>{n} h</source>
         <translation>{n} ч</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="150" />
+        <location filename="../cockpit.py" line="151" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="151" />
+        <location filename="../cockpit.py" line="152" />
         <source>The tests themselves</source>
         <translation>Сами тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="152" />
+        <location filename="../cockpit.py" line="153" />
         <source>{n} min</source>
         <translation>{n} мин</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="153" />
+        <location filename="../cockpit.py" line="154" />
         <source>day</source>
         <translation>сутки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="310" />
+        <location filename="../cockpit.py" line="312" />
         <source>Unassessed counters</source>
         <translation>Неоцениваемые счётчики</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="313" />
+        <location filename="../cockpit.py" line="315" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Показывать и метрики без таблицы порогов (количества, суммы)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="315" />
+        <location filename="../cockpit.py" line="317" />
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="319" />
+        <location filename="../cockpit.py" line="321" />
         <source>Tests</source>
         <translation>Тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="320" />
+        <location filename="../cockpit.py" line="322" />
         <source>Points</source>
         <translation>Точки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="321" />
+        <location filename="../cockpit.py" line="323" />
         <source>Name contains</source>
         <translation>Имя содержит</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="328" />
+        <location filename="../cockpit.py" line="330" />
         <source>Range</source>
         <translation>Диапазон</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="340" />
+        <location filename="../cockpit.py" line="342" />
         <source>Period</source>
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="680" />
-        <location filename="../cockpit.py" line="347" />
+        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="686" />
-        <location filename="../cockpit.py" line="349" />
+        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="393" />
+        <location filename="../cockpit.py" line="395" />
         <source>Suggest thresholds…</source>
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="588" />
+        <location filename="../cockpit.py" line="590" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="592" />
+        <location filename="../cockpit.py" line="594" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="597" />
+        <location filename="../cockpit.py" line="599" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="601" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="603" />
+        <location filename="../cockpit.py" line="605" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
@@ -1006,7 +1030,7 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="694" />
+        <location filename="../cockpit.py" line="697" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
