@@ -234,6 +234,15 @@ class ClipsPanel(QWidget):
 
     # --- playing -----------------------------------------------------------------------------------
 
+    def play_press(self, press_id: int) -> bool:
+        """Play the fragment of this press if it is in the list (the alerts panel's play button)."""
+        for row, fragment in enumerate(self.fragments):
+            if fragment.press_id == press_id and self.playable(fragment):
+                self.table.selectRow(row)
+                self.play(row)
+                return True
+        return False
+
     def toggle(self, row: int) -> None:
         if self.playing == row:
             self.stop()

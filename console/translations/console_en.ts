@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_GB" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>acknowledged</source>
+        <translation>acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="76" />
+        <source>closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="119" />
+        <source>Press alerts: {point}</source>
+        <translation>Press alerts: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="122" />
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Pressed at</source>
+        <translation>Pressed at</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Button</source>
+        <translation>Button</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>Rule</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Presses</source>
+        <translation>Presses</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Acknowledged</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="133" />
+        <source>Comment</source>
+        <translation>Comment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="134" />
+        <source>Audio fragment</source>
+        <translation>Audio fragment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>Database unavailable: {error}</source>
+        <translation>Database unavailable: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="195" />
+        <source>{n} since {time}</source>
+        <translation>{n} since {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="234" />
+        <source>▶ Play</source>
+        <translation>▶ Play</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="242" />
+        <source>Acknowledge…</source>
+        <translation>Acknowledge…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="244" />
+        <source>Close…</source>
+        <translation>Close…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="253" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Alerts: {n}, not acknowledged: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="257" />
+        <source>No press alerts</source>
+        <translation>No press alerts</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="274" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>The fragment of this press is not in the list</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="281" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Acknowledge alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="283" />
+        <source>Close alert {id}</source>
+        <translation>Close alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="285" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} at {time}. Comment (what was done):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="296" />
+        <source>Alert {id}: {state}</source>
+        <translation>Alert {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -233,8 +360,8 @@
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
+        <location filename="../clips_panel.py" line="293" />
+        <location filename="../clips_panel.py" line="277" />
         <location filename="../clips_panel.py" line="216" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
@@ -250,13 +377,13 @@
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="297" />
+        <location filename="../clips_panel.py" line="264" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="267" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
@@ -931,14 +1058,14 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="310" />
-        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="330" />
+        <location filename="../plan/point_page.py" line="193" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="192" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Value</translation>
@@ -964,52 +1091,52 @@ Worst assessment below: {level}</translation>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
+        <location filename="../plan/point_page.py" line="180" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="188" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="194" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="195" />
         <source>How sure (95 %)</source>
         <translation>How sure (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="226" />
+        <location filename="../plan/point_page.py" line="229" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="240" />
+        <location filename="../plan/point_page.py" line="244" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="242" />
+        <location filename="../plan/point_page.py" line="246" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="287" />
+        <location filename="../plan/point_page.py" line="292" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="294" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="383" />
+        <location filename="../plan/point_page.py" line="403" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>

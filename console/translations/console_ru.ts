@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>open</source>
+        <translation>открыто</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>acknowledged</source>
+        <translation>подтверждено</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="76" />
+        <source>closed</source>
+        <translation>закрыто</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="119" />
+        <source>Press alerts: {point}</source>
+        <translation>Уведомления о нажатиях: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="122" />
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Pressed at</source>
+        <translation>Время нажатия</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Button</source>
+        <translation>Кнопка</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>Rule</source>
+        <translation>Правило</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Presses</source>
+        <translation>Нажатий</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Acknowledged</source>
+        <translation>Подтверждено</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="133" />
+        <source>Comment</source>
+        <translation>Комментарий</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="134" />
+        <source>Audio fragment</source>
+        <translation>Аудиофрагмент</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>Database unavailable: {error}</source>
+        <translation>База данных недоступна: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="195" />
+        <source>{n} since {time}</source>
+        <translation>{n} с {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="234" />
+        <source>▶ Play</source>
+        <translation>▶ Слушать</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="242" />
+        <source>Acknowledge…</source>
+        <translation>Подтвердить…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="244" />
+        <source>Close…</source>
+        <translation>Закрыть…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="253" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Уведомлений: {n}, не подтверждено: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="257" />
+        <source>No press alerts</source>
+        <translation>Уведомлений о нажатиях нет</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="274" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>Фрагмента этого нажатия нет в списке</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="281" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Подтвердить уведомление № {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="283" />
+        <source>Close alert {id}</source>
+        <translation>Закрыть уведомление № {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="285" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} в {time}. Комментарий (что сделано):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="296" />
+        <source>Alert {id}: {state}</source>
+        <translation>Уведомление № {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -234,8 +361,8 @@
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
+        <location filename="../clips_panel.py" line="293" />
+        <location filename="../clips_panel.py" line="277" />
         <location filename="../clips_panel.py" line="216" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
@@ -251,13 +378,13 @@
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="297" />
+        <location filename="../clips_panel.py" line="264" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="267" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
@@ -933,14 +1060,14 @@ Worst assessment below: {level}</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="310" />
-        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="330" />
+        <location filename="../plan/point_page.py" line="193" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="192" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Значение</translation>
@@ -966,52 +1093,52 @@ Worst assessment below: {level}</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
+        <location filename="../plan/point_page.py" line="180" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="188" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="194" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="195" />
         <source>How sure (95 %)</source>
         <translation>Точность (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="226" />
+        <location filename="../plan/point_page.py" line="229" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="240" />
+        <location filename="../plan/point_page.py" line="244" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="242" />
+        <location filename="../plan/point_page.py" line="246" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="287" />
+        <location filename="../plan/point_page.py" line="292" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="294" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="383" />
+        <location filename="../plan/point_page.py" line="403" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>

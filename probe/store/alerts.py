@@ -132,24 +132,30 @@ def list_alerts(
     point: str | None = None,
     rule: str | None = None,
     limit: int = 100,
+    point_glob: bool = True,
 ) -> list[Alert]:
-    """Newest first. `point` is a glob on the point name (exact names are globs too)."""
+    """Newest first. `point` is a glob on the point name (an exact name is a glob too), or with
+    `point_glob=False` the exact name (the console's point page: a name may hold `[`)."""
     if isinstance(engine, Engine):
         with engine.connect() as conn:
-            return list_alerts(conn, open_only=open_only, point=point, rule=rule, limit=limit)
+            return list_alerts(
+                conn, open_only=open_only, point=point, rule=rule, limit=limit, point_glob=point_glob
+            )
     conn = engine
     query = _alert_query()
     if open_only:
         query = query.where(notifier_alerts.c.status == OPEN)
     if rule is not None:
         query = query.where(notifier_alerts.c.rule == rule)
-    if point is not None and not any(ch in point for ch in "*?["):
+    globbing = point is not None and point_glob and any(ch in point for ch in "*?[")
+    if point is not None and not globbing:
         query = query.where(points.c.name == point)
     query = query.order_by(notifier_alerts.c.id.desc())
-    if point is None or not any(ch in point for ch in "*?["):
+    if not globbing:
         query = query.limit(limit)
     rows = conn.execute(query).all()
-    if point is not None:
+    if globbing:
+        assert point is not None
         rows = [row for row in rows if fnmatchcase(row.point_name, point)][:limit]
     deliveries = _deliveries(conn, rows)
     return [_alert(row, deliveries.get(int(row.id), {})) for row in rows]
