@@ -23,14 +23,13 @@ from PyQt6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy import Engine
 
-from console.clips_panel import kind_text, status_text
+from console.clips_panel import kind_text, list_table, status_text
 from console.i18n import local_text, translate
 from console.worker import Loader
 from probe.store import alerts as store
@@ -121,8 +120,7 @@ class AlertsPanel(QWidget):
         self.notice = QLabel()  # the outcome of the last acknowledgement (kept across refreshes)
         refresh = QPushButton(translate("AlertsPanel", "Refresh"))
         refresh.clicked.connect(self.refresh)
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(
+        self.table = list_table(
             [
                 translate("AlertsPanel", "Pressed at"),
                 translate("AlertsPanel", "Button"),
@@ -136,12 +134,8 @@ class AlertsPanel(QWidget):
                 "",
             ]
         )
-        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setSectionResizeMode(self.COLUMNS.index("comment"), QHeaderView.ResizeMode.Stretch)
 
         top = QHBoxLayout()

@@ -4,127 +4,127 @@
     <context>
     <name>AlertsPanel</name>
     <message>
-        <location filename="../alerts_panel.py" line="74" />
+        <location filename="../alerts_panel.py" line="73" />
         <source>open</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="75" />
+        <location filename="../alerts_panel.py" line="74" />
         <source>acknowledged</source>
         <translation>acknowledged</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="76" />
+        <location filename="../alerts_panel.py" line="75" />
         <source>closed</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="119" />
+        <location filename="../alerts_panel.py" line="118" />
         <source>Press alerts: {point}</source>
         <translation>Press alerts: {point}</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="122" />
+        <location filename="../alerts_panel.py" line="121" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="127" />
+        <location filename="../alerts_panel.py" line="125" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="128" />
+        <location filename="../alerts_panel.py" line="126" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="129" />
+        <location filename="../alerts_panel.py" line="127" />
         <source>Rule</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="130" />
+        <location filename="../alerts_panel.py" line="128" />
         <source>Presses</source>
         <translation>Presses</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="131" />
+        <location filename="../alerts_panel.py" line="129" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="132" />
+        <location filename="../alerts_panel.py" line="130" />
         <source>Acknowledged</source>
         <translation>Acknowledged</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="133" />
+        <location filename="../alerts_panel.py" line="131" />
         <source>Comment</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="134" />
+        <location filename="../alerts_panel.py" line="132" />
         <source>Audio fragment</source>
         <translation>Audio fragment</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="189" />
+        <location filename="../alerts_panel.py" line="183" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="195" />
+        <location filename="../alerts_panel.py" line="189" />
         <source>{n} since {time}</source>
         <translation>{n} since {time}</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="234" />
+        <location filename="../alerts_panel.py" line="228" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="242" />
+        <location filename="../alerts_panel.py" line="236" />
         <source>Acknowledge…</source>
         <translation>Acknowledge…</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="244" />
+        <location filename="../alerts_panel.py" line="238" />
         <source>Close…</source>
         <translation>Close…</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="253" />
+        <location filename="../alerts_panel.py" line="247" />
         <source>Alerts: {n}, not acknowledged: {open}</source>
         <translation>Alerts: {n}, not acknowledged: {open}</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="257" />
+        <location filename="../alerts_panel.py" line="251" />
         <source>No press alerts</source>
         <translation>No press alerts</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="274" />
+        <location filename="../alerts_panel.py" line="268" />
         <source>The fragment of this press is not in the list</source>
         <translation>The fragment of this press is not in the list</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="281" />
+        <location filename="../alerts_panel.py" line="275" />
         <source>Acknowledge alert {id}</source>
         <translation>Acknowledge alert {id}</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="283" />
+        <location filename="../alerts_panel.py" line="277" />
         <source>Close alert {id}</source>
         <translation>Close alert {id}</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="285" />
+        <location filename="../alerts_panel.py" line="279" />
         <source>{kind} at {time}. Comment (what was done):</source>
         <translation>{kind} at {time}. Comment (what was done):</translation>
     </message>
     <message>
-        <location filename="../alerts_panel.py" line="296" />
+        <location filename="../alerts_panel.py" line="290" />
         <source>Alert {id}: {state}</source>
         <translation>Alert {id}: {state}</translation>
     </message>
@@ -315,75 +315,75 @@
         <translation>no recording</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="133" />
+        <location filename="../clips_panel.py" line="147" />
         <source>Audio fragments: {point}</source>
         <translation>Audio fragments: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="135" />
+        <location filename="../clips_panel.py" line="149" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="141" />
+        <location filename="../clips_panel.py" line="154" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Length</source>
         <translation>Length</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="157" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="179" />
+        <location filename="../clips_panel.py" line="188" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="191" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="207" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="293" />
-        <location filename="../clips_panel.py" line="277" />
-        <location filename="../clips_panel.py" line="216" />
+        <location filename="../clips_panel.py" line="302" />
+        <location filename="../clips_panel.py" line="286" />
+        <location filename="../clips_panel.py" line="225" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="230" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="223" />
+        <location filename="../clips_panel.py" line="232" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="297" />
-        <location filename="../clips_panel.py" line="264" />
+        <location filename="../clips_panel.py" line="306" />
+        <location filename="../clips_panel.py" line="273" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="267" />
+        <location filename="../clips_panel.py" line="276" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
