@@ -171,6 +171,9 @@ class PointPage(QWidget):
         self.metrics: list[LiveMetric] = []
         self.selected: LiveMetric | None = None
         self.histories: dict[str, MetricHistory] = {}
+        self.strip_rows: list[MetricHistory] = []
+        self.strip_labels: list[str] = []
+        self._label_items: list[pg.TextItem] = []
         self.history_error = ""
         self.stale = False
 
@@ -415,9 +418,9 @@ class PointPage(QWidget):
         self.strip.clear()
         assessed = [h for h in self.histories.values() if (h.levels >= 0).any()]
         assessed.sort(key=lambda h: h.info.name)
-        self.strip_labels: list[str] = []
-        self.strip_rows: list[MetricHistory] = assessed
-        self._label_items: list[pg.TextItem] = []
+        self.strip_labels = []
+        self.strip_rows = assessed
+        self._label_items = []
         for row, history in enumerate(assessed):
             strip = interval_strip(
                 history.ends,
@@ -444,7 +447,7 @@ class PointPage(QWidget):
         """Row names sit at the left edge of what is shown, whatever the range (pan, zoom, first
         layout): never half outside the view."""
         left = self.strip.getViewBox().viewRange()[0][0]
-        for row, label in enumerate(getattr(self, "_label_items", [])):
+        for row, label in enumerate(self._label_items):
             label.setPos(left, row + STRIP_HALF + 0.02)
 
     def _short_label(self, name: str) -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.engine import Connection
@@ -198,43 +199,38 @@ def acknowledge(
     engine: Engine, alert_id: int, *, by: str, comment: str | None = None, now: dt.datetime | None = None
 ) -> Alert:
     """open -> acknowledged. An alert already acknowledged or closed is refused with who did it."""
-    text = _clean_comment(comment)
-    who = _who(by)
-    with engine.begin() as conn:
-        changed = conn.execute(
-            update(notifier_alerts)
-            .where(and_(notifier_alerts.c.id == alert_id, notifier_alerts.c.status == OPEN))
-            .values(
-                status=ACKNOWLEDGED, acknowledged_at=now or utcnow(), acknowledged_by=who, ack_comment=text
-            )
-        ).rowcount
-        alert = get_alert(conn, alert_id)
-    if alert is None:
-        raise AlertError(f"no alert {alert_id} (see `prolan-probe alerts list`)")
-    if changed != 1:
-        raise AlertError(_already(alert))
-    return alert
+    values = {
+        "status": ACKNOWLEDGED,
+        "acknowledged_at": now or utcnow(),
+        "acknowledged_by": _who(by),
+        "ack_comment": _clean_comment(comment),
+    }
+    return _step(engine, alert_id, notifier_alerts.c.status == OPEN, values)
 
 
 def close(
     engine: Engine, alert_id: int, *, by: str, comment: str | None = None, now: dt.datetime | None = None
 ) -> Alert:
     """open or acknowledged -> closed (an open alert closed at once counts as acknowledged then)."""
-    text = _clean_comment(comment)
-    who = _who(by)
     moment = now or utcnow()
+    who = _who(by)
+    values = {
+        "status": CLOSED,
+        "closed_at": moment,
+        "closed_by": who,
+        "close_comment": _clean_comment(comment),
+        "acknowledged_at": func.coalesce(notifier_alerts.c.acknowledged_at, moment),
+        "acknowledged_by": func.coalesce(notifier_alerts.c.acknowledged_by, who),
+    }
+    return _step(engine, alert_id, notifier_alerts.c.status != CLOSED, values)
+
+
+def _step(engine: Engine, alert_id: int, allowed: Any, values: dict[str, Any]) -> Alert:
+    """One step of the cycle, only from the states `allowed` admits (one UPDATE: two people
+    acknowledging at once cannot both succeed)."""
     with engine.begin() as conn:
         changed = conn.execute(
-            update(notifier_alerts)
-            .where(and_(notifier_alerts.c.id == alert_id, notifier_alerts.c.status != CLOSED))
-            .values(
-                status=CLOSED,
-                closed_at=moment,
-                closed_by=who,
-                close_comment=text,
-                acknowledged_at=func.coalesce(notifier_alerts.c.acknowledged_at, moment),
-                acknowledged_by=func.coalesce(notifier_alerts.c.acknowledged_by, who),
-            )
+            update(notifier_alerts).where(and_(notifier_alerts.c.id == alert_id, allowed)).values(**values)
         ).rowcount
         alert = get_alert(conn, alert_id)
     if alert is None:

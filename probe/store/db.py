@@ -92,11 +92,18 @@ def init_db(engine: Engine) -> list[str]:
     return sorted(set(metadata.tables) - existing)
 
 
-def upgrade_statements(dialect: Any, existing: dict[str, set[str]]) -> list[str]:
+def upgrade_statements(
+    dialect: Any, existing: dict[str, set[str]], existing_indexes: dict[str, set[str]] | None = None
+) -> list[str]:
     """The ALTER statements that bring tables created by older versions up to the schema:
-    `existing` maps each existing table to its columns (indexes are created by `create_all`
-    only with their table, so a new index of an old table is created here too)."""
+    `existing` maps each existing table to its columns, `existing_indexes` to its index names
+    (indexes are created by `create_all` only with their table, so a new index of an old table
+    is created here)."""
     statements: list[str] = []
+    indexes = existing_indexes or {}
+    if "metrics" in existing and "ix_metrics_point_id" not in indexes.get("metrics", set()):
+        index = next(i for i in metadata.tables["metrics"].indexes if i.name == "ix_metrics_point_id")
+        statements.append(str(CreateIndex(index).compile(dialect=dialect)))
     if "notifier_outbox" in existing:
         have = existing["notifier_outbox"]
         table = metadata.tables["notifier_outbox"]
@@ -116,7 +123,8 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
     inspector = inspect(conn)
     columns = {name: {c["name"] for c in inspector.get_columns(name)} for name in existing_tables}
-    for statement in upgrade_statements(conn.dialect, columns):
+    indexes = {name: {str(i["name"]) for i in inspector.get_indexes(name)} for name in existing_tables}
+    for statement in upgrade_statements(conn.dialect, columns, indexes):
         conn.execute(text(statement))
     if "threshold_overrides" in existing_tables:
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never

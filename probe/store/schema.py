@@ -178,6 +178,8 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", UtcDateTime(), nullable=False),
+    # A point's metrics (the console's point page, interval panel and Dashboard tiles ask so).
+    Index("ix_metrics_point_id", "point_id"),
     # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
     # is an SNMP index and must never be given to another metric.
     sqlite_autoincrement=True,
