@@ -26,6 +26,7 @@ from probe.ingest.session import LineSession
 from probe.ingest.sink import PressSink
 from probe.ingest.spool import Spool
 from probe.ingest.tcp import TcpListener
+from probe.press_hooks import press_hooks
 from probe.service import Component, Runtime
 from probe.store.limits import column_limit, fit_key
 from probe.store.schema import ingest_counts, presses
@@ -75,6 +76,8 @@ class IngestService:
             self.counters,
             db_timeout_seconds=settings.db_timeout_seconds,
             retry_seconds=settings.retry_seconds,
+            hooks=press_hooks(config),
+            topology=lambda: self.topology,
         )
         self.topology = Topology()
         self._validators = SourceValidators()
@@ -87,6 +90,16 @@ class IngestService:
             )
         self.serial: list[SerialSource] = []
         self._tasks: list[asyncio.Task[None]] = []
+
+    def describe(self) -> str:
+        """For the probe's start line: where presses come in."""
+        parts = []
+        if self.tcp is not None and self.tcp.started:
+            host, port = self.tcp.address
+            tcp = self.config.section(IngestConfig).tcp
+            parts.append(f"TCP {host}:{port}" + (" AUTH" if tcp is not None and tcp.tokens else ""))
+        parts += [f"serial {source.config.port}" for source in self.serial]
+        return "ingest (" + ", ".join(parts) + ")"
 
     def new_session(self, source: str, max_line_bytes: int, tokens: list[str] | None = None) -> LineSession:
         # "serial:/dev/serial/by-id/usb-FTDI_…-if00-port0" can be longer than the source columns:

@@ -81,7 +81,7 @@ class TcpListener:
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, self._host, self._port, limit=READ_CHUNK)
         host, port = self.address
-        log.info("ingest: listening for presses on TCP %s:%d", host, port)
+        log.debug("ingest: listening for presses on TCP %s:%d", host, port)
 
     async def stop(self) -> None:
         self._stopping = True
