@@ -400,7 +400,8 @@ class Cockpit(QWidget):
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(rows_area)
         self.split.addWidget(self.panel)
-        self.split.setSizes([560, 400])
+        # The rows take the room until a rectangle is clicked; then the panel gets its share.
+        self.split.setSizes([820, 140])
         self.loader = Loader(self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self.banner.mark_failed)
@@ -645,6 +646,10 @@ class Cockpit(QWidget):
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
         self.panel.open(history.info.id, point.at, history.slot_seconds())
+        sizes = self.split.sizes()
+        if len(sizes) == 2 and sizes[1] < 360:
+            total = sum(sizes)
+            self.split.setSizes([total - 420, 420])
         return point
 
     def open_advice(self) -> BaselineDialog | None:

@@ -188,75 +188,75 @@
         <translation>no recording</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="133" />
+        <location filename="../clips_panel.py" line="134" />
         <source>Audio fragments: {point}</source>
         <translation>Audio fragments: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="135" />
+        <location filename="../clips_panel.py" line="136" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="141" />
+        <location filename="../clips_panel.py" line="142" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="143" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="144" />
         <source>Length</source>
         <translation>Length</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="145" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="179" />
+        <location filename="../clips_panel.py" line="180" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="183" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="199" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
-        <location filename="../clips_panel.py" line="216" />
+        <location filename="../clips_panel.py" line="285" />
+        <location filename="../clips_panel.py" line="269" />
+        <location filename="../clips_panel.py" line="217" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="222" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="223" />
+        <location filename="../clips_panel.py" line="224" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="289" />
+        <location filename="../clips_panel.py" line="256" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="259" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
@@ -333,13 +333,13 @@
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="688" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="694" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
@@ -350,27 +350,27 @@
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="590" />
+        <location filename="../cockpit.py" line="591" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="595" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="600" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="601" />
+        <location filename="../cockpit.py" line="602" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="606" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
@@ -547,7 +547,7 @@
         <translation>Loyalty drivers at the point, same time</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="283" />
+        <location filename="../interval_panel.py" line="289" />
         <location filename="../interval_panel.py" line="155" />
         <location filename="../interval_panel.py" line="148" />
         <source>Methodology</source>
@@ -584,107 +584,102 @@
         <translation>Presses of the interval</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="168" />
+        <location filename="../interval_panel.py" line="169" />
         <source>Queued</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="169" />
+        <location filename="../interval_panel.py" line="170" />
         <source>Rule</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="170" />
+        <location filename="../interval_panel.py" line="171" />
         <source>Event</source>
         <translation>Event</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="171" />
+        <location filename="../interval_panel.py" line="172" />
         <source>Channel</source>
         <translation>Channel</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="172" />
+        <location filename="../interval_panel.py" line="173" />
         <source>Recipient</source>
         <translation>Recipient</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="173" />
+        <location filename="../interval_panel.py" line="174" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="182" />
+        <location filename="../interval_panel.py" line="183" />
         <source>Audio fragments of these presses</source>
         <translation>Audio fragments of these presses</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="186" />
+        <location filename="../interval_panel.py" line="187" />
         <source>Notifications the interval triggered</source>
         <translation>Notifications the interval triggered</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="208" />
+        <location filename="../interval_panel.py" line="214" />
         <source>Click a rectangle to see its whole interval.</source>
         <translation>Click a rectangle to see its whole interval.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="216" />
+        <location filename="../interval_panel.py" line="222" />
         <source>Reading the interval…</source>
         <translation>Reading the interval…</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="223" />
+        <location filename="../interval_panel.py" line="229" />
         <source>Nothing was evaluated there.</source>
         <translation>Nothing was evaluated there.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="226" />
+        <location filename="../interval_panel.py" line="232" />
         <source>The interval cannot be read: {reason}</source>
         <translation>The interval cannot be read: {reason}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="246" />
+        <location filename="../interval_panel.py" line="253" />
         <source>Interval {start} – {end} · value {value} · assessment: {level}</source>
         <translation>Interval {start} – {end} · value {value} · assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="262" />
-        <source>{n} fragments</source>
-        <translation>{n} fragments</translation>
-    </message>
-    <message>
-        <location filename="../interval_panel.py" line="285" />
+        <location filename="../interval_panel.py" line="291" />
         <source>Total</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="301" />
+        <location filename="../interval_panel.py" line="307" />
         <source>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</source>
         <translation>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="326" />
+        <location filename="../interval_panel.py" line="332" />
         <source>Presses of the interval: {n}</source>
         <translation>Presses of the interval: {n}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="328" />
+        <location filename="../interval_panel.py" line="334" />
         <source>(the first {n} listed)</source>
         <translation>(the first {n} listed)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="347" />
+        <location filename="../interval_panel.py" line="354" />
         <source>Notifications cannot be read: {error} (run prolan-probe db init)</source>
         <translation>Notifications cannot be read: {error} (run prolan-probe db init)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="352" />
+        <location filename="../interval_panel.py" line="359" />
         <source>None</source>
         <translation>None</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="368" />
+        <location filename="../interval_panel.py" line="375" />
         <source>Interval</source>
         <translation>Interval</translation>
     </message>
@@ -931,14 +926,14 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="310" />
-        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="313" />
+        <location filename="../plan/point_page.py" line="193" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="192" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Value</translation>
@@ -964,52 +959,52 @@ Worst assessment below: {level}</translation>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
+        <location filename="../plan/point_page.py" line="180" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="188" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="194" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="195" />
         <source>How sure (95 %)</source>
         <translation>How sure (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="226" />
+        <location filename="../plan/point_page.py" line="229" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="240" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="242" />
+        <location filename="../plan/point_page.py" line="245" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="287" />
+        <location filename="../plan/point_page.py" line="290" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="292" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="383" />
+        <location filename="../plan/point_page.py" line="386" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
@@ -1028,7 +1023,7 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="697" />
+        <location filename="../cockpit.py" line="702" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>
