@@ -301,12 +301,74 @@ def event_messages(
         return []
     due = due_time(config, rule, event.at, now)
     messages: list[store.OutboxMessage] = []
+    for to in addressees(conn, config, rule, audience(rule, event), members_cache=members_cache):
+        member, channel, address, language = to.member, to.channel, to.address, to.language
+        context = build_context(
+            kind=event.kind.value,
+            rule=rule.name,
+            rule_level=rule.level,
+            consecutive=rule.consecutive,
+            metric=metric,
+            value=event.sample.value,
+            level=event.sample.level,
+            at=event.at,
+            incident_start=event.state.opened_at,
+            last_values=event.state.last_values,
+            evidence=event.sample,
+            matches_since_fire=event.state.matches,
+            incident_number=event.number,
+            probe=config.name,
+            tz=config.tz,
+            language=language,
+            map_url=config.section(NotifierConfig).map_url,
+        )
+        tset = templates.get(rule, language)
+        texts = tset.render_parts(("subject", "text", "html") if channel == "email" else ("sms",), context)
+        prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
+        message = store.OutboxMessage(
+            dedupe_key=f"{prefix}|{channel}|{address}",
+            rule=rule.name,
+            kind=event.kind.value,
+            channel=channel,
+            recipient=member.name,
+            address=address,
+            subject=texts.get("subject", ""),
+            body_text=texts["text" if channel == "email" else "sms"],
+            body_html=texts.get("html"),
+            due_at=due,
+            metric_id=metric.id,
+            event_at=event.at,
+        )
+        messages.append(message)
+    return messages
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    member: RecipientMember
+    channel: Literal["email", "sms"]
+    address: str
+    language: Language
+
+
+def addressees(
+    conn: Connection,
+    config: ProbeConfig,
+    rule: NotifierRule | PressRule,
+    lists: list[str],
+    *,
+    members_cache: dict[str, list[RecipientMember]] | None = None,
+) -> list[Addressee]:
+    """Every member of these lists on every channel of the rule that has an address there, each
+    (channel, address) once, in the member's language (else the rule's, else the notifier's)."""
+    section = config.section(NotifierConfig)
+    found: list[Addressee] = []
     seen: set[tuple[str, str]] = set()
-    for list_name in audience(rule, event):
+    for list_name in lists:
         if members_cache is not None and list_name in members_cache:
             members = members_cache[list_name]
         else:
-            members = store.list_members(conn, config.section(NotifierConfig), list_name)
+            members = store.list_members(conn, section, list_name)
             if members_cache is not None:
                 members_cache[list_name] = members
         if not members:
@@ -317,49 +379,9 @@ def event_messages(
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
-                language: Language = (
-                    member.language or rule.language or config.section(NotifierConfig).language
-                )
-                context = build_context(
-                    kind=event.kind.value,
-                    rule=rule.name,
-                    rule_level=rule.level,
-                    consecutive=rule.consecutive,
-                    metric=metric,
-                    value=event.sample.value,
-                    level=event.sample.level,
-                    at=event.at,
-                    incident_start=event.state.opened_at,
-                    last_values=event.state.last_values,
-                    evidence=event.sample,
-                    matches_since_fire=event.state.matches,
-                    incident_number=event.number,
-                    probe=config.name,
-                    tz=config.tz,
-                    language=language,
-                    map_url=config.section(NotifierConfig).map_url,
-                )
-                tset = templates.get(rule, language)
-                texts = tset.render_parts(
-                    ("subject", "text", "html") if channel == "email" else ("sms",), context
-                )
-                prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
-                message = store.OutboxMessage(
-                    dedupe_key=f"{prefix}|{channel}|{address}",
-                    rule=rule.name,
-                    kind=event.kind.value,
-                    channel=channel,
-                    recipient=member.name,
-                    address=address,
-                    subject=texts.get("subject", ""),
-                    body_text=texts["text" if channel == "email" else "sms"],
-                    body_html=texts.get("html"),
-                    due_at=due,
-                    metric_id=metric.id,
-                    event_at=event.at,
-                )
-                messages.append(message)
-    return messages
+                language: Language = member.language or rule.language or section.language
+                found.append(Addressee(member, channel, address, language))
+    return found
 
 
 def member_address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:

@@ -26,9 +26,9 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from notifier import store
-from notifier.config import NotifierConfig, PressRule, RecipientMember
+from notifier.config import NotifierConfig, PressRule
 from notifier.messages import Assessment, Language, Part, PressInfo, TemplateProblem, build_press_context
-from notifier.pipeline import Templates, member_address
+from notifier.pipeline import Templates, addressees
 from notifier.press_hook import WAITING
 from notifier.press_rules import announce_at, headline, point_open, silence_covers_press
 from notifier.rules import Silence
@@ -436,57 +436,43 @@ class PressAnnouncer:
     ) -> list[store.OutboxMessage]:
         section = self.section
         messages: list[store.OutboxMessage] = []
-        seen: set[tuple[str, str]] = set()
         contexts: dict[Language, dict[str, object]] = {}
-        for list_name in rule.recipients:
-            members: list[RecipientMember] = store.list_members(conn, section, list_name)
-            if not members:
-                log.warning("press rule %r: recipient list %r is empty or unknown", rule.name, list_name)
-            for member in members:
-                for channel in rule.channels:
-                    address = member_address(member, channel)
-                    if address is None or (channel, address) in seen:
-                        continue
-                    seen.add((channel, address))
-                    language: Language = member.language or rule.language or section.language
-                    if language not in contexts:
-                        contexts[language] = build_press_context(
-                            rule=rule.name,
-                            point=point.name,
-                            region=point.region,
-                            press=self._info(latest),
-                            others=[self._info(m) for m in others],
-                            assessments=assessments,
-                            last_hour=counts,
-                            alert_id=alert_id,
-                            probe=self.config.name,
-                            tz=self.config.tz,
-                            language=language,
-                            map_url=section.map_url,
-                        )
-                    parts: tuple[Part, ...] = ("subject", "text", "html") if channel == "email" else ("sms",)
-                    try:
-                        texts = self.templates.get(rule, language).render_parts(parts, contexts[language])
-                    except TemplateProblem as exc:
-                        # A message about a press is never dropped for its template: the built-in one says it.
-                        log.error(
-                            "press rule %r: %s; this message uses the built-in template", rule.name, exc
-                        )
-                        texts = self.templates.press_defaults(language).render_parts(
-                            parts, contexts[language]
-                        )
-                    messages.append(
-                        store.OutboxMessage(
-                            dedupe_key=f"press|{alert_id}|{channel}|{address}",
-                            rule=rule.name,
-                            kind="press",
-                            channel=channel,
-                            recipient=member.name,
-                            address=address,
-                            subject=texts.get("subject", ""),
-                            body_text=texts["text" if channel == "email" else "sms"],
-                            body_html=texts.get("html"),
-                            due_at=now,
-                        )
-                    )
+        for to in addressees(conn, self.config, rule, rule.recipients):
+            if to.language not in contexts:
+                contexts[to.language] = build_press_context(
+                    rule=rule.name,
+                    point=point.name,
+                    region=point.region,
+                    press=self._info(latest),
+                    others=[self._info(m) for m in others],
+                    assessments=assessments,
+                    last_hour=counts,
+                    alert_id=alert_id,
+                    probe=self.config.name,
+                    tz=self.config.tz,
+                    language=to.language,
+                    map_url=section.map_url,
+                )
+            parts: tuple[Part, ...] = ("subject", "text", "html") if to.channel == "email" else ("sms",)
+            context = contexts[to.language]
+            try:
+                texts = self.templates.get(rule, to.language).render_parts(parts, context)
+            except TemplateProblem as exc:
+                # A message about a press is never dropped for its template: the built-in one says it.
+                log.error("press rule %r: %s; this message uses the built-in template", rule.name, exc)
+                texts = self.templates.press_defaults(to.language).render_parts(parts, context)
+            messages.append(
+                store.OutboxMessage(
+                    dedupe_key=f"press|{alert_id}|{to.channel}|{to.address}",
+                    rule=rule.name,
+                    kind="press",
+                    channel=to.channel,
+                    recipient=to.member.name,
+                    address=to.address,
+                    subject=texts.get("subject", ""),
+                    body_text=texts["text" if to.channel == "email" else "sms"],
+                    body_html=texts.get("html"),
+                    due_at=now,
+                )
+            )
         return messages

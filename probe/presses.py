@@ -7,9 +7,10 @@ import csv
 import datetime as dt
 import functools
 import io
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from probe.press_hooks import HookReport, PressHook
 
 CSV_HEADER = ("pad", "button", "pressed_at", "question")
-PRESS_COLUMNS = ("pad_id", "point_id", "button", "kind", "pressed_at", "question_id", "source")
+PRESS_COLUMNS = ("pad_id", "point_id", "button", "kind", "pressed_at", "question_id", "source", "suspicious")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,9 @@ class Press:
     pressed_at: dt.datetime  # aware UTC, millisecond precision
     question_id: str | None
     source: str = "import"
+    # Issue 21: set by `mark_suspicious` when the press is stored (a burst on a pad with
+    # min_seconds_between); never by the sender.
+    suspicious: bool = False
 
     def row(self) -> dict[str, object]:
         return {
@@ -48,6 +52,7 @@ class Press:
             "pressed_at": self.pressed_at,
             "question_id": self.question_id,
             "source": self.source,
+            "suspicious": self.suspicious,
         }
 
 
@@ -272,10 +277,67 @@ def insert_presses_statement(dialect: str) -> Executable:
     return presses.insert().from_select(list(PRESS_COLUMNS), source)
 
 
+def mark_suspicious(conn: Connection, batch: Sequence[Press]) -> Sequence[Press]:
+    """The batch with its suspicious presses marked (issue 21), in the storing transaction.
+
+    On a pad with `min_seconds_between` = S > 0, an indicative press is suspicious when another
+    indicative press of the pad lies less than S seconds before it — suspicious or not, stored
+    before or earlier in this batch (time order; the same millisecond: batch order) — or, for a
+    press that arrives late, less than S seconds after it among those already stored. So a burst
+    counts once whatever order its presses arrive in, and a mark never changes once stored:
+    evaluated history is not rewritten. Pads without S cost one small query per batch."""
+    pad_ids = sorted({p.pad_id for p in batch if p.kind in INDICATIVE_KINDS})
+    if not pad_ids:
+        return batch
+    from probe.store.schema import pads, presses
+
+    gaps = {
+        row.id: float(row.min_seconds_between)
+        for row in conn.execute(
+            select(pads.c.id, pads.c.min_seconds_between).where(
+                pads.c.id.in_(pad_ids), pads.c.min_seconds_between > 0
+            )
+        )
+    }
+    if not gaps:
+        return batch
+    marked = list(batch)
+    for pad_id, seconds in gaps.items():
+        gap = dt.timedelta(seconds=seconds)
+        mine = sorted(
+            (i for i, p in enumerate(batch) if p.pad_id == pad_id and p.kind in INDICATIVE_KINDS),
+            key=lambda i: (batch[i].pressed_at, i),
+        )
+        stored = conn.execute(
+            select(presses.c.pressed_at, presses.c.button).where(
+                presses.c.pad_id == pad_id,
+                presses.c.kind.in_(INDICATIVE_KINDS),
+                presses.c.pressed_at > batch[mine[0]].pressed_at - gap,
+                presses.c.pressed_at < batch[mine[-1]].pressed_at + gap,
+            )
+        ).all()
+        already = {(row.pressed_at, row.button) for row in stored}
+        times = sorted(row.pressed_at for row in stored)
+        previous: dt.datetime | None = None  # the last press of this batch placed so far
+        for i in mine:
+            press = batch[i]
+            if (press.pressed_at, press.button) in already:
+                continue  # stored before: it keeps its mark (the insert leaves it alone)
+            # Any stored t with |t − press| < S: the first one after press − S, if before press + S.
+            nearest = bisect_right(times, press.pressed_at - gap)
+            near_stored = nearest < len(times) and times[nearest] < press.pressed_at + gap
+            near_batch = previous is not None and press.pressed_at - previous < gap
+            previous = press.pressed_at
+            if near_stored or near_batch:
+                marked[i] = replace(press, suspicious=True)
+    return marked
+
+
 def store_presses(conn: Connection, batch: Sequence[Press]) -> int:
-    """Store presses that are not stored yet; returns how many were new."""
+    """Store presses that are not stored yet (suspicious ones marked); returns how many were new."""
     if not batch:
         return 0
+    batch = mark_suspicious(conn, batch)
     dialect = conn.dialect.name
     if dialect == "postgresql":
         return _store_presses_postgresql(conn, batch)
@@ -293,7 +355,7 @@ def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
     cursor = raw.cursor()
     try:
         cursor.executemany(
-            f"INSERT OR IGNORE INTO presses ({', '.join(PRESS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR IGNORE INTO presses ({', '.join(PRESS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     p.pad_id,
@@ -303,6 +365,7 @@ def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
                     UtcDateTime.stored(p.pressed_at).isoformat(" ", "microseconds"),
                     p.question_id,
                     p.source,
+                    1 if p.suspicious else 0,
                 )
                 for p in batch
             ],
@@ -328,7 +391,7 @@ def copy_press_rows(cursor: Any, table: str, batch: Sequence[Press]) -> None:
         [
             f"{_copy_text(p.pad_id)}\t{p.point_id}\t{p.button}\t{_copy_text(p.kind)}\t"
             f"{UtcDateTime.stored(p.pressed_at).isoformat(' ')}\t{null if p.question_id is None else _copy_text(p.question_id)}\t"
-            f"{_copy_text(p.source)}\n"
+            f"{_copy_text(p.source)}\t{'t' if p.suspicious else 'f'}\n"
             for p in batch
         ]
     )
@@ -356,7 +419,8 @@ def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS presses_load "
             "(pad_id varchar(64), point_id integer, button integer, kind varchar(20), "
-            "pressed_at timestamp, question_id varchar(64), source varchar(64)) ON COMMIT DELETE ROWS"
+            "pressed_at timestamp, question_id varchar(64), source varchar(64), suspicious boolean) "
+            "ON COMMIT DELETE ROWS"
         )
         cur.execute("TRUNCATE presses_load")
         copy_press_rows(cur, "presses_load", batch)

@@ -60,9 +60,11 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    false,
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -238,6 +240,7 @@ def plain_counts_query(
             presses.c.pressed_at >= min(start, since),
             presses.c.pressed_at < end,
             ~and_(methodology == USOKOK, presses.c.kind.in_(INDICATIVE_KINDS)),
+            presses.c.suspicious == false(),  # issue 21: bursts count only as suspicious presses
         )
         .subquery("p")
     )
@@ -282,6 +285,7 @@ def usokok_counts_query(
         .where(
             pads.c.methodology == USOKOK,
             presses.c.kind.in_((*INDICATIVE_KINDS, "seller")),
+            presses.c.suspicious == false(),  # issue 21: a suspicious press is never an answer
             presses.c.pressed_at >= lo,
             presses.c.pressed_at < end,
         )
@@ -655,7 +659,7 @@ class LOYALTY_MON(EvaluationTest):
                     write_day_totals(conn, day_start, end, day)
             except IntegrityError as exc:  # another evaluation of the same day stored its state first
                 ctx.log.warning("LOYALTY_MON: day totals not stored (stored concurrently): %s", exc.orig)
-        return build_measurements(ctx, interval, day)
+        return build_measurements(ctx, interval, day) + suspicious_measurements(ctx)
 
 
 def build_measurements(
@@ -685,3 +689,70 @@ def build_measurements(
         totals = company.get(methodology, {"interval": {}, "day": {}})
         out += point_measurements(methodology, COMPANY, question_ids, totals)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Suspicious presses (issue 21): indicative presses closer than their pad's min_seconds_between
+# to the previous one, marked when stored (probe.presses.mark_suspicious). They are left out of
+# every count above; here they are counted on their own, for points with such pads.
+
+SUSPICIOUS = "Подозрительные нажатия"
+
+
+def suspicious_counts_query(*, start: dt.datetime, end: dt.datetime, day_start: dt.datetime) -> Any:
+    """Suspicious presses per point and methodology: in the interval and in the day so far."""
+    return (
+        select(
+            presses.c.point_id,
+            pads.c.methodology,
+            _count_if(presses.c.pressed_at >= start).label("in_interval"),
+            _count_if(presses.c.pressed_at >= day_start).label("in_day"),
+        )
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .where(
+            presses.c.suspicious == true(),
+            presses.c.pressed_at >= min(start, day_start),
+            presses.c.pressed_at < end,
+        )
+        .group_by(presses.c.point_id, pads.c.methodology)
+    )
+
+
+def suspicious_measurements(ctx: TestContext) -> list[Measurement]:
+    """`Подозрительные нажатия` (interval and day) per point and methodology whose pads have a
+    min_seconds_between, and for the company per such methodology."""
+    topology = ctx.topology
+    watched = sorted(
+        {(pad.methodology, pad.point) for pad in topology.pads.values() if pad.min_seconds_between > 0}
+    )
+    if not watched:
+        return []
+    window = ctx.window
+    query = suspicious_counts_query(start=window.start, end=window.end, day_start=window.day_start)
+    with ctx.engine.connect() as conn:
+        found = {
+            (int(point_id), str(methodology)): (int(in_interval or 0), int(in_day or 0))
+            for point_id, methodology, in_interval, in_day in conn.execute(query).tuples()
+        }
+    point_ids = {p.name: p.id for p in topology.points.values() if p.id is not None}
+    company: dict[str, list[int]] = {}
+    out: list[Measurement] = []
+    for methodology, point in watched:
+        point_id = point_ids.get(point)
+        if point_id is None:
+            continue
+        counts = found.get((point_id, methodology), (0, 0))
+        totals = company.setdefault(methodology, [0, 0])
+        totals[0] += counts[0]
+        totals[1] += counts[1]
+        out += _suspicious_pair(methodology, point, counts)
+    for methodology, (in_interval, in_day) in sorted(company.items()):
+        out += _suspicious_pair(methodology, COMPANY, (in_interval, in_day))
+    return out
+
+
+def _suspicious_pair(methodology: str, point: str, counts: tuple[int, int]) -> list[Measurement]:
+    return [
+        Measurement(SUSPICIOUS, float(counts[0]), point=point, period="interval", methodology=methodology),
+        Measurement(SUSPICIOUS, float(counts[1]), point=point, period="day", methodology=methodology),
+    ]

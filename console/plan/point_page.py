@@ -236,6 +236,7 @@ class PointPage(QWidget):
         self.thresholds = ThresholdTableWidget()
 
         self.clips_slot = self._clips_widget()
+        self.alerts_slot = self._alerts_widget()
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -254,6 +255,7 @@ class PointPage(QWidget):
         right_layout.addWidget(self.plot, 3)
         right_layout.addWidget(self.strip, 2)
         right_layout.addWidget(self.clips_slot, 1)
+        right_layout.addWidget(self.alerts_slot, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -294,6 +296,21 @@ class PointPage(QWidget):
         missing.setStyleSheet("color: #5b6673;")
         slot.addWidget(missing)
         frame.setObjectName("clips-slot")
+        return frame
+
+    def _alerts_widget(self) -> QWidget:
+        """The point's press alerts beside their presses and fragments (plays through the clips
+        panel); an empty frame when there is no database."""
+        if self.engine_source is not None:
+            try:
+                from console.alerts_panel import AlertsPanel
+
+                player = self.clips_slot if hasattr(self.clips_slot, "play_press") else None
+                return AlertsPanel(self.engine_source(), self.point, tz=self.tz, player=player)
+            except Exception as exc:  # the panel must not take the point page down with it
+                log.warning("alerts panel for %s failed: %s", self.point, exc)
+        frame = QFrame()
+        frame.setObjectName("alerts-slot")
         return frame
 
     # -- live values -------------------------------------------------------------------------

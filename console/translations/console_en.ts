@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_GB" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="73" />
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>acknowledged</source>
+        <translation>acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="118" />
+        <source>Press alerts: {point}</source>
+        <translation>Press alerts: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="121" />
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="125" />
+        <source>Pressed at</source>
+        <translation>Pressed at</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="126" />
+        <source>Button</source>
+        <translation>Button</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Rule</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Presses</source>
+        <translation>Presses</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Acknowledged</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>Comment</source>
+        <translation>Comment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Audio fragment</source>
+        <translation>Audio fragment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="183" />
+        <source>Database unavailable: {error}</source>
+        <translation>Database unavailable: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>{n} since {time}</source>
+        <translation>{n} since {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="228" />
+        <source>▶ Play</source>
+        <translation>▶ Play</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="236" />
+        <source>Acknowledge…</source>
+        <translation>Acknowledge…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="238" />
+        <source>Close…</source>
+        <translation>Close…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="247" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Alerts: {n}, not acknowledged: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="251" />
+        <source>No press alerts</source>
+        <translation>No press alerts</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="268" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>The fragment of this press is not in the list</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="275" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Acknowledge alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="277" />
+        <source>Close alert {id}</source>
+        <translation>Close alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="279" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} at {time}. Comment (what was done):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="290" />
+        <source>Alert {id}: {state}</source>
+        <translation>Alert {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -188,75 +315,75 @@
         <translation>no recording</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="134" />
+        <location filename="../clips_panel.py" line="148" />
         <source>Audio fragments: {point}</source>
         <translation>Audio fragments: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="136" />
+        <location filename="../clips_panel.py" line="150" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="157" />
         <source>Length</source>
         <translation>Length</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="145" />
+        <location filename="../clips_panel.py" line="158" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="180" />
+        <location filename="../clips_panel.py" line="189" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="183" />
+        <location filename="../clips_panel.py" line="192" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="199" />
+        <location filename="../clips_panel.py" line="208" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="285" />
-        <location filename="../clips_panel.py" line="269" />
-        <location filename="../clips_panel.py" line="217" />
+        <location filename="../clips_panel.py" line="303" />
+        <location filename="../clips_panel.py" line="287" />
+        <location filename="../clips_panel.py" line="226" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="222" />
+        <location filename="../clips_panel.py" line="231" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="224" />
+        <location filename="../clips_panel.py" line="233" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="289" />
-        <location filename="../clips_panel.py" line="256" />
+        <location filename="../clips_panel.py" line="307" />
+        <location filename="../clips_panel.py" line="274" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="259" />
+        <location filename="../clips_panel.py" line="277" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
@@ -926,7 +1053,7 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="313" />
+        <location filename="../plan/point_page.py" line="330" />
         <location filename="../plan/point_page.py" line="193" />
         <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
@@ -984,27 +1111,27 @@ Worst assessment below: {level}</translation>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="243" />
+        <location filename="../plan/point_page.py" line="244" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="245" />
+        <location filename="../plan/point_page.py" line="246" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="290" />
+        <location filename="../plan/point_page.py" line="292" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="292" />
+        <location filename="../plan/point_page.py" line="294" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="386" />
+        <location filename="../plan/point_page.py" line="403" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from probe.ingest.counters import IngestCounters
 from probe.ingest.spool import Spool
 from probe.press_hooks import HookRun, PressHook, StoredPresses, utc_now
-from probe.presses import Press, copy_press_rows, store_presses
+from probe.presses import Press, copy_press_rows, mark_suspicious, store_presses
 from probe.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,11 @@ def _store_once(engine: Engine, batch: Sequence[Press], hooks: HookRun | None) -
 
         try:
             with engine.begin() as conn:
+                marked = mark_suspicious(conn, batch)  # issue 21: bursts on pads with a minimum gap
                 raw = conn.connection.driver_connection
                 assert raw is not None
                 with raw.cursor() as cursor:
-                    copy_press_rows(cursor, "presses", batch)
+                    copy_press_rows(cursor, "presses", marked)
                 if hooks is not None:
                     hooks.run(conn)
             return len(batch)

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.engine import Connection
@@ -131,24 +132,30 @@ def list_alerts(
     point: str | None = None,
     rule: str | None = None,
     limit: int = 100,
+    point_glob: bool = True,
 ) -> list[Alert]:
-    """Newest first. `point` is a glob on the point name (exact names are globs too)."""
+    """Newest first. `point` is a glob on the point name (an exact name is a glob too), or with
+    `point_glob=False` the exact name (the console's point page: a name may hold `[`)."""
     if isinstance(engine, Engine):
         with engine.connect() as conn:
-            return list_alerts(conn, open_only=open_only, point=point, rule=rule, limit=limit)
+            return list_alerts(
+                conn, open_only=open_only, point=point, rule=rule, limit=limit, point_glob=point_glob
+            )
     conn = engine
     query = _alert_query()
     if open_only:
         query = query.where(notifier_alerts.c.status == OPEN)
     if rule is not None:
         query = query.where(notifier_alerts.c.rule == rule)
-    if point is not None and not any(ch in point for ch in "*?["):
+    globbing = point is not None and point_glob and any(ch in point for ch in "*?[")
+    if point is not None and not globbing:
         query = query.where(points.c.name == point)
     query = query.order_by(notifier_alerts.c.id.desc())
-    if point is None or not any(ch in point for ch in "*?["):
+    if not globbing:
         query = query.limit(limit)
     rows = conn.execute(query).all()
-    if point is not None:
+    if globbing:
+        assert point is not None
         rows = [row for row in rows if fnmatchcase(row.point_name, point)][:limit]
     deliveries = _deliveries(conn, rows)
     return [_alert(row, deliveries.get(int(row.id), {})) for row in rows]
@@ -198,43 +205,38 @@ def acknowledge(
     engine: Engine, alert_id: int, *, by: str, comment: str | None = None, now: dt.datetime | None = None
 ) -> Alert:
     """open -> acknowledged. An alert already acknowledged or closed is refused with who did it."""
-    text = _clean_comment(comment)
-    who = _who(by)
-    with engine.begin() as conn:
-        changed = conn.execute(
-            update(notifier_alerts)
-            .where(and_(notifier_alerts.c.id == alert_id, notifier_alerts.c.status == OPEN))
-            .values(
-                status=ACKNOWLEDGED, acknowledged_at=now or utcnow(), acknowledged_by=who, ack_comment=text
-            )
-        ).rowcount
-        alert = get_alert(conn, alert_id)
-    if alert is None:
-        raise AlertError(f"no alert {alert_id} (see `prolan-probe alerts list`)")
-    if changed != 1:
-        raise AlertError(_already(alert))
-    return alert
+    values = {
+        "status": ACKNOWLEDGED,
+        "acknowledged_at": now or utcnow(),
+        "acknowledged_by": _who(by),
+        "ack_comment": _clean_comment(comment),
+    }
+    return _step(engine, alert_id, notifier_alerts.c.status == OPEN, values)
 
 
 def close(
     engine: Engine, alert_id: int, *, by: str, comment: str | None = None, now: dt.datetime | None = None
 ) -> Alert:
     """open or acknowledged -> closed (an open alert closed at once counts as acknowledged then)."""
-    text = _clean_comment(comment)
-    who = _who(by)
     moment = now or utcnow()
+    who = _who(by)
+    values = {
+        "status": CLOSED,
+        "closed_at": moment,
+        "closed_by": who,
+        "close_comment": _clean_comment(comment),
+        "acknowledged_at": func.coalesce(notifier_alerts.c.acknowledged_at, moment),
+        "acknowledged_by": func.coalesce(notifier_alerts.c.acknowledged_by, who),
+    }
+    return _step(engine, alert_id, notifier_alerts.c.status != CLOSED, values)
+
+
+def _step(engine: Engine, alert_id: int, allowed: Any, values: dict[str, Any]) -> Alert:
+    """One step of the cycle, only from the states `allowed` admits (one UPDATE: two people
+    acknowledging at once cannot both succeed)."""
     with engine.begin() as conn:
         changed = conn.execute(
-            update(notifier_alerts)
-            .where(and_(notifier_alerts.c.id == alert_id, notifier_alerts.c.status != CLOSED))
-            .values(
-                status=CLOSED,
-                closed_at=moment,
-                closed_by=who,
-                close_comment=text,
-                acknowledged_at=func.coalesce(notifier_alerts.c.acknowledged_at, moment),
-                acknowledged_by=func.coalesce(notifier_alerts.c.acknowledged_by, who),
-            )
+            update(notifier_alerts).where(and_(notifier_alerts.c.id == alert_id, allowed)).values(**values)
         ).rowcount
         alert = get_alert(conn, alert_id)
     if alert is None:

@@ -139,9 +139,10 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
             _add_missing_columns(conn, table)
 
 
-# Tables that gained columns after they were first created (issue 21: metric_values.low/high/votes).
+# Tables that gained columns after they were first created (issue 21: metric_values.low/high/votes,
+# pads.min_seconds_between/expected_presses, presses.suspicious).
 # A new column is nullable or has a server default, so adding it to a filled table is one ALTER.
-ADDED_COLUMNS_TABLES = ("metric_values",)
+ADDED_COLUMNS_TABLES = ("metric_values", "pads", "presses")
 
 
 def add_column_ddl(table: str, name: str, dialect: Dialect) -> str:
@@ -153,7 +154,8 @@ def add_column_ddl(table: str, name: str, dialect: Dialect) -> str:
     ddl = f"ALTER TABLE {table} {add} {name} {column.type.compile(dialect=dialect)}"
     if column.server_default is not None:
         default = column.server_default.arg  # type: ignore[attr-defined]
-        ddl += f" DEFAULT {getattr(default, 'text', default)} NOT NULL"
+        literal = default if isinstance(default, str) else str(default.compile(dialect=dialect))
+        ddl += f" DEFAULT {literal} NOT NULL"
     return ddl
 
 

@@ -27,6 +27,8 @@ from sqlalchemy import (
     Unicode,
     UnicodeText,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import Dialect
@@ -114,6 +116,10 @@ pads = Table(
     Column("point_id", Integer, ForeignKey("points.id"), nullable=False, index=True),
     Column("methodology", Unicode(16), nullable=False),
     Column("window_seconds", Float, nullable=False, default=30.0),
+    # Issue 21: indicative presses closer than this to the previous one are suspicious (0 = off);
+    # the pad is silent once its history expects this many presses since its last one.
+    Column("min_seconds_between", Float, nullable=False, default=0.0, server_default=text("0")),
+    Column("expected_presses", Float, nullable=False, default=5.0, server_default=text("5")),
 )
 
 buttons = Table(
@@ -138,9 +144,13 @@ presses = Table(
     Column("pressed_at", UtcDateTime(), nullable=False),
     Column("question_id", Unicode(64), nullable=True),
     Column("source", Unicode(64), nullable=False, default="import"),
+    # Issue 21: an indicative press within the pad's min_seconds_between of another one stored
+    # before it: kept (nothing is deleted) but counted only as `Подозрительные нажатия`.
+    Column("suspicious", Boolean, nullable=False, default=False, server_default=false()),
     # A press delivered twice (a retried line, a re-imported file) is the same press.
     UniqueConstraint("pad_id", "pressed_at", "button", name="uq_presses_pad_time_button"),
     Index("ix_presses_time_point_kind", "pressed_at", "point_id", "kind"),
+    Index("ix_presses_suspicious_time", "suspicious", "pressed_at"),
 )
 
 # Loyalty-driver samples (QUEUE_LEN and similar), fed by the same import mechanisms.

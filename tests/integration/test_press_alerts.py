@@ -272,3 +272,44 @@ def test_acknowledge_and_close(engine: Engine, db_url: str, chain: Topology, tem
     assert alerts.list_alerts(engine, open_only=True) == []
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(notifier_press_matches)).scalar_one() == 2
+
+
+class _Broken:
+    name = "broken"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def stored(self, conn, batch):  # type: ignore[no-untyped-def]
+        raise self.error
+
+    def committed(self, report) -> None:  # type: ignore[no-untyped-def]
+        raise AssertionError("not reached")
+
+
+def test_a_hook_fault_never_costs_a_press_but_a_database_error_fails_the_batch(
+    engine: Engine, chain: Topology, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from probe.press_hooks import HookRun, StoredPresses
+    from probe.presses import store_presses
+    from probe.store.schema import presses as presses_table
+
+    fm = press(chain, "P-1", 4, T0)
+    run = HookRun([_Broken(ValueError("a bug"))], StoredPresses([fm], chain, T0, True, True))
+    with engine.begin() as conn:
+        store_presses(conn, [fm])
+        run.run(conn)
+    run.committed()
+    assert "press hook 'broken' failed: 1 presses are stored without it" in caplog.text
+    other = press(chain, "P-1", 4, T0 + minutes(1))
+    failing = HookRun(
+        [_Broken(OperationalError("INSERT", {}, Exception("gone")))],
+        StoredPresses([other], chain, T0, True, True),
+    )
+    with pytest.raises(OperationalError), engine.begin() as conn:
+        store_presses(conn, [other])
+        failing.run(conn)  # ingest then spools the batch and tries again
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(presses_table)).scalar_one() == 1

@@ -86,6 +86,16 @@ at_most_every_minutes = {throttle_minutes}
     return path
 
 
+def prolan_probe(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Another `prolan-probe` process next to the running service."""
+    return subprocess.run(
+        [sys.executable, "-m", "probe", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
 def line(pad: str, button: int, at: dt.datetime) -> str:
     return f"{pad},{button},{utc_text(at)},"
 
@@ -146,13 +156,7 @@ def test_a_matching_press_reaches_mail_and_sms_within_seconds_and_throttled_ones
     finally:
         probe.stop()
         smtp.stop()
-    listed = subprocess.run(
-        [sys.executable, "-m", "probe", "--config", str(config), "alerts", "list", "--format", "json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
+    listed = prolan_probe(config, "alerts", "list", "--format", "json")
     assert '"presses": 3' in listed.stdout and '"sent": 2' in listed.stdout
 
 
@@ -173,12 +177,7 @@ def test_old_and_imported_presses_do_not_alert_unless_asked(
         csv_path.write_text(
             presses_to_csv([("P-3", 4, now() - dt.timedelta(minutes=1), None)]), encoding="utf-8"
         )
-        imported = subprocess.run(
-            [sys.executable, "-m", "probe", "--config", str(config), "presses", "import", str(csv_path)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
+        imported = prolan_probe(config, "presses", "import", str(csv_path))
         assert imported.returncode == 0, imported.stderr
         assert "notifier: 0 queued, 1 imported without --alert" in imported.stdout
         # A control press: when its message is there, the ones before it were seen and skipped.
