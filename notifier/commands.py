@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from notifier.config import NotifierConfig
+from notifier.i18n import _
 from probe.commands.base import CommandError, Context, parse_local_time, print_json, print_table
 from probe.store.db import utcnow
 
@@ -429,7 +430,7 @@ def cmd_alerts_show(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.ready_engine()
     alert = get_alert(engine, args.id)
     if alert is None:
-        raise CommandError(f"no alert {args.id} (see `prolan-probe alerts list`)")
+        raise CommandError(_("no alert {id} (see `prolan-probe alerts list`)").format(id=args.id))
     lines = [
         f"alert {alert.id}: {alert.kind} at {alert.point} ({alert.region}), rule {alert.rule!r}",
         f"  pressed:       {_local(ctx, alert.pressed_at)} (pad {alert.pad_id}, button {alert.button})",
@@ -478,7 +479,14 @@ def cmd_alerts_step(ctx: Context, args: argparse.Namespace) -> int:
     except AlertError as exc:
         raise CommandError(str(exc)) from None
     print(
-        f"alert {alert.id} ({alert.kind} at {alert.point}, {_local(ctx, alert.pressed_at)}): {alert.status} by {by}"
+        _("alert {id} ({kind} at {point}, {time}): {status} by {by}").format(
+            id=alert.id,
+            kind=alert.kind,
+            point=alert.point,
+            time=_local(ctx, alert.pressed_at),
+            status=alert.status,
+            by=by,
+        )
     )
     return 0
 

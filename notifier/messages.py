@@ -18,11 +18,11 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.i18n import CATALOG
 from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
 from probe.evidence import interval_text
-from probe.i18n import Catalog
 from probe.levels import LEVEL_COLOURS, Level
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
@@ -217,11 +217,6 @@ def build_context(
     }
 
 
-# The notifier's gettext catalogue (probe.i18n; `python -m tools.i18n extract|compile`): message
-# texts in the recipient's language, whatever the language of the process.
-CATALOG = Catalog("notifier", Path(__file__).resolve().parent / "locale")
-
-
 def votes_text(votes: int | None, language: Language) -> str:
     """`12 голосов` / `12 votes` ("" without a count)."""
     if votes is None:
@@ -395,16 +390,10 @@ def build_press_context(
 
 
 def more_presses_text(count: int, since: str, language: Language) -> str:
-    """ "и ещё 4 нажатия с 10:02" / "and 4 more presses since 10:02"."""
-    if language == "en":
-        return f"and {count} more press{'' if count == 1 else 'es'} since {since}"
-    if count % 10 == 1 and count % 100 != 11:
-        word = "нажатие"
-    elif count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        word = "нажатия"
-    else:
-        word = "нажатий"
-    return f"и ещё {count} {word} с {since}"
+    """ "и ещё 4 нажатия с 10:02" / "and 4 more presses since 10:02" (the catalogue's plurals)."""
+    return CATALOG.ngettext(
+        "and {count} more press since {since}", "and {count} more presses since {since}", count, language
+    ).format(count=count, since=since)
 
 
 def press_sample_context(

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from notifier import store
 from notifier.config import NotifierConfig, PressRule
+from notifier.i18n import _
 from notifier.messages import Assessment, Language, Part, PressInfo, TemplateProblem, build_press_context
 from notifier.pipeline import Templates, addressees
 from notifier.press_hook import WAITING
@@ -255,7 +256,7 @@ class PressAnnouncer:
                 groups[(match.rule, match.point_id)].append(match)
             points = self._points(conn, {m.point_id for m in matches}, now)
             silences = store.active_silences(conn, min(m.pressed_at for m in matches))
-            last = self.last_alerts(conn, sorted({rule for rule, _ in groups}))
+            last = self.last_alerts(conn, sorted({rule for rule, _point in groups}))
         aside: dict[str, list[Match]] = defaultdict(list)
         due: list[tuple[PressRule, Point, list[Match]]] = []
         for (rule_name, point_id), group in groups.items():
@@ -285,7 +286,11 @@ class PressAnnouncer:
             try:
                 queued = self.announce(rule, point, group, now)
             except Raced:
-                log.info("press rule %r at %s: announced by another process", rule.name, point.name)
+                log.info(
+                    _("press rule {rule!r} at {point}: announced by another process").format(
+                        rule=rule.name, point=point.name
+                    )
+                )
                 continue
             summary.alerts += 1
             summary.queued += queued
@@ -332,11 +337,15 @@ class PressAnnouncer:
                 by_rule[match.rule] += 1
             for rule, count in sorted(by_rule.items()):
                 reason = {
-                    CLOSED: "the point was closed (respect_opening_hours)",
-                    SILENCED: "a maintenance silence covered them",
-                    NO_RULE: "the rule or the point no longer exists",
+                    CLOSED: _("the point was closed (respect_opening_hours)"),
+                    SILENCED: _("a maintenance silence covered them"),
+                    NO_RULE: _("the rule or the point no longer exists"),
                 }[status]
-                log.warning("press rule %r: %d presses not announced: %s", rule, count, reason)
+                log.warning(
+                    _("press rule {rule!r}: {count} presses not announced: {reason}").format(
+                        rule=rule, count=count, reason=reason
+                    )
+                )
 
     # ---- one announcement -----------------------------------------------------------------------
 
@@ -402,13 +411,16 @@ class PressAnnouncer:
             messages = self._messages(conn, rule, point, latest, others, assessments, counts, alert_id, now)
             queued = store.enqueue_many(conn, messages)
         log.info(
-            "press rule %r: alert %d for %s at %s (%d presses), %d messages queued",
-            rule.name,
-            alert_id,
-            latest.kind,
-            point.name,
-            len(group),
-            queued,
+            _(
+                "press rule {rule!r}: alert {id} for {kind} at {point} ({count} presses), {queued} messages queued"
+            ).format(
+                rule=rule.name,
+                id=alert_id,
+                kind=latest.kind,
+                point=point.name,
+                count=len(group),
+                queued=queued,
+            )
         )
         return queued
 
@@ -459,7 +471,11 @@ class PressAnnouncer:
                 texts = self.templates.get(rule, to.language).render_parts(parts, context)
             except TemplateProblem as exc:
                 # A message about a press is never dropped for its template: the built-in one says it.
-                log.error("press rule %r: %s; this message uses the built-in template", rule.name, exc)
+                log.error(
+                    _("press rule {rule!r}: {problem}; this message uses the built-in template").format(
+                        rule=rule.name, problem=exc
+                    )
+                )
                 texts = self.templates.press_defaults(to.language).render_parts(parts, context)
             messages.append(
                 store.OutboxMessage(

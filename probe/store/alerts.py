@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.engine import Connection
 
+from probe.i18n import _
 from probe.store.db import utcnow
 from probe.store.limits import column_limit, fit_text
 from probe.store.schema import clips, notifier_alerts, notifier_outbox, notifier_press_matches, points
@@ -190,14 +191,18 @@ def _clean_comment(comment: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_COMMENT:
-        raise AlertError(f"the comment is {len(text)} characters long; at most {MAX_COMMENT} are kept")
+        raise AlertError(
+            _("the comment is {length} characters long; at most {limit} are kept").format(
+                length=len(text), limit=MAX_COMMENT
+            )
+        )
     return text
 
 
 def _who(by: str) -> str:
     name = by.strip()
     if not name:
-        raise AlertError("who acknowledges must be named (--by)")
+        raise AlertError(_("who acknowledges must be named (--by)"))
     return fit_text(name, column_limit(notifier_alerts.c.acknowledged_by))
 
 
@@ -240,7 +245,7 @@ def _step(engine: Engine, alert_id: int, allowed: Any, values: dict[str, Any]) -
         ).rowcount
         alert = get_alert(conn, alert_id)
     if alert is None:
-        raise AlertError(f"no alert {alert_id} (see `prolan-probe alerts list`)")
+        raise AlertError(_("no alert {id} (see `prolan-probe alerts list`)").format(id=alert_id))
     if changed != 1:
         raise AlertError(_already(alert))
     return alert
@@ -248,6 +253,11 @@ def _step(engine: Engine, alert_id: int, allowed: Any, values: dict[str, Any]) -
 
 def _already(alert: Alert) -> str:
     if alert.status == CLOSED:
-        return f"alert {alert.id} is already closed (by {alert.closed_by} at {alert.closed_at:%Y-%m-%d %H:%M} UTC)"
+        at = f"{alert.closed_at:%Y-%m-%d %H:%M} UTC" if alert.closed_at else "?"
+        return _("alert {id} is already closed (by {by} at {at})").format(
+            id=alert.id, by=alert.closed_by, at=at
+        )
     at = f"{alert.acknowledged_at:%Y-%m-%d %H:%M} UTC" if alert.acknowledged_at else "?"
-    return f"alert {alert.id} is already acknowledged (by {alert.acknowledged_by} at {at})"
+    return _("alert {id} is already acknowledged (by {by} at {at})").format(
+        id=alert.id, by=alert.acknowledged_by, at=at
+    )
