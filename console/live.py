@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
@@ -86,6 +87,10 @@ class LiveMetric:
     short_name: str = ""
     scope: str = "none"  # "point" | "company" | "none"
     methodology: str = ""
+    # How sure a percentage is (issue 21): its 95 % interval and the count behind it.
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +247,19 @@ def decode_metrics(columns: Columns) -> dict[int, LiveMetric]:
             short_name=_text(row.get(MetricColumn.SHORT_NAME)),
             scope=_SCOPE_NAMES.get(_int(row.get(MetricColumn.SCOPE)) or 0, "none"),
             methodology=_text(row.get(MetricColumn.METHODOLOGY)),
+            **_interval(row),
         )
     return result
+
+
+def _interval(row: Mapping[int, object]) -> dict[str, Any]:
+    """low, high and votes of a row (prolanMetricIntervalValid false: none)."""
+    if _int(row.get(MetricColumn.INTERVAL_VALID)) != 1:
+        return {}
+    low, high = _int(row.get(MetricColumn.LOW)), _int(row.get(MetricColumn.HIGH))
+    if low is None or high is None:
+        return {}
+    return {"low": low / 100, "high": high / 100, "votes": _int(row.get(MetricColumn.VOTES))}
 
 
 def decode_points(columns: Columns) -> dict[str, LivePoint]:

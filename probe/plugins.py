@@ -9,6 +9,14 @@ Groups (declared in setup.cfg `[options.entry_points]`):
 * `prolan.commands` — group name -> module with `register(subparsers)` (as `probe.commands.*`).
 * `prolan.components` — name -> module with `async start(runtime)` and an integer `ORDER`;
   `prolan-probe run` starts them by ascending ORDER (then name) and stops them in reverse.
+* `prolan.notification_replays` — name -> callable `(config, engine, metric_id, thresholds, since,
+  until) -> {rule: notifications}`: how often each rule watching a metric would have notified over
+  a stored range with a proposed threshold table (the console's threshold dialog asks it).
+* `prolan.press_hooks` — name -> callable `(config) -> PressHook | None` (probe.press_hooks):
+  called by ingest and `presses import` inside the transaction that stores each batch of presses.
+
+There is no hook for `prolan-probe evaluate`: what a stored evaluation triggers (traps, e-mail,
+SMS) is the running service's business, which follows every stored run (probe.follow).
 
 An entry point that fails to load (import error, wrong kind of object) is kept as a
 `PluginFailure` naming the subsystem and its error: `run` refuses to start with it, other
@@ -19,20 +27,32 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from probe.config import Section
+    import datetime as dt
+
+    from sqlalchemy import Engine
+
+    from probe.assess import ThresholdTable
+    from probe.config import ProbeConfig, Section
+    from probe.press_hooks import PressHook
 
 SECTIONS = "prolan.sections"
 COMMANDS = "prolan.commands"
 COMPONENTS = "prolan.components"
-GROUPS = (SECTIONS, COMMANDS, COMPONENTS)
-# There is no hook for `prolan-probe evaluate`: what a stored evaluation triggers (traps, e-mail,
-# SMS) is the running service's business, which follows every stored run (probe.follow).
+NOTIFICATION_REPLAYS = "prolan.notification_replays"
+PRESS_HOOKS = "prolan.press_hooks"
+GROUPS = (SECTIONS, COMMANDS, COMPONENTS, NOTIFICATION_REPLAYS, PRESS_HOOKS)
+
+NotificationReplay = Callable[
+    ["ProbeConfig", "Engine", int, "ThresholdTable | None", "dt.datetime", "dt.datetime"], dict[str, int]
+]
+PressHookFactory = Callable[["ProbeConfig"], "PressHook | None"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,8 @@ def _check(group: str, name: str, value: Any) -> None:
             raise TypeError(f"{value!r} is not a module with async start(runtime)")
         if not isinstance(getattr(value, "ORDER", None), int):
             raise TypeError(f"{value.__name__} has no integer ORDER (its place in the start order)")
+    elif group in (NOTIFICATION_REPLAYS, PRESS_HOOKS) and not callable(value):
+        raise TypeError(f"{value!r} is not callable")
 
 
 def section_models() -> dict[str, type[Section]]:
@@ -117,6 +139,15 @@ def components() -> list[Component]:
     """The service components of `run`, in start order."""
     found = [Component(name, module.__name__, module.ORDER) for name, module in _load(COMPONENTS)[0].items()]
     return sorted(found, key=lambda c: (c.order, c.name))
+
+
+def notification_replays() -> dict[str, NotificationReplay]:
+    return dict(_load(NOTIFICATION_REPLAYS)[0])
+
+
+def press_hook_factories() -> dict[str, PressHookFactory]:
+    """Factories of the press hooks (probe.press_hooks.press_hooks builds them for a config)."""
+    return dict(_load(PRESS_HOOKS)[0])
 
 
 # Failures found after loading (a command group whose register() raised), in this process.

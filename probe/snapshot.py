@@ -44,6 +44,10 @@ class MetricState:
     period: str | None = None
     thresholds: ThresholdTable | None = None
     scope: str | None = None  # point | company | none (metrics.scope)
+    # A percentage's 95 % interval (same unit as the value) and its denominator (issue 21).
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,9 @@ class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to bu
     value: float | None
     level: Level | None
     thresholds: ThresholdTable | None
+    low: float | None = None  # the value's 95 % interval and the count behind it (issue 21)
+    high: float | None = None
+    votes: int | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -194,6 +197,9 @@ def write_run(
                 "value": v.value,
                 "level": None if v.level is None else v.level.value,
                 "thresholds": thresholds_json(v.thresholds),
+                "low": v.low,
+                "high": v.high,
+                "votes": v.votes,
             }
             for v in values
         ]
@@ -220,7 +226,9 @@ def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) 
     text = "".join(
         [
             f"{v.metric_id}\t{stamp}\t{null if v.value is None else repr(v.value)}\t"
-            f"{null if v.level is None else v.level.value}\t{_json_field(v.thresholds)}\n"
+            f"{null if v.level is None else v.level.value}\t{_json_field(v.thresholds)}\t"
+            f"{null if v.low is None else repr(v.low)}\t{null if v.high is None else repr(v.high)}\t"
+            f"{null if v.votes is None else v.votes}\n"
             for v in values
         ]
     )
@@ -230,7 +238,9 @@ def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) 
     assert raw is not None
     with (
         raw.cursor() as cursor,
-        cursor.copy("COPY metric_values (metric_id, at, value, level, thresholds) FROM STDIN") as copy,
+        cursor.copy(
+            "COPY metric_values (metric_id, at, value, level, thresholds, low, high, votes) FROM STDIN"
+        ) as copy,
     ):
         copy.write(text)
 
@@ -261,7 +271,9 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
     cursor = raw.cursor()
     try:
         cursor.executemany(
-            "INSERT INTO metric_values (metric_id, at, value, level, thresholds) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO metric_values (metric_id, at, value, level, thresholds, low, high, votes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
     finally:
         cursor.close()

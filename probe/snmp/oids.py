@@ -60,9 +60,13 @@ class MetricColumn:
     REGION: Final = 17
     QUESTION: Final = 18  # question text, empty when none
     PERIOD: Final = 19  # 'interval', 'day' or empty
-    SHORT_NAME: Final = 20
+    SHORT_NAME: Final = 20  # structured identity (issue 15)
     SCOPE: Final = 21  # ProlanScope
     METHODOLOGY: Final = 22
+    LOW: Final = 23  # how sure a percentage is (issue 21): 95 % interval × 100
+    HIGH: Final = 24
+    INTERVAL_VALID: Final = 25  # TruthValue
+    VOTES: Final = 26  # Gauge32: the denominator
 
 
 class TestColumn:
@@ -117,7 +121,7 @@ class NotificationObject:
     PREVIOUS_LEVEL: Final = 2
 
 
-METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.METHODOLOGY + 1))
+METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.VOTES + 1))
 # ProlanScope values of prolanMetricScope.
 SCOPES: Final = {"none": 1, "point": 2, "company": 3}
 TEST_COLUMNS: Final = tuple(range(TestColumn.NAME, TestColumn.LAST_ERROR + 1))

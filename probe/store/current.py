@@ -1,9 +1,11 @@
 """The last stored value of every metric, as a Snapshot: what the SNMP agent serves at start,
-before the scheduler's first run."""
+before the scheduler's first run; and stored evaluations as they were published (`stored_states`,
+for `notify replay`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -27,27 +29,9 @@ def _question(text: str | None) -> str | None:
     return None if text is None else text.strip().rstrip("?？").rstrip()
 
 
-def _metric_columns() -> tuple[Any, ...]:
-    return (
-        metrics,
-        metric_values.c.at,
-        metric_values.c.value,
-        metric_values.c.level,
-        metric_values.c.thresholds,
-        points.c.name.label("point_name"),
-        points.c.region,
-        questions.c.text.label("question_text"),
-    )
-
-
-def _with_names(joined: Any) -> Any:
-    return joined.outerjoin(points, points.c.id == metrics.c.point_id).outerjoin(
-        questions, questions.c.id == metrics.c.question_id
-    )
-
-
 def state_of(row: Any) -> MetricState:
-    """A stored value (a row of `_metric_columns`) as the state the snapshot publishes."""
+    """A stored value as published: a row of `metrics` + `metric_values` (+ point name and region,
+    question text)."""
     return MetricState(
         id=row.id,
         key=row.key,
@@ -65,18 +49,74 @@ def state_of(row: Any) -> MetricState:
         period=row.period,
         thresholds=parse_thresholds(row.thresholds),
         scope=row.scope,
+        low=row.low,
+        high=row.high,
+        votes=row.votes,
+    )
+
+
+def _value_columns() -> tuple[Any, ...]:
+    v = metric_values.c
+    return (
+        metrics,
+        v.at,
+        v.value,
+        v.level,
+        v.thresholds,
+        v.low,
+        v.high,
+        v.votes,
+        points.c.name.label("point_name"),
+        points.c.region,
+        questions.c.text.label("question_text"),
     )
 
 
 def run_states(conn: Connection, test: str, at: dt.datetime) -> list[MetricState]:
     """The values one stored run of `test` for the interval ending at `at` produced."""
     query = (
-        select(*_metric_columns())
-        .select_from(_with_names(metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id)))
+        select(*_value_columns())
+        .select_from(
+            metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id)
+            .outerjoin(points, points.c.id == metrics.c.point_id)
+            .outerjoin(questions, questions.c.id == metrics.c.question_id)
+        )
         .where(metrics.c.test == test, metric_values.c.at == at)
         .order_by(metrics.c.id)
     )
     return [state_of(row) for row in conn.execute(query)]
+
+
+def metric_catalogue(conn: Connection) -> list[Any]:
+    """Every metric with its point's name (None for company and test metrics, told apart by
+    `metrics.scope`): what rules and filters choose metrics from."""
+    query = select(
+        metrics.c.id, metrics.c.name, metrics.c.test, points.c.name.label("point_name")
+    ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
+    return list(conn.execute(query.order_by(metrics.c.id)))
+
+
+def stored_states(
+    conn: Connection, metric_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> list[MetricState]:
+    """The stored evaluations of these metrics whose interval ends in (since, until], as they were
+    published, in time order (then by metric id): the history `notify replay` feeds its rule."""
+    out: list[MetricState] = []
+    ids = sorted(set(metric_ids))
+    for start in range(0, len(ids), 1000):  # SQL Server takes 2,100 parameters per statement
+        chunk = ids[start : start + 1000]
+        query = (
+            select(*_value_columns())
+            .select_from(
+                metrics.join(metric_values, metric_values.c.metric_id == metrics.c.id)
+                .outerjoin(points, points.c.id == metrics.c.point_id)
+                .outerjoin(questions, questions.c.id == metrics.c.question_id)
+            )
+            .where(metrics.c.id.in_(chunk), metric_values.c.at > since, metric_values.c.at <= until)
+        )
+        out += [state_of(row) for row in conn.execute(query)]
+    out.sort(key=lambda s: (s.time, s.id))
+    return out
 
 
 def load_snapshot(engine: Engine) -> Snapshot:
@@ -86,14 +126,15 @@ def load_snapshot(engine: Engine) -> Snapshot:
         .subquery()
     )
     metric_query = (
-        select(*_metric_columns())
+        select(*_value_columns())
         .select_from(
-            _with_names(
-                metrics.join(latest, latest.c.metric_id == metrics.c.id).join(
-                    metric_values,
-                    (metric_values.c.metric_id == latest.c.metric_id) & (metric_values.c.at == latest.c.at),
-                )
+            metrics.join(latest, latest.c.metric_id == metrics.c.id)
+            .join(
+                metric_values,
+                (metric_values.c.metric_id == latest.c.metric_id) & (metric_values.c.at == latest.c.at),
             )
+            .outerjoin(points, points.c.id == metrics.c.point_id)
+            .outerjoin(questions, questions.c.id == metrics.c.question_id)
         )
         .order_by(metrics.c.id)
     )

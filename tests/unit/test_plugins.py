@@ -17,6 +17,7 @@ from probe import plugins
 from probe.clips.config import ClipsConfig
 from probe.config import ConfigError, ProbeConfig, Section, load_config, parse_config
 from probe.ingest.config import IngestConfig
+from probe.prometheus.config import PrometheusConfig
 from probe.snmp.config import SnmpConfig
 from tests.helpers import ROOT, run_cli
 
@@ -30,12 +31,14 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         "clips": ClipsConfig,
         "notifier": NotifierConfig,
         "console": ConsoleConfig,
+        "prometheus": PrometheusConfig,
     }
     for name, model in sections.items():
         assert name == model.SECTION
     assert NotifierConfig.__module__ == "notifier.config" and ConsoleConfig.__module__ == "console.config"
     assert [(c.name, c.module) for c in plugins.components()] == [
         ("snmp", "probe.snmp.agent"),
+        ("prometheus", "probe.prometheus.service"),
         ("notifier", "notifier.service"),
         ("clips", "probe.clips.service"),
         ("ingest", "probe.ingest.service"),
@@ -48,6 +51,9 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         "notifier": "notifier.commands",
     }
     assert not hasattr(plugins, "evaluation_listeners")  # evaluate leaves notifying to the service
+    assert {name: f.__module__ for name, f in plugins.press_hook_factories().items()} == {
+        "notifier": "notifier.press_hook"
+    }
 
 
 def test_the_core_config_keeps_only_the_core_sections() -> None:
@@ -132,6 +138,7 @@ def fresh_plugins() -> Iterator[None]:
         (plugins.SECTIONS, "probe.snmp.config:SnmpConfig", "SnmpConfig.SECTION is 'snmp', not 'wrong'"),
         (plugins.SECTIONS, "probe.levels:Level", "is not a probe.config.Section model"),
         (plugins.COMMANDS, "probe.levels", "is not a module with register(subparsers)"),
+        (plugins.PRESS_HOOKS, "probe.levels:LEVEL_COLOURS", "is not callable"),
         (plugins.COMPONENTS, "no_such_subsystem.service", "ModuleNotFoundError: No module named"),
     ],
 )
