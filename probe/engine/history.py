@@ -261,6 +261,9 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
             v.value,
             None if v.level is None else v.level.value,
             thresholds_json(v.thresholds),
+            v.low,
+            v.high,
+            v.votes,
         )
         for v in values
     ]
