@@ -14,75 +14,78 @@ import uuid
 from typing import Any
 
 from notifier.config import NotifierConfig
+from notifier.i18n import _
 from probe.commands.base import CommandError, Context, parse_local_time, print_json, print_table
 from probe.store.db import utcnow
 
 
 def register(sub: Any) -> None:
-    notify = sub.add_parser("notify", help="notifications").add_subparsers(
+    notify = sub.add_parser("notify", help=_("notifications")).add_subparsers(
         dest="notify_command", required=True
     )
-    test = notify.add_parser("test", help="send a sample message of a rule through its real channels")
-    test.add_argument("--rule", required=True, help="rule name from [[notifier.rules]]")
-    test.add_argument("--no-deliver", action="store_true", help="only queue it (the service will send it)")
+    test = notify.add_parser("test", help=_("send a sample message of a rule through its real channels"))
+    test.add_argument("--rule", required=True, help=_("rule name from [[notifier.rules]]"))
+    test.add_argument("--no-deliver", action="store_true", help=_("only queue it (the service will send it)"))
     test.set_defaults(func=cmd_notify_test)
-    check = notify.add_parser("check", help="compile and trial-render every rule's templates")
+    check = notify.add_parser("check", help=_("compile and trial-render every rule's templates"))
     check.set_defaults(func=cmd_notify_check)
 
-    outbox = sub.add_parser("outbox", help="messages waiting, sent and failed").add_subparsers(
+    outbox = sub.add_parser("outbox", help=_("messages waiting, sent and failed")).add_subparsers(
         dest="outbox_command", required=True
     )
-    flush = outbox.add_parser("flush", help="deliver what is due once and exit with a summary")
+    flush = outbox.add_parser("flush", help=_("deliver what is due once and exit with a summary"))
     flush.set_defaults(func=cmd_outbox_flush)
-    lst = outbox.add_parser("list", help="the latest outbox rows")
+    lst = outbox.add_parser("list", help=_("the latest outbox rows"))
     lst.add_argument("--status", choices=["pending", "sending", "sent", "failed"])
     lst.add_argument("--limit", type=int, default=50)
     lst.add_argument("--format", choices=["table", "json"], default="table")
     lst.set_defaults(func=cmd_outbox_list)
-    retry = outbox.add_parser("retry", help="queue permanently failed rows again (all, or the given ids)")
+    retry = outbox.add_parser("retry", help=_("queue permanently failed rows again (all, or the given ids)"))
     retry.add_argument("ids", nargs="*", type=int)
     retry.set_defaults(func=cmd_outbox_retry)
 
-    silence = sub.add_parser("silence", help="maintenance silences").add_subparsers(
+    silence = sub.add_parser("silence", help=_("maintenance silences")).add_subparsers(
         dest="silence_command", required=True
     )
-    add = silence.add_parser("add", help="silence rules / metrics / points for a while")
-    add.add_argument("--rule", help="only this rule (default: every rule)")
-    add.add_argument("--metrics", help="glob on metric names (default: every metric)")
-    add.add_argument("--point", help="glob on point names (default: every point)")
+    add = silence.add_parser("add", help=_("silence rules / metrics / points for a while"))
+    add.add_argument("--rule", help=_("only this rule (default: every rule)"))
+    add.add_argument("--metrics", help=_("glob on metric names (default: every metric)"))
+    add.add_argument("--point", help=_("glob on point names (default: every point)"))
     add.add_argument(
-        "--from", dest="start", help="ISO time it starts (default: now; local time if no offset)"
+        "--from", dest="start", help=_("ISO time it starts (default: now; local time if no offset)")
     )
     group = add.add_mutually_exclusive_group(required=True)
-    group.add_argument("--for", dest="duration", help="how long: 90m, 2h, 1d, 1h30m")
-    group.add_argument("--until", help="ISO time it ends (local time if no offset)")
-    add.add_argument("--reason", default="", help="why (shown in `silence list`)")
+    group.add_argument("--for", dest="duration", help=_("how long: 90m, 2h, 1d, 1h30m"))
+    group.add_argument("--until", help=_("ISO time it ends (local time if no offset)"))
+    add.add_argument("--reason", default="", help=_("why (shown in `silence list`)"))
     add.set_defaults(func=cmd_silence_add)
-    slist = silence.add_parser("list", help="active and future silences")
-    slist.add_argument("--all", action="store_true", help="include expired ones")
+    slist = silence.add_parser("list", help=_("active and future silences"))
+    slist.add_argument("--all", action="store_true", help=_("include expired ones"))
     slist.set_defaults(func=cmd_silence_list)
-    remove = silence.add_parser("remove", help="end a silence now")
+    remove = silence.add_parser("remove", help=_("end a silence now"))
     remove.add_argument("id", type=int)
     remove.set_defaults(func=cmd_silence_remove)
 
-    recipients = sub.add_parser("recipients", help="recipient lists").add_subparsers(
+    recipients = sub.add_parser("recipients", help=_("recipient lists")).add_subparsers(
         dest="recipients_command", required=True
     )
     ldap = recipients.add_parser(
-        "import-ldap", help="import the members of an LDAP/AD group into a named list"
+        "import-ldap", help=_("import the members of an LDAP/AD group into a named list")
     )
-    ldap.add_argument("--url", required=True, help="ldap://HOST:PORT or ldaps://HOST")
-    ldap.add_argument("--bind-dn", help="DN (or user@domain for AD) to bind as; default anonymous")
+    ldap.add_argument("--url", required=True, help=_("ldap://HOST:PORT or ldaps://HOST"))
+    ldap.add_argument("--bind-dn", help=_("DN (or user@domain for AD) to bind as; default anonymous"))
     ldap.add_argument(
-        "--password-env", default="PROLAN_LDAP_PASSWORD", help="environment variable with the bind password"
+        "--password-env",
+        default="PROLAN_LDAP_PASSWORD",
+        help=_("environment variable with the bind password"),
     )
-    ldap.add_argument("--group", required=True, help="group DN, or its cn / sAMAccountName")
-    ldap.add_argument("--base", help="search base (default: the server's first naming context)")
-    ldap.add_argument("--list", dest="list_name", help="recipient list name (default: the group's name)")
+    ldap.add_argument("--group", required=True, help=_("group DN, or its cn / sAMAccountName"))
+    ldap.add_argument("--base", help=_("search base (default: the server's first naming context)"))
+    ldap.add_argument("--list", dest="list_name", help=_("recipient list name (default: the group's name)"))
     ldap.add_argument("--page-size", type=int, default=500)
-    ldap.add_argument("--dry-run", action="store_true", help="show the members, store nothing")
+    ldap.add_argument("--dry-run", action="store_true", help=_("show the members, store nothing"))
     ldap.set_defaults(func=cmd_import_ldap)
-    rlist = recipients.add_parser("list", help="members of the recipient lists (config and imported)")
+    rlist = recipients.add_parser("list", help=_("members of the recipient lists (config and imported)"))
     rlist.add_argument("--list", dest="list_name")
     rlist.set_defaults(func=cmd_recipients_list)
 

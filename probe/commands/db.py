@@ -6,12 +6,13 @@ import argparse
 from typing import Any
 
 from probe.commands.base import Context
+from probe.i18n import _
 from probe.store.db import init_db, redact
 
 
 def register(sub: Any) -> None:
-    db = sub.add_parser("db", help="aggregator database").add_subparsers(dest="db_command", required=True)
-    init = db.add_parser("init", help="create or upgrade the schema (idempotent)")
+    db = sub.add_parser("db", help=_("aggregator database")).add_subparsers(dest="db_command", required=True)
+    init = db.add_parser("init", help=_("create or upgrade the schema (idempotent)"))
     init.set_defaults(func=cmd_init)
 
 

@@ -8,15 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from probe.commands.base import Context, print_refused_rows
+from probe.i18n import _
 from probe.presses import import_presses_csv
 from probe.topology import load_topology
 
 
 def register(sub: Any) -> None:
-    presses = sub.add_parser("presses", help="button presses").add_subparsers(
+    presses = sub.add_parser("presses", help=_("button presses")).add_subparsers(
         dest="presses_command", required=True
     )
-    imp = presses.add_parser("import", help="import presses from CSV (header pad,button,pressed_at,question)")
+    imp = presses.add_parser(
+        "import", help=_("import presses from CSV (header pad,button,pressed_at,question)")
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--batch-size", type=int, default=20_000)
     imp.set_defaults(func=cmd_import)

@@ -44,7 +44,7 @@ START_TIMEOUT_SECONDS = 30.0
 
 
 def register(sub: Any) -> None:
-    run = sub.add_parser("run", help="run the probe service (scheduler, SNMP agent, ingest, notifier)")
+    run = sub.add_parser("run", help=_("run the probe service (scheduler, SNMP agent, ingest, notifier)"))
     run.set_defaults(func=cmd_run)
 
 
