@@ -20,7 +20,11 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     created = init_db(ctx.engine)
     where = redact(ctx.config.database.url)
     if created:
-        print(f"{where}: created {len(created)} tables: {', '.join(created)}")
+        print(
+            _("{where}: created {count} tables: {tables}").format(
+                where=where, count=len(created), tables=", ".join(created)
+            )
+        )
     else:
-        print(f"{where}: schema is up to date")
+        print(_("{where}: schema is up to date").format(where=where))
     return 0

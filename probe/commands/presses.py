@@ -34,7 +34,17 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     print_refused_rows(report.errors)
     rate = report.read / elapsed if elapsed > 0 else 0.0
     print(
-        f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
-        f"{report.refused} refused ({elapsed:.1f} s, {rate:,.0f} rows/s)"
+        _(
+            "{file}: {read} rows read, {stored} stored, {duplicates} already stored, {refused} refused "
+            "({seconds:.1f} s, {rate:,.0f} rows/s)"
+        ).format(
+            file=args.file,
+            read=report.read,
+            stored=report.stored,
+            duplicates=report.duplicates,
+            refused=report.refused,
+            seconds=elapsed,
+            rate=rate,
+        )
     )
     return 1 if report.errors else 0

@@ -31,7 +31,15 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print_refused_rows(report.errors)
     print(
-        f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
-        f"{report.refused} refused ({elapsed:.1f} s)"
+        _(
+            "{file}: {read} rows read, {stored} stored, {duplicates} already stored, {refused} refused ({seconds:.1f} s)"
+        ).format(
+            file=args.file,
+            read=report.read,
+            stored=report.stored,
+            duplicates=report.duplicates,
+            refused=report.refused,
+            seconds=elapsed,
+        )
     )
     return 1 if report.errors else 0

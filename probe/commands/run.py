@@ -58,9 +58,9 @@ def refuse_half_a_probe() -> None:
     """A subsystem that failed to load would leave a probe that looks up but is not: say which."""
     failures = plugins.failures()
     if failures:
-        raise CommandError("not starting: " + "; ".join(str(failure) for failure in failures))
+        raise CommandError(_("not starting: ") + "; ".join(str(failure) for failure in failures))
     if not plugins.components():  # an install without its metadata (e.g. a stale editable one)
-        raise CommandError("not starting: no service component is installed (reinstall: pip install -e .)")
+        raise CommandError(_("not starting: no service component is installed (reinstall: pip install -e .)"))
 
 
 def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:

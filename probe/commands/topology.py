@@ -28,6 +28,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.ready_engine()
     counts = import_topology(engine, topology)
     print(
-        f"{args.file}: {counts['points']} points, {counts['questions']} questions, {counts['pads']} pads imported"
+        _("{file}: {points} points, {questions} questions, {pads} pads imported").format(
+            file=args.file, points=counts["points"], questions=counts["questions"], pads=counts["pads"]
+        )
     )
     return 0
