@@ -158,8 +158,12 @@ async def serve(config: ProbeConfig) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _on_signal, stopping, signum)
     where = redact(config.database.url)
-    log.debug(
-        "PROLAN probe %s starting (config %s, database %s)", __version__, config.source or "built-in", where
+    # Before the start line: a start that hangs (a database that does not answer) still says so.
+    log.info(
+        _("PROLAN probe %s starting (config %s, database %s)"),
+        __version__,
+        config.source or _("built-in defaults"),
+        where,
     )
     engine = open_engine(config.database.url, connect_timeout=config.database.connect_timeout_seconds)
     try:
