@@ -157,7 +157,7 @@ def make_context(config: ProbeConfig, initial: LiveState | None = None) -> Conso
     return ConsoleContext(
         config,
         settings,
-        LiveHub(initial or LiveState(address=settings.target.address)),
+        LiveHub(initial or LiveState(address=settings.target.address), settings.level_tests),
         lambda: open_engine(config.database.url, create_dirs=False),
     )
 

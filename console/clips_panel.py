@@ -23,10 +23,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from console.i18n import local_text, number, translate
 from console.interval_data import Fragment, fragment_of
+from console.worker import Loader
 from probe.store.schema import clips, points
 
 try:  # the PyQt6 wheels ship QtMultimedia, but a trimmed install may not have it
@@ -59,6 +59,12 @@ def load_fragments(
     return [fragment_of(row) for row in rows]
 
 
+def read_fragments(
+    engine: Engine, point_name: str, limit: int, since: dt.datetime | None, until: dt.datetime | None
+) -> list[Fragment]:
+    return load_fragments(engine, point_name, limit, since=since, until=until)
+
+
 def _length_text(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -88,6 +94,20 @@ def status_text(status: str) -> str:
     return names.get(status, status)
 
 
+def list_table(labels: Sequence[str]) -> QTableWidget:
+    """A read-only table of rows (one per press) with these column headers, sized to its content:
+    the lists of the point page (fragments, press alerts)."""
+    table = QTableWidget(0, len(labels))
+    table.setHorizontalHeaderLabels(list(labels))
+    table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    header = table.horizontalHeader()
+    if header is not None:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
 class ClipsPanel(QWidget):
     """`ClipsPanel(engine, point_name)`: the fragments of one point with play buttons."""
 
@@ -112,6 +132,7 @@ class ClipsPanel(QWidget):
         self.tz = tz
         self.limit = limit
         self.since, self.until = since, until
+        self.time_pattern = "dd.MM.yyyy HH:mm:ss"  # the interval panel shows times of one day
         self.fragments: list[Fragment] = []
         self.playing: int | None = None  # row being played
         self.external: subprocess.Popen[bytes] | None = None
@@ -129,8 +150,7 @@ class ClipsPanel(QWidget):
         refresh = QPushButton(translate("ClipsPanel", "Refresh"))
         refresh.clicked.connect(self.refresh)
         self.refresh_button = refresh
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(
+        self.table = list_table(
             [
                 translate("ClipsPanel", "Pressed at"),
                 translate("ClipsPanel", "Button"),
@@ -139,12 +159,8 @@ class ClipsPanel(QWidget):
                 "",
             ]
         )
-        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setStretchLastSection(True)
 
         top = QHBoxLayout()
@@ -154,6 +170,9 @@ class ClipsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._fragments_loaded)
+        self.loader.failed.connect(self._failed)
         if fragments is None:
             self.refresh()
         else:  # already read (the interval panel reads everything in one go)
@@ -162,7 +181,7 @@ class ClipsPanel(QWidget):
     # --- data ------------------------------------------------------------------------------------
 
     def local_time(self, at: dt.datetime) -> str:
-        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, "dd.MM.yyyy HH:mm:ss")
+        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, self.time_pattern)
 
     def state_text(self, fragment: Fragment) -> str:
         if fragment.status == "cut":
@@ -177,17 +196,16 @@ class ClipsPanel(QWidget):
         return status_text(fragment.status)
 
     def refresh(self) -> None:
+        """Read the fragments again, off the GUI thread."""
         self.stop()
-        try:
-            fragments = load_fragments(
-                self.engine, self.point_name, self.limit, since=self.since, until=self.until
-            )
-        except SQLAlchemyError as exc:
-            self.status.setText(
-                translate("ClipsPanel", "Database unavailable: {error}").format(error=exc.__class__.__name__)
-            )
-            return
+        self.loader.start(read_fragments, self.engine, self.point_name, self.limit, self.since, self.until)
+
+    def _fragments_loaded(self, fragments: object) -> None:
+        assert isinstance(fragments, list)
         self.show_fragments(fragments)
+
+    def _failed(self, reason: str) -> None:
+        self.status.setText(translate("ClipsPanel", "Database unavailable: {error}").format(error=reason))
 
     def show_fragments(self, fragments: Sequence[Fragment]) -> None:
         self.stop()
@@ -225,6 +243,15 @@ class ClipsPanel(QWidget):
         return widget
 
     # --- playing -----------------------------------------------------------------------------------
+
+    def play_press(self, press_id: int) -> bool:
+        """Play the fragment of this press if it is in the list (the alerts panel's play button)."""
+        for row, fragment in enumerate(self.fragments):
+            if fragment.press_id == press_id and self.playable(fragment):
+                self.table.selectRow(row)
+                self.play(row)
+                return True
+        return False
 
     def toggle(self, row: int) -> None:
         if self.playing == row:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,20 +47,32 @@ from sqlalchemy import Engine
 
 from console.axes import LocalDateAxis
 from console.baseline_dialog import BaselineDialog
-from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, RowChoice, load_cockpit
+from console.cockpit_rows import (
+    ROW,
+    STRIP,
+    VALUES,
+    CockpitData,
+    Entry,
+    RowChoice,
+    RowDrawing,
+    WallClock,
+    load_cockpit,
+    row_drawing,
+)
 from console.config import ConsoleConfig
 from console.dashboard import ViewContext
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.interval_panel import IntervalPanel
-from console.level_paint import LEGEND_ORDER, LevelLegend, interval_strip
+from console.level_paint import LEGEND_ORDER, LevelLegend
 from console.plan.point_page import ThresholdTableWidget, threshold_rows
 from console.timeline_data import HistoryPoint, MetricHistory
-from console.worker import Loader, StaleBanner
+from console.worker import Loader, StaleBanner, Steps
+from probe.config import ProbeConfig
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 PRESETS = (6, 24, 24 * 7)  # hours
 LABEL_WIDTH = 330  # pixels for group headers, row names and value scales left of the plot
-GAPS_UP_TO = 300  # intervals per row drawn apart (a gap between rectangles) up to this many
+ROWS_PER_STEP = 12  # rows put on the plot per turn of the event loop
 HEADER_BAND = QColor("#e8edf3")
 TEST_BAND = QColor("#f3f6f9")
 
@@ -276,6 +288,7 @@ class Cockpit(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.tz = tz
+        self.probe_config: ProbeConfig | None = None  # set by create_view: its rules, for the dialog
         self.layout_spec = layout or CockpitLayout()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.data = CockpitData()
@@ -289,7 +302,8 @@ class Cockpit(QWidget):
         self.curves: dict[int, pg.PlotCurveItem] = {}
         self.curve_pen = pg.mkPen("#2b5fa6", width=1, cosmetic=True)
         self.selected: tuple[int, HistoryPoint] | None = None
-        self._offsets: dict[float, float] = {}
+        self.wall = WallClock(tz)
+        self.steps = Steps(self)
 
         # Filters and range.
         self.tests_edit = QLineEdit(", ".join(self.layout_spec.tests))
@@ -386,7 +400,8 @@ class Cockpit(QWidget):
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(rows_area)
         self.split.addWidget(self.panel)
-        self.split.setSizes([560, 400])
+        # The rows take the room until a rectangle is clicked; then the panel gets its share.
+        self.split.setSizes([820, 140])
         self.loader = Loader(self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self.banner.mark_failed)
@@ -430,20 +445,8 @@ class Cockpit(QWidget):
         return wall.replace(tzinfo=self.tz).astimezone(dt.UTC)
 
     def local_x(self, epoch: np.ndarray) -> np.ndarray:
-        """`x_of` for an array of epoch seconds: the zone's offset is looked up once per hour."""
-        if len(epoch) == 0:
-            return epoch
-        hours, inverse = np.unique(np.floor(epoch / 3600.0), return_inverse=True)
-        offsets = np.array([self._hour_offset(float(h)) for h in hours])
-        return epoch + offsets[inverse.reshape(-1)]
-
-    def _hour_offset(self, hour: float) -> float:
-        """The zone's UTC offset in seconds during one UTC hour (cached: rows share hours)."""
-        offset = self._offsets.get(hour)
-        if offset is None:
-            local = dt.datetime.fromtimestamp(hour * 3600.0, dt.UTC).astimezone(self.tz)
-            offset = self._offsets[hour] = (local.utcoffset() or dt.timedelta()).total_seconds()
-        return offset
+        """`x_of` for an array of epoch seconds."""
+        return self.wall.x_of(epoch)
 
     # --- loading and drawing ------------------------------------------------------------------
     def set_range_hours(self, hours: int) -> None:
@@ -485,7 +488,9 @@ class Cockpit(QWidget):
 
     def reload(self) -> None:
         """Read the rows again, off the GUI thread; they are drawn when they arrive."""
-        self.loader.start(load_cockpit, self.engine, self.row_choice(), self.since, self.until, row_words())
+        self.loader.start(
+            load_cockpit, self.engine, self.row_choice(), self.since, self.until, row_words(), self.tz
+        )
 
     def _loaded(self, data: object) -> None:
         assert isinstance(data, CockpitData)
@@ -498,10 +503,12 @@ class Cockpit(QWidget):
         self.draw()
 
     def draw(self) -> None:
+        """Put the loaded rows on the plot: the bands of the headers at once, the rows a few at a
+        time (the first ones, in view, at once) so that a hundred rows never freeze the window."""
         for item in [*self.strips, *self.bands, *self.curves.values()]:
             self.plot.removeItem(item)
         self.strips, self.bands, self.curves = [], [], {}
-        self.scales = {}
+        self.scales = {d.index: ValueScale(d.low, d.high) for d in self.data.drawings if d.xs is not None}
         x0, x1 = self.x_of(self.since), self.x_of(self.until)
         for entry in self.data.entries:
             if entry.kind != "metric":
@@ -513,25 +520,29 @@ class Cockpit(QWidget):
                 band.setZValue(-10)
                 self.plot.addItem(band, ignoreBounds=True)
                 self.bands.append(band)
-                continue
-            history = self.data.histories[entry.index]
-            top = -entry.top
-            strip = self._strip(history, top)
-            if strip is not None:
-                self.plot.addItem(strip)
-                self.strips.append(strip)
-            curve = self._curve(history, entry.index, top)
-            if curve is not None:
-                item = pg.PlotCurveItem(
-                    curve[0], curve[1], pen=self.curve_pen, connect="finite", skipFiniteCheck=True
-                )
-                self.plot.addItem(item)
-                self.curves[entry.index] = item
         self.plot.setXRange(x0, x1, padding=0.01)
         self.scroll_bar.setValue(0)
         self._fit_rows()
         self.from_edit.setDateTime(self.since.astimezone(self.tz).replace(tzinfo=None))
         self.to_edit.setDateTime(self.until.astimezone(self.tz).replace(tzinfo=None))
+        self.steps.run(self._add_rows(list(self.data.drawings)))
+
+    def _add_rows(self, drawings: list[RowDrawing]) -> Iterator[None]:
+        for start in range(0, len(drawings), ROWS_PER_STEP):
+            for drawing in drawings[start : start + ROWS_PER_STEP]:
+                if drawing.strip_pixels is not None and drawing.strip_rect is not None:
+                    image = pg.ImageItem(axisOrder="col-major")
+                    image.setImage(drawing.strip_pixels, autoLevels=False, levels=(0, 255))
+                    image.setRect(QRectF(*drawing.strip_rect))
+                    self.plot.addItem(image)
+                    self.strips.append(image)
+                if drawing.xs is not None and drawing.ys is not None:
+                    curve = pg.PlotCurveItem(
+                        drawing.xs, drawing.ys, pen=self.curve_pen, connect="finite", skipFiniteCheck=True
+                    )
+                    self.plot.addItem(curve)
+                    self.curves[drawing.index] = curve
+            yield
 
     def _fit_rows(self) -> None:
         """One y unit = one pixel: the plot shows the rows from the scroll position down."""
@@ -547,36 +558,10 @@ class Cockpit(QWidget):
     def _labels_follow(self) -> None:
         self.labels.update()
 
-    def _strip(self, history: MetricHistory, top: float) -> pg.ImageItem | None:
-        assessed = history.levels >= 0
-        if not assessed.any():
-            return None
-        slot = history.slot_seconds()
-        return interval_strip(
-            history.ends[assessed],
-            history.levels[assessed],
-            slot,
-            top - STRIP,
-            STRIP,
-            to_x=self.local_x,
-            gaps=(self.until - self.since).total_seconds() / slot <= GAPS_UP_TO,
-        )
-
     def _curve(self, history: MetricHistory, index: int, top: float) -> tuple[np.ndarray, np.ndarray] | None:
         """The row's values as (x, y), on the row's own scale in the band under its strip."""
-        values = history.values
-        finite = values[~np.isnan(values)]
-        if len(finite) == 0:
-            return None
-        low, high = float(finite.min()), float(finite.max())
-        if high == low:  # a flat line in the middle of the band, its value on both ends of the scale
-            low, high = low - 1, high + 1
-        self.scales[index] = ValueScale(float(finite.min()), float(finite.max()))
-        band_top = top - STRIP - 4
-        band = VALUES - 6
-        xs = self.local_x(history.ends - history.slot_seconds() / 2)  # under the middle of its rectangle
-        ys = band_top - band + (values - low) / (high - low) * band
-        return xs, ys
+        drawing = row_drawing(index, history, top, self.wall, gaps=False)
+        return None if drawing.xs is None or drawing.ys is None else (drawing.xs, drawing.ys)
 
     # --- interaction --------------------------------------------------------------------------
     def entry_at_y(self, y: float) -> Entry | None:
@@ -661,6 +646,10 @@ class Cockpit(QWidget):
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
         self.panel.open(history.info.id, point.at, history.slot_seconds())
+        sizes = self.split.sizes()
+        if len(sizes) == 2 and sizes[1] < 360:
+            total = sum(sizes)
+            self.split.setSizes([total - 420, 420])
         return point
 
     def open_advice(self) -> BaselineDialog | None:
@@ -669,11 +658,15 @@ class Cockpit(QWidget):
             return None
         info = self.data.histories[self.selected[0]].info
         dialog = BaselineDialog(
-            self.engine, info.test, self.tz, point=info.point, since=self.since, until=self.until
+            self.engine,
+            info.test,
+            self.tz,
+            point=info.point,
+            since=self.since,
+            until=self.until,
+            preselect=info.name,
+            config=self.probe_config,
         )
-        names = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
-        if info.name in names:
-            dialog.metric_box.setCurrentIndex(names.index(info.name))
         self.advice = dialog
         dialog.show()
         return dialog
@@ -720,6 +713,7 @@ def create_view(context: ViewContext) -> QWidget:
         points=list(settings.points),
         name_contains=settings.name_contains,
         hours=settings.hours,
+        unassessed=settings.unassessed,
     )
     problem = ""
     if settings.layout is not None:
@@ -728,6 +722,7 @@ def create_view(context: ViewContext) -> QWidget:
         except LayoutError as exc:
             problem = str(exc)
     view = Cockpit(context.engine, context.config.tz, spec)
+    view.probe_config = context.config  # the threshold dialog tries proposals on its rules
     if problem:
         view.panel.clear(problem)
     return view

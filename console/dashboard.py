@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from console import i18n
 from console.config import ConsoleConfig
+from console.evidence import LampEvidence, lamp_evidence
 from console.i18n import QT_TRANSLATE_NOOP, translate
 from console.interval_data import scope_interval
 from console.interval_panel import IntervalDialog
@@ -59,6 +60,7 @@ class TileState:
     recent: list[tuple[dt.datetime, Level]] = field(default_factory=list)
     today: IndexReading | None = None
     yesterday: IndexReading | None = None
+    evidence: LampEvidence | None = None  # how sure the lamp is (issue 21)
 
     @property
     def change(self) -> float | None:
@@ -70,21 +72,36 @@ class TileState:
 
 
 def load_tile(
-    engine: Engine, scope: Scope, now: dt.datetime, tz: ZoneInfo, hours: int, tests: Sequence[str]
+    engine: Engine,
+    scope: Scope,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    hours: int,
+    tests: Sequence[str] = (),
+    index_tests: Sequence[str] = ("LOYALTY_MON",),
 ) -> TileState:
+    """A tile's lamp and rectangles from the interval assessments of `tests` (empty: every test,
+    as the Plan counts a point's worst level), its Index from the day counts of `index_tests`."""
     recent = interval_levels(engine, scope, now - dt.timedelta(hours=hours), now, tests)
     state = TileState(scope, recent=recent)
     if recent:
         state.current_at, state.current = recent[-1]
-    state.today, state.yesterday = index_change(engine, scope, now, tz, tests)
+        state.evidence = lamp_evidence(engine, scope, state.current_at, tests)
+    state.today, state.yesterday = index_change(engine, scope, now, tz, index_tests)
     return state
 
 
 def load_tiles(
-    engine: Engine, scopes: Sequence[Scope], now: dt.datetime, tz: ZoneInfo, hours: int, tests: Sequence[str]
+    engine: Engine,
+    scopes: Sequence[Scope],
+    now: dt.datetime,
+    tz: ZoneInfo,
+    hours: int,
+    tests: Sequence[str],
+    index_tests: Sequence[str],
 ) -> list[TileState]:
     """Every tile's state in one read (runs off the GUI thread)."""
-    return [load_tile(engine, scope, now, tz, hours, tests) for scope in scopes]
+    return [load_tile(engine, scope, now, tz, hours, tests, index_tests) for scope in scopes]
 
 
 def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
@@ -138,6 +155,19 @@ class DashboardTile(QWidget):
         size = min(w * 0.4, h * 0.46)
         return QRectF(w * 0.05 + (w * 0.4 - size) / 2, h * 0.18, size, size)
 
+    def lamp_core_rect(self) -> QRectF:
+        """The lamp without its outer band (the band shows the level the evidence supports)."""
+        lamp = self.lamp_rect()
+        band = lamp.width() * 0.16
+        return lamp.adjusted(band, band, -band, -band)
+
+    def evidence_caption(self) -> str:
+        """How sure the lamp is, under its level: `sure · 95 %: 67–89 %, 50 votes`."""
+        evidence = self.state.evidence
+        if evidence is None or self.state.current is not evidence.level:
+            return ""
+        return evidence.caption()
+
     def slot_minutes(self) -> float:
         """The interval length, from the spacing of the stored ends (10 minutes by default)."""
         return interval_seconds([at for at, _ in self.state.recent]) / 60
@@ -188,6 +218,17 @@ class DashboardTile(QWidget):
         painter.setPen(QPen(QColor("#0b0f15"), max(2.0, lamp.width() * 0.03)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(lamp)
+        evidence = state.evidence
+        if evidence is not None and state.current is evidence.level and not evidence.sure:
+            # The outer band in the colour the evidence supports: a red lamp ringed yellow-green is
+            # "bad by the value, but the counts only prove acceptable".
+            ring = QPainterPath()
+            ring.addEllipse(lamp)
+            inner = self.lamp_core_rect()
+            ring.addEllipse(inner)
+            fill_level(painter, ring, evidence.supported)
+            painter.setPen(QPen(QColor("#0b0f15"), max(1.0, lamp.width() * 0.015)))
+            painter.drawEllipse(inner)
         small = QFont(self.font())
         small.setPixelSize(max(10, int(h * 0.05)))
         painter.setFont(small)
@@ -200,6 +241,16 @@ class DashboardTile(QWidget):
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
             level_text,
         )
+        sureness = self.evidence_caption()
+        if sureness:
+            tiny = QFont(small)
+            tiny.setPixelSize(max(9, int(h * 0.04)))
+            _fit(painter, tiny, sureness, w * 0.46)
+            painter.drawText(
+                QRectF(w * 0.02, lamp.bottom() + h * 0.065, w * 0.46, h * 0.06),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                sureness,
+            )
 
         self._paint_index(painter, QRectF(w * 0.52, h * 0.18, w * 0.45, h * 0.6))
 
@@ -219,6 +270,16 @@ class DashboardTile(QWidget):
     def scope_caption(self) -> str:
         scope = self.state.scope
         return translate("Dashboard", "Company total") if scope.kind == "company" else scope.label
+
+    def change_text(self) -> str:
+        """The Index's change against the same time yesterday: "▼ 4,2 за сутки"."""
+        change = self.state.change
+        if change is None:
+            return translate("Dashboard", "no data yesterday")
+        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
+        return translate("Dashboard", "{arrow} {change} vs yesterday").format(
+            arrow=arrow, change=i18n.number(abs(change), 1)
+        )
 
     @staticmethod
     def index_caption() -> str:
@@ -266,11 +327,8 @@ class DashboardTile(QWidget):
                 translate("Dashboard", "no data yesterday"),
             )
             return
-        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
         painter.setPen(UP if change > 0.05 else DOWN if change < -0.05 else MUTED)
-        text = translate("Dashboard", "{arrow} {change} vs yesterday").format(
-            arrow=arrow, change=i18n.number(abs(change), 1)
-        )
+        text = self.change_text()
         _fit(painter, medium, text, area.width())
         painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
@@ -286,7 +344,8 @@ class DashboardView(QWidget):
         *,
         hours: int = 6,
         columns: int = 2,
-        tests: Sequence[str] = ("LOYALTY_MON",),
+        tests: Sequence[str] = (),
+        index_tests: Sequence[str] = ("LOYALTY_MON",),
         refresh_seconds: float = 30.0,
         clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
@@ -295,7 +354,8 @@ class DashboardView(QWidget):
         self.engine = engine
         self.tz = tz
         self.hours = hours
-        self.tests = tuple(tests)
+        self.tests = tuple(tests)  # whose assessments light the lamps (empty: every test)
+        self.index_tests = tuple(index_tests)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -332,7 +392,9 @@ class DashboardView(QWidget):
         last picture and the banner says since when and why."""
         now = self.clock()
         scopes = [tile.state.scope for tile in self.tiles]
-        self.loader.start(load_tiles, self.engine, scopes, now, self.tz, self.hours, self.tests)
+        self.loader.start(
+            load_tiles, self.engine, scopes, now, self.tz, self.hours, self.tests, self.index_tests
+        )
 
     def _loaded(self, states: object) -> None:
         assert isinstance(states, list)
@@ -381,6 +443,7 @@ def create_view(context: ViewContext) -> QWidget:
         [Scope.parse(tile) for tile in settings.tiles],
         hours=settings.hours,
         columns=settings.columns,
-        tests=settings.tests,
+        tests=console.level_tests,
+        index_tests=settings.tests,
         refresh_seconds=settings.refresh_seconds,
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
@@ -79,6 +80,10 @@ class LiveMetric:
     level: Level | None = None  # None: not assessed (no threshold table)
     thresholds: ThresholdTable | None = None
     updated: dt.datetime | None = None
+    # How sure a percentage is (issue 21): its 95 % interval and the count behind it.
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,9 @@ class LiveState:
     metrics: Mapping[int, LiveMetric] = field(default_factory=dict)
     points: Mapping[str, LivePoint] = field(default_factory=dict)
     error: str = ""
+    # The tests whose assessments make a point's worst level (empty: every test); the same
+    # setting as the Dashboard's lamps ([console] level_tests).
+    level_tests: tuple[str, ...] = ()
     _by_reference: dict[str, LiveMetric] = field(default_factory=dict, init=False, repr=False)
     _point_worst: dict[str, Level] = field(default_factory=dict, init=False, repr=False)
 
@@ -113,7 +121,7 @@ class LiveState:
                 self._by_reference[metric.key] = metric
             if metric.point:
                 by_point.setdefault(metric.point, [])
-                if metric.level is not None:
+                if metric.level is not None and (not self.level_tests or metric.test in self.level_tests):
                     by_point[metric.point].append(metric.level)
         self._point_worst = {name: Level.worst(levels) for name, levels in by_point.items()}
 
@@ -149,7 +157,12 @@ class LiveState:
             self.metrics,
             self.points,
             error,
+            self.level_tests,
         )
+
+    def counting(self, tests: tuple[str, ...]) -> LiveState:
+        """The same poll with a point's worst level counted over `tests` (empty: every test)."""
+        return self if tests == self.level_tests else replace(self, level_tests=tests)
 
 
 Columns = Mapping[int, Mapping[tuple[int, ...], object]]
@@ -207,8 +220,19 @@ def decode_metrics(columns: Columns) -> dict[int, LiveMetric]:
             level=level_from_snmp(_int(row.get(MetricColumn.LEVEL))),
             thresholds=_thresholds(row),
             updated=date_and_time(updated) if isinstance(updated, bytes) else None,
+            **_interval(row),
         )
     return result
+
+
+def _interval(row: Mapping[int, object]) -> dict[str, Any]:
+    """low, high and votes of a row (prolanMetricIntervalValid false: none)."""
+    if _int(row.get(MetricColumn.INTERVAL_VALID)) != 1:
+        return {}
+    low, high = _int(row.get(MetricColumn.LOW)), _int(row.get(MetricColumn.HIGH))
+    if low is None or high is None:
+        return {}
+    return {"low": low / 100, "high": high / 100, "votes": _int(row.get(MetricColumn.VOTES))}
 
 
 def decode_points(columns: Columns) -> dict[str, LivePoint]:

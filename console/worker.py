@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from PyQt6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, pyqtSignal
+from PyQt6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QLabel, QWidget
 
 from console.i18n import local_text, translate
@@ -119,6 +119,44 @@ class Loader(QObject):
             self.failed.emit(message)
 
 
+class Steps(QObject):
+    """Runs a generator one step per turn of the event loop: a view that creates many items
+    (a Cockpit of a hundred rows) stays responsive while it draws. A new `run` replaces the
+    steps still pending."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._steps: Iterator[None] | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self._next)
+        _steppers.append(self)
+        self.destroyed.connect(lambda *_: _steppers.remove(self) if self in _steppers else None)
+
+    @property
+    def busy(self) -> bool:
+        return self._steps is not None
+
+    def run(self, steps: Iterator[None]) -> None:
+        self._steps = steps
+        self._next()  # the first step at once (the rows in view)
+        if self._steps is not None:
+            self.timer.start()
+
+    def _next(self) -> None:
+        if self._steps is None:
+            self.timer.stop()
+            return
+        try:
+            next(self._steps)
+        except StopIteration:
+            self._steps = None
+            self.timer.stop()
+
+
+_steppers: list[Steps] = []
+
+
 def _forget(loader: Loader) -> None:
     if loader in _loaders:
         _loaders.remove(loader)
@@ -132,12 +170,16 @@ def settle(timeout: float = 30.0) -> bool:
         database_pool().waitForDone(50)
         if app is not None:
             app.processEvents()
-        if not any(loader.busy for loader in list(_loaders)):
+        if not _busy():
             if app is not None:
                 app.processEvents()  # what the results started (a redraw, a dependent read)
-            if not any(loader.busy for loader in list(_loaders)):
+            if not _busy():
                 return True
     return False
+
+
+def _busy() -> bool:
+    return any(loader.busy for loader in list(_loaders)) or any(s.busy for s in list(_steppers))
 
 
 class StaleBanner(QLabel):

@@ -1,6 +1,9 @@
-"""The notifier's texts for people (its commands' help and messages, the words inside
-notifications) in its own gettext catalogue (`notifier/locale`), in the probe's current language
-(`probe.i18n`: `--lang` or the locale) or in a message's own language (a recipient's or a rule's)."""
+"""The notifier's gettext catalogue (probe.i18n; `python -m tools.i18n extract|compile`).
+
+Message texts are rendered in the recipient's language whatever the language of the process
+(`CATALOG.gettext(text, language)`); texts for the operator — logs and commands — follow the
+process's language (`_`), Russian when the environment says Russian, as the probe's own.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ CATALOG = Catalog("notifier", Path(__file__).resolve().parent / "locale")
 
 
 def _(message: str) -> str:
-    """`message` in the current language."""
+    """`message` (English in the sources) in the process's language."""
     return CATALOG.gettext(message)
 
 

@@ -4,6 +4,7 @@ the point page at the bottom of the hierarchy."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console.evidence import interval_caption
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.interval_panel import IntervalDialog
 from console.live import LiveMetric, LiveState
@@ -34,6 +36,7 @@ from console.plan.palette import Palette
 from console.plan.point_page import PointPage
 from console.plan.scene import PlanGraphicsView, PlanScene
 from console.views import ConsoleContext
+from console.worker import StaleBanner
 
 TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Plan")
 
@@ -88,6 +91,8 @@ class PlanView(QWidget):
             "background: #fdecea; color: #8a1c12; border: 1px solid #e5a39b; padding: 8px; font-weight: bold;"
         )
         self.banner.setVisible(False)
+        # When the probe stops answering: since when the colours are old, and why.
+        self.stale_banner = StaleBanner(context.tz if context is not None else dt.UTC)
         self.breadcrumbs = QHBoxLayout()
         self.breadcrumbs.setSpacing(2)
         crumbs = QWidget()
@@ -158,10 +163,12 @@ class PlanView(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.edit_bar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.stale_banner)
         layout.addWidget(splitter, 1)
 
         if context is not None:
             context.live.state_changed.connect(self.set_state)
+        self.show_staleness()
         self.open_map(root_map)
 
     def _action(self, text: str, slot: Any, shortcut: Any = None) -> QAction:
@@ -333,11 +340,20 @@ class PlanView(QWidget):
     def set_state(self, state: object) -> None:
         assert isinstance(state, LiveState)
         self.state = state
+        self.show_staleness()
         self.refresh_levels()
         if self.point_page is not None and self.pages.currentWidget() is self.point_page:
             self.point_page.set_state(state)
         if self.edit_mode and self.document is not None:
             self.element_palette.set_sources(state, self.document.path, self.root_map)
+
+    def show_staleness(self) -> None:
+        state = self.state
+        if state.connected:
+            self.stale_banner.mark_good(state.received_at)
+        elif state.error:
+            self.stale_banner.last_good = state.received_at
+            self.stale_banner.mark_failed(state.error)
 
     def refresh_levels(self) -> None:
         if self.document is None:
@@ -367,6 +383,9 @@ class PlanView(QWidget):
                 text = translate("Plan", "{name}\nValue: {value}\nAssessment: {level}\nTime: {time}").format(
                     name=metric.name, value=value, level=level_text(metric.level), time=when
                 )
+                sure = interval_caption(metric.low, metric.high, metric.votes, metric.unit)
+                if sure:  # how sure a percentage is (issue 21)
+                    text += "\n" + sure
         elif element.kind == "point":
             text = translate("Plan", "Point: {name}\nWorst assessment: {level}\nMetrics: {count}").format(
                 name=element.target,

@@ -298,6 +298,7 @@ def test_threshold_advice_opens_for_the_clicked_metric_and_point(qtbot, cockpit:
     cockpit.select(0, ENDS[10] - dt.timedelta(minutes=3))
     assert cockpit.advice_button.isEnabled()
     dialog = cockpit.open_advice()
+    assert settle()  # the view reads off the GUI thread
     assert dialog is not None
     qtbot.addWidget(dialog)
     assert dialog.metric_box.currentText() == cockpit.histories[0].info.name

@@ -125,6 +125,8 @@ def test_tiles_draw_the_stored_assessments(qtbot, engine: Engine, tmp_path: Path
     qtbot.waitExposed(view)
     assert settle()  # the tiles are read off the GUI thread
     company, point = view.tiles
+    assert company.change_text() == "▼ 4,2 за сутки"  # −4.17 index points against yesterday
+    assert point.change_text() == "вчера нет данных"
     assert company.state.current is Level.ACCEPTABLE
     assert company.state.change == pytest.approx(37.5 - 50 / 120 * 100)
     assert (
