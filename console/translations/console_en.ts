@@ -460,13 +460,13 @@
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="688" />
+        <location filename="../cockpit.py" line="692" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="694" />
+        <location filename="../cockpit.py" line="698" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
@@ -477,27 +477,32 @@
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="591" />
+        <location filename="../cockpit.py" line="401" />
+        <source>Click a rectangle to see its whole interval below.</source>
+        <translation>Click a rectangle to see its whole interval below.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="594" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="595" />
+        <location filename="../cockpit.py" line="598" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="600" />
+        <location filename="../cockpit.py" line="603" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="602" />
+        <location filename="../cockpit.py" line="605" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="606" />
+        <location filename="../cockpit.py" line="609" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
@@ -1150,7 +1155,7 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="702" />
+        <location filename="../cockpit.py" line="707" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>

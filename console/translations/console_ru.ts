@@ -461,13 +461,13 @@
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="688" />
+        <location filename="../cockpit.py" line="692" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="694" />
+        <location filename="../cockpit.py" line="698" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
@@ -478,27 +478,32 @@
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="591" />
+        <location filename="../cockpit.py" line="401" />
+        <source>Click a rectangle to see its whole interval below.</source>
+        <translation>Щёлкните прямоугольник, чтобы увидеть ниже весь его интервал.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="594" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="595" />
+        <location filename="../cockpit.py" line="598" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="600" />
+        <location filename="../cockpit.py" line="603" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="602" />
+        <location filename="../cockpit.py" line="605" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="606" />
+        <location filename="../cockpit.py" line="609" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
@@ -1152,7 +1157,7 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="702" />
+        <location filename="../cockpit.py" line="707" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>

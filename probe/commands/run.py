@@ -253,6 +253,7 @@ async def start_components(runtime: Runtime, module_names: list[str]) -> list[tu
             continue
         log.debug("component %s started", module_name)
         started.append((module_name, component))
+        runtime.components[module_name] = component
     return started
 
 
