@@ -148,7 +148,11 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
     rule = ctx.config.section(NotifierConfig).rule(args.rule)
     if rule is None:
         names = ", ".join(r.name for r in ctx.config.section(NotifierConfig).rules) or "none"
-        raise CommandError(f"no rule named {args.rule!r} in [[notifier.rules]] (rules: {names})")
+        raise CommandError(
+            _("no rule named {rule!r} in [[notifier.rules]] (rules: {names})").format(
+                rule=args.rule, names=names
+            )
+        )
     engine = ctx.ready_engine()
     templates = Templates(ctx.config)
     now = utcnow().replace(microsecond=0)
@@ -170,9 +174,13 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
             queued = store.enqueue_many(conn, messages)
     except TemplateProblem as exc:
         raise CommandError(str(exc)) from None
-    print(f"rule {rule.name!r}: {queued} test messages queued")
+    print(_("rule {rule!r}: {count} test messages queued").format(rule=rule.name, count=queued))
     if queued == 0:
-        raise CommandError(f"rule {rule.name!r}: no recipient has an address for channels {rule.channels}")
+        raise CommandError(
+            _("rule {rule!r}: no recipient has an address for channels {channels}").format(
+                rule=rule.name, channels=rule.channels
+            )
+        )
     if args.no_deliver:
         return 0
     return _flush(ctx)
@@ -187,7 +195,7 @@ def cmd_notify_check(ctx: Context, args: argparse.Namespace) -> int:
         Templates(ctx.config).check_all()
     except TemplateProblem as exc:
         raise CommandError(str(exc)) from None
-    print(f"{len(ctx.config.section(NotifierConfig).rules)} rules: templates OK")
+    print(_("{count} rules: templates OK").format(count=len(ctx.config.section(NotifierConfig).rules)))
     return 0
 
 
@@ -239,7 +247,7 @@ def cmd_outbox_retry(ctx: Context, args: argparse.Namespace) -> int:
     from notifier.outbox import retry_failed
 
     count = retry_failed(ctx.ready_engine(), args.ids or None)
-    print(f"outbox: {count} failed messages queued again")
+    print(_("outbox: {count} failed messages queued again").format(count=count))
     return 0
 
 
@@ -256,9 +264,9 @@ def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
     else:
         end = _local_time(ctx, args.until, "--until")
     if end <= start:
-        raise CommandError("the silence ends before it starts; check --from / --until")
+        raise CommandError(_("the silence ends before it starts; check --from / --until"))
     if args.rule and ctx.config.section(NotifierConfig).rule(args.rule) is None:
-        raise CommandError(f"no rule named {args.rule!r} in [[notifier.rules]]")
+        raise CommandError(_("no rule named {rule!r} in [[notifier.rules]]").format(rule=args.rule))
     silence_id = store.add_silence(
         ctx.ready_engine(),
         Silence(0, start, end, rule=args.rule, metrics=args.metrics, point=args.point, reason=args.reason),
@@ -295,8 +303,10 @@ def cmd_silence_remove(ctx: Context, args: argparse.Namespace) -> int:
     from notifier import store
 
     if not store.remove_silence(ctx.ready_engine(), args.id):
-        raise CommandError(f"no silence with id {args.id} (see `prolan-probe silence list --all`)")
-    print(f"silence {args.id} removed")
+        raise CommandError(
+            _("no silence with id {id} (see `prolan-probe silence list --all`)").format(id=args.id)
+        )
+    print(_("silence {id} removed").format(id=args.id))
     return 0
 
 
@@ -307,7 +317,9 @@ def cmd_import_ldap(ctx: Context, args: argparse.Namespace) -> int:
     password = os.environ.get(args.password_env)
     if args.bind_dn and password is None:
         if not sys.stdin.isatty():
-            raise CommandError(f"--bind-dn given but ${args.password_env} is not set")
+            raise CommandError(
+                _("--bind-dn given but ${variable} is not set").format(variable=args.password_env)
+            )
         password = getpass.getpass(f"password for {args.bind_dn}: ")
     try:
         result = import_group(
@@ -317,7 +329,7 @@ def cmd_import_ldap(ctx: Context, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     list_name = args.list_name or args.group.split(",")[0].split("=")[-1]
     for line in result.skipped:
-        print(f"skipped {line}", file=sys.stderr)
+        print(_("skipped {line}").format(line=line), file=sys.stderr)
     print_table([[m.name, m.email or "", m.phone or ""] for m in result.members], ["name", "email", "phone"])
     if not args.dry_run:
         store.replace_imported_list(ctx.ready_engine(), list_name, result.members, f"{args.url} {args.group}")

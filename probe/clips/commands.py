@@ -40,7 +40,9 @@ def parse_since(text: str, ctx: Context) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CommandError(f"--since {text!r}: not an ISO 8601 time (e.g. 2026-11-22T10:00)") from None
+        raise CommandError(
+            _("--since {text!r}: not an ISO 8601 time (e.g. 2026-11-22T10:00)").format(text=text)
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.config.tz)
     return value.astimezone(dt.UTC)

@@ -65,9 +65,11 @@ def parse_coefficients(text: str) -> tuple[float, float, float]:
     try:
         parts = tuple(float(p) for p in text.split(","))
     except ValueError:
-        raise CommandError(f"--coefficients: {text!r} must be three numbers, e.g. 2,3,4") from None
+        raise CommandError(
+            _("--coefficients: {text!r} must be three numbers, e.g. 2,3,4").format(text=text)
+        ) from None
     if len(parts) != 3:
-        raise CommandError(f"--coefficients: {text!r} must be three numbers, e.g. 2,3,4")
+        raise CommandError(_("--coefficients: {text!r} must be three numbers, e.g. 2,3,4").format(text=text))
     return parts[0], parts[1], parts[2]
 
 
@@ -146,7 +148,10 @@ def cmd_baseline(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     if args.apply:
         count = apply_proposals(engine, proposals)
-        print(f"applied {count} overrides; the engine uses them from the next evaluation", file=sys.stderr)
+        print(
+            _("applied {count} overrides; the engine uses them from the next evaluation").format(count=count),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -177,9 +182,9 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_remove(ctx: Context, args: argparse.Namespace) -> int:
     if not args.ids and not args.test:
-        raise CommandError("overrides remove: give override ids or --test NAME")
+        raise CommandError(_("overrides remove: give override ids or --test NAME"))
     removed = remove_overrides(
         ctx.ready_engine(), ids=args.ids, test=args.test, point=args.point, source=args.source
     )
-    print(f"removed {removed} overrides")
+    print(_("removed {count} overrides").format(count=removed))
     return 0 if removed else 1
