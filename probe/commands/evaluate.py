@@ -32,7 +32,7 @@ from probe.engine import Evaluator
 from probe.filters import SERVICE_POINTS, TESTS, NoSuchName, resolve
 from probe.i18n import N_, _
 from probe.levels import Level
-from probe.snapshot import Evaluation, MetricState, SnapshotHub
+from probe.snapshot import MetricState, SnapshotHub
 from probe.store.current import load_snapshot
 from probe.store.schema import test_runs
 from probe.topology import load_topology
