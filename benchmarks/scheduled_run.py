@@ -11,7 +11,7 @@ transaction (with the test's state and the run announcement) and the publish to 
 
 Measured per run, morning (08:10–08:30) and evening (20:10–20:30), each on top of the previous
 run's state: the run's wall time, and the reference in the same run — one COPY of the same number
-of `metric_values` rows into a table of the same shape (the storage floor). Also the first run of
+of rows into `metric_values` itself, with the history stored so far (the storage floor). Also the first run of
 the day and the catch-up run after the 12-hour jump, for context.
 
     python -m benchmarks.scheduled_run                 # PostgreSQL, 500 points, 1,000,000 presses
@@ -89,22 +89,28 @@ class Feed:
 
 
 def copy_floor(engine: Engine, count: int, at: dt.datetime) -> float:
-    """COPY of `count` metric_values-shaped rows into a scratch table with the same keys."""
+    """COPY of `count` rows into `metric_values` itself — the same table, with the history stored
+    so far and the same indexes, as the run's own rows went in — at a time no run uses (removed
+    afterwards, outside the timing)."""
+    spare = at + dt.timedelta(days=3650)
+    stamp = spare.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
     lines = "".join(
-        f"{i}\t{at:%Y-%m-%d %H:%M:%S}\t{(i % 1000) / 10}\tgood\t\\N\n" for i in range(1, count + 1)
+        f"{i}\t{stamp}\t{(i % 1000) / 10}\tgood\t\\N\t\\N\t\\N\t\\N\n" for i in range(1, count + 1)
     )
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE floor_values"))
     started = time.perf_counter()
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
-        with (
-            raw.cursor() as cur,
-            cur.copy("COPY floor_values (metric_id, at, value, level, thresholds) FROM STDIN") as copy,
-        ):
+        columns = "metric_id, at, value, level, thresholds, low, high, votes"
+        with raw.cursor() as cur, cur.copy(f"COPY metric_values ({columns}) FROM STDIN") as copy:
             copy.write(lines)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    with engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM metric_values WHERE at = :at"),
+            {"at": spare.astimezone(dt.UTC).replace(tzinfo=None)},
+        )
+    return seconds
 
 
 def local(day: dt.date, hour: int, minute: int) -> dt.datetime:
@@ -114,8 +120,6 @@ def local(day: dt.date, hour: int, minute: int) -> dt.datetime:
 def run(url: str, n_points: int, n_presses: int) -> list[str]:
     engine = open_engine(url)
     init_db(engine)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE floor_values (LIKE metric_values INCLUDING ALL)"))
     topology = store_chain(engine, n_points)
     day = dt.date(2026, 11, 24)
     started = time.perf_counter()
