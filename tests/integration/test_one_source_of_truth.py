@@ -9,6 +9,7 @@ back. On SQLite (polling) and PostgreSQL (LISTEN/NOTIFY)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -180,6 +181,11 @@ async def test_results_stored_by_another_process_reach_the_running_service(
         ]
         assert [r["status"] for r in outbox_rows(engine)] == ["sent"]  # queued once, by the service
         assert seen_good < 15 and seen_bad < 15
+        # `prolan-probe status` from yet another process: the service is alive, its consumers keep up.
+        status = await asyncio.to_thread(run_cli, "status", "--format", "json", config=config)
+        assert status.returncode == 0, status.stdout + status.stderr
+        (alive,) = [s for s in json.loads(status.stdout)["services"] if s["alive"]]
+        assert {c["name"]: c["state"] for c in alive["consumers"]} == {"snmp": "ok", "notifier": "ok"}
     finally:
         service.terminate()
         try:
