@@ -201,6 +201,34 @@ def _add_seconds_mssql(element: add_seconds, compiler: SQLCompiler, **kw: Any) -
     return f"DATEADD(millisecond, CAST(ROUND(({seconds}) * 1000, 0) AS INT), {stamp})"
 
 
+def not_suspicious(source: Any) -> ColumnElement[bool]:
+    """Not suspicious (issue 21), written so that no index serves it: the presses a run reads are
+    found by time or by the id range of the presses stored since the last run; an index on
+    (suspicious, pressed_at) would otherwise tempt the planner to walk every press of the day."""
+    return func.coalesce(source.c.suspicious, false()) == false()
+
+
+def stored_since_cte(span: Span, name: str) -> Any:
+    """The presses stored since the day state (`counted_through` < id ≤ `through`), found by the
+    primary key alone and materialized: however late their times, a run reads only these (with
+    the time of the whole day as a condition, a planner may walk the day's presses by time)."""
+    return (
+        select(
+            presses.c.id,
+            presses.c.pad_id,
+            presses.c.point_id,
+            presses.c.kind,
+            presses.c.pressed_at,
+            presses.c.question_id,
+            presses.c.suspicious,
+        )
+        .where(span.stored_since(presses.c.id))
+        .cte(name)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+
+
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
@@ -239,38 +267,36 @@ def plain_counts_query(span: Span) -> Any:  # a Select; typed loosely because it
     [min(start, counted_to), end) (the index on time) and those stored since the state that are
     timed earlier in the day (the primary key: late presses). Indicative presses of УСОКОК pads
     are left to `usokok_counts_query` (only accepted answers count there)."""
-    methodology = pads.c.methodology
-    question = case(
-        (
-            and_(methodology == SURVEYS, presses.c.kind.in_(INDICATIVE_KINDS)),
-            func.coalesce(presses.c.question_id, ""),
-        ),
-        else_="",
-    )
     lo = min(span.start, span.counted_to)
 
-    def part(*conditions: ColumnElement[bool]) -> Any:
+    def part(source: Any, *conditions: ColumnElement[bool]) -> Any:
+        methodology = pads.c.methodology
+        indicative = source.c.kind.in_(INDICATIVE_KINDS)
+        question = case(
+            (and_(methodology == SURVEYS, indicative), func.coalesce(source.c.question_id, "")), else_=""
+        )
         return (
             select(
-                presses.c.id,
-                presses.c.point_id,
+                source.c.id,
+                source.c.point_id,
                 methodology.label("methodology"),
                 question.label("question_id"),
-                presses.c.kind,
-                presses.c.pressed_at,
+                source.c.kind,
+                source.c.pressed_at,
             )
-            .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+            .select_from(source.join(pads, pads.c.id == source.c.pad_id))
             .where(
-                ~and_(methodology == USOKOK, presses.c.kind.in_(INDICATIVE_KINDS)),
-                presses.c.suspicious == false(),  # issue 21: bursts count only as suspicious presses
+                ~and_(methodology == USOKOK, indicative),
+                not_suspicious(source),  # issue 21: bursts count only as suspicious presses
                 *conditions,
             )
         )
 
-    recent = part(presses.c.pressed_at >= lo, presses.c.pressed_at < span.end, span.stored(presses.c.id))
-    late = part(
-        span.stored_since(presses.c.id), presses.c.pressed_at >= span.day_start, presses.c.pressed_at < lo
+    recent = part(
+        presses, presses.c.pressed_at >= lo, presses.c.pressed_at < span.end, span.stored(presses.c.id)
     )
+    stored = stored_since_cte(span, "stored_since")
+    late = part(stored, stored.c.pressed_at >= span.day_start, stored.c.pressed_at < lo)
     inner = union_all(recent, late).subquery("p") if lo > span.day_start else recent.subquery("p")
     in_since = and_(
         inner.c.pressed_at >= span.day_start,
@@ -379,23 +405,24 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
     read_lo = min(span.start, recent_lo) - margin
     kinds = (*INDICATIVE_KINDS, "seller")
 
-    def usokok(*conditions: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    def usokok(*conditions: ColumnElement[bool], source: Any = presses) -> list[ColumnElement[bool]]:
         # issue 21: a suspicious press is never an answer (nor a window's opener)
         return [
             pads.c.methodology == USOKOK,
-            presses.c.kind.in_(kinds),
-            presses.c.suspicious == false(),
+            source.c.kind.in_(kinds),
+            not_suspicious(source),
             *conditions,
         ]
 
+    stored = stored_since_cte(span, "stored_since")
     anchors = (
-        select(presses.c.pad_id, presses.c.pressed_at)
-        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        select(stored.c.pad_id, stored.c.pressed_at)
+        .select_from(stored.join(pads, pads.c.id == stored.c.pad_id))
         .where(
             *usokok(
-                span.stored_since(presses.c.id),
-                presses.c.pressed_at >= span.day_start - margin,
-                presses.c.pressed_at < span.counted_to - margin,
+                stored.c.pressed_at >= span.day_start - margin,
+                stored.c.pressed_at < span.counted_to - margin,
+                source=stored,
             )
         )
         # Computed once from the primary-key range of the presses stored since the state (a
