@@ -208,25 +208,11 @@ def not_suspicious(source: Any) -> ColumnElement[bool]:
     return func.coalesce(source.c.suspicious, false()) == false()
 
 
-def stored_since_cte(span: Span, name: str) -> Any:
-    """The presses stored since the day state (`counted_through` < id ≤ `through`), found by the
-    primary key alone and materialized: however late their times, a run reads only these (with
-    the time of the whole day as a condition, a planner may walk the day's presses by time)."""
-    return (
-        select(
-            presses.c.id,
-            presses.c.pad_id,
-            presses.c.point_id,
-            presses.c.kind,
-            presses.c.pressed_at,
-            presses.c.question_id,
-            presses.c.suspicious,
-        )
-        .where(span.stored_since(presses.c.id))
-        .cte(name)
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
-    )
+def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as an expression no index serves: the presses stored since the day state are
+    found by the primary key (`id` range) alone, however late their times; with a condition on the
+    time of the whole day a planner may walk every press of the day through the time index."""
+    return func.coalesce(column, column)
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -295,8 +281,8 @@ def plain_counts_query(span: Span) -> Any:  # a Select; typed loosely because it
     recent = part(
         presses, presses.c.pressed_at >= lo, presses.c.pressed_at < span.end, span.stored(presses.c.id)
     )
-    stored = stored_since_cte(span, "stored_since")
-    late = part(stored, stored.c.pressed_at >= span.day_start, stored.c.pressed_at < lo)
+    late_at = unindexed(presses.c.pressed_at)
+    late = part(presses, span.stored_since(presses.c.id), late_at >= span.day_start, late_at < lo)
     inner = union_all(recent, late).subquery("p") if lo > span.day_start else recent.subquery("p")
     in_since = and_(
         inner.c.pressed_at >= span.day_start,
@@ -414,15 +400,15 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
             *conditions,
         ]
 
-    stored = stored_since_cte(span, "stored_since")
+    late_at = unindexed(presses.c.pressed_at)
     anchors = (
-        select(stored.c.pad_id, stored.c.pressed_at)
-        .select_from(stored.join(pads, pads.c.id == stored.c.pad_id))
+        select(presses.c.pad_id, presses.c.pressed_at, pads.c.window_seconds)
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
         .where(
             *usokok(
-                stored.c.pressed_at >= span.day_start - margin,
-                stored.c.pressed_at < span.counted_to - margin,
-                source=stored,
+                span.stored_since(presses.c.id),
+                late_at >= span.day_start - margin,
+                late_at < span.counted_to - margin,
             )
         )
         # Computed once from the primary-key range of the presses stored since the state (a
@@ -451,8 +437,11 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
         presses.c.pressed_at >= add_seconds(anchors.c.pressed_at, -seconds),
         presses.c.pressed_at <= add_seconds(anchors.c.pressed_at, seconds),
     )
+    # The neighbours of each anchor on its own pad (the pad's index on (pad_id, pressed_at)); the
+    # anchors carry their pad's window, so that pads need not be joined again here.
+    neighbour_columns = (*columns[:5], anchors.c.window_seconds)
     around_late = (
-        select(*columns, func.max(_flag(near_anchor)).label("near"))
+        select(*neighbour_columns, func.max(_flag(near_anchor)).label("near"))
         .select_from(
             anchors.join(
                 presses,
@@ -461,10 +450,15 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
                     presses.c.pressed_at >= add_seconds(anchors.c.pressed_at, -2 * seconds),
                     presses.c.pressed_at <= add_seconds(anchors.c.pressed_at, 2 * seconds),
                 ),
-            ).join(pads, pads.c.id == presses.c.pad_id)
+            )
         )
-        .where(*usokok(span.stored(presses.c.id), presses.c.pressed_at < span.end))
-        .group_by(*columns)
+        .where(
+            presses.c.kind.in_(kinds),
+            not_suspicious(presses),
+            span.stored(presses.c.id),
+            presses.c.pressed_at < span.end,
+        )
+        .group_by(*neighbour_columns)
     )
     both = union_all(recent, around_late).subquery("reading")
     b = both.c
