@@ -167,7 +167,7 @@ def rule_sample(rule: NotifierRule, metric: MetricState) -> Sample | None:
     level = counted_level(
         rule.evidence, metric.level, metric.value, metric.thresholds, metric.low, metric.high
     )
-    return Sample(metric.time, metric.value, level, metric.low, metric.high, metric.votes)
+    return Sample(metric.time, metric.value, level, metric.low, metric.high, metric.votes, metric.expected)
 
 
 def metric_info(metric: MetricState) -> MetricInfo:

@@ -219,6 +219,7 @@ class Evaluator:
                 low=item.measurement.low,
                 high=item.measurement.high,
                 votes=item.measurement.votes,
+                expected=item.measurement.expected,
             )
             for item in items
             if item.spec.key in ids
@@ -392,6 +393,7 @@ class Evaluator:
                                 item.measurement.low,
                                 item.measurement.high,
                                 item.measurement.votes,
+                                item.measurement.expected,
                             )
                             for item in items
                         ],
@@ -461,6 +463,11 @@ def _evidence_problem(m: Measurement) -> str | None:
         return f"low {m.low!r} is above high {m.high!r}"
     if m.votes is not None and (isinstance(m.votes, bool) or not isinstance(m.votes, int) or m.votes < 0):
         return f"votes must be a whole number >= 0 or None, got {m.votes!r}"
+    expected = m.expected
+    if expected is not None and (
+        isinstance(expected, bool) or not isinstance(expected, int | float) or not math.isfinite(expected)
+    ):
+        return f"expected must be a finite number or None, got {expected!r}"
     return None
 
 

@@ -40,6 +40,7 @@ class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to bu
     low: float | None = None  # the value's 95 % interval and the count behind it (issue 21)
     high: float | None = None
     votes: int | None = None
+    expected: float | None = None  # what the test's model expected instead (issue 21)
 
 
 @lru_cache(maxsize=65536)
@@ -162,6 +163,7 @@ def write_run(
             "low": v.low,
             "high": v.high,
             "votes": v.votes,
+            "expected": v.expected,
         }
         for v in values
     ]

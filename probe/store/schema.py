@@ -199,6 +199,8 @@ metric_values = Table(
     Column("low", Float, nullable=True),
     Column("high", Float, nullable=True),
     Column("votes", Integer, nullable=True),
+    # What the test's model expected instead, e.g. the presses a silent pad usually gets.
+    Column("expected", Float, nullable=True),
     PrimaryKeyConstraint("metric_id", "at"),
     Index("ix_metric_values_at", "at"),
 )
