@@ -84,14 +84,10 @@ from probe.api import (
     TestContext,
     ThresholdTable,
     Window,
-    expected_presses,
-    history_weeks,
     loyalty_mon_day_marks,
     loyalty_mon_day_totals,
     pads,
     presses,
-    silent_minutes,
-    typical_rates,
 )
 
 SOKOK, USOKOK, SURVEYS = "СОКОК", "УСОКОК", "Опросы"
@@ -622,8 +618,6 @@ class LOYALTY_MON(EvaluationTest):
         "silent_interval_thresholds": Param([20.0, 40.0, 60.0, 80.0], "% 'молчунов', интервал: t1..t4"),
         "silent_day_thresholds": Param([20.0, 40.0, 50.0, 60.0], "% 'молчунов', текущие сутки: t1..t4"),
         "keep_day_totals": Param(True, "keep running day totals (faster); false recounts the day every run"),
-        "silent_pad_thresholds": Param([10.0, 20.0, 40.0, 60.0], "Пульт … молчит, мин: t1..t4 (minutes)"),
-        "silent_pad_weeks": Param(4, "weeks of a pad's own history that give its typical press rate"),
     }
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
@@ -638,18 +632,12 @@ class LOYALTY_MON(EvaluationTest):
             ),
             (SILENT_PCT, "day"): _bounds(self.params["silent_day_thresholds"], "silent_day_thresholds"),
         }
-        self._silent_pad_table = _bounds(self.params["silent_pad_thresholds"], "silent_pad_thresholds")
-        self._pad_rates: RatesCache = {}  # typical press rates per pad and day (silent pads)
-        if not 1 <= int(self.params["silent_pad_weeks"]) <= 52:
-            raise ValueError("LOYALTY_MON parameter 'silent_pad_weeks' must be 1..52 weeks")
 
     def thresholds(self, measurement: Measurement, window: Window) -> ThresholdTable | None:
         if measurement.short_name == WORKING:
             return ThresholdTable.equal_to(1)
         if measurement.short_name == DATABASE:
             return ThresholdTable.equal_to(100)
-        if is_silent_pad(measurement.short_name):
-            return self._silent_pad_table
         if measurement.period is None:
             return measurement.thresholds
         return self._tables.get((measurement.short_name, measurement.period), measurement.thresholds)
@@ -671,11 +659,7 @@ class LOYALTY_MON(EvaluationTest):
                     write_day_totals(conn, day_start, end, day)
             except IntegrityError as exc:  # another evaluation of the same day stored its state first
                 ctx.log.warning("LOYALTY_MON: day totals not stored (stored concurrently): %s", exc.orig)
-        return (
-            build_measurements(ctx, interval, day)
-            + suspicious_measurements(ctx)
-            + silent_pad_measurements(ctx, int(self.params["silent_pad_weeks"]), self._pad_rates)
-        )
+        return build_measurements(ctx, interval, day) + suspicious_measurements(ctx)
 
 
 def build_measurements(
@@ -772,127 +756,3 @@ def _suspicious_pair(methodology: str, point: str, counts: tuple[int, int]) -> l
         Measurement(SUSPICIOUS, float(counts[0]), point=point, period="interval", methodology=methodology),
         Measurement(SUSPICIOUS, float(counts[1]), point=point, period="day", methodology=methodology),
     ]
-
-
-# --------------------------------------------------------------------------------------------
-# Silent pads (issue 21): per pad, while its point is open, the minutes since its last press once
-# its own typical press rate for these hours of the week (probe.silence) expects at least the
-# pad's `expected_presses` in that time; 0 otherwise.
-
-SILENT_PAD_PREFIX, SILENT_PAD_SUFFIX = "Пульт ", " молчит, мин"
-
-
-def silent_pad_name(pad_id: str) -> str:
-    """`Пульт K-1 молчит, мин`: one metric per pad, the pad's id in its name."""
-    return f"{SILENT_PAD_PREFIX}{pad_id}{SILENT_PAD_SUFFIX}"
-
-
-def is_silent_pad(short_name: str) -> bool:
-    return short_name.startswith(SILENT_PAD_PREFIX) and short_name.endswith(SILENT_PAD_SUFFIX)
-
-
-class hour_start(FunctionElement[dt.datetime]):
-    """The start of the UTC hour of a stored timestamp, on every dialect."""
-
-    type = presses.c.pressed_at.type
-    name = "hour_start"
-    inherit_cache = True
-
-
-@compiles(hour_start)
-def _hour_start_default(element: hour_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"date_trunc('hour', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(hour_start, "sqlite")
-def _hour_start_sqlite(element: hour_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%d %H:00:00.000000', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(hour_start, "mssql")
-def _hour_start_mssql(element: hour_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"DATEADD(hour, DATEDIFF(hour, 0, {compiler.process(element.clauses, **kw)}), 0)"
-
-
-def last_presses_query(end: dt.datetime) -> Any:
-    """Every pad with the time of its last press before `end` (None: never pressed): one index
-    lookup per pad (presses' unique key starts with pad_id), never a scan of the presses."""
-    last = (
-        select(func.max(presses.c.pressed_at))
-        .where(presses.c.pad_id == pads.c.id, presses.c.pressed_at < end)
-        .scalar_subquery()
-    )
-    return select(pads.c.id, last.label("last"))
-
-
-def hour_counts_query(pad_id: str, since: dt.datetime, until: dt.datetime) -> Any:
-    """The pad's presses per UTC hour in [since, until] (any kind: every press shows it works)."""
-    hour = hour_start(presses.c.pressed_at)
-    return (
-        select(hour.label("hour"), func.count().label("presses"))
-        .where(presses.c.pad_id == pad_id, presses.c.pressed_at >= since, presses.c.pressed_at <= until)
-        .group_by(hour)
-    )
-
-
-RatesCache = dict[tuple[str, dt.datetime], list[float]]
-
-
-def pad_rates(
-    conn: Connection, pad_id: str, last: dt.datetime, tz: Any, weeks: int, cache: RatesCache
-) -> list[float]:
-    """The pad's typical presses per hour of the week, from the `weeks` weeks before the local
-    midnight that began the day of its last press. Kept per pad and day (in memory): a run reads
-    a pad's history once a day, not every ten minutes."""
-    midnight = dt.datetime.combine(last.astimezone(tz).date(), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-    key = (pad_id, midnight)
-    found = cache.get(key)
-    if found is not None:
-        return found
-    lookback = dt.timedelta(weeks=weeks)
-    counts = [
-        (row.hour, int(row.presses))
-        for row in conn.execute(hour_counts_query(pad_id, midnight - lookback, midnight))
-        if row.hour < midnight
-    ]
-    span = history_weeks(min(hour for hour, _ in counts), midnight, lookback) if counts else 1.0
-    rates = typical_rates(counts, tz, span)
-    for old in [k for k in cache if k[0] == pad_id]:  # one day per pad is enough
-        del cache[old]
-    cache[key] = rates
-    return rates
-
-
-def silent_pad_measurements(
-    ctx: TestContext, weeks: int, cache: RatesCache | None = None
-) -> list[Measurement]:
-    """`Пульт <pad> молчит, мин` for every pad of a stored point; `expected` is the presses its
-    history expects since its last press (None when the point is closed or the pad never pressed)."""
-    topology, window = ctx.topology, ctx.window
-    cache = {} if cache is None else cache
-    end = window.end
-    instant = (end - dt.timedelta(microseconds=1)).astimezone(window.tz)
-    out: list[Measurement] = []
-    with ctx.engine.connect() as conn:
-        last_press = {row.id: row.last for row in conn.execute(last_presses_query(end))}
-        for pad in sorted(topology.pads.values(), key=lambda p: p.id):
-            point = topology.points.get(pad.point)
-            if point is None or point.id is None:
-                continue
-            last = last_press.get(pad.id)
-            minutes, expected = 0.0, None
-            if last is not None and point.open_at(instant):
-                rates = pad_rates(conn, pad.id, last, window.tz, weeks, cache)
-                expected = expected_presses(rates, last, end, window.tz)
-                minutes = silent_minutes(last, end, expected, pad.expected_presses)
-            out.append(
-                Measurement(
-                    silent_pad_name(pad.id),
-                    round(minutes, 1),
-                    point=pad.point,
-                    methodology=pad.methodology,
-                    unit="мин",
-                    expected=None if expected is None else round(expected, 1),
-                )
-            )
-    return out

@@ -78,11 +78,6 @@ def test_loyalty_mon_names_and_default_levels(engine: Engine, tmp_path: Path) ->
             }
         for short in ("Форс-мажоры", "Число опросов"):
             expected |= {f"LOYALTY_MON. Опросы. {point}. {short}. {period}" for period in PERIODS}
-    # Beside SPEC §3's metrics, one silence metric per pad (issue 21), without a period.
-    expected |= {
-        "LOYALTY_MON. УСОКОК. Тверская. Пульт U1 молчит, мин",
-        "LOYALTY_MON. Опросы. Калужская. Пульт S1 молчит, мин",
-    }
     assert set(got) == expected
     # SPEC §3's own example name, with its value and SPEC §4's default interval table (50 % -> attention).
     example = got[

@@ -1,5 +1,5 @@
-"""A pad that falls silent is an incident (issue 21, point 5): per pad, while its point is open,
-`Пульт <pad> молчит, мин` gives the minutes since its last press once the pad's own typical press
+"""A pad that falls silent is an incident (issue 21, point 5): the shipped test PAD_SILENCE, per
+pad, while its point is open: `Пульт <pad> молчит, мин` gives the minutes since its last press once the pad's own typical press
 rate for these hours of the week expects at least `expected_presses` presses in that time (0
 otherwise), assessed higher-is-worse, with the expectation for the message ("usually 7 presses in
 that time"). Hand-computed on a constructed history; SQLite and PostgreSQL."""
@@ -7,9 +7,13 @@ that time"). Hand-computed on a constructed history; SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import logging
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 
 from notifier.pipeline import feed
+from probe import api
 from probe.config import load_config, parse_config
 from probe.engine import Evaluator
 from probe.levels import Level
@@ -25,7 +30,8 @@ from probe.silence import expected_presses, history_weeks, hour_of_week, silent_
 from probe.snapshot import SnapshotHub
 from probe.store.schema import notifier_outbox
 from probe.topology import Topology
-from tests.loyalty_mon.support import LM, pad, run, setup_chain, window
+from tests.conftest import ROOT
+from tests.loyalty_mon.support import pad, setup_chain, window
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = dt.date(2026, 11, 20)  # a Friday
@@ -41,7 +47,20 @@ CHAIN = {
         pad("Z", "Тверская", "СОКОК"),  # never pressed
     ],
 }
-K = "LOYALTY_MON. СОКОК. Калужская. Пульт K молчит, мин"
+K = "PAD_SILENCE. Калужская. Пульт K молчит, мин"
+
+
+def load_module() -> ModuleType:
+    path = ROOT / "tests_scripts" / "pad_silence.py"
+    spec = importlib.util.spec_from_file_location("pad_silence_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+PS = load_module()
 
 
 def local(day: dt.date, hh: int, mm: int, ss: int = 0) -> dt.datetime:
@@ -86,8 +105,11 @@ def chain(engine: Engine) -> Topology:
 def silent(
     engine: Engine, topology: Topology, end: dt.datetime
 ) -> dict[str, tuple[float | None, float | None]]:
-    got = run(engine, topology, window(end))
-    return {m.short_name: (m.value, m.expected) for m in got if LM.is_silent_pad(m.short_name)}
+    test = PS.PadSilence()
+    win = window(end)
+    got = test.run(api.TestContext(win, engine, topology, test.params, logging.getLogger("test.pad_silence")))
+    assert all(PS.is_silent_pad(m.short_name) for m in got)
+    return {m.short_name: (m.value, m.expected) for m in got}
 
 
 def test_minutes_of_silence_by_hand(engine: Engine, chain: Topology) -> None:
@@ -152,21 +174,21 @@ name = "quality"
 members = [{{ name = "Анна", email = "anna@example.org" }}]
 [[notifier.rules]]
 name = "silent pads"
-metrics = "LOYALTY_MON. *. *. Пульт * молчит, мин"
+metrics = "PAD_SILENCE. *. Пульт * молчит, мин"
 level = "attention"
 recipients = ["quality"]
 '''
         )
     )
     evaluator = Evaluator(config, engine, SnapshotHub())
-    evaluation = evaluator.evaluate("LOYALTY_MON", local(TODAY, 12, 40))
+    evaluation = evaluator.evaluate("PAD_SILENCE", local(TODAY, 12, 40))
     by_name = {m.name: m for m in evaluation.metrics}
     k = by_name[K]
     # Default table 10 / 20 / 40 / 60 minutes, higher is worse: 35 minutes is attention.
     assert (k.value, k.level, k.unit, k.expected) == (35.0, Level.ATTENTION, "мин", 7.0)
     assert k.thresholds is not None and k.thresholds.bounds == (10.0, 20.0, 40.0, 60.0)
     summary = feed(config, engine, evaluation, now=local(TODAY, 12, 40).astimezone(dt.UTC))
-    y = "LOYALTY_MON. СОКОК. Тверская. Пульт Y молчит, мин"
+    y = "PAD_SILENCE. Тверская. Пульт Y молчит, мин"
     assert sorted((rule, name, kind.value) for rule, name, kind in summary.events) == [
         ("silent pads", K, "fire"),
         ("silent pads", y, "fire"),
@@ -189,9 +211,9 @@ recipients = ["quality"]
 def test_the_queries_compile_for_every_dialect(tmp_path: Path, write_config: Callable[..., Path]) -> None:
     at = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
     for dialect, needle in ((mssql.dialect(), "DATEADD(hour, DATEDIFF(hour, 0,"), (postgresql.dialect(), "date_trunc('hour',"), (sqlite.dialect(), "strftime('%Y-%m-%d %H:00:00.000000',")):  # fmt: skip
-        assert needle in str(LM.hour_counts_query("K", at, at).compile(dialect=dialect))
-        str(LM.last_presses_query(at).compile(dialect=dialect))
+        assert needle in str(PS.hour_counts_query("K", at, at).compile(dialect=dialect))
+        str(PS.last_presses_query(at).compile(dialect=dialect))
     # An out-of-range parameter is refused by name.
-    path = write_config("[tests.LOYALTY_MON.parameters]\nsilent_pad_weeks = 0\n")
+    path = write_config("[tests.PAD_SILENCE.parameters]\nweeks = 0\n")
     failed = Evaluator(load_config(path), None, SnapshotHub()).report.failed  # type: ignore[arg-type]
-    assert any("silent_pad_weeks" in f.error for f in failed)
+    assert any("'weeks' must be 1..52" in f.error for f in failed)

@@ -143,12 +143,8 @@ Key = tuple[
 
 
 def by_key(measurements: Sequence[Measurement]) -> dict[Key, float | None]:
-    """The measurements by identity, without the per-pad silence metrics of issue 21 (beside
-    SPEC §3's; tests/integration/test_silent_pad.py checks them)."""
     out: dict[Key, float | None] = {}
     for m in measurements:
-        if LM.is_silent_pad(m.short_name):
-            continue
         key = (m.methodology, m.point, m.question, m.short_name, m.period)
         assert key not in out, f"duplicate measurement {key}"
         out[key] = m.value
