@@ -196,6 +196,9 @@ class NotifierConfig(Section):
     language: Literal["ru", "en"] = "ru"
     # Where links in messages point (e.g. the console's map of the point); empty = no link.
     map_url: str = ""
+    # Issue 21: the tests whose metrics at a point are "loyalty drivers" listed as likely causes in
+    # messages about that point; empty = every test but the notified metric's own.
+    driver_tests: list[str] = Field(default_factory=list)
     smtp: SmtpConfig | None = None
     sms: SmsConfig | None = None
     recipients: list[RecipientList] = Field(default_factory=list)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.causes import Cause, CauseReading
 from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
@@ -151,6 +152,7 @@ def build_context(
     language: Language,
     map_url: str = "",
     evidence: Sample | None = None,
+    causes: Sequence[Cause] = (),
 ) -> dict[str, Any]:
     """The variables every template sees (docs/notifications.md lists them). Times are aware on
     input and local (the probe's zone) in the texts. `evidence`: the evaluation's sample, whose
@@ -198,6 +200,7 @@ def build_context(
         "incident_number": incident_number,
         "matches_since_fire": matches_since_fire,
         **evidence_variables(evidence, language),
+        **cause_variables(causes, tz, language),
         "last_values": [
             {
                 "at": local(s.at, "%H:%M"),
@@ -220,6 +223,41 @@ def build_context(
 # The notifier's gettext catalogue (probe.i18n; `python -m tools.i18n extract|compile`): message
 # texts in the recipient's language, whatever the language of the process.
 CATALOG = Catalog("notifier", Path(__file__).resolve().parent / "locale")
+
+
+def cause_variables(causes: Sequence[Cause], tz: dt.tzinfo, language: Language) -> dict[str, Any]:
+    """The likely causes (issue 21): `causes`, one per driver metric at the point that was
+    attention or worse during the incident — `name`, `short_name`, `test`, `unit`, its worst
+    reading (`value_text`, `level_text`, `at`) and every such reading in `readings` — and
+    `causes_text`, one line: `Длина очереди (среднее) 9 (на грани); …`."""
+    out: list[dict[str, Any]] = []
+    for cause in causes:
+        worst = cause.worst
+        out.append(
+            {
+                "name": cause.name,
+                "short_name": cause.short_name,
+                "test": cause.test,
+                "unit": cause.unit,
+                "at": worst.at.astimezone(tz).strftime("%H:%M"),
+                "value_text": format_value(worst.value, language),
+                "level_text": level_text(worst.level, language),
+                "readings": [
+                    {
+                        "at": r.at.astimezone(tz).strftime("%H:%M"),
+                        "value_text": format_value(r.value, language),
+                        "level_text": level_text(r.level, language),
+                        "colour": LEVEL_COLOURS[r.level][0],
+                    }
+                    for r in cause.readings
+                ],
+            }
+        )
+    text = "; ".join(
+        f"{c['short_name']} {c['value_text']}{' ' + c['unit'] if c['unit'] else ''} ({c['level_text']})"
+        for c in out
+    )
+    return {"causes": out, "causes_text": text}
 
 
 def votes_text(votes: int | None, language: Language) -> str:
@@ -280,6 +318,16 @@ def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str,
         language=language,
         map_url="",
         evidence=values[-1],
+        causes=[
+            Cause(
+                99,
+                "QUEUE_LEN. Калужская. Длина очереди (среднее). Интервал 10 мин",
+                "Длина очереди (среднее)",
+                "QUEUE_LEN",
+                "",
+                (CauseReading(now, 7.5, Level.EDGE),),
+            )
+        ],
     )
 
 

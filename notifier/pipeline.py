@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
+from notifier.causes import Cause, find_causes, incident_window
 from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
@@ -284,6 +285,22 @@ def audience(rule: NotifierRule, event: Event) -> list[str]:
     return list(dict.fromkeys([*rule.recipients, *(rule.escalate_to if event.state.escalated else [])]))
 
 
+def event_causes(conn: Connection, config: ProbeConfig, metric: MetricInfo, event: Event) -> list[Cause]:
+    """For an announcement of a bad assessment (fire, escalation): the loyalty drivers at the same
+    point that were attention or worse during the incident's intervals (notifier.causes)."""
+    if event.kind not in (EventKind.FIRE, EventKind.ESCALATE):
+        return []
+    since, until = incident_window(event.state.opened_at, event.at, [s.at for s in event.state.last_values])
+    return find_causes(
+        conn,
+        point=metric.point,
+        test=metric.test,
+        since=since,
+        until=until,
+        tests=config.section(NotifierConfig).driver_tests,
+    )
+
+
 def event_messages(
     conn: Connection,
     config: ProbeConfig,
@@ -300,6 +317,7 @@ def event_messages(
     if event.kind is EventKind.RECOVER and not rule.recovery:
         return []
     due = due_time(config, rule, event.at, now)
+    causes = event_causes(conn, config, metric, event)
     messages: list[store.OutboxMessage] = []
     for to in addressees(conn, config, rule, audience(rule, event), members_cache=members_cache):
         member, channel, address, language = to.member, to.channel, to.address, to.language
@@ -321,6 +339,7 @@ def event_messages(
             tz=config.tz,
             language=language,
             map_url=config.section(NotifierConfig).map_url,
+            causes=causes,
         )
         tset = templates.get(rule, language)
         texts = tset.render_parts(("subject", "text", "html") if channel == "email" else ("sms",), context)
