@@ -220,7 +220,8 @@ class PressAnnouncer:
         question = self._topology.questions.get(question_id)
         return question.text if question is not None else None
 
-    def waiting(self, conn: Connection) -> list[Match]:
+    @staticmethod
+    def waiting(conn: Connection) -> list[Match]:
         rows = conn.execute(
             select(notifier_press_matches)
             .where(notifier_press_matches.c.status == WAITING)
