@@ -375,6 +375,15 @@ notifier_alerts = Table(
     Index("ix_notifier_alerts_status", "status"),
 )
 
+# Which outbox rows carry which press alert (its messages' states for `alerts list` and the console).
+notifier_alert_messages = Table(
+    "notifier_alert_messages",
+    metadata,
+    Column("alert_id", BigId, nullable=False),
+    Column("outbox_id", BigId, nullable=False),
+    PrimaryKeyConstraint("alert_id", "outbox_id"),
+)
+
 notifier_silences = Table(
     "notifier_silences",
     metadata,
