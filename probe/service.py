@@ -9,7 +9,8 @@ reported through the probe's own metrics and logs); a component that fails to *l
 point) stops `run` before anything starts.
 
 The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
-notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first run is seen by all).
+Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first
+run is seen by all).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -41,3 +42,8 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Set by `run` before any component starts (None only when the engine could not be built).
     evaluator: Evaluator | None = None
+    # Set by probe.follow when it starts (what the heartbeat reports).
+    follower: Any = None
+    # The components running so far, by module name, in start order (filled by `run`): for a
+    # component that reports on others (the Prometheus endpoint shows the ingest counters).
+    components: dict[str, Component] = field(default_factory=dict)
