@@ -44,7 +44,7 @@ class Templates:
     def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
-        self.renderer = renderer or SandboxRenderer()
+        self.renderer = renderer or SandboxRenderer(config.section(NotifierConfig).render_limits())
 
     def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)

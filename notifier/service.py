@@ -10,10 +10,12 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from notifier import store
 from notifier.config import NotifierConfig
+from notifier.messages import TemplateProblem
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
-from probe.service import Runtime
+from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,64 @@ class NotifierService:
 
 # Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so its first evaluations reach the incidents.
 ORDER = 20
+
+
+async def check(runtime: Runtime) -> None:
+    """Before `run` binds anything: every rule's recipient lists exist (in the config or imported
+    from LDAP into the database), its test exists, and every template any rule may use compiles
+    and renders within its limits. Raises ComponentStartError naming the file and key."""
+    config = runtime.config.section(NotifierConfig)
+    if not config.enabled or not config.rules:
+        return
+    where = runtime.config.origin
+
+    def stored_lists() -> set[str]:
+        with runtime.engine.connect() as conn:
+            return store.known_lists(conn, config)
+
+    try:
+        lists = await asyncio.to_thread(stored_lists)
+        complete = True
+    except Exception:  # the database may be down at start: check what the config itself names
+        lists = {lst.name for lst in config.recipients}
+        complete = False
+    tests = set(runtime.evaluator.report.loaded) if runtime.evaluator is not None else None
+    for index, rule in enumerate(config.rules):
+        for key in ("recipients", "escalate_to"):
+            for name in getattr(rule, key):
+                if name not in lists and complete:
+                    known = ", ".join(sorted(lists)) or "none"
+                    raise ComponentStartError(
+                        f"{where}: key 'notifier.rules[{index}].{key}': no recipient list {name!r} "
+                        f"(lists: {known}; [[notifier.recipients]] or `notify import-ldap`)"
+                    )
+                if name not in lists:
+                    log.warning(
+                        "rule %r: recipient list %r is not in the config (the database is down)",
+                        rule.name,
+                        name,
+                    )
+        if rule.test is not None and tests is not None and rule.test not in tests:
+            raise ComponentStartError(
+                f"{where}: key 'notifier.rules[{index}].test': no test {rule.test!r} "
+                f"(tests: {', '.join(sorted(tests)) or 'none'})"
+            )
+    templates = Templates(runtime.config)
+
+    def trial_render() -> None:  # in a thread: each render may take up to its time limit
+        for index, rule in enumerate(config.rules):
+            try:
+                for language in ("ru", "en"):
+                    templates.get(rule, language).check(runtime.config.name)
+            except TemplateProblem as exc:
+                raise ComponentStartError(
+                    f"{where}: key 'notifier.rules[{index}].templates': {exc}"
+                ) from None
+
+    try:
+        await asyncio.to_thread(trial_render)
+    finally:
+        templates.close()  # also when `run` gives up (SIGTERM): a render in progress ends now
 
 
 async def start(runtime: Runtime) -> NotifierService | None:

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from probe.engine import Evaluator
 
 
+class ComponentStartError(Exception):
+    """A component that cannot start (a busy port, an unusable state folder), worded for the
+    operator with the config key to look at; `run` then stops what started and exits non-zero."""
+
+
 class Component(Protocol):
     async def stop(self) -> None: ...
 

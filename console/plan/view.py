@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console.config import ConsoleConfig
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.live import LiveState
 from console.plan.commands import AddElement, DeleteElements, MoveElements, SetBackground, align_moves
@@ -70,6 +71,7 @@ class PlanView(QWidget):
         self._first_levels = True
 
         self.scene = PlanScene(self.cache, self)
+        self.scene.background_folders = background_folders(root_map, context)
         self.scene.tooltip_source = self.tooltip_for
         self.scene.element_dropped.connect(self._dropped)
         self.scene.elements_moved.connect(self._moved)
@@ -199,6 +201,8 @@ class PlanView(QWidget):
         self.library.put(document)
         self.undo_stack.clear()
         self.scene.set_document(document)
+        if self.scene.background_problem:
+            self.show_error(self.scene.background_problem)
         # After the scene's own listener: an element added (or re-added by undo) shows its state at once.
         document.listeners.append(self._document_changed)
         self.scene.set_edit_mode(self.edit_mode)
@@ -210,6 +214,8 @@ class PlanView(QWidget):
     def _document_changed(self, event: str, _element: Element | None) -> None:
         if event in ("added", "changed"):
             self.refresh_levels()
+        elif event == "background" and self.scene.background_problem:
+            self.show_error(self.scene.background_problem)
 
     def open_point(self, point: str, *, push: bool = True) -> None:
         if not self._leave_document():
@@ -466,6 +472,15 @@ class PlanView(QWidget):
         self.banner.setText(message)
         self.banner.setVisible(True)
         self.status_message.emit(message.splitlines()[0])
+
+
+def background_folders(root_map: Path, context: ConsoleContext | None) -> list[Path]:
+    """The maps folder (the root map's) and `[console] background_folders`."""
+    folders = [root_map.parent]
+    if context is not None:
+        section = context.config.section(ConsoleConfig)
+        folders += [context.config.resolve_path(folder) for folder in section.background_folders]
+    return folders
 
 
 def create_view(context: ConsoleContext) -> QWidget:

@@ -185,45 +185,45 @@
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="183" />
+        <location filename="../clips_panel.py" line="182" />
         <source>file not found: {path}</source>
         <translation>файл не найден: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="186" />
+        <location filename="../clips_panel.py" line="185" />
         <source>cut, {gap} s not recorded</source>
         <translation>вырезан, {gap} с без записи</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="197" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="282" />
-        <location filename="../clips_panel.py" line="266" />
-        <location filename="../clips_panel.py" line="214" />
+        <location filename="../clips_panel.py" line="281" />
+        <location filename="../clips_panel.py" line="265" />
+        <location filename="../clips_panel.py" line="213" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="219" />
+        <location filename="../clips_panel.py" line="218" />
         <source>Fragments: {n}</source>
         <translation>Фрагментов: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="220" />
         <source>No fragments</source>
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="286" />
-        <location filename="../clips_panel.py" line="253" />
+        <location filename="../clips_panel.py" line="285" />
+        <location filename="../clips_panel.py" line="252" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="256" />
+        <location filename="../clips_panel.py" line="255" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
@@ -300,13 +300,13 @@
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="722" />
+        <location filename="../cockpit.py" line="719" />
         <location filename="../cockpit.py" line="336" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="728" />
+        <location filename="../cockpit.py" line="725" />
         <location filename="../cockpit.py" line="338" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
@@ -332,32 +332,32 @@
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="616" />
+        <location filename="../cockpit.py" line="613" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="620" />
+        <location filename="../cockpit.py" line="617" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="625" />
+        <location filename="../cockpit.py" line="622" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="627" />
+        <location filename="../cockpit.py" line="624" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="631" />
+        <location filename="../cockpit.py" line="628" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="675" />
+        <location filename="../cockpit.py" line="672" />
         <source>The metric is not assessed (no threshold table).</source>
         <translation>Метрика не оценивается (нет таблицы порогов).</translation>
     </message>
@@ -376,32 +376,32 @@
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="171" />
+        <location filename="../dashboard.py" line="172" />
         <source>last {hours} h</source>
         <translation>последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="177" />
+        <location filename="../dashboard.py" line="178" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="181" />
+        <location filename="../dashboard.py" line="182" />
         <source>Loyalty index</source>
         <translation>Индекс лояльности</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="204" />
+        <location filename="../dashboard.py" line="205" />
         <source>no data</source>
         <translation>нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="222" />
+        <location filename="../dashboard.py" line="223" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="227" />
+        <location filename="../dashboard.py" line="228" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
     </message>
@@ -455,7 +455,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="123" />
+        <location filename="../plan/view.py" line="125" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -466,65 +466,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="95" />
+        <location filename="../plan/view.py" line="97" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="359" />
-        <location filename="../plan/view.py" line="103" />
+        <location filename="../plan/view.py" line="365" />
+        <location filename="../plan/view.py" line="105" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="110" />
+        <location filename="../plan/view.py" line="112" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="113" />
+        <location filename="../plan/view.py" line="115" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="121" />
+        <location filename="../plan/view.py" line="123" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="133" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="134" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="133" />
+        <location filename="../plan/view.py" line="135" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="134" />
+        <location filename="../plan/view.py" line="136" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="411" />
-        <location filename="../plan/view.py" line="138" />
+        <location filename="../plan/view.py" line="417" />
+        <location filename="../plan/view.py" line="140" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="438" />
-        <location filename="../plan/view.py" line="139" />
+        <location filename="../plan/view.py" line="444" />
+        <location filename="../plan/view.py" line="141" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="181" />
+        <location filename="../plan/view.py" line="183" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -535,8 +535,8 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="327" />
-        <location filename="../plan/view.py" line="317" />
+        <location filename="../plan/view.py" line="333" />
+        <location filename="../plan/view.py" line="323" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -547,12 +547,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="325" />
+        <location filename="../plan/view.py" line="331" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="331" />
+        <location filename="../plan/view.py" line="337" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -561,44 +561,74 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="338" />
+        <location filename="../plan/view.py" line="344" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="342" />
+        <location filename="../plan/view.py" line="348" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="359" />
+        <location filename="../plan/view.py" line="365" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="394" />
+        <location filename="../plan/view.py" line="400" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="413" />
+        <location filename="../plan/view.py" line="419" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="430" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="452" />
-        <location filename="../plan/view.py" line="433" />
+        <location filename="../plan/view.py" line="458" />
+        <location filename="../plan/view.py" line="439" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="48" />
+        <source>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</source>
+        <translation>Карта {map}: фон {path} не показан: {reason}. Карта нарисована на пустой сетке.</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="57" />
+        <source>it is outside the maps folder ({folders}; see [console] background_folders)</source>
+        <translation>он вне папки карт ({folders}; см. [console] background_folders)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="62" />
+        <source>no such file</source>
+        <translation>нет такого файла</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="67" />
+        <source>not a picture Qt can read ({error})</source>
+        <translation>это не изображение, которое Qt может прочитать ({error})</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="72" />
+        <source>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</source>
+        <translation>{width}×{height} пикселей — слишком много (не более {side} по стороне, {pixels} млн всего)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="78" />
+        <source>cannot be read ({error})</source>
+        <translation>не читается ({error})</translation>
     </message>
     <message>
         <location filename="../plan/palette.py" line="23" />
@@ -713,17 +743,17 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="736" />
+        <location filename="../cockpit.py" line="733" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="305" />
+        <location filename="../dashboard.py" line="306" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="36" />
+        <location filename="../plan/view.py" line="37" />
         <source>Plan</source>
         <translation>План</translation>
     </message>

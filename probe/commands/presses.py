@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from probe.commands.base import Context, print_refused_rows
+from probe.ingest.config import IngestConfig
 from probe.presses import import_presses_csv
 from probe.topology import load_topology
 
@@ -19,6 +21,16 @@ def register(sub: Any) -> None:
     imp = presses.add_parser("import", help="import presses from CSV (header pad,button,pressed_at,question)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--batch-size", type=int, default=20_000)
+    imp.add_argument(
+        "--max-age-days",
+        type=float,
+        help="refuse presses older than this (default: [ingest] max_age_days, 400; 0 = no limit: old history)",
+    )
+    imp.add_argument(
+        "--max-ahead-minutes",
+        type=float,
+        help="refuse presses this far in the future (default: [ingest] max_ahead_minutes, 10; 0 = no limit)",
+    )
     imp.set_defaults(func=cmd_import)
 
 
@@ -26,7 +38,12 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.ready_engine()
     topology = load_topology(engine)
     started = time.perf_counter()
-    report = import_presses_csv(engine, topology, args.file, batch_size=args.batch_size)
+    window = ctx.config.section(IngestConfig).plausible_window()
+    if args.max_age_days is not None:
+        window = replace(window, max_age_days=max(args.max_age_days, 0.0))
+    if args.max_ahead_minutes is not None:
+        window = replace(window, max_ahead_minutes=max(args.max_ahead_minutes, 0.0))
+    report = import_presses_csv(engine, topology, args.file, batch_size=args.batch_size, window=window)
     elapsed = time.perf_counter() - started
     print_refused_rows(report.errors)
     rate = report.read / elapsed if elapsed > 0 else 0.0

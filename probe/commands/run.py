@@ -24,12 +24,13 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from probe import __version__, plugins
 from probe.commands.base import CommandError, Context
 from probe.config import LoggingConfig, ProbeConfig
-from probe.service import Component, Runtime
+from probe.service import Component, ComponentStartError, Runtime
 from probe.snapshot import Snapshot, SnapshotHub
 from probe.store.db import open_engine, redact
 
@@ -40,6 +41,7 @@ STOP_SECONDS = 5.0
 STOP_RESERVE_SECONDS = 0.5
 START_TIMEOUT_SECONDS = 30.0
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+T = TypeVar("T")
 
 
 def register(sub: Any) -> None:
@@ -85,15 +87,25 @@ def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
+class RunRefused(Exception):
+    """`run` does not start (or stops again): a configuration problem found before anything was
+    bound, or a component that could not start. One line per problem, naming the file and key."""
+
+
 def run_service(config: ProbeConfig) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    refused: RunRefused | None = None
     try:
         status = loop.run_until_complete(serve(config))
+    except RunRefused as exc:
+        refused, status = exc, 2
     finally:
         _cancel_leftovers(loop)
         asyncio.set_event_loop(None)
         loop.close()
+    if refused is not None:
+        raise CommandError(str(refused)) from None
     _exit_despite_stuck_threads(status)
     return status
 
@@ -175,30 +187,16 @@ async def serve(config: ProbeConfig) -> int:
         snapshot = Snapshot(database_ok=False)
     runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
     try:
-        from probe.engine import Evaluator
-
-        runtime.evaluator = Evaluator(config, engine, runtime.hub)
-        report = runtime.evaluator.report
-        log.info("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
-        for failure in report.failed:
-            log.error(
-                "evaluation test file %s failed to load: %s\n%s",
-                failure.path,
-                failure.error,
-                failure.traceback,
-            )
-    except Exception:
-        log.exception("the evaluation engine could not be built; no tests will run")
-
-    components = await start_components(runtime, [c.module for c in plugins.components()])
-    log.info(
-        "probe running with %d component(s): %s (started in %.1f s)",
-        len(components),
-        ", ".join(name for name, _ in components) or "none",
-        time.monotonic() - started,
-    )
-    notify_systemd("READY=1\nSTATUS=running")
-    await runtime.stopping.wait()
+        components = await _start(runtime, started)
+    except RunRefused as exc:
+        log.error("not starting: %s", exc)
+        await asyncio.to_thread(engine.dispose)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        raise
+    if not runtime.stopping.is_set():
+        notify_systemd("READY=1\nSTATUS=running")
+        await runtime.stopping.wait()
     notify_systemd("STOPPING=1")
     deadline = time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS
     await stop_components(components, deadline)
@@ -209,6 +207,74 @@ async def serve(config: ProbeConfig) -> int:
     return 0
 
 
+async def _start(runtime: Runtime, started: float) -> list[tuple[str, Component]]:
+    """Check everything that can be checked before binding anything (the tests' sections of the
+    config, each component's `check`), then start the components. Raises RunRefused; a SIGTERM
+    meanwhile ends the start early (the components started so far are returned, to be stopped)."""
+    from probe.engine import Evaluator
+
+    config = runtime.config
+    try:
+        runtime.evaluator = await _unless_stopping(
+            runtime, asyncio.to_thread(Evaluator, config, runtime.engine, runtime.hub)
+        )
+    except asyncio.CancelledError:
+        return []
+    except Exception as exc:
+        raise RunRefused(
+            f"the evaluation engine could not be built: {exc.__class__.__name__}: {exc}"
+        ) from None
+    if runtime.evaluator is None:
+        return []
+    report = runtime.evaluator.report
+    log.info("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
+    for failure in report.failed:
+        log.error(
+            "evaluation test file %s failed to load: %s\n%s", failure.path, failure.error, failure.traceback
+        )
+    problems = runtime.evaluator.config_problems
+    modules = [importlib.import_module(c.module) for c in plugins.components()]
+    for module in modules:
+        check = getattr(module, "check", None)
+        if check is None or problems:
+            continue
+        try:
+            await _unless_stopping(runtime, check(runtime))
+        except asyncio.CancelledError:
+            return []
+        except ComponentStartError as exc:
+            problems.append(str(exc))
+        except Exception as exc:
+            problems.append(f"component {module.__name__} cannot start: {exc.__class__.__name__}: {exc}")
+    if problems:
+        raise RunRefused("\n".join(problems))
+    components = await start_components(runtime, [module.__name__ for module in modules])
+    if not runtime.stopping.is_set():
+        log.info(
+            "probe running with %d component(s): %s (started in %.1f s)",
+            len(components),
+            ", ".join(name for name, _ in components) or "none",
+            time.monotonic() - started,
+        )
+    return components
+
+
+async def _unless_stopping(runtime: Runtime, work: Awaitable[T]) -> T | None:
+    """`work`, or None (it is cancelled) when SIGTERM/SIGINT comes first."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.create_task(runtime.stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(task, 1.0)
+    return None
+
+
 def _on_signal(stopping: asyncio.Event, signum: int) -> None:
     if stopping.is_set():
         return
@@ -217,20 +283,32 @@ def _on_signal(stopping: asyncio.Event, signum: int) -> None:
 
 
 async def start_components(runtime: Runtime, module_names: list[str]) -> list[tuple[str, Component]]:
+    """Start in order. A component that cannot start stops the ones already started and raises
+    RunRefused (the service never runs half); SIGTERM meanwhile returns what started so far."""
     started: list[tuple[str, Component]] = []
     for module_name in module_names:
         if runtime.stopping.is_set():
             break
         try:
             module = importlib.import_module(module_name)
-            component = await asyncio.wait_for(module.start(runtime), timeout=START_TIMEOUT_SECONDS)
-        except Exception:
-            log.exception("component %s failed to start; the others run", module_name)
-            continue
-        if component is None:
-            log.info(
-                "component %s is not running (disabled by the configuration or unavailable)", module_name
+            component = await _unless_stopping(
+                runtime, asyncio.wait_for(module.start(runtime), timeout=START_TIMEOUT_SECONDS)
             )
+        except Exception as exc:
+            if isinstance(exc, ComponentStartError):
+                reason = str(exc)
+            elif isinstance(exc, TimeoutError):
+                reason = f"component {module_name} did not start within {START_TIMEOUT_SECONDS:g} s"
+            else:
+                reason = f"component {module_name} cannot start: {exc.__class__.__name__}: {exc}"
+                log.debug("component %s failed to start", module_name, exc_info=True)
+            await stop_components(started, time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS)
+            raise RunRefused(reason) from None
+        if component is None:
+            if not runtime.stopping.is_set():
+                log.info(
+                    "component %s is not running (disabled by the configuration or unavailable)", module_name
+                )
             continue
         log.info("component %s started", module_name)
         started.append((module_name, component))

@@ -77,7 +77,7 @@ class IngestService:
             retry_seconds=settings.retry_seconds,
         )
         self.topology = Topology()
-        self._validators = SourceValidators()
+        self._validators = SourceValidators(settings.plausible_window())
         self.tcp: TcpListener | None = None
         if settings.tcp is not None:
             tcp = settings.tcp

@@ -94,7 +94,8 @@ def test_sigterm_stops_run_within_5_s_during_the_template_check(tmp_path: Path, 
     try:
         service.wait_for(lambda: "starting" in service.log(), "the probe to start")
         time.sleep(0.5)  # the notifier's template check is running (each render may take 2 s)
-        _code, seconds = service.terminate(signal.SIGTERM)
+        code, seconds = service.terminate(signal.SIGTERM)
         assert seconds < 5, service.log()
+        assert code == 0 and "Traceback" not in service.log(), service.log()
     finally:
         service.close()
