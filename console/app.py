@@ -28,8 +28,12 @@ from console.live import LiveState
 from console.settings import console_settings
 from console.snmp_poller import PollerThread, poll_once
 from console.views import ConsoleContext, LiveHub, ViewSpec, available_views
+from console.worker import settle
 from probe.config import ConfigError, ProbeConfig, load_config
+from probe.filters import SERVICE_POINTS, NoSuchName, resolve
+from probe.i18n import set_language as set_text_language
 from probe.store.db import open_engine
+from probe.topology import load_topology
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +136,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def known_point(config: ProbeConfig, given: str) -> str:
+    """The service point `--point` names (exact, or a part matching one name), from the
+    aggregator's topology; NoSuchName with the closest names otherwise. Without a readable
+    aggregator the name is taken as given (the page then says what it finds)."""
+    try:
+        engine = open_engine(config.database.url, create_dirs=False)
+        try:
+            names = list(load_topology(engine).points)
+        finally:
+            engine.dispose()
+    except Exception as exc:  # no database: nothing to check against
+        log.warning("--point %r not checked: the aggregator cannot be read (%s)", given, exc)
+        return given
+    return resolve(given, names, option="--point", what=SERVICE_POINTS)
+
+
 def make_context(config: ProbeConfig, initial: LiveState | None = None) -> ConsoleContext:
     settings = console_settings(config)
     return ConsoleContext(
         config,
         settings,
-        LiveHub(initial or LiveState(address=settings.target.address)),
+        LiveHub(initial or LiveState(address=settings.target.address), settings.level_tests),
         lambda: open_engine(config.database.url, create_dirs=False),
     )
 
@@ -157,6 +177,7 @@ def render_screenshot(window: MainWindow, spec: ViewSpec, args: argparse.Namespa
     assert app is not None
     app.processEvents()
     spec.prepare_screenshot(window.views[spec.name], args)
+    settle()  # the views read the aggregator off the GUI thread: wait for what they asked for
     for _ in range(3):
         app.processEvents()
     if not window.grab().save(str(out)):
@@ -172,9 +193,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config)
         settings = console_settings(config)
         set_language(args.lang or settings.language)
+        set_text_language(args.lang or settings.language)  # the probe's texts (e.g. --point errors)
     except ConfigError as exc:
         print(f"prolan-console: {exc}", file=sys.stderr)
         return 2
+    if args.point is not None:
+        try:
+            args.point = known_point(config, args.point)
+        except NoSuchName as exc:
+            print(f"prolan-console: {exc}", file=sys.stderr)
+            return NoSuchName.exit_status
     app = QApplication.instance() or QApplication(sys.argv[:1])
     install()  # the chosen language's translations, now that the application exists
     specs = available_views()

@@ -28,13 +28,23 @@ from sqlalchemy import Engine
 
 from console.axes import LocaleAxis
 from console.i18n import level_text, number, translate
+from console.level_paint import threshold_pens
+from console.worker import Loader
 from probe.assess import ThresholdTable
 from probe.baseline import BaselineOptions, MetricHistory, Proposal, histogram, propose
 from probe.levels import Level
 from probe.store.baselines import apply_proposals, load_histories
 
-# Boundary lines in the colour of the level that starts at them (SPEC §4 colours).
-LINE_COLOURS = ("#c8c800", "#e6b400", "#e05a00", "#d00000")
+# The level each boundary t1..t4 starts (its line is drawn in that level's colours, SPEC §4).
+BOUNDARY_LEVELS = (Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)
+
+
+def read_histories(
+    engine: Engine, test: str, point: str | None, since: dt.datetime | None, until: dt.datetime | None
+) -> list[MetricHistory]:
+    """The test's assessed history at the point (runs off the GUI thread)."""
+    histories = load_histories(engine, test, point=point, since=since, until=until)
+    return [h for h in histories if h.direction != "equal"]
 
 
 def _fmt(value: float) -> str:
@@ -51,6 +61,7 @@ class BaselineDialog(QDialog):
         point: str | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
+        preselect: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -58,15 +69,11 @@ class BaselineDialog(QDialog):
         self.tz = tz
         title = translate("BaselineDialog", "Typical values and thresholds")
         self.setWindowTitle(f"{title} — {test}")
-        self.histories: list[MetricHistory] = load_histories(
-            engine, test, point=point, since=since, until=until
-        )
-        self.histories = [h for h in self.histories if h.direction != "equal"]
+        self.histories: list[MetricHistory] = []
+        self.preselect = preselect
         self.proposal: Proposal | None = None
 
         self.metric_box = QComboBox()
-        for history in self.histories:
-            self.metric_box.addItem(history.name, history.metric_id)
         self.percentile_box = QDoubleSpinBox()
         self.percentile_box.setRange(0, 100)
         self.percentile_box.setValue(50)
@@ -111,7 +118,32 @@ class BaselineDialog(QDialog):
         self.metric_box.currentIndexChanged.connect(self.refresh)
         self.percentile_box.valueChanged.connect(self.refresh)
         self.apply_button.clicked.connect(self.apply)
+        self.apply_button.setEnabled(False)
+        self.summary.setText(translate("BaselineDialog", "Reading the history…"))
+        # The history and the write of the proposal run off the GUI thread.
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._histories_loaded)
+        self.loader.failed.connect(self._failed)
+        self.writer = Loader(self)
+        self.writer.loaded.connect(self._applied)
+        self.writer.failed.connect(self._failed)
+        self.loader.start(read_histories, engine, test, point, since, until)
+
+    def _histories_loaded(self, histories: object) -> None:
+        assert isinstance(histories, list)
+        self.histories = histories
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
+        for history in self.histories:
+            self.metric_box.addItem(history.name, history.metric_id)
+        names = [h.name for h in self.histories]
+        if self.preselect in names:
+            self.metric_box.setCurrentIndex(names.index(self.preselect))
+        self.metric_box.blockSignals(False)
         self.refresh()
+
+    def _failed(self, reason: str) -> None:
+        self.status.setText(translate("BaselineDialog", "Database unavailable: {error}").format(error=reason))
 
     def current_history(self) -> MetricHistory | None:
         index = self.metric_box.currentIndex()
@@ -157,10 +189,11 @@ class BaselineDialog(QDialog):
         self.apply_button.setEnabled(self.proposal is not None)
 
     def _draw_lines(self, bounds: Sequence[float], style: Qt.PenStyle) -> None:
-        for bound, colour in zip(bounds, LINE_COLOURS, strict=False):
-            line = pg.InfiniteLine(pos=bound, angle=90, pen=pg.mkPen(colour, width=2, style=style))
-            self.plot.addItem(line)
-            self.lines.append(line)
+        for bound, level in zip(bounds, BOUNDARY_LEVELS, strict=False):
+            for pen in threshold_pens(level, style, width=2):
+                line = pg.InfiniteLine(pos=bound, angle=90, pen=pen)
+                self.plot.addItem(line)
+                self.lines.append(line)
 
     def _fill_row(self, row: int, table: ThresholdTable | None) -> None:
         for column in range(4):
@@ -168,14 +201,17 @@ class BaselineDialog(QDialog):
             item = QTableWidgetItem(text)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             if table is not None and column < len(table.bounds):
-                level = (Level.ACCEPTABLE, Level.ATTENTION, Level.EDGE, Level.BAD)[column]
-                item.setToolTip(level_text(level))
+                item.setToolTip(level_text(BOUNDARY_LEVELS[column]))
             self.table.setItem(row, column, item)
 
     def apply(self) -> None:
         if self.proposal is None:
             return
-        apply_proposals(self.engine, [self.proposal])
+        self.apply_button.setEnabled(False)
+        self.writer.start(apply_proposals, self.engine, [self.proposal])
+
+    def _applied(self, _result: object) -> None:
+        self.apply_button.setEnabled(True)
         self.status.setText(
             translate("BaselineDialog", "Thresholds applied: the engine uses them from the next evaluation.")
         )

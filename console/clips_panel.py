@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,9 +23,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from console.i18n import local_text, number, translate
+from console.interval_data import Fragment, fragment_of
+from console.worker import Loader
 from probe.store.schema import clips, points
 
 try:  # the PyQt6 wheels ship QtMultimedia, but a trimmed install may not have it
@@ -40,42 +39,30 @@ DEFAULT_LIMIT = 200
 DEFAULT_EXTERNAL_PLAYER = ("xdg-open",)
 
 
-@dataclass(frozen=True)
-class Fragment:
-    press_id: int
-    pressed_at: dt.datetime  # aware UTC
-    kind: str
-    status: str
-    path: Path | None
-    duration_seconds: float | None
-    gap_seconds: float
-    reason: str | None
-
-
-def load_fragments(engine: Engine, point_name: str, limit: int = DEFAULT_LIMIT) -> list[Fragment]:
-    """The point's clip rows, newest press first."""
-    query = (
-        select(clips)
-        .join(points, points.c.id == clips.c.point_id)
-        .where(points.c.name == point_name)
-        .order_by(clips.c.pressed_at.desc(), clips.c.press_id.desc())
-        .limit(limit)
-    )
+def load_fragments(
+    engine: Engine,
+    point_name: str,
+    limit: int = DEFAULT_LIMIT,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[Fragment]:
+    """The point's clip rows (of presses in [since, until) when given), newest press first."""
+    query = select(clips).join(points, points.c.id == clips.c.point_id).where(points.c.name == point_name)
+    if since is not None:
+        query = query.where(clips.c.pressed_at >= since.astimezone(dt.UTC).replace(tzinfo=None))
+    if until is not None:
+        query = query.where(clips.c.pressed_at < until.astimezone(dt.UTC).replace(tzinfo=None))
+    query = query.order_by(clips.c.pressed_at.desc(), clips.c.press_id.desc()).limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [
-        Fragment(
-            int(row.press_id),
-            row.pressed_at,
-            row.kind,
-            row.status,
-            Path(row.path) if row.path else None,
-            row.duration_seconds,
-            float(row.gap_seconds or 0.0),
-            row.reason,
-        )
-        for row in rows
-    ]
+    return [fragment_of(row) for row in rows]
+
+
+def read_fragments(
+    engine: Engine, point_name: str, limit: int, since: dt.datetime | None, until: dt.datetime | None
+) -> list[Fragment]:
+    return load_fragments(engine, point_name, limit, since=since, until=until)
 
 
 def _length_text(seconds: float | None) -> str:
@@ -121,12 +108,16 @@ class ClipsPanel(QWidget):
         tz: ZoneInfo | None = None,
         limit: int = DEFAULT_LIMIT,
         player_command: Sequence[str] | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        fragments: Sequence[Fragment] | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.point_name = point_name
         self.tz = tz
         self.limit = limit
+        self.since, self.until = since, until
         self.fragments: list[Fragment] = []
         self.playing: int | None = None  # row being played
         self.external: subprocess.Popen[bytes] | None = None
@@ -169,7 +160,13 @@ class ClipsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        self.refresh()
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._fragments_loaded)
+        self.loader.failed.connect(self._failed)
+        if fragments is None:
+            self.refresh()
+        else:  # already read (the interval panel reads everything in one go)
+            self.show_fragments(fragments)
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -189,14 +186,20 @@ class ClipsPanel(QWidget):
         return status_text(fragment.status)
 
     def refresh(self) -> None:
+        """Read the fragments again, off the GUI thread."""
         self.stop()
-        try:
-            self.fragments = load_fragments(self.engine, self.point_name, self.limit)
-        except SQLAlchemyError as exc:
-            self.status.setText(
-                translate("ClipsPanel", "Database unavailable: {error}").format(error=exc.__class__.__name__)
-            )
-            return
+        self.loader.start(read_fragments, self.engine, self.point_name, self.limit, self.since, self.until)
+
+    def _fragments_loaded(self, fragments: object) -> None:
+        assert isinstance(fragments, list)
+        self.show_fragments(fragments)
+
+    def _failed(self, reason: str) -> None:
+        self.status.setText(translate("ClipsPanel", "Database unavailable: {error}").format(error=reason))
+
+    def show_fragments(self, fragments: Sequence[Fragment]) -> None:
+        self.stop()
+        self.fragments = list(fragments)
         self.table.setRowCount(len(self.fragments))
         for row, fragment in enumerate(self.fragments):
             values = (

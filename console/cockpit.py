@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +34,11 @@ from PyQt6.QtWidgets import (
     QFileDialog,
     QGraphicsRectItem,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollBar,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -50,18 +47,31 @@ from sqlalchemy import Engine
 
 from console.axes import LocalDateAxis
 from console.baseline_dialog import BaselineDialog
-from console.cockpit_rows import ROW, STRIP, VALUES, CockpitData, Entry, RowChoice, load_cockpit
+from console.cockpit_rows import (
+    ROW,
+    STRIP,
+    VALUES,
+    CockpitData,
+    Entry,
+    RowChoice,
+    RowDrawing,
+    WallClock,
+    load_cockpit,
+    row_drawing,
+)
 from console.config import ConsoleConfig
 from console.dashboard import ViewContext
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
-from console.level_paint import LEGEND_ORDER, LevelDelegate, LevelLegend, interval_strip, set_level
-from console.plan.point_page import threshold_rows
+from console.interval_panel import IntervalPanel
+from console.level_paint import LEGEND_ORDER, LevelLegend
+from console.plan.point_page import ThresholdTableWidget, threshold_rows
 from console.timeline_data import HistoryPoint, MetricHistory
+from console.worker import Loader, StaleBanner, Steps
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 PRESETS = (6, 24, 24 * 7)  # hours
 LABEL_WIDTH = 330  # pixels for group headers, row names and value scales left of the plot
-GAPS_UP_TO = 300  # intervals per row drawn apart (a gap between rectangles) up to this many
+ROWS_PER_STEP = 12  # rows put on the plot per turn of the event loop
 HEADER_BAND = QColor("#e8edf3")
 TEST_BAND = QColor("#f3f6f9")
 
@@ -290,7 +300,8 @@ class Cockpit(QWidget):
         self.curves: dict[int, pg.PlotCurveItem] = {}
         self.curve_pen = pg.mkPen("#2b5fa6", width=1, cosmetic=True)
         self.selected: tuple[int, HistoryPoint] | None = None
-        self._offsets: dict[float, float] = {}
+        self.wall = WallClock(tz)
+        self.steps = Steps(self)
 
         # Filters and range.
         self.tests_edit = QLineEdit(", ".join(self.layout_spec.tests))
@@ -375,39 +386,27 @@ class Cockpit(QWidget):
         rows_box.addWidget(self.plot, 1)
         rows_box.addWidget(self.scroll_bar)
 
-        # Below: what produced the clicked rectangle.
-        self.detail_label = QLabel(
-            translate("Cockpit", "Click a rectangle to see the threshold table that assessed it.")
-        )
-        self.detail_label.setWordWrap(True)
-        self.detail_table = QTableWidget(0, 2)
-        self.detail_table.setHorizontalHeaderLabels(
-            [translate("Cockpit", "Assessment"), translate("Cockpit", "Value")]
-        )
-        self.detail_table.setItemDelegate(LevelDelegate(self.detail_table))
-        self.detail_table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        header = self.detail_table.horizontalHeader()
-        if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.detail_label)
-        detail_layout.addWidget(self.detail_table)
+        # Below: the whole interval of the clicked rectangle.
+        self.banner = StaleBanner(tz)
+        self.panel = IntervalPanel(engine, tz)
         # Threshold advice for the clicked metric at its point (typical values from its history).
         self.advice_button = QPushButton(translate("Cockpit", "Suggest thresholds…"))
         self.advice_button.setEnabled(False)
         self.advice_button.clicked.connect(self.open_advice)
-        detail_layout.addWidget(self.advice_button)
+        self.panel.head.addWidget(self.advice_button)
         self.advice: BaselineDialog | None = None
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(rows_area)
-        self.split.addWidget(detail)
-        self.split.setSizes([680, 240])
+        self.split.addWidget(self.panel)
+        self.split.setSizes([560, 400])
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self.banner.mark_failed)
 
         layout_box = QVBoxLayout(self)
         layout_box.addLayout(filters)
         layout_box.addLayout(ranges)
+        layout_box.addWidget(self.banner)
         layout_box.addWidget(self.legend)
         layout_box.addWidget(self.split, 1)
         self.reload()
@@ -443,20 +442,8 @@ class Cockpit(QWidget):
         return wall.replace(tzinfo=self.tz).astimezone(dt.UTC)
 
     def local_x(self, epoch: np.ndarray) -> np.ndarray:
-        """`x_of` for an array of epoch seconds: the zone's offset is looked up once per hour."""
-        if len(epoch) == 0:
-            return epoch
-        hours, inverse = np.unique(np.floor(epoch / 3600.0), return_inverse=True)
-        offsets = np.array([self._hour_offset(float(h)) for h in hours])
-        return epoch + offsets[inverse.reshape(-1)]
-
-    def _hour_offset(self, hour: float) -> float:
-        """The zone's UTC offset in seconds during one UTC hour (cached: rows share hours)."""
-        offset = self._offsets.get(hour)
-        if offset is None:
-            local = dt.datetime.fromtimestamp(hour * 3600.0, dt.UTC).astimezone(self.tz)
-            offset = self._offsets[hour] = (local.utcoffset() or dt.timedelta()).total_seconds()
-        return offset
+        """`x_of` for an array of epoch seconds."""
+        return self.wall.x_of(epoch)
 
     # --- loading and drawing ------------------------------------------------------------------
     def set_range_hours(self, hours: int) -> None:
@@ -497,7 +484,15 @@ class Cockpit(QWidget):
         )
 
     def reload(self) -> None:
-        self.show_data(load_cockpit(self.engine, self.row_choice(), self.since, self.until, row_words()))
+        """Read the rows again, off the GUI thread; they are drawn when they arrive."""
+        self.loader.start(
+            load_cockpit, self.engine, self.row_choice(), self.since, self.until, row_words(), self.tz
+        )
+
+    def _loaded(self, data: object) -> None:
+        assert isinstance(data, CockpitData)
+        self.banner.mark_good()
+        self.show_data(data)
 
     def show_data(self, data: CockpitData) -> None:
         self.data = data
@@ -505,10 +500,12 @@ class Cockpit(QWidget):
         self.draw()
 
     def draw(self) -> None:
+        """Put the loaded rows on the plot: the bands of the headers at once, the rows a few at a
+        time (the first ones, in view, at once) so that a hundred rows never freeze the window."""
         for item in [*self.strips, *self.bands, *self.curves.values()]:
             self.plot.removeItem(item)
         self.strips, self.bands, self.curves = [], [], {}
-        self.scales = {}
+        self.scales = {d.index: ValueScale(d.low, d.high) for d in self.data.drawings if d.xs is not None}
         x0, x1 = self.x_of(self.since), self.x_of(self.until)
         for entry in self.data.entries:
             if entry.kind != "metric":
@@ -520,25 +517,29 @@ class Cockpit(QWidget):
                 band.setZValue(-10)
                 self.plot.addItem(band, ignoreBounds=True)
                 self.bands.append(band)
-                continue
-            history = self.data.histories[entry.index]
-            top = -entry.top
-            strip = self._strip(history, top)
-            if strip is not None:
-                self.plot.addItem(strip)
-                self.strips.append(strip)
-            curve = self._curve(history, entry.index, top)
-            if curve is not None:
-                item = pg.PlotCurveItem(
-                    curve[0], curve[1], pen=self.curve_pen, connect="finite", skipFiniteCheck=True
-                )
-                self.plot.addItem(item)
-                self.curves[entry.index] = item
         self.plot.setXRange(x0, x1, padding=0.01)
         self.scroll_bar.setValue(0)
         self._fit_rows()
         self.from_edit.setDateTime(self.since.astimezone(self.tz).replace(tzinfo=None))
         self.to_edit.setDateTime(self.until.astimezone(self.tz).replace(tzinfo=None))
+        self.steps.run(self._add_rows(list(self.data.drawings)))
+
+    def _add_rows(self, drawings: list[RowDrawing]) -> Iterator[None]:
+        for start in range(0, len(drawings), ROWS_PER_STEP):
+            for drawing in drawings[start : start + ROWS_PER_STEP]:
+                if drawing.strip_pixels is not None and drawing.strip_rect is not None:
+                    image = pg.ImageItem(axisOrder="col-major")
+                    image.setImage(drawing.strip_pixels, autoLevels=False, levels=(0, 255))
+                    image.setRect(QRectF(*drawing.strip_rect))
+                    self.plot.addItem(image)
+                    self.strips.append(image)
+                if drawing.xs is not None and drawing.ys is not None:
+                    curve = pg.PlotCurveItem(
+                        drawing.xs, drawing.ys, pen=self.curve_pen, connect="finite", skipFiniteCheck=True
+                    )
+                    self.plot.addItem(curve)
+                    self.curves[drawing.index] = curve
+            yield
 
     def _fit_rows(self) -> None:
         """One y unit = one pixel: the plot shows the rows from the scroll position down."""
@@ -554,36 +555,10 @@ class Cockpit(QWidget):
     def _labels_follow(self) -> None:
         self.labels.update()
 
-    def _strip(self, history: MetricHistory, top: float) -> pg.ImageItem | None:
-        assessed = history.levels >= 0
-        if not assessed.any():
-            return None
-        slot = history.slot_seconds()
-        return interval_strip(
-            history.ends[assessed],
-            history.levels[assessed],
-            slot,
-            top - STRIP,
-            STRIP,
-            to_x=self.local_x,
-            gaps=(self.until - self.since).total_seconds() / slot <= GAPS_UP_TO,
-        )
-
     def _curve(self, history: MetricHistory, index: int, top: float) -> tuple[np.ndarray, np.ndarray] | None:
         """The row's values as (x, y), on the row's own scale in the band under its strip."""
-        values = history.values
-        finite = values[~np.isnan(values)]
-        if len(finite) == 0:
-            return None
-        low, high = float(finite.min()), float(finite.max())
-        if high == low:  # a flat line in the middle of the band, its value on both ends of the scale
-            low, high = low - 1, high + 1
-        self.scales[index] = ValueScale(float(finite.min()), float(finite.max()))
-        band_top = top - STRIP - 4
-        band = VALUES - 6
-        xs = self.local_x(history.ends - history.slot_seconds() / 2)  # under the middle of its rectangle
-        ys = band_top - band + (values - low) / (high - low) * band
-        return xs, ys
+        drawing = row_drawing(index, history, top, self.wall, gaps=False)
+        return None if drawing.xs is None or drawing.ys is None else (drawing.xs, drawing.ys)
 
     # --- interaction --------------------------------------------------------------------------
     def entry_at_y(self, y: float) -> Entry | None:
@@ -651,40 +626,23 @@ class Cockpit(QWidget):
         if hit is not None:
             self.select(*hit)
 
+    @property
+    def detail_table(self) -> ThresholdTableWidget:
+        return self.panel.thresholds
+
+    @property
+    def detail_label(self) -> QLabel:
+        return self.panel.title
+
     def select(self, index: int, instant: dt.datetime) -> HistoryPoint | None:
-        """Show what produced row `index`'s rectangle at `instant`: its threshold table."""
+        """Open the interval of row `index`'s rectangle at `instant` in the panel below."""
         history = self.data.histories[index]
         point = history.at(instant)
         if point is None:
             return None
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
-        value = format_value(point.value, history.info.unit)
-        level = level_text(point.level)
-        stamp = local_text(point.at, self.tz, "dd.MM.yyyy HH:mm")
-        self.detail_label.setText(f"{history.info.name}\n{stamp}: {value}, {level}")
-        table = point.thresholds
-        if table is None:
-            self.detail_table.setRowCount(0)
-            self.detail_label.setText(
-                self.detail_label.text()
-                + "\n"
-                + translate("Cockpit", "The metric is not assessed (no threshold table).")
-            )
-            return point
-        rows = threshold_rows(table)
-        self.detail_table.setRowCount(len(rows))
-        for row, (lv, text) in enumerate(rows):
-            name = set_level(QTableWidgetItem(level_text(lv)), lv)
-            cell = QTableWidgetItem(text)
-            if lv is point.level:
-                font = cell.font()
-                font.setBold(True)
-                cell.setFont(font)
-                name.setFont(font)
-                cell.setText(f"{text}   ◀ {value}")
-            self.detail_table.setItem(row, 0, name)
-            self.detail_table.setItem(row, 1, cell)
+        self.panel.open(history.info.id, point.at, history.slot_seconds())
         return point
 
     def open_advice(self) -> BaselineDialog | None:
@@ -693,11 +651,14 @@ class Cockpit(QWidget):
             return None
         info = self.data.histories[self.selected[0]].info
         dialog = BaselineDialog(
-            self.engine, info.test, self.tz, point=info.point, since=self.since, until=self.until
+            self.engine,
+            info.test,
+            self.tz,
+            point=info.point,
+            since=self.since,
+            until=self.until,
+            preselect=info.name,
         )
-        names = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
-        if info.name in names:
-            dialog.metric_box.setCurrentIndex(names.index(info.name))
         self.advice = dialog
         dialog.show()
         return dialog
@@ -727,7 +688,7 @@ class Cockpit(QWidget):
             try:
                 self.load_layout(Path(name))
             except LayoutError as exc:
-                self.detail_label.setText(str(exc))
+                self.panel.clear(str(exc))
 
 
 TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Cockpit")
@@ -744,6 +705,7 @@ def create_view(context: ViewContext) -> QWidget:
         points=list(settings.points),
         name_contains=settings.name_contains,
         hours=settings.hours,
+        unassessed=settings.unassessed,
     )
     problem = ""
     if settings.layout is not None:
@@ -753,5 +715,5 @@ def create_view(context: ViewContext) -> QWidget:
             problem = str(exc)
     view = Cockpit(context.engine, context.config.tz, spec)
     if problem:
-        view.detail_label.setText(problem)
+        view.panel.clear(problem)
     return view

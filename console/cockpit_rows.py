@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, and_, select
 
+from console.level_paint import strip_pixels
 from console.timeline_data import MetricHistory, MetricInfo, load_history, metric_catalog
 from probe.store.schema import metric_values, metrics
 
@@ -29,6 +31,7 @@ ROW_GAP = 10
 ROW = STRIP + VALUES + ROW_GAP
 
 LOYALTY = "LOYALTY_MON"
+GAPS_UP_TO = 300  # intervals per row drawn apart (a gap between rectangles) up to this many
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,31 @@ class Entry:
     detail: str = ""  # a header's second part (the region), a row's full name
 
 
+@dataclass(frozen=True)
+class RowDrawing:
+    """What a metric row draws, computed off the GUI thread: its strip as image pixels over
+    `strip_rect` (x, y, width, height in plot coordinates), its values as a line (`xs`, `ys`)
+    on its own scale (`low` at the bottom of its band, `high` at the top)."""
+
+    index: int
+    strip_pixels: np.ndarray | None = None
+    strip_rect: tuple[float, float, float, float] | None = None
+    xs: np.ndarray | None = None
+    ys: np.ndarray | None = None
+    low: float = 0.0
+    high: float = 0.0
+
+
 @dataclass
 class CockpitData:
-    """One load of the Cockpit: its rows' histories in display order and the lines to draw."""
+    """One load of the Cockpit: its rows' histories in display order, the lines to draw and
+    what each metric row draws."""
 
     histories: list[MetricHistory] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    drawings: list[RowDrawing] = field(default_factory=list)
 
     @property
     def height(self) -> float:
@@ -197,13 +217,79 @@ def arrange(histories: Sequence[MetricHistory], texts: Callable[[str, int], str]
     return entries
 
 
+class WallClock:
+    """Epoch seconds → the plot's x: local wall-clock seconds of a zone (so the axis reads in the
+    probe's zone), the zone's offset looked up once per hour."""
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self._offsets: dict[float, float] = {}
+
+    def x_of(self, epoch: np.ndarray) -> np.ndarray:
+        if len(epoch) == 0:
+            return epoch
+        hours, inverse = np.unique(np.floor(epoch / 3600.0), return_inverse=True)
+        offsets = np.array([self._hour_offset(float(h)) for h in hours])
+        return epoch + offsets[inverse.reshape(-1)]
+
+    def _hour_offset(self, hour: float) -> float:
+        offset = self._offsets.get(hour)
+        if offset is None:
+            local = dt.datetime.fromtimestamp(hour * 3600.0, dt.UTC).astimezone(self.tz)
+            offset = self._offsets[hour] = (local.utcoffset() or dt.timedelta()).total_seconds()
+        return offset
+
+
+def row_drawing(index: int, history: MetricHistory, top: float, clock: WallClock, gaps: bool) -> RowDrawing:
+    """Row `index`'s strip (one rectangle per evaluated interval, first colour above, second
+    below, a gap where nothing was evaluated) and its values under it on the row's own scale."""
+    slot = history.slot_seconds()
+    pixels = rect = None
+    assessed = history.levels >= 0
+    if assessed.any():
+        ends, codes = history.ends[assessed], history.levels[assessed]
+        first_start = float(ends[0]) - slot
+        count = max(1, round((float(ends[-1]) - first_start) / slot))
+        columns = np.rint((ends - first_start) / slot).astype(np.intp) - 1
+        pixels = strip_pixels(columns, codes, count, gaps=gaps)
+        x0, x1 = clock.x_of(np.array([first_start, float(ends[-1])]))
+        rect = (float(x0), top - STRIP, float(x1 - x0), float(STRIP))
+    values = history.values
+    finite = values[~np.isnan(values)]
+    if len(finite) == 0:
+        return RowDrawing(index, pixels, rect)
+    low, high = float(finite.min()), float(finite.max())
+    span_low, span_high = (low - 1, high + 1) if high == low else (low, high)  # flat: mid-band
+    band_top = top - STRIP - 4
+    band = VALUES - 6
+    xs = clock.x_of(history.ends - slot / 2)  # under the middle of its rectangle
+    ys = band_top - band + (values - span_low) / (span_high - span_low) * band
+    return RowDrawing(index, pixels, rect, xs, ys, low, high)
+
+
 def load_cockpit(
     engine: Engine,
     choice: RowChoice,
     since: dt.datetime,
     until: dt.datetime,
     texts: Callable[[str, int], str],
+    tz: dt.tzinfo = dt.UTC,
 ) -> CockpitData:
-    """Everything one Cockpit reload reads and computes (no Qt: runs off the GUI thread)."""
+    """Everything one Cockpit reload reads and computes (no Qt: runs off the GUI thread),
+    down to the pixels of the strips and the points of the lines."""
     histories = load_history(engine, choose_rows(engine, choice, until), since, until)
-    return CockpitData(histories, arrange(histories, texts), since, until)
+    entries = arrange(histories, texts)
+    clock = WallClock(tz)
+    span = (until - since).total_seconds()
+    drawings = [
+        row_drawing(
+            e.index,
+            histories[e.index],
+            -e.top,
+            clock,
+            gaps=span / histories[e.index].slot_seconds() <= GAPS_UP_TO,
+        )
+        for e in entries
+        if e.kind == "metric"
+    ]
+    return CockpitData(histories, entries, since, until, drawings)

@@ -30,6 +30,7 @@ class DashboardConfig(Section):
         default=6, ge=1, le=48, description="hours of interval assessments shown as rectangles"
     )
     columns: int = Field(default=2, ge=1, le=6)
+    # Whose day counts make the Index (the lamps follow [console] level_tests, as the Plan does).
     tests: list[str] = Field(default_factory=lambda: ["LOYALTY_MON"])
     refresh_seconds: float = Field(default=30.0, gt=0)
 
@@ -49,8 +50,9 @@ class CockpitConfig(Section):
     layout: ConfigPath | None = Field(default=None, description="a layout saved from the Cockpit (JSON)")
     tests: list[str] = Field(default_factory=list)
     points: list[str] = Field(default_factory=lambda: ["АЗС Тёплый Стан", "Калужская"])
-    name_contains: str = "Интервал"
+    name_contains: str = ""
     hours: int = Field(default=24, ge=1, le=24 * 62)
+    unassessed: bool = Field(default=False, description="also rows of metrics without thresholds")
 
 
 class ConsoleConfig(Section):
@@ -68,5 +70,8 @@ class ConsoleConfig(Section):
     user: SnmpV3User | None = None
     timeout_seconds: float = Field(default=2.0, gt=0)
     history_hours: float = Field(default=6.0, gt=0, le=24 * 31)
+    # Which tests' assessments make a point's worst level: its Plan icon, its Dashboard lamp and
+    # the maps above it, alike (empty: every test, loyalty drivers included).
+    level_tests: list[str] = Field(default_factory=list)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     cockpit: CockpitConfig = Field(default_factory=CockpitConfig)

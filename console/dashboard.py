@@ -15,16 +15,29 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from PyQt6.QtCore import QRectF, Qt, QTimer
-from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PyQt6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
 from console import i18n
 from console.config import ConsoleConfig
 from console.i18n import QT_TRANSLATE_NOOP, translate
+from console.interval_data import scope_interval
+from console.interval_panel import IntervalDialog
 from console.level_paint import LEGEND_ORDER, LevelLegend, fill_level
 from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
+from console.worker import Loader, StaleBanner
 from probe.config import ProbeConfig
 from probe.levels import Level
 
@@ -57,14 +70,35 @@ class TileState:
 
 
 def load_tile(
-    engine: Engine, scope: Scope, now: dt.datetime, tz: ZoneInfo, hours: int, tests: Sequence[str]
+    engine: Engine,
+    scope: Scope,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    hours: int,
+    tests: Sequence[str] = (),
+    index_tests: Sequence[str] = ("LOYALTY_MON",),
 ) -> TileState:
+    """A tile's lamp and rectangles from the interval assessments of `tests` (empty: every test,
+    as the Plan counts a point's worst level), its Index from the day counts of `index_tests`."""
     recent = interval_levels(engine, scope, now - dt.timedelta(hours=hours), now, tests)
     state = TileState(scope, recent=recent)
     if recent:
         state.current_at, state.current = recent[-1]
-    state.today, state.yesterday = index_change(engine, scope, now, tz, tests)
+    state.today, state.yesterday = index_change(engine, scope, now, tz, index_tests)
     return state
+
+
+def load_tiles(
+    engine: Engine,
+    scopes: Sequence[Scope],
+    now: dt.datetime,
+    tz: ZoneInfo,
+    hours: int,
+    tests: Sequence[str],
+    index_tests: Sequence[str],
+) -> list[TileState]:
+    """Every tile's state in one read (runs off the GUI thread)."""
+    return [load_tile(engine, scope, now, tz, hours, tests, index_tests) for scope in scopes]
 
 
 def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
@@ -77,6 +111,11 @@ def _fit(painter: QPainter, font: QFont, text: str, width: float) -> None:
 
 
 class DashboardTile(QWidget):
+    """One scope's lamp, last hours and Index. A click on the lamp or on a rectangle asks for
+    that interval (`interval_requested(scope, end)`)."""
+
+    interval_requested = pyqtSignal(object, object)
+
     def __init__(self, state: TileState, *, hours: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
@@ -84,6 +123,24 @@ class DashboardTile(QWidget):
         self.tz: ZoneInfo | None = None
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def interval_at(self, pos: QPointF) -> dt.datetime | None:
+        """The interval end a point of the tile shows: the lamp's, or a rectangle's."""
+        if self.lamp_rect().contains(pos):
+            return self.state.current_at
+        for rect, (end, _level) in zip(self.recent_rects(), self.state.recent, strict=True):
+            if rect.adjusted(-1, -2, 1, 2).contains(pos):
+                return end
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
+        if event is not None and event.button() == Qt.MouseButton.LeftButton:
+            end = self.interval_at(event.position())
+            if end is not None:
+                self.interval_requested.emit(self.state.scope, end)
+                return
+        super().mousePressEvent(event)
 
     def set_state(self, state: TileState) -> None:
         self.state = state
@@ -177,6 +234,16 @@ class DashboardTile(QWidget):
         scope = self.state.scope
         return translate("Dashboard", "Company total") if scope.kind == "company" else scope.label
 
+    def change_text(self) -> str:
+        """The Index's change against the same time yesterday: "▼ 4,2 за сутки"."""
+        change = self.state.change
+        if change is None:
+            return translate("Dashboard", "no data yesterday")
+        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
+        return translate("Dashboard", "{arrow} {change} vs yesterday").format(
+            arrow=arrow, change=i18n.number(abs(change), 1)
+        )
+
     @staticmethod
     def index_caption() -> str:
         return translate("Dashboard", "Loyalty index")
@@ -223,11 +290,8 @@ class DashboardTile(QWidget):
                 translate("Dashboard", "no data yesterday"),
             )
             return
-        arrow = "▲" if change > 0.05 else "▼" if change < -0.05 else "="
         painter.setPen(UP if change > 0.05 else DOWN if change < -0.05 else MUTED)
-        text = translate("Dashboard", "{arrow} {change} vs yesterday").format(
-            arrow=arrow, change=i18n.number(abs(change), 1)
-        )
+        text = self.change_text()
         _fit(painter, medium, text, area.width())
         painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
@@ -243,7 +307,8 @@ class DashboardView(QWidget):
         *,
         hours: int = 6,
         columns: int = 2,
-        tests: Sequence[str] = ("LOYALTY_MON",),
+        tests: Sequence[str] = (),
+        index_tests: Sequence[str] = ("LOYALTY_MON",),
         refresh_seconds: float = 30.0,
         clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
@@ -252,7 +317,8 @@ class DashboardView(QWidget):
         self.engine = engine
         self.tz = tz
         self.hours = hours
-        self.tests = tuple(tests)
+        self.tests = tuple(tests)  # whose assessments light the lamps (empty: every test)
+        self.index_tests = tuple(index_tests)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -264,12 +330,19 @@ class DashboardView(QWidget):
         layout.setSpacing(12)
         layout.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(layout, 1)
+        self.banner = StaleBanner(tz)
+        outer.insertWidget(0, self.banner)
         self.legend = LevelLegend({level: i18n.level_text(level) for level in LEGEND_ORDER}, dark=True)
         outer.addWidget(self.legend)
+        self.interval_dialog: IntervalDialog | None = None
+        self.loader = Loader(self)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self.banner.mark_failed)
         self.tiles: list[DashboardTile] = []
         for index, scope in enumerate(scopes):
             tile = DashboardTile(TileState(scope), hours=hours)
             tile.tz = tz
+            tile.interval_requested.connect(self.open_interval)
             self.tiles.append(tile)
             layout.addWidget(tile, index // max(1, columns), index % max(1, columns))
         self.timer = QTimer(self)
@@ -278,12 +351,29 @@ class DashboardView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Read every tile again, off the GUI thread. When the read fails the tiles keep their
+        last picture and the banner says since when and why."""
         now = self.clock()
-        for tile in self.tiles:
-            try:
-                tile.set_state(load_tile(self.engine, tile.state.scope, now, self.tz, self.hours, self.tests))
-            except Exception:  # the aggregator is away: keep the last picture, show nothing new
-                continue
+        scopes = [tile.state.scope for tile in self.tiles]
+        self.loader.start(
+            load_tiles, self.engine, scopes, now, self.tz, self.hours, self.tests, self.index_tests
+        )
+
+    def _loaded(self, states: object) -> None:
+        assert isinstance(states, list)
+        for tile, state in zip(self.tiles, states, strict=True):
+            tile.set_state(state)
+        self.banner.mark_good()
+
+    def open_interval(self, scope: object, end: object) -> IntervalDialog:
+        """The interval panel for a tile's lamp or rectangle: the scope's worst metric then."""
+        assert isinstance(scope, Scope) and isinstance(end, dt.datetime)
+        if self.interval_dialog is None:
+            self.interval_dialog = IntervalDialog(self.engine, self.tz, self)
+        self.interval_dialog.panel.load(scope_interval, self.engine, scope, end, self.tests)
+        self.interval_dialog.show()
+        self.interval_dialog.raise_()
+        return self.interval_dialog
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         if event is not None and event.key() == Qt.Key.Key_F11:
@@ -316,6 +406,7 @@ def create_view(context: ViewContext) -> QWidget:
         [Scope.parse(tile) for tile in settings.tiles],
         hours=settings.hours,
         columns=settings.columns,
-        tests=settings.tests,
+        tests=console.level_tests,
+        index_tests=settings.tests,
         refresh_seconds=settings.refresh_seconds,
     )

@@ -230,14 +230,14 @@ def interval_strip(
     return strip_item(columns, codes, count, rect, gaps=gaps)
 
 
-def threshold_pens(level: Level) -> list[QPen]:
-    """A threshold line in the colours of the level that starts at it: a solid line in the
-    second colour under dashes of the first (one dashed line for single-colour levels)."""
+def threshold_pens(level: Level, style: Qt.PenStyle = Qt.PenStyle.DashLine, width: float = 1.5) -> list[QPen]:
+    """A threshold line in the colours of the level that starts at it: for a two-colour level a
+    wider solid line in the second colour under the first colour's line (drawn in `style`)."""
     first, second = colours(level)
-    dashed = pg.mkPen(first, width=1.5, style=Qt.PenStyle.DashLine)
+    line = pg.mkPen(first, width=width, style=style)
     if second == first:
-        return [dashed]
-    return [pg.mkPen(second, width=1.5), dashed]
+        return [line]
+    return [pg.mkPen(second, width=width * 2.4), line]
 
 
 # --- chart dots (pyqtgraph scatter) ---------------------------------------------------------------

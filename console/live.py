@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
@@ -102,6 +102,9 @@ class LiveState:
     metrics: Mapping[int, LiveMetric] = field(default_factory=dict)
     points: Mapping[str, LivePoint] = field(default_factory=dict)
     error: str = ""
+    # The tests whose assessments make a point's worst level (empty: every test); the same
+    # setting as the Dashboard's lamps ([console] level_tests).
+    level_tests: tuple[str, ...] = ()
     _by_reference: dict[str, LiveMetric] = field(default_factory=dict, init=False, repr=False)
     _point_worst: dict[str, Level] = field(default_factory=dict, init=False, repr=False)
 
@@ -113,7 +116,7 @@ class LiveState:
                 self._by_reference[metric.key] = metric
             if metric.point:
                 by_point.setdefault(metric.point, [])
-                if metric.level is not None:
+                if metric.level is not None and (not self.level_tests or metric.test in self.level_tests):
                     by_point[metric.point].append(metric.level)
         self._point_worst = {name: Level.worst(levels) for name, levels in by_point.items()}
 
@@ -149,7 +152,12 @@ class LiveState:
             self.metrics,
             self.points,
             error,
+            self.level_tests,
         )
+
+    def counting(self, tests: tuple[str, ...]) -> LiveState:
+        """The same poll with a point's worst level counted over `tests` (empty: every test)."""
+        return self if tests == self.level_tests else replace(self, level_tests=tests)
 
 
 Columns = Mapping[int, Mapping[tuple[int, ...], object]]

@@ -27,6 +27,7 @@ class ConsoleSettings:
     root_map: Path
     language: str
     history_hours: float
+    level_tests: tuple[str, ...] = ()  # what a point's worst level counts (empty: every test)
 
 
 def split_address(text: str, where: str) -> tuple[str, int]:
@@ -65,4 +66,5 @@ def console_settings(config: ProbeConfig) -> ConsoleSettings:
         root,
         section.language,
         section.history_hours,
+        tuple(section.level_tests),
     )

@@ -2,8 +2,9 @@
 time range (value, level and the threshold table that produced the level), the worst assessment
 per interval of a scope, and the day's loyalty Index. Pure data, no Qt.
 
-Interval and current-day metrics are told apart by their names, which SPEC §3 fixes
-(`… Интервал X мин` / `… Текущие сутки`), so this works for any test that follows the naming.
+Interval and current-day metrics are told apart by the metrics table's `period` column
+("interval" / "day"), and the Index's counts by their short names, so this works for any test
+that reports measurements the way SPEC §3 describes.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_values, metrics, points, questions
 from probe.topology import COMPANY
 
-INTERVAL_MARK = ". Интервал "
-DAY_MARK = ". Текущие сутки"
+INTERVAL = "interval"
+DAY = "day"
+# The short names of LOYALTY_MON's day counts the Index is made of (SPEC §3, §7).
+POSITIVE, NEGATIVE, VOTES = "Позитивные ответы", "Негативные ответы", "Число голосований"
 
 
 @dataclass(frozen=True)
@@ -285,17 +288,16 @@ def _scope_condition(scope: Scope) -> Any:
     return or_(points.c.region == scope.name, points.c.region.startswith(scope.name + "/", autoescape=True))
 
 
-def scope_metrics_query(scope: Scope, mark: str, tests: Sequence[str] = ("LOYALTY_MON",)) -> Select[Any]:
+def scope_metrics_query(scope: Scope, period: str, tests: Sequence[str] = ()) -> Select[Any]:
+    """The scope's metrics of one period ("interval" or "day") of the given tests (empty: every
+    test)."""
+    conditions = [_scope_condition(scope), metrics.c.period == period]
+    if tests:
+        conditions.append(metrics.c.test.in_(list(tests)))
     return (
-        select(metrics.c.id, metrics.c.name)
+        select(metrics.c.id, metrics.c.short_name)
         .select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
-        .where(
-            and_(
-                metrics.c.test.in_(list(tests)),
-                _scope_condition(scope),
-                metrics.c.name.contains(mark, autoescape=True),
-            )
-        )
+        .where(and_(*conditions))
     )
 
 
@@ -304,12 +306,13 @@ def interval_levels(
     scope: Scope,
     since: dt.datetime,
     until: dt.datetime,
-    tests: Sequence[str] = ("LOYALTY_MON",),
+    tests: Sequence[str] = (),
 ) -> list[tuple[dt.datetime, Level]]:
-    """The worst assessment of the scope's interval metrics at every interval end in
-    (since, until], oldest first; an interval where nothing was assessed is `unknown`."""
+    """The worst assessment of the scope's interval metrics (of `tests`; empty: every test) at
+    every interval end in (since, until], oldest first; an interval where nothing was assessed
+    is `unknown`."""
     with engine.connect() as conn:
-        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL_MARK, tests))]
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))]
         if not ids:
             return []
         rows = conn.execute(
@@ -332,6 +335,29 @@ def interval_levels(
     return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
 
 
+def worst_metric_at(engine: Engine, scope: Scope, end: dt.datetime, tests: Sequence[str] = ()) -> int | None:
+    """The scope's interval metric with the worst assessment at the evaluation ending at `end`
+    (what the Dashboard's rectangle for that interval shows); None when nothing was assessed."""
+    with engine.connect() as conn:
+        ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))]
+        if not ids:
+            return None
+        rows = conn.execute(
+            select(metric_values.c.metric_id, metric_values.c.level).where(
+                and_(
+                    metric_values.c.metric_id.in_(ids),
+                    metric_values.c.at == end,
+                    metric_values.c.level.is_not(None),
+                )
+            )
+        ).all()
+    assessed = [(parse_level(row.level), int(row.metric_id)) for row in rows]
+    known = [(level.severity, -metric_id) for level, metric_id in assessed if level is not None]
+    if not known:
+        return None
+    return -max(known)[1]
+
+
 @dataclass(frozen=True)
 class IndexReading:
     """The day's loyalty Index = (positive − negative) / votes × 100 at one evaluation."""
@@ -347,18 +373,12 @@ class IndexReading:
 
 
 def index_from_counts(rows: Iterable[tuple[str, float | None]]) -> tuple[float, float, float]:
-    """Sum the day's counts by short name (`… Позитивные ответы. Текущие сутки` etc.)."""
-    positive = negative = votes = 0.0
-    for name, value in rows:
-        if value is None:
-            continue
-        if name.endswith(". Позитивные ответы" + DAY_MARK):
-            positive += value
-        elif name.endswith(". Негативные ответы" + DAY_MARK):
-            negative += value
-        elif name.endswith(". Число голосований" + DAY_MARK):
-            votes += value
-    return positive, negative, votes
+    """Sum the day's counts (short name, value) of every methodology and question."""
+    sums = {POSITIVE: 0.0, NEGATIVE: 0.0, VOTES: 0.0}
+    for short_name, value in rows:
+        if value is not None and short_name in sums:
+            sums[short_name] += value
+    return sums[POSITIVE], sums[NEGATIVE], sums[VOTES]
 
 
 def index_at(
@@ -367,7 +387,7 @@ def index_at(
     """The Index from the latest current-day counts stored at or before `at` (the last evaluation
     of that day). None when there is no evaluation of that local day in the history yet."""
     with engine.connect() as conn:
-        ids = {row.id: row.name for row in conn.execute(scope_metrics_query(scope, DAY_MARK, tests))}
+        ids = {row.id: row.short_name for row in conn.execute(scope_metrics_query(scope, DAY, tests))}
         if not ids:
             return IndexReading(None, 0, 0, 0)
         latest = conn.execute(

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 
 from console.live import LiveState
 from console.settings import ConsoleSettings
+from console.worker import database_pool
 from probe.config import ProbeConfig
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,15 @@ class LiveHub(QObject):
 
     state_changed = pyqtSignal(object)
 
-    def __init__(self, initial: LiveState | None = None) -> None:
+    def __init__(self, initial: LiveState | None = None, level_tests: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.state = initial or LiveState()
+        self.level_tests = level_tests  # [console] level_tests: what a point's worst level counts
+        self.state = (initial or LiveState()).counting(level_tests)
 
     def set_state(self, state: object) -> None:
         assert isinstance(state, LiveState)
-        self.state = state
-        self.state_changed.emit(state)
+        self.state = state.counting(self.level_tests)
+        self.state_changed.emit(self.state)
 
 
 @dataclass
@@ -76,6 +78,8 @@ class ConsoleContext:
 
     def close(self) -> None:
         if self._engine is not None:
+            # Reads still running on the worker threads finish before their connections close.
+            database_pool().waitForDone(30_000)
             self._engine.dispose()
 
 

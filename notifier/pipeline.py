@@ -277,6 +277,8 @@ def event_messages(
                     body_text=texts["text" if channel == "email" else "sms"],
                     body_html=texts.get("html"),
                     due_at=due,
+                    metric_id=metric.id,
+                    event_at=event.at,
                 )
                 messages.append(message)
     return messages

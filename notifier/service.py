@@ -34,6 +34,16 @@ class NotifierService:
         self._stopped = asyncio.Event()
         self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
 
+    def describe(self) -> str:
+        """For the probe's start line: how many rules and where messages go."""
+        config = self.runtime.config.section(NotifierConfig)
+        channels = []
+        if config.smtp is not None:
+            channels.append(f"SMTP {config.smtp.host}:{config.smtp.port}")
+        if config.sms is not None:
+            channels.append(f"SMS {config.sms.port}")
+        return f"notifier ({len(config.rules)} rules" + "".join(f", {c}" for c in channels) + ")"
+
     def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
         """Hub callback: may run in the loop or in the evaluator's worker thread."""
         if evaluation is None or evaluation.historical:
@@ -151,5 +161,5 @@ async def start(runtime: Runtime) -> NotifierService | None:
         raise
     service = NotifierService(runtime, templates)
     runtime.hub.subscribe(service.on_snapshot)
-    log.info("notifier: %d rules; outbox delivery started", len(config.rules))
+    log.debug("notifier: %d rules; outbox delivery started", len(config.rules))
     return service

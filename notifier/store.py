@@ -227,6 +227,8 @@ class OutboxMessage:
     body_text: str
     body_html: str | None
     due_at: dt.datetime
+    metric_id: int | None = None  # the metric whose event this announces
+    event_at: dt.datetime | None = None  # the evaluation (interval end, naive UTC) of that event
 
 
 _DEDUPE_LIMIT = column_limit(notifier_outbox.c.dedupe_key)
@@ -275,6 +277,8 @@ def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
             "status": "pending",
             "attempts": 0,
             "due_at": m.due_at,
+            "metric_id": m.metric_id,
+            "event_at": m.event_at,
         }
         for m in unique
         if m.dedupe_key not in present

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,6 +33,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from probe.i18n import _
 from probe.snapshot import Evaluation
 
 if TYPE_CHECKING:
@@ -126,6 +128,13 @@ class AlignedTrigger(BaseTrigger):
 # --- the scheduler ---------------------------------------------------------------------------
 
 
+def level_changes(evaluation: Evaluation) -> int:
+    """How many metrics of an evaluation changed their level (a metric seen for the first time has
+    no previous level and does not count)."""
+    previous = evaluation.previous_levels
+    return sum(1 for m in evaluation.metrics if previous.get(m.id) is not None and previous[m.id] != m.level)
+
+
 class TestScheduler:
     """Runs the enabled tests of an evaluator on their boundaries (a service `Component`)."""
 
@@ -178,12 +187,12 @@ class TestScheduler:
                 next_run_time=now,  # catch up at start-up
                 replace_existing=True,
             )
-            log.info(
+            log.debug(
                 "scheduled %s every %s (+%g s grace)", name, self._steps[name], self.grace.total_seconds()
             )
         self._scheduler.start()
         if not self.tests:
-            log.warning("no enabled evaluation tests: nothing to schedule")
+            log.warning(_("no enabled evaluation tests: nothing to schedule"))
 
     async def stop(self) -> None:
         """Stop firing; let running evaluations finish briefly, then abandon them (their
@@ -233,11 +242,17 @@ class TestScheduler:
                 self._last_end.setdefault(name, None)
         ends = due_ends(at_or_before, self._last_end[name], due, self.catch_up_intervals)
         if len(ends) > 1:
-            skipped = ""
             last = self._last_end[name]
             if last is not None and at_or_before(ends[0] - _TICK) > last:
-                skipped = f" (older missed intervals beyond catch_up_intervals={self.catch_up_intervals} are left to 'backfill')"
-            log.info("%s: catching up %d missed interval(s) from %s%s", name, len(ends) - 1, ends[0], skipped)
+                log.warning(
+                    _(
+                        "%s: intervals missed before %s are more than catch_up_intervals=%d; 'backfill' evaluates them"
+                    ),
+                    name,
+                    self._local(ends[0]),
+                    self.catch_up_intervals,
+                )
+        started = time.monotonic()
         done: list[Evaluation] = []
         for end in ends:
             if self._stopped:
@@ -250,8 +265,43 @@ class TestScheduler:
             if not evaluation.database_ok:
                 self._resync.add(name)
             done.append(evaluation)
-            log.debug("%s evaluated for %s (historical=%s, ok=%s)", name, end, historical, evaluation.test_ok)
+        if done:
+            self._log_run(name, done, time.monotonic() - started)
         return done
+
+    def _local(self, at: dt.datetime) -> str:
+        return f"{at.astimezone(self.tz):%Y-%m-%d %H:%M}"
+
+    def _log_run(self, name: str, done: list[Evaluation], seconds: float) -> None:
+        """One line per run: the test, its interval(s), metrics, level changes, duration."""
+        last = done[-1]
+        start = last.at - self._steps.get(name, self._step_of(name))
+        interval = f"{self._local(start)}–{last.at.astimezone(self.tz):%H:%M}"
+        if len(done) > 1:
+            interval += _(" and %d missed before it") % (len(done) - 1)
+        changes = sum(level_changes(evaluation) for evaluation in done)
+        failed = [e for e in done if not (e.test_ok and e.database_ok)]
+        level = logging.WARNING if failed else logging.INFO
+        outcome = ""
+        if failed:
+            database = any(not e.database_ok for e in failed)
+            outcome = _("; database unavailable") if database else _("; the test failed (Тест работает = 0)")
+        log.log(
+            level,
+            _("%s: interval %s: %d metrics, %d level changes, %.2f s%s"),
+            name,
+            interval,
+            len(last.metrics),
+            changes,
+            seconds,
+            outcome,
+        )
+
+    def describe(self) -> str:
+        """For the probe's start line: the tests and how often they run."""
+        every = sorted({int(step.total_seconds() // 60) for step in self._steps.values()})
+        minutes = "/".join(str(m) for m in every)
+        return f"scheduler ({len(self.tests)} tests: {', '.join(self.tests)}; every {minutes} min)"
 
     def next_run_times(self) -> dict[str, dt.datetime | None]:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}

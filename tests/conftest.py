@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -111,7 +112,16 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = open_engine(db_url)
     init_db(eng)
     yield eng
+    finish_console_reads()
     eng.dispose()
+
+
+def finish_console_reads() -> None:
+    """A console view may still be reading on its worker thread when a test ends: let it finish
+    before the engine's connections are closed under it."""
+    worker = sys.modules.get("console.worker")
+    if worker is not None:
+        worker.database_pool().waitForDone(30_000)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from console.history import MetricHistory, metrics_by_reference, recent_history
 from console.i18n import format_value, level_text, local_text, number, translate
 from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
 from console.live import LiveMetric, LiveState
+from console.worker import Loader, StaleBanner, describe
 from probe.assess import ThresholdTable
 from probe.levels import Level
 
@@ -92,10 +93,11 @@ class ThresholdTableWidget(QTableWidget):
         self.setItemDelegate(LevelDelegate(self))
         self.caption = QLabel()
 
-    def show_table(self, table: ThresholdTable | None, value: float | None) -> None:
+    def show_table(self, table: ThresholdTable | None, value: float | None, unit: str = "") -> None:
         self.setRowCount(0)
         if table is None:
             self.caption.setText(translate("PointPage", "The metric has no threshold table"))
+            self.fit_rows()
             return
         current = table.assess(value) if value is not None else None
         self.caption.setText(
@@ -113,9 +115,27 @@ class ThresholdTableWidget(QTableWidget):
                 font = QFont(value_item.font())
                 font.setBold(True)
                 value_item.setFont(font)
-                value_item.setText(f"{text}   ◀ {format_value(value)}")
+                value_item.setText(f"{text}   ◀ {format_value(value, unit)}")
             self.setItem(row, 0, level_item)
             self.setItem(row, 1, value_item)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Exactly as tall as its rows: five levels never need a scroll bar."""
+        header = self.horizontalHeader()
+        rows = max(self.rowCount(), 2)
+        head = header.sizeHint().height() if header is not None else 0
+        row = self.verticalHeader().defaultSectionSize()  # type: ignore[union-attr]
+        self.setFixedHeight(head + rows * row + 2 * self.frameWidth() + 2)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+
+def read_point_history(
+    engine: Engine, keys: list[str], hours: float, until: dt.datetime
+) -> dict[str, MetricHistory]:
+    """The history of the point's metrics over the last `hours` (runs off the GUI thread)."""
+    infos = metrics_by_reference(engine, keys)
+    return {h.info.key: h for h in recent_history(engine, infos, hours=hours, until=until)}
 
 
 class PointPage(QWidget):
@@ -192,11 +212,12 @@ class PointPage(QWidget):
         self.history_title = _heading(
             translate("PointPage", "History over the last {hours} h").format(hours=number(hours))
         )
-        self.history_note = QLabel()
-        self.history_note.setStyleSheet("color: #a33;")
+        self.history_note = StaleBanner(tz)
+        self.history_loader = Loader(self)
+        self.history_loader.loaded.connect(self._history_loaded)
+        self.history_loader.failed.connect(self._history_failed)
 
         self.thresholds = ThresholdTableWidget()
-        self.thresholds.setMaximumHeight(200)
 
         self.clips_slot = self._clips_widget()
 
@@ -318,29 +339,36 @@ class PointPage(QWidget):
         history = self.histories.get(metric.key)
         if thresholds is None and history is not None and history.points:
             thresholds = history.points[-1].thresholds
-        self.thresholds.show_table(thresholds, metric.value)
+        self.thresholds.show_table(thresholds, metric.value, metric.unit)
         self._draw_value_history()
 
     # -- stored history ----------------------------------------------------------------------
     def load_history(self) -> None:
-        """Read the point's history (blocking; a few hundred rows)."""
-        self.history_error = ""
+        """Read the point's history off the GUI thread; drawn when it arrives. A database outage
+        leaves the live part working and the banner says why the history is old or missing."""
         if self.engine_source is None:
             return
         try:
             engine = self.engine_source()
-            infos = metrics_by_reference(engine, [m.key for m in self.metrics if m.key])
-            histories = recent_history(engine, infos, hours=self.hours, until=self.clock())
-            self.histories = {h.info.key: h for h in histories}
-        except Exception as exc:  # a database outage must not break the live part of the page
-            self.history_error = translate("PointPage", "History unavailable: {error}").format(
-                error=str(exc).splitlines()[0][:200]
-            )
-            log.warning("history for %s: %s", self.point, exc)
-        self.history_note.setText(self.history_error)
+        except Exception as exc:  # the aggregator cannot even be opened
+            self._history_failed(describe(exc))
+            return
+        keys = [m.key for m in self.metrics if m.key]
+        self.history_loader.start(read_point_history, engine, keys, self.hours, self.clock())
+
+    def _history_loaded(self, histories: object) -> None:
+        assert isinstance(histories, dict)
+        self.histories = histories
+        self.history_error = ""
+        self.history_note.mark_good()
         self._draw_levels()
         if self.selected is not None:
             self._selection_changed()  # the stored thresholds may fill in what SNMP did not give
+
+    def _history_failed(self, reason: str) -> None:
+        self.history_error = translate("PointPage", "History unavailable: {error}").format(error=reason)
+        log.warning("history for %s: %s", self.point, reason)
+        self.history_note.mark_failed(self.history_error)
 
     def _show_window(self) -> None:
         """The x axis always spans the last `hours`, however much history there is."""

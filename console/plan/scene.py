@@ -15,6 +15,7 @@ from PyQt6.QtGui import QColor, QLinearGradient, QPainter, QPixmap
 from PyQt6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
     QGraphicsSceneDragDropEvent,
     QGraphicsSceneHoverEvent,
     QGraphicsSceneMouseEvent,
@@ -138,6 +139,7 @@ class PlanScene(QGraphicsScene):
     element_dropped = pyqtSignal(str, str, str, float, float)  # kind, target, label, x, y
     elements_moved = pyqtSignal(list)  # [(id, (old x, y), (new x, y))]
     activated = pyqtSignal(str)  # element id clicked in view mode
+    context_requested = pyqtSignal(str, object)  # element id right-clicked in view mode, screen QPoint
 
     def __init__(self, cache: IconCache | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -346,6 +348,14 @@ class PlanScene(QGraphicsScene):
             if item is not None and item.element_id == self._press_item:
                 self.activated.emit(item.element_id)
         self._press_item = None
+
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent | None) -> None:
+        if event is None or self.edit_mode:
+            return
+        item = self._item_at(event.scenePos())
+        if item is not None:
+            self.context_requested.emit(item.element_id, event.screenPos())
+            event.accept()
 
 
 class PlanGraphicsView(QGraphicsView):

@@ -4,17 +4,19 @@ the point page at the bottom of the hierarchy."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QPoint, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence, QUndoStack
 from PyQt6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -25,7 +27,8 @@ from PyQt6.QtWidgets import (
 
 from console.config import ConsoleConfig
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
-from console.live import LiveState
+from console.interval_panel import IntervalDialog
+from console.live import LiveMetric, LiveState
 from console.plan.commands import AddElement, DeleteElements, MoveElements, SetBackground, align_moves
 from console.plan.icons import IconCache
 from console.plan.model import Element, MapDocument, MapFormatError, MapLibrary, load_map, save_map
@@ -33,6 +36,7 @@ from console.plan.palette import Palette
 from console.plan.point_page import PointPage
 from console.plan.scene import PlanGraphicsView, PlanScene
 from console.views import ConsoleContext
+from console.worker import StaleBanner
 
 TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Plan")
 
@@ -76,6 +80,8 @@ class PlanView(QWidget):
         self.scene.element_dropped.connect(self._dropped)
         self.scene.elements_moved.connect(self._moved)
         self.scene.activated.connect(self.activate)
+        self.scene.context_requested.connect(self._context_menu)
+        self.interval_dialog: IntervalDialog | None = None
         self.graphics = PlanGraphicsView(self.scene)
         self.element_palette = Palette()
         self.element_palette.setVisible(False)
@@ -86,6 +92,8 @@ class PlanView(QWidget):
             "background: #fdecea; color: #8a1c12; border: 1px solid #e5a39b; padding: 8px; font-weight: bold;"
         )
         self.banner.setVisible(False)
+        # When the probe stops answering: since when the colours are old, and why.
+        self.stale_banner = StaleBanner(context.tz if context is not None else dt.UTC)
         self.breadcrumbs = QHBoxLayout()
         self.breadcrumbs.setSpacing(2)
         crumbs = QWidget()
@@ -156,10 +164,12 @@ class PlanView(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.edit_bar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.stale_banner)
         layout.addWidget(splitter, 1)
 
         if context is not None:
             context.live.state_changed.connect(self.set_state)
+        self.show_staleness()
         self.open_map(root_map)
 
     def _action(self, text: str, slot: Any, shortcut: Any = None) -> QAction:
@@ -251,6 +261,42 @@ class PlanView(QWidget):
             if metric is not None and metric.point:
                 self.open_point(metric.point)
 
+    def interval_metric(self, element_id: str) -> LiveMetric | None:
+        """The metric whose latest interval an icon opens: a metric icon's own; a point's worst
+        assessed metric (the one that colours the icon); none for a child map."""
+        if self.document is None:
+            return None
+        element = self.document.element(element_id)
+        if element.kind == "metric":
+            return self.state.metric(element.target)
+        if element.kind == "point":
+            assessed = [m for m in self.state.point_metrics(element.target) if m.level is not None]
+            if assessed:
+                return max(assessed, key=lambda m: (m.level.severity if m.level else -1, -m.id))
+        return None
+
+    def open_interval(self, element_id: str) -> IntervalDialog | None:
+        """The interval panel for an icon: its metric's latest evaluated interval."""
+        metric = self.interval_metric(element_id)
+        if metric is None or metric.updated is None or self.context is None:
+            self.status_message.emit(translate("Plan", "No evaluated interval for this icon"))
+            return None
+        if self.interval_dialog is None:
+            self.interval_dialog = IntervalDialog(self.context.engine, self.context.tz, self)
+        self.interval_dialog.panel.open(metric.id, metric.updated)
+        self.interval_dialog.show()
+        self.interval_dialog.raise_()
+        return self.interval_dialog
+
+    def _context_menu(self, element_id: str, screen: object) -> None:
+        menu = QMenu(self)
+        interval = menu.addAction(translate("Plan", "Open the interval…"))
+        assert interval is not None
+        interval.setEnabled(self.interval_metric(element_id) is not None)
+        interval.triggered.connect(lambda _=False, e=element_id: self.open_interval(e))
+        menu.addAction(translate("Plan", "Open"), lambda e=element_id: self.activate(e))
+        menu.popup(screen if isinstance(screen, QPoint) else QPoint())
+
     def back(self) -> None:
         if len(self.trail) > 1:
             self.go_to(len(self.trail) - 2)
@@ -299,11 +345,20 @@ class PlanView(QWidget):
     def set_state(self, state: object) -> None:
         assert isinstance(state, LiveState)
         self.state = state
+        self.show_staleness()
         self.refresh_levels()
         if self.point_page is not None and self.pages.currentWidget() is self.point_page:
             self.point_page.set_state(state)
         if self.edit_mode and self.document is not None:
             self.element_palette.set_sources(state, self.document.path, self.root_map)
+
+    def show_staleness(self) -> None:
+        state = self.state
+        if state.connected:
+            self.stale_banner.mark_good(state.received_at)
+        elif state.error:
+            self.stale_banner.last_good = state.received_at
+            self.stale_banner.mark_failed(state.error)
 
     def refresh_levels(self) -> None:
         if self.document is None:

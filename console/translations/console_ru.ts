@@ -4,362 +4,352 @@
     <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="43" />
+        <location filename="../app.py" line="47" />
         <source>PROLAN Console</source>
         <translation>PROLAN Консоль</translation>
     </message>
     <message>
-        <location filename="../app.py" line="86" />
+        <location filename="../app.py" line="90" />
         <source>Connected: {target}</source>
         <translation>Подключено: {target}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="90" />
+        <location filename="../app.py" line="94" />
         <source>probe: database unavailable</source>
         <translation>зонд: база данных недоступна</translation>
     </message>
     <message>
-        <location filename="../app.py" line="93" />
+        <location filename="../app.py" line="97" />
         <source>NO CONNECTION: {target}</source>
         <translation>НЕТ СВЯЗИ: {target}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="97" />
+        <location filename="../app.py" line="101" />
         <source>Connecting: {target}…</source>
         <translation>Подключение: {target}…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="104" />
+        <location filename="../app.py" line="108" />
         <source>no data yet</source>
         <translation>данных ещё нет</translation>
     </message>
     <message>
-        <location filename="../app.py" line="109" />
+        <location filename="../app.py" line="113" />
         <source>{n} min ago</source>
         <translation>{n} мин назад</translation>
     </message>
     <message>
-        <location filename="../app.py" line="110" />
+        <location filename="../app.py" line="114" />
         <source>data: {time}</source>
         <translation>данные: {time}</translation>
     </message>
 </context><context>
     <name>BaselineDialog</name>
     <message>
-        <location filename="../baseline_dialog.py" line="59" />
+        <location filename="../baseline_dialog.py" line="70" />
         <source>Typical values and thresholds</source>
         <translation>Типичные значения и пороги</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="75" />
+        <location filename="../baseline_dialog.py" line="82" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="76" />
+        <location filename="../baseline_dialog.py" line="83" />
         <source>Typical value percentile</source>
         <translation>Перцентиль типичного значения</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="81" />
+        <location filename="../baseline_dialog.py" line="88" />
         <source>value</source>
         <translation>значение</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="82" />
+        <location filename="../baseline_dialog.py" line="89" />
         <source>intervals</source>
         <translation>интервалов</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="91" />
+        <location filename="../baseline_dialog.py" line="98" />
         <source>Current</source>
         <translation>Текущие</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="91" />
+        <location filename="../baseline_dialog.py" line="98" />
         <source>Proposed</source>
         <translation>Предлагаемые</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="97" />
+        <location filename="../baseline_dialog.py" line="104" />
         <source>Apply the proposed thresholds</source>
         <translation>Применить предложенные пороги</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="126" />
+        <location filename="../baseline_dialog.py" line="122" />
+        <source>Reading the history…</source>
+        <translation>Чтение истории…</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="146" />
+        <source>Database unavailable: {error}</source>
+        <translation>База данных недоступна: {error}</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="158" />
         <source>No assessed history for this test.</source>
         <translation>Нет истории с оценками для этого теста.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="148" />
+        <location filename="../baseline_dialog.py" line="180" />
         <source>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</source>
         <translation>Типичное значение: {typical} (по {samples} интервалам). Сплошные линии — предлагаемые пороги, пунктир — текущие.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="154" />
+        <location filename="../baseline_dialog.py" line="186" />
         <source>Too few values for a proposal.</source>
         <translation>Слишком мало значений для предложения.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="180" />
+        <location filename="../baseline_dialog.py" line="216" />
         <source>Thresholds applied: the engine uses them from the next evaluation.</source>
         <translation>Пороги применены: движок использует их со следующего расчёта.</translation>
     </message>
 </context><context>
     <name>ButtonKinds</name>
     <message>
-        <location filename="../clips_panel.py" line="91" />
+        <location filename="../clips_panel.py" line="78" />
         <source>Negative</source>
         <translation>Негативная</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="92" />
+        <location filename="../clips_panel.py" line="79" />
         <source>Force majeure</source>
         <translation>Форс-мажор</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="93" />
+        <location filename="../clips_panel.py" line="80" />
         <source>Positive</source>
         <translation>Позитивная</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="94" />
+        <location filename="../clips_panel.py" line="81" />
         <source>Passive</source>
         <translation>Пассивная</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="95" />
+        <location filename="../clips_panel.py" line="82" />
         <source>Seller</source>
         <translation>Продавец</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="96" />
+        <location filename="../clips_panel.py" line="83" />
         <source>Red</source>
         <translation>Красная</translation>
     </message>
 </context><context>
     <name>ClipsPanel</name>
     <message>
-        <location filename="../clips_panel.py" line="103" />
+        <location filename="../clips_panel.py" line="90" />
         <source>cut</source>
         <translation>вырезан</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="104" />
+        <location filename="../clips_panel.py" line="91" />
         <source>waiting for the recording</source>
         <translation>ждёт запись</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="105" />
+        <location filename="../clips_panel.py" line="92" />
         <source>no recording</source>
         <translation>записи нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="133" />
         <source>Audio fragments: {point}</source>
         <translation>Аудиофрагменты: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="135" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="150" />
+        <location filename="../clips_panel.py" line="141" />
         <source>Pressed at</source>
         <translation>Время нажатия</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="151" />
+        <location filename="../clips_panel.py" line="142" />
         <source>Button</source>
         <translation>Кнопка</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="152" />
+        <location filename="../clips_panel.py" line="143" />
         <source>Length</source>
         <translation>Длительность</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="153" />
+        <location filename="../clips_panel.py" line="144" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="179" />
         <source>file not found: {path}</source>
         <translation>файл не найден: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="185" />
+        <location filename="../clips_panel.py" line="182" />
         <source>cut, {gap} s not recorded</source>
         <translation>вырезан, {gap} с без записи</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="197" />
+        <location filename="../clips_panel.py" line="198" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="281" />
-        <location filename="../clips_panel.py" line="265" />
-        <location filename="../clips_panel.py" line="213" />
+        <location filename="../clips_panel.py" line="284" />
+        <location filename="../clips_panel.py" line="268" />
+        <location filename="../clips_panel.py" line="216" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="218" />
+        <location filename="../clips_panel.py" line="221" />
         <source>Fragments: {n}</source>
         <translation>Фрагментов: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="220" />
+        <location filename="../clips_panel.py" line="223" />
         <source>No fragments</source>
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="285" />
-        <location filename="../clips_panel.py" line="252" />
+        <location filename="../clips_panel.py" line="288" />
+        <location filename="../clips_panel.py" line="255" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="258" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="72" />
+        <location filename="../cockpit.py" line="82" />
         <source>{n} d</source>
         <translation>{n} д</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="73" />
+        <location filename="../cockpit.py" line="83" />
         <source>{n} h</source>
         <translation>{n} ч</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="140" />
+        <location filename="../cockpit.py" line="150" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="141" />
+        <location filename="../cockpit.py" line="151" />
         <source>The tests themselves</source>
         <translation>Сами тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="142" />
+        <location filename="../cockpit.py" line="152" />
         <source>{n} min</source>
         <translation>{n} мин</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="143" />
+        <location filename="../cockpit.py" line="153" />
         <source>day</source>
         <translation>сутки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="299" />
+        <location filename="../cockpit.py" line="310" />
         <source>Unassessed counters</source>
         <translation>Неоцениваемые счётчики</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="302" />
+        <location filename="../cockpit.py" line="313" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Показывать и метрики без таблицы порогов (количества, суммы)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="304" />
+        <location filename="../cockpit.py" line="315" />
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="308" />
+        <location filename="../cockpit.py" line="319" />
         <source>Tests</source>
         <translation>Тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="309" />
+        <location filename="../cockpit.py" line="320" />
         <source>Points</source>
         <translation>Точки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="310" />
+        <location filename="../cockpit.py" line="321" />
         <source>Name contains</source>
         <translation>Имя содержит</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="317" />
+        <location filename="../cockpit.py" line="328" />
         <source>Range</source>
         <translation>Диапазон</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="329" />
+        <location filename="../cockpit.py" line="340" />
         <source>Period</source>
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="719" />
-        <location filename="../cockpit.py" line="336" />
+        <location filename="../cockpit.py" line="680" />
+        <location filename="../cockpit.py" line="347" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="725" />
-        <location filename="../cockpit.py" line="338" />
+        <location filename="../cockpit.py" line="686" />
+        <location filename="../cockpit.py" line="349" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="380" />
-        <source>Click a rectangle to see the threshold table that assessed it.</source>
-        <translation>Щёлкните прямоугольник, чтобы увидеть таблицу порогов, по которой он оценён.</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="385" />
-        <source>Assessment</source>
-        <translation>Оценка</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="385" />
-        <source>Value</source>
-        <translation>Значение</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="398" />
+        <location filename="../cockpit.py" line="393" />
         <source>Suggest thresholds…</source>
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="613" />
+        <location filename="../cockpit.py" line="588" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="617" />
+        <location filename="../cockpit.py" line="592" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="622" />
+        <location filename="../cockpit.py" line="597" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="624" />
+        <location filename="../cockpit.py" line="599" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="628" />
+        <location filename="../cockpit.py" line="603" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
-    </message>
-    <message>
-        <location filename="../cockpit.py" line="672" />
-        <source>The metric is not assessed (no threshold table).</source>
-        <translation>Метрика не оценивается (нет таблицы порогов).</translation>
     </message>
 </context><context>
     <name>Connection</name>
@@ -376,34 +366,274 @@
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="172" />
+        <location filename="../dashboard.py" line="229" />
         <source>last {hours} h</source>
         <translation>последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="178" />
+        <location filename="../dashboard.py" line="235" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="182" />
-        <source>Loyalty index</source>
-        <translation>Индекс лояльности</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="205" />
-        <source>no data</source>
-        <translation>нет данных</translation>
-    </message>
-    <message>
-        <location filename="../dashboard.py" line="223" />
+        <location filename="../dashboard.py" line="290" />
+        <location filename="../dashboard.py" line="241" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="228" />
+        <location filename="../dashboard.py" line="243" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="249" />
+        <source>Loyalty index</source>
+        <translation>Индекс лояльности</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="272" />
+        <source>no data</source>
+        <translation>нет данных</translation>
+    </message>
+</context><context>
+    <name>IntervalPanel</name>
+    <message>
+        <location filename="../interval_panel.py" line="47" />
+        <source>answered</source>
+        <translation>с ответом</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="48" />
+        <source>silent</source>
+        <translation>молчун</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="49" />
+        <source>window open</source>
+        <translation>окно открыто</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="50" />
+        <source>answer in the window</source>
+        <translation>ответ в окне</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="51" />
+        <source>outside a window</source>
+        <translation>вне окна</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="58" />
+        <source>incident</source>
+        <translation>инцидент</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="59" />
+        <source>escalation</source>
+        <translation>эскалация</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="60" />
+        <source>recovery</source>
+        <translation>восстановление</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="61" />
+        <source>test message</source>
+        <translation>проверка</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="68" />
+        <source>waiting</source>
+        <translation>ждёт отправки</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="69" />
+        <source>sending</source>
+        <translation>отправляется</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="70" />
+        <source>sent</source>
+        <translation>отправлено</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="71" />
+        <source>failed</source>
+        <translation>не отправлено</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="132" />
+        <source>Driver</source>
+        <translation>Драйвер</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="133" />
+        <source>Value</source>
+        <translation>Значение</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="134" />
+        <source>Assessment</source>
+        <translation>Оценка</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="135" />
+        <source>Evaluated</source>
+        <translation>Расчёт</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="142" />
+        <source>Thresholds</source>
+        <translation>Пороги</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="145" />
+        <source>Loyalty drivers at the point, same time</source>
+        <translation>Драйверы лояльности точки в это же время</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="283" />
+        <location filename="../interval_panel.py" line="155" />
+        <location filename="../interval_panel.py" line="148" />
+        <source>Methodology</source>
+        <translation>Методика</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="153" />
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="154" />
+        <source>Pad</source>
+        <translation>Пульт</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="156" />
+        <source>Button</source>
+        <translation>Кнопка</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="157" />
+        <source>Window</source>
+        <translation>Окно</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="158" />
+        <source>Question</source>
+        <translation>Вопрос</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="162" />
+        <source>Presses of the interval</source>
+        <translation>Нажатия интервала</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="168" />
+        <source>Queued</source>
+        <translation>Поставлено</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="169" />
+        <source>Rule</source>
+        <translation>Правило</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="170" />
+        <source>Event</source>
+        <translation>Событие</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="171" />
+        <source>Channel</source>
+        <translation>Канал</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="172" />
+        <source>Recipient</source>
+        <translation>Получатель</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="173" />
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="182" />
+        <source>Audio fragments of these presses</source>
+        <translation>Аудиофрагменты этих нажатий</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="186" />
+        <source>Notifications the interval triggered</source>
+        <translation>Уведомления, вызванные интервалом</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="208" />
+        <source>Click a rectangle to see its whole interval.</source>
+        <translation>Щёлкните прямоугольник, чтобы увидеть весь его интервал.</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="216" />
+        <source>Reading the interval…</source>
+        <translation>Чтение интервала…</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="223" />
+        <source>Nothing was evaluated there.</source>
+        <translation>Здесь ничего не рассчитывалось.</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="226" />
+        <source>The interval cannot be read: {reason}</source>
+        <translation>Интервал не прочитан: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="246" />
+        <source>Interval {start} – {end} · value {value} · assessment: {level}</source>
+        <translation>Интервал {start} – {end} · значение {value} · оценка: {level}</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="262" />
+        <source>{n} fragments</source>
+        <translation>Фрагментов: {n}</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="285" />
+        <source>Total</source>
+        <translation>Всего</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="301" />
+        <source>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</source>
+        <translation>Окна УСОКОК: с ответом — {answered}, молчуны — {silent}, ещё открыты — {open}; ответы вне окна — {outside}</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="326" />
+        <source>Presses of the interval: {n}</source>
+        <translation>Нажатия интервала: {n}</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="328" />
+        <source>(the first {n} listed)</source>
+        <translation>(показаны первые {n})</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="347" />
+        <source>Notifications cannot be read: {error} (run prolan-probe db init)</source>
+        <translation>Уведомления не прочитаны: {error} (выполните prolan-probe db init)</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="352" />
+        <source>None</source>
+        <translation>Нет</translation>
+    </message>
+    <message>
+        <location filename="../interval_panel.py" line="368" />
+        <source>Interval</source>
+        <translation>Интервал</translation>
     </message>
 </context><context>
     <name>Levels</name>
@@ -455,7 +685,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="125" />
+        <location filename="../plan/view.py" line="133" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -466,65 +696,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="97" />
+        <location filename="../plan/view.py" line="105" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="365" />
-        <location filename="../plan/view.py" line="105" />
+        <location filename="../plan/view.py" line="420" />
+        <location filename="../plan/view.py" line="113" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="112" />
+        <location filename="../plan/view.py" line="120" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="115" />
+        <location filename="../plan/view.py" line="123" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="123" />
+        <location filename="../plan/view.py" line="131" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="133" />
+        <location filename="../plan/view.py" line="141" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="134" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="135" />
+        <location filename="../plan/view.py" line="143" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="136" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="417" />
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="472" />
+        <location filename="../plan/view.py" line="148" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="444" />
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="499" />
+        <location filename="../plan/view.py" line="149" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="183" />
+        <location filename="../plan/view.py" line="193" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -535,8 +765,23 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="333" />
-        <location filename="../plan/view.py" line="323" />
+        <location filename="../plan/view.py" line="282" />
+        <source>No evaluated interval for this icon</source>
+        <translation>У значка нет рассчитанного интервала</translation>
+    </message>
+    <message>
+        <location filename="../plan/view.py" line="293" />
+        <source>Open the interval…</source>
+        <translation>Открыть интервал…</translation>
+    </message>
+    <message>
+        <location filename="../plan/view.py" line="297" />
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <location filename="../plan/view.py" line="388" />
+        <location filename="../plan/view.py" line="378" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -547,12 +792,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="331" />
+        <location filename="../plan/view.py" line="386" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="337" />
+        <location filename="../plan/view.py" line="392" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -561,42 +806,42 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="344" />
+        <location filename="../plan/view.py" line="399" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="348" />
+        <location filename="../plan/view.py" line="403" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="365" />
+        <location filename="../plan/view.py" line="420" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="400" />
+        <location filename="../plan/view.py" line="455" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="419" />
+        <location filename="../plan/view.py" line="474" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="430" />
+        <location filename="../plan/view.py" line="485" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="458" />
-        <location filename="../plan/view.py" line="439" />
+        <location filename="../plan/view.py" line="513" />
+        <location filename="../plan/view.py" line="494" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
     </message>
@@ -653,107 +898,119 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="49" />
+        <location filename="../plan/point_page.py" line="50" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>otherwise</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
-        <location filename="../plan/point_page.py" line="158" />
-        <location filename="../plan/point_page.py" line="86" />
+        <location filename="../plan/point_page.py" line="297" />
+        <location filename="../plan/point_page.py" line="178" />
+        <location filename="../plan/point_page.py" line="87" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="157" />
-        <location filename="../plan/point_page.py" line="86" />
+        <location filename="../plan/point_page.py" line="177" />
+        <location filename="../plan/point_page.py" line="87" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="98" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="103" />
+        <location filename="../plan/point_page.py" line="105" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="104" />
+        <location filename="../plan/point_page.py" line="106" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="107" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="145" />
+        <location filename="../plan/point_page.py" line="165" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="156" />
+        <location filename="../plan/point_page.py" line="176" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="159" />
+        <location filename="../plan/point_page.py" line="179" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="193" />
+        <location filename="../plan/point_page.py" line="213" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="206" />
+        <location filename="../plan/point_page.py" line="227" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="208" />
+        <location filename="../plan/point_page.py" line="229" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="253" />
+        <location filename="../plan/point_page.py" line="274" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="255" />
+        <location filename="../plan/point_page.py" line="276" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="336" />
+        <location filename="../plan/point_page.py" line="369" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
 </context><context>
+    <name>Stale</name>
+    <message>
+        <location filename="../worker.py" line="212" />
+        <source>No data: {reason}</source>
+        <translation>Нет данных: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../worker.py" line="214" />
+        <source>Data is stale, last good data {time}: {reason}</source>
+        <translation>Данные устарели, последние получены {time}: {reason}</translation>
+    </message>
+</context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="733" />
+        <location filename="../cockpit.py" line="694" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="306" />
+        <location filename="../dashboard.py" line="396" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="37" />
+        <location filename="../plan/view.py" line="41" />
         <source>Plan</source>
         <translation>План</translation>
     </message>

@@ -27,6 +27,9 @@ class ClipsService:
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="clips")
 
+    def describe(self) -> str:
+        return f"clips ({self.cutter.recordings_dir})"
+
     async def _loop(self) -> None:
         while not self._stop.is_set():
             try:
@@ -68,5 +71,5 @@ async def start(runtime: Runtime) -> Component | None:
         return None
     service = ClipsService(cutter, settings.poll_seconds)
     service.start()
-    log.info("clips: cutting from %s into %s", cutter.recordings_dir, cutter.output_dir)
+    log.debug("clips: cutting from %s into %s", cutter.recordings_dir, cutter.output_dir)
     return service

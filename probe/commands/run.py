@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 from probe import __version__, plugins
 from probe.commands.base import CommandError, Context
 from probe.config import LoggingConfig, ProbeConfig
+from probe.i18n import _
+from probe.logs import LOG_FORMAT, ZoneFormatter
 from probe.service import Component, ComponentStartError, Runtime
 from probe.snapshot import Snapshot, SnapshotHub
 from probe.store.db import open_engine, redact
@@ -40,8 +42,6 @@ STOP_SECONDS = 5.0
 # Leave this much of the stop budget for closing the database and exiting.
 STOP_RESERVE_SECONDS = 0.5
 START_TIMEOUT_SECONDS = 30.0
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-T = TypeVar("T")
 
 
 def register(sub: Any) -> None:
@@ -81,10 +81,13 @@ def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:
             ) from None
     else:
         handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(ZoneFormatter(LOG_FORMAT, config.tz))
     logging.basicConfig(level=logging.DEBUG if debug else settings.level, handlers=[handler], force=True)
     # APScheduler logs every job run at INFO; that is our own log's business.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+T = TypeVar("T")
 
 
 class RunRefused(Exception):
@@ -169,13 +172,13 @@ async def serve(config: ProbeConfig) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _on_signal, stopping, signum)
     where = redact(config.database.url)
-    log.info(
+    log.debug(
         "PROLAN probe %s starting (config %s, database %s)", __version__, config.source or "built-in", where
     )
     engine = open_engine(config.database.url, connect_timeout=config.database.connect_timeout_seconds)
     try:
         snapshot = await asyncio.to_thread(_load_snapshot, engine)
-        log.info("loaded %d current metric values from %s", len(snapshot.metrics), where)
+        log.debug("loaded %d current metric values from %s", len(snapshot.metrics), where)
     except Exception as exc:  # a dead or uninitialised database must not stop the probe
         log.error(
             "database %s is unavailable at start (%s: %s); starting without stored values, "
@@ -187,7 +190,7 @@ async def serve(config: ProbeConfig) -> int:
         snapshot = Snapshot(database_ok=False)
     runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
     try:
-        components = await _start(runtime, started)
+        components = await _start(runtime)
     except RunRefused as exc:
         log.error("not starting: %s", exc)
         await asyncio.to_thread(engine.dispose)
@@ -195,6 +198,15 @@ async def serve(config: ProbeConfig) -> int:
             loop.remove_signal_handler(signum)
         raise
     if not runtime.stopping.is_set():
+        log.info(
+            _("probe running (PROLAN %s): %s; database %s; role %s; config %s; started in %.1f s"),
+            __version__,
+            ", ".join(describe(name, component) for name, component in components) or _("no components"),
+            where,
+            getattr(runtime, "role", None) or _("active"),  # a single probe is the active one
+            config.source or _("built-in defaults"),
+            time.monotonic() - started,
+        )
         notify_systemd("READY=1\nSTATUS=running")
         await runtime.stopping.wait()
     notify_systemd("STOPPING=1")
@@ -203,11 +215,11 @@ async def serve(config: ProbeConfig) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(signum)
     await asyncio.to_thread(engine.dispose)
-    log.info("probe stopped")
+    log.info(_("probe stopped"))
     return 0
 
 
-async def _start(runtime: Runtime, started: float) -> list[tuple[str, Component]]:
+async def _start(runtime: Runtime) -> list[tuple[str, Component]]:
     """Check everything that can be checked before binding anything (the tests' sections of the
     config, each component's `check`), then start the components. Raises RunRefused; a SIGTERM
     meanwhile ends the start early (the components started so far are returned, to be stopped)."""
@@ -218,45 +230,35 @@ async def _start(runtime: Runtime, started: float) -> list[tuple[str, Component]
         runtime.evaluator = await _unless_stopping(
             runtime, asyncio.to_thread(Evaluator, config, runtime.engine, runtime.hub)
         )
-    except asyncio.CancelledError:
-        return []
     except Exception as exc:
         raise RunRefused(
             f"the evaluation engine could not be built: {exc.__class__.__name__}: {exc}"
         ) from None
-    if runtime.evaluator is None:
+    if runtime.evaluator is None:  # stopped meanwhile
         return []
     report = runtime.evaluator.report
-    log.info("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
+    log.debug("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
     for failure in report.failed:
         log.error(
             "evaluation test file %s failed to load: %s\n%s", failure.path, failure.error, failure.traceback
         )
-    problems = runtime.evaluator.config_problems
+    problems = list(runtime.evaluator.config_problems)
     modules = [importlib.import_module(c.module) for c in plugins.components()]
     for module in modules:
         check = getattr(module, "check", None)
-        if check is None or problems:
+        if check is None or problems or runtime.stopping.is_set():
             continue
         try:
             await _unless_stopping(runtime, check(runtime))
-        except asyncio.CancelledError:
-            return []
         except ComponentStartError as exc:
             problems.append(str(exc))
         except Exception as exc:
             problems.append(f"component {module.__name__} cannot start: {exc.__class__.__name__}: {exc}")
     if problems:
         raise RunRefused("\n".join(problems))
-    components = await start_components(runtime, [module.__name__ for module in modules])
-    if not runtime.stopping.is_set():
-        log.info(
-            "probe running with %d component(s): %s (started in %.1f s)",
-            len(components),
-            ", ".join(name for name, _ in components) or "none",
-            time.monotonic() - started,
-        )
-    return components
+    if runtime.stopping.is_set():
+        return []
+    return await start_components(runtime, [module.__name__ for module in modules])
 
 
 async def _unless_stopping(runtime: Runtime, work: Awaitable[T]) -> T | None:
@@ -275,10 +277,21 @@ async def _unless_stopping(runtime: Runtime, work: Awaitable[T]) -> T | None:
     return None
 
 
+def describe(module_name: str, component: Component) -> str:
+    """A component's part of the start line: its own words (`describe()`) or its module's name."""
+    describe_self = getattr(component, "describe", None)
+    if callable(describe_self):
+        try:
+            return str(describe_self())
+        except Exception:  # the start line must not fail for a component's sake
+            log.debug("%s.describe() failed", module_name, exc_info=True)
+    return module_name.removesuffix(".service").rsplit(".", 1)[-1]
+
+
 def _on_signal(stopping: asyncio.Event, signum: int) -> None:
     if stopping.is_set():
         return
-    log.info("%s received: stopping", signal.Signals(signum).name)
+    log.info(_("%s received: stopping"), signal.Signals(signum).name)
     stopping.set()
 
 
@@ -306,11 +319,11 @@ async def start_components(runtime: Runtime, module_names: list[str]) -> list[tu
             raise RunRefused(reason) from None
         if component is None:
             if not runtime.stopping.is_set():
-                log.info(
+                log.debug(
                     "component %s is not running (disabled by the configuration or unavailable)", module_name
                 )
             continue
-        log.info("component %s started", module_name)
+        log.debug("component %s started", module_name)
         started.append((module_name, component))
     return started
 
@@ -321,7 +334,7 @@ async def stop_components(components: list[tuple[str, Component]], deadline: flo
         remaining = deadline - time.monotonic()
         try:
             await asyncio.wait_for(component.stop(), timeout=max(0.1, remaining))
-            log.info("component %s stopped", module_name)
+            log.info(_("component %s stopped"), module_name)
         except TimeoutError:
             log.warning("component %s did not stop in time; abandoned", module_name)
         except Exception:

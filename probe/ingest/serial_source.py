@@ -62,7 +62,7 @@ class SerialSource:
                 continue
             failure_logged = False
             self.open_count += 1
-            log.info("ingest: reading presses from serial port %s", self.config.port)
+            log.debug("ingest: reading presses from serial port %s", self.config.port)
             self.opened.set()
             try:
                 self._read(port)

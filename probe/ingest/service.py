@@ -88,6 +88,16 @@ class IngestService:
         self.serial: list[SerialSource] = []
         self._tasks: list[asyncio.Task[None]] = []
 
+    def describe(self) -> str:
+        """For the probe's start line: where presses come in."""
+        parts = []
+        if self.tcp is not None and self.tcp.started:
+            host, port = self.tcp.address
+            tcp = self.config.section(IngestConfig).tcp
+            parts.append(f"TCP {host}:{port}" + (" AUTH" if tcp is not None and tcp.tokens else ""))
+        parts += [f"serial {source.config.port}" for source in self.serial]
+        return "ingest (" + ", ".join(parts) + ")"
+
     def new_session(self, source: str, max_line_bytes: int, tokens: list[str] | None = None) -> LineSession:
         # "serial:/dev/serial/by-id/usb-FTDI_…-if00-port0" can be longer than the source columns:
         # fitted (with a stable hash) so that every press of that port is not refused by PostgreSQL.

@@ -160,7 +160,7 @@ class TcpListener:
             ) from None
         self._acceptors = [asyncio.create_task(self._accept_forever(sock)) for sock in self._sockets]
         host, port = self.address
-        log.info(
+        log.debug(
             "ingest: listening for presses on TCP %s:%d (at most %d connections)",
             host,
             port,

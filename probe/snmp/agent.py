@@ -25,6 +25,7 @@ from pysnmp.entity.rfc3413 import context
 
 import probe
 from probe.config import ProbeConfig, default_data_dir
+from probe.i18n import _
 from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub
 from probe.snmp import ber
@@ -204,13 +205,21 @@ class SnmpAgent:
         for responder in RESPONDERS:
             responder(self.engine, snmp_context)
         self.engine.transport_dispatcher.job_started(1)
-        log.info(
+        log.debug(
             "SNMP agent on %s:%d (%d objects, engine id %s, boots %d)",
             self.address[0],
             self.address[1],
             self.index.size,
             self.engine_id.hex(),
             self.boots,
+        )
+
+    def describe(self) -> str:
+        """For the probe's start line: where SNMP is answered and where traps go."""
+        versions = "v2c" + ("/v3" if self.settings.v3.users else "")
+        traps = len(self.settings.trap_targets)
+        return f"SNMP {versions} {self.address[0]}:{self.address[1]}" + (
+            f", traps to {traps}" if traps else ""
         )
 
     def _usable_users(self) -> list[tuple[str, str, str]]:
@@ -236,10 +245,14 @@ class SnmpAgent:
             self.index = self.builder.build(self.hub.current)
 
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
+        targets = self.settings.trap_targets
         for notification in self.tracker.notifications(snapshot, evaluation):
-            log.info("SNMP notification: %s", notification.summary)
-            if self.settings.trap_targets and self.traps is not None:
+            # Worth an INFO line only when it goes somewhere; the run's line counts the changes.
+            if targets and self.traps is not None:
+                log.info(_("SNMP notification to %d target(s): %s"), len(targets), notification.summary)
                 self._spawn(notification)
+            else:
+                log.debug("SNMP notification (no trap target): %s", notification.summary)
 
     def _spawn(self, notification: Notification) -> None:
         assert self.traps is not None

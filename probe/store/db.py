@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex
 
 from probe.keys import key_part
 from probe.store.limits import column_limit, fit_key
@@ -97,8 +98,32 @@ def init_db(engine: Engine) -> list[str]:
     return sorted(set(metadata.tables) - existing)
 
 
+def upgrade_statements(dialect: Any, existing: dict[str, set[str]]) -> list[str]:
+    """The ALTER statements that bring tables created by older versions up to the schema:
+    `existing` maps each existing table to its columns (indexes are created by `create_all`
+    only with their table, so a new index of an old table is created here too)."""
+    statements: list[str] = []
+    if "notifier_outbox" in existing:
+        have = existing["notifier_outbox"]
+        table = metadata.tables["notifier_outbox"]
+        for name in ("metric_id", "event_at"):
+            if name not in have:
+                column = table.c[name]
+                kind = column.type.compile(dialect=dialect)
+                add = "ADD" if dialect.name == "mssql" else "ADD COLUMN"
+                statements.append(f"ALTER TABLE notifier_outbox {add} {name} {kind} NULL")
+        if "metric_id" not in have:
+            index = next(i for i in table.indexes if i.name == "ix_notifier_outbox_metric_event")
+            statements.append(str(CreateIndex(index).compile(dialect=dialect)))
+    return statements
+
+
 def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
+    inspector = inspect(conn)
+    columns = {name: {c["name"] for c in inspector.get_columns(name)} for name in existing_tables}
+    for statement in upgrade_statements(conn.dialect, columns):
+        conn.execute(text(statement))
     if "threshold_overrides" in existing_tables:
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
         # enforced the length); metric_pattern was 300, shorter than the metric names it holds.

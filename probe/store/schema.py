@@ -295,7 +295,12 @@ notifier_outbox = Table(
     Column("claim_token", Unicode(64), nullable=True),
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("last_error", UnicodeText, nullable=True),
+    # What the message is about: the metric and the evaluation (interval end) whose event it
+    # announces, so the console can list the notifications an interval triggered.
+    Column("metric_id", Integer, nullable=True),
+    Column("event_at", UtcDateTime(), nullable=True),
     Index("ix_notifier_outbox_status_due", "status", "due_at"),
+    Index("ix_notifier_outbox_metric_event", "metric_id", "event_at"),
 )
 
 notifier_silences = Table(

@@ -10,6 +10,7 @@ from PyQt6.QtCore import Qt
 from sqlalchemy import Engine, select
 
 from console.baseline_dialog import BaselineDialog
+from console.worker import settle
 from probe.store.schema import threshold_overrides
 from tests.integration.test_baseline_cli import NEG, seed
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_dialog_shows_distribution_thresholds_and_applies(qtbot, engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     seed(engine)
     dialog = BaselineDialog(engine, "LOYALTY_MON", MSK)
+    assert settle()  # the view reads off the GUI thread
     qtbot.addWidget(dialog)
     dialog.show()
     names = [dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count())]
@@ -30,8 +32,10 @@ def test_dialog_shows_distribution_thresholds_and_applies(qtbot, engine: Engine,
     # The histogram holds every stored value (five with a value), the lines are the two tables.
     assert dialog.bars is not None
     assert sum(dialog.bars.opts["height"]) == 5
-    positions = sorted(line.value() for line in dialog.lines)
+    positions = sorted({line.value() for line in dialog.lines})
     assert positions == sorted([20, 40, 60, 80, 12, 24, 36, 48])
+    # In the colours of the level each boundary starts: acceptable and edge two-coloured.
+    assert len(dialog.lines) == 2 * (2 + 1 + 2 + 1)
     assert dialog.table.item(0, 0).text() == "20" and dialog.table.item(1, 3).text() == "48"
     assert "12" in dialog.summary.text() and "5" in dialog.summary.text()
 
@@ -47,6 +51,7 @@ def test_dialog_shows_distribution_thresholds_and_applies(qtbot, engine: Engine,
         dialog.grab().save(str(ROOT / "docs" / "img" / "baseline_dialog.png"))
 
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert settle()  # the view reads off the GUI thread
     with engine.connect() as conn:
         rows = conn.execute(select(threshold_overrides.c.metric_pattern, threshold_overrides.c.t1)).all()
     assert rows == [(f"LOYALTY_MON. СОКОК. Калужская. {NEG}", 12.0)]
@@ -55,6 +60,7 @@ def test_dialog_shows_distribution_thresholds_and_applies(qtbot, engine: Engine,
 
 def test_dialog_without_history_says_so(qtbot, engine: Engine, english: None) -> None:  # type: ignore[no-untyped-def]
     dialog = BaselineDialog(engine, "LOYALTY_MON", MSK)
+    assert settle()  # the view reads off the GUI thread
     qtbot.addWidget(dialog)
     assert dialog.summary.text() == "No assessed history for this test."
     assert not dialog.apply_button.isEnabled()

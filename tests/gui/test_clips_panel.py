@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from console.clips_panel import ClipsPanel
+from console.worker import settle
 from probe.clips.runner import ClipCutter
 from probe.topology import import_topology, parse_topology
 from tests.clips_audio import make_recording, recording_name
@@ -39,6 +40,7 @@ def test_lists_the_points_fragments_and_plays_them(
 ) -> None:
     cut_three(engine, tmp_path, db_url)
     panel = ClipsPanel(engine, POINT, tz=MSK)
+    assert settle()  # the view reads off the GUI thread
     qtbot.addWidget(panel)
     table = panel.table
     assert table.rowCount() == 3
@@ -71,6 +73,7 @@ def test_external_player_english_and_vanished_file(
     script.write_text(f'#!/bin/sh\necho "$1" > {played}\n', encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     panel = ClipsPanel(engine, POINT, tz=MSK, player_command=[str(script)])
+    assert settle()  # the view reads off the GUI thread
     qtbot.addWidget(panel)
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["Negative", "Force majeure", "Negative"]  # type: ignore[union-attr]
     qtbot.mouseClick(panel.play_button(1), Qt.MouseButton.LeftButton)
@@ -81,6 +84,7 @@ def test_external_player_english_and_vanished_file(
     assert panel.fragments[2].path is not None
     panel.fragments[2].path.unlink()
     qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
+    assert settle()  # the view reads off the GUI thread
     assert panel.table.item(2, 3).text().startswith("file not found")  # type: ignore[union-attr]
     assert not panel.play_button(2).isEnabled()
     assert panel.player is None
@@ -89,5 +93,6 @@ def test_external_player_english_and_vanished_file(
 def test_a_point_without_fragments(qtbot: QtBot, engine: Engine, tmp_path: Path, db_url: str) -> None:
     cut_three(engine, tmp_path, db_url)
     panel = ClipsPanel(engine, "Нет такой")
+    assert settle()  # the view reads off the GUI thread
     qtbot.addWidget(panel)
     assert panel.table.rowCount() == 0 and panel.status.text() == "Фрагментов нет"

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from console.cockpit import Cockpit, CockpitLayout, LayoutError
 from console.cockpit_rows import STRIP, VALUES
+from console.worker import settle
 from probe.assess import ThresholdTable
 from probe.levels import LEVEL_COLOURS, Level
 from tests.history_builder import add_metric, add_points
@@ -96,6 +97,7 @@ def cockpit(qtbot, engine: Engine):  # type: ignore[no-untyped-def]
     view.resize(1400, 900)
     view.show()
     qtbot.waitExposed(view)
+    assert settle()
     return view
 
 
@@ -109,20 +111,24 @@ def test_rows_follow_the_filters(cockpit: Cockpit) -> None:
     cockpit.tests_edit.setText("LOYALTY_MON")
     cockpit.points_edit.setText("АЗС Тёплый Стан")
     cockpit.apply_filters()
+    assert settle()
     assert [h.info.id for h in cockpit.histories] == [1, 5]
     cockpit.unassessed_box.setChecked(True)  # the counters without thresholds, behind a filter
     cockpit.apply_filters()
+    assert settle()
     assert [h.info.id for h in cockpit.histories] == [1, 5, 4]
     cockpit.tests_edit.setText("")
     cockpit.points_edit.setText("")
     cockpit.contains_edit.setText("ОЧЕРЕДЬ")  # case-insensitive, Cyrillic included
     cockpit.apply_filters()
+    assert settle()
     assert [h.info.id for h in cockpit.histories] == [3]
 
 
 def test_rows_are_grouped_point_test_metric_and_never_read_the_same(cockpit: Cockpit) -> None:
     cockpit.unassessed_box.setChecked(True)
     cockpit.apply_filters()
+    assert settle()
     lines = [(e.kind, e.text) for e in cockpit.entries]
     assert lines == [
         ("point", "АЗС Тёплый Стан"),
@@ -232,6 +238,7 @@ def test_clicking_a_rectangle_shows_the_thresholds_that_assessed_it(qtbot, cockp
     pos = widget_point(cockpit, target.at - dt.timedelta(minutes=5), cockpit.row_top(0) - STRIP / 2)
     qtbot.mouseClick(cockpit.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos.toPoint())
     assert cockpit.selected is not None and cockpit.selected[1] == target
+    assert settle()
     table = cockpit.detail_table
     texts = [table.item(r, 1).text() for r in range(table.rowCount())]
     assert texts[0] == "< 20" and texts[4] == "≥ 80"
@@ -242,29 +249,36 @@ def test_clicking_a_rectangle_shows_the_thresholds_that_assessed_it(qtbot, cockp
     queue = next(i for i, h in enumerate(cockpit.histories) if h.info.id == 3)
     point = cockpit.select(queue, NOW - dt.timedelta(minutes=1))
     assert point is not None and point.thresholds == QUEUE
+    assert settle()
     assert cockpit.detail_table.item(0, 1).text() == "< 3"
 
 
 def test_presets_and_custom_range(cockpit: Cockpit) -> None:
     cockpit.set_range_hours(1)
+    assert settle()
     assert len(cockpit.histories[0].points) == 6
     cockpit.preset_buttons[24].click()
+    assert settle()
     assert len(cockpit.histories[0].points) == 36
     cockpit.set_range(ENDS[0], ENDS[5])
+    assert settle()
     assert [p.at for p in cockpit.histories[0].points] == ENDS[1:6]
 
 
 def test_layout_round_trip_and_bad_files(cockpit: Cockpit, tmp_path: Path) -> None:
     cockpit.points_edit.setText("Калужская")
     cockpit.apply_filters()
+    assert settle()
     path = tmp_path / "layout.json"
     cockpit.save_layout(path)
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["format"] == "prolan-cockpit/1" and saved["points"] == ["Калужская"]
     cockpit.points_edit.setText("")
     cockpit.apply_filters()
+    assert settle()
     assert len(cockpit.histories) == len(DEFAULT_ROWS)
     cockpit.load_layout(path)
+    assert settle()
     assert [h.info.id for h in cockpit.histories] == [2]
 
     bad = tmp_path / "bad.json"
@@ -284,6 +298,7 @@ def test_threshold_advice_opens_for_the_clicked_metric_and_point(qtbot, cockpit:
     cockpit.select(0, ENDS[10] - dt.timedelta(minutes=3))
     assert cockpit.advice_button.isEnabled()
     dialog = cockpit.open_advice()
+    assert settle()  # the view reads off the GUI thread
     assert dialog is not None
     qtbot.addWidget(dialog)
     assert dialog.metric_box.currentText() == cockpit.histories[0].info.name

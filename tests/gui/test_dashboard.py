@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from console.dashboard import DashboardView
 from console.timeline_data import Scope, index_change, interval_levels
+from console.worker import settle
 from probe.assess import ThresholdTable
 from probe.levels import LEVEL_COLOURS, Level
 from tests.history_builder import add_metric, add_points
@@ -122,7 +123,10 @@ def test_tiles_draw_the_stored_assessments(qtbot, engine: Engine, tmp_path: Path
     view.resize(1400, 520)
     view.show()
     qtbot.waitExposed(view)
+    assert settle()  # the tiles are read off the GUI thread
     company, point = view.tiles
+    assert company.change_text() == "▼ 4,2 за сутки"  # −4.17 index points against yesterday
+    assert point.change_text() == "вчера нет данных"
     assert company.state.current is Level.ACCEPTABLE
     assert company.state.change == pytest.approx(37.5 - 50 / 120 * 100)
     assert (

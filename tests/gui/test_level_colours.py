@@ -24,6 +24,7 @@ from console.plan.point_page import PointPage
 from console.plan.view import PlanView
 from console.settings import DEMO_ROOT_MAP
 from console.timeline_data import Scope
+from console.worker import settle
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from tests.console_fixtures import demo_served, live_state
@@ -124,6 +125,7 @@ def cockpit(qtbot: QtBot, engine: Engine) -> Cockpit:
     view.resize(1400, 900)
     view.show()
     qtbot.waitExposed(view)
+    assert settle()
     return view
 
 
@@ -142,6 +144,7 @@ def test_cockpit_strips_and_threshold_table(cockpit: Cockpit) -> None:
     # Click an edge interval: its threshold table colours every row.
     edge_end = next(end for i, end in enumerate(ENDS) if NEG.assess(value_at(i)) is Level.EDGE)
     assert cockpit.select(index, edge_end - dt.timedelta(minutes=5)) is not None
+    assert settle()
     table = cockpit.detail_table
     cockpit.show()
     image = table.viewport().grab().toImage()  # type: ignore[union-attr]
@@ -182,8 +185,7 @@ def test_dashboard_lamp_strip_and_legend(qtbot: QtBot, engine: Engine) -> None:
     view.resize(900, 600)
     view.show()
     qtbot.waitExposed(view)
-    view.refresh()
-    qtbot.waitUntil(lambda: view.tiles[0].state.current is not None, timeout=5000)
+    assert settle()
     tile = view.tiles[0]
     assert tile.state.current is Level.EDGE  # the worst of the point's interval metrics now
     image = tile.grab().toImage()

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from console.clips_panel import ClipsPanel
 from console.live import LiveMetric, LiveState
 from console.plan.point_page import PointPage, threshold_rows
+from console.worker import settle
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from tests.history_builder import add_metric, add_points
@@ -54,6 +55,7 @@ def test_point_page_shows_values_history_and_thresholds(qtbot: QtBot, engine: En
     page.resize(1400, 900)
     page.set_state(live())
     page.load_history()
+    assert settle()  # the view reads off the GUI thread
     assert page.history_error == ""
     assert page.values.rowCount() == 3
     assert page.values.item(0, 2).text() == "хорошо"  # type: ignore[union-attr]
@@ -82,6 +84,7 @@ def test_history_outage_keeps_the_live_part(qtbot: QtBot) -> None:
     qtbot.addWidget(page)
     page.set_state(live())
     page.load_history()
+    assert settle()  # the view reads off the GUI thread
     assert "database is down" in page.history_error
     assert page.values.rowCount() == 3
 
@@ -102,7 +105,39 @@ def test_new_interval_reloads_history(qtbot: QtBot, engine: Engine) -> None:
     earlier = {k: replace(m, updated=NOW - dt.timedelta(minutes=10)) for k, m in live().metrics.items()}
     page.set_state(LiveState(True, "x", NOW, metrics=earlier))
     page.load_history()
+    assert settle()  # the view reads off the GUI thread
     assert page.histories["test.metric1"].points[-1].at == NOW - dt.timedelta(minutes=10)
     clock[0] = NOW
     page.set_state(live())  # the probe evaluated the next interval
+    assert settle()  # the view reads off the GUI thread
     assert page.histories["test.metric1"].points[-1].at == NOW
+
+
+def test_layout_labels_thresholds_and_numbers(qtbot: QtBot, engine: Engine) -> None:
+    """The strip labels are inside the plot from the first render, the threshold table shows its
+    five rows without a scroll bar, and numbers use the locale's decimal comma."""
+    seed(engine)
+    page = PointPage(POINT, lambda: engine, ZoneInfo("Europe/Moscow"), hours=6, clock=lambda: NOW)
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    rows = live()
+    rows.metrics[1] = replace(rows.metrics[1], value=27.5)
+    page.set_state(rows)
+    page.load_history()
+    assert settle()
+    qtbot.wait(50)
+    box = page.strip.getViewBox()
+    visible = box.sceneBoundingRect()
+    for label in page._label_items:
+        assert label.sceneBoundingRect().left() >= visible.left() - 1, label.toPlainText()
+        assert label.sceneBoundingRect().right() <= visible.right() + 1, label.toPlainText()
+    table = page.thresholds
+    assert table.rowCount() == 5
+    assert not table.verticalScrollBar().isVisible()  # type: ignore[union-attr]
+    viewport = table.viewport().rect()  # type: ignore[union-attr]
+    for row in range(5):
+        assert viewport.contains(table.visualItemRect(table.item(row, 1)))  # type: ignore[arg-type]
+    assert page.values.item(0, 1).text() == "27,5 %"  # type: ignore[union-attr]
+    assert "◀ 27,5 %" in table.item(1, 1).text()  # type: ignore[union-attr]

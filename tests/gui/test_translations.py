@@ -29,16 +29,18 @@ from console import i18n
 from console.app import MainWindow, make_context
 from console.axes import LocalDateAxis
 from console.cockpit import Cockpit, preset_caption
+from console.dashboard import DashboardView
 from console.live import LiveState
 from console.plan.model import load_map, map_files
 from console.plan.view import PlanView
 from console.settings import DEMO_ROOT_MAP
 from console.views import available_views
+from console.worker import settle
 from probe.assess import ThresholdTable
 from probe.config import parse_config
 from probe.store.db import init_db, open_engine
 from probe.store.schema import metrics, points
-from tests.conftest import ROOT
+from tests.conftest import ROOT, finish_console_reads
 from tests.console_fixtures import demo_served, live_state
 from tests.gui.visible_text import untranslated_english, untranslated_russian, visible_texts
 from tests.history_builder import add_metric, add_points
@@ -189,6 +191,7 @@ def console_window(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[MainWindow, E
     now -= dt.timedelta(minutes=now.minute % 10)
     seed(engine, now)
     yield engine, now  # type: ignore[misc]
+    finish_console_reads()
     engine.dispose()
 
 
@@ -203,6 +206,7 @@ def render_everything(qtbot: QtBot, engine: Engine, tmp_path: Path) -> tuple[lis
     window.show()
     qtbot.waitExposed(window)
     texts: list[str] = []
+    assert settle()
     for name in ("plan", "dashboard", "cockpit"):
         window.tabs.setCurrentWidget(window.views[name])
         qtbot.wait(30)
@@ -224,13 +228,32 @@ def render_everything(qtbot: QtBot, engine: Engine, tmp_path: Path) -> tuple[lis
     instant = history.point(len(history) - 2).at - dt.timedelta(minutes=5)
     cockpit.select(0, instant)
     cockpit.read_at(instant)
+    assert settle()
+    assert cockpit.panel.detail is not None
     texts += visible_texts(window)
+    texts.append(cockpit.hover_text(0, instant))
+    board = window.views["dashboard"]
+    assert isinstance(board, DashboardView)
+    tile = next(t for t in board.tiles if t.state.current_at is not None)
+    dialog = board.open_interval(tile.state.scope, tile.state.current_at)
+    assert settle() and dialog.panel.detail is not None
+    texts += visible_texts(dialog)
+    plan.go_to(0)
+    plan.open_map(DEMO_ROOT_MAP.parent / "moscow_uzao.json")
     dialog = cockpit.open_advice()
     if dialog is not None:
         qtbot.addWidget(dialog)
         texts += visible_texts(dialog)
     for preset in cockpit.preset_buttons.values():
         texts.append(preset.text())
+    for element in plan.document.elements if plan.document else []:
+        if plan.interval_metric(element.id) is not None:
+            plan_dialog = plan.open_interval(element.id)
+            assert plan_dialog is not None and settle()
+            texts += visible_texts(plan_dialog)
+            break
+    else:
+        pytest.fail("no icon with an interval on the district map")
     window.show_state(state.disconnected("no answer within 2 s"))
     texts += visible_texts(window)
     plan.set_state(state.disconnected("x"))

@@ -17,7 +17,6 @@ import pytest
 from probe.config import parse_config
 from probe.levels import Level
 from probe.snapshot import Evaluation
-from probe.snmp.v3 import engine_id
 from tests.doc_commands import code_blocks, documented_commands
 from tests.snmp_tools import AT, free_udp_port, running_agent, target
 
@@ -98,7 +97,7 @@ async def test_documented_commands_print_no_mib_errors(tmp_path: Path) -> None:
     trap_port = free_udp_port()
     config = parse_config(
         {
-            "name": "prolan-probe",  # the engine id of the documented createUser line
+            "name": "prolan-probe",
             "snmp": {
                 "listen": "127.0.0.1:0",
                 "v2c": {"communities": ["public"]},
@@ -110,20 +109,31 @@ async def test_documented_commands_print_no_mib_errors(tmp_path: Path) -> None:
             },
         }
     )
-    assert engine_id(config.name).hex() in docs  # the documented createUser line fits this probe
 
-    # snmptrapd as documented, with the documented snmptrapd.conf
+    # snmptrapd as documented, with the documented snmptrapd.conf for this probe's engine ID
     (conf_block,) = [b for b in code_blocks(docs) if b.startswith("# /path/to/snmptrapd.conf")]
     conf = tmp_path / "snmptrapd.conf"
-    conf.write_text(conf_block.replace("AUTHKEY", AUTH).replace("PRIVKEY", PRIV), encoding="utf-8")
     (trapd_command,) = {c for c in documented_commands(docs, NET_SNMP) if c.startswith("snmptrapd")}
     trapd_args = concrete(trapd_command.replace("/path/to/snmptrapd.conf", str(conf)), "")
     trapd_args[-1] = f"udp:127.0.0.1:{trap_port}"
-    trapd = await asyncio.create_subprocess_exec(
-        *trapd_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
-    )
+    trapd: asyncio.subprocess.Process | None = None
+    started = b""
     try:
         async with running_agent(config) as agent:
+            conf.write_text(
+                conf_block.replace("AUTHKEY", AUTH)
+                .replace("PRIVKEY", PRIV)
+                .replace("ENGINEID", agent.engine_id.hex()),
+                encoding="utf-8",
+            )
+            trapd = await asyncio.create_subprocess_exec(
+                *trapd_args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
+            )
+            assert trapd.stdout is not None
+            while b"NET-SNMP version" not in started:  # -Lo: the log is stdout
+                line = await asyncio.wait_for(trapd.stdout.readline(), 15)
+                assert line, started
+                started += line
             address = target(agent)
             commands = [c for c in documented_commands(docs, NET_SNMP) if not c.startswith("snmptrapd")]
             commands += documented_commands(readme, NET_SNMP)
@@ -152,9 +162,11 @@ async def test_documented_commands_print_no_mib_errors(tmp_path: Path) -> None:
             await asyncio.to_thread(agent.hub.apply, evaluation)
             await asyncio.sleep(2.0)
     finally:
-        trapd.terminate()
-        out_bytes, err_bytes = await asyncio.wait_for(trapd.communicate(), 10)
-    trap_log, trap_err = out_bytes.decode("utf-8"), err_bytes.decode("utf-8", "replace")
+        if trapd is not None:
+            trapd.terminate()
+    assert trapd is not None
+    out_bytes, err_bytes = await asyncio.wait_for(trapd.communicate(), 10)
+    trap_log, trap_err = (started + out_bytes).decode("utf-8"), err_bytes.decode("utf-8", "replace")
     assert trap_err == ""
     assert "Cannot find module" not in trap_log and "Unlinked OID" not in trap_log
     assert trap_log.count("SNMPv2-MIB::snmpTrapOID.0 = OID: PROLAN-MIB::prolanLevelChange") == 2, trap_log

@@ -73,7 +73,8 @@ def distributions_of(modules: dict[str, str], declared: set[str]) -> tuple[set[s
     used: set[str] = set()
     undeclared = []
     for module, where in sorted(modules.items()):
-        candidates = {canonical(d) for d in providers.get(module, [])} & declared
+        # (a module not installed here is matched by name: prometheus_client -> prometheus-client)
+        candidates = {canonical(d) for d in providers.get(module, [canonical(module)])} & declared
         if candidates:
             used |= candidates
         else:
