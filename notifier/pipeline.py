@@ -21,7 +21,7 @@ from notifier.config import NotifierConfig, NotifierRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import is_open, metric_matches, parse_hours
-from notifier.sandbox import SandboxRenderer
+from notifier.sandbox import SandboxRenderer, shared_renderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
@@ -44,7 +44,9 @@ class Templates:
     def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
-        self.renderer = renderer or SandboxRenderer(config.section(NotifierConfig).render_limits())
+        # Without a renderer of its own, the process's shared one (see close()).
+        self.renderer = renderer or shared_renderer(config.section(NotifierConfig).render_limits())
+        self._owns_renderer = renderer is not None
 
     def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)
@@ -67,8 +69,10 @@ class Templates:
                 self.get(rule, language).check(self._config.name)
 
     def close(self) -> None:
-        """Stop the render worker (a render in progress fails at once)."""
-        self.renderer.close()
+        """Stop the render worker if it is this object's own (a render in progress fails at once);
+        the shared one stays for the rest of the process."""
+        if self._owns_renderer:
+            self.renderer.close()
 
 
 def limits_of(rule: NotifierRule) -> RuleLimits:

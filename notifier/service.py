@@ -15,6 +15,7 @@ from notifier.config import NotifierConfig
 from notifier.messages import TemplateProblem
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
+from notifier.sandbox import SandboxRenderer
 from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot
 
@@ -129,7 +130,8 @@ async def check(runtime: Runtime) -> None:
                 f"{where}: key 'notifier.rules[{index}].test': no test {rule.test!r} "
                 f"(tests: {', '.join(sorted(tests)) or 'none'})"
             )
-    templates = Templates(runtime.config)
+    # A worker of its own: stopping the notifier (or a cancelled check) ends a render at once.
+    templates = Templates(runtime.config, SandboxRenderer(config.render_limits()))
 
     def trial_render() -> None:  # in a thread: each render may take up to its time limit
         for index, rule in enumerate(config.rules):
@@ -151,7 +153,8 @@ async def start(runtime: Runtime) -> NotifierService | None:
     config = runtime.config.section(NotifierConfig)
     if not config.enabled or not (config.rules or config.smtp or config.sms):
         return None
-    templates = Templates(runtime.config)
+    # A worker of its own: stopping the notifier (or a cancelled check) ends a render at once.
+    templates = Templates(runtime.config, SandboxRenderer(config.render_limits()))
     try:
         # A broken template stops start-up here, with its rule, file and line. In a thread: the
         # trial renders take up to their time limit each, and the loop keeps serving meanwhile.
