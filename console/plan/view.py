@@ -532,9 +532,10 @@ class PlanView(QWidget):
 def background_folders(root_map: Path, context: ConsoleContext | None) -> list[Path]:
     """The maps folder (the root map's) and `[console] background_folders`."""
     folders = [root_map.parent]
-    if context is not None:
-        section = context.config.section(ConsoleConfig)
-        folders += [context.config.resolve_path(folder) for folder in section.background_folders]
+    config = getattr(context, "config", None)  # a context without a config reads no allow-list
+    if config is not None:
+        section = config.section(ConsoleConfig)
+        folders += [config.resolve_path(folder) for folder in section.background_folders]
     return folders
 
 

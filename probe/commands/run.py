@@ -2,9 +2,11 @@
 
 Order of start: logging; the database engine and the snapshot of the last stored values (a dead
 database is reported and the probe starts anyway, serving what it has and recovering by itself);
-the evaluator (loads the tests); then every component of the `prolan.components` entry points in
-their order (the scheduler last). A component that fails to start is logged and the others run;
-a subsystem whose entry point fails to load stops `run` before anything starts (one line).
+the evaluator (loads the tests); the checks that need nothing bound (the `[tests.NAME]` sections,
+each component's `check`); then every component of the `prolan.components` entry points in
+their order (the scheduler last). Any problem stops `run` with one line per problem (file and key):
+before anything is bound when the config is at fault, after stopping the components already
+started when one cannot start. A subsystem whose entry point fails to load stops `run` too.
 SIGTERM or SIGINT stops the components in reverse order; the whole stop takes at most
 `STOP_SECONDS`. Under systemd (`Type=notify`) readiness and stopping are reported through
 $NOTIFY_SOCKET.

@@ -94,6 +94,12 @@ def test_a_value_of_the_wrong_type_is_never_converted(tmp_path: Path, body: str,
         ),
         ("[ingest]\nmax_age_days = '400'\n", "ingest.max_age_days", "valid number"),
         (
+            "[tests.LOYALTY_MON]\ninterval_minutes = '10'\n",
+            "tests.LOYALTY_MON.interval_minutes",
+            "valid integer",
+        ),
+        ("[notifier]\nrender_seconds = '2'\n", "notifier.render_seconds", "valid number"),
+        (
             "[[snmp.trap_targets]]\naddress = '127.0.0.1:162'\nversion = 'v3'\nuser = 'nobody'\n",
             "snmp",
             "'nobody'",
@@ -185,3 +191,16 @@ def test_db_init_reports_an_unusable_sqlite_path_in_one_line(tmp_path: Path) -> 
     config.write_text(f'[database]\nurl = "sqlite:///{folder}"\n', encoding="utf-8")
     line = refused(config, "db", "init")
     assert line.endswith("cannot create the schema: OperationalError: unable to open database file")
+
+
+def test_a_busy_snmp_port_stops_run_with_the_key_named(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        config = write(tmp_path, "")
+        text = config.read_text(encoding="utf-8")
+        start = text.index('listen = "127.0.0.1:')
+        end = text.index('"', start + len('listen = "'))
+        config.write_text(text[:start] + f'listen = "127.0.0.1:{port}' + text[end:], encoding="utf-8")
+        line = refused(config)
+    assert line.startswith(f"prolan-probe: [snmp] listen = '127.0.0.1:{port}': cannot bind:"), line
