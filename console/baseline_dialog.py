@@ -1,11 +1,13 @@
 """The threshold advice dialog: per metric and point, the distribution of past values (histogram)
-with the current and the proposed thresholds, and a button that applies the proposal as a per-point
-override (the engine uses it from the next evaluation). It reads the aggregator directly."""
+with the current and the proposed thresholds, how often the notification rules would have notified
+with the proposal over the last 28 days (the notifier's replay, through its entry point), and a
+button that applies the proposal as a per-point override (the engine uses it from the next
+evaluation). It reads the aggregator directly."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 import pyqtgraph as pg
@@ -30,8 +32,10 @@ from console.axes import LocaleAxis
 from console.i18n import level_text, number, translate
 from console.level_paint import threshold_pens
 from console.worker import Loader
+from probe import plugins
 from probe.assess import ThresholdTable
 from probe.baseline import BaselineOptions, MetricHistory, Proposal, histogram, propose
+from probe.config import ProbeConfig
 from probe.levels import Level
 from probe.store.baselines import apply_proposals, load_histories
 
@@ -51,6 +55,30 @@ def _fmt(value: float) -> str:
     return number(value)
 
 
+REPLAY_DAYS = 28  # how far back the dialog tries the thresholds on the rules (issue 21)
+
+
+def would_notify(
+    config: ProbeConfig, engine: Engine, metric_id: int, proposed: ThresholdTable, until: dt.datetime
+) -> tuple[int, int, list[str]] | None:
+    """How many times the notification rules watching the metric would have notified over the
+    last REPLAY_DAYS days with the proposed thresholds, and with the thresholds that assessed it
+    (runs off the GUI thread; the notifier answers through its entry point, `notify replay`'s
+    code). None when no notifier is installed or no rule watches the metric."""
+    replays = plugins.notification_replays()
+    if not replays:
+        return None
+    since = until - dt.timedelta(days=REPLAY_DAYS)
+    proposed_counts: dict[str, int] = {}
+    current_counts: dict[str, int] = {}
+    for replay in replays.values():
+        proposed_counts.update(replay(config, engine, metric_id, proposed, since, until))
+        current_counts.update(replay(config, engine, metric_id, None, since, until))
+    if not proposed_counts:
+        return None
+    return sum(proposed_counts.values()), sum(current_counts.values()), sorted(proposed_counts)
+
+
 class BaselineDialog(QDialog):
     def __init__(
         self,
@@ -62,11 +90,15 @@ class BaselineDialog(QDialog):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         preselect: str | None = None,
+        config: ProbeConfig | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.tz = tz
+        self.config = config  # the probe's configuration: its notification rules (None: not asked)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         title = translate("BaselineDialog", "Typical values and thresholds")
         self.setWindowTitle(f"{title} — {test}")
         self.histories: list[MetricHistory] = []
@@ -101,6 +133,8 @@ class BaselineDialog(QDialog):
         header = self.table.horizontalHeader()
         if header is not None:
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.notifications = QLabel()  # "would have notified N times in the last 28 days"
+        self.notifications.setWordWrap(True)
         self.apply_button = QPushButton(translate("BaselineDialog", "Apply the proposed thresholds"))
         self.status = QLabel()
         buttons = QHBoxLayout()
@@ -112,6 +146,7 @@ class BaselineDialog(QDialog):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
+        layout.addWidget(self.notifications)
         layout.addLayout(buttons)
         self.resize(820, 600)
 
@@ -127,6 +162,9 @@ class BaselineDialog(QDialog):
         self.writer = Loader(self)
         self.writer.loaded.connect(self._applied)
         self.writer.failed.connect(self._failed)
+        self.replayer = Loader(self)
+        self.replayer.loaded.connect(self._replayed)
+        self.replayer.failed.connect(self._replay_failed)
         self.loader.start(read_histories, engine, test, point, since, until)
 
     def _histories_loaded(self, histories: object) -> None:
@@ -187,6 +225,40 @@ class BaselineDialog(QDialog):
         self._fill_row(0, history.current)
         self._fill_row(1, None if self.proposal is None else self.proposal.thresholds)
         self.apply_button.setEnabled(self.proposal is not None)
+        self._ask_rules(history)
+
+    def _ask_rules(self, history: MetricHistory) -> None:
+        """Before Apply: how often the rules would have notified with the proposal."""
+        self.notifications.setText("")
+        if self.config is None or self.proposal is None:
+            return
+        self.notifications.setText(
+            translate("BaselineDialog", "Trying the proposal on the notification rules…")
+        )
+        self.replayer.start(
+            would_notify, self.config, self.engine, history.metric_id, self.proposal.thresholds, self.clock()
+        )
+
+    def _replayed(self, result: object) -> None:
+        if result is None:
+            self.notifications.setText(
+                translate("BaselineDialog", "No notification rule watches this metric.")
+            )
+            return
+        assert isinstance(result, tuple)
+        proposed, current, rules = result
+        self.notifications.setText(
+            translate(
+                "BaselineDialog",
+                "With the proposed thresholds the notification rules would have notified %n time(s) in the last {days} days (with the current ones: {current}; rules: {rules}).",
+                n=proposed,
+            ).format(days=REPLAY_DAYS, current=current, rules=", ".join(rules))
+        )
+
+    def _replay_failed(self, reason: str) -> None:
+        self.notifications.setText(
+            translate("BaselineDialog", "The rules could not be tried: {error}").format(error=reason)
+        )
 
     def _draw_lines(self, bounds: Sequence[float], style: Qt.PenStyle) -> None:
         for bound, level in zip(bounds, BOUNDARY_LEVELS, strict=False):

@@ -67,6 +67,7 @@ from console.level_paint import LEGEND_ORDER, LevelLegend
 from console.plan.point_page import ThresholdTableWidget, threshold_rows
 from console.timeline_data import HistoryPoint, MetricHistory
 from console.worker import Loader, StaleBanner, Steps
+from probe.config import ProbeConfig
 
 LAYOUT_FORMAT = "prolan-cockpit/1"
 PRESETS = (6, 24, 24 * 7)  # hours
@@ -287,6 +288,7 @@ class Cockpit(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.tz = tz
+        self.probe_config: ProbeConfig | None = None  # set by create_view: its rules, for the dialog
         self.layout_spec = layout or CockpitLayout()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.data = CockpitData()
@@ -658,6 +660,7 @@ class Cockpit(QWidget):
             since=self.since,
             until=self.until,
             preselect=info.name,
+            config=self.probe_config,
         )
         self.advice = dialog
         dialog.show()
@@ -714,6 +717,7 @@ def create_view(context: ViewContext) -> QWidget:
         except LayoutError as exc:
             problem = str(exc)
     view = Cockpit(context.engine, context.config.tz, spec)
+    view.probe_config = context.config  # the threshold dialog tries proposals on its rules
     if problem:
         view.panel.clear(problem)
     return view

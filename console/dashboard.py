@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from console import i18n
 from console.config import ConsoleConfig
+from console.evidence import LampEvidence, lamp_evidence
 from console.i18n import QT_TRANSLATE_NOOP, translate
 from console.interval_data import scope_interval
 from console.interval_panel import IntervalDialog
@@ -59,6 +60,7 @@ class TileState:
     recent: list[tuple[dt.datetime, Level]] = field(default_factory=list)
     today: IndexReading | None = None
     yesterday: IndexReading | None = None
+    evidence: LampEvidence | None = None  # how sure the lamp is (issue 21)
 
     @property
     def change(self) -> float | None:
@@ -84,6 +86,7 @@ def load_tile(
     state = TileState(scope, recent=recent)
     if recent:
         state.current_at, state.current = recent[-1]
+        state.evidence = lamp_evidence(engine, scope, state.current_at, tests)
     state.today, state.yesterday = index_change(engine, scope, now, tz, index_tests)
     return state
 
@@ -152,6 +155,19 @@ class DashboardTile(QWidget):
         size = min(w * 0.4, h * 0.46)
         return QRectF(w * 0.05 + (w * 0.4 - size) / 2, h * 0.18, size, size)
 
+    def lamp_core_rect(self) -> QRectF:
+        """The lamp without its outer band (the band shows the level the evidence supports)."""
+        lamp = self.lamp_rect()
+        band = lamp.width() * 0.16
+        return lamp.adjusted(band, band, -band, -band)
+
+    def evidence_caption(self) -> str:
+        """How sure the lamp is, under its level: `sure · 95 %: 67–89 %, 50 votes`."""
+        evidence = self.state.evidence
+        if evidence is None or self.state.current is not evidence.level:
+            return ""
+        return evidence.caption()
+
     def slot_minutes(self) -> float:
         """The interval length, from the spacing of the stored ends (10 minutes by default)."""
         return interval_seconds([at for at, _ in self.state.recent]) / 60
@@ -202,6 +218,17 @@ class DashboardTile(QWidget):
         painter.setPen(QPen(QColor("#0b0f15"), max(2.0, lamp.width() * 0.03)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(lamp)
+        evidence = state.evidence
+        if evidence is not None and state.current is evidence.level and not evidence.sure:
+            # The outer band in the colour the evidence supports: a red lamp ringed yellow-green is
+            # "bad by the value, but the counts only prove acceptable".
+            ring = QPainterPath()
+            ring.addEllipse(lamp)
+            inner = self.lamp_core_rect()
+            ring.addEllipse(inner)
+            fill_level(painter, ring, evidence.supported)
+            painter.setPen(QPen(QColor("#0b0f15"), max(1.0, lamp.width() * 0.015)))
+            painter.drawEllipse(inner)
         small = QFont(self.font())
         small.setPixelSize(max(10, int(h * 0.05)))
         painter.setFont(small)
@@ -214,6 +241,16 @@ class DashboardTile(QWidget):
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
             level_text,
         )
+        sureness = self.evidence_caption()
+        if sureness:
+            tiny = QFont(small)
+            tiny.setPixelSize(max(9, int(h * 0.04)))
+            _fit(painter, tiny, sureness, w * 0.46)
+            painter.drawText(
+                QRectF(w * 0.02, lamp.bottom() + h * 0.065, w * 0.46, h * 0.06),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                sureness,
+            )
 
         self._paint_index(painter, QRectF(w * 0.52, h * 0.18, w * 0.45, h * 0.6))
 

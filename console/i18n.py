@@ -122,8 +122,9 @@ def translate(context: str, source: str, disambiguation: str | None = None, n: i
         if key not in _state.missing:
             _state.missing.add(key)
             log.warning("no %s translation for %s: %r", _state.language, context, source)
-        text = source.replace("%n", str(n)) if n >= 0 else source
-    return text
+        text = source
+    # QTranslator picks the plural form but, unlike QCoreApplication.translate, leaves %n to us.
+    return text.replace("%n", locale().toString(n)) if n >= 0 else text
 
 
 def QT_TRANSLATE_NOOP(context: str, source: str) -> str:

@@ -13,6 +13,7 @@ metric it is the interval whose evaluation produced the value.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -189,40 +190,40 @@ def _close(
         result[seller.id] = ("open", None)
 
 
-def interval_length(engine: Engine, metric_id: int, end: dt.datetime, default: float = 600.0) -> float:
+def interval_length(conn: Connection, metric_id: int, end: dt.datetime, default: float = 600.0) -> float:
     """Seconds between this evaluation and the metric's previous one (its interval), at most a day."""
-    with engine.connect() as conn:
-        previous = conn.execute(
-            select(func.max(metric_values.c.at)).where(
-                and_(metric_values.c.metric_id == metric_id, metric_values.c.at < _aware(end))
-            )
-        ).scalar()
+    previous = conn.execute(
+        select(func.max(metric_values.c.at)).where(
+            and_(metric_values.c.metric_id == metric_id, metric_values.c.at < end)
+        )
+    ).scalar()
     if previous is None:
         return default
-    seconds = (_aware(end) - previous).total_seconds()
+    seconds = (_aware(end) - _aware(previous)).total_seconds()
     return seconds if 0 < seconds <= 86400 else default
 
 
-def metric_info(engine: Engine, metric_id: int) -> MetricInfo | None:
+def load_interval(
+    engine: Engine,
+    metric_id: int,
+    end: dt.datetime,
+    interval_seconds: float | None = None,
+    timings: dict[str, float] | None = None,
+) -> IntervalDetail | None:
+    """The interval of metric `metric_id` that ends at `end` (None when the metric is unknown),
+    read on one connection. `timings`, when given, gets the seconds each part took."""
+    clock = Stopwatch(timings)
+    end = _aware(end)
     with engine.connect() as conn:
         row = conn.execute(catalog_query().where(metrics.c.id == metric_id)).first()
-    return None if row is None else info_of(row)
-
-
-def load_interval(
-    engine: Engine, metric_id: int, end: dt.datetime, interval_seconds: float | None = None
-) -> IntervalDetail | None:
-    """The interval of metric `metric_id` that ends at `end` (None when the metric is unknown)."""
-    info = metric_info(engine, metric_id)
-    if info is None:
-        return None
-    end = _aware(end)
-    seconds = interval_seconds or interval_length(engine, metric_id, end)
-    detail = IntervalDetail(info, end - dt.timedelta(seconds=seconds), end)
-    with engine.connect() as conn:
+        if row is None:
+            return None
+        info = info_of(row)
+        seconds = interval_seconds or interval_length(conn, metric_id, end)
+        detail = IntervalDetail(info, end - dt.timedelta(seconds=seconds), end)
         stored = conn.execute(
             select(metric_values.c.value, metric_values.c.level, metric_values.c.thresholds).where(
-                and_(metric_values.c.metric_id == metric_id, metric_values.c.at == _aware(end))
+                and_(metric_values.c.metric_id == metric_id, metric_values.c.at == end)
             )
         ).first()
         if stored is not None:
@@ -230,11 +231,30 @@ def load_interval(
             detail.level = parse_level(stored.level)
             detail.thresholds = parse_thresholds(stored.thresholds)
         point_id = conn.execute(select(metrics.c.point_id).where(metrics.c.id == metric_id)).scalar()
+        clock.lap("metric")
         _read_presses(conn, detail, point_id)
+        clock.lap("presses")
         _read_fragments(conn, detail, point_id)
+        clock.lap("fragments")
         point_metrics = _read_drivers(conn, detail, point_id)
+        clock.lap("drivers")
         _read_notifications(conn, detail, point_metrics or [metric_id])
+        clock.lap("notifications")
     return detail
+
+
+class Stopwatch:
+    """Adds the seconds since the previous lap to `timings[name]` (nothing without timings)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def scope_interval(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
@@ -79,6 +80,10 @@ class LiveMetric:
     level: Level | None = None  # None: not assessed (no threshold table)
     thresholds: ThresholdTable | None = None
     updated: dt.datetime | None = None
+    # How sure a percentage is (issue 21): its 95 % interval and the count behind it.
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +220,19 @@ def decode_metrics(columns: Columns) -> dict[int, LiveMetric]:
             level=level_from_snmp(_int(row.get(MetricColumn.LEVEL))),
             thresholds=_thresholds(row),
             updated=date_and_time(updated) if isinstance(updated, bytes) else None,
+            **_interval(row),
         )
     return result
+
+
+def _interval(row: Mapping[int, object]) -> dict[str, Any]:
+    """low, high and votes of a row (prolanMetricIntervalValid false: none)."""
+    if _int(row.get(MetricColumn.INTERVAL_VALID)) != 1:
+        return {}
+    low, high = _int(row.get(MetricColumn.LOW)), _int(row.get(MetricColumn.HIGH))
+    if low is None or high is None:
+        return {}
+    return {"low": low / 100, "high": high / 100, "votes": _int(row.get(MetricColumn.VOTES))}
 
 
 def decode_points(columns: Columns) -> dict[str, LivePoint]:

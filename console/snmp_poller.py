@@ -40,7 +40,16 @@ log = logging.getLogger(__name__)
 # Every poll reads the columns that change with each evaluation; the descriptive ones (name, key,
 # point, unit, thresholds...) only when new rows appear or every STATIC_REFRESH_POLLS polls: a
 # full walk costs four times as much, mostly BER decoding.
-DYNAMIC_COLUMNS = (MetricColumn.VALUE, MetricColumn.VALID, MetricColumn.LEVEL, MetricColumn.UPDATED)
+DYNAMIC_COLUMNS = (
+    MetricColumn.VALUE,
+    MetricColumn.VALID,
+    MetricColumn.LEVEL,
+    MetricColumn.UPDATED,
+    MetricColumn.LOW,
+    MetricColumn.HIGH,
+    MetricColumn.INTERVAL_VALID,
+    MetricColumn.VOTES,
+)
 STATIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in DYNAMIC_COLUMNS and c != MetricColumn.VALUE_TEXT)
 STATIC_REFRESH_POLLS = 12
 POINT_COLUMNS = (PointColumn.NAME, PointColumn.REGION, PointColumn.WORST_LEVEL)

@@ -1,5 +1,5 @@
-"""Notifier commands: `notify test`, `outbox flush|list|retry`, `silence add|list|remove`,
-`recipients import-ldap|list`. The notifier (Jinja2, ldap3, aiosmtplib, pyserial) is imported
+"""Notifier commands: `notify test|check|replay`, `outbox flush|list|retry`, `silence add|list|remove`,
+`recipients import-ldap|list`, `alerts list|show|ack|close` (press alerts). The notifier (Jinja2, ldap3, aiosmtplib, pyserial) is imported
 when one of them runs, so that every other command starts without it."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from notifier.config import NotifierConfig
+from notifier.i18n import _
 from probe.commands.base import CommandError, Context, parse_local_time, print_json, print_table
 from probe.store.db import utcnow
 
@@ -28,6 +29,18 @@ def register(sub: Any) -> None:
     test.set_defaults(func=cmd_notify_test)
     check = notify.add_parser("check", help="compile and trial-render every rule's templates")
     check.set_defaults(func=cmd_notify_check)
+    replay = notify.add_parser(
+        "replay", help="run stored history through a rule: what it would have opened and sent (sends nothing)"
+    )
+    replay.add_argument("--rule", required=True, help="rule name from [[notifier.rules]]")
+    replay.add_argument("--from", dest="since", required=True, help="ISO time (local time if no offset)")
+    replay.add_argument("--to", dest="until", required=True, help="ISO time (local time if no offset)")
+    replay.add_argument(
+        "--thresholds",
+        help="t1,t2,t3,t4: re-assess the history with this table first (rising: higher is worse)",
+    )
+    replay.add_argument("--format", choices=["table", "json"], default="table")
+    replay.set_defaults(func=cmd_notify_replay)
 
     outbox = sub.add_parser("outbox", help="messages waiting, sent and failed").add_subparsers(
         dest="outbox_command", required=True
@@ -85,6 +98,29 @@ def register(sub: Any) -> None:
     rlist = recipients.add_parser("list", help="members of the recipient lists (config and imported)")
     rlist.add_argument("--list", dest="list_name")
     rlist.set_defaults(func=cmd_recipients_list)
+
+    alerts = sub.add_parser("alerts", help="press alerts and their acknowledgement").add_subparsers(
+        dest="alerts_command", required=True
+    )
+    alist = alerts.add_parser("list", help="the latest press alerts, newest first")
+    alist.add_argument("--open", action="store_true", help="only those nobody acknowledged yet")
+    alist.add_argument("--point", help="point name or glob")
+    alist.add_argument("--rule", help="press rule name")
+    alist.add_argument("--limit", type=int, default=50)
+    alist.add_argument("--format", choices=["table", "json"], default="table")
+    alist.set_defaults(func=cmd_alerts_list)
+    ashow = alerts.add_parser("show", help="one alert: its presses, messages and acknowledgement")
+    ashow.add_argument("id", type=int)
+    ashow.set_defaults(func=cmd_alerts_show)
+    for name, helptext in (
+        ("ack", "acknowledge an alert (open -> acknowledged)"),
+        ("close", "close an alert (open or acknowledged -> closed)"),
+    ):
+        step = alerts.add_parser(name, help=helptext)
+        step.add_argument("id", type=int)
+        step.add_argument("--comment", help="what was done, for the console and `alerts list`")
+        step.add_argument("--by", default=None, help="who (default: the user running the command)")
+        step.set_defaults(func=cmd_alerts_step, step=name)
 
 
 def _local_time(ctx: Context, text: str, option: str) -> dt.datetime:
@@ -305,3 +341,267 @@ def cmd_recipients_list(ctx: Context, args: argparse.Namespace) -> int:
         ]
     print_table(rows, ["list", "name", "email", "phone"])
     return 0
+
+
+def _local(ctx: Context, moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return "" if moment is None else moment.astimezone(ctx.config.tz).strftime(fmt)
+
+
+def _alert_json(ctx: Context, alert: Any) -> dict[str, Any]:
+    def iso(moment: dt.datetime | None) -> str | None:
+        return None if moment is None else moment.astimezone(ctx.config.tz).isoformat()
+
+    return {
+        "id": alert.id,
+        "rule": alert.rule,
+        "point": alert.point,
+        "region": alert.region,
+        "kind": alert.kind,
+        "pad": alert.pad_id,
+        "button": alert.button,
+        "pressed_at": iso(alert.pressed_at),
+        "presses": alert.presses,
+        "first_pressed_at": iso(alert.first_pressed_at),
+        "created_at": iso(alert.created_at),
+        "status": alert.status,
+        "acknowledged_at": iso(alert.acknowledged_at),
+        "acknowledged_by": alert.acknowledged_by,
+        "ack_comment": alert.ack_comment,
+        "closed_at": iso(alert.closed_at),
+        "closed_by": alert.closed_by,
+        "close_comment": alert.close_comment,
+        "messages": {"sent": alert.sent, "pending": alert.pending, "failed": alert.failed},
+        "press_id": alert.press_id,
+        "clip": alert.clip_status,
+    }
+
+
+def cmd_alerts_list(ctx: Context, args: argparse.Namespace) -> int:
+    from probe.store.alerts import list_alerts
+
+    found = list_alerts(
+        ctx.ready_engine(), open_only=args.open, point=args.point, rule=args.rule, limit=args.limit
+    )
+    if args.format == "json":
+        print_json([_alert_json(ctx, a) for a in found])
+        return 0
+    rows = []
+    for a in found:
+        presses = str(a.presses)
+        if a.presses > 1:
+            presses += f" since {_local(ctx, a.first_pressed_at, '%H:%M')}"
+        comment = a.close_comment or a.ack_comment or ""
+        who = a.closed_by or a.acknowledged_by or ""
+        rows.append(
+            [
+                a.id,
+                _local(ctx, a.pressed_at),
+                a.point,
+                a.kind,
+                a.rule,
+                presses,
+                a.status,
+                who,
+                comment.replace("\n", " ")[:60],
+                f"{a.sent}/{a.sent + a.pending + a.failed}",
+            ]
+        )
+    print_table(
+        rows,
+        [
+            "id",
+            f"pressed ({ctx.config.timezone})",
+            "point",
+            "kind",
+            "rule",
+            "presses",
+            "status",
+            "by",
+            "comment",
+            "sent",
+        ],
+    )
+    return 0
+
+
+def cmd_alerts_show(ctx: Context, args: argparse.Namespace) -> int:
+    from probe.store.alerts import alert_presses, get_alert
+
+    engine = ctx.ready_engine()
+    alert = get_alert(engine, args.id)
+    if alert is None:
+        raise CommandError(_("no alert {id} (see `prolan-probe alerts list`)").format(id=args.id))
+    lines = [
+        f"alert {alert.id}: {alert.kind} at {alert.point} ({alert.region}), rule {alert.rule!r}",
+        f"  pressed:       {_local(ctx, alert.pressed_at)} (pad {alert.pad_id}, button {alert.button})",
+        f"  presses:       {alert.presses} since {_local(ctx, alert.first_pressed_at)}",
+        f"  announced:     {_local(ctx, alert.created_at)}; messages sent {alert.sent}, waiting {alert.pending}, failed {alert.failed}",
+        f"  status:        {alert.status}",
+    ]
+    if alert.acknowledged_at is not None:
+        lines.append(f"  acknowledged:  {_local(ctx, alert.acknowledged_at)} by {alert.acknowledged_by}")
+        if alert.ack_comment:
+            lines.append(f"  comment:       {alert.ack_comment}")
+    if alert.closed_at is not None:
+        lines.append(f"  closed:        {_local(ctx, alert.closed_at)} by {alert.closed_by}")
+        if alert.close_comment:
+            lines.append(f"  comment:       {alert.close_comment}")
+    if alert.clip_status is not None:
+        lines.append(
+            f"  audio:         {alert.clip_status}{' ' + alert.clip_path if alert.clip_path else ''}"
+        )
+    print("\n".join(lines))
+    print_table(
+        [
+            [pid or "", _local(ctx, at), pad, button, kind]
+            for pid, pad, button, kind, at in alert_presses(engine, args.id)
+        ],
+        ["press id", "pressed", "pad", "button", "kind"],
+    )
+    return 0
+
+
+def _user() -> str:
+    """The user running the command (for `alerts ack` without --by)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password database
+        return f"uid {os.getuid()}"
+
+
+def cmd_alerts_step(ctx: Context, args: argparse.Namespace) -> int:
+    from probe.store.alerts import AlertError, acknowledge, close
+
+    by = args.by or _user()
+    step = acknowledge if args.step == "ack" else close
+    try:
+        alert = step(ctx.ready_engine(), args.id, by=by, comment=args.comment)
+    except AlertError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        _("alert {id} ({kind} at {point}, {time}): {status} by {by}").format(
+            id=alert.id,
+            kind=alert.kind,
+            point=alert.point,
+            time=_local(ctx, alert.pressed_at),
+            status=alert.status,
+            by=by,
+        )
+    )
+    return 0
+
+
+def cmd_notify_replay(ctx: Context, args: argparse.Namespace) -> int:
+    """Stored history through a rule (docs/notifications.md, "Try a rule on history")."""
+    from notifier.messages import TemplateProblem
+    from notifier.replay import ReplayError, parse_thresholds, replay, rule_named
+
+    since = _local_time(ctx, args.since, "--from")
+    until = _local_time(ctx, args.until, "--to")
+    try:
+        rule = rule_named(ctx.config, args.rule)
+        table = parse_thresholds(args.thresholds) if args.thresholds else None
+        report = replay(ctx.config, ctx.ready_engine(), rule, since, until, thresholds=table)
+    except ReplayError as exc:
+        raise CommandError(str(exc)) from None
+    except TemplateProblem as exc:
+        raise CommandError(str(exc)) from None
+    if args.format == "json":
+        print_json(_replay_json(report))
+        return 0
+    _print_replay(ctx, report)
+    return 0
+
+
+def _utc_text(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _replay_json(report: Any) -> dict[str, Any]:
+    from notifier.incidents import EventKind
+
+    per_point = report.per_point()
+    return {
+        "rule": report.rule,
+        "from": _utc_text(report.since),
+        "to": _utc_text(report.until),
+        "thresholds": None
+        if report.thresholds is None
+        else {"direction": report.thresholds.direction, "bounds": list(report.thresholds.bounds)},
+        "metrics": report.metrics,
+        "evaluations": report.evaluations,
+        "not_counted": dict(sorted(report.skipped.items())),
+        "notifications": report.notifications,
+        "points": [
+            {
+                "point": point,
+                "opened": counts[EventKind.FIRE],
+                "escalated": counts[EventKind.ESCALATE],
+                "closed": counts[EventKind.RECOVER],
+                "events": [
+                    {
+                        "kind": e.kind.value,
+                        "at": _utc_text(e.at),
+                        "incident": e.incident,
+                        "metric_id": e.metric_id,
+                        "metric": e.metric,
+                        "value": e.value,
+                        "level": e.level,
+                        "messages": [
+                            {
+                                "channel": m.channel,
+                                "recipient": m.recipient,
+                                "address": m.address,
+                                "due_at": _utc_text(m.due_at),
+                                "subject": m.subject,
+                                "body": m.body,
+                            }
+                            for m in e.messages
+                        ],
+                    }
+                    for e in report.events
+                    if e.point == point
+                ],
+            }
+            for point, counts in sorted(per_point.items(), key=lambda item: item[0] or "")
+        ],
+    }
+
+
+def _print_replay(ctx: Context, report: Any) -> None:
+    from notifier.incidents import EventKind
+
+    tz = ctx.config.tz
+    print(
+        f"rule {report.rule!r}, {report.since.astimezone(tz):%Y-%m-%d %H:%M} – "
+        f"{report.until.astimezone(tz):%Y-%m-%d %H:%M}"
+        + ("" if report.thresholds is None else f", thresholds {report.thresholds.describe()}")
+        + f": {report.metrics} metrics, {report.evaluations} evaluations, "
+        f"{report.notifications} notifications (nothing sent)"
+    )
+    if report.skipped:
+        print("not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(report.skipped.items())))
+    per_point = report.per_point()
+    rows = [
+        (point or "—", c[EventKind.FIRE], c[EventKind.ESCALATE], c[EventKind.RECOVER])
+        for point, c in sorted(per_point.items(), key=lambda item: item[0] or "")
+    ]
+    print()
+    print_table(rows, ["point", "opened", "escalated", "closed"])
+    if not report.events:
+        return
+    print()
+    events = [
+        (
+            f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}",
+            e.point or "—",
+            e.kind.value,
+            e.incident,
+            e.metric,
+            "—" if e.value is None else f"{e.value:g}",
+            e.level or "",
+            "; ".join(f"{m.channel} {m.recipient}: {m.subject or m.body}" for m in e.messages),
+        )
+        for e in report.events
+    ]
+    print_table(events, ["time", "point", "event", "#", "metric", "value", "level", "would send"])

@@ -14,6 +14,10 @@ from notifier.rules import parse_hours
 from notifier.sandbox import RenderLimits
 from probe.config import ConfigPath, Section
 from probe.levels import Level
+from probe.topology import BUTTON_KINDS
+
+ButtonKind = Literal["positive", "negative", "passive", "force_majeure", "seller", "red"]
+assert set(ButtonKind.__args__) == set(BUTTON_KINDS)  # type: ignore[attr-defined]
 
 
 def _hours_range(value: str) -> str:
@@ -111,6 +115,11 @@ class NotifierRule(Section):
     language: Literal["ru", "en"] | None = None
     templates: RuleTemplates = Field(default_factory=RuleTemplates)
     last_values: int = Field(default=6, ge=1, le=100)
+    # How much evidence an evaluation needs to count (issue 21): the count behind a percentage
+    # (its denominator), and whether the level its 95 % range proves is counted instead of the
+    # value's. Metrics without a count (plain counts, minutes) are counted as before.
+    min_votes: int | None = Field(default=None, ge=1, le=1_000_000)
+    evidence: bool = False
 
     @field_validator("quiet_hours")
     @classmethod
@@ -130,6 +139,45 @@ class NotifierRule(Section):
         if value and info.data.get("escalate_after") is None:
             raise ValueError("escalate_to needs escalate_after (how many more evaluations)")
         return value
+
+
+class PressRule(Section):
+    """`[[notifier.press_rules]]`: a single press is the news (docs/notifications.md). Every
+    criterion given must hold (kinds AND pads AND ...); a criterion left out matches any press."""
+
+    name: str
+    kinds: list[ButtonKind] = Field(default_factory=list, description="button kinds, e.g. force_majeure")
+    pads: list[str] = Field(default_factory=list, description="pad ids (fnmatch globs allowed)")
+    buttons: list[int] = Field(default_factory=list, description="button numbers on the pad")
+    point: str | None = Field(default=None, description="fnmatch glob on the point name")
+    region: str | None = Field(default=None, description="fnmatch glob on the point's region path")
+    questions: list[str] = Field(default_factory=list, description="question ids (Опросы)")
+    recipients: list[str] = Field(min_length=1)
+    channels: list[Literal["email", "sms"]] = Field(default=["email"], min_length=1)
+    # Per rule and point: the first press is announced at once, later ones inside the window are
+    # gathered into one message at its end ("and 4 more presses since 10:02"); 0 = every press.
+    at_most_every_minutes: float = Field(default=5.0, ge=0, le=7 * 24 * 60)
+    # A press older than this when it is stored (a late batch, the spool after an outage) is
+    # counted in the metrics but not announced; 0 = any age.
+    max_age_minutes: float = Field(default=30.0, ge=0)
+    quiet_hours: str | None = None
+    respect_opening_hours: bool = True
+    language: Literal["ru", "en"] | None = None
+    templates: RuleTemplates = Field(default_factory=RuleTemplates)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_range(cls, value: str | None) -> str | None:
+        return None if value is None else _hours_range(value)
+
+    @model_validator(mode="after")
+    def _some_criterion(self) -> PressRule:
+        if not (self.kinds or self.pads or self.buttons or self.point or self.region or self.questions):
+            raise ValueError(
+                "a press rule needs at least one of kinds, pads, buttons, point, region, questions "
+                "(without any it would announce every press)"
+            )
+        return self
 
 
 class OutboxConfig(Section):
@@ -152,6 +200,10 @@ class NotifierConfig(Section):
     sms: SmsConfig | None = None
     recipients: list[RecipientList] = Field(default_factory=list)
     rules: list[NotifierRule] = Field(default_factory=list)
+    press_rules: list[PressRule] = Field(default_factory=list)
+    # How often the service looks for presses to announce that another process stored (its own
+    # ingest wakes it at once), and for gathered presses whose throttle window has ended.
+    press_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     # Templates are rendered in a worker process with these limits (notifier/sandbox.py): a
     # template over one fails with its rule and file named instead of stopping the probe.
@@ -172,15 +224,34 @@ class NotifierConfig(Section):
             seen.add(rule.name)
         return value
 
+    @field_validator("press_rules")
+    @classmethod
+    def _unique_press_rule_names(cls, value: list[PressRule], info: Any) -> list[PressRule]:
+        # One namespace with the evaluation rules: the outbox, silences and logs name rules alone.
+        seen = {rule.name for rule in info.data.get("rules", [])}
+        for rule in value:
+            if rule.name in seen:
+                raise ValueError(f"two rules are named {rule.name!r}; rule names must be unique")
+            seen.add(rule.name)
+        return value
+
     @model_validator(mode="after")
     def _channels_configured(self) -> NotifierConfig:
-        for index, rule in enumerate(self.rules):
-            for channel, section in (("email", self.smtp), ("sms", self.sms)):
-                if channel in rule.channels and section is None:
-                    raise ValueError(
-                        f"rules[{index}] ({rule.name!r}) sends {channel} but [notifier.{'smtp' if channel == 'email' else 'sms'}] is missing"
-                    )
+        kinds: tuple[tuple[str, list[NotifierRule | PressRule]], ...] = (
+            ("rules", list(self.rules)),
+            ("press_rules", list(self.press_rules)),
+        )
+        for key, rules in kinds:
+            for index, rule in enumerate(rules):
+                for channel, section in (("email", self.smtp), ("sms", self.sms)):
+                    if channel in rule.channels and section is None:
+                        raise ValueError(
+                            f"{key}[{index}] ({rule.name!r}) sends {channel} but [notifier.{'smtp' if channel == 'email' else 'sms'}] is missing"
+                        )
         return self
 
     def rule(self, name: str) -> NotifierRule | None:
         return next((r for r in self.rules if r.name == name), None)
+
+    def press_rule(self, name: str) -> PressRule | None:
+        return next((r for r in self.press_rules if r.name == name), None)

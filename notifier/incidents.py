@@ -38,6 +38,10 @@ class Sample:
     at: dt.datetime  # aware UTC, end of the evaluated interval
     value: float | None
     level: Level | None
+    # How sure the value is (issue 21): its 95 % interval and the count behind it, for messages.
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +139,16 @@ def step(state: IncidentState, sample: Sample, limits: RuleLimits) -> tuple[Inci
 def state_to_json(state: IncidentState) -> str:
     """The last values as stored in the incidents table."""
     return json.dumps(
-        [[s.at.isoformat(), s.value, s.level.value if s.level else None] for s in state.last_values],
+        [_sample_json(s) for s in state.last_values],
         ensure_ascii=False,
     )
+
+
+def _sample_json(s: Sample) -> list[object]:
+    row: list[object] = [s.at.isoformat(), s.value, s.level.value if s.level else None]
+    if (s.low, s.high, s.votes) != (None, None, None):
+        row += [s.low, s.high, s.votes]  # rows without an interval keep the older three-item form
+    return row
 
 
 def _json_time(text: str) -> dt.datetime:
@@ -150,6 +161,6 @@ def samples_from_json(text: str | None) -> tuple[Sample, ...]:
     if not text:
         return ()
     return tuple(
-        Sample(_json_time(at), value, Level(level) if level else None)
-        for at, value, level in json.loads(text)
+        Sample(_json_time(row[0]), row[1], Level(row[2]) if row[2] else None, *row[3:6])
+        for row in json.loads(text)
     )

@@ -18,8 +18,11 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.i18n import CATALOG
+from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
+from probe.evidence import interval_text
 from probe.levels import LEVEL_COLOURS, Level
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
@@ -28,9 +31,40 @@ PARTS: tuple[Part, ...] = ("subject", "text", "html", "sms")
 Language = Literal["ru", "en"]
 
 KIND_TEXT = {
-    "ru": {"fire": "тревога", "escalate": "эскалация", "recover": "восстановление", "test": "проверка"},
-    "en": {"fire": "alert", "escalate": "escalation", "recover": "recovery", "test": "test"},
+    "ru": {
+        "fire": "тревога",
+        "escalate": "эскалация",
+        "recover": "восстановление",
+        "test": "проверка",
+        "press": "нажатие",
+    },
+    "en": {
+        "fire": "alert",
+        "escalate": "escalation",
+        "recover": "recovery",
+        "test": "test",
+        "press": "press",
+    },
 }
+BUTTON_KIND_TEXT = {
+    "ru": {
+        "positive": "позитивная",
+        "negative": "негативная",
+        "passive": "пассивная",
+        "force_majeure": "форс-мажор",
+        "seller": "кнопка продавца",
+        "red": "красная кнопка",
+    },
+    "en": {
+        "positive": "positive",
+        "negative": "negative",
+        "passive": "passive",
+        "force_majeure": "force majeure",
+        "seller": "seller button",
+        "red": "red button",
+    },
+}
+PERIOD_TEXT = {"ru": {"interval": "интервал", "day": "сутки"}, "en": {"interval": "interval", "day": "day"}}
 _ENGLISH_LEVEL = {
     Level.GOOD: "good",
     Level.ACCEPTABLE: "acceptable",
@@ -109,16 +143,18 @@ def build_context(
     level: Level | None,
     at: dt.datetime,
     incident_start: dt.datetime | None,
-    last_values: Sequence[tuple[dt.datetime, float | None, Level | None]],
+    last_values: Sequence[Sample],
     matches_since_fire: int,
     incident_number: int,
     probe: str,
     tz: dt.tzinfo,
     language: Language,
     map_url: str = "",
+    evidence: Sample | None = None,
 ) -> dict[str, Any]:
     """The variables every template sees (docs/notifications.md lists them). Times are aware on
-    input and local (the probe's zone) in the texts."""
+    input and local (the probe's zone) in the texts. `evidence`: the evaluation's sample, whose
+    95 % interval and count (issue 21) the templates get as `low`, `high`, `votes`, …"""
 
     def local(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if moment is None:
@@ -161,16 +197,18 @@ def build_context(
         "incident_start_short": local(incident_start, "%d.%m %H:%M"),
         "incident_number": incident_number,
         "matches_since_fire": matches_since_fire,
+        **evidence_variables(evidence, language),
         "last_values": [
             {
-                "at": local(when, "%H:%M"),
-                "value": v,
-                "value_text": format_value(v, language),
-                "level": lv.value if lv else None,
-                "level_text": level_text(lv, language),
-                "colour": LEVEL_COLOURS[lv or Level.UNKNOWN][0],
+                "at": local(s.at, "%H:%M"),
+                "value": s.value,
+                "value_text": format_value(s.value, language),
+                "level": s.level.value if s.level else None,
+                "level_text": level_text(s.level, language),
+                "colour": LEVEL_COLOURS[s.level or Level.UNKNOWN][0],
+                **evidence_variables(s, language),
             }
-            for when, v, lv in last_values
+            for s in last_values
         ],
         "probe": probe,
         "map_url": map_link,
@@ -179,11 +217,42 @@ def build_context(
     }
 
 
+def votes_text(votes: int | None, language: Language) -> str:
+    """`12 голосов` / `12 votes` ("" without a count)."""
+    if votes is None:
+        return ""
+    return CATALOG.ngettext("{count} vote", "{count} votes", votes, language).format(count=votes)
+
+
+def evidence_variables(sample: Sample | None, language: Language) -> dict[str, Any]:
+    """How sure a value is (issue 21): `low`, `high` (None without an interval), `low_text`,
+    `high_text`, `votes`, `votes_text`, `bounds_text` (`21–100 %`) and `interval_text`
+    (`21–100 %, 1 голос`); the texts are "" without an interval."""
+    low = sample.low if sample is not None else None
+    high = sample.high if sample is not None else None
+    votes = sample.votes if sample is not None else None
+    bounds = interval_text(low, high, decimal_comma=language == "ru")
+    counted = votes_text(votes, language) if bounds else ""
+    return {
+        "low": low,
+        "high": high,
+        "low_text": "" if low is None else format_value(low, language),
+        "high_text": "" if high is None else format_value(high, language),
+        "votes": votes,
+        "votes_text": votes_text(votes, language),
+        "bounds_text": bounds,
+        "interval_text": f"{bounds}, {counted}" if bounds else "",
+    }
+
+
 def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str, Any]:
     """A realistic context for checks at start-up and `notify test`."""
     now = dt.datetime(2026, 3, 2, 9, 0)
     info = SAMPLE_METRIC
-    values = [(now - dt.timedelta(minutes=10 * i), 45.0 + i, Level.ATTENTION) for i in range(5, -1, -1)]
+    values = [
+        Sample(now - dt.timedelta(minutes=10 * i), 45.0 + i, Level.ATTENTION, 30.0 + i, 60.0 + i, 40)
+        for i in range(5, -1, -1)
+    ]
     return build_context(
         kind="test",
         rule="sample",
@@ -201,6 +270,168 @@ def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str,
         tz=dt.UTC,
         language=language,
         map_url="",
+        evidence=values[-1],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PressInfo:
+    """What press messages say about one press."""
+
+    pressed_at: dt.datetime  # aware
+    kind: str
+    pad_id: str
+    button: int
+    question_id: str | None = None
+    question: str | None = None  # its text
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One current assessment of the point, for press messages."""
+
+    metric: str
+    short_name: str
+    question: str | None
+    period: str | None
+    value: float | None
+    unit: str
+    level: Level
+    at: dt.datetime  # aware: end of its interval
+
+
+def build_press_context(
+    *,
+    rule: str,
+    point: str,
+    region: str,
+    press: PressInfo,
+    others: Sequence[PressInfo],
+    assessments: Sequence[Assessment],
+    last_hour: Mapping[str, int],
+    alert_id: int,
+    probe: str,
+    tz: dt.tzinfo,
+    language: Language,
+    map_url: str = "",
+) -> dict[str, Any]:
+    """The variables of press messages (docs/notifications.md lists them): the shared ones of
+    every message (`kind`, `rule`, `point`, `region`, `at`, `probe`, `map_url`, ...) and the press,
+    the presses gathered with it, the point's current assessments and the last hour's counts."""
+
+    def local(moment: dt.datetime, fmt: str) -> str:
+        return moment.astimezone(tz).strftime(fmt)
+
+    def press_dict(item: PressInfo) -> dict[str, Any]:
+        return {
+            "time": local(item.pressed_at, "%Y-%m-%d %H:%M:%S"),
+            "time_short": local(item.pressed_at, "%H:%M"),
+            "kind": item.kind,
+            "kind_text": BUTTON_KIND_TEXT[language].get(item.kind, item.kind),
+            "pad": item.pad_id,
+            "button": item.button,
+            "question_id": item.question_id,
+            "question": item.question,
+        }
+
+    ordered = sorted(assessments, key=lambda a: (-a.level.severity, a.period != "interval", a.metric))
+    worst = Level.worst([a.level for a in assessments]) if assessments else None
+    map_link = map_url.format(point=point, key="", test="", metric_id="") if map_url else ""
+    counts = {kind: int(last_hour.get(kind, 0)) for kind in BUTTON_KIND_TEXT[language]}
+    return {
+        "kind": "press",
+        "kind_text": KIND_TEXT[language]["press"],
+        "rule": rule,
+        "point": point,
+        "region": region,
+        "at": local(press.pressed_at, "%Y-%m-%d %H:%M"),
+        "press": press_dict(press),
+        "presses": [press_dict(item) for item in [*others, press]],
+        "count": 1 + len(others),
+        "more_presses": len(others),
+        "more_since": local(min(o.pressed_at for o in others), "%H:%M") if others else "",
+        "more_presses_text": (
+            more_presses_text(len(others), local(min(o.pressed_at for o in others), "%H:%M"), language)
+            if others
+            else ""
+        ),
+        "assessments": [
+            {
+                "metric": a.metric,
+                "short_name": a.short_name,
+                "question": a.question,
+                "period": a.period,
+                "period_text": PERIOD_TEXT[language].get(a.period or "", ""),
+                "value": a.value,
+                "value_text": format_value(a.value, language),
+                "unit": a.unit,
+                "level": a.level.value,
+                "level_text": level_text(a.level, language),
+                "colour": LEVEL_COLOURS[a.level][0],
+                "at": local(a.at, "%H:%M"),
+            }
+            for a in ordered
+        ],
+        "worst_level": worst.value if worst else None,
+        "worst_level_text": level_text(worst, language) if worst else "",
+        "worst_level_colour": LEVEL_COLOURS[worst or Level.UNKNOWN][0],
+        "last_hour": counts,
+        "last_hour_total": sum(counts.values()),
+        "last_hour_text": ", ".join(
+            f"{BUTTON_KIND_TEXT[language][kind]} {count}" for kind, count in counts.items() if count
+        ),
+        "alert_id": alert_id,
+        "ack_command": f"prolan-probe alerts ack {alert_id}",
+        "probe": probe,
+        "map_url": map_link,
+        "map_label": point,
+        "language": language,
+    }
+
+
+def more_presses_text(count: int, since: str, language: Language) -> str:
+    """ "и ещё 4 нажатия с 10:02" / "and 4 more presses since 10:02" (the catalogue's plurals)."""
+    return CATALOG.ngettext(
+        "and {count} more press since {since}", "and {count} more presses since {since}", count, language
+    ).format(count=count, since=since)
+
+
+def press_sample_context(
+    language: Language, probe: str = "prolan-probe", gathered: int = 4
+) -> dict[str, Any]:
+    """A realistic press context for the start-up check (with and without gathered presses)."""
+    at = dt.datetime(2026, 3, 2, 7, 9, 31, tzinfo=dt.UTC)
+    press = PressInfo(at, "force_majeure", "P-101", 4)
+    others = [
+        PressInfo(at - dt.timedelta(minutes=7 - i), "force_majeure", "P-101", 4) for i in range(gathered)
+    ]
+    assessments = [
+        Assessment(
+            SAMPLE_METRIC.name, SAMPLE_METRIC.short_name, None, "interval", 45.0, "%", Level.ATTENTION, at
+        ),
+        Assessment(
+            SAMPLE_METRIC.name.replace("Интервал 10 мин", "Текущие сутки"),
+            SAMPLE_METRIC.short_name,
+            None,
+            "day",
+            12.5,
+            "%",
+            Level.GOOD,
+            at,
+        ),
+    ]
+    return build_press_context(
+        rule="sample",
+        point="Калужская",
+        region="Москва/ЮЗАО",
+        press=press,
+        others=others,
+        assessments=assessments,
+        last_hour={"positive": 12, "negative": 3, "force_majeure": 1 + gathered},
+        alert_id=1,
+        probe=probe,
+        tz=dt.UTC,
+        language=language,
     )
 
 
@@ -216,9 +447,11 @@ class TemplateSet:
         *,
         rule: str | None = None,
         renderer: SandboxRenderer | None = None,
+        press: bool = False,
     ) -> None:
         self.language = language
         self.rule = rule
+        self.press = press  # the templates of a press rule (defaults press_<part>.<lang>.j2)
         self.renderer = renderer or shared_renderer()
         # StrictUndefined: a misspelt variable is an error at the start-up check, not an empty gap.
         checker = SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
@@ -226,7 +459,8 @@ class TemplateSet:
         self._texts: dict[str, str] = {}
         for part in PARTS:
             override = (overrides or {}).get(part)
-            path = override if override is not None else DEFAULTS_DIR / f"{part}.{language}.j2"
+            default = DEFAULTS_DIR / f"{'press_' if press else ''}{part}.{language}.j2"
+            path = override if override is not None else default
             self.sources[part] = str(path)
             try:
                 source = Path(path).read_text(encoding="utf-8")
@@ -268,6 +502,10 @@ class TemplateSet:
 
     def check(self, probe: str = "prolan-probe") -> None:
         """Render every part with a sample context (raises TemplateProblem with file and line)."""
+        if self.press:
+            for gathered in (0, 4):
+                self.render_parts(PARTS, press_sample_context(self.language, probe, gathered))
+            return
         context = sample_context(self.language, probe)
         for kind in ("fire", "escalate", "recover", "test"):
             context = {**context, "kind": kind, "kind_text": KIND_TEXT[self.language][kind]}

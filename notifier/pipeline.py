@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,10 +18,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
-from notifier.config import NotifierConfig, NotifierRule, RecipientMember
+from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
-from notifier.rules import is_open, metric_matches, parse_hours
+from notifier.rules import Silence, counted_level, is_open, metric_matches, parse_hours, too_few_votes
 from notifier.sandbox import SandboxRenderer, shared_renderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
@@ -34,21 +35,38 @@ class FeedSummary:
     counted: int = 0  # (rule, metric) evaluations that advanced a state machine
     skipped_closed: int = 0
     skipped_silenced: int = 0
+    skipped_few_votes: int = 0  # evaluations with fewer votes than the rule's min_votes
     events: list[tuple[str, str, EventKind]] = field(default_factory=list)  # (rule, metric name, kind)
     queued: int = 0
 
+    def skip(self, reason: str) -> None:
+        if reason == "closed":
+            self.skipped_closed += 1
+        elif reason == "silenced":
+            self.skipped_silenced += 1
+        elif reason == "few_votes":
+            self.skipped_few_votes += 1
+
 
 class Templates:
-    """TemplateSets per (rule, language), compiled once per process."""
+    """TemplateSets per (rule, language), compiled once per process; press rules have defaults of
+    their own (`press_<part>.<language>.j2`)."""
 
     def __init__(self, config: ProbeConfig, renderer: SandboxRenderer | None = None) -> None:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
+        self._press_defaults: dict[str, TemplateSet] = {}
         # Without a renderer of its own, the process's shared one (see close()).
         self.renderer = renderer or shared_renderer(config.section(NotifierConfig).render_limits())
         self._owns_renderer = renderer is not None
 
-    def get(self, rule: NotifierRule | None, language: Language) -> TemplateSet:
+    def press_defaults(self, language: Language) -> TemplateSet:
+        """The built-in press templates (what a press message falls back to)."""
+        if language not in self._press_defaults:
+            self._press_defaults[language] = TemplateSet(language, renderer=self.renderer, press=True)
+        return self._press_defaults[language]
+
+    def get(self, rule: NotifierRule | PressRule | None, language: Language) -> TemplateSet:
         key = (rule.name if rule else None, language)
         if key not in self._sets:
             overrides: dict[str, Path | None] = {}
@@ -57,13 +75,19 @@ class Templates:
                     path = getattr(rule.templates, part)
                     overrides[part] = self._config.resolve_path(path) if path is not None else None
             self._sets[key] = TemplateSet(
-                language, overrides, rule=rule.name if rule else None, renderer=self.renderer
+                language,
+                overrides,
+                rule=rule.name if rule else None,
+                renderer=self.renderer,
+                press=isinstance(rule, PressRule),
             )
         return self._sets[key]
 
     def check_all(self) -> None:
         """Compile and trial-render every template any rule may use (TemplateProblem on failure)."""
-        for rule in self._config.section(NotifierConfig).rules:
+        section = self._config.section(NotifierConfig)
+        rules: list[NotifierRule | PressRule] = [*section.rules, *section.press_rules]
+        for rule in rules:
             languages: tuple[Language, ...] = ("ru", "en")
             for language in languages:
                 self.get(rule, language).check(self._config.name)
@@ -83,6 +107,71 @@ def limits_of(rule: NotifierRule) -> RuleLimits:
         recovery_after=rule.recovery_after,
         keep_values=rule.last_values,
     )
+
+
+NOT_MATCHED = "not_matched"
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What one evaluation of one metric does to one rule's incident machine: `skipped` says why
+    it was not counted ("not_matched", "closed", "silenced", "few_votes"); otherwise `state` is
+    the new state (None: a healthy metric the rule keeps nothing about) and `events` what to
+    announce."""
+
+    skipped: str | None = None
+    state: IncidentState | None = None
+    events: tuple[Event, ...] = ()
+
+
+def rule_step(
+    rule: NotifierRule,
+    limits: RuleLimits,
+    metric: MetricState,
+    previous: IncidentState | None,
+    *,
+    opening_hours: Mapping[str, str],
+    silences: Sequence[Silence],
+    tz: dt.tzinfo,
+) -> StepOutcome:
+    """The rule's decision for one evaluation of one metric: pure, the same for the live notifier
+    (`feed`) and for `notify replay`, which feeds it stored history."""
+    if not metric_matches(
+        metric.name,
+        metric.test,
+        metric.point,
+        metrics=rule.metrics,
+        test_glob=rule.test,
+        point_glob=rule.point,
+    ):
+        return StepOutcome(NOT_MATCHED)
+    at = metric.time
+    closed = metric.point is not None and not is_open(opening_hours.get(metric.point, ""), at.astimezone(tz))
+    if rule.respect_opening_hours and closed:
+        return StepOutcome("closed")
+    if any(s.covers(rule.name, metric.name, metric.point, at) for s in silences):
+        return StepOutcome("silenced")
+    sample = rule_sample(rule, metric)
+    if sample is None:
+        return StepOutcome("few_votes")
+    if previous is None and not (sample.level is not None and sample.level.at_least(rule.level)):
+        return StepOutcome()  # a healthy metric with no history in this rule: nothing to remember
+    state, events = step(previous or IncidentState(), sample, limits)
+    if previous is None and state.matches == 0 and not events:
+        return StepOutcome()
+    return StepOutcome(None, state, tuple(events))
+
+
+def rule_sample(rule: NotifierRule, metric: MetricState) -> Sample | None:
+    """What a rule's incident machine is fed for one evaluation of a metric: None when the
+    evaluation has too few votes to count (`min_votes`); the level is the assessment, or the level
+    the 95 % interval proves when the rule says `evidence = true`."""
+    if too_few_votes(rule.min_votes, metric.votes):
+        return None
+    level = counted_level(
+        rule.evidence, metric.level, metric.value, metric.thresholds, metric.low, metric.high
+    )
+    return Sample(metric.time, metric.value, level, metric.low, metric.high, metric.votes)
 
 
 def metric_info(metric: MetricState) -> MetricInfo:
@@ -152,34 +241,22 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
-            sample_at = metric.time
             for rule in rules:
-                if not metric_matches(
-                    metric.name,
-                    metric.test,
-                    metric.point,
-                    metrics=rule.metrics,
-                    test_glob=rule.test,
-                    point_glob=rule.point,
-                ):
-                    continue
-                if rule.respect_opening_hours and metric.point is not None:
-                    local = sample_at.astimezone(config.tz)
-                    if not is_open(hours.get(metric.point, ""), local):
-                        summary.skipped_closed += 1
-                        continue
-                if any(s.covers(rule.name, metric.name, metric.point, sample_at) for s in silences):
-                    summary.skipped_silenced += 1
-                    continue
                 previous = states.get((rule.name, metric.id))
-                if previous is None and not (metric.level is not None and metric.level.at_least(rule.level)):
-                    continue  # a healthy metric with no history in this rule: nothing to remember
-                state, events = step(
-                    previous or IncidentState(),
-                    Sample(sample_at, metric.value, metric.level),
+                outcome = rule_step(
+                    rule,
                     limits[rule.name],
+                    metric,
+                    previous,
+                    opening_hours=hours,
+                    silences=silences,
+                    tz=config.tz,
                 )
-                if previous is None and state.matches == 0 and not events:
+                if outcome.skipped is not None:
+                    summary.skip(outcome.skipped)
+                    continue
+                state, events = outcome.state, outcome.events
+                if state is None:
                     continue  # nothing to remember about a healthy metric
                 if state != previous:
                     row = store.state_row(rule.name, metric.id, metric.name, state)
@@ -228,65 +305,88 @@ def event_messages(
         return []
     due = due_time(config, rule, event.at, now)
     messages: list[store.OutboxMessage] = []
+    for to in addressees(conn, config, rule, audience(rule, event), members_cache=members_cache):
+        member, channel, address, language = to.member, to.channel, to.address, to.language
+        context = build_context(
+            kind=event.kind.value,
+            rule=rule.name,
+            rule_level=rule.level,
+            consecutive=rule.consecutive,
+            metric=metric,
+            value=event.sample.value,
+            level=event.sample.level,
+            at=event.at,
+            incident_start=event.state.opened_at,
+            last_values=event.state.last_values,
+            evidence=event.sample,
+            matches_since_fire=event.state.matches,
+            incident_number=event.number,
+            probe=config.name,
+            tz=config.tz,
+            language=language,
+            map_url=config.section(NotifierConfig).map_url,
+        )
+        tset = templates.get(rule, language)
+        texts = tset.render_parts(("subject", "text", "html") if channel == "email" else ("sms",), context)
+        prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
+        message = store.OutboxMessage(
+            dedupe_key=f"{prefix}|{channel}|{address}",
+            rule=rule.name,
+            kind=event.kind.value,
+            channel=channel,
+            recipient=member.name,
+            address=address,
+            subject=texts.get("subject", ""),
+            body_text=texts["text" if channel == "email" else "sms"],
+            body_html=texts.get("html"),
+            due_at=due,
+            metric_id=metric.id,
+            event_at=event.at,
+        )
+        messages.append(message)
+    return messages
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    member: RecipientMember
+    channel: Literal["email", "sms"]
+    address: str
+    language: Language
+
+
+def addressees(
+    conn: Connection,
+    config: ProbeConfig,
+    rule: NotifierRule | PressRule,
+    lists: list[str],
+    *,
+    members_cache: dict[str, list[RecipientMember]] | None = None,
+) -> list[Addressee]:
+    """Every member of these lists on every channel of the rule that has an address there, each
+    (channel, address) once, in the member's language (else the rule's, else the notifier's)."""
+    section = config.section(NotifierConfig)
+    found: list[Addressee] = []
     seen: set[tuple[str, str]] = set()
-    for list_name in audience(rule, event):
+    for list_name in lists:
         if members_cache is not None and list_name in members_cache:
             members = members_cache[list_name]
         else:
-            members = store.list_members(conn, config.section(NotifierConfig), list_name)
+            members = store.list_members(conn, section, list_name)
             if members_cache is not None:
                 members_cache[list_name] = members
         if not members:
             log.warning("rule %r: recipient list %r is empty or unknown", rule.name, list_name)
         for member in members:
             for channel in rule.channels:
-                address = _address(member, channel)
+                address = member_address(member, channel)
                 if address is None or (channel, address) in seen:
                     continue
                 seen.add((channel, address))
-                language: Language = (
-                    member.language or rule.language or config.section(NotifierConfig).language
-                )
-                context = build_context(
-                    kind=event.kind.value,
-                    rule=rule.name,
-                    rule_level=rule.level,
-                    consecutive=rule.consecutive,
-                    metric=metric,
-                    value=event.sample.value,
-                    level=event.sample.level,
-                    at=event.at,
-                    incident_start=event.state.opened_at,
-                    last_values=[(s.at, s.value, s.level) for s in event.state.last_values],
-                    matches_since_fire=event.state.matches,
-                    incident_number=event.number,
-                    probe=config.name,
-                    tz=config.tz,
-                    language=language,
-                    map_url=config.section(NotifierConfig).map_url,
-                )
-                tset = templates.get(rule, language)
-                texts = tset.render_parts(
-                    ("subject", "text", "html") if channel == "email" else ("sms",), context
-                )
-                prefix = dedupe_prefix or f"{rule.name}|{metric.id}|{event.number}|{event.kind.value}"
-                message = store.OutboxMessage(
-                    dedupe_key=f"{prefix}|{channel}|{address}",
-                    rule=rule.name,
-                    kind=event.kind.value,
-                    channel=channel,
-                    recipient=member.name,
-                    address=address,
-                    subject=texts.get("subject", ""),
-                    body_text=texts["text" if channel == "email" else "sms"],
-                    body_html=texts.get("html"),
-                    due_at=due,
-                    metric_id=metric.id,
-                    event_at=event.at,
-                )
-                messages.append(message)
-    return messages
+                language: Language = member.language or rule.language or section.language
+                found.append(Addressee(member, channel, address, language))
+    return found
 
 
-def _address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
+def member_address(member: RecipientMember, channel: Literal["email", "sms"]) -> str | None:
     return member.email if channel == "email" else member.phone

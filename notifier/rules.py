@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from probe.assess import ThresholdTable
+from probe.evidence import evidence_level
+from probe.levels import Level
 from probe.metric_names import matches
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -107,3 +110,25 @@ def parse_duration(text: str) -> dt.timedelta:
         raise ValueError(f"duration {text!r} must look like 90m, 2h, 1d or 1h30m")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     return dt.timedelta(seconds=sum(int(n) * seconds[u] for n, u in parts))
+
+
+def too_few_votes(min_votes: int | None, votes: int | None) -> bool:
+    """A rule's `min_votes`: an evaluation of a percentage with fewer votes behind it is not
+    counted at all (like one of a closed point). Values without a count are always counted."""
+    return min_votes is not None and votes is not None and votes < min_votes
+
+
+def counted_level(
+    by_evidence: bool,
+    level: Level | None,
+    value: float | None,
+    thresholds: ThresholdTable | None,
+    low: float | None,
+    high: float | None,
+) -> Level | None:
+    """The level a rule counts: the assessment, or with `evidence = true` the level the value's
+    95 % interval proves under the same thresholds (never worse than the assessment)."""
+    if not by_evidence or level is None or thresholds is None or low is None or high is None:
+        return level
+    supported = evidence_level(thresholds, value, low, high)
+    return supported if supported.severity < level.severity else level

@@ -1,6 +1,8 @@
-"""The notifier inside `prolan-probe run`: feeds every published evaluation to the incidents and
-delivers the outbox continuously (woken at once when something is queued, else every
-`poll_seconds`, which is also what picks up retries and the end of quiet hours)."""
+"""The notifier inside `prolan-probe run`: feeds every published evaluation to the incidents,
+announces matched presses (press rules: woken by the press hook the moment ingest commits them,
+else every `press_poll_seconds`) and delivers the outbox continuously (woken at once when
+something is queued, else every `poll_seconds`, which is also what picks up retries and the end
+of quiet hours)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from notifier import store
-from notifier.config import NotifierConfig
+from notifier.config import NotifierConfig, NotifierRule, PressRule
 from notifier.messages import TemplateProblem
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
+from notifier.press_alerts import PressAnnouncer, assessments_from_snapshot
+from notifier.press_hook import add_waker, remove_waker
 from notifier.sandbox import SandboxRenderer
 from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot
+from probe.store.db import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,41 @@ class NotifierService:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifier-feed")
         self._stopped = asyncio.Event()
         self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
+        self.press_wake = asyncio.Event()
+        self.announcer: PressAnnouncer | None = None
+        self._press_task: asyncio.Task[None] | None = None
+        if runtime.config.section(NotifierConfig).press_rules:
+            self.announcer = PressAnnouncer(
+                runtime.config,
+                runtime.engine,
+                templates,
+                assessments=assessments_from_snapshot(lambda: runtime.hub.current),
+            )
+            add_waker(self._wake_announcer)
+            self._press_task = asyncio.create_task(self._announce_forever(), name="notifier-presses")
+
+    def _wake_announcer(self) -> None:
+        """The press hook, after ingest committed matching presses (any thread)."""
+        self.loop.call_soon_threadsafe(self.press_wake.set)
+
+    async def _announce_forever(self) -> None:
+        assert self.announcer is not None
+        poll = self.runtime.config.section(NotifierConfig).press_poll_seconds
+        while not self._stopped.is_set():
+            self.press_wake.clear()  # before the round: a wake during it starts the next one
+            timeout = poll
+            try:
+                summary = await asyncio.to_thread(self.announcer.process)
+            except Exception:  # the database may be down: the presses wait, try again next round
+                log.exception("notifier: announcing presses failed")
+            else:
+                if summary.queued:
+                    self.wake.set()
+                if summary.next_due is not None:
+                    until = (summary.next_due - utcnow()).total_seconds()
+                    timeout = min(poll, max(0.05, until))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.press_wake.wait(), timeout=timeout)
 
     def describe(self) -> str:
         """For the probe's start line: how many rules and where messages go."""
@@ -43,7 +83,10 @@ class NotifierService:
             channels.append(f"SMTP {config.smtp.host}:{config.smtp.port}")
         if config.sms is not None:
             channels.append(f"SMS {config.sms.port}")
-        return f"notifier ({len(config.rules)} rules" + "".join(f", {c}" for c in channels) + ")"
+        rules = f"{len(config.rules)} rules" + (
+            f", {len(config.press_rules)} press rules" if config.press_rules else ""
+        )
+        return f"notifier ({rules}" + "".join(f", {c}" for c in channels) + ")"
 
     def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
         """Hub callback: may run in the loop or in the evaluator's worker thread."""
@@ -80,9 +123,12 @@ class NotifierService:
     async def stop(self) -> None:
         self._stopped.set()
         self.wake.set()
+        self.press_wake.set()
+        remove_waker(self._wake_announcer)
         self.templates.close()  # a render in progress (up to its time limit) ends now
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(self._task, timeout=30)
+        tasks = [t for t in (self._task, self._press_task) if t is not None]
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=30)
         self._executor.shutdown(wait=True)
 
 
@@ -95,7 +141,7 @@ async def check(runtime: Runtime) -> None:
     from LDAP into the database), its test exists, and every template any rule may use compiles
     and renders within its limits. Raises ComponentStartError naming the file and key."""
     config = runtime.config.section(NotifierConfig)
-    if not config.enabled or not config.rules:
+    if not config.enabled or not (config.rules or config.press_rules):
         return
     where = runtime.config.origin
 
@@ -110,13 +156,17 @@ async def check(runtime: Runtime) -> None:
         lists = {lst.name for lst in config.recipients}
         complete = False
     tests = set(runtime.evaluator.report.loaded) if runtime.evaluator is not None else None
-    for index, rule in enumerate(config.rules):
+    named: list[tuple[str, NotifierRule | PressRule]] = [
+        *((f"notifier.rules[{i}]", rule) for i, rule in enumerate(config.rules)),
+        *((f"notifier.press_rules[{i}]", rule) for i, rule in enumerate(config.press_rules)),
+    ]
+    for place, rule in named:
         for key in ("recipients", "escalate_to"):
-            for name in getattr(rule, key):
+            for name in getattr(rule, key, ()):
                 if name not in lists and complete:
                     known = ", ".join(sorted(lists)) or "none"
                     raise ComponentStartError(
-                        f"{where}: key 'notifier.rules[{index}].{key}': no recipient list {name!r} "
+                        f"{where}: key '{place}.{key}': no recipient list {name!r} "
                         f"(lists: {known}; [[notifier.recipients]] or `notify import-ldap`)"
                     )
                 if name not in lists:
@@ -125,23 +175,21 @@ async def check(runtime: Runtime) -> None:
                         rule.name,
                         name,
                     )
-        if rule.test is not None and tests is not None and rule.test not in tests:
+        test = getattr(rule, "test", None)
+        if test is not None and tests is not None and test not in tests:
             raise ComponentStartError(
-                f"{where}: key 'notifier.rules[{index}].test': no test {rule.test!r} "
-                f"(tests: {', '.join(sorted(tests)) or 'none'})"
+                f"{where}: key '{place}.test': no test {test!r} (tests: {', '.join(sorted(tests)) or 'none'})"
             )
     # A worker of its own: stopping the notifier (or a cancelled check) ends a render at once.
     templates = Templates(runtime.config, SandboxRenderer(config.render_limits()))
 
     def trial_render() -> None:  # in a thread: each render may take up to its time limit
-        for index, rule in enumerate(config.rules):
+        for place, rule in named:
             try:
                 for language in ("ru", "en"):
                     templates.get(rule, language).check(runtime.config.name)
             except TemplateProblem as exc:
-                raise ComponentStartError(
-                    f"{where}: key 'notifier.rules[{index}].templates': {exc}"
-                ) from None
+                raise ComponentStartError(f"{where}: key '{place}.templates': {exc}") from None
 
     try:
         await asyncio.to_thread(trial_render)
@@ -151,7 +199,7 @@ async def check(runtime: Runtime) -> None:
 
 async def start(runtime: Runtime) -> NotifierService | None:
     config = runtime.config.section(NotifierConfig)
-    if not config.enabled or not (config.rules or config.smtp or config.sms):
+    if not config.enabled or not (config.rules or config.press_rules or config.smtp or config.sms):
         return None
     # A worker of its own: stopping the notifier (or a cancelled check) ends a render at once.
     templates = Templates(runtime.config, SandboxRenderer(config.render_limits()))
@@ -164,5 +212,9 @@ async def start(runtime: Runtime) -> NotifierService | None:
         raise
     service = NotifierService(runtime, templates)
     runtime.hub.subscribe(service.on_snapshot)
-    log.debug("notifier: %d rules; outbox delivery started", len(config.rules))
+    log.debug(
+        "notifier: %d rules, %d press rules; outbox delivery started",
+        len(config.rules),
+        len(config.press_rules),
+    )
     return service

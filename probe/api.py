@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
+from probe.evidence import Share, wilson_bounds
 from probe.levels import Level
 from probe.store.schema import (
     UtcDateTime,
@@ -65,6 +66,7 @@ __all__ = [
     "Measurement",
     "Param",
     "Period",
+    "Share",
     "TestContext",
     "ThresholdTable",
     "Topology",
@@ -79,6 +81,7 @@ __all__ = [
     "presses",
     "questions",
     "queue_samples",
+    "wilson_bounds",
 ]
 
 Period = Literal["interval", "day"]
@@ -152,6 +155,12 @@ class Measurement:
     thresholds: ThresholdTable | None = None
     # Extra ASCII token for the stable key when short_name alone would collide (e.g. an app name).
     key_hint: str | None = None
+    # How sure a percentage is (issue 21): the 95 % interval of its proportion in the unit of the
+    # value (`wilson_bounds(part, whole)`) and the count behind it (`votes`: the denominator).
+    # None for values that are not proportions; the engine stores and serves them with the value.
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass

@@ -108,6 +108,10 @@ class TestSettings(Section):
     thresholds: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
     # Use hour-of-week rows of threshold_overrides (`prolan-probe baseline --hour-of-week --apply`).
     hour_of_week_thresholds: bool = False
+    # "value" (SPEC §4): the level of the value. "evidence" (issue 21): a metric with a 95 %
+    # interval gets the level of the end the counts prove (the low end when higher is worse, the
+    # high end when higher is better), so a level is only as bad as the evidence supports.
+    assess_by: Literal["value", "evidence"] = "value"
 
 
 class TestsConfig(Section):

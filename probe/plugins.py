@@ -12,6 +12,11 @@ Groups (declared in setup.cfg `[options.entry_points]`):
 * `prolan.evaluation_listeners` — name -> callable `(config, engine, evaluation) -> None`, called
   by `prolan-probe evaluate` for every evaluation it stores (the scheduler's evaluations reach the
   subsystems through the snapshot hub instead).
+* `prolan.notification_replays` — name -> callable `(config, engine, metric_id, thresholds, since,
+  until) -> {rule: notifications}`: how often each rule watching a metric would have notified over
+  a stored range with a proposed threshold table (the console's threshold dialog asks it).
+* `prolan.press_hooks` — name -> callable `(config) -> PressHook | None` (probe.press_hooks):
+  called by ingest and `presses import` inside the transaction that stores each batch of presses.
 
 An entry point that fails to load (import error, wrong kind of object) is kept as a
 `PluginFailure` naming the subsystem and its error: `run` refuses to start with it, other
@@ -29,18 +34,28 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from sqlalchemy import Engine
 
+    from probe.assess import ThresholdTable
     from probe.config import ProbeConfig, Section
+    from probe.press_hooks import PressHook
     from probe.snapshot import Evaluation
 
 SECTIONS = "prolan.sections"
 COMMANDS = "prolan.commands"
 COMPONENTS = "prolan.components"
 EVALUATION_LISTENERS = "prolan.evaluation_listeners"
-GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS)
+NOTIFICATION_REPLAYS = "prolan.notification_replays"
+PRESS_HOOKS = "prolan.press_hooks"
+GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS, NOTIFICATION_REPLAYS, PRESS_HOOKS)
 
 EvaluationListener = Callable[["ProbeConfig", "Engine", "Evaluation"], None]
+NotificationReplay = Callable[
+    ["ProbeConfig", "Engine", int, "ThresholdTable | None", "dt.datetime", "dt.datetime"], dict[str, int]
+]
+PressHookFactory = Callable[["ProbeConfig"], "PressHook | None"]
 
 
 @dataclass(frozen=True)
@@ -109,7 +124,7 @@ def _check(group: str, name: str, value: Any) -> None:
             raise TypeError(f"{value!r} is not a module with async start(runtime)")
         if not isinstance(getattr(value, "ORDER", None), int):
             raise TypeError(f"{value.__name__} has no integer ORDER (its place in the start order)")
-    elif group == EVALUATION_LISTENERS and not callable(value):
+    elif group in (EVALUATION_LISTENERS, NOTIFICATION_REPLAYS, PRESS_HOOKS) and not callable(value):
         raise TypeError(f"{value!r} is not callable")
 
 
@@ -131,6 +146,15 @@ def components() -> list[Component]:
 
 def evaluation_listeners() -> dict[str, EvaluationListener]:
     return dict(_load(EVALUATION_LISTENERS)[0])
+
+
+def notification_replays() -> dict[str, NotificationReplay]:
+    return dict(_load(NOTIFICATION_REPLAYS)[0])
+
+
+def press_hook_factories() -> dict[str, PressHookFactory]:
+    """Factories of the press hooks (probe.press_hooks.press_hooks builds them for a config)."""
+    return dict(_load(PRESS_HOOKS)[0])
 
 
 # Failures found after loading (a command group whose register() raised), in this process.

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, bindparam, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,8 +23,11 @@ from sqlalchemy.sql import Executable
 from probe.store.schema import UtcDateTime
 from probe.topology import INDICATIVE_KINDS, Topology
 
+if TYPE_CHECKING:
+    from probe.press_hooks import HookReport, PressHook
+
 CSV_HEADER = ("pad", "button", "pressed_at", "question")
-PRESS_COLUMNS = ("pad_id", "point_id", "button", "kind", "pressed_at", "question_id", "source")
+PRESS_COLUMNS = ("pad_id", "point_id", "button", "kind", "pressed_at", "question_id", "source", "suspicious")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,9 @@ class Press:
     pressed_at: dt.datetime  # aware UTC, millisecond precision
     question_id: str | None
     source: str = "import"
+    # Issue 21: set by `mark_suspicious` when the press is stored (a burst on a pad with
+    # min_seconds_between); never by the sender.
+    suspicious: bool = False
 
     def row(self) -> dict[str, object]:
         return {
@@ -44,6 +52,7 @@ class Press:
             "pressed_at": self.pressed_at,
             "question_id": self.question_id,
             "source": self.source,
+            "suspicious": self.suspicious,
         }
 
 
@@ -179,6 +188,8 @@ class ImportReport:
     stored: int = 0
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
+    # What the press hooks (probe.press_hooks) did with the imported presses, by hook name.
+    hooks: dict[str, HookReport] = field(default_factory=dict)
 
     @property
     def refused(self) -> int:
@@ -266,10 +277,67 @@ def insert_presses_statement(dialect: str) -> Executable:
     return presses.insert().from_select(list(PRESS_COLUMNS), source)
 
 
+def mark_suspicious(conn: Connection, batch: Sequence[Press]) -> Sequence[Press]:
+    """The batch with its suspicious presses marked (issue 21), in the storing transaction.
+
+    On a pad with `min_seconds_between` = S > 0, an indicative press is suspicious when another
+    indicative press of the pad lies less than S seconds before it — suspicious or not, stored
+    before or earlier in this batch (time order; the same millisecond: batch order) — or, for a
+    press that arrives late, less than S seconds after it among those already stored. So a burst
+    counts once whatever order its presses arrive in, and a mark never changes once stored:
+    evaluated history is not rewritten. Pads without S cost one small query per batch."""
+    pad_ids = sorted({p.pad_id for p in batch if p.kind in INDICATIVE_KINDS})
+    if not pad_ids:
+        return batch
+    from probe.store.schema import pads, presses
+
+    gaps = {
+        row.id: float(row.min_seconds_between)
+        for row in conn.execute(
+            select(pads.c.id, pads.c.min_seconds_between).where(
+                pads.c.id.in_(pad_ids), pads.c.min_seconds_between > 0
+            )
+        )
+    }
+    if not gaps:
+        return batch
+    marked = list(batch)
+    for pad_id, seconds in gaps.items():
+        gap = dt.timedelta(seconds=seconds)
+        mine = sorted(
+            (i for i, p in enumerate(batch) if p.pad_id == pad_id and p.kind in INDICATIVE_KINDS),
+            key=lambda i: (batch[i].pressed_at, i),
+        )
+        stored = conn.execute(
+            select(presses.c.pressed_at, presses.c.button).where(
+                presses.c.pad_id == pad_id,
+                presses.c.kind.in_(INDICATIVE_KINDS),
+                presses.c.pressed_at > batch[mine[0]].pressed_at - gap,
+                presses.c.pressed_at < batch[mine[-1]].pressed_at + gap,
+            )
+        ).all()
+        already = {(row.pressed_at, row.button) for row in stored}
+        times = sorted(row.pressed_at for row in stored)
+        previous: dt.datetime | None = None  # the last press of this batch placed so far
+        for i in mine:
+            press = batch[i]
+            if (press.pressed_at, press.button) in already:
+                continue  # stored before: it keeps its mark (the insert leaves it alone)
+            # Any stored t with |t − press| < S: the first one after press − S, if before press + S.
+            nearest = bisect_right(times, press.pressed_at - gap)
+            near_stored = nearest < len(times) and times[nearest] < press.pressed_at + gap
+            near_batch = previous is not None and press.pressed_at - previous < gap
+            previous = press.pressed_at
+            if near_stored or near_batch:
+                marked[i] = replace(press, suspicious=True)
+    return marked
+
+
 def store_presses(conn: Connection, batch: Sequence[Press]) -> int:
-    """Store presses that are not stored yet; returns how many were new."""
+    """Store presses that are not stored yet (suspicious ones marked); returns how many were new."""
     if not batch:
         return 0
+    batch = mark_suspicious(conn, batch)
     dialect = conn.dialect.name
     if dialect == "postgresql":
         return _store_presses_postgresql(conn, batch)
@@ -287,7 +355,7 @@ def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
     cursor = raw.cursor()
     try:
         cursor.executemany(
-            f"INSERT OR IGNORE INTO presses ({', '.join(PRESS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR IGNORE INTO presses ({', '.join(PRESS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     p.pad_id,
@@ -297,6 +365,7 @@ def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
                     UtcDateTime.stored(p.pressed_at).isoformat(" ", "microseconds"),
                     p.question_id,
                     p.source,
+                    1 if p.suspicious else 0,
                 )
                 for p in batch
             ],
@@ -322,7 +391,7 @@ def copy_press_rows(cursor: Any, table: str, batch: Sequence[Press]) -> None:
         [
             f"{_copy_text(p.pad_id)}\t{p.point_id}\t{p.button}\t{_copy_text(p.kind)}\t"
             f"{UtcDateTime.stored(p.pressed_at).isoformat(' ')}\t{null if p.question_id is None else _copy_text(p.question_id)}\t"
-            f"{_copy_text(p.source)}\n"
+            f"{_copy_text(p.source)}\t{'t' if p.suspicious else 'f'}\n"
             for p in batch
         ]
     )
@@ -350,7 +419,8 @@ def _store_presses_postgresql(conn: Connection, batch: Sequence[Press]) -> int:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS presses_load "
             "(pad_id varchar(64), point_id integer, button integer, kind varchar(20), "
-            "pressed_at timestamp, question_id varchar(64), source varchar(64)) ON COMMIT DELETE ROWS"
+            "pressed_at timestamp, question_id varchar(64), source varchar(64), suspicious boolean) "
+            "ON COMMIT DELETE ROWS"
         )
         cur.execute("TRUNCATE presses_load")
         copy_press_rows(cur, "presses_load", batch)
@@ -369,8 +439,15 @@ def import_presses_csv(
     batch_size: int = 20_000,
     source: str = "import",
     window: PlausibleWindow | None = None,
+    hooks: Sequence[PressHook] = (),
+    alert: bool = False,
+    max_age_minutes: float | None = None,
 ) -> ImportReport:
-    """Import a CSV file; good rows are stored (once each), bad rows are reported with their line."""
+    """Import a CSV file; good rows are stored (once each), bad rows are reported with their line.
+
+    `hooks` (probe.press_hooks.PressHook) run in each batch's transaction; the presses may alert
+    only with `alert` (`presses import --alert`), and then within `max_age_minutes` when given
+    (else each hook's own limit)."""
     report = ImportReport()
     validator = PressValidator(topology, source=source, window=window)
     try:
@@ -381,34 +458,68 @@ def import_presses_csv(
     with handle:
         try:
             good = iter_csv_presses(handle, validator, str(path), report)
-            _store_pipelined(engine, _batches(good, batch_size), report)
+            store = functools.partial(
+                _store_batch, hooks=hooks, topology=topology, alert=alert, max_age_minutes=max_age_minutes
+            )
+            _store_pipelined(engine, _batches(good, batch_size), report, store)
         except UnicodeDecodeError as exc:
             report.errors.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
     return report
 
 
-def _store_pipelined(engine: Engine, batches: Iterator[list[Press]], report: ImportReport) -> None:
+def _store_pipelined(
+    engine: Engine,
+    batches: Iterator[list[Press]],
+    report: ImportReport,
+    store: Callable[[Engine, Sequence[Press]], tuple[int, dict[str, HookReport]]],
+) -> None:
     """Parse the next batch while a worker thread stores the previous one (the drivers release the
     GIL while the database works), one transaction per batch, in order."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="press-store") as pool:
-        pending: Future[int] | None = None
+        pending: Future[tuple[int, dict[str, HookReport]]] | None = None
         pending_size = 0
 
         def collect() -> None:
             if pending is not None:
-                stored = pending.result()
+                stored, hook_reports = pending.result()
                 report.stored += stored
                 report.duplicates += pending_size - stored
+                for name, hook_report in hook_reports.items():
+                    if name in report.hooks:
+                        report.hooks[name].add(hook_report)
+                    else:
+                        report.hooks[name] = hook_report
 
         for batch in batches:
             collect()
-            pending, pending_size = pool.submit(_store_batch, engine, batch), len(batch)
+            pending, pending_size = pool.submit(store, engine, batch), len(batch)
         collect()
 
 
-def _store_batch(engine: Engine, batch: Sequence[Press]) -> int:
+def _store_batch(
+    engine: Engine,
+    batch: Sequence[Press],
+    *,
+    hooks: Sequence[PressHook],
+    topology: Topology,
+    alert: bool,
+    max_age_minutes: float | None,
+) -> tuple[int, dict[str, HookReport]]:
+    """One batch in one transaction, with the press hooks in it; (newly stored, hook reports)."""
+    from probe.press_hooks import HookRun, StoredPresses  # it imports Press from here
+
+    run = None
+    if hooks:
+        batch_info = StoredPresses(batch, topology, _utc_now(), False, alert, max_age_minutes)
+        run = HookRun(hooks, batch_info)
     with engine.begin() as conn:
-        return store_presses(conn, batch)
+        stored = store_presses(conn, batch)
+        if run is not None:
+            run.run(conn)
+    if run is None:
+        return stored, {}
+    run.committed()
+    return stored, dict(run.reports)
 
 
 def presses_to_csv(rows: Iterable[tuple[str, int | str, dt.datetime, str | None]]) -> str:

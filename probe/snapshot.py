@@ -38,6 +38,10 @@ class MetricState:
     methodology: str | None = None
     period: str | None = None
     thresholds: ThresholdTable | None = None
+    # A percentage's 95 % interval (same unit as the value) and its denominator (issue 21).
+    low: float | None = None
+    high: float | None = None
+    votes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

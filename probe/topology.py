@@ -48,6 +48,12 @@ class Pad:
     methodology: str
     window_seconds: float = 30.0
     buttons: Mapping[int, str] = field(default_factory=dict)
+    # Issue 21: an indicative press within this many seconds of the previous one on the pad is
+    # suspicious (stored, marked, not counted); 0 = off.
+    min_seconds_between: float = 0.0
+    # Issue 21: the pad is "silent" once its own history says at least this many presses should
+    # have come since its last one.
+    expected_presses: float = 5.0
 
     def kind_of(self, button: str) -> str | None:
         """The kind a CSV/line `button` field means: a number of this pad's map or a kind name."""
@@ -78,7 +84,16 @@ class Topology:
 
 _POINT_KEYS = {"name", "region", "opening_hours"}
 _QUESTION_KEYS = {"id", "text"}
-_PAD_KEYS = {"id", "point", "methodology", "window_seconds", "buttons"}
+_PAD_KEYS = {
+    "id",
+    "point",
+    "methodology",
+    "window_seconds",
+    "buttons",
+    "min_seconds_between",
+    "expected_presses",
+}
+MAX_MIN_SECONDS_BETWEEN = 3600.0  # an hour between two presses is not a burst any more
 _TOP_KEYS = {"points", "questions", "pads"}
 
 
@@ -164,6 +179,21 @@ def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topol
         if not isinstance(window, int | float) or isinstance(window, bool) or window <= 0:
             err(where, "window_seconds must be a positive number of seconds")
             window = 30
+        gap = entry.get("min_seconds_between", 0)
+        if (
+            not isinstance(gap, int | float)
+            or isinstance(gap, bool)
+            or not 0 <= gap <= MAX_MIN_SECONDS_BETWEEN
+        ):
+            err(
+                where,
+                f"min_seconds_between must be a number of seconds from 0 (off) to {MAX_MIN_SECONDS_BETWEEN:g}",
+            )
+            gap = 0
+        expected = entry.get("expected_presses", 5)
+        if not isinstance(expected, int | float) or isinstance(expected, bool) or not 0 < expected <= 10_000:
+            err(where, "expected_presses must be a number of presses above 0 (at most 10000)")
+            expected = 5
         raw_buttons = entry.get("buttons", {})
         button_map: dict[int, str] = {}
         if not isinstance(raw_buttons, dict) or not raw_buttons:
@@ -187,7 +217,9 @@ def parse_topology(data: Mapping[str, Any], source: str = "<topology>") -> Topol
         if pid in pad_map:
             err(where, f"pad {pid!r} is listed twice")
         if pid:
-            pad_map[pid] = Pad(pid, point, methodology, float(window), button_map)
+            pad_map[pid] = Pad(
+                pid, point, methodology, float(window), button_map, float(gap), float(expected)
+            )
 
     if errors:
         raise TopologyError("\n".join(errors))
@@ -231,6 +263,8 @@ def store_topology(conn: Connection, topology: Topology, existing: Topology | No
             "point_id": point_ids[pad.point],
             "methodology": pad.methodology,
             "window_seconds": pad.window_seconds,
+            "min_seconds_between": pad.min_seconds_between,
+            "expected_presses": pad.expected_presses,
         }
         if pad.id in existing.pads:
             conn.execute(pads.update().where(pads.c.id == pad.id).values(**pad_values))
@@ -274,6 +308,8 @@ def load_topology(conn: Connection | Engine) -> Topology:
             row.methodology,
             float(row.window_seconds),
             button_map.get(row.id, {}),
+            float(row.min_seconds_between or 0.0),
+            float(row.expected_presses or 5.0),
         )
         for row in conn.execute(select(pads))
     }

@@ -60,9 +60,11 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    false,
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -78,6 +80,7 @@ from probe.api import (
     Measurement,
     Param,
     Period,
+    Share,
     TestContext,
     ThresholdTable,
     Window,
@@ -237,6 +240,7 @@ def plain_counts_query(
             presses.c.pressed_at >= min(start, since),
             presses.c.pressed_at < end,
             ~and_(methodology == USOKOK, presses.c.kind.in_(INDICATIVE_KINDS)),
+            presses.c.suspicious == false(),  # issue 21: bursts count only as suspicious presses
         )
         .subquery("p")
     )
@@ -281,6 +285,7 @@ def usokok_counts_query(
         .where(
             pads.c.methodology == USOKOK,
             presses.c.kind.in_((*INDICATIVE_KINDS, "seller")),
+            presses.c.suspicious == false(),  # issue 21: a suspicious press is never an answer
             presses.c.pressed_at >= lo,
             presses.c.pressed_at < end,
         )
@@ -477,7 +482,8 @@ def write_day_totals(
 # Measurements
 
 
-Row = tuple[str, float | None, str]  # short name, value, unit
+# short name, value, unit and, for a percentage, the counts it comes from (issue 21: its interval)
+EvidenceRow = tuple[str, float | None, str, Share | None]
 _MEASUREMENT_DEFAULTS = {f.name: f.default for f in fields(Measurement) if f.default is not MISSING}
 
 
@@ -497,26 +503,44 @@ def new_measurement(
     return measurement
 
 
-def _indicative(counts: Counts) -> list[Row]:
+def _share(short_name: str, part: int, whole: int) -> EvidenceRow:
+    """A percentage row with the counts it comes from, so that its 95 % interval (issue 21) is
+    computed from exactly the same numbers as its value."""
+    return (short_name, percent(part, whole), PERCENT, Share(part, whole))
+
+
+def _indicative(counts: Counts) -> list[EvidenceRow]:
     votes = counts.votes
     return [
-        (VOTES, votes, COUNT),
-        (POSITIVE, counts.positive, COUNT),
-        (POSITIVE_PCT, percent(counts.positive, votes), PERCENT),
-        (NEGATIVE, counts.negative, COUNT),
-        (NEGATIVE_PCT, percent(counts.negative, votes), PERCENT),
-        (PASSIVE, counts.passive, COUNT),
-        (PASSIVE_PCT, percent(counts.passive, votes), PERCENT),
+        (VOTES, votes, COUNT, None),
+        (POSITIVE, counts.positive, COUNT, None),
+        _share(POSITIVE_PCT, counts.positive, votes),
+        (NEGATIVE, counts.negative, COUNT, None),
+        _share(NEGATIVE_PCT, counts.negative, votes),
+        (PASSIVE, counts.passive, COUNT, None),
+        _share(PASSIVE_PCT, counts.passive, votes),
     ]
 
 
-def _usokok_extra(counts: Counts) -> list[Row]:
+def _usokok_extra(counts: Counts) -> list[EvidenceRow]:
     return [
-        (PROMPTS, counts.prompts, COUNT),
-        (SILENT, counts.silent, COUNT),
-        (SILENT_PCT, percent(counts.silent, counts.silent + counts.answered), PERCENT),
-        (OUTSIDE, counts.outside, COUNT),
+        (PROMPTS, counts.prompts, COUNT, None),
+        (SILENT, counts.silent, COUNT, None),
+        # SPEC §3: the denominator is the seller presses no longer pending (answered or silent).
+        _share(SILENT_PCT, counts.silent, counts.silent + counts.answered),
+        (OUTSIDE, counts.outside, COUNT, None),
     ]
+
+
+def _with_evidence(measurement: Measurement, share: Share | None) -> Measurement:
+    """Attach a percentage's 95 % Wilson interval and its denominator (in place: the measurement
+    was just built by `new_measurement` and is not shared yet)."""
+    if share is not None:
+        bounds = share.bounds
+        state = measurement.__dict__
+        state["low"], state["high"] = bounds if bounds is not None else (None, None)
+        state["votes"] = share.whole
+    return measurement
 
 
 _NONE = Counts()
@@ -536,25 +560,31 @@ def point_measurements(
 
     append = out.append
 
-    def emit(interval_rows: list[Row], day_rows: list[Row], question: str | None) -> None:
+    def emit(interval_rows: list[EvidenceRow], day_rows: list[EvidenceRow], question: str | None) -> None:
         base = {**_MEASUREMENT_DEFAULTS, "point": point, "question": question, "methodology": methodology}
-        for (short, value, unit), (_, day_value, _) in zip(interval_rows, day_rows, strict=True):
-            append(new_measurement(base, short, None if value is None else float(value), "interval", unit))
-            append(new_measurement(base, short, None if day_value is None else float(day_value), "day", unit))
+        for (short, value, unit, share), (_, day_value, _, day_share) in zip(
+            interval_rows, day_rows, strict=True
+        ):
+            interval_m = new_measurement(
+                base, short, None if value is None else float(value), "interval", unit
+            )
+            day_m = new_measurement(base, short, None if day_value is None else float(day_value), "day", unit)
+            append(_with_evidence(interval_m, share))
+            append(_with_evidence(day_m, day_share))
 
     i_plain, d_plain = interval.get("", _NONE), day.get("", _NONE)
     if methodology == SURVEYS:
         for question in questions:
             emit(_indicative(interval.get(question, _NONE)), _indicative(day.get(question, _NONE)), question)
         emit(
-            [(FORCE_MAJEURE, i_plain.force_majeure, COUNT), (PROMPTS, i_plain.prompts, COUNT)],
-            [(FORCE_MAJEURE, d_plain.force_majeure, COUNT), (PROMPTS, d_plain.prompts, COUNT)],
+            [(FORCE_MAJEURE, i_plain.force_majeure, COUNT, None), (PROMPTS, i_plain.prompts, COUNT, None)],
+            [(FORCE_MAJEURE, d_plain.force_majeure, COUNT, None), (PROMPTS, d_plain.prompts, COUNT, None)],
             None,
         )
         return out
     emit(
-        [*_indicative(i_plain), (FORCE_MAJEURE, i_plain.force_majeure, COUNT)],
-        [*_indicative(d_plain), (FORCE_MAJEURE, d_plain.force_majeure, COUNT)],
+        [*_indicative(i_plain), (FORCE_MAJEURE, i_plain.force_majeure, COUNT, None)],
+        [*_indicative(d_plain), (FORCE_MAJEURE, d_plain.force_majeure, COUNT, None)],
         None,
     )
     if methodology == USOKOK:
@@ -629,7 +659,7 @@ class LOYALTY_MON(EvaluationTest):
                     write_day_totals(conn, day_start, end, day)
             except IntegrityError as exc:  # another evaluation of the same day stored its state first
                 ctx.log.warning("LOYALTY_MON: day totals not stored (stored concurrently): %s", exc.orig)
-        return build_measurements(ctx, interval, day)
+        return build_measurements(ctx, interval, day) + suspicious_measurements(ctx)
 
 
 def build_measurements(
@@ -659,3 +689,70 @@ def build_measurements(
         totals = company.get(methodology, {"interval": {}, "day": {}})
         out += point_measurements(methodology, COMPANY, question_ids, totals)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Suspicious presses (issue 21): indicative presses closer than their pad's min_seconds_between
+# to the previous one, marked when stored (probe.presses.mark_suspicious). They are left out of
+# every count above; here they are counted on their own, for points with such pads.
+
+SUSPICIOUS = "Подозрительные нажатия"
+
+
+def suspicious_counts_query(*, start: dt.datetime, end: dt.datetime, day_start: dt.datetime) -> Any:
+    """Suspicious presses per point and methodology: in the interval and in the day so far."""
+    return (
+        select(
+            presses.c.point_id,
+            pads.c.methodology,
+            _count_if(presses.c.pressed_at >= start).label("in_interval"),
+            _count_if(presses.c.pressed_at >= day_start).label("in_day"),
+        )
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .where(
+            presses.c.suspicious == true(),
+            presses.c.pressed_at >= min(start, day_start),
+            presses.c.pressed_at < end,
+        )
+        .group_by(presses.c.point_id, pads.c.methodology)
+    )
+
+
+def suspicious_measurements(ctx: TestContext) -> list[Measurement]:
+    """`Подозрительные нажатия` (interval and day) per point and methodology whose pads have a
+    min_seconds_between, and for the company per such methodology."""
+    topology = ctx.topology
+    watched = sorted(
+        {(pad.methodology, pad.point) for pad in topology.pads.values() if pad.min_seconds_between > 0}
+    )
+    if not watched:
+        return []
+    window = ctx.window
+    query = suspicious_counts_query(start=window.start, end=window.end, day_start=window.day_start)
+    with ctx.engine.connect() as conn:
+        found = {
+            (int(point_id), str(methodology)): (int(in_interval or 0), int(in_day or 0))
+            for point_id, methodology, in_interval, in_day in conn.execute(query).tuples()
+        }
+    point_ids = {p.name: p.id for p in topology.points.values() if p.id is not None}
+    company: dict[str, list[int]] = {}
+    out: list[Measurement] = []
+    for methodology, point in watched:
+        point_id = point_ids.get(point)
+        if point_id is None:
+            continue
+        counts = found.get((point_id, methodology), (0, 0))
+        totals = company.setdefault(methodology, [0, 0])
+        totals[0] += counts[0]
+        totals[1] += counts[1]
+        out += _suspicious_pair(methodology, point, counts)
+    for methodology, (in_interval, in_day) in sorted(company.items()):
+        out += _suspicious_pair(methodology, COMPANY, (in_interval, in_day))
+    return out
+
+
+def _suspicious_pair(methodology: str, point: str, counts: tuple[int, int]) -> list[Measurement]:
+    return [
+        Measurement(SUSPICIOUS, float(counts[0]), point=point, period="interval", methodology=methodology),
+        Measurement(SUSPICIOUS, float(counts[1]), point=point, period="day", methodology=methodology),
+    ]

@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
 from sqlalchemy import Engine
 
 from console.axes import LocalDateAxis, LocaleAxis
+from console.evidence import interval_caption, interval_explanation
 from console.history import MetricHistory, metrics_by_reference, recent_history
 from console.i18n import format_value, level_text, local_text, number, translate
 from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
@@ -68,6 +69,17 @@ def short_name(metric: LiveMetric) -> str:
 
 def _level_item(level: Level | None, stale: bool) -> QTableWidgetItem:
     return set_level(QTableWidgetItem(level_text(level)), level, stale=stale)
+
+
+SURE_COLUMN = 4  # how sure a percentage is (issue 21)
+
+
+def _interval_item(metric: LiveMetric) -> QTableWidgetItem:
+    """`21–100 %, 1 vote` (without the "95 %:" the header says), explained in its tooltip."""
+    caption = interval_caption(metric.low, metric.high, metric.votes, metric.unit)
+    item = QTableWidgetItem(caption.split(": ", 1)[-1] if caption else "")
+    item.setToolTip(interval_explanation(metric.low, metric.high, metric.votes, metric.unit))
+    return item
 
 
 def _heading(text: str) -> QLabel:
@@ -159,6 +171,9 @@ class PointPage(QWidget):
         self.metrics: list[LiveMetric] = []
         self.selected: LiveMetric | None = None
         self.histories: dict[str, MetricHistory] = {}
+        self.strip_rows: list[MetricHistory] = []
+        self.strip_labels: list[str] = []
+        self._label_items: list[pg.TextItem] = []
         self.history_error = ""
         self.stale = False
 
@@ -170,19 +185,20 @@ class PointPage(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setStyleSheet("color: #5b6673;")
 
-        self.values = QTableWidget(0, 4)
+        self.values = QTableWidget(0, 5)
         self.values.setHorizontalHeaderLabels(
             [
                 translate("PointPage", "Metric"),
                 translate("PointPage", "Value"),
                 translate("PointPage", "Assessment"),
                 translate("PointPage", "Time"),
+                translate("PointPage", "How sure (95 %)"),
             ]
         )
         header = self.values.horizontalHeader()
         assert header is not None
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        for column in (1, 2, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.values.verticalHeader().setVisible(False)  # type: ignore[union-attr]
         self.values.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -220,6 +236,7 @@ class PointPage(QWidget):
         self.thresholds = ThresholdTableWidget()
 
         self.clips_slot = self._clips_widget()
+        self.alerts_slot = self._alerts_widget()
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -238,6 +255,7 @@ class PointPage(QWidget):
         right_layout.addWidget(self.plot, 3)
         right_layout.addWidget(self.strip, 2)
         right_layout.addWidget(self.clips_slot, 1)
+        right_layout.addWidget(self.alerts_slot, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -280,6 +298,21 @@ class PointPage(QWidget):
         frame.setObjectName("clips-slot")
         return frame
 
+    def _alerts_widget(self) -> QWidget:
+        """The point's press alerts beside their presses and fragments (plays through the clips
+        panel); an empty frame when there is no database."""
+        if self.engine_source is not None:
+            try:
+                from console.alerts_panel import AlertsPanel
+
+                player = self.clips_slot if hasattr(self.clips_slot, "play_press") else None
+                return AlertsPanel(self.engine_source(), self.point, tz=self.tz, player=player)
+            except Exception as exc:  # the panel must not take the point page down with it
+                log.warning("alerts panel for %s failed: %s", self.point, exc)
+        frame = QFrame()
+        frame.setObjectName("alerts-slot")
+        return frame
+
     # -- live values -------------------------------------------------------------------------
     def newest_update(self) -> dt.datetime | None:
         times = [m.updated for m in self.metrics if m.updated is not None]
@@ -307,6 +340,7 @@ class PointPage(QWidget):
             self.values.setItem(row, 2, _level_item(metric.level, self.stale))
             when = local_text(metric.updated, self.tz, "HH:mm") if metric.updated else "—"
             self.values.setItem(row, 3, QTableWidgetItem(when))
+            self.values.setItem(row, SURE_COLUMN, _interval_item(metric))
             if metric.key == previous:
                 select_row = row
         if select_row is None:
@@ -401,9 +435,9 @@ class PointPage(QWidget):
         self.strip.clear()
         assessed = [h for h in self.histories.values() if (h.levels >= 0).any()]
         assessed.sort(key=lambda h: h.info.name)
-        self.strip_labels: list[str] = []
-        self.strip_rows: list[MetricHistory] = assessed
-        self._label_items: list[pg.TextItem] = []
+        self.strip_labels = []
+        self.strip_rows = assessed
+        self._label_items = []
         for row, history in enumerate(assessed):
             strip = interval_strip(
                 history.ends,
@@ -430,7 +464,7 @@ class PointPage(QWidget):
         """Row names sit at the left edge of what is shown, whatever the range (pan, zoom, first
         layout): never half outside the view."""
         left = self.strip.getViewBox().viewRange()[0][0]
-        for row, label in enumerate(getattr(self, "_label_items", [])):
+        for row, label in enumerate(self._label_items):
             label.setPos(left, row + STRIP_HALF + 0.02)
 
     def _short_label(self, name: str) -> str:

@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 )
 
 from console.config import ConsoleConfig
+from console.evidence import interval_caption
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.interval_panel import IntervalDialog
 from console.live import LiveMetric, LiveState
@@ -388,6 +389,9 @@ class PlanView(QWidget):
                 text = translate("Plan", "{name}\nValue: {value}\nAssessment: {level}\nTime: {time}").format(
                     name=metric.name, value=value, level=level_text(metric.level), time=when
                 )
+                sure = interval_caption(metric.low, metric.high, metric.votes, metric.unit)
+                if sure:  # how sure a percentage is (issue 21)
+                    text += "\n" + sure
         elif element.kind == "point":
             text = translate("Plan", "Point: {name}\nWorst assessment: {level}\nMetrics: {count}").format(
                 name=element.target,

@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_GB" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="73" />
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>acknowledged</source>
+        <translation>acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="118" />
+        <source>Press alerts: {point}</source>
+        <translation>Press alerts: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="121" />
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="125" />
+        <source>Pressed at</source>
+        <translation>Pressed at</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="126" />
+        <source>Button</source>
+        <translation>Button</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Rule</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Presses</source>
+        <translation>Presses</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Acknowledged</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>Comment</source>
+        <translation>Comment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Audio fragment</source>
+        <translation>Audio fragment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="183" />
+        <source>Database unavailable: {error}</source>
+        <translation>Database unavailable: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>{n} since {time}</source>
+        <translation>{n} since {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="228" />
+        <source>▶ Play</source>
+        <translation>▶ Play</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="236" />
+        <source>Acknowledge…</source>
+        <translation>Acknowledge…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="238" />
+        <source>Close…</source>
+        <translation>Close…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="247" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Alerts: {n}, not acknowledged: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="251" />
+        <source>No press alerts</source>
+        <translation>No press alerts</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="268" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>The fragment of this press is not in the list</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="275" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Acknowledge alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="277" />
+        <source>Close alert {id}</source>
+        <translation>Close alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="279" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} at {time}. Comment (what was done):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="290" />
+        <source>Alert {id}: {state}</source>
+        <translation>Alert {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -46,72 +173,95 @@
 </context><context>
     <name>BaselineDialog</name>
     <message>
-        <location filename="../baseline_dialog.py" line="70" />
+        <location filename="../baseline_dialog.py" line="102" />
         <source>Typical values and thresholds</source>
         <translation>Typical values and thresholds</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="82" />
+        <location filename="../baseline_dialog.py" line="114" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="83" />
+        <location filename="../baseline_dialog.py" line="115" />
         <source>Typical value percentile</source>
         <translation>Typical value percentile</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="88" />
+        <location filename="../baseline_dialog.py" line="120" />
         <source>value</source>
         <translation>value</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="89" />
+        <location filename="../baseline_dialog.py" line="121" />
         <source>intervals</source>
         <translation>intervals</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Current</source>
         <translation>Current</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Proposed</source>
         <translation>Proposed</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="104" />
+        <location filename="../baseline_dialog.py" line="138" />
         <source>Apply the proposed thresholds</source>
         <translation>Apply the proposed thresholds</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="122" />
+        <location filename="../baseline_dialog.py" line="157" />
         <source>Reading the history…</source>
         <translation>Reading the history…</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="146" />
+        <location filename="../baseline_dialog.py" line="184" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="158" />
+        <location filename="../baseline_dialog.py" line="196" />
         <source>No assessed history for this test.</source>
         <translation>No assessed history for this test.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="180" />
+        <location filename="../baseline_dialog.py" line="218" />
         <source>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</source>
         <translation>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="186" />
+        <location filename="../baseline_dialog.py" line="224" />
         <source>Too few values for a proposal.</source>
         <translation>Too few values for a proposal.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="216" />
+        <location filename="../baseline_dialog.py" line="236" />
+        <source>Trying the proposal on the notification rules…</source>
+        <translation>Trying the proposal on the notification rules…</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="245" />
+        <source>No notification rule watches this metric.</source>
+        <translation>No notification rule watches this metric.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../baseline_dialog.py" line="251" />
+        <source>With the proposed thresholds the notification rules would have notified %n time(s) in the last {days} days (with the current ones: {current}; rules: {rules}).</source>
+        <translation>
+            <numerusform>With the proposed thresholds the notification rules would have notified %n time in the last {days} days (with the current ones: {current}; rules: {rules}).</numerusform>
+            <numerusform>With the proposed thresholds the notification rules would have notified %n times in the last {days} days (with the current ones: {current}; rules: {rules}).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="260" />
+        <source>The rules could not be tried: {error}</source>
+        <translation>The rules could not be tried: {error}</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="288" />
         <source>Thresholds applied: the engine uses them from the next evaluation.</source>
         <translation>Thresholds applied: the engine uses them from the next evaluation.</translation>
     </message>
@@ -165,236 +315,266 @@
         <translation>no recording</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="133" />
+        <location filename="../clips_panel.py" line="147" />
         <source>Audio fragments: {point}</source>
         <translation>Audio fragments: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="135" />
+        <location filename="../clips_panel.py" line="149" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="141" />
+        <location filename="../clips_panel.py" line="154" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Length</source>
         <translation>Length</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="157" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="179" />
+        <location filename="../clips_panel.py" line="188" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="191" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="207" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
-        <location filename="../clips_panel.py" line="216" />
+        <location filename="../clips_panel.py" line="302" />
+        <location filename="../clips_panel.py" line="286" />
+        <location filename="../clips_panel.py" line="225" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="230" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="223" />
+        <location filename="../clips_panel.py" line="232" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="306" />
+        <location filename="../clips_panel.py" line="273" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="276" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="82" />
+        <location filename="../cockpit.py" line="83" />
         <source>{n} d</source>
         <translation>{n} d</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="83" />
+        <location filename="../cockpit.py" line="84" />
         <source>{n} h</source>
         <translation>{n} h</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="150" />
+        <location filename="../cockpit.py" line="151" />
         <source>Company total</source>
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="151" />
+        <location filename="../cockpit.py" line="152" />
         <source>The tests themselves</source>
         <translation>The tests themselves</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="152" />
+        <location filename="../cockpit.py" line="153" />
         <source>{n} min</source>
         <translation>{n} min</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="153" />
+        <location filename="../cockpit.py" line="154" />
         <source>day</source>
         <translation>day</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="310" />
+        <location filename="../cockpit.py" line="312" />
         <source>Unassessed counters</source>
         <translation>Unassessed counters</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="313" />
+        <location filename="../cockpit.py" line="315" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Also show metrics without a threshold table (counts, sums)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="315" />
+        <location filename="../cockpit.py" line="317" />
         <source>Show</source>
         <translation>Show</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="319" />
+        <location filename="../cockpit.py" line="321" />
         <source>Tests</source>
         <translation>Tests</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="320" />
+        <location filename="../cockpit.py" line="322" />
         <source>Points</source>
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="321" />
+        <location filename="../cockpit.py" line="323" />
         <source>Name contains</source>
         <translation>Name contains</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="328" />
+        <location filename="../cockpit.py" line="330" />
         <source>Range</source>
         <translation>Range</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="340" />
+        <location filename="../cockpit.py" line="342" />
         <source>Period</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="680" />
-        <location filename="../cockpit.py" line="347" />
+        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="686" />
-        <location filename="../cockpit.py" line="349" />
+        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="393" />
+        <location filename="../cockpit.py" line="395" />
         <source>Suggest thresholds…</source>
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="588" />
+        <location filename="../cockpit.py" line="590" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="592" />
+        <location filename="../cockpit.py" line="594" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="597" />
+        <location filename="../cockpit.py" line="599" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="601" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="603" />
+        <location filename="../cockpit.py" line="605" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
 </context><context>
     <name>Connection</name>
     <message>
-        <location filename="../snmp_poller.py" line="257" />
+        <location filename="../snmp_poller.py" line="266" />
         <source>no answer within {seconds} s</source>
         <translation>no answer within {seconds} s</translation>
     </message>
     <message>
-        <location filename="../snmp_poller.py" line="260" />
+        <location filename="../snmp_poller.py" line="269" />
         <source>No connection to the probe {address}: {error}. Retrying…</source>
         <translation>No connection to the probe {address}: {error}. Retrying…</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="229" />
+        <location filename="../dashboard.py" line="266" />
         <source>last {hours} h</source>
         <translation>last {hours} h</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="235" />
+        <location filename="../dashboard.py" line="272" />
         <source>Company total</source>
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="290" />
-        <location filename="../dashboard.py" line="241" />
+        <location filename="../dashboard.py" line="327" />
+        <location filename="../dashboard.py" line="278" />
         <source>no data yesterday</source>
         <translation>no data yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="243" />
+        <location filename="../dashboard.py" line="280" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} vs yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="249" />
+        <location filename="../dashboard.py" line="286" />
         <source>Loyalty index</source>
         <translation>Loyalty index</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="272" />
+        <location filename="../dashboard.py" line="309" />
         <source>no data</source>
         <translation>no data</translation>
+    </message>
+</context><context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../evidence.py" line="29" />
+        <source>95 %: {bounds}</source>
+        <translation>95 %: {bounds}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../evidence.py" line="30" />
+        <source>95 %: {bounds}, %n vote(s)</source>
+        <translation>
+            <numerusform>95 %: {bounds}, %n vote</numerusform>
+            <numerusform>95 %: {bounds}, %n votes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="38" />
+        <source>{caption}: with 95 % confidence the true share is in this range</source>
+        <translation>{caption}: with 95 % confidence the true share is in this range</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="62" />
+        <source>sure</source>
+        <translation>sure</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="64" />
+        <source>sure only of: {level}</source>
+        <translation>sure only of: {level}</translation>
     </message>
 </context><context>
     <name>IntervalPanel</name>
@@ -638,37 +818,37 @@
 </context><context>
     <name>Levels</name>
     <message>
-        <location filename="../i18n.py" line="146" />
+        <location filename="../i18n.py" line="147" />
         <source>good</source>
         <translation>good</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="147" />
+        <location filename="../i18n.py" line="148" />
         <source>acceptable</source>
         <translation>acceptable</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="148" />
+        <location filename="../i18n.py" line="149" />
         <source>attention</source>
         <translation>attention</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="149" />
+        <location filename="../i18n.py" line="150" />
         <source>on the edge</source>
         <translation>on the edge</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="150" />
+        <location filename="../i18n.py" line="151" />
         <source>bad</source>
         <translation>bad</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="151" />
+        <location filename="../i18n.py" line="152" />
         <source>no data</source>
         <translation>no data</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="153" />
+        <location filename="../i18n.py" line="154" />
         <source>not assessed</source>
         <translation>not assessed</translation>
     </message>
@@ -685,7 +865,7 @@
         <translation>Move</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="133" />
+        <location filename="../plan/view.py" line="134" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Delete</translation>
@@ -696,65 +876,65 @@
         <translation>Change background</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="105" />
+        <location filename="../plan/view.py" line="106" />
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="420" />
-        <location filename="../plan/view.py" line="113" />
+        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="114" />
         <source>Edit</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="120" />
+        <location filename="../plan/view.py" line="121" />
         <source>Undo</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="123" />
+        <location filename="../plan/view.py" line="124" />
         <source>Redo</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="132" />
         <source>Save</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align left</source>
         <translation>Align left</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="143" />
         <source>Align top</source>
         <translation>Align top</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="143" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a row</source>
         <translation>In a row</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="144" />
+        <location filename="../plan/view.py" line="145" />
         <source>In a column</source>
         <translation>In a column</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="472" />
-        <location filename="../plan/view.py" line="148" />
+        <location filename="../plan/view.py" line="476" />
+        <location filename="../plan/view.py" line="149" />
         <source>Background…</source>
         <translation>Background…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="499" />
-        <location filename="../plan/view.py" line="149" />
+        <location filename="../plan/view.py" line="503" />
+        <location filename="../plan/view.py" line="150" />
         <source>New map…</source>
         <translation>New map…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="193" />
+        <location filename="../plan/view.py" line="194" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -765,23 +945,23 @@ The file was not changed.</source>
 The file was not changed.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="282" />
+        <location filename="../plan/view.py" line="283" />
         <source>No evaluated interval for this icon</source>
         <translation>No evaluated interval for this icon</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="293" />
+        <location filename="../plan/view.py" line="294" />
         <source>Open the interval…</source>
         <translation>Open the interval…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="297" />
+        <location filename="../plan/view.py" line="298" />
         <source>Open</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="388" />
-        <location filename="../plan/view.py" line="378" />
+        <location filename="../plan/view.py" line="389" />
+        <location filename="../plan/view.py" line="379" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -792,12 +972,12 @@ Assessment: {level}
 Time: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="386" />
+        <location filename="../plan/view.py" line="387" />
         <source>no value</source>
         <translation>no value</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="392" />
+        <location filename="../plan/view.py" line="396" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -806,42 +986,42 @@ Worst assessment: {level}
 Metrics: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="399" />
+        <location filename="../plan/view.py" line="403" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Map: {name}
 Worst assessment below: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="403" />
+        <location filename="../plan/view.py" line="407" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (no connection to the probe — data is stale)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="420" />
+        <location filename="../plan/view.py" line="424" />
         <source>View</source>
         <translation>View</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="455" />
+        <location filename="../plan/view.py" line="459" />
         <source>Align</source>
         <translation>Align</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="474" />
+        <location filename="../plan/view.py" line="478" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Images (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="485" />
+        <location filename="../plan/view.py" line="489" />
         <source>{path} exists already: choose another name</source>
         <translation>{path} exists already: choose another name</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="513" />
-        <location filename="../plan/view.py" line="494" />
+        <location filename="../plan/view.py" line="517" />
+        <location filename="../plan/view.py" line="498" />
         <source>Map saved: {path}</source>
         <translation>Map saved: {path}</translation>
     </message>
@@ -898,90 +1078,95 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="51" />
+        <location filename="../plan/point_page.py" line="52" />
         <source>otherwise</source>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="297" />
-        <location filename="../plan/point_page.py" line="178" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="330" />
+        <location filename="../plan/point_page.py" line="193" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="111" />
         <source>The metric has no threshold table</source>
         <translation>The metric has no threshold table</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="117" />
         <source>higher is worse</source>
         <translation>higher is worse</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="106" />
+        <location filename="../plan/point_page.py" line="118" />
         <source>higher is better</source>
         <translation>higher is better</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="107" />
+        <location filename="../plan/point_page.py" line="119" />
         <source>good only when equal</source>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="165" />
+        <location filename="../plan/point_page.py" line="180" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="176" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="179" />
+        <location filename="../plan/point_page.py" line="194" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="213" />
+        <location filename="../plan/point_page.py" line="195" />
+        <source>How sure (95 %)</source>
+        <translation>How sure (95 %)</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="229" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="227" />
+        <location filename="../plan/point_page.py" line="244" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="246" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="274" />
+        <location filename="../plan/point_page.py" line="292" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
+        <location filename="../plan/point_page.py" line="294" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="369" />
+        <location filename="../plan/point_page.py" line="403" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
@@ -1000,17 +1185,17 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="694" />
+        <location filename="../cockpit.py" line="697" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="396" />
+        <location filename="../dashboard.py" line="433" />
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="41" />
+        <location filename="../plan/view.py" line="42" />
         <source>Plan</source>
         <translation>Plan</translation>
     </message>

@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="73" />
+        <source>open</source>
+        <translation>открыто</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>acknowledged</source>
+        <translation>подтверждено</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>closed</source>
+        <translation>закрыто</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="118" />
+        <source>Press alerts: {point}</source>
+        <translation>Уведомления о нажатиях: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="121" />
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="125" />
+        <source>Pressed at</source>
+        <translation>Время нажатия</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="126" />
+        <source>Button</source>
+        <translation>Кнопка</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Rule</source>
+        <translation>Правило</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Presses</source>
+        <translation>Нажатий</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Acknowledged</source>
+        <translation>Подтверждено</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>Comment</source>
+        <translation>Комментарий</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Audio fragment</source>
+        <translation>Аудиофрагмент</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="183" />
+        <source>Database unavailable: {error}</source>
+        <translation>База данных недоступна: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>{n} since {time}</source>
+        <translation>{n} с {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="228" />
+        <source>▶ Play</source>
+        <translation>▶ Слушать</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="236" />
+        <source>Acknowledge…</source>
+        <translation>Подтвердить…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="238" />
+        <source>Close…</source>
+        <translation>Закрыть…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="247" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Уведомлений: {n}, не подтверждено: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="251" />
+        <source>No press alerts</source>
+        <translation>Уведомлений о нажатиях нет</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="268" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>Фрагмента этого нажатия нет в списке</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="275" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Подтвердить уведомление № {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="277" />
+        <source>Close alert {id}</source>
+        <translation>Закрыть уведомление № {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="279" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} в {time}. Комментарий (что сделано):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="290" />
+        <source>Alert {id}: {state}</source>
+        <translation>Уведомление № {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -46,72 +173,96 @@
 </context><context>
     <name>BaselineDialog</name>
     <message>
-        <location filename="../baseline_dialog.py" line="70" />
+        <location filename="../baseline_dialog.py" line="102" />
         <source>Typical values and thresholds</source>
         <translation>Типичные значения и пороги</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="82" />
+        <location filename="../baseline_dialog.py" line="114" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="83" />
+        <location filename="../baseline_dialog.py" line="115" />
         <source>Typical value percentile</source>
         <translation>Перцентиль типичного значения</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="88" />
+        <location filename="../baseline_dialog.py" line="120" />
         <source>value</source>
         <translation>значение</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="89" />
+        <location filename="../baseline_dialog.py" line="121" />
         <source>intervals</source>
         <translation>интервалов</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Current</source>
         <translation>Текущие</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="98" />
+        <location filename="../baseline_dialog.py" line="130" />
         <source>Proposed</source>
         <translation>Предлагаемые</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="104" />
+        <location filename="../baseline_dialog.py" line="138" />
         <source>Apply the proposed thresholds</source>
         <translation>Применить предложенные пороги</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="122" />
+        <location filename="../baseline_dialog.py" line="157" />
         <source>Reading the history…</source>
         <translation>Чтение истории…</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="146" />
+        <location filename="../baseline_dialog.py" line="184" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="158" />
+        <location filename="../baseline_dialog.py" line="196" />
         <source>No assessed history for this test.</source>
         <translation>Нет истории с оценками для этого теста.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="180" />
+        <location filename="../baseline_dialog.py" line="218" />
         <source>Typical value: {typical} (from {samples} intervals). Solid lines: proposed thresholds; dashed: current.</source>
         <translation>Типичное значение: {typical} (по {samples} интервалам). Сплошные линии — предлагаемые пороги, пунктир — текущие.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="186" />
+        <location filename="../baseline_dialog.py" line="224" />
         <source>Too few values for a proposal.</source>
         <translation>Слишком мало значений для предложения.</translation>
     </message>
     <message>
-        <location filename="../baseline_dialog.py" line="216" />
+        <location filename="../baseline_dialog.py" line="236" />
+        <source>Trying the proposal on the notification rules…</source>
+        <translation>Проверяем предложение на правилах уведомлений…</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="245" />
+        <source>No notification rule watches this metric.</source>
+        <translation>Ни одно правило уведомлений не следит за этим показателем.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../baseline_dialog.py" line="251" />
+        <source>With the proposed thresholds the notification rules would have notified %n time(s) in the last {days} days (with the current ones: {current}; rules: {rules}).</source>
+        <translation>
+            <numerusform>С предложенными порогами правила уведомили бы %n раз за последние {days} дней (с текущими: {current}; правила: {rules}).</numerusform>
+            <numerusform>С предложенными порогами правила уведомили бы %n раза за последние {days} дней (с текущими: {current}; правила: {rules}).</numerusform>
+            <numerusform>С предложенными порогами правила уведомили бы %n раз за последние {days} дней (с текущими: {current}; правила: {rules}).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="260" />
+        <source>The rules could not be tried: {error}</source>
+        <translation>Не удалось проверить правила: {error}</translation>
+    </message>
+    <message>
+        <location filename="../baseline_dialog.py" line="288" />
         <source>Thresholds applied: the engine uses them from the next evaluation.</source>
         <translation>Пороги применены: движок использует их со следующего расчёта.</translation>
     </message>
@@ -165,236 +316,267 @@
         <translation>записи нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="133" />
+        <location filename="../clips_panel.py" line="147" />
         <source>Audio fragments: {point}</source>
         <translation>Аудиофрагменты: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="135" />
+        <location filename="../clips_panel.py" line="149" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="141" />
+        <location filename="../clips_panel.py" line="154" />
         <source>Pressed at</source>
         <translation>Время нажатия</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Button</source>
         <translation>Кнопка</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Length</source>
         <translation>Длительность</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="157" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="179" />
+        <location filename="../clips_panel.py" line="188" />
         <source>file not found: {path}</source>
         <translation>файл не найден: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="191" />
         <source>cut, {gap} s not recorded</source>
         <translation>вырезан, {gap} с без записи</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="207" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
-        <location filename="../clips_panel.py" line="216" />
+        <location filename="../clips_panel.py" line="302" />
+        <location filename="../clips_panel.py" line="286" />
+        <location filename="../clips_panel.py" line="225" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="230" />
         <source>Fragments: {n}</source>
         <translation>Фрагментов: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="223" />
+        <location filename="../clips_panel.py" line="232" />
         <source>No fragments</source>
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="306" />
+        <location filename="../clips_panel.py" line="273" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="276" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
 </context><context>
     <name>Cockpit</name>
     <message>
-        <location filename="../cockpit.py" line="82" />
+        <location filename="../cockpit.py" line="83" />
         <source>{n} d</source>
         <translation>{n} д</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="83" />
+        <location filename="../cockpit.py" line="84" />
         <source>{n} h</source>
         <translation>{n} ч</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="150" />
+        <location filename="../cockpit.py" line="151" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="151" />
+        <location filename="../cockpit.py" line="152" />
         <source>The tests themselves</source>
         <translation>Сами тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="152" />
+        <location filename="../cockpit.py" line="153" />
         <source>{n} min</source>
         <translation>{n} мин</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="153" />
+        <location filename="../cockpit.py" line="154" />
         <source>day</source>
         <translation>сутки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="310" />
+        <location filename="../cockpit.py" line="312" />
         <source>Unassessed counters</source>
         <translation>Неоцениваемые счётчики</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="313" />
+        <location filename="../cockpit.py" line="315" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Показывать и метрики без таблицы порогов (количества, суммы)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="315" />
+        <location filename="../cockpit.py" line="317" />
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="319" />
+        <location filename="../cockpit.py" line="321" />
         <source>Tests</source>
         <translation>Тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="320" />
+        <location filename="../cockpit.py" line="322" />
         <source>Points</source>
         <translation>Точки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="321" />
+        <location filename="../cockpit.py" line="323" />
         <source>Name contains</source>
         <translation>Имя содержит</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="328" />
+        <location filename="../cockpit.py" line="330" />
         <source>Range</source>
         <translation>Диапазон</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="340" />
+        <location filename="../cockpit.py" line="342" />
         <source>Period</source>
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="680" />
-        <location filename="../cockpit.py" line="347" />
+        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="686" />
-        <location filename="../cockpit.py" line="349" />
+        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="393" />
+        <location filename="../cockpit.py" line="395" />
         <source>Suggest thresholds…</source>
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="588" />
+        <location filename="../cockpit.py" line="590" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="592" />
+        <location filename="../cockpit.py" line="594" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="597" />
+        <location filename="../cockpit.py" line="599" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="601" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="603" />
+        <location filename="../cockpit.py" line="605" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
 </context><context>
     <name>Connection</name>
     <message>
-        <location filename="../snmp_poller.py" line="257" />
+        <location filename="../snmp_poller.py" line="266" />
         <source>no answer within {seconds} s</source>
         <translation>нет ответа за {seconds} с</translation>
     </message>
     <message>
-        <location filename="../snmp_poller.py" line="260" />
+        <location filename="../snmp_poller.py" line="269" />
         <source>No connection to the probe {address}: {error}. Retrying…</source>
         <translation>Нет связи с зондом {address}: {error}. Повтор подключения…</translation>
     </message>
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="229" />
+        <location filename="../dashboard.py" line="266" />
         <source>last {hours} h</source>
         <translation>последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="235" />
+        <location filename="../dashboard.py" line="272" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="290" />
-        <location filename="../dashboard.py" line="241" />
+        <location filename="../dashboard.py" line="327" />
+        <location filename="../dashboard.py" line="278" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="243" />
+        <location filename="../dashboard.py" line="280" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="249" />
+        <location filename="../dashboard.py" line="286" />
         <source>Loyalty index</source>
         <translation>Индекс лояльности</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="272" />
+        <location filename="../dashboard.py" line="309" />
         <source>no data</source>
         <translation>нет данных</translation>
+    </message>
+</context><context>
+    <name>Evidence</name>
+    <message>
+        <location filename="../evidence.py" line="29" />
+        <source>95 %: {bounds}</source>
+        <translation>95 %: {bounds}</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../evidence.py" line="30" />
+        <source>95 %: {bounds}, %n vote(s)</source>
+        <translation>
+            <numerusform>95 %: {bounds}, %n голос</numerusform>
+            <numerusform>95 %: {bounds}, %n голоса</numerusform>
+            <numerusform>95 %: {bounds}, %n голосов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="38" />
+        <source>{caption}: with 95 % confidence the true share is in this range</source>
+        <translation>{caption}: с вероятностью 95 % истинная доля в этих пределах</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="62" />
+        <source>sure</source>
+        <translation>уверенно</translation>
+    </message>
+    <message>
+        <location filename="../evidence.py" line="64" />
+        <source>sure only of: {level}</source>
+        <translation>уверенно лишь: {level}</translation>
     </message>
 </context><context>
     <name>IntervalPanel</name>
@@ -638,37 +820,37 @@
 </context><context>
     <name>Levels</name>
     <message>
-        <location filename="../i18n.py" line="146" />
+        <location filename="../i18n.py" line="147" />
         <source>good</source>
         <translation>хорошо</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="147" />
+        <location filename="../i18n.py" line="148" />
         <source>acceptable</source>
         <translation>допустимо</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="148" />
+        <location filename="../i18n.py" line="149" />
         <source>attention</source>
         <translation>внимание</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="149" />
+        <location filename="../i18n.py" line="150" />
         <source>on the edge</source>
         <translation>на грани</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="150" />
+        <location filename="../i18n.py" line="151" />
         <source>bad</source>
         <translation>плохо</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="151" />
+        <location filename="../i18n.py" line="152" />
         <source>no data</source>
         <translation>нет данных</translation>
     </message>
     <message>
-        <location filename="../i18n.py" line="153" />
+        <location filename="../i18n.py" line="154" />
         <source>not assessed</source>
         <translation>не оценивается</translation>
     </message>
@@ -685,7 +867,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="133" />
+        <location filename="../plan/view.py" line="134" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -696,65 +878,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="105" />
+        <location filename="../plan/view.py" line="106" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="420" />
-        <location filename="../plan/view.py" line="113" />
+        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="114" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="120" />
+        <location filename="../plan/view.py" line="121" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="123" />
+        <location filename="../plan/view.py" line="124" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="131" />
+        <location filename="../plan/view.py" line="132" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="143" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="143" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="144" />
+        <location filename="../plan/view.py" line="145" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="472" />
-        <location filename="../plan/view.py" line="148" />
+        <location filename="../plan/view.py" line="476" />
+        <location filename="../plan/view.py" line="149" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="499" />
-        <location filename="../plan/view.py" line="149" />
+        <location filename="../plan/view.py" line="503" />
+        <location filename="../plan/view.py" line="150" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="193" />
+        <location filename="../plan/view.py" line="194" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -765,23 +947,23 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="282" />
+        <location filename="../plan/view.py" line="283" />
         <source>No evaluated interval for this icon</source>
         <translation>У значка нет рассчитанного интервала</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="293" />
+        <location filename="../plan/view.py" line="294" />
         <source>Open the interval…</source>
         <translation>Открыть интервал…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="297" />
+        <location filename="../plan/view.py" line="298" />
         <source>Open</source>
         <translation>Открыть</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="388" />
-        <location filename="../plan/view.py" line="378" />
+        <location filename="../plan/view.py" line="389" />
+        <location filename="../plan/view.py" line="379" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -792,12 +974,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="386" />
+        <location filename="../plan/view.py" line="387" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="392" />
+        <location filename="../plan/view.py" line="396" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -806,42 +988,42 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="399" />
+        <location filename="../plan/view.py" line="403" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="403" />
+        <location filename="../plan/view.py" line="407" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="420" />
+        <location filename="../plan/view.py" line="424" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="455" />
+        <location filename="../plan/view.py" line="459" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="474" />
+        <location filename="../plan/view.py" line="478" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="485" />
+        <location filename="../plan/view.py" line="489" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="513" />
-        <location filename="../plan/view.py" line="494" />
+        <location filename="../plan/view.py" line="517" />
+        <location filename="../plan/view.py" line="498" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
     </message>
@@ -898,90 +1080,95 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>PointPage</name>
     <message>
-        <location filename="../plan/point_page.py" line="50" />
+        <location filename="../plan/point_page.py" line="51" />
         <source>= {value}</source>
         <translation>= {value}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="51" />
+        <location filename="../plan/point_page.py" line="52" />
         <source>otherwise</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="297" />
-        <location filename="../plan/point_page.py" line="178" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="330" />
+        <location filename="../plan/point_page.py" line="193" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
-        <location filename="../plan/point_page.py" line="87" />
+        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="99" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="111" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="105" />
+        <location filename="../plan/point_page.py" line="117" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="106" />
+        <location filename="../plan/point_page.py" line="118" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="107" />
+        <location filename="../plan/point_page.py" line="119" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="165" />
+        <location filename="../plan/point_page.py" line="180" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="176" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="179" />
+        <location filename="../plan/point_page.py" line="194" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="213" />
+        <location filename="../plan/point_page.py" line="195" />
+        <source>How sure (95 %)</source>
+        <translation>Точность (95 %)</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="229" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="227" />
+        <location filename="../plan/point_page.py" line="244" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="246" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="274" />
+        <location filename="../plan/point_page.py" line="292" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="276" />
+        <location filename="../plan/point_page.py" line="294" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="369" />
+        <location filename="../plan/point_page.py" line="403" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
@@ -1000,17 +1187,17 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="694" />
+        <location filename="../cockpit.py" line="697" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="396" />
+        <location filename="../dashboard.py" line="433" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="41" />
+        <location filename="../plan/view.py" line="42" />
         <source>Plan</source>
         <translation>План</translation>
     </message>

@@ -86,6 +86,11 @@ def metric_json(state: MetricState) -> dict[str, Any]:
         "thresholds": None
         if state.thresholds is None
         else {"direction": state.thresholds.direction, "bounds": list(state.thresholds.bounds)},
+        # How sure a percentage is (issue 21): its 95 % Wilson interval, null when the metric is
+        # not a proportion or its denominator is 0, and the denominator itself.
+        "low": state.low,
+        "high": state.high,
+        "votes": state.votes,
     }
 
 
@@ -93,6 +98,13 @@ def _value_text(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _interval_suffix(state: MetricState) -> str:
+    """` (95 %: 9–53)`: how sure a percentage is, after its value in the table."""
+    if state.low is None or state.high is None:
+        return ""
+    return f" (95 %: {_value_text(round(state.low, 1))}–{_value_text(round(state.high, 1))})"
 
 
 def print_metrics(
@@ -105,7 +117,9 @@ def print_metrics(
         return
     if fmt == "csv":
         writer = csv.writer(out)
-        writer.writerow(["id", "key", "name", "test", "point", "value", "unit", "level", "time"])
+        writer.writerow(
+            ["id", "key", "name", "test", "point", "value", "unit", "level", "time", "low", "high", "votes"]
+        )
         for s in states:
             writer.writerow(
                 [
@@ -118,6 +132,9 @@ def print_metrics(
                     s.unit,
                     "" if s.level is None else s.level.value,
                     s.time.astimezone(dt.UTC).isoformat(),
+                    "" if s.low is None else s.low,
+                    "" if s.high is None else s.high,
+                    "" if s.votes is None else s.votes,
                 ]
             )
         return
@@ -125,7 +142,7 @@ def print_metrics(
         (
             s.id,
             s.name,
-            f"{_value_text(s.value)} {s.unit}".strip(),
+            f"{_value_text(s.value)} {s.unit}".strip() + _interval_suffix(s),
             "" if s.level is None else s.level.russian,
             f"{s.time.astimezone(config.tz):%Y-%m-%d %H:%M}",
         )

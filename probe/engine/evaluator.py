@@ -29,6 +29,7 @@ from probe.engine.thresholds import (
     config_table,
     load_override_rows,
 )
+from probe.evidence import evidence_level
 from probe.levels import Level
 from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
@@ -234,6 +235,9 @@ class Evaluator:
                 methodology=item.measurement.methodology,
                 period=item.measurement.period,
                 thresholds=item.table,
+                low=item.measurement.low,
+                high=item.measurement.high,
+                votes=item.measurement.votes,
             )
             for item in items
             if item.spec.key in ids
@@ -345,7 +349,7 @@ class Evaluator:
                     measurement=m,
                     spec=spec,
                     table=table,
-                    level=None if table is None else table.assess(m.value),
+                    level=None if table is None else _level(table, m, settings.assess_by),
                     region=point.region if point is not None else None,
                     question_text=question_label(question_text) if question_text is not None else None,
                 )
@@ -399,7 +403,15 @@ class Evaluator:
                         ok=test_ok,
                         error=error,
                         values=[
-                            ValueRow(ids[item.spec.key][0], item.measurement.value, item.level, item.table)
+                            ValueRow(
+                                ids[item.spec.key][0],
+                                item.measurement.value,
+                                item.level,
+                                item.table,
+                                item.measurement.low,
+                                item.measurement.high,
+                                item.measurement.votes,
+                            )
                             for item in items
                         ],
                     )
@@ -448,6 +460,29 @@ def _describe(error: BaseException | None) -> str:
     return f"{error.__class__.__name__}: {error}"
 
 
+def _level(table: ThresholdTable, m: Measurement, assess_by: str) -> Level:
+    """SPEC §4's level of the value, or (`assess_by = "evidence"`) the level its interval proves."""
+    if assess_by == "evidence":
+        return evidence_level(table, m.value, m.low, m.high)
+    return table.assess(m.value)
+
+
+def _evidence_problem(m: Measurement) -> str | None:
+    """What is wrong with a measurement's interval and count (issue 21), or None."""
+    bounds = (m.low, m.high)
+    if bounds == (None, None):
+        pass
+    elif any(
+        b is None or isinstance(b, bool) or not isinstance(b, int | float) or math.isnan(b) for b in bounds
+    ):
+        return f"low and high must both be numbers or both None, got {m.low!r} and {m.high!r}"
+    elif m.low > m.high:  # type: ignore[operator]
+        return f"low {m.low!r} is above high {m.high!r}"
+    if m.votes is not None and (isinstance(m.votes, bool) or not isinstance(m.votes, int) or m.votes < 0):
+        return f"votes must be a whole number >= 0 or None, got {m.votes!r}"
+    return None
+
+
 def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
     """The measurements of a run with NaN as None, or a message saying what is wrong with them."""
     result: list[Measurement] = []
@@ -465,6 +500,9 @@ def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
                 [],
                 f"measurement {m.short_name!r}: period must be 'interval', 'day' or None, got {m.period!r}",
             )
+        evidence_problem = _evidence_problem(m)
+        if evidence_problem is not None:
+            return [], f"measurement {m.short_name!r}: {evidence_problem}"
         identity = (m.methodology, m.point, m.question, m.short_name, m.key_hint, m.period)
         if identity in seen:
             return [], f"two measurements are the same metric {identity!r} (give them a key_hint)"

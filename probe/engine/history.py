@@ -37,6 +37,9 @@ class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to bu
     value: float | None
     level: Level | None
     thresholds: ThresholdTable | None
+    low: float | None = None  # the value's 95 % interval and the count behind it (issue 21)
+    high: float | None = None
+    votes: int | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -156,6 +159,9 @@ def write_run(
             "value": v.value,
             "level": None if v.level is None else v.level.value,
             "thresholds": thresholds_json(v.thresholds),
+            "low": v.low,
+            "high": v.high,
+            "votes": v.votes,
         }
         for v in values
     ]

@@ -26,6 +26,7 @@ from probe.ingest.session import LineSession
 from probe.ingest.sink import PressSink
 from probe.ingest.spool import Spool
 from probe.ingest.tcp import TcpListener
+from probe.press_hooks import press_hooks
 from probe.service import Component, Runtime
 from probe.store.limits import column_limit, fit_key
 from probe.store.schema import ingest_counts, presses
@@ -75,6 +76,8 @@ class IngestService:
             self.counters,
             db_timeout_seconds=settings.db_timeout_seconds,
             retry_seconds=settings.retry_seconds,
+            hooks=press_hooks(config),
+            topology=lambda: self.topology,
         )
         self.topology = Topology()
         self._validators = SourceValidators(settings.plausible_window())

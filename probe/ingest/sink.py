@@ -9,13 +9,16 @@ go to the spool too, so that presses reach the database in the order they were a
 task writes the spool to the database, in order, whenever the database accepts writes again, and
 switches back to direct writes when the spool is empty. A batch that timed out may reach the
 database twice (its slow transaction and the spool): the unique key stores it once.
+
+Press hooks (probe.press_hooks: the notifier's queue of presses to announce) run inside each
+batch's transaction, the direct one and the spool drainer's alike, with the time it is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -23,7 +26,9 @@ from sqlalchemy import Engine
 
 from probe.ingest.counters import IngestCounters
 from probe.ingest.spool import Spool
-from probe.presses import Press, copy_press_rows, store_presses
+from probe.press_hooks import HookRun, PressHook, StoredPresses, utc_now
+from probe.presses import Press, copy_press_rows, mark_suspicious, store_presses
+from probe.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,14 @@ class _Pending:
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-def _store(engine: Engine, batch: Sequence[Press]) -> int:
+def _store(engine: Engine, batch: Sequence[Press], hooks: HookRun | None = None) -> int:
+    stored = _store_once(engine, batch, hooks)
+    if hooks is not None:
+        hooks.committed()
+    return stored
+
+
+def _store_once(engine: Engine, batch: Sequence[Press], hooks: HookRun | None) -> int:
     if engine.dialect.name == "postgresql":
         # The common case, new presses: one COPY in one transaction, the fewest round trips (an OK
         # waits for them). A batch with a press stored before fails on the unique key and goes
@@ -43,15 +55,21 @@ def _store(engine: Engine, batch: Sequence[Press]) -> int:
 
         try:
             with engine.begin() as conn:
+                marked = mark_suspicious(conn, batch)  # issue 21: bursts on pads with a minimum gap
                 raw = conn.connection.driver_connection
                 assert raw is not None
                 with raw.cursor() as cursor:
-                    copy_press_rows(cursor, "presses", batch)
+                    copy_press_rows(cursor, "presses", marked)
+                if hooks is not None:
+                    hooks.run(conn)
             return len(batch)
         except psycopg.errors.UniqueViolation:
             pass
     with engine.begin() as conn:
-        return store_presses(conn, batch)
+        stored = store_presses(conn, batch)
+        if hooks is not None:
+            hooks.run(conn)
+        return stored
 
 
 class PressSink:
@@ -64,8 +82,12 @@ class PressSink:
         db_timeout_seconds: float = 2.0,
         retry_seconds: float = 5.0,
         max_batch: int = 10_000,
+        hooks: Sequence[PressHook] = (),
+        topology: Callable[[], Topology] = Topology,
     ) -> None:
         self.engine = engine
+        self.hooks = list(hooks)
+        self.topology = topology
         self.spool = spool
         self.counters = counters
         self.db_timeout_seconds = db_timeout_seconds
@@ -81,6 +103,12 @@ class PressSink:
         self._database_down_logged = False
         self._tasks: list[asyncio.Task[None]] = []
         self._outstanding = 0
+
+    def _hook_run(self, batch: Sequence[Press]) -> HookRun | None:
+        if not self.hooks:
+            return None
+        stored = StoredPresses(batch, self.topology(), utc_now(), live=True, alert=True)
+        return HookRun(self.hooks, stored)
 
     @property
     def spooling(self) -> bool:
@@ -145,7 +173,7 @@ class PressSink:
     async def _commit(self, batch: list[Press]) -> None:
         loop = asyncio.get_running_loop()
         if not self.spool.pending:
-            write = loop.run_in_executor(self._db_pool, _store, self.engine, batch)
+            write = loop.run_in_executor(self._db_pool, _store, self.engine, batch, self._hook_run(batch))
             try:
                 self.stored += await asyncio.wait_for(asyncio.shield(write), self.db_timeout_seconds)
                 return
@@ -180,7 +208,9 @@ class PressSink:
                 continue
             presses, offset = await loop.run_in_executor(self._spool_pool, self.spool.read)
             try:
-                self.stored += await loop.run_in_executor(self._db_pool, _store, self.engine, presses)
+                self.stored += await loop.run_in_executor(
+                    self._db_pool, _store, self.engine, presses, self._hook_run(presses)
+                )
             except Exception as exc:
                 self._database_down(f"{exc.__class__.__name__}: {exc}")
                 await asyncio.sleep(self.retry_seconds)

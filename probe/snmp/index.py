@@ -114,7 +114,7 @@ def _valid(value: float | None) -> bool:
 
 
 def metric_values(m: MetricState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
-    """The value TLVs of columns 2..19 of one prolanMetricEntry."""
+    """The value TLVs of the columns of one prolanMetricEntry (METRIC_COLUMNS, in order)."""
     table = m.thresholds
     bounds: list[float] = list(table.bounds) if table is not None else []
     bounds += [0.0] * (4 - len(bounds))
@@ -135,6 +135,19 @@ def metric_values(m: MetricState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
         utf8(m.region),
         utf8(m.question),
         utf8(m.period, PERIOD_LIMIT),
+        *_interval_values(m),
+    )
+
+
+def _interval_values(m: MetricState) -> tuple[bytes, ...]:
+    """prolanMetricLow, High, IntervalValid and Votes (issue 21)."""
+    valid = _valid(m.low) and _valid(m.high)
+    votes = 0 if m.votes is None else max(0, min(2**32 - 1, m.votes))
+    return (
+        _integer(scaled(m.low) if valid else 0),
+        _integer(scaled(m.high) if valid else 0),
+        _integer(1 if valid else 2),
+        _gauge(votes, ber.GAUGE32),
     )
 
 

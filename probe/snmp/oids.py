@@ -58,6 +58,11 @@ class MetricColumn:
     REGION: Final = 17
     QUESTION: Final = 18  # question text, empty when none
     PERIOD: Final = 19  # 'interval', 'day' or empty
+    # 20-22: left for the structured identity (short name, scope, methodology; issue 15)
+    LOW: Final = 23  # how sure a percentage is (issue 21): 95 % interval × 100
+    HIGH: Final = 24
+    INTERVAL_VALID: Final = 25  # TruthValue
+    VOTES: Final = 26  # Gauge32: the denominator
 
 
 class TestColumn:
@@ -100,7 +105,10 @@ class NotificationObject:
     PREVIOUS_LEVEL: Final = 2
 
 
-METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.PERIOD + 1))
+METRIC_COLUMNS: Final = (
+    *range(MetricColumn.NAME, MetricColumn.PERIOD + 1),
+    *range(MetricColumn.LOW, MetricColumn.VOTES + 1),
+)
 TEST_COLUMNS: Final = tuple(range(TestColumn.NAME, TestColumn.LAST_ERROR + 1))
 POINT_COLUMNS: Final = tuple(range(PointColumn.NAME, PointColumn.FIRST_LEVEL_COUNT + 7))
 

@@ -1,9 +1,15 @@
 """The last stored value of every metric, as a Snapshot: what the SNMP agent serves at start,
-before the scheduler's first run."""
+before the scheduler's first run; and stored evaluations as they were published (`stored_states`,
+for `notify replay`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import Connection
 
 from probe.levels import Level
 from probe.snapshot import MetricState, Snapshot, TestState
@@ -23,6 +29,84 @@ def _question(text: str | None) -> str | None:
     return None if text is None else text.strip().rstrip("?？").rstrip()
 
 
+def state_of(row: Any) -> MetricState:
+    """A stored value as published: a row of `metrics` + `metric_values` (+ point name and region,
+    question text)."""
+    # Company rows have no point_id; their names carry the company part after the methodology.
+    point = row.point_name
+    if point is None and f". {COMPANY}. " in row.name:
+        point = COMPANY
+    return MetricState(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        test=row.test,
+        short_name=row.short_name,
+        value=row.value,
+        level=_level(row.level),
+        time=row.at,
+        unit=row.unit or "",
+        point=point,
+        region=row.region,
+        question=_question(row.question_text) if row.question_text else row.question_id,
+        methodology=row.methodology,
+        period=row.period,
+        thresholds=parse_thresholds(row.thresholds),
+        low=row.low,
+        high=row.high,
+        votes=row.votes,
+    )
+
+
+def _value_columns() -> tuple[Any, ...]:
+    v = metric_values.c
+    return (
+        metrics,
+        v.at,
+        v.value,
+        v.level,
+        v.thresholds,
+        v.low,
+        v.high,
+        v.votes,
+        points.c.name.label("point_name"),
+        points.c.region,
+        questions.c.text.label("question_text"),
+    )
+
+
+def metric_catalogue(conn: Connection) -> list[Any]:
+    """Every metric with its point's name (None for company and test metrics; a company metric
+    is told by its name, as in `state_of`): what rules and filters choose metrics from."""
+    query = select(
+        metrics.c.id, metrics.c.name, metrics.c.test, points.c.name.label("point_name")
+    ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))
+    return list(conn.execute(query.order_by(metrics.c.id)))
+
+
+def stored_states(
+    conn: Connection, metric_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> list[MetricState]:
+    """The stored evaluations of these metrics whose interval ends in (since, until], as they were
+    published, in time order (then by metric id): the history `notify replay` feeds its rule."""
+    out: list[MetricState] = []
+    ids = sorted(set(metric_ids))
+    for start in range(0, len(ids), 1000):  # SQL Server takes 2,100 parameters per statement
+        chunk = ids[start : start + 1000]
+        query = (
+            select(*_value_columns())
+            .select_from(
+                metrics.join(metric_values, metric_values.c.metric_id == metrics.c.id)
+                .outerjoin(points, points.c.id == metrics.c.point_id)
+                .outerjoin(questions, questions.c.id == metrics.c.question_id)
+            )
+            .where(metrics.c.id.in_(chunk), metric_values.c.at > since, metric_values.c.at <= until)
+        )
+        out += [state_of(row) for row in conn.execute(query)]
+    out.sort(key=lambda s: (s.time, s.id))
+    return out
+
+
 def load_snapshot(engine: Engine) -> Snapshot:
     latest = (
         select(metric_values.c.metric_id, func.max(metric_values.c.at).label("at"))
@@ -30,16 +114,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
         .subquery()
     )
     metric_query = (
-        select(
-            metrics,
-            metric_values.c.at,
-            metric_values.c.value,
-            metric_values.c.level,
-            metric_values.c.thresholds,
-            points.c.name.label("point_name"),
-            points.c.region,
-            questions.c.text.label("question_text"),
-        )
+        select(*_value_columns())
         .select_from(
             metrics.join(latest, latest.c.metric_id == metrics.c.id)
             .join(
@@ -66,31 +141,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
     with engine.connect() as conn:
         metric_rows = conn.execute(metric_query).all()
         run_rows = conn.execute(run_query).all()
-    states = []
-    for row in metric_rows:
-        # Company rows have no point_id; their names carry the company part after the methodology.
-        point = row.point_name
-        if point is None and f". {COMPANY}. " in row.name:
-            point = COMPANY
-        states.append(
-            MetricState(
-                id=row.id,
-                key=row.key,
-                name=row.name,
-                test=row.test,
-                short_name=row.short_name,
-                value=row.value,
-                level=_level(row.level),
-                time=row.at,
-                unit=row.unit or "",
-                point=point,
-                region=row.region,
-                question=_question(row.question_text) if row.question_text else row.question_id,
-                methodology=row.methodology,
-                period=row.period,
-                thresholds=parse_thresholds(row.thresholds),
-            )
-        )
+    states = [state_of(row) for row in metric_rows]
     tests = tuple(
         TestState(
             name=row.test,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex
 
@@ -98,11 +98,18 @@ def init_db(engine: Engine) -> list[str]:
     return sorted(set(metadata.tables) - existing)
 
 
-def upgrade_statements(dialect: Any, existing: dict[str, set[str]]) -> list[str]:
+def upgrade_statements(
+    dialect: Any, existing: dict[str, set[str]], existing_indexes: dict[str, set[str]] | None = None
+) -> list[str]:
     """The ALTER statements that bring tables created by older versions up to the schema:
-    `existing` maps each existing table to its columns (indexes are created by `create_all`
-    only with their table, so a new index of an old table is created here too)."""
+    `existing` maps each existing table to its columns, `existing_indexes` to its index names
+    (indexes are created by `create_all` only with their table, so a new index of an old table
+    is created here)."""
     statements: list[str] = []
+    indexes = existing_indexes or {}
+    if "metrics" in existing and "ix_metrics_point_id" not in indexes.get("metrics", set()):
+        index = next(i for i in metadata.tables["metrics"].indexes if i.name == "ix_metrics_point_id")
+        statements.append(str(CreateIndex(index).compile(dialect=dialect)))
     if "notifier_outbox" in existing:
         have = existing["notifier_outbox"]
         table = metadata.tables["notifier_outbox"]
@@ -122,7 +129,8 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     """Column-level upgrades of tables created by older versions go here, keyed by version."""
     inspector = inspect(conn)
     columns = {name: {c["name"] for c in inspector.get_columns(name)} for name in existing_tables}
-    for statement in upgrade_statements(conn.dialect, columns):
+    indexes = {name: {str(i["name"]) for i in inspector.get_indexes(name)} for name in existing_tables}
+    for statement in upgrade_statements(conn.dialect, columns, indexes):
         conn.execute(text(statement))
     if "threshold_overrides" in existing_tables:
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
@@ -132,6 +140,43 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     if "metrics" in existing_tables:
         _rekey_app_response(conn)
         _fit_long_keys(conn)
+    for table in ADDED_COLUMNS_TABLES:
+        if table in existing_tables:
+            _add_missing_columns(conn, table)
+
+
+# Tables that gained columns after they were first created (issue 21: metric_values.low/high/votes,
+# pads.min_seconds_between/expected_presses, presses.suspicious).
+# A new column is nullable or has a server default, so adding it to a filled table is one ALTER.
+ADDED_COLUMNS_TABLES = ("metric_values", "pads", "presses")
+
+
+def add_column_ddl(table: str, name: str, dialect: Dialect) -> str:
+    """`ALTER TABLE … ADD …` of a declared column for this dialect (compiled for mssql in tests)."""
+    column = metadata.tables[table].c[name]
+    if not column.nullable and column.server_default is None:
+        raise AssertionError(f"{table}.{name} cannot be added to stored rows without a default")
+    add = "ADD" if dialect.name == "mssql" else "ADD COLUMN"
+    ddl = f"ALTER TABLE {table} {add} {name} {column.type.compile(dialect=dialect)}"
+    if column.server_default is not None:
+        default = column.server_default.arg  # type: ignore[attr-defined]
+        literal = default if isinstance(default, str) else str(default.compile(dialect=dialect))
+        ddl += f" DEFAULT {literal} NOT NULL"
+    return ddl
+
+
+def _add_missing_columns(conn: Connection, table: str) -> None:
+    """Add the columns the schema declares and the stored table lacks (idempotent), with their
+    indexes."""
+    declared = metadata.tables[table]
+    present = {column["name"] for column in inspect(conn).get_columns(table)}
+    for column in declared.columns:
+        if column.name not in present:
+            conn.execute(text(add_column_ddl(table, column.name, conn.dialect)))
+    indexes = {index["name"] for index in inspect(conn).get_indexes(table)}
+    for index in declared.indexes:
+        if index.name not in indexes:
+            index.create(conn)
 
 
 def _widen(conn: Connection, table: str, column: str, length: int) -> None:

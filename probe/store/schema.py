@@ -27,6 +27,8 @@ from sqlalchemy import (
     Unicode,
     UnicodeText,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import Dialect
@@ -114,6 +116,10 @@ pads = Table(
     Column("point_id", Integer, ForeignKey("points.id"), nullable=False, index=True),
     Column("methodology", Unicode(16), nullable=False),
     Column("window_seconds", Float, nullable=False, default=30.0),
+    # Issue 21: indicative presses closer than this to the previous one are suspicious (0 = off);
+    # the pad is silent once its history expects this many presses since its last one.
+    Column("min_seconds_between", Float, nullable=False, default=0.0, server_default=text("0")),
+    Column("expected_presses", Float, nullable=False, default=5.0, server_default=text("5")),
 )
 
 buttons = Table(
@@ -138,9 +144,13 @@ presses = Table(
     Column("pressed_at", UtcDateTime(), nullable=False),
     Column("question_id", Unicode(64), nullable=True),
     Column("source", Unicode(64), nullable=False, default="import"),
+    # Issue 21: an indicative press within the pad's min_seconds_between of another one stored
+    # before it: kept (nothing is deleted) but counted only as `Подозрительные нажатия`.
+    Column("suspicious", Boolean, nullable=False, default=False, server_default=false()),
     # A press delivered twice (a retried line, a re-imported file) is the same press.
     UniqueConstraint("pad_id", "pressed_at", "button", name="uq_presses_pad_time_button"),
     Index("ix_presses_time_point_kind", "pressed_at", "point_id", "kind"),
+    Index("ix_presses_suspicious_time", "suspicious", "pressed_at"),
 )
 
 # Loyalty-driver samples (QUEUE_LEN and similar), fed by the same import mechanisms.
@@ -168,6 +178,8 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", UtcDateTime(), nullable=False),
+    # A point's metrics (the console's point page, interval panel and Dashboard tiles ask so).
+    Index("ix_metrics_point_id", "point_id"),
     # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
     # is an SNMP index and must never be given to another metric.
     sqlite_autoincrement=True,
@@ -182,6 +194,11 @@ metric_values = Table(
     Column("level", Unicode(12), nullable=True),
     # The boundaries that produced the level, so a past assessment can be explained later.
     Column("thresholds", Unicode(200), nullable=True),
+    # How sure a percentage is (issue 21): its 95 % Wilson interval in the value's unit and the
+    # count it is a share of; NULL for values that are not proportions (and before issue 21).
+    Column("low", Float, nullable=True),
+    Column("high", Float, nullable=True),
+    Column("votes", Integer, nullable=True),
     PrimaryKeyConstraint("metric_id", "at"),
     Index("ix_metric_values_at", "at"),
 )
@@ -301,6 +318,61 @@ notifier_outbox = Table(
     Column("event_at", UtcDateTime(), nullable=True),
     Index("ix_notifier_outbox_status_due", "status", "due_at"),
     Index("ix_notifier_outbox_metric_event", "metric_id", "event_at"),
+)
+
+# Press rules (issue 22): every press a press rule matched, written by the notifier's press hook
+# in the transaction that stores the press (so no matching press is ever without its row), then
+# announced by the notifier: `waiting` -> `announced` (in alert `alert_id`), or `closed` (the point
+# was closed), `silenced` (a maintenance silence covered it). One row per rule and press.
+notifier_press_matches = Table(
+    "notifier_press_matches",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", Unicode(200), nullable=False),
+    Column("pad_id", Unicode(64), nullable=False),
+    Column("button", Integer, nullable=False),
+    Column("pressed_at", UtcDateTime(), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("question_id", Unicode(64), nullable=True),
+    Column("stored_at", UtcDateTime(), nullable=False),
+    Column("status", Unicode(12), nullable=False),
+    Column("alert_id", BigId, nullable=True),
+    Column("press_id", BigId, nullable=True),
+    UniqueConstraint("rule", "pad_id", "pressed_at", "button", name="uq_notifier_press_matches_rule_press"),
+    Index("ix_notifier_press_matches_status", "status", "rule", "point_id"),
+    Index("ix_notifier_press_matches_alert", "alert_id"),
+)
+
+# One row per press alert (one message to the rule's recipients about one press and the presses
+# gathered with it by the throttle), with its acknowledgement: open -> acknowledged -> closed.
+notifier_alerts = Table(
+    "notifier_alerts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", Unicode(200), nullable=False),
+    Column("point_id", Integer, nullable=False),
+    # The press the message is about (the latest of those it announces).
+    Column("press_id", BigId, nullable=True),
+    Column("pad_id", Unicode(64), nullable=False),
+    Column("button", Integer, nullable=False),
+    Column("kind", Unicode(20), nullable=False),
+    Column("question_id", Unicode(64), nullable=True),
+    Column("pressed_at", UtcDateTime(), nullable=False),
+    Column("presses", Integer, nullable=False, default=1),  # announced presses, this one included
+    Column("first_pressed_at", UtcDateTime(), nullable=False),  # the earliest of them
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("status", Unicode(16), nullable=False),
+    Column("acknowledged_at", UtcDateTime(), nullable=True),
+    Column("acknowledged_by", Unicode(200), nullable=True),
+    Column("ack_comment", UnicodeText, nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("closed_by", Unicode(200), nullable=True),
+    Column("close_comment", UnicodeText, nullable=True),
+    Index("ix_notifier_alerts_rule_point_created", "rule", "point_id", "created_at"),
+    Index("ix_notifier_alerts_point_pressed", "point_id", "pressed_at"),
+    Index("ix_notifier_alerts_status", "status"),
 )
 
 notifier_silences = Table(

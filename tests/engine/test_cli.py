@@ -60,7 +60,7 @@ def test_evaluate_stores_and_prints_json_and_metrics_agree(
     table = run_cli("metrics", "--test", "COUNTING", config=config, check=True).stdout
     assert "Калужская. Негативные ответы. Интервал 10 мин" in table and "на грани" in table
     csv_out = run_cli("metrics", "--format", "csv", config=config, check=True).stdout
-    assert csv_out.splitlines()[0] == "id,key,name,test,point,value,unit,level,time"
+    assert csv_out.splitlines()[0] == "id,key,name,test,point,value,unit,level,time,low,high,votes"
 
 
 def test_tests_lists_failures_with_their_reason_and_a_failing_test_exits_1(

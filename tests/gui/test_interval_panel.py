@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PyQt6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, select, text
 from sqlalchemy.dialects import mssql
 
 import notifier
@@ -202,7 +202,8 @@ def test_contents_equal_what_is_stored(built: Engine) -> None:
     detail = load_interval(engine, metric_id(engine, NEG), END)
     assert detail is not None
     assert (detail.start, detail.end) == (START, END)
-    assert interval_length(engine, metric_id(engine, NEG), END) == 600
+    with engine.connect() as conn:
+        assert interval_length(conn, metric_id(engine, NEG), END) == 600
     # The stored assessment: 2 negative of 3 accepted answers = 66.7 % → edge.
     assert detail.value == pytest.approx(200 / 3) and detail.level is Level.EDGE
     assert detail.thresholds is not None and detail.thresholds.bounds == (20, 40, 60, 80)
@@ -343,10 +344,18 @@ def test_new_statements_compile_for_mssql() -> None:
     from console.cockpit_rows import assessed_ids  # noqa: F401 (the query is built inside)
     from probe.store.db import upgrade_statements
 
-    statements = upgrade_statements(mssql.dialect(), {"notifier_outbox": {"id", "rule"}})
-    assert statements[0] == "ALTER TABLE notifier_outbox ADD metric_id INTEGER NULL"
-    assert statements[1] == "ALTER TABLE notifier_outbox ADD event_at DATETIME2(3) NULL"
-    assert "CREATE INDEX ix_notifier_outbox_metric_event" in statements[2]
+    statements = upgrade_statements(mssql.dialect(), {"notifier_outbox": {"id", "rule"}, "metrics": {"id"}})
+    assert statements[0] == "CREATE INDEX ix_metrics_point_id ON metrics (point_id)"
+    assert statements[1] == "ALTER TABLE notifier_outbox ADD metric_id INTEGER NULL"
+    assert statements[2] == "ALTER TABLE notifier_outbox ADD event_at DATETIME2(3) NULL"
+    assert "CREATE INDEX ix_notifier_outbox_metric_event" in statements[3]
+    # An aggregator already upgraded gets nothing.
+    done = upgrade_statements(
+        mssql.dialect(),
+        {"notifier_outbox": {"metric_id", "event_at"}, "metrics": {"id"}},
+        {"metrics": {"ix_metrics_point_id"}},
+    )
+    assert done == []
 
 
 def test_an_old_outbox_is_upgraded(db_url: str) -> None:
@@ -354,6 +363,7 @@ def test_an_old_outbox_is_upgraded(db_url: str) -> None:
     init_db(engine)
     with engine.begin() as conn:
         notifier_outbox.drop(conn)
+        conn.execute(text("DROP INDEX ix_metrics_point_id"))
         # The outbox as the first schema made it: without the metric and the event.
         from sqlalchemy import MetaData, Table
 
@@ -370,5 +380,7 @@ def test_an_old_outbox_is_upgraded(db_url: str) -> None:
         columns = {c["name"] for c in inspect(conn).get_columns("notifier_outbox")}
         indexes = {i["name"] for i in inspect(conn).get_indexes("notifier_outbox")}
     assert {"metric_id", "event_at"} <= columns and "ix_notifier_outbox_metric_event" in indexes
+    with engine.connect() as conn:
+        assert "ix_metrics_point_id" in {i["name"] for i in inspect(conn).get_indexes("metrics")}
     init_db(engine)  # idempotent
     engine.dispose()

@@ -76,6 +76,7 @@ def test_point_page_tables_strips_and_dots(qtbot: QtBot, engine: Engine) -> None
     qtbot.waitExposed(page)
     page.set_state(live())
     page.load_history()
+    assert settle()
     qtbot.wait(50)
 
     # The value table: the level column of each row.

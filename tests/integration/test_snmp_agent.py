@@ -278,7 +278,7 @@ async def test_get_of_missing_objects_and_getbulk_limit(tmp_path: Path) -> None:
             *MIB_ARGS,
             "-OQs",
             target(agent),
-            "prolanMetricPeriod.201",
+            "prolanMetricVotes.201",  # the last column of the table
         )
         assert code == 0 and out.startswith("prolanTest"), (out, err)
 

@@ -48,6 +48,9 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         "notifier": "notifier.commands",
     }
     assert list(plugins.evaluation_listeners()) == ["notifier"]
+    assert {name: f.__module__ for name, f in plugins.press_hook_factories().items()} == {
+        "notifier": "notifier.press_hook"
+    }
 
 
 def test_the_core_config_keeps_only_the_core_sections() -> None:
@@ -152,6 +155,7 @@ def fresh_plugins() -> Iterator[None]:
         (plugins.SECTIONS, "probe.levels:Level", "is not a probe.config.Section model"),
         (plugins.COMMANDS, "probe.levels", "is not a module with register(subparsers)"),
         (plugins.EVALUATION_LISTENERS, "probe.levels:COLORS_DO_NOT_EXIST", "AttributeError"),
+        (plugins.PRESS_HOOKS, "probe.levels:LEVEL_COLOURS", "is not callable"),
         (plugins.COMPONENTS, "no_such_subsystem.service", "ModuleNotFoundError: No module named"),
     ],
 )
