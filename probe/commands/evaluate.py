@@ -166,6 +166,9 @@ def _evaluator(ctx: Context) -> Evaluator:
     evaluator = Evaluator(ctx.config, engine, SnapshotHub())
     for failure in evaluator.report.failed:
         print(f"prolan-probe: test not loaded: {failure.path}: {failure.error}", file=sys.stderr)
+    for problem in evaluator.config_problems:
+        if "no such test" in problem:  # the others are the failures above; `run` refuses all
+            print(f"prolan-probe: warning: {problem}", file=sys.stderr)
     return evaluator
 
 

@@ -27,6 +27,8 @@ class TcpIngestConfig(Section):
     # A wrong token is answered after this delay, doubled for every further wrong token from the
     # same address (up to 30 s; a good token resets it).
     auth_failure_delay_seconds: float = Field(default=1.0, ge=0, le=30)
+    # With tokens: a connection that has not authenticated this long after connecting is closed.
+    auth_timeout_seconds: float = Field(default=10.0, gt=0)
     allowed_addresses: list[str] = Field(default_factory=list, description="CIDRs; empty = any")
 
     @field_validator("listen")

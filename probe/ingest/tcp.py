@@ -257,12 +257,24 @@ class TcpListener:
         idle = self.config.idle_timeout_seconds
         splitter = LineSplitter(self.config.max_line_bytes)
         last_line = time.monotonic()  # idle = no complete line, however many bytes trickle in
+        # With tokens, a connection has auth_timeout_seconds to authenticate: connections that
+        # never do cannot hold the connection slots for the idle time.
+        auth_deadline = last_line + self.config.auth_timeout_seconds
         while not session.should_close:
+            now = time.monotonic()
+            waiting_for_auth = not session.authenticated and auth_deadline < last_line + idle
+            deadline = auth_deadline if waiting_for_auth else last_line + idle
             try:
-                remaining = last_line + idle - time.monotonic()
-                chunk = await asyncio.wait_for(reader.read(READ_CHUNK), max(remaining, 0))
+                chunk = await asyncio.wait_for(reader.read(READ_CHUNK), max(deadline - now, 0))
             except TimeoutError:
-                self.refused.note(session.address or session.source, "idle (idle_timeout_seconds)")
+                source = session.address or session.source
+                if waiting_for_auth:
+                    self.refused.note(source, "not authenticated in time (auth_timeout_seconds)")
+                    await self._refuse(
+                        writer, f"not authenticated within {self.config.auth_timeout_seconds:g} s, closing"
+                    )
+                    return
+                self.refused.note(source, "idle (idle_timeout_seconds)")
                 await self._refuse(writer, f"idle for {idle:g} s, closing")
                 return
             lines = splitter.feed(chunk if chunk else b"\n" if splitter.pending else b"")

@@ -187,3 +187,21 @@ def test_many_addresses_cannot_exhaust_the_descriptors(sqlite_engine: Engine, tm
     assert len(text.splitlines()) < 20, text[-3000:]
     assert "Traceback" not in text and "Too many open files" not in text
     assert stored(sqlite_engine) == 1
+
+
+async def test_a_connection_that_never_authenticates_is_closed_early(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    tcp = {"tokens": ["s3cret"], "auth_timeout_seconds": 0.5, "idle_timeout_seconds": 60}
+    async with running(
+        ingest_config(str(sqlite_engine.url), tmp_path / "spool", tcp=tcp), sqlite_engine
+    ) as service:
+        port = port_of(service)
+        lurker, sender = await Client.connect(port), await Client.connect(port)
+        assert await sender.send("AUTH s3cret") == ["OK"]
+        started = time.monotonic()
+        assert await lurker.answer() == "ERR not authenticated within 0.5 s, closing"
+        assert time.monotonic() - started < 2
+        await asyncio.sleep(0.7)  # the authenticated one stays (its idle time is 60 s)
+        assert await sender.send(f"P-1,1,{recent(0)},") == ["OK"]
+        await sender.close()
