@@ -132,6 +132,7 @@ class ClipsPanel(QWidget):
         self.tz = tz
         self.limit = limit
         self.since, self.until = since, until
+        self.time_pattern = "dd.MM.yyyy HH:mm:ss"  # the interval panel shows times of one day
         self.fragments: list[Fragment] = []
         self.playing: int | None = None  # row being played
         self.external: subprocess.Popen[bytes] | None = None
@@ -180,7 +181,7 @@ class ClipsPanel(QWidget):
     # --- data ------------------------------------------------------------------------------------
 
     def local_time(self, at: dt.datetime) -> str:
-        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, "dd.MM.yyyy HH:mm:ss")
+        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, self.time_pattern)
 
     def state_text(self, fragment: Fragment) -> str:
         if fragment.status == "cut":

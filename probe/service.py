@@ -11,7 +11,8 @@ what started and exits; a component that fails to *load* (its entry point) stops
 anything starts. The service never runs half.
 
 The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
-notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first run is seen by all).
+Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first
+run is seen by all).
 """
 
 from __future__ import annotations
@@ -48,3 +49,6 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Set by `run` before any component starts (None only when the engine could not be built).
     evaluator: Evaluator | None = None
+    # The components running so far, by module name, in start order (filled by `run`): for a
+    # component that reports on others (the Prometheus endpoint shows the ingest counters).
+    components: dict[str, Component] = field(default_factory=dict)

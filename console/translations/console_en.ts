@@ -315,75 +315,75 @@
         <translation>no recording</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="147" />
+        <location filename="../clips_panel.py" line="148" />
         <source>Audio fragments: {point}</source>
         <translation>Audio fragments: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="149" />
+        <location filename="../clips_panel.py" line="150" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="154" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="155" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="156" />
+        <location filename="../clips_panel.py" line="157" />
         <source>Length</source>
         <translation>Length</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="157" />
+        <location filename="../clips_panel.py" line="158" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="188" />
+        <location filename="../clips_panel.py" line="189" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="191" />
+        <location filename="../clips_panel.py" line="192" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="207" />
+        <location filename="../clips_panel.py" line="208" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="302" />
-        <location filename="../clips_panel.py" line="286" />
-        <location filename="../clips_panel.py" line="225" />
+        <location filename="../clips_panel.py" line="303" />
+        <location filename="../clips_panel.py" line="287" />
+        <location filename="../clips_panel.py" line="226" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="230" />
+        <location filename="../clips_panel.py" line="231" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="232" />
+        <location filename="../clips_panel.py" line="233" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="306" />
-        <location filename="../clips_panel.py" line="273" />
+        <location filename="../clips_panel.py" line="307" />
+        <location filename="../clips_panel.py" line="274" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="276" />
+        <location filename="../clips_panel.py" line="277" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
@@ -460,13 +460,13 @@
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="692" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="698" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
@@ -477,27 +477,32 @@
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="590" />
+        <location filename="../cockpit.py" line="401" />
+        <source>Click a rectangle to see its whole interval below.</source>
+        <translation>Click a rectangle to see its whole interval below.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="594" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="598" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="603" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="601" />
+        <location filename="../cockpit.py" line="605" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="609" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
@@ -674,7 +679,7 @@
         <translation>Loyalty drivers at the point, same time</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="283" />
+        <location filename="../interval_panel.py" line="289" />
         <location filename="../interval_panel.py" line="155" />
         <location filename="../interval_panel.py" line="148" />
         <source>Methodology</source>
@@ -711,107 +716,102 @@
         <translation>Presses of the interval</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="168" />
+        <location filename="../interval_panel.py" line="169" />
         <source>Queued</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="169" />
+        <location filename="../interval_panel.py" line="170" />
         <source>Rule</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="170" />
+        <location filename="../interval_panel.py" line="171" />
         <source>Event</source>
         <translation>Event</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="171" />
+        <location filename="../interval_panel.py" line="172" />
         <source>Channel</source>
         <translation>Channel</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="172" />
+        <location filename="../interval_panel.py" line="173" />
         <source>Recipient</source>
         <translation>Recipient</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="173" />
+        <location filename="../interval_panel.py" line="174" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="182" />
+        <location filename="../interval_panel.py" line="183" />
         <source>Audio fragments of these presses</source>
         <translation>Audio fragments of these presses</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="186" />
+        <location filename="../interval_panel.py" line="187" />
         <source>Notifications the interval triggered</source>
         <translation>Notifications the interval triggered</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="208" />
+        <location filename="../interval_panel.py" line="214" />
         <source>Click a rectangle to see its whole interval.</source>
         <translation>Click a rectangle to see its whole interval.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="216" />
+        <location filename="../interval_panel.py" line="222" />
         <source>Reading the interval…</source>
         <translation>Reading the interval…</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="223" />
+        <location filename="../interval_panel.py" line="229" />
         <source>Nothing was evaluated there.</source>
         <translation>Nothing was evaluated there.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="226" />
+        <location filename="../interval_panel.py" line="232" />
         <source>The interval cannot be read: {reason}</source>
         <translation>The interval cannot be read: {reason}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="246" />
+        <location filename="../interval_panel.py" line="253" />
         <source>Interval {start} – {end} · value {value} · assessment: {level}</source>
         <translation>Interval {start} – {end} · value {value} · assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="262" />
-        <source>{n} fragments</source>
-        <translation>{n} fragments</translation>
-    </message>
-    <message>
-        <location filename="../interval_panel.py" line="285" />
+        <location filename="../interval_panel.py" line="291" />
         <source>Total</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="301" />
+        <location filename="../interval_panel.py" line="307" />
         <source>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</source>
         <translation>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="326" />
+        <location filename="../interval_panel.py" line="332" />
         <source>Presses of the interval: {n}</source>
         <translation>Presses of the interval: {n}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="328" />
+        <location filename="../interval_panel.py" line="334" />
         <source>(the first {n} listed)</source>
         <translation>(the first {n} listed)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="347" />
+        <location filename="../interval_panel.py" line="354" />
         <source>Notifications cannot be read: {error} (run prolan-probe db init)</source>
         <translation>Notifications cannot be read: {error} (run prolan-probe db init)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="352" />
+        <location filename="../interval_panel.py" line="359" />
         <source>None</source>
         <translation>None</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="368" />
+        <location filename="../interval_panel.py" line="375" />
         <source>Interval</source>
         <translation>Interval</translation>
     </message>
@@ -1185,7 +1185,7 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="697" />
+        <location filename="../cockpit.py" line="707" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>

@@ -316,75 +316,75 @@
         <translation>записи нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="147" />
+        <location filename="../clips_panel.py" line="148" />
         <source>Audio fragments: {point}</source>
         <translation>Аудиофрагменты: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="149" />
+        <location filename="../clips_panel.py" line="150" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="154" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Pressed at</source>
         <translation>Время нажатия</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="155" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Button</source>
         <translation>Кнопка</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="156" />
+        <location filename="../clips_panel.py" line="157" />
         <source>Length</source>
         <translation>Длительность</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="157" />
+        <location filename="../clips_panel.py" line="158" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="188" />
+        <location filename="../clips_panel.py" line="189" />
         <source>file not found: {path}</source>
         <translation>файл не найден: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="191" />
+        <location filename="../clips_panel.py" line="192" />
         <source>cut, {gap} s not recorded</source>
         <translation>вырезан, {gap} с без записи</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="207" />
+        <location filename="../clips_panel.py" line="208" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="302" />
-        <location filename="../clips_panel.py" line="286" />
-        <location filename="../clips_panel.py" line="225" />
+        <location filename="../clips_panel.py" line="303" />
+        <location filename="../clips_panel.py" line="287" />
+        <location filename="../clips_panel.py" line="226" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="230" />
+        <location filename="../clips_panel.py" line="231" />
         <source>Fragments: {n}</source>
         <translation>Фрагментов: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="232" />
+        <location filename="../clips_panel.py" line="233" />
         <source>No fragments</source>
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="306" />
-        <location filename="../clips_panel.py" line="273" />
+        <location filename="../clips_panel.py" line="307" />
+        <location filename="../clips_panel.py" line="274" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="276" />
+        <location filename="../clips_panel.py" line="277" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
@@ -461,13 +461,13 @@
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="692" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="698" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
@@ -478,27 +478,32 @@
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="590" />
+        <location filename="../cockpit.py" line="401" />
+        <source>Click a rectangle to see its whole interval below.</source>
+        <translation>Щёлкните прямоугольник, чтобы увидеть ниже весь его интервал.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="594" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="598" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="603" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="601" />
+        <location filename="../cockpit.py" line="605" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="609" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
@@ -676,7 +681,7 @@
         <translation>Драйверы лояльности точки в это же время</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="283" />
+        <location filename="../interval_panel.py" line="289" />
         <location filename="../interval_panel.py" line="155" />
         <location filename="../interval_panel.py" line="148" />
         <source>Methodology</source>
@@ -713,107 +718,102 @@
         <translation>Нажатия интервала</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="168" />
+        <location filename="../interval_panel.py" line="169" />
         <source>Queued</source>
         <translation>Поставлено</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="169" />
+        <location filename="../interval_panel.py" line="170" />
         <source>Rule</source>
         <translation>Правило</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="170" />
+        <location filename="../interval_panel.py" line="171" />
         <source>Event</source>
         <translation>Событие</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="171" />
+        <location filename="../interval_panel.py" line="172" />
         <source>Channel</source>
         <translation>Канал</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="172" />
+        <location filename="../interval_panel.py" line="173" />
         <source>Recipient</source>
         <translation>Получатель</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="173" />
+        <location filename="../interval_panel.py" line="174" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="182" />
+        <location filename="../interval_panel.py" line="183" />
         <source>Audio fragments of these presses</source>
         <translation>Аудиофрагменты этих нажатий</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="186" />
+        <location filename="../interval_panel.py" line="187" />
         <source>Notifications the interval triggered</source>
         <translation>Уведомления, вызванные интервалом</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="208" />
+        <location filename="../interval_panel.py" line="214" />
         <source>Click a rectangle to see its whole interval.</source>
         <translation>Щёлкните прямоугольник, чтобы увидеть весь его интервал.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="216" />
+        <location filename="../interval_panel.py" line="222" />
         <source>Reading the interval…</source>
         <translation>Чтение интервала…</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="223" />
+        <location filename="../interval_panel.py" line="229" />
         <source>Nothing was evaluated there.</source>
         <translation>Здесь ничего не рассчитывалось.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="226" />
+        <location filename="../interval_panel.py" line="232" />
         <source>The interval cannot be read: {reason}</source>
         <translation>Интервал не прочитан: {reason}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="246" />
+        <location filename="../interval_panel.py" line="253" />
         <source>Interval {start} – {end} · value {value} · assessment: {level}</source>
         <translation>Интервал {start} – {end} · значение {value} · оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="262" />
-        <source>{n} fragments</source>
-        <translation>Фрагментов: {n}</translation>
-    </message>
-    <message>
-        <location filename="../interval_panel.py" line="285" />
+        <location filename="../interval_panel.py" line="291" />
         <source>Total</source>
         <translation>Всего</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="301" />
+        <location filename="../interval_panel.py" line="307" />
         <source>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</source>
         <translation>Окна УСОКОК: с ответом — {answered}, молчуны — {silent}, ещё открыты — {open}; ответы вне окна — {outside}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="326" />
+        <location filename="../interval_panel.py" line="332" />
         <source>Presses of the interval: {n}</source>
         <translation>Нажатия интервала: {n}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="328" />
+        <location filename="../interval_panel.py" line="334" />
         <source>(the first {n} listed)</source>
         <translation>(показаны первые {n})</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="347" />
+        <location filename="../interval_panel.py" line="354" />
         <source>Notifications cannot be read: {error} (run prolan-probe db init)</source>
         <translation>Уведомления не прочитаны: {error} (выполните prolan-probe db init)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="352" />
+        <location filename="../interval_panel.py" line="359" />
         <source>None</source>
         <translation>Нет</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="368" />
+        <location filename="../interval_panel.py" line="375" />
         <source>Interval</source>
         <translation>Интервал</translation>
     </message>
@@ -1187,7 +1187,7 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="697" />
+        <location filename="../cockpit.py" line="707" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>

@@ -20,6 +20,7 @@ from probe.commands.base import (
     print_refused_rows,
     print_table,
 )
+from probe.i18n import _
 from probe.ingest.config import IngestConfig
 from probe.press_hooks import press_hooks
 from probe.presses import import_presses_csv
@@ -28,10 +29,12 @@ from probe.topology import INDICATIVE_KINDS, load_topology
 
 
 def register(sub: Any) -> None:
-    presses = sub.add_parser("presses", help="button presses").add_subparsers(
+    presses = sub.add_parser("presses", help=_("button presses")).add_subparsers(
         dest="presses_command", required=True
     )
-    imp = presses.add_parser("import", help="import presses from CSV (header pad,button,pressed_at,question)")
+    imp = presses.add_parser(
+        "import", help=_("import presses from CSV (header pad,button,pressed_at,question)")
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--batch-size", type=int, default=20_000)
     imp.add_argument(
@@ -101,8 +104,18 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     print_refused_rows(report.errors)
     rate = report.read / elapsed if elapsed > 0 else 0.0
     print(
-        f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
-        f"{report.refused} refused ({elapsed:.1f} s, {rate:,.0f} rows/s)"
+        _(
+            "{file}: {read} rows read, {stored} stored, {duplicates} already stored, {refused} refused "
+            "({seconds:.1f} s, {rate:,.0f} rows/s)"
+        ).format(
+            file=args.file,
+            read=report.read,
+            stored=report.stored,
+            duplicates=report.duplicates,
+            refused=report.refused,
+            seconds=elapsed,
+            rate=rate,
+        )
     )
     for name, hook_report in sorted(report.hooks.items()):
         if hook_report.queued or hook_report.skipped:

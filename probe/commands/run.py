@@ -47,7 +47,7 @@ START_TIMEOUT_SECONDS = 30.0
 
 
 def register(sub: Any) -> None:
-    run = sub.add_parser("run", help="run the probe service (scheduler, SNMP agent, ingest, notifier)")
+    run = sub.add_parser("run", help=_("run the probe service (scheduler, SNMP agent, ingest, notifier)"))
     run.set_defaults(func=cmd_run)
 
 
@@ -61,9 +61,9 @@ def refuse_half_a_probe() -> None:
     """A subsystem that failed to load would leave a probe that looks up but is not: say which."""
     failures = plugins.failures()
     if failures:
-        raise CommandError("not starting: " + "; ".join(str(failure) for failure in failures))
+        raise CommandError(_("not starting: ") + "; ".join(str(failure) for failure in failures))
     if not plugins.components():  # an install without its metadata (e.g. a stale editable one)
-        raise CommandError("not starting: no service component is installed (reinstall: pip install -e .)")
+        raise CommandError(_("not starting: no service component is installed (reinstall: pip install -e .)"))
 
 
 def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:
@@ -174,8 +174,12 @@ async def serve(config: ProbeConfig) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _on_signal, stopping, signum)
     where = redact(config.database.url)
-    log.debug(
-        "PROLAN probe %s starting (config %s, database %s)", __version__, config.source or "built-in", where
+    # Before the start line: a start that hangs (a database that does not answer) still says so.
+    log.info(
+        _("PROLAN probe %s starting (config %s, database %s)"),
+        __version__,
+        config.source or _("built-in defaults"),
+        where,
     )
     engine = open_engine(config.database.url, connect_timeout=config.database.connect_timeout_seconds)
     try:
@@ -327,6 +331,7 @@ async def start_components(runtime: Runtime, module_names: list[str]) -> list[tu
             continue
         log.debug("component %s started", module_name)
         started.append((module_name, component))
+        runtime.components[module_name] = component
     return started
 
 

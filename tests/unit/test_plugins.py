@@ -19,6 +19,7 @@ from probe import plugins
 from probe.clips.config import ClipsConfig
 from probe.config import ConfigError, ProbeConfig, Section, load_config, parse_config
 from probe.ingest.config import IngestConfig
+from probe.prometheus.config import PrometheusConfig
 from probe.snmp.config import SnmpConfig
 from tests.helpers import ROOT, run_cli
 
@@ -32,12 +33,14 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         "clips": ClipsConfig,
         "notifier": NotifierConfig,
         "console": ConsoleConfig,
+        "prometheus": PrometheusConfig,
     }
     for name, model in sections.items():
         assert name == model.SECTION
     assert NotifierConfig.__module__ == "notifier.config" and ConsoleConfig.__module__ == "console.config"
     assert [(c.name, c.module) for c in plugins.components()] == [
         ("snmp", "probe.snmp.agent"),
+        ("prometheus", "probe.prometheus.service"),
         ("notifier", "notifier.service"),
         ("clips", "probe.clips.service"),
         ("ingest", "probe.ingest.service"),
