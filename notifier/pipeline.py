@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -241,11 +241,17 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
+            first = metric.id in evaluation.first_seen
             for rule in rules:
                 previous = states.get((rule.name, metric.id))
+                rule_limits = limits[rule.name]
+                if first and rule_limits.consecutive < 2:
+                    # A metric's first assessment is not a change: it counts towards a streak but
+                    # never opens an incident by itself (a new test or point sends no burst).
+                    rule_limits = replace(rule_limits, consecutive=2)
                 outcome = rule_step(
                     rule,
-                    limits[rule.name],
+                    rule_limits,
                     metric,
                     previous,
                     opening_hours=hours,

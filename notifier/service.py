@@ -21,7 +21,7 @@ from notifier.press_alerts import PressAnnouncer, assessments_from_snapshot
 from notifier.press_hook import add_waker, remove_waker
 from notifier.sandbox import SandboxRenderer
 from probe.service import ComponentStartError, Runtime
-from probe.snapshot import Evaluation, Snapshot
+from probe.snapshot import Evaluation, Snapshot, Subscription
 from probe.store.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class NotifierService:
         self._feed_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifier-feed")
         self._stopped = asyncio.Event()
+        self.subscription: Subscription | None = None
         self._task = asyncio.create_task(self._deliver_forever(), name="notifier-outbox")
         self.press_wake = asyncio.Event()
         self.announcer: PressAnnouncer | None = None
@@ -89,7 +90,7 @@ class NotifierService:
         return f"notifier ({rules}" + "".join(f", {c}" for c in channels) + ")"
 
     def on_snapshot(self, _snapshot: Snapshot, evaluation: Evaluation | None) -> None:
-        """Hub callback: may run in the loop or in the evaluator's worker thread."""
+        """Hub callback, in the notifier's own subscriber thread (never the evaluator's)."""
         if evaluation is None or evaluation.historical:
             return
         try:
@@ -121,6 +122,8 @@ class NotifierService:
                 await asyncio.wait_for(self.wake.wait(), timeout=poll)
 
     async def stop(self) -> None:
+        if self.subscription is not None:
+            self.runtime.hub.unsubscribe(self.subscription)
         self._stopped.set()
         self.wake.set()
         self.press_wake.set()
@@ -211,7 +214,7 @@ async def start(runtime: Runtime) -> NotifierService | None:
         templates.close()  # also when `run` gives up on the start (SIGTERM): the check ends now
         raise
     service = NotifierService(runtime, templates)
-    runtime.hub.subscribe(service.on_snapshot)
+    service.subscription = runtime.hub.subscribe(service.on_snapshot, name="notifier")
     log.debug(
         "notifier: %d rules, %d press rules; outbox delivery started",
         len(config.rules),

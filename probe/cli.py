@@ -18,6 +18,7 @@ from probe.commands import COMMAND_MODULES, CommandError, Context
 from probe.config import ConfigError, load_config
 from probe.filters import NoSuchName
 from probe.i18n import LANGUAGES, _, set_language, translate_argparse
+from probe.memory import tune_garbage_collector
 from probe.store.db import DatabaseError
 
 
@@ -75,6 +76,7 @@ def language_option(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; output to a closed pipe (`metrics | head`) ends it quietly."""
+    tune_garbage_collector()
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(language_option(arguments))
     translate_argparse()

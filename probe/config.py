@@ -123,6 +123,12 @@ class TestsConfig(Section):
     catch_up_intervals: int = Field(
         default=144, ge=0, description="missed intervals evaluated after downtime"
     )
+    follow_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=15,
+        description="how often the service looks for runs other processes stored (PostgreSQL: at once, by NOTIFY)",
+    )
 
     def settings_for(self, name: str) -> TestSettings:
         extra = self.model_extra or {}

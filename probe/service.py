@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -49,6 +49,8 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Set by `run` before any component starts (None only when the engine could not be built).
     evaluator: Evaluator | None = None
+    # Set by probe.follow when it starts (what the heartbeat reports).
+    follower: Any = None
     # The components running so far, by module name, in start order (filled by `run`): for a
     # component that reports on others (the Prometheus endpoint shows the ingest counters).
     components: dict[str, Component] = field(default_factory=dict)

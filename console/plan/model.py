@@ -66,10 +66,8 @@ class Element:
             return self.label
         if self.kind == "map":
             return Path(self.target).stem
-        if self.kind == "metric":
-            # "LOYALTY_MON. Тест работает" → "Тест работает": the tail says what it is.
-            parts = self.target.split(". ")
-            return ". ".join(parts[-2:]) if len(parts) > 2 else parts[-1]
+        # A metric's caption comes with it from the palette as its label (built from the metric's
+        # structured identity); without one, the target (key or full name) is shown as it is.
         return self.target
 
     def moved_to(self, x: float, y: float) -> Element:

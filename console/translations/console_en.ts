@@ -1088,85 +1088,85 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="330" />
-        <location filename="../plan/point_page.py" line="193" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="327" />
+        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="111" />
+        <location filename="../plan/point_page.py" line="108" />
         <source>The metric has no threshold table</source>
         <translation>The metric has no threshold table</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="117" />
+        <location filename="../plan/point_page.py" line="114" />
         <source>higher is worse</source>
         <translation>higher is worse</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="118" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is better</source>
         <translation>higher is better</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="119" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>good only when equal</source>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="180" />
+        <location filename="../plan/point_page.py" line="177" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="188" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="194" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="195" />
+        <location filename="../plan/point_page.py" line="192" />
         <source>How sure (95 %)</source>
         <translation>How sure (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="226" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="244" />
+        <location filename="../plan/point_page.py" line="241" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="246" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="292" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="294" />
+        <location filename="../plan/point_page.py" line="291" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="403" />
+        <location filename="../plan/point_page.py" line="400" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>

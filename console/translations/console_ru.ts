@@ -1090,85 +1090,85 @@ Worst assessment below: {level}</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="330" />
-        <location filename="../plan/point_page.py" line="193" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="327" />
+        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="111" />
+        <location filename="../plan/point_page.py" line="108" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="117" />
+        <location filename="../plan/point_page.py" line="114" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="118" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="119" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="180" />
+        <location filename="../plan/point_page.py" line="177" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="188" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="194" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="195" />
+        <location filename="../plan/point_page.py" line="192" />
         <source>How sure (95 %)</source>
         <translation>Точность (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="226" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="244" />
+        <location filename="../plan/point_page.py" line="241" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="246" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="292" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="294" />
+        <location filename="../plan/point_page.py" line="291" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="403" />
+        <location filename="../plan/point_page.py" line="400" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>

@@ -1,8 +1,8 @@
 """`prolan-probe evaluate`, `metrics`, `tests` and `backfill`: the engine from the command line.
 
 `evaluate` runs tests for the interval ending at the boundary at or before `--at` (now by default),
-exactly as the scheduler would then, stores the result, hands it to the subsystems' evaluation
-listeners (the notifier's incidents; `probe.plugins.EVALUATION_LISTENERS`) and prints it. `metrics`
+exactly as the scheduler would then, stores the result and prints it; the running service picks the
+stored result up (probe.follow) and is the one that sends traps, e-mail and SMS for it. `metrics`
 prints the current values (the latest stored value of every metric, what the SNMP agent serves).
 `tests` lists the loaded tests with their schedule and last run, and the files that failed to load
 with the reason. `backfill` evaluates every interval of a range, in order, as history.
@@ -24,7 +24,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from probe import plugins
 from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.commands.demo import DEMO_HOOKS
 from probe.config import ProbeConfig
@@ -33,7 +32,7 @@ from probe.engine import Evaluator
 from probe.filters import SERVICE_POINTS, TESTS, NoSuchName, resolve
 from probe.i18n import N_, _
 from probe.levels import Level
-from probe.snapshot import Evaluation, MetricState, SnapshotHub
+from probe.snapshot import MetricState, SnapshotHub
 from probe.store.current import load_snapshot
 from probe.store.schema import test_runs
 from probe.topology import load_topology
@@ -182,16 +181,6 @@ def print_metrics(
     print_table(rows, ["id", _("metric"), _("value"), _("assessment"), _("time")], out)
 
 
-def _tell_listeners(ctx: Context, evaluation: Evaluation) -> None:
-    """Evaluations from the command line reach the subsystems (the notifier's incidents) exactly
-    as the scheduler's do; in `run` they get them from the snapshot hub instead."""
-    for name, listener in plugins.evaluation_listeners().items():
-        try:
-            listener(ctx.config, ctx.engine, evaluation)
-        except Exception as exc:  # the evaluation is stored; a subsystem's fault is reported, not fatal
-            print(f"prolan-probe: {name}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-
-
 def _evaluator(ctx: Context) -> Evaluator:
     engine = ctx.ready_engine()
     evaluator = Evaluator(ctx.config, engine, SnapshotHub())
@@ -223,7 +212,6 @@ def cmd_evaluate(ctx: Context, args: argparse.Namespace) -> int:
     for name in _chosen(evaluator, args.test):
         end = evaluator.boundary_at_or_before(name, at)
         evaluation = evaluator.evaluate(name, end)
-        _tell_listeners(ctx, evaluation)
         states.extend(sorted(evaluation.metrics, key=lambda m: m.id))
         if not evaluation.test_ok or not evaluation.database_ok:
             status = 1

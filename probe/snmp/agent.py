@@ -2,8 +2,9 @@
 
 One UDP socket: SNMPv1/v2c requests are answered synchronously by the fast path inside the
 datagram callback; SNMPv3 datagrams (and acknowledgements of our informs) go to pysnmp. The
-index is rebuilt on every publish of the snapshot hub (in the publishing thread, under a lock)
-and swapped by reference, so requests never wait for SQL or for a rebuild.
+index is rebuilt on every publish of the snapshot hub, in the agent's own subscriber thread (the
+evaluator never waits for it), and swapped by reference, so requests never wait for SQL or for a
+rebuild. Rows are encoded when first needed and by a background warm-up (`RowTable`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import probe
 from probe.config import ProbeConfig, default_data_dir
 from probe.i18n import _
 from probe.service import ComponentStartError, Runtime
-from probe.snapshot import Evaluation, Snapshot, SnapshotHub
+from probe.snapshot import Evaluation, Snapshot, SnapshotHub, Subscription
 from probe.snmp import ber
 from probe.snmp.config import SnmpConfig
 from probe.snmp.engine_state import EngineStateError, parse_engine_id, start_engine
@@ -134,6 +135,7 @@ class SnmpAgent:
             started_at=started_at or dt.datetime.now(dt.UTC),
             uptime_ticks=self.uptime_ticks,
             tz=config.tz,
+            health=hub.health,
         )
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
@@ -157,7 +159,10 @@ class SnmpAgent:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport: Any = None
-        self._stopped = False  # the hub has no unsubscribe: ignore publishes after stop()
+        self._stopped = False
+        self._subscription: Subscription | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._consumer_names: set[str] = set()
 
     def uptime_ticks(self) -> int:
         return int((time.monotonic() - self._started_monotonic) * 100)
@@ -184,8 +189,10 @@ class SnmpAgent:
             ) from None
         sock.setblocking(False)
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
-        self.hub.subscribe(self._on_publish)
-        await asyncio.to_thread(self._rebuild)
+        self._subscription = self.hub.subscribe(self._on_publish, name="snmp")
+        await asyncio.to_thread(self._rebuild)  # no encoding here: rows are encoded when first needed
+        threading.Thread(target=self._warm, name="snmp-warm-up", daemon=True).start()
+        self._watcher = asyncio.create_task(self._watch_consumers(), name="snmp-consumers")
         self.address = sock.getsockname()[:2]
 
         self.engine = make_engine(self.engine_id, self.boots)
@@ -231,14 +238,36 @@ class SnmpAgent:
         return users
 
     def _on_publish(self, snapshot: Snapshot, evaluation: Evaluation | None) -> None:
-        """Hub subscriber; may run in the evaluator's worker thread."""
+        """Hub subscriber, in its own worker thread (never the evaluator's)."""
         if self._stopped:
             return
-        self._rebuild()
-        if evaluation is None or self._loop is None or self._loop.is_closed():
-            return
-        with contextlib.suppress(RuntimeError):  # the loop is shutting down
-            self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+        if self._subscription is None or self._subscription.pending == 0:
+            self._rebuild()  # else the next snapshot's rebuild covers this one too
+        if evaluation is not None and self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop is shutting down
+                self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+        self._warm()
+
+    async def _watch_consumers(self) -> None:
+        """Consumers subscribe as components start (after the agent): their rows appear in
+        prolanConsumerTable within seconds, not only at the next publish."""
+        while not self._stopped:
+            await asyncio.sleep(2.0)
+            await self._watch_consumers_once()
+
+    async def _watch_consumers_once(self) -> None:
+        names = self.builder.consumer_names()
+        if names != self._consumer_names:
+            self._consumer_names = names
+            await asyncio.to_thread(self._rebuild)
+
+    def _warm(self) -> None:
+        """Encode the rows the last build left to encode, until a newer snapshot is waiting (its
+        build takes over) — so walks find them encoded; a row asked for earlier is encoded then."""
+        subscription = self._subscription
+        self.builder.warm(
+            stop=lambda: self._stopped or (subscription is not None and subscription.pending > 0)
+        )
 
     def _rebuild(self) -> None:
         with self._lock:  # builds in order; always from the newest snapshot
@@ -262,6 +291,10 @@ class SnmpAgent:
 
     async def stop(self) -> None:
         self._stopped = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self._subscription is not None:
+            self.hub.unsubscribe(self._subscription)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         if self.engine is not None:
