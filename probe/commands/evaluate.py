@@ -191,6 +191,9 @@ def _evaluator(ctx: Context) -> Evaluator:
             ),
             file=sys.stderr,
         )
+    for problem in evaluator.config_problems:
+        if "no such test" in problem:  # the others are the failures above; `run` refuses all
+            print(f"prolan-probe: warning: {problem}", file=sys.stderr)
     return evaluator
 
 
