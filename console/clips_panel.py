@@ -94,6 +94,20 @@ def status_text(status: str) -> str:
     return names.get(status, status)
 
 
+def list_table(labels: Sequence[str]) -> QTableWidget:
+    """A read-only table of rows (one per press) with these column headers, sized to its content:
+    the lists of the point page (fragments, press alerts)."""
+    table = QTableWidget(0, len(labels))
+    table.setHorizontalHeaderLabels(list(labels))
+    table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    header = table.horizontalHeader()
+    if header is not None:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
 class ClipsPanel(QWidget):
     """`ClipsPanel(engine, point_name)`: the fragments of one point with play buttons."""
 
@@ -118,6 +132,7 @@ class ClipsPanel(QWidget):
         self.tz = tz
         self.limit = limit
         self.since, self.until = since, until
+        self.time_pattern = "dd.MM.yyyy HH:mm:ss"  # the interval panel shows times of one day
         self.fragments: list[Fragment] = []
         self.playing: int | None = None  # row being played
         self.external: subprocess.Popen[bytes] | None = None
@@ -135,8 +150,7 @@ class ClipsPanel(QWidget):
         refresh = QPushButton(translate("ClipsPanel", "Refresh"))
         refresh.clicked.connect(self.refresh)
         self.refresh_button = refresh
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(
+        self.table = list_table(
             [
                 translate("ClipsPanel", "Pressed at"),
                 translate("ClipsPanel", "Button"),
@@ -145,12 +159,8 @@ class ClipsPanel(QWidget):
                 "",
             ]
         )
-        self.table.verticalHeader().setVisible(False)  # type: ignore[union-attr]
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         if header is not None:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setStretchLastSection(True)
 
         top = QHBoxLayout()
@@ -171,7 +181,7 @@ class ClipsPanel(QWidget):
     # --- data ------------------------------------------------------------------------------------
 
     def local_time(self, at: dt.datetime) -> str:
-        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, "dd.MM.yyyy HH:mm:ss")
+        return local_text(at, self.tz or at.astimezone().tzinfo or dt.UTC, self.time_pattern)
 
     def state_text(self, fragment: Fragment) -> str:
         if fragment.status == "cut":
@@ -233,6 +243,15 @@ class ClipsPanel(QWidget):
         return widget
 
     # --- playing -----------------------------------------------------------------------------------
+
+    def play_press(self, press_id: int) -> bool:
+        """Play the fragment of this press if it is in the list (the alerts panel's play button)."""
+        for row, fragment in enumerate(self.fragments):
+            if fragment.press_id == press_id and self.playable(fragment):
+                self.table.selectRow(row)
+                self.play(row)
+                return True
+        return False
 
     def toggle(self, row: int) -> None:
         if self.playing == row:

@@ -397,10 +397,13 @@ class Cockpit(QWidget):
         self.advice_button.clicked.connect(self.open_advice)
         self.panel.head.addWidget(self.advice_button)
         self.advice: BaselineDialog | None = None
+        # The rows take the room until a rectangle is clicked; then the panel gets its share.
+        self.hint = QLabel(translate("Cockpit", "Click a rectangle to see its whole interval below."))
+        self.hint.setStyleSheet("color: #5b6673; padding: 2px 4px;")
+        self.panel.setVisible(False)
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(rows_area)
         self.split.addWidget(self.panel)
-        self.split.setSizes([560, 400])
         self.loader = Loader(self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self.banner.mark_failed)
@@ -411,6 +414,7 @@ class Cockpit(QWidget):
         layout_box.addWidget(self.banner)
         layout_box.addWidget(self.legend)
         layout_box.addWidget(self.split, 1)
+        layout_box.addWidget(self.hint)
         self.reload()
 
     # --- public view of the rows ----------------------------------------------------------------
@@ -645,6 +649,11 @@ class Cockpit(QWidget):
         self.selected = (index, point)
         self.advice_button.setEnabled(point.thresholds is not None and point.thresholds.direction != "equal")
         self.panel.open(history.info.id, point.at, history.slot_seconds())
+        if not self.panel.isVisible():
+            self.hint.setVisible(False)
+            self.panel.setVisible(True)
+            total = sum(self.split.sizes())
+            self.split.setSizes([max(200, total - 440), 440])
         return point
 
     def open_advice(self) -> BaselineDialog | None:
@@ -692,6 +701,7 @@ class Cockpit(QWidget):
                 self.load_layout(Path(name))
             except LayoutError as exc:
                 self.panel.clear(str(exc))
+                self.panel.setVisible(True)
 
 
 TITLE_KEY = QT_TRANSLATE_NOOP("Views", "Cockpit")
@@ -720,4 +730,5 @@ def create_view(context: ViewContext) -> QWidget:
     view.probe_config = context.config  # the threshold dialog tries proposals on its rules
     if problem:
         view.panel.clear(problem)
+        view.panel.setVisible(True)
     return view

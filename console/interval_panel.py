@@ -163,6 +163,7 @@ class IntervalPanel(QWidget):
         )
 
         self.clips = ClipsPanel(engine, "", tz=tz, fragments=[])
+        self.clips.time_pattern = "HH:mm:ss"
         self.notifications = _table(
             [
                 translate("IntervalPanel", "Queued"),
@@ -194,7 +195,12 @@ class IntervalPanel(QWidget):
         self.columns.addWidget(left)
         self.columns.addWidget(self.presses_box)
         self.columns.addWidget(right)
-        self.columns.setSizes([360, 520, 520])
+        self.columns.setSizes([440, 520, 480])
+        for table in (self.drivers, self.notifications):
+            header = table.horizontalHeader()
+            if header is not None:
+                header.setSectionResizeMode(0 if table is self.drivers else 1, QHeaderView.ResizeMode.Stretch)
+                header.setStretchLastSection(False)
 
         self.loader = Loader(self)
         self.loader.loaded.connect(self._loaded)
@@ -237,6 +243,7 @@ class IntervalPanel(QWidget):
         self.windows.setText("")
         self.notifications_note.setText("")
         self.clips.show_fragments([])
+        self.clips.title.setText("")
 
     def show_detail(self, detail: IntervalDetail) -> None:
         self.detail = detail
@@ -259,15 +266,14 @@ class IntervalPanel(QWidget):
         self._show_presses(detail)
         self.clips.point_name = info.point or ""
         self.clips.since, self.clips.until = detail.start, detail.end
-        self.clips.title.setText(translate("IntervalPanel", "{n} fragments").format(n=len(detail.fragments)))
+        self.clips.title.setText("")  # the group's title says what they are; the count is below
         self.clips.show_fragments(detail.fragments)
         self._show_notifications(detail)
 
     def _show_drivers(self, detail: IntervalDetail) -> None:
         self.drivers.setRowCount(len(detail.drivers))
         for row, driver in enumerate(detail.drivers):
-            label = f"{driver.info.test} · {driver.info.label}"
-            self.drivers.setItem(row, 0, _item(label))
+            self.drivers.setItem(row, 0, _item(driver.info.label))
             self.drivers.item(row, 0).setToolTip(driver.info.name)  # type: ignore[union-attr]
             self.drivers.setItem(row, 1, _item(format_value(driver.value, driver.info.unit), right=True))
             self.drivers.setItem(row, 2, set_level(_item(level_text(driver.level)), driver.level))
@@ -332,16 +338,17 @@ class IntervalPanel(QWidget):
         self.notifications.setRowCount(len(detail.notifications))
         for row, note in enumerate(detail.notifications):
             values = (
-                local_text(note.created_at, self.tz, "dd.MM HH:mm:ss"),
+                local_text(note.created_at, self.tz, "HH:mm:ss"),
                 note.rule,
                 event_text(note.kind),
                 note.channel,
-                f"{note.recipient} <{note.address}>",
+                note.recipient,
                 outbox_status_text(note.status),
             )
             for column, value in enumerate(values):
-                self.notifications.setItem(row, column, _item(value))
-            self.notifications.item(row, 0).setToolTip(note.subject)  # type: ignore[union-attr]
+                item = _item(value)
+                item.setToolTip(f"{note.subject}\n{note.recipient} <{note.address}>")
+                self.notifications.setItem(row, column, item)
         if detail.notifications_problem:
             self.notifications_note.setText(
                 translate(

@@ -17,7 +17,16 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPaintEvent, QPen
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPaintEvent,
+    QPen,
+)
 from PyQt6.QtWidgets import (
     QHBoxLayout,
     QSizePolicy,
@@ -92,8 +101,8 @@ def draw_haloed_text(
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setFont(font)
-    metrics = painter.fontMetrics()
-    shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, int(rect.width())))
+    metrics = QFontMetricsF(font)  # the units QPainterPath.addText uses
+    shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0.0, rect.width()))
     width = metrics.horizontalAdvance(shown)
     if align & Qt.AlignmentFlag.AlignRight:
         x = rect.right() - width
@@ -101,7 +110,11 @@ def draw_haloed_text(
         x = rect.center().x() - width / 2
     else:
         x = rect.left()
-    y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
+    # Centre the letters' height (a capital's top to a descender's bottom) in the cell.
+    reference = QPainterPath()
+    reference.addText(QPointF(0, 0), font, "Ну")
+    box = reference.boundingRect()
+    y = rect.center().y() - (box.top() + box.height() / 2)
     path = QPainterPath()
     path.addText(QPointF(x, y), font, shown)
     stroker = QPainterPathStroker()
@@ -130,6 +143,12 @@ def level_of(index: QModelIndex | QPersistentModelIndex) -> Level | None:
 class LevelDelegate(QStyledItemDelegate):
     """Paints cells carrying a level (`set_level`) in its colours, text haloed on top; other
     cells as usual. A selected level cell keeps its colours and gets a frame instead."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)  # type: ignore[arg-type]
+        if level_of(index) is not None:
+            hint.setWidth(hint.width() + 12)  # the margins the haloed text is drawn within
+        return hint
 
     def paint(
         self,

@@ -103,7 +103,9 @@ def main() -> None:
     app.processEvents()
     save(view, "plan_editor.png")
     view.set_edit_mode(False)
-    view.set_state(state.disconnected("no answer"))
+    view.set_state(
+        state.disconnected("Нет связи с зондом 127.0.0.1:1161: нет ответа за 2 с. Повтор подключения…")
+    )
     app.processEvents()
     save(view, "plan_disconnected.png")
 

@@ -22,15 +22,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
 from notifier.config import NotifierConfig
+from notifier.i18n import _
 from notifier.press_rules import PressRuleMatcher, too_old
 from probe.config import ProbeConfig
+from probe.i18n import N_
 from probe.press_hooks import HookReport, StoredPresses
 from probe.store.schema import notifier_press_matches
 
 log = logging.getLogger("notifier.press")
 
 WAITING = "waiting"
-IMPORTED = "imported without --alert"
+IMPORTED = N_("imported without --alert")
 
 MATCH_COLUMNS = (
     "rule",
@@ -90,9 +92,12 @@ def _not_stored(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, 
     again. One query per batch: by its pads and time span, on the unique key's index."""
     table = notifier_press_matches
     present: set[tuple[str, str, object, int]] = set()
+    rules = sorted({row["rule"] for row in rows})
     pads = sorted({row["pad_id"] for row in rows})
     for start in range(0, len(pads), 500):
+        # (rule, pad, time): the leading columns of the unique key's index.
         query = select(table.c.rule, table.c.pad_id, table.c.pressed_at, table.c.button).where(
+            table.c.rule.in_(rules),
             table.c.pad_id.in_(pads[start : start + 500]),
             table.c.pressed_at >= min(row["pressed_at"] for row in rows),
             table.c.pressed_at <= max(row["pressed_at"] for row in rows),
@@ -120,12 +125,13 @@ class PressAlertHook:
             if not rules:
                 continue
             if not batch.alert:
-                report.skipped[IMPORTED] = report.skipped.get(IMPORTED, 0) + 1
+                imported = _(IMPORTED)
+                report.skipped[imported] = report.skipped.get(imported, 0) + 1
                 continue
             for rule in rules:
                 limit = rule.max_age_minutes if batch.max_age_minutes is None else batch.max_age_minutes
                 if too_old(press.pressed_at, batch.stored_at, limit):
-                    reason = f"older than {limit:g} min when stored"
+                    reason = _("older than {minutes} min when stored").format(minutes=f"{limit:g}")
                     report.skipped[reason] = report.skipped.get(reason, 0) + 1
                     continue
                 rows.append(
@@ -147,10 +153,14 @@ class PressAlertHook:
                 # Still "insert unless present": another process may store the same press meanwhile.
                 conn.execute(insert_matches_statement(conn.dialect.name), rows)
             report.queued = len(rows)
-        for reason, count in report.skipped.items():
-            if reason != IMPORTED and batch.live:
+        if batch.live:
+            for reason, count in report.skipped.items():
                 # A late concentrator batch or the spool after an outage: counted, not news.
-                log.warning("press rules: %d matching presses %s were not announced", count, reason)
+                log.warning(
+                    _("press rules: {count} matching presses {reason} were not announced").format(
+                        count=count, reason=reason
+                    )
+                )
         return report
 
     def committed(self, report: HookReport) -> None:

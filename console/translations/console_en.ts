@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_GB" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="73" />
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>acknowledged</source>
+        <translation>acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>closed</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="118" />
+        <source>Press alerts: {point}</source>
+        <translation>Press alerts: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="121" />
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="125" />
+        <source>Pressed at</source>
+        <translation>Pressed at</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="126" />
+        <source>Button</source>
+        <translation>Button</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Rule</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Presses</source>
+        <translation>Presses</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Acknowledged</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>Comment</source>
+        <translation>Comment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Audio fragment</source>
+        <translation>Audio fragment</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="183" />
+        <source>Database unavailable: {error}</source>
+        <translation>Database unavailable: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>{n} since {time}</source>
+        <translation>{n} since {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="228" />
+        <source>▶ Play</source>
+        <translation>▶ Play</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="236" />
+        <source>Acknowledge…</source>
+        <translation>Acknowledge…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="238" />
+        <source>Close…</source>
+        <translation>Close…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="247" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Alerts: {n}, not acknowledged: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="251" />
+        <source>No press alerts</source>
+        <translation>No press alerts</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="268" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>The fragment of this press is not in the list</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="275" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Acknowledge alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="277" />
+        <source>Close alert {id}</source>
+        <translation>Close alert {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="279" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} at {time}. Comment (what was done):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="290" />
+        <source>Alert {id}: {state}</source>
+        <translation>Alert {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -188,75 +315,75 @@
         <translation>no recording</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="133" />
+        <location filename="../clips_panel.py" line="148" />
         <source>Audio fragments: {point}</source>
         <translation>Audio fragments: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="135" />
+        <location filename="../clips_panel.py" line="150" />
         <source>Refresh</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="141" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Pressed at</source>
         <translation>Pressed at</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Button</source>
         <translation>Button</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="157" />
         <source>Length</source>
         <translation>Length</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="158" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="179" />
+        <location filename="../clips_panel.py" line="189" />
         <source>file not found: {path}</source>
         <translation>file not found: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="192" />
         <source>cut, {gap} s not recorded</source>
         <translation>cut, {gap} s not recorded</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="208" />
         <source>Database unavailable: {error}</source>
         <translation>Database unavailable: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
-        <location filename="../clips_panel.py" line="216" />
+        <location filename="../clips_panel.py" line="303" />
+        <location filename="../clips_panel.py" line="287" />
+        <location filename="../clips_panel.py" line="226" />
         <source>▶ Play</source>
         <translation>▶ Play</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="231" />
         <source>Fragments: {n}</source>
         <translation>Fragments: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="223" />
+        <location filename="../clips_panel.py" line="233" />
         <source>No fragments</source>
         <translation>No fragments</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="307" />
+        <location filename="../clips_panel.py" line="274" />
         <source>Cannot play: {error}</source>
         <translation>Cannot play: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="277" />
         <source>■ Stop</source>
         <translation>■ Stop</translation>
     </message>
@@ -333,13 +460,13 @@
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="692" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="698" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
@@ -350,27 +477,32 @@
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="590" />
+        <location filename="../cockpit.py" line="401" />
+        <source>Click a rectangle to see its whole interval below.</source>
+        <translation>Click a rectangle to see its whole interval below.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="594" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="598" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="603" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="601" />
+        <location filename="../cockpit.py" line="605" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="609" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
@@ -547,7 +679,7 @@
         <translation>Loyalty drivers at the point, same time</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="283" />
+        <location filename="../interval_panel.py" line="289" />
         <location filename="../interval_panel.py" line="155" />
         <location filename="../interval_panel.py" line="148" />
         <source>Methodology</source>
@@ -584,107 +716,102 @@
         <translation>Presses of the interval</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="168" />
+        <location filename="../interval_panel.py" line="169" />
         <source>Queued</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="169" />
+        <location filename="../interval_panel.py" line="170" />
         <source>Rule</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="170" />
+        <location filename="../interval_panel.py" line="171" />
         <source>Event</source>
         <translation>Event</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="171" />
+        <location filename="../interval_panel.py" line="172" />
         <source>Channel</source>
         <translation>Channel</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="172" />
+        <location filename="../interval_panel.py" line="173" />
         <source>Recipient</source>
         <translation>Recipient</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="173" />
+        <location filename="../interval_panel.py" line="174" />
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="182" />
+        <location filename="../interval_panel.py" line="183" />
         <source>Audio fragments of these presses</source>
         <translation>Audio fragments of these presses</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="186" />
+        <location filename="../interval_panel.py" line="187" />
         <source>Notifications the interval triggered</source>
         <translation>Notifications the interval triggered</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="208" />
+        <location filename="../interval_panel.py" line="214" />
         <source>Click a rectangle to see its whole interval.</source>
         <translation>Click a rectangle to see its whole interval.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="216" />
+        <location filename="../interval_panel.py" line="222" />
         <source>Reading the interval…</source>
         <translation>Reading the interval…</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="223" />
+        <location filename="../interval_panel.py" line="229" />
         <source>Nothing was evaluated there.</source>
         <translation>Nothing was evaluated there.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="226" />
+        <location filename="../interval_panel.py" line="232" />
         <source>The interval cannot be read: {reason}</source>
         <translation>The interval cannot be read: {reason}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="246" />
+        <location filename="../interval_panel.py" line="253" />
         <source>Interval {start} – {end} · value {value} · assessment: {level}</source>
         <translation>Interval {start} – {end} · value {value} · assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="262" />
-        <source>{n} fragments</source>
-        <translation>{n} fragments</translation>
-    </message>
-    <message>
-        <location filename="../interval_panel.py" line="285" />
+        <location filename="../interval_panel.py" line="291" />
         <source>Total</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="301" />
+        <location filename="../interval_panel.py" line="307" />
         <source>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</source>
         <translation>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="326" />
+        <location filename="../interval_panel.py" line="332" />
         <source>Presses of the interval: {n}</source>
         <translation>Presses of the interval: {n}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="328" />
+        <location filename="../interval_panel.py" line="334" />
         <source>(the first {n} listed)</source>
         <translation>(the first {n} listed)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="347" />
+        <location filename="../interval_panel.py" line="354" />
         <source>Notifications cannot be read: {error} (run prolan-probe db init)</source>
         <translation>Notifications cannot be read: {error} (run prolan-probe db init)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="352" />
+        <location filename="../interval_panel.py" line="359" />
         <source>None</source>
         <translation>None</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="368" />
+        <location filename="../interval_panel.py" line="375" />
         <source>Interval</source>
         <translation>Interval</translation>
     </message>
@@ -738,7 +865,7 @@
         <translation>Move</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="134" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Delete</translation>
@@ -749,65 +876,65 @@
         <translation>Change background</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="104" />
+        <location filename="../plan/view.py" line="106" />
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
-        <location filename="../plan/view.py" line="112" />
+        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="114" />
         <source>Edit</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="119" />
+        <location filename="../plan/view.py" line="121" />
         <source>Undo</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="122" />
+        <location filename="../plan/view.py" line="124" />
         <source>Redo</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="130" />
+        <location filename="../plan/view.py" line="132" />
         <source>Save</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align left</source>
         <translation>Align left</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="143" />
         <source>Align top</source>
         <translation>Align top</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a row</source>
         <translation>In a row</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="143" />
+        <location filename="../plan/view.py" line="145" />
         <source>In a column</source>
         <translation>In a column</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="470" />
-        <location filename="../plan/view.py" line="147" />
+        <location filename="../plan/view.py" line="476" />
+        <location filename="../plan/view.py" line="149" />
         <source>Background…</source>
         <translation>Background…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="497" />
-        <location filename="../plan/view.py" line="148" />
+        <location filename="../plan/view.py" line="503" />
+        <location filename="../plan/view.py" line="150" />
         <source>New map…</source>
         <translation>New map…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="192" />
+        <location filename="../plan/view.py" line="194" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -818,23 +945,23 @@ The file was not changed.</source>
 The file was not changed.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="277" />
+        <location filename="../plan/view.py" line="283" />
         <source>No evaluated interval for this icon</source>
         <translation>No evaluated interval for this icon</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="288" />
+        <location filename="../plan/view.py" line="294" />
         <source>Open the interval…</source>
         <translation>Open the interval…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="292" />
+        <location filename="../plan/view.py" line="298" />
         <source>Open</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="383" />
-        <location filename="../plan/view.py" line="373" />
+        <location filename="../plan/view.py" line="389" />
+        <location filename="../plan/view.py" line="379" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -845,12 +972,12 @@ Assessment: {level}
 Time: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="381" />
+        <location filename="../plan/view.py" line="387" />
         <source>no value</source>
         <translation>no value</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="390" />
+        <location filename="../plan/view.py" line="396" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -859,44 +986,74 @@ Worst assessment: {level}
 Metrics: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="397" />
+        <location filename="../plan/view.py" line="403" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Map: {name}
 Worst assessment below: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="401" />
+        <location filename="../plan/view.py" line="407" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (no connection to the probe — data is stale)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
+        <location filename="../plan/view.py" line="424" />
         <source>View</source>
         <translation>View</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="453" />
+        <location filename="../plan/view.py" line="459" />
         <source>Align</source>
         <translation>Align</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="472" />
+        <location filename="../plan/view.py" line="478" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Images (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="483" />
+        <location filename="../plan/view.py" line="489" />
         <source>{path} exists already: choose another name</source>
         <translation>{path} exists already: choose another name</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="511" />
-        <location filename="../plan/view.py" line="492" />
+        <location filename="../plan/view.py" line="517" />
+        <location filename="../plan/view.py" line="498" />
         <source>Map saved: {path}</source>
         <translation>Map saved: {path}</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="48" />
+        <source>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</source>
+        <translation>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="57" />
+        <source>it is outside the maps folder ({folders}; see [console] background_folders)</source>
+        <translation>it is outside the maps folder ({folders}; see [console] background_folders)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="62" />
+        <source>no such file</source>
+        <translation>no such file</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="67" />
+        <source>not a picture Qt can read ({error})</source>
+        <translation>not a picture Qt can read ({error})</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="72" />
+        <source>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</source>
+        <translation>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="78" />
+        <source>cannot be read ({error})</source>
+        <translation>cannot be read ({error})</translation>
     </message>
     <message>
         <location filename="../plan/palette.py" line="23" />
@@ -931,35 +1088,35 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="310" />
+        <location filename="../plan/point_page.py" line="327" />
         <location filename="../plan/point_page.py" line="190" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
         <location filename="../plan/point_page.py" line="189" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="111" />
+        <location filename="../plan/point_page.py" line="108" />
         <source>The metric has no threshold table</source>
         <translation>The metric has no threshold table</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="117" />
+        <location filename="../plan/point_page.py" line="114" />
         <source>higher is worse</source>
         <translation>higher is worse</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="118" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is better</source>
         <translation>higher is better</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="119" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>good only when equal</source>
         <translation>good only when equal</translation>
     </message>
@@ -989,27 +1146,27 @@ Worst assessment below: {level}</translation>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="240" />
+        <location filename="../plan/point_page.py" line="241" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="242" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="287" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="291" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="383" />
+        <location filename="../plan/point_page.py" line="400" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
@@ -1028,7 +1185,7 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="697" />
+        <location filename="../cockpit.py" line="707" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>
@@ -1038,7 +1195,7 @@ Worst assessment below: {level}</translation>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="41" />
+        <location filename="../plan/view.py" line="42" />
         <source>Plan</source>
         <translation>Plan</translation>
     </message>

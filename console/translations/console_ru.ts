@@ -2,6 +2,133 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU" sourcelanguage="en_GB">
     <context>
+    <name>AlertsPanel</name>
+    <message>
+        <location filename="../alerts_panel.py" line="73" />
+        <source>open</source>
+        <translation>открыто</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="74" />
+        <source>acknowledged</source>
+        <translation>подтверждено</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="75" />
+        <source>closed</source>
+        <translation>закрыто</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="118" />
+        <source>Press alerts: {point}</source>
+        <translation>Уведомления о нажатиях: {point}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="121" />
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="125" />
+        <source>Pressed at</source>
+        <translation>Время нажатия</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="126" />
+        <source>Button</source>
+        <translation>Кнопка</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="127" />
+        <source>Rule</source>
+        <translation>Правило</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="128" />
+        <source>Presses</source>
+        <translation>Нажатий</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="129" />
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="130" />
+        <source>Acknowledged</source>
+        <translation>Подтверждено</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="131" />
+        <source>Comment</source>
+        <translation>Комментарий</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="132" />
+        <source>Audio fragment</source>
+        <translation>Аудиофрагмент</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="183" />
+        <source>Database unavailable: {error}</source>
+        <translation>База данных недоступна: {error}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="189" />
+        <source>{n} since {time}</source>
+        <translation>{n} с {time}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="228" />
+        <source>▶ Play</source>
+        <translation>▶ Слушать</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="236" />
+        <source>Acknowledge…</source>
+        <translation>Подтвердить…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="238" />
+        <source>Close…</source>
+        <translation>Закрыть…</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="247" />
+        <source>Alerts: {n}, not acknowledged: {open}</source>
+        <translation>Уведомлений: {n}, не подтверждено: {open}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="251" />
+        <source>No press alerts</source>
+        <translation>Уведомлений о нажатиях нет</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="268" />
+        <source>The fragment of this press is not in the list</source>
+        <translation>Фрагмента этого нажатия нет в списке</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="275" />
+        <source>Acknowledge alert {id}</source>
+        <translation>Подтвердить уведомление № {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="277" />
+        <source>Close alert {id}</source>
+        <translation>Закрыть уведомление № {id}</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="279" />
+        <source>{kind} at {time}. Comment (what was done):</source>
+        <translation>{kind} в {time}. Комментарий (что сделано):</translation>
+    </message>
+    <message>
+        <location filename="../alerts_panel.py" line="290" />
+        <source>Alert {id}: {state}</source>
+        <translation>Уведомление № {id}: {state}</translation>
+    </message>
+</context><context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="47" />
@@ -189,75 +316,75 @@
         <translation>записи нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="133" />
+        <location filename="../clips_panel.py" line="148" />
         <source>Audio fragments: {point}</source>
         <translation>Аудиофрагменты: {point}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="135" />
+        <location filename="../clips_panel.py" line="150" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="141" />
+        <location filename="../clips_panel.py" line="155" />
         <source>Pressed at</source>
         <translation>Время нажатия</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="142" />
+        <location filename="../clips_panel.py" line="156" />
         <source>Button</source>
         <translation>Кнопка</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="143" />
+        <location filename="../clips_panel.py" line="157" />
         <source>Length</source>
         <translation>Длительность</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="144" />
+        <location filename="../clips_panel.py" line="158" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="179" />
+        <location filename="../clips_panel.py" line="189" />
         <source>file not found: {path}</source>
         <translation>файл не найден: {path}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="182" />
+        <location filename="../clips_panel.py" line="192" />
         <source>cut, {gap} s not recorded</source>
         <translation>вырезан, {gap} с без записи</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="198" />
+        <location filename="../clips_panel.py" line="208" />
         <source>Database unavailable: {error}</source>
         <translation>База данных недоступна: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="284" />
-        <location filename="../clips_panel.py" line="268" />
-        <location filename="../clips_panel.py" line="216" />
+        <location filename="../clips_panel.py" line="303" />
+        <location filename="../clips_panel.py" line="287" />
+        <location filename="../clips_panel.py" line="226" />
         <source>▶ Play</source>
         <translation>▶ Слушать</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="221" />
+        <location filename="../clips_panel.py" line="231" />
         <source>Fragments: {n}</source>
         <translation>Фрагментов: {n}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="223" />
+        <location filename="../clips_panel.py" line="233" />
         <source>No fragments</source>
         <translation>Фрагментов нет</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="288" />
-        <location filename="../clips_panel.py" line="255" />
+        <location filename="../clips_panel.py" line="307" />
+        <location filename="../clips_panel.py" line="274" />
         <source>Cannot play: {error}</source>
         <translation>Не удалось воспроизвести: {error}</translation>
     </message>
     <message>
-        <location filename="../clips_panel.py" line="258" />
+        <location filename="../clips_panel.py" line="277" />
         <source>■ Stop</source>
         <translation>■ Стоп</translation>
     </message>
@@ -334,13 +461,13 @@
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="683" />
+        <location filename="../cockpit.py" line="692" />
         <location filename="../cockpit.py" line="349" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="689" />
+        <location filename="../cockpit.py" line="698" />
         <location filename="../cockpit.py" line="351" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
@@ -351,27 +478,32 @@
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="590" />
+        <location filename="../cockpit.py" line="401" />
+        <source>Click a rectangle to see its whole interval below.</source>
+        <translation>Щёлкните прямоугольник, чтобы увидеть ниже весь его интервал.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="594" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="598" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="599" />
+        <location filename="../cockpit.py" line="603" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="601" />
+        <location filename="../cockpit.py" line="605" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="609" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
@@ -549,7 +681,7 @@
         <translation>Драйверы лояльности точки в это же время</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="283" />
+        <location filename="../interval_panel.py" line="289" />
         <location filename="../interval_panel.py" line="155" />
         <location filename="../interval_panel.py" line="148" />
         <source>Methodology</source>
@@ -586,107 +718,102 @@
         <translation>Нажатия интервала</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="168" />
+        <location filename="../interval_panel.py" line="169" />
         <source>Queued</source>
         <translation>Поставлено</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="169" />
+        <location filename="../interval_panel.py" line="170" />
         <source>Rule</source>
         <translation>Правило</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="170" />
+        <location filename="../interval_panel.py" line="171" />
         <source>Event</source>
         <translation>Событие</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="171" />
+        <location filename="../interval_panel.py" line="172" />
         <source>Channel</source>
         <translation>Канал</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="172" />
+        <location filename="../interval_panel.py" line="173" />
         <source>Recipient</source>
         <translation>Получатель</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="173" />
+        <location filename="../interval_panel.py" line="174" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="182" />
+        <location filename="../interval_panel.py" line="183" />
         <source>Audio fragments of these presses</source>
         <translation>Аудиофрагменты этих нажатий</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="186" />
+        <location filename="../interval_panel.py" line="187" />
         <source>Notifications the interval triggered</source>
         <translation>Уведомления, вызванные интервалом</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="208" />
+        <location filename="../interval_panel.py" line="214" />
         <source>Click a rectangle to see its whole interval.</source>
         <translation>Щёлкните прямоугольник, чтобы увидеть весь его интервал.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="216" />
+        <location filename="../interval_panel.py" line="222" />
         <source>Reading the interval…</source>
         <translation>Чтение интервала…</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="223" />
+        <location filename="../interval_panel.py" line="229" />
         <source>Nothing was evaluated there.</source>
         <translation>Здесь ничего не рассчитывалось.</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="226" />
+        <location filename="../interval_panel.py" line="232" />
         <source>The interval cannot be read: {reason}</source>
         <translation>Интервал не прочитан: {reason}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="246" />
+        <location filename="../interval_panel.py" line="253" />
         <source>Interval {start} – {end} · value {value} · assessment: {level}</source>
         <translation>Интервал {start} – {end} · значение {value} · оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="262" />
-        <source>{n} fragments</source>
-        <translation>Фрагментов: {n}</translation>
-    </message>
-    <message>
-        <location filename="../interval_panel.py" line="285" />
+        <location filename="../interval_panel.py" line="291" />
         <source>Total</source>
         <translation>Всего</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="301" />
+        <location filename="../interval_panel.py" line="307" />
         <source>УСОКОК windows: answered {answered}, silent {silent}, still open {open}; answers outside a window {outside}</source>
         <translation>Окна УСОКОК: с ответом — {answered}, молчуны — {silent}, ещё открыты — {open}; ответы вне окна — {outside}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="326" />
+        <location filename="../interval_panel.py" line="332" />
         <source>Presses of the interval: {n}</source>
         <translation>Нажатия интервала: {n}</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="328" />
+        <location filename="../interval_panel.py" line="334" />
         <source>(the first {n} listed)</source>
         <translation>(показаны первые {n})</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="347" />
+        <location filename="../interval_panel.py" line="354" />
         <source>Notifications cannot be read: {error} (run prolan-probe db init)</source>
         <translation>Уведомления не прочитаны: {error} (выполните prolan-probe db init)</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="352" />
+        <location filename="../interval_panel.py" line="359" />
         <source>None</source>
         <translation>Нет</translation>
     </message>
     <message>
-        <location filename="../interval_panel.py" line="368" />
+        <location filename="../interval_panel.py" line="375" />
         <source>Interval</source>
         <translation>Интервал</translation>
     </message>
@@ -740,7 +867,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="134" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -751,65 +878,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="104" />
+        <location filename="../plan/view.py" line="106" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
-        <location filename="../plan/view.py" line="112" />
+        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="114" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="119" />
+        <location filename="../plan/view.py" line="121" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="122" />
+        <location filename="../plan/view.py" line="124" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="130" />
+        <location filename="../plan/view.py" line="132" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="143" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="143" />
+        <location filename="../plan/view.py" line="145" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="470" />
-        <location filename="../plan/view.py" line="147" />
+        <location filename="../plan/view.py" line="476" />
+        <location filename="../plan/view.py" line="149" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="497" />
-        <location filename="../plan/view.py" line="148" />
+        <location filename="../plan/view.py" line="503" />
+        <location filename="../plan/view.py" line="150" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="192" />
+        <location filename="../plan/view.py" line="194" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -820,23 +947,23 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="277" />
+        <location filename="../plan/view.py" line="283" />
         <source>No evaluated interval for this icon</source>
         <translation>У значка нет рассчитанного интервала</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="288" />
+        <location filename="../plan/view.py" line="294" />
         <source>Open the interval…</source>
         <translation>Открыть интервал…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="292" />
+        <location filename="../plan/view.py" line="298" />
         <source>Open</source>
         <translation>Открыть</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="383" />
-        <location filename="../plan/view.py" line="373" />
+        <location filename="../plan/view.py" line="389" />
+        <location filename="../plan/view.py" line="379" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -847,12 +974,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="381" />
+        <location filename="../plan/view.py" line="387" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="390" />
+        <location filename="../plan/view.py" line="396" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -861,44 +988,74 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="397" />
+        <location filename="../plan/view.py" line="403" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="401" />
+        <location filename="../plan/view.py" line="407" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
+        <location filename="../plan/view.py" line="424" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="453" />
+        <location filename="../plan/view.py" line="459" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="472" />
+        <location filename="../plan/view.py" line="478" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="483" />
+        <location filename="../plan/view.py" line="489" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="511" />
-        <location filename="../plan/view.py" line="492" />
+        <location filename="../plan/view.py" line="517" />
+        <location filename="../plan/view.py" line="498" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="48" />
+        <source>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</source>
+        <translation>Карта {map}: фон {path} не показан: {reason}. Карта нарисована на пустой сетке.</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="57" />
+        <source>it is outside the maps folder ({folders}; see [console] background_folders)</source>
+        <translation>он вне папки карт ({folders}; см. [console] background_folders)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="62" />
+        <source>no such file</source>
+        <translation>нет такого файла</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="67" />
+        <source>not a picture Qt can read ({error})</source>
+        <translation>это не изображение, которое Qt может прочитать ({error})</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="72" />
+        <source>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</source>
+        <translation>{width}×{height} пикселей — слишком много (не более {side} по стороне, {pixels} млн всего)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="78" />
+        <source>cannot be read ({error})</source>
+        <translation>не читается ({error})</translation>
     </message>
     <message>
         <location filename="../plan/palette.py" line="23" />
@@ -933,35 +1090,35 @@ Worst assessment below: {level}</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="310" />
+        <location filename="../plan/point_page.py" line="327" />
         <location filename="../plan/point_page.py" line="190" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
         <location filename="../plan/point_page.py" line="189" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="111" />
+        <location filename="../plan/point_page.py" line="108" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="117" />
+        <location filename="../plan/point_page.py" line="114" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="118" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="119" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
@@ -991,27 +1148,27 @@ Worst assessment below: {level}</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="240" />
+        <location filename="../plan/point_page.py" line="241" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="242" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="287" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="291" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="383" />
+        <location filename="../plan/point_page.py" line="400" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
@@ -1030,7 +1187,7 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="697" />
+        <location filename="../cockpit.py" line="707" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
@@ -1040,7 +1197,7 @@ Worst assessment below: {level}</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="41" />
+        <location filename="../plan/view.py" line="42" />
         <source>Plan</source>
         <translation>План</translation>
     </message>

@@ -17,9 +17,17 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.engine import Connection
 
+from probe.i18n import _
 from probe.store.db import utcnow
 from probe.store.limits import column_limit, fit_text
-from probe.store.schema import clips, notifier_alerts, notifier_outbox, notifier_press_matches, points
+from probe.store.schema import (
+    clips,
+    notifier_alert_messages,
+    notifier_alerts,
+    notifier_outbox,
+    notifier_press_matches,
+    points,
+)
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
@@ -75,23 +83,22 @@ def _alert_query():  # type: ignore[no-untyped-def]
 
 
 def _deliveries(conn: Connection, rows: Sequence[object]) -> dict[int, dict[str, int]]:
-    """The outbox rows of these alerts by status: their dedupe keys are `press|<alert id>|…` and
-    they were written in the alert's transaction, so no earlier than the oldest alert."""
-    if not rows:
-        return {}
-    wanted = {int(row.id) for row in rows}  # type: ignore[attr-defined]
-    since = min(row.created_at for row in rows)  # type: ignore[attr-defined]
+    """The states of the outbox rows that carry these alerts, counted per alert."""
+    ids = sorted({int(row.id) for row in rows})  # type: ignore[attr-defined]
     out: dict[int, dict[str, int]] = {}
-    for key, status in conn.execute(
-        select(notifier_outbox.c.dedupe_key, notifier_outbox.c.status).where(
-            notifier_outbox.c.kind == "press", notifier_outbox.c.created_at >= since
+    for start in range(0, len(ids), 500):
+        query = (
+            select(notifier_alert_messages.c.alert_id, notifier_outbox.c.status, func.count())
+            .select_from(
+                notifier_alert_messages.join(
+                    notifier_outbox, notifier_outbox.c.id == notifier_alert_messages.c.outbox_id
+                )
+            )
+            .where(notifier_alert_messages.c.alert_id.in_(ids[start : start + 500]))
+            .group_by(notifier_alert_messages.c.alert_id, notifier_outbox.c.status)
         )
-    ):
-        parts = key.split("|", 2)
-        if len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) not in wanted:
-            continue
-        counts = out.setdefault(int(parts[1]), {})
-        counts[status] = counts.get(status, 0) + 1
+        for alert_id, status, count in conn.execute(query):
+            out.setdefault(int(alert_id), {})[status] = int(count)
     return out
 
 
@@ -132,24 +139,30 @@ def list_alerts(
     point: str | None = None,
     rule: str | None = None,
     limit: int = 100,
+    point_glob: bool = True,
 ) -> list[Alert]:
-    """Newest first. `point` is a glob on the point name (exact names are globs too)."""
+    """Newest first. `point` is a glob on the point name (an exact name is a glob too), or with
+    `point_glob=False` the exact name (the console's point page: a name may hold `[`)."""
     if isinstance(engine, Engine):
         with engine.connect() as conn:
-            return list_alerts(conn, open_only=open_only, point=point, rule=rule, limit=limit)
+            return list_alerts(
+                conn, open_only=open_only, point=point, rule=rule, limit=limit, point_glob=point_glob
+            )
     conn = engine
     query = _alert_query()
     if open_only:
         query = query.where(notifier_alerts.c.status == OPEN)
     if rule is not None:
         query = query.where(notifier_alerts.c.rule == rule)
-    if point is not None and not any(ch in point for ch in "*?["):
+    globbing = point is not None and point_glob and any(ch in point for ch in "*?[")
+    if point is not None and not globbing:
         query = query.where(points.c.name == point)
     query = query.order_by(notifier_alerts.c.id.desc())
-    if point is None or not any(ch in point for ch in "*?["):
+    if not globbing:
         query = query.limit(limit)
     rows = conn.execute(query).all()
-    if point is not None:
+    if globbing:
+        assert point is not None
         rows = [row for row in rows if fnmatchcase(row.point_name, point)][:limit]
     deliveries = _deliveries(conn, rows)
     return [_alert(row, deliveries.get(int(row.id), {})) for row in rows]
@@ -184,14 +197,18 @@ def _clean_comment(comment: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_COMMENT:
-        raise AlertError(f"the comment is {len(text)} characters long; at most {MAX_COMMENT} are kept")
+        raise AlertError(
+            _("the comment is {length} characters long; at most {limit} are kept").format(
+                length=len(text), limit=MAX_COMMENT
+            )
+        )
     return text
 
 
 def _who(by: str) -> str:
     name = by.strip()
     if not name:
-        raise AlertError("who acknowledges must be named (--by)")
+        raise AlertError(_("who acknowledges must be named (--by)"))
     return fit_text(name, column_limit(notifier_alerts.c.acknowledged_by))
 
 
@@ -234,7 +251,7 @@ def _step(engine: Engine, alert_id: int, allowed: Any, values: dict[str, Any]) -
         ).rowcount
         alert = get_alert(conn, alert_id)
     if alert is None:
-        raise AlertError(f"no alert {alert_id} (see `prolan-probe alerts list`)")
+        raise AlertError(_("no alert {id} (see `prolan-probe alerts list`)").format(id=alert_id))
     if changed != 1:
         raise AlertError(_already(alert))
     return alert
@@ -242,6 +259,11 @@ def _step(engine: Engine, alert_id: int, allowed: Any, values: dict[str, Any]) -
 
 def _already(alert: Alert) -> str:
     if alert.status == CLOSED:
-        return f"alert {alert.id} is already closed (by {alert.closed_by} at {alert.closed_at:%Y-%m-%d %H:%M} UTC)"
+        at = f"{alert.closed_at:%Y-%m-%d %H:%M} UTC" if alert.closed_at else "?"
+        return _("alert {id} is already closed (by {by} at {at})").format(
+            id=alert.id, by=alert.closed_by, at=at
+        )
     at = f"{alert.acknowledged_at:%Y-%m-%d %H:%M} UTC" if alert.acknowledged_at else "?"
-    return f"alert {alert.id} is already acknowledged (by {alert.acknowledged_by} at {at})"
+    return _("alert {id} is already acknowledged (by {by} at {at})").format(
+        id=alert.id, by=alert.acknowledged_by, at=at
+    )
