@@ -100,6 +100,14 @@ class Templates:
             self.renderer.close()
 
 
+def limits_for_first(limits: RuleLimits, first: bool) -> RuleLimits:
+    """A metric's first assessment is not a change: it counts towards a streak but never opens an
+    incident by itself (a new test or point sends no burst). The live feed and replay alike."""
+    if first and limits.consecutive < 2:
+        return replace(limits, consecutive=2)
+    return limits
+
+
 def limits_of(rule: NotifierRule) -> RuleLimits:
     return RuleLimits(
         level=rule.level,
@@ -245,11 +253,7 @@ def _feed_once(
             first = metric.id in evaluation.first_seen
             for rule in rules:
                 previous = states.get((rule.name, metric.id))
-                rule_limits = limits[rule.name]
-                if first and rule_limits.consecutive < 2:
-                    # A metric's first assessment is not a change: it counts towards a streak but
-                    # never opens an incident by itself (a new test or point sends no burst).
-                    rule_limits = replace(rule_limits, consecutive=2)
+                rule_limits = limits_for_first(limits[rule.name], first)
                 outcome = rule_step(
                     rule,
                     rule_limits,

@@ -181,6 +181,9 @@ recipients = ["quality"]
         )
     )
     evaluator = Evaluator(config, engine, SnapshotHub())
+    # A metric's first assessment opens nothing by itself: 12:20 first (nobody silent yet).
+    first = evaluator.evaluate("PAD_SILENCE", local(TODAY, 12, 20))
+    assert feed(config, engine, first, now=local(TODAY, 12, 20).astimezone(dt.UTC)).events == []
     evaluation = evaluator.evaluate("PAD_SILENCE", local(TODAY, 12, 40))
     by_name = {m.name: m for m in evaluation.metrics}
     k = by_name[K]
@@ -208,12 +211,12 @@ recipients = ["quality"]
     assert (stored.value, stored.expected, stored.level) == (35.0, 7.0, Level.ATTENTION)
 
 
-def test_the_queries_compile_for_every_dialect(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+def test_the_queries_compile_for_every_dialect(engine: Engine, write_config: Callable[..., Path]) -> None:
     at = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
     for dialect, needle in ((mssql.dialect(), "DATEADD(hour, DATEDIFF(hour, 0,"), (postgresql.dialect(), "date_trunc('hour',"), (sqlite.dialect(), "strftime('%Y-%m-%d %H:00:00.000000',")):  # fmt: skip
         assert needle in str(PS.hour_counts_query("K", at, at).compile(dialect=dialect))
         str(PS.last_presses_query(at).compile(dialect=dialect))
     # An out-of-range parameter is refused by name.
     path = write_config("[tests.PAD_SILENCE.parameters]\nweeks = 0\n")
-    failed = Evaluator(load_config(path), None, SnapshotHub()).report.failed  # type: ignore[arg-type]
+    failed = Evaluator(load_config(path), engine, SnapshotHub()).report.failed
     assert any("'weeks' must be 1..52" in f.error for f in failed)
