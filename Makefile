@@ -21,14 +21,17 @@ DEMO_CONFIG ?=
 # order with `make test PYTEST_ARGS=--randomly-seed=N`.
 PYTEST_ARGS ?=
 CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
+# ru | en: the demo's language (help, logs, mails); default: the locale's (Russian when it is Russian)
+DEMO_LANG ?=
+LANG_ARG := $(if $(DEMO_LANG),--lang $(DEMO_LANG),)
 
-.PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean translations
+.PHONY: demo test deps-runtime deps-test venv postgres lint typecheck pytest bench clean translations catalogues
 
 # The living demo: history, then the probe, the pads' simulator, the local mail server and (with a
 # display) the console under one supervisor; Ctrl-C stops all of them (README, "The first hour").
 demo: deps-runtime venv
 	$(VENV)/bin/prolan-probe $(CONFIG_ARG) db init
-	$(VENV)/bin/prolan-probe $(CONFIG_ARG) demo --live
+	$(VENV)/bin/prolan-probe $(CONFIG_ARG) $(LANG_ARG) demo --live
 
 test: deps-test venv postgres
 	$(VENV)/bin/ruff check .
@@ -69,6 +72,13 @@ TS := console/translations/console_ru.ts console/translations/console_en.ts
 translations: venv
 	$(VENV)/bin/pylupdate6 --no-obsolete console $(foreach ts,$(TS),--ts $(ts))
 	$(LRELEASE) -silent $(TS)
+
+# gettext catalogues of the probe and the notifier (probe/i18n.py): new texts into the .po files
+# (Russian left to translate), then the .mo files; `check` lists what is untranslated or stale.
+catalogues: venv
+	$(PY) -m tools.i18n extract
+	$(PY) -m tools.i18n compile
+	$(PY) -m tools.i18n check
 
 bench: venv postgres
 	$(PY) -m benchmarks.run_all

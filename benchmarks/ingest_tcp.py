@@ -121,6 +121,9 @@ async def ingest(url: str, spool: Path, lines: list[str], window: int, rate: flo
             "ingest": {
                 "spool_dir": str(spool),
                 "tcp": {"listen": "127.0.0.1:0", "max_connections_per_address": 64},
+                # synthetic presses from a fixed date: no plausible-time window
+                "max_age_days": 0,
+                "max_ahead_minutes": 0,
             },
         }
     )

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
-import logging
 import sqlite3
 import statistics
 import sys
@@ -38,7 +37,8 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from benchmarks.common import header
-from probe.api import TestContext, Window
+from probe.api import Window
+from probe.engine.context import run_storing_state
 from probe.store.db import init_db, open_engine
 from probe.store.schema import buttons, pads, points, presses, questions
 from probe.topology import Topology, load_topology
@@ -225,9 +225,10 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
 
 
 def run_test(engine: Engine, topology: Topology, win: Window, **params: Any) -> tuple[float, int]:
+    """One run as the engine makes it: read-only engine, ingestion mark, the day state in the
+    state store (written after the run)."""
     test = LM.LOYALTY_MON(params)
-    ctx = TestContext(win, engine, topology, test.params, logging.getLogger("bench"))
-    seconds, result = timed(lambda: list(test.run(ctx)))
+    seconds, result = timed(lambda: run_storing_state(test, win, engine, topology))
     return seconds, len(result)  # type: ignore[arg-type]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from probe.assess import ThresholdError, ThresholdTable
 from probe.levels import Level
 from probe.metric_names import canonical_name
-from probe.snmp.oids import MetricColumn, PointColumn
+from probe.snmp.oids import SCOPES, MetricColumn, PointColumn
 
 _LEVEL_BY_SNMP = {level.snmp_value: level for level in Level}
 _DIRECTIONS = {1: "higher_worse", 2: "higher_better", 3: "equal"}
@@ -80,6 +80,13 @@ class LiveMetric:
     level: Level | None = None  # None: not assessed (no threshold table)
     thresholds: ThresholdTable | None = None
     updated: dt.datetime | None = None
+    # Structured identity (prolanMetricQuestion … prolanMetricMethodology): views select and label
+    # metrics by these, never by reading the name.
+    question: str = ""
+    period: str = ""  # "interval" | "day" | "" (none)
+    short_name: str = ""
+    scope: str = "none"  # "point" | "company" | "none"
+    methodology: str = ""
     # How sure a percentage is (issue 21): its 95 % interval and the count behind it.
     low: float | None = None
     high: float | None = None
@@ -195,6 +202,21 @@ def _thresholds(row: Mapping[int, object]) -> ThresholdTable | None:
         return None
 
 
+_SCOPE_NAMES = {number: name for name, number in SCOPES.items()}
+# The period words of SPEC §3 names (data, like the names themselves).
+PERIOD_WORDS = {"interval": "Интервал", "day": "Текущие сутки"}
+
+
+def caption(metric: LiveMetric) -> str:
+    """A metric without the parts its place already says (test, methodology, point): question,
+    short name and period, from its structured identity. A test-level or company metric keeps
+    its full name, and so does a row from an agent that does not serve the identity columns."""
+    if metric.scope != "point" or not metric.short_name:
+        return metric.name
+    parts = [metric.question, metric.short_name, PERIOD_WORDS.get(metric.period, "")]
+    return ". ".join(part for part in parts if part)
+
+
 def decode_metrics(columns: Columns) -> dict[int, LiveMetric]:
     """`columns[column][index] = value` (values as Python int/bytes) → metrics by id."""
     rows: dict[int, dict[int, object]] = {}
@@ -220,6 +242,11 @@ def decode_metrics(columns: Columns) -> dict[int, LiveMetric]:
             level=level_from_snmp(_int(row.get(MetricColumn.LEVEL))),
             thresholds=_thresholds(row),
             updated=date_and_time(updated) if isinstance(updated, bytes) else None,
+            question=_text(row.get(MetricColumn.QUESTION)),
+            period=_text(row.get(MetricColumn.PERIOD)),
+            short_name=_text(row.get(MetricColumn.SHORT_NAME)),
+            scope=_SCOPE_NAMES.get(_int(row.get(MetricColumn.SCOPE)) or 0, "none"),
+            methodology=_text(row.get(MetricColumn.METHODOLOGY)),
             **_interval(row),
         )
     return result

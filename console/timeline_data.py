@@ -155,6 +155,7 @@ def catalog_query(*, tests: Sequence[str] = (), points_named: Sequence[str] = ()
         metrics.c.methodology,
         metrics.c.short_name,
         metrics.c.period,
+        metrics.c.scope,
         questions.c.text.label("question"),
         points.c.name.label("point"),
         points.c.region,
@@ -186,17 +187,13 @@ def info_of(row: Any) -> MetricInfo:
         row.question.strip().rstrip("?？").rstrip() if row.question else None,
         row.short_name or "",
         row.period,
-        scope_of(row.point, row.methodology, row.name),
+        scope_of(row.scope),
     )
 
 
-def scope_of(point: str | None, methodology: str | None, name: str) -> str:
-    """Point, company or the test itself. The one place a name is looked at: the metrics table
-    has no scope column yet (issue 15 adds it), and a company metric is the one without a point
-    that names the company (SPEC §3)."""
-    if point is not None:
-        return "point"
-    return "company" if f". {COMPANY}. " in f"{name}. " else "test"
+def scope_of(stored: str | None) -> str:
+    """The console's word for `metrics.scope`: point, company, or test (a test's own metrics)."""
+    return {"point": "point", "company": "company"}.get(stored or "", "test")
 
 
 def metric_catalog(
@@ -302,7 +299,7 @@ def load_history(
 
 def _scope_condition(scope: Scope) -> Any:
     if scope.kind == "company":
-        return and_(metrics.c.point_id.is_(None), metrics.c.name.contains(f". {COMPANY}. ", autoescape=True))
+        return metrics.c.scope == "company"
     if scope.kind == "point":
         return points.c.name == scope.name
     return or_(points.c.region == scope.name, points.c.region.startswith(scope.name + "/", autoescape=True))

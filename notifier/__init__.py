@@ -2,8 +2,8 @@
 
 The notifier plugs into the probe through entry points (setup.cfg): its config section
 (`notifier.config.NotifierConfig`), its commands (`notifier.commands`), its service component
-(`notifier.service`) and `feed_evaluation`, the evaluation listener that `prolan-probe evaluate`
-calls (sync: incidents and outbox rows, no delivery).
+(`notifier.service`, which feeds every evaluation the service publishes — its own and those other
+processes stored — to the incidents and delivers the outbox).
 """
 
 from __future__ import annotations
@@ -25,13 +25,4 @@ def feed(config: ProbeConfig, engine: Engine, evaluation: Evaluation) -> FeedSum
     return _feed(config, engine, evaluation)
 
 
-def feed_evaluation(config: ProbeConfig, engine: Engine, evaluation: Evaluation) -> None:
-    """The `prolan.evaluation_listeners` entry: feed only when there are rules to drive."""
-    from notifier.config import NotifierConfig
-
-    section = config.section(NotifierConfig)
-    if section.enabled and section.rules:
-        feed(config, engine, evaluation)
-
-
-__all__ = ["feed", "feed_evaluation"]
+__all__ = ["feed"]

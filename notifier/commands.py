@@ -20,14 +20,14 @@ from probe.store.db import utcnow
 
 
 def register(sub: Any) -> None:
-    notify = sub.add_parser("notify", help="notifications").add_subparsers(
+    notify = sub.add_parser("notify", help=_("notifications")).add_subparsers(
         dest="notify_command", required=True
     )
-    test = notify.add_parser("test", help="send a sample message of a rule through its real channels")
-    test.add_argument("--rule", required=True, help="rule name from [[notifier.rules]]")
-    test.add_argument("--no-deliver", action="store_true", help="only queue it (the service will send it)")
+    test = notify.add_parser("test", help=_("send a sample message of a rule through its real channels"))
+    test.add_argument("--rule", required=True, help=_("rule name from [[notifier.rules]]"))
+    test.add_argument("--no-deliver", action="store_true", help=_("only queue it (the service will send it)"))
     test.set_defaults(func=cmd_notify_test)
-    check = notify.add_parser("check", help="compile and trial-render every rule's templates")
+    check = notify.add_parser("check", help=_("compile and trial-render every rule's templates"))
     check.set_defaults(func=cmd_notify_check)
     replay = notify.add_parser(
         "replay", help="run stored history through a rule: what it would have opened and sent (sends nothing)"
@@ -42,60 +42,62 @@ def register(sub: Any) -> None:
     replay.add_argument("--format", choices=["table", "json"], default="table")
     replay.set_defaults(func=cmd_notify_replay)
 
-    outbox = sub.add_parser("outbox", help="messages waiting, sent and failed").add_subparsers(
+    outbox = sub.add_parser("outbox", help=_("messages waiting, sent and failed")).add_subparsers(
         dest="outbox_command", required=True
     )
-    flush = outbox.add_parser("flush", help="deliver what is due once and exit with a summary")
+    flush = outbox.add_parser("flush", help=_("deliver what is due once and exit with a summary"))
     flush.set_defaults(func=cmd_outbox_flush)
-    lst = outbox.add_parser("list", help="the latest outbox rows")
+    lst = outbox.add_parser("list", help=_("the latest outbox rows"))
     lst.add_argument("--status", choices=["pending", "sending", "sent", "failed"])
     lst.add_argument("--limit", type=int, default=50)
     lst.add_argument("--format", choices=["table", "json"], default="table")
     lst.set_defaults(func=cmd_outbox_list)
-    retry = outbox.add_parser("retry", help="queue permanently failed rows again (all, or the given ids)")
+    retry = outbox.add_parser("retry", help=_("queue permanently failed rows again (all, or the given ids)"))
     retry.add_argument("ids", nargs="*", type=int)
     retry.set_defaults(func=cmd_outbox_retry)
 
-    silence = sub.add_parser("silence", help="maintenance silences").add_subparsers(
+    silence = sub.add_parser("silence", help=_("maintenance silences")).add_subparsers(
         dest="silence_command", required=True
     )
-    add = silence.add_parser("add", help="silence rules / metrics / points for a while")
-    add.add_argument("--rule", help="only this rule (default: every rule)")
-    add.add_argument("--metrics", help="glob on metric names (default: every metric)")
-    add.add_argument("--point", help="glob on point names (default: every point)")
+    add = silence.add_parser("add", help=_("silence rules / metrics / points for a while"))
+    add.add_argument("--rule", help=_("only this rule (default: every rule)"))
+    add.add_argument("--metrics", help=_("glob on metric names (default: every metric)"))
+    add.add_argument("--point", help=_("glob on point names (default: every point)"))
     add.add_argument(
-        "--from", dest="start", help="ISO time it starts (default: now; local time if no offset)"
+        "--from", dest="start", help=_("ISO time it starts (default: now; local time if no offset)")
     )
     group = add.add_mutually_exclusive_group(required=True)
-    group.add_argument("--for", dest="duration", help="how long: 90m, 2h, 1d, 1h30m")
-    group.add_argument("--until", help="ISO time it ends (local time if no offset)")
-    add.add_argument("--reason", default="", help="why (shown in `silence list`)")
+    group.add_argument("--for", dest="duration", help=_("how long: 90m, 2h, 1d, 1h30m"))
+    group.add_argument("--until", help=_("ISO time it ends (local time if no offset)"))
+    add.add_argument("--reason", default="", help=_("why (shown in `silence list`)"))
     add.set_defaults(func=cmd_silence_add)
-    slist = silence.add_parser("list", help="active and future silences")
-    slist.add_argument("--all", action="store_true", help="include expired ones")
+    slist = silence.add_parser("list", help=_("active and future silences"))
+    slist.add_argument("--all", action="store_true", help=_("include expired ones"))
     slist.set_defaults(func=cmd_silence_list)
-    remove = silence.add_parser("remove", help="end a silence now")
+    remove = silence.add_parser("remove", help=_("end a silence now"))
     remove.add_argument("id", type=int)
     remove.set_defaults(func=cmd_silence_remove)
 
-    recipients = sub.add_parser("recipients", help="recipient lists").add_subparsers(
+    recipients = sub.add_parser("recipients", help=_("recipient lists")).add_subparsers(
         dest="recipients_command", required=True
     )
     ldap = recipients.add_parser(
-        "import-ldap", help="import the members of an LDAP/AD group into a named list"
+        "import-ldap", help=_("import the members of an LDAP/AD group into a named list")
     )
-    ldap.add_argument("--url", required=True, help="ldap://HOST:PORT or ldaps://HOST")
-    ldap.add_argument("--bind-dn", help="DN (or user@domain for AD) to bind as; default anonymous")
+    ldap.add_argument("--url", required=True, help=_("ldap://HOST:PORT or ldaps://HOST"))
+    ldap.add_argument("--bind-dn", help=_("DN (or user@domain for AD) to bind as; default anonymous"))
     ldap.add_argument(
-        "--password-env", default="PROLAN_LDAP_PASSWORD", help="environment variable with the bind password"
+        "--password-env",
+        default="PROLAN_LDAP_PASSWORD",
+        help=_("environment variable with the bind password"),
     )
-    ldap.add_argument("--group", required=True, help="group DN, or its cn / sAMAccountName")
-    ldap.add_argument("--base", help="search base (default: the server's first naming context)")
-    ldap.add_argument("--list", dest="list_name", help="recipient list name (default: the group's name)")
+    ldap.add_argument("--group", required=True, help=_("group DN, or its cn / sAMAccountName"))
+    ldap.add_argument("--base", help=_("search base (default: the server's first naming context)"))
+    ldap.add_argument("--list", dest="list_name", help=_("recipient list name (default: the group's name)"))
     ldap.add_argument("--page-size", type=int, default=500)
-    ldap.add_argument("--dry-run", action="store_true", help="show the members, store nothing")
+    ldap.add_argument("--dry-run", action="store_true", help=_("show the members, store nothing"))
     ldap.set_defaults(func=cmd_import_ldap)
-    rlist = recipients.add_parser("list", help="members of the recipient lists (config and imported)")
+    rlist = recipients.add_parser("list", help=_("members of the recipient lists (config and imported)"))
     rlist.add_argument("--list", dest="list_name")
     rlist.set_defaults(func=cmd_recipients_list)
 
@@ -146,7 +148,11 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
     rule = ctx.config.section(NotifierConfig).rule(args.rule)
     if rule is None:
         names = ", ".join(r.name for r in ctx.config.section(NotifierConfig).rules) or "none"
-        raise CommandError(f"no rule named {args.rule!r} in [[notifier.rules]] (rules: {names})")
+        raise CommandError(
+            _("no rule named {rule!r} in [[notifier.rules]] (rules: {names})").format(
+                rule=args.rule, names=names
+            )
+        )
     engine = ctx.ready_engine()
     templates = Templates(ctx.config)
     now = utcnow().replace(microsecond=0)
@@ -168,9 +174,13 @@ def cmd_notify_test(ctx: Context, args: argparse.Namespace) -> int:
             queued = store.enqueue_many(conn, messages)
     except TemplateProblem as exc:
         raise CommandError(str(exc)) from None
-    print(f"rule {rule.name!r}: {queued} test messages queued")
+    print(_("rule {rule!r}: {count} test messages queued").format(rule=rule.name, count=queued))
     if queued == 0:
-        raise CommandError(f"rule {rule.name!r}: no recipient has an address for channels {rule.channels}")
+        raise CommandError(
+            _("rule {rule!r}: no recipient has an address for channels {channels}").format(
+                rule=rule.name, channels=rule.channels
+            )
+        )
     if args.no_deliver:
         return 0
     return _flush(ctx)
@@ -185,7 +195,7 @@ def cmd_notify_check(ctx: Context, args: argparse.Namespace) -> int:
         Templates(ctx.config).check_all()
     except TemplateProblem as exc:
         raise CommandError(str(exc)) from None
-    print(f"{len(ctx.config.section(NotifierConfig).rules)} rules: templates OK")
+    print(_("{count} rules: templates OK").format(count=len(ctx.config.section(NotifierConfig).rules)))
     return 0
 
 
@@ -237,7 +247,7 @@ def cmd_outbox_retry(ctx: Context, args: argparse.Namespace) -> int:
     from notifier.outbox import retry_failed
 
     count = retry_failed(ctx.ready_engine(), args.ids or None)
-    print(f"outbox: {count} failed messages queued again")
+    print(_("outbox: {count} failed messages queued again").format(count=count))
     return 0
 
 
@@ -254,9 +264,9 @@ def cmd_silence_add(ctx: Context, args: argparse.Namespace) -> int:
     else:
         end = _local_time(ctx, args.until, "--until")
     if end <= start:
-        raise CommandError("the silence ends before it starts; check --from / --until")
+        raise CommandError(_("the silence ends before it starts; check --from / --until"))
     if args.rule and ctx.config.section(NotifierConfig).rule(args.rule) is None:
-        raise CommandError(f"no rule named {args.rule!r} in [[notifier.rules]]")
+        raise CommandError(_("no rule named {rule!r} in [[notifier.rules]]").format(rule=args.rule))
     silence_id = store.add_silence(
         ctx.ready_engine(),
         Silence(0, start, end, rule=args.rule, metrics=args.metrics, point=args.point, reason=args.reason),
@@ -293,8 +303,10 @@ def cmd_silence_remove(ctx: Context, args: argparse.Namespace) -> int:
     from notifier import store
 
     if not store.remove_silence(ctx.ready_engine(), args.id):
-        raise CommandError(f"no silence with id {args.id} (see `prolan-probe silence list --all`)")
-    print(f"silence {args.id} removed")
+        raise CommandError(
+            _("no silence with id {id} (see `prolan-probe silence list --all`)").format(id=args.id)
+        )
+    print(_("silence {id} removed").format(id=args.id))
     return 0
 
 
@@ -305,7 +317,9 @@ def cmd_import_ldap(ctx: Context, args: argparse.Namespace) -> int:
     password = os.environ.get(args.password_env)
     if args.bind_dn and password is None:
         if not sys.stdin.isatty():
-            raise CommandError(f"--bind-dn given but ${args.password_env} is not set")
+            raise CommandError(
+                _("--bind-dn given but ${variable} is not set").format(variable=args.password_env)
+            )
         password = getpass.getpass(f"password for {args.bind_dn}: ")
     try:
         result = import_group(
@@ -315,7 +329,7 @@ def cmd_import_ldap(ctx: Context, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     list_name = args.list_name or args.group.split(",")[0].split("=")[-1]
     for line in result.skipped:
-        print(f"skipped {line}", file=sys.stderr)
+        print(_("skipped {line}").format(line=line), file=sys.stderr)
     print_table([[m.name, m.email or "", m.phone or ""] for m in result.members], ["name", "email", "phone"])
     if not args.dry_run:
         store.replace_imported_list(ctx.ready_engine(), list_name, result.members, f"{args.url} {args.group}")

@@ -17,3 +17,8 @@ CATALOG = Catalog("notifier", Path(__file__).resolve().parent / "locale")
 def _(message: str) -> str:
     """`message` (English in the sources) in the process's language."""
     return CATALOG.gettext(message)
+
+
+def text_in(language: str, message: str) -> str:
+    """`message` in `language` (a notification is written in its recipient's language)."""
+    return CATALOG.gettext(message, language)

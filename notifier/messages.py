@@ -18,11 +18,12 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from notifier.i18n import CATALOG
+from notifier.i18n import CATALOG, text_in
 from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
 from probe.assess import ThresholdTable
 from probe.evidence import interval_text
+from probe.i18n import N_
 from probe.levels import LEVEL_COLOURS, Level
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
@@ -30,48 +31,39 @@ Part = Literal["subject", "text", "html", "sms"]
 PARTS: tuple[Part, ...] = ("subject", "text", "html", "sms")
 Language = Literal["ru", "en"]
 
-KIND_TEXT = {
-    "ru": {
-        "fire": "тревога",
-        "escalate": "эскалация",
-        "recover": "восстановление",
-        "test": "проверка",
-        "press": "нажатие",
-    },
-    "en": {
-        "fire": "alert",
-        "escalate": "escalation",
-        "recover": "recovery",
-        "test": "test",
-        "press": "press",
-    },
+# The words of notifications, English in the source and translated by the notifier's gettext
+# catalogue into the language of each message (`text_in`).
+_KINDS = {
+    "fire": N_("alert"),
+    "escalate": N_("escalation"),
+    "recover": N_("recovery"),
+    "test": N_("test"),
+    "press": N_("press"),
 }
+_BUTTON_KINDS = {
+    "positive": N_("positive"),
+    "negative": N_("negative"),
+    "passive": N_("passive"),
+    "force_majeure": N_("force majeure"),
+    "seller": N_("seller button"),
+    "red": N_("red button"),
+}
+_PERIODS = {"interval": N_("interval"), "day": N_("day")}
+_LANGUAGES: tuple[Language, ...] = ("ru", "en")
+KIND_TEXT = {lang: {kind: text_in(lang, word) for kind, word in _KINDS.items()} for lang in _LANGUAGES}
 BUTTON_KIND_TEXT = {
-    "ru": {
-        "positive": "позитивная",
-        "negative": "негативная",
-        "passive": "пассивная",
-        "force_majeure": "форс-мажор",
-        "seller": "кнопка продавца",
-        "red": "красная кнопка",
-    },
-    "en": {
-        "positive": "positive",
-        "negative": "negative",
-        "passive": "passive",
-        "force_majeure": "force majeure",
-        "seller": "seller button",
-        "red": "red button",
-    },
+    lang: {kind: text_in(lang, word) for kind, word in _BUTTON_KINDS.items()} for lang in _LANGUAGES
 }
-PERIOD_TEXT = {"ru": {"interval": "интервал", "day": "сутки"}, "en": {"interval": "interval", "day": "day"}}
-_ENGLISH_LEVEL = {
-    Level.GOOD: "good",
-    Level.ACCEPTABLE: "acceptable",
-    Level.ATTENTION: "attention",
-    Level.EDGE: "on the edge",
-    Level.BAD: "bad",
-    Level.UNKNOWN: "no data",
+PERIOD_TEXT = {
+    lang: {period: text_in(lang, word) for period, word in _PERIODS.items()} for lang in _LANGUAGES
+}
+_LEVELS = {
+    Level.GOOD: N_("good"),
+    Level.ACCEPTABLE: N_("acceptable"),
+    Level.ATTENTION: N_("attention"),
+    Level.EDGE: N_("on the edge"),
+    Level.BAD: N_("bad"),
+    Level.UNKNOWN: N_("no data"),
 }
 
 
@@ -81,26 +73,26 @@ class TemplateProblem(Exception):
 
 def level_text(level: Level | None, language: Language) -> str:
     if level is None:
-        return "без оценки" if language == "ru" else "not assessed"
-    return level.russian if language == "ru" else _ENGLISH_LEVEL[level]
+        return text_in(language, "not assessed")
+    return text_in(language, _LEVELS[level])
 
 
 def format_value(value: float | None, language: Language) -> str:
     if value is None:
-        return "нет значения" if language == "ru" else "no value"
+        return text_in(language, "no value")
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") if language == "ru" else text
 
 
 def thresholds_text(table: ThresholdTable | None, language: Language) -> str:
     if table is None:
-        return "нет" if language == "ru" else "none"
+        return text_in(language, "none")
     b = [format_value(x, language) for x in table.bounds]
     if table.direction == "equal":
         return f"= {b[0]}"
-    arrow = "↑ хуже" if language == "ru" else "↑ worse"
+    arrow = text_in(language, "↑ worse")
     if table.direction == "higher_better":
-        arrow = "↑ лучше" if language == "ru" else "↑ better"
+        arrow = text_in(language, "↑ better")
     return f"{' / '.join(b)} ({arrow})"
 
 
@@ -212,7 +204,7 @@ def build_context(
         ],
         "probe": probe,
         "map_url": map_link,
-        "map_label": (metric.point or ("Итого по компании" if language == "ru" else "Whole company")),
+        "map_label": (metric.point or text_in(language, "Whole company")),
         "language": language,
     }
 

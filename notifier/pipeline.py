@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +22,7 @@ from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMe
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import Silence, counted_level, is_open, metric_matches, parse_hours, too_few_votes
-from notifier.sandbox import SandboxRenderer
+from notifier.sandbox import SandboxRenderer, shared_renderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
@@ -56,7 +56,9 @@ class Templates:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
         self._press_defaults: dict[str, TemplateSet] = {}
-        self.renderer = renderer or SandboxRenderer()
+        # Without a renderer of its own, the process's shared one (see close()).
+        self.renderer = renderer or shared_renderer(config.section(NotifierConfig).render_limits())
+        self._owns_renderer = renderer is not None
 
     def press_defaults(self, language: Language) -> TemplateSet:
         """The built-in press templates (what a press message falls back to)."""
@@ -91,8 +93,10 @@ class Templates:
                 self.get(rule, language).check(self._config.name)
 
     def close(self) -> None:
-        """Stop the render worker (a render in progress fails at once)."""
-        self.renderer.close()
+        """Stop the render worker if it is this object's own (a render in progress fails at once);
+        the shared one stays for the rest of the process."""
+        if self._owns_renderer:
+            self.renderer.close()
 
 
 def limits_of(rule: NotifierRule) -> RuleLimits:
@@ -237,11 +241,17 @@ def _feed_once(
         outgoing: list[store.OutboxMessage] = []
         changed_rows: list[dict[str, object]] = []
         for metric in evaluation.metrics:
+            first = metric.id in evaluation.first_seen
             for rule in rules:
                 previous = states.get((rule.name, metric.id))
+                rule_limits = limits[rule.name]
+                if first and rule_limits.consecutive < 2:
+                    # A metric's first assessment is not a change: it counts towards a streak but
+                    # never opens an incident by itself (a new test or point sends no burst).
+                    rule_limits = replace(rule_limits, consecutive=2)
                 outcome = rule_step(
                     rule,
-                    limits[rule.name],
+                    rule_limits,
                     metric,
                     previous,
                     opening_hours=hours,

@@ -92,9 +92,12 @@ def _not_stored(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, 
     again. One query per batch: by its pads and time span, on the unique key's index."""
     table = notifier_press_matches
     present: set[tuple[str, str, object, int]] = set()
+    rules = sorted({row["rule"] for row in rows})
     pads = sorted({row["pad_id"] for row in rows})
     for start in range(0, len(pads), 500):
+        # (rule, pad, time): the leading columns of the unique key's index.
         query = select(table.c.rule, table.c.pad_id, table.c.pressed_at, table.c.button).where(
+            table.c.rule.in_(rules),
             table.c.pad_id.in_(pads[start : start + 500]),
             table.c.pressed_at >= min(row["pressed_at"] for row in rows),
             table.c.pressed_at <= max(row["pressed_at"] for row in rows),

@@ -37,14 +37,13 @@ from probe.store.schema import (
     buttons,
     clips,
     ingest_counts,
-    loyalty_mon_day_marks,
-    loyalty_mon_day_totals,
     pads,
     points,
     presses,
     questions,
     queue_samples,
 )
+from probe.store.state import StateError, StateStore
 from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
 
 # The aggregator tables a test may read (SQLAlchemy Core `Table`s: `select(presses.c.kind)`):
@@ -55,8 +54,9 @@ from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
 #   clips          audio fragments cut around presses (status cut / waiting / missing)
 #   ingest_counts  what the ingest service received per source and minute
 # Timestamps are aware UTC datetimes both ways: compare them with `ctx.window.start` etc. directly.
-# `loyalty_mon_day_marks` / `loyalty_mon_day_totals` are LOYALTY_MON's own running day totals (the
-# only tables a test writes: that test, to its own state).
+# `presses.id` numbers presses in the order they were stored: see `TestContext.ingest_mark`.
+# Nothing is written through these: a test's connection is read only; what it must keep between
+# runs goes into `ctx.state`.
 
 __all__ = [
     "COMPANY",
@@ -67,6 +67,8 @@ __all__ = [
     "Param",
     "Period",
     "Share",
+    "StateError",
+    "StateStore",
     "TestContext",
     "ThresholdTable",
     "Topology",
@@ -74,8 +76,6 @@ __all__ = [
     "buttons",
     "clips",
     "ingest_counts",
-    "loyalty_mon_day_marks",
-    "loyalty_mon_day_totals",
     "pads",
     "points",
     "presses",
@@ -165,15 +165,27 @@ class Measurement:
 
 @dataclass
 class TestContext:
+    """What a run gets from the engine.
+
+    `engine` is read only: every transaction on it refuses writes (SQLite `query_only`,
+    PostgreSQL `SET TRANSACTION READ ONLY`); a test that writes fails with a message naming it.
+    `state` is the test's own keyed store for incremental work, written by the engine together
+    with the run's results. `ingest_mark` is the ingestion watermark: every press stored when the
+    run began has `presses.id <= ingest_mark` (ids follow the order presses were stored in, not
+    their time), so `id > previous mark` finds exactly the presses stored since an earlier run,
+    late ones included. None when it could not be read this time (keep the previous one)."""
+
     window: Window
     engine: Engine
     topology: Topology
     params: Mapping[str, Any]
     log: logging.Logger
     extra: dict[str, Any] = field(default_factory=dict)
+    state: StateStore | None = None
+    ingest_mark: int | None = None
 
     def connect(self) -> Connection:
-        """A read-only use connection (`with ctx.connect() as conn: ...`)."""
+        """A read-only connection (`with ctx.connect() as conn: ...`)."""
         return self.engine.connect()
 
 

@@ -41,6 +41,16 @@ def set_language(language: str | None) -> str:
     return current_language()
 
 
+def translate_argparse() -> None:
+    """argparse's own texts ("usage:", "options", its errors) in the current language: argparse
+    looks its module-level `_`/`ngettext` up at each use, so they are pointed at this catalogue
+    (whose English entries are argparse's own words)."""
+    import argparse
+
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
 def current_language() -> str:
     return _language if _language is not None else language_from_environment()
 
@@ -83,3 +93,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a text for the catalogue without translating it here (it is translated where shown)."""
     return message
+
+
+# argparse's own texts (Python 3.11), translated in this catalogue (see translate_argparse).
+ARGPARSE_TEXTS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+)

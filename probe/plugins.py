@@ -9,14 +9,14 @@ Groups (declared in setup.cfg `[options.entry_points]`):
 * `prolan.commands` — group name -> module with `register(subparsers)` (as `probe.commands.*`).
 * `prolan.components` — name -> module with `async start(runtime)` and an integer `ORDER`;
   `prolan-probe run` starts them by ascending ORDER (then name) and stops them in reverse.
-* `prolan.evaluation_listeners` — name -> callable `(config, engine, evaluation) -> None`, called
-  by `prolan-probe evaluate` for every evaluation it stores (the scheduler's evaluations reach the
-  subsystems through the snapshot hub instead).
 * `prolan.notification_replays` — name -> callable `(config, engine, metric_id, thresholds, since,
   until) -> {rule: notifications}`: how often each rule watching a metric would have notified over
   a stored range with a proposed threshold table (the console's threshold dialog asks it).
 * `prolan.press_hooks` — name -> callable `(config) -> PressHook | None` (probe.press_hooks):
   called by ingest and `presses import` inside the transaction that stores each batch of presses.
+
+There is no hook for `prolan-probe evaluate`: what a stored evaluation triggers (traps, e-mail,
+SMS) is the running service's business, which follows every stored run (probe.follow).
 
 An entry point that fails to load (import error, wrong kind of object) is kept as a
 `PluginFailure` naming the subsystem and its error: `run` refuses to start with it, other
@@ -41,17 +41,14 @@ if TYPE_CHECKING:
     from probe.assess import ThresholdTable
     from probe.config import ProbeConfig, Section
     from probe.press_hooks import PressHook
-    from probe.snapshot import Evaluation
 
 SECTIONS = "prolan.sections"
 COMMANDS = "prolan.commands"
 COMPONENTS = "prolan.components"
-EVALUATION_LISTENERS = "prolan.evaluation_listeners"
 NOTIFICATION_REPLAYS = "prolan.notification_replays"
 PRESS_HOOKS = "prolan.press_hooks"
-GROUPS = (SECTIONS, COMMANDS, COMPONENTS, EVALUATION_LISTENERS, NOTIFICATION_REPLAYS, PRESS_HOOKS)
+GROUPS = (SECTIONS, COMMANDS, COMPONENTS, NOTIFICATION_REPLAYS, PRESS_HOOKS)
 
-EvaluationListener = Callable[["ProbeConfig", "Engine", "Evaluation"], None]
 NotificationReplay = Callable[
     ["ProbeConfig", "Engine", int, "ThresholdTable | None", "dt.datetime", "dt.datetime"], dict[str, int]
 ]
@@ -124,7 +121,7 @@ def _check(group: str, name: str, value: Any) -> None:
             raise TypeError(f"{value!r} is not a module with async start(runtime)")
         if not isinstance(getattr(value, "ORDER", None), int):
             raise TypeError(f"{value.__name__} has no integer ORDER (its place in the start order)")
-    elif group in (EVALUATION_LISTENERS, NOTIFICATION_REPLAYS, PRESS_HOOKS) and not callable(value):
+    elif group in (NOTIFICATION_REPLAYS, PRESS_HOOKS) and not callable(value):
         raise TypeError(f"{value!r} is not callable")
 
 
@@ -142,10 +139,6 @@ def components() -> list[Component]:
     """The service components of `run`, in start order."""
     found = [Component(name, module.__name__, module.ORDER) for name, module in _load(COMPONENTS)[0].items()]
     return sorted(found, key=lambda c: (c.order, c.name))
-
-
-def evaluation_listeners() -> dict[str, EvaluationListener]:
-    return dict(_load(EVALUATION_LISTENERS)[0])
 
 
 def notification_replays() -> dict[str, NotificationReplay]:

@@ -299,6 +299,8 @@ class TestScheduler:
 
     def describe(self) -> str:
         """For the probe's start line: the tests and how often they run."""
+        if not self.tests:
+            return "scheduler (no enabled tests)"
         every = sorted({int(step.total_seconds() // 60) for step in self._steps.values()})
         minutes = "/".join(str(m) for m in every)
         return f"scheduler ({len(self.tests)} tests: {', '.join(self.tests)}; every {minutes} min)"

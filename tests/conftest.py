@@ -5,7 +5,7 @@ afterwards) through the URL's search_path, so they can run the CLI in subprocess
 PROLAN_TEST_PG_URL to point at another server; CI uses the local one and never skips it.
 
 Every test runs with the probe's data folder, the XDG data/state folders and the system temporary
-folder in its own temporary folder, and without $PROLAN_CONFIG (`_private_data_folders`), so neither the code under test nor
+folder in its own temporary folder, without $PROLAN_CONFIG and in the C locale (`_private_data_folders`), so neither the code under test nor
 a `prolan-probe` it starts can write into the developer's real data folder, and no test depends on
 what another left there.
 """
@@ -25,6 +25,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Engine, create_engine, text
 
+from probe.i18n import set_language
 from probe.store.db import init_db, open_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,12 @@ def _private_data_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.delenv("PROLAN_CONFIG", raising=False)
+    # Texts are English unless a test asks for Russian (--lang ru, LANG=ru_RU): the machine's
+    # locale must not decide what the assertions read (probe.i18n follows the locale).
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    set_language(None)
 
 
 def pg_available() -> bool:

@@ -53,6 +53,11 @@ def add_metric(
     """`values`: (aware interval end, value, level string). The structured identity columns are
     filled from the name, which these tests write by SPEC §3's rule."""
     methodology, short_name, period = identity_of(name)
+    scope = (
+        "point"
+        if point_id is not None
+        else ("company" if "Итого по компании" in name.split(". ") else "none")
+    )
     with engine.begin() as conn:
         conn.execute(
             metrics.insert().values(
@@ -64,6 +69,7 @@ def add_metric(
                 point_id=point_id,
                 short_name=short_name,
                 period=period,
+                scope=scope,
                 unit=unit,
                 created_at=utcnow(),
             )

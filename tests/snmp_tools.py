@@ -72,6 +72,8 @@ def sample_snapshot() -> Snapshot:
             region="Москва/ЮЗАО",
             period="interval",
             thresholds=ThresholdTable.higher_worse(20, 40, 60, 80),
+            methodology="УСОКОК",
+            scope="point",
         ),
         MetricState(
             id=7,

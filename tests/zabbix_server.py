@@ -58,6 +58,7 @@ LogType=file
 LogFile={dir}/zabbix_server.log
 DebugLevel=3
 PidFile={dir}/zabbix_server.pid
+TmpDir={dir}
 SocketDir={dir}
 DBHost={db_host}
 DBPort={db_port}
@@ -210,7 +211,9 @@ class Zabbix:
         )
         self.web = subprocess.Popen(
             ["php", "-d", f"auto_prepend_file={prepend}", "-d", "memory_limit=1G", "-d", "post_max_size=64M",
-             "-d", "max_execution_time=600", "-S", f"127.0.0.1:{self.web_port}", "-t", str(FRONTEND)],
+             "-d", "max_execution_time=600", "-d", f"session.save_path={self.folder}",
+             "-d", f"sys_temp_dir={self.folder}", "-d", f"upload_tmp_dir={self.folder}",
+             "-S", f"127.0.0.1:{self.web_port}", "-t", str(FRONTEND)],
             stdout=subprocess.DEVNULL,
             stderr=(self.folder / "php.log").open("wb"),
         )  # fmt: skip

@@ -39,14 +39,18 @@ Counting rules (SPEC §3):
   counts in the interval of its own timestamp, also when its seller press was in the previous
   interval (or the previous day).
 
-Day totals are kept incrementally in `loyalty_mon_day_totals` (+ `loyalty_mon_day_marks`): the
-counts of the day up to `counted_to`, with the silent/answered status of seller presses as of that
-instant. A run at `end` adds the presses of [counted_to, end) (the interval, normally) and re-reads
-only the seller presses that were pending at `counted_to`; so the cost of a run does not grow with
-the hour of the day. Only the newest state of each day is kept. A run whose `end` is not after the
-stored state (a re-evaluation, a backfill of an earlier interval, a run repeated after a restart)
-recounts its day from the presses and replaces the state, so later runs build on counts that include
-presses imported late. Aggregation is SQL (window functions), never a Python loop over presses.
+Day totals are incremental, kept in the engine's state store (`ctx.state`, one key per local day):
+the counts of the day up to `counted_to` with every press stored up to the ingestion mark
+`counted_through` (`presses.id`, the order presses were stored in). A run at `end` with the mark
+`ctx.ingest_mark` adds what that state did not count: the presses stored since it (late ones too,
+whatever their time: a CSV import of today, a concentrator's late batch, the ingest spool draining
+after an outage) and those stored before it but timed in [counted_to, end). УСОКОК windows that a
+late press touches are classified again (the old classification subtracted, the new one added).
+So every run's day metrics equal a full recount of every press stored when it began, and its cost
+grows with the interval and the presses stored since the last run, not with the hour of the day.
+A run whose `end` is not after the stored state (a re-evaluation or a backfill of an earlier
+interval) recounts its day from the presses and leaves the newer state alone. Aggregation is SQL
+(window functions), never a Python loop over presses.
 """
 
 from __future__ import annotations
@@ -56,18 +60,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    and_,
-    case,
-    delete,
-    false,
-    func,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import and_, case, false, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -84,8 +78,6 @@ from probe.api import (
     TestContext,
     ThresholdTable,
     Window,
-    loyalty_mon_day_marks,
-    loyalty_mon_day_totals,
     pads,
     presses,
 )
@@ -93,9 +85,10 @@ from probe.api import (
 SOKOK, USOKOK, SURVEYS = "СОКОК", "УСОКОК", "Опросы"
 PERCENT = "%"
 COUNT = ""
-# How many days of day totals to keep behind the newest evaluated day (a backfill of an older day
+# How many days of day state to keep behind the newest evaluated day (a backfill of an older day
 # simply recounts it).
 KEEP_DAYS = 3
+DAY_KEY_PREFIX = "day:"
 
 # Short names (SPEC §3).
 VOTES = "Число голосований"
@@ -151,7 +144,7 @@ class Counts:
         return total
 
     def values(self) -> tuple[int, int, int, int, int, int, int, int]:
-        """In field order (the column order of `loyalty_mon_day_totals`)."""
+        """In field order (the order of a group in the stored day state)."""
         return (
             self.positive,
             self.negative,
@@ -199,7 +192,7 @@ def _add_seconds_sqlite(element: add_seconds, compiler: SQLCompiler, **kw: Any) 
     # 'YYYY-MM-DD HH:MM:SS.ffffff', so the result gets the same six fractional digits to compare
     # as text with stored values.
     stamp, seconds = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(strftime('%Y-%m-%d %H:%M:%f', {stamp}, '+' || ({seconds}) || ' seconds') || '000')"
+    return f"(strftime('%Y-%m-%d %H:%M:%f', {stamp}, ({seconds}) || ' seconds') || '000')"
 
 
 @compiles(add_seconds, "mssql")
@@ -212,13 +205,40 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def plain_counts_query(
-    *, start: dt.datetime, end: dt.datetime, since: dt.datetime
-) -> Any:  # a Select; typed loosely because its column list is built
-    """Presses of [min(start, since), end) per point, methodology, question and kind, counted for
-    the interval [start, end) (`in_interval`) and for the day increment [since, end) (`in_since`).
-    Indicative presses of УСОКОК pads are left to `usokok_counts_query` (only accepted answers
-    count there)."""
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+@dataclass(frozen=True)
+class Span:
+    """What one run counts (naive UTC): the interval [start, end) and the day [day_start, end) as
+    they are with every press stored up to the ingestion mark `through`; and the day state it
+    starts from: the day counted up to `counted_to` with the presses up to `counted_through`.
+
+    The day's increment is then exactly the presses that the state did not count: those stored
+    after `counted_through` (late ones included, whatever their time) and those stored before it
+    but timed in [counted_to, end). A full recount is the state (day_start, 0)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    day_start: dt.datetime
+    counted_to: dt.datetime
+    counted_through: int
+    through: int | None  # None: no watermark available (count every press visible now)
+
+    def stored(self, ids: ColumnElement[int]) -> ColumnElement[bool]:
+        return true() if self.through is None else ids <= self.through
+
+    def stored_since(self, ids: ColumnElement[int]) -> ColumnElement[bool]:
+        return and_(ids > self.counted_through, self.stored(ids))
+
+
+def plain_counts_query(span: Span) -> Any:  # a Select; typed loosely because its column list is built
+    """Presses per point, methodology, question and kind, counted for the interval (`in_interval`)
+    and for the day increment (`in_since`), every press at most once. Read: the presses timed in
+    [min(start, counted_to), end) (the index on time) and those stored since the state that are
+    timed earlier in the day (the primary key: late presses). Indicative presses of УСОКОК pads
+    are left to `usokok_counts_query` (only accepted answers count there)."""
     methodology = pads.c.methodology
     question = case(
         (
@@ -227,70 +247,49 @@ def plain_counts_query(
         ),
         else_="",
     )
-    inner = (
-        select(
-            presses.c.point_id,
-            methodology.label("methodology"),
-            question.label("question_id"),
-            presses.c.kind,
-            presses.c.pressed_at,
+    lo = min(span.start, span.counted_to)
+
+    def part(*conditions: ColumnElement[bool]) -> Any:
+        return (
+            select(
+                presses.c.id,
+                presses.c.point_id,
+                methodology.label("methodology"),
+                question.label("question_id"),
+                presses.c.kind,
+                presses.c.pressed_at,
+            )
+            .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+            .where(
+                ~and_(methodology == USOKOK, presses.c.kind.in_(INDICATIVE_KINDS)),
+                presses.c.suspicious == false(),  # issue 21: bursts count only as suspicious presses
+                *conditions,
+            )
         )
-        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
-        .where(
-            presses.c.pressed_at >= min(start, since),
-            presses.c.pressed_at < end,
-            ~and_(methodology == USOKOK, presses.c.kind.in_(INDICATIVE_KINDS)),
-            presses.c.suspicious == false(),  # issue 21: bursts count only as suspicious presses
-        )
-        .subquery("p")
+
+    recent = part(presses.c.pressed_at >= lo, presses.c.pressed_at < span.end, span.stored(presses.c.id))
+    late = part(
+        span.stored_since(presses.c.id), presses.c.pressed_at >= span.day_start, presses.c.pressed_at < lo
+    )
+    inner = union_all(recent, late).subquery("p") if lo > span.day_start else recent.subquery("p")
+    in_since = and_(
+        inner.c.pressed_at >= span.day_start,
+        or_(inner.c.id > span.counted_through, inner.c.pressed_at >= span.counted_to),
     )
     return select(
         inner.c.point_id,
         inner.c.methodology,
         inner.c.question_id,
         inner.c.kind,
-        _count_if(inner.c.pressed_at >= start).label("in_interval"),
-        _count_if(inner.c.pressed_at >= since).label("in_since"),
+        _count_if(inner.c.pressed_at >= span.start).label("in_interval"),
+        _count_if(in_since).label("in_since"),
     ).group_by(inner.c.point_id, inner.c.methodology, inner.c.question_id, inner.c.kind)
 
 
-def usokok_counts_query(
-    *,
-    start: dt.datetime,
-    end: dt.datetime,
-    since: dt.datetime,
-    day_start: dt.datetime,
-    lookback: dt.timedelta,
-) -> Any:
-    """The УСОКОК window rule in SQL, per point: accepted answers by kind, answers outside the
-    window, silent and answered seller presses, for the interval [start, end) (columns `i_*`) and
-    as the increment of the day totals counted up to `since` (columns `d_*`: presses of
-    [since, end), plus the seller presses of [day_start, since) whose status changed after since).
-
-    Presses from `lookback` before the earliest of start/since are read too, so that an answer
-    early in the span finds its seller press (lookback = the longest window)."""
-    lo = min(start, since) - lookback
-    is_seller = case((presses.c.kind == "seller", 1), else_=0)
-    events = (
-        select(
-            presses.c.id,
-            presses.c.pad_id,
-            presses.c.point_id,
-            presses.c.kind,
-            presses.c.pressed_at,
-            pads.c.window_seconds,
-            is_seller.label("seller"),
-        )
-        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
-        .where(
-            pads.c.methodology == USOKOK,
-            presses.c.kind.in_((*INDICATIVE_KINDS, "seller")),
-            presses.c.suspicious == false(),  # issue 21: a suspicious press is never an answer
-            presses.c.pressed_at >= lo,
-            presses.c.pressed_at < end,
-        )
-        .cte("events")
-    )
+def _classified(events: Any, as_of: dt.datetime, prefix: str) -> Any:
+    """The УСОКОК window rule over the rows of `events` (one pad's presses in time order, which
+    may have gaps far from anything counted): per row 0/1 flags `accepted`, `answered`, `silent`
+    as an evaluation at `as_of` sees them."""
     # Pass 1, in the pad's time order (indicative before seller presses of the same millisecond, so
     # that an answer at exactly the next seller press stays in the old window): the session number
     # (seller presses so far = the window a press falls after) and the next row.
@@ -302,7 +301,7 @@ def usokok_counts_query(
         .label("session"),
         func.lead(events.c.pressed_at).over(partition_by=events.c.pad_id, order_by=order1).label("next_at"),
         func.lead(events.c.seller).over(partition_by=events.c.pad_id, order_by=order1).label("next_seller"),
-    ).cte("sessions")
+    ).cte(f"{prefix}_sessions")
     # Pass 2, per session (the seller press and what follows until the next one): the seller's time,
     # the first indicative press (the only candidate answer), the next seller press (which ends the
     # session: it is the row after the session's last row), and each row's place in the session.
@@ -314,6 +313,7 @@ def usokok_counts_query(
         sessions.c.pressed_at,
         sessions.c.seller,
         sessions.c.window_seconds,
+        sessions.c.near,
         func.row_number().over(partition_by=part, order_by=order2).label("place"),
         func.max(case((sessions.c.seller == 1, sessions.c.pressed_at)))
         .over(partition_by=part)
@@ -324,53 +324,155 @@ def usokok_counts_query(
         func.max(case((sessions.c.next_seller == 1, sessions.c.next_at)))
         .over(partition_by=part)
         .label("closed_by_at"),
-    ).cte("ranked")
+    ).cte(f"{prefix}_ranked")
     # Pass 3: classify each row (0/1 flags; CASE keeps it portable to SQL Server).
     r = ranked.c
     window_end = add_seconds(r.opened_at, r.window_seconds)
-    answered_now = and_(r.first_answer_at.is_not(None), r.first_answer_at <= window_end)
-    closed_now = or_(r.closed_by_at.is_not(None), window_end < end)
-    answered_then = and_(answered_now, r.first_answer_at < since)
-    closed_then = or_(r.closed_by_at < since, window_end < since)
-
-    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return case((condition, 1), else_=0)
-
-    rows = select(
+    answered = and_(r.first_answer_at.is_not(None), r.first_answer_at <= window_end)
+    closed = or_(r.closed_by_at.is_not(None), window_end < as_of)
+    return select(
         r.point_id,
         r.kind,
         r.pressed_at,
         r.seller,
+        r.near,
         # The first row after the seller press (place 2) is the session's first indicative press.
-        flag(and_(r.seller == 0, r.place == 2, r.pressed_at <= window_end)).label("accepted"),
-        flag(and_(r.seller == 1, answered_now)).label("answered_now"),
-        flag(and_(r.seller == 1, closed_now, ~answered_now)).label("silent_now"),
-        flag(and_(r.seller == 1, answered_then)).label("answered_then"),
-        flag(and_(r.seller == 1, closed_then, ~answered_then)).label("silent_then"),
-    ).subquery("classified")
+        _flag(and_(r.seller == 0, r.place == 2, r.pressed_at <= window_end)).label("accepted"),
+        _flag(and_(r.seller == 1, answered)).label("answered"),
+        _flag(and_(r.seller == 1, closed, ~answered)).label("silent"),
+    ).subquery(f"{prefix}_classified")
+
+
+USOKOK_FIELDS = (*INDICATIVE_KINDS, "outside", "silent", "answered")
+
+
+def _usokok_sums(rows: Any, condition: ColumnElement[bool], prefix: str) -> list[ColumnElement[Any]]:
     c = rows.c
-    in_interval = c.pressed_at >= start
-    in_since = c.pressed_at >= since
-    # Seller presses of the day before `since` whose status was already counted then.
-    counted_before = and_(c.pressed_at >= day_start, c.pressed_at < since)
-    columns: list[ColumnElement[Any]] = [c.point_id]
-    for prefix, span in (("i", in_interval), ("d", in_since)):
-        for kind in INDICATIVE_KINDS:
-            columns.append(_count_if(and_(span, c.accepted == 1, c.kind == kind)).label(f"{prefix}_{kind}"))
-        columns.append(_count_if(and_(span, c.seller == 0, c.accepted == 0)).label(f"{prefix}_outside"))
-    columns += [
-        _count_if(and_(in_interval, c.silent_now == 1)).label("i_silent"),
-        _count_if(and_(in_interval, c.answered_now == 1)).label("i_answered"),
-        (
-            _count_if(and_(c.pressed_at >= day_start, c.silent_now == 1))
-            - _count_if(and_(counted_before, c.silent_then == 1))
-        ).label("d_silent"),
-        (
-            _count_if(and_(c.pressed_at >= day_start, c.answered_now == 1))
-            - _count_if(and_(counted_before, c.answered_then == 1))
-        ).label("d_answered"),
+    columns: list[ColumnElement[Any]] = [
+        _count_if(and_(condition, c.accepted == 1, c.kind == kind)).label(f"{prefix}_{kind}")
+        for kind in INDICATIVE_KINDS
     ]
-    return select(*columns).group_by(c.point_id)
+    columns.append(_count_if(and_(condition, c.seller == 0, c.accepted == 0)).label(f"{prefix}_outside"))
+    columns.append(_count_if(and_(condition, c.silent == 1)).label(f"{prefix}_silent"))
+    columns.append(_count_if(and_(condition, c.answered == 1)).label(f"{prefix}_answered"))
+    return columns
+
+
+def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
+    """The УСОКОК window rule in SQL, per point: accepted answers by kind, answers outside the
+    window, silent and answered seller presses, for the interval (columns `i_*`) and as the
+    change of the day state (columns `d_*`, which may be negative: a late press can take an
+    answer from one window and give it to another).
+
+    A press changes the classification of presses at most one window (`lookback`) away from it,
+    and the passing of time changes only seller presses still pending at `counted_to`. So the
+    rows that can differ between the state and now ("near" rows) are those within `lookback` of
+    a press stored since the state, and those from `counted_to` − 2·lookback on; their flags are
+    computed twice — as the state saw them (presses up to `counted_through`, before `counted_to`,
+    evaluated at `counted_to`) and as they are now — and the difference is the increment. The
+    presses read are the near ones with one more window of context on either side: a run reads
+    the interval and the presses stored since the last run (with their neighbours), never the
+    whole day."""
+    margin = lookback + dt.timedelta(seconds=1)
+    seconds = margin.total_seconds()
+    recent_lo = max(span.counted_to - 2 * margin, span.day_start - margin)
+    read_lo = min(span.start, recent_lo) - margin
+    kinds = (*INDICATIVE_KINDS, "seller")
+
+    def usokok(*conditions: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+        # issue 21: a suspicious press is never an answer (nor a window's opener)
+        return [
+            pads.c.methodology == USOKOK,
+            presses.c.kind.in_(kinds),
+            presses.c.suspicious == false(),
+            *conditions,
+        ]
+
+    anchors = (
+        select(presses.c.pad_id, presses.c.pressed_at)
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .where(
+            *usokok(
+                span.stored_since(presses.c.id),
+                presses.c.pressed_at >= span.day_start - margin,
+                presses.c.pressed_at < span.counted_to - margin,
+            )
+        )
+        # Computed once from the primary-key range of the presses stored since the state (a
+        # planner that inlines it may walk every pad's presses of the day instead).
+        .cte("anchors")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    columns = (
+        presses.c.id,
+        presses.c.pad_id,
+        presses.c.point_id,
+        presses.c.kind,
+        presses.c.pressed_at,
+        pads.c.window_seconds,
+    )
+    recent = (
+        select(*columns, _flag(presses.c.pressed_at >= recent_lo).label("near"))
+        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .where(
+            *usokok(
+                span.stored(presses.c.id), presses.c.pressed_at >= read_lo, presses.c.pressed_at < span.end
+            )
+        )
+    )
+    near_anchor = and_(
+        presses.c.pressed_at >= add_seconds(anchors.c.pressed_at, -seconds),
+        presses.c.pressed_at <= add_seconds(anchors.c.pressed_at, seconds),
+    )
+    around_late = (
+        select(*columns, func.max(_flag(near_anchor)).label("near"))
+        .select_from(
+            anchors.join(
+                presses,
+                and_(
+                    presses.c.pad_id == anchors.c.pad_id,
+                    presses.c.pressed_at >= add_seconds(anchors.c.pressed_at, -2 * seconds),
+                    presses.c.pressed_at <= add_seconds(anchors.c.pressed_at, 2 * seconds),
+                ),
+            ).join(pads, pads.c.id == presses.c.pad_id)
+        )
+        .where(*usokok(span.stored(presses.c.id), presses.c.pressed_at < span.end))
+        .group_by(*columns)
+    )
+    both = union_all(recent, around_late).subquery("reading")
+    b = both.c
+    reading = (
+        select(
+            b.id,
+            b.pad_id,
+            b.point_id,
+            b.kind,
+            b.pressed_at,
+            b.window_seconds,
+            case((b.kind == "seller", 1), else_=0).label("seller"),
+            func.max(b.near).label("near"),
+        )
+        .group_by(b.id, b.pad_id, b.point_id, b.kind, b.pressed_at, b.window_seconds)
+        .cte("reading_rows")
+    )
+    then = select(reading).where(reading.c.id <= span.counted_through, reading.c.pressed_at < span.counted_to)
+    now_rows = _classified(reading, span.end, "now")
+    then_rows = _classified(then.cte("then_rows"), span.counted_to, "then")
+    counted_now = and_(now_rows.c.near == 1, now_rows.c.pressed_at >= span.day_start)
+    counted_then = and_(then_rows.c.near == 1, then_rows.c.pressed_at >= span.day_start)
+    now_query = select(
+        now_rows.c.point_id,
+        *_usokok_sums(now_rows, now_rows.c.pressed_at >= span.start, "i"),
+        *_usokok_sums(now_rows, counted_now, "d"),
+        *_usokok_sums(now_rows, false(), "o"),
+    ).group_by(now_rows.c.point_id)
+    then_query = select(
+        then_rows.c.point_id,
+        *_usokok_sums(then_rows, false(), "i"),
+        *_usokok_sums(then_rows, false(), "d"),
+        *_usokok_sums(then_rows, counted_then, "o"),
+    ).group_by(then_rows.c.point_id)
+    return union_all(now_query, then_query)
 
 
 def longest_window(conn: Connection) -> dt.timedelta:
@@ -391,14 +493,13 @@ def _kind_field(kind: str) -> str | None:
     }.get(kind)
 
 
-def count_span(
-    conn: Connection, *, start: dt.datetime, end: dt.datetime, since: dt.datetime, day_start: dt.datetime
-) -> tuple[dict[GroupKey, Counts], dict[GroupKey, Counts]]:
-    """Counts of the interval [start, end) and the day increment since `since`."""
+def count_span(conn: Connection, span: Span) -> tuple[dict[GroupKey, Counts], dict[GroupKey, Counts]]:
+    """Counts of the interval and the change of the day state (see `Span`)."""
     interval: dict[GroupKey, Counts] = {}
     increment: dict[GroupKey, Counts] = {}
-    query = plain_counts_query(start=start, end=end, since=since)
-    for point_id, methodology, question_id, kind, in_interval, in_since in conn.execute(query).tuples():
+    for point_id, methodology, question_id, kind, in_interval, in_since in conn.execute(
+        plain_counts_query(span)
+    ).tuples():
         name = _kind_field(kind)
         if name is None:
             continue
@@ -410,72 +511,62 @@ def count_span(
                     counts = target[key] = Counts()
                 setattr(counts, name, getattr(counts, name) + int(value))
     lookback = longest_window(conn)
-    query = usokok_counts_query(start=start, end=end, since=since, day_start=day_start, lookback=lookback)
-    for row in conn.execute(query):
+    for row in conn.execute(usokok_counts_query(span, lookback)):
         key = (int(row.point_id), USOKOK, "")
-        for prefix, target in (("i", interval), ("d", increment)):
+        for prefix, target, sign in (("i", interval, 1), ("d", increment, 1), ("o", increment, -1)):
+            numbers = [int(getattr(row, f"{prefix}_{name}") or 0) for name in USOKOK_FIELDS]
+            if not any(numbers):
+                continue
             counts = target.setdefault(key, Counts())
-            for name in (*INDICATIVE_KINDS, "outside", "silent", "answered"):
-                setattr(counts, name, getattr(counts, name) + int(getattr(row, f"{prefix}_{name}") or 0))
+            for name, number in zip(USOKOK_FIELDS, numbers, strict=True):
+                setattr(counts, name, getattr(counts, name) + sign * number)
     return interval, increment
 
 
 # --------------------------------------------------------------------------------------------
-# Day totals
+# Day state (in the engine's state store, ctx.state)
 
 
-def read_day_totals(
-    conn: Connection, day_start: dt.datetime, end: dt.datetime
-) -> tuple[dt.datetime, dict[GroupKey, Counts]]:
-    """The stored totals of the day and the instant they count up to, when that is before `end`;
-    otherwise (none, or a re-evaluation of an earlier or the same end) the start of the day and
-    nothing, so that the day is recounted from its presses."""
-    counted_to = conn.execute(
-        select(loyalty_mon_day_marks.c.counted_to).where(loyalty_mon_day_marks.c.day_start == day_start)
-    ).scalar()
-    if counted_to is None or not day_start <= counted_to < end:
-        return day_start, {}
-    totals: dict[GroupKey, Counts] = {}
-    t = loyalty_mon_day_totals.c
-    query = select(t.point_id, t.methodology, t.question_id, *(t[name] for name in COUNT_FIELDS)).where(
-        t.day_start == day_start
-    )
-    for point_id, methodology, question_id, *numbers in conn.execute(query).tuples():
-        totals[(int(point_id), str(methodology), str(question_id))] = Counts(*map(int, numbers))
-    return counted_to, totals
+@dataclass(frozen=True)
+class DayState:
+    """The counts of a day up to `counted_to`, with every press stored up to `counted_through`."""
+
+    counted_to: dt.datetime
+    counted_through: int
+    totals: dict[GroupKey, Counts]
 
 
-def write_day_totals(
-    conn: Connection, day_start: dt.datetime, end: dt.datetime, totals: Mapping[GroupKey, Counts]
-) -> None:
-    """Replace the day's state by the totals counted up to `end` (in the caller's transaction)."""
-    t = loyalty_mon_day_totals.c
-    conn.execute(delete(loyalty_mon_day_totals).where(t.day_start == day_start))
-    conn.execute(delete(loyalty_mon_day_marks).where(loyalty_mon_day_marks.c.day_start == day_start))
-    rows = [(day_start, *key, *counts.values()) for key, counts in totals.items() if not counts.is_zero()]
-    if rows and conn.dialect.name == "postgresql":
-        # COPY: thousands of rows per run (one per point) in a few milliseconds. COPY bypasses the
-        # column type, so the day start goes in as the type would bind it.
-        bind = t.day_start.type.bind_processor(conn.dialect)
-        stored = bind(day_start) if bind is not None else day_start
-        rows = [(stored, *row[1:]) for row in rows]
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        columns = ", ".join(("day_start", "point_id", "methodology", "question_id", *COUNT_FIELDS))
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY loyalty_mon_day_totals ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-    elif rows:
-        names = ("day_start", "point_id", "methodology", "question_id", *COUNT_FIELDS)
-        conn.execute(loyalty_mon_day_totals.insert(), [dict(zip(names, row, strict=True)) for row in rows])
-    now = dt.datetime.now(dt.UTC)
-    conn.execute(loyalty_mon_day_marks.insert().values(day_start=day_start, counted_to=end, updated_at=now))
-    old = day_start - dt.timedelta(days=KEEP_DAYS)
-    conn.execute(delete(loyalty_mon_day_totals).where(t.day_start < old))
-    conn.execute(delete(loyalty_mon_day_marks).where(loyalty_mon_day_marks.c.day_start < old))
+def state_key(day_start: dt.datetime) -> str:
+    return DAY_KEY_PREFIX + day_start.isoformat()
+
+
+def key_day(day_start: dt.datetime) -> str:
+    """Keys sort by day: ISO times of naive UTC midnights compare as text."""
+    return state_key(day_start)
+
+
+def encode_day(state: DayState) -> dict[str, Any]:
+    return {
+        "counted_to": state.counted_to.isoformat(),
+        "counted_through": state.counted_through,
+        "groups": [
+            [*key, *counts.values()] for key, counts in sorted(state.totals.items()) if not counts.is_zero()
+        ],
+    }
+
+
+def decode_day(value: Any) -> DayState | None:
+    """The stored state, or None when there is none or it is not one this version wrote (the day
+    is then recounted from the presses)."""
+    try:
+        totals = {
+            (int(g[0]), str(g[1]), str(g[2])): Counts(*(int(n) for n in g[3:]))
+            for g in value["groups"]
+            if len(g) == 3 + len(COUNT_FIELDS)
+        }
+        return DayState(dt.datetime.fromisoformat(value["counted_to"]), int(value["counted_through"]), totals)
+    except (TypeError, KeyError, ValueError, IndexError):
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,21 +735,35 @@ class LOYALTY_MON(EvaluationTest):
 
     def run(self, ctx: TestContext) -> list[Measurement]:
         window = ctx.window
-        start, end, day_start = window.start, window.end, window.day_start
-        keep = bool(self.params["keep_day_totals"])
-        with ctx.engine.connect() as conn:
-            since, base = read_day_totals(conn, day_start, end) if keep else (day_start, {})
-            interval, increment = count_span(conn, start=start, end=end, since=since, day_start=day_start)
+        start, end, day_start = window.start_naive, window.end_naive, window.day_start_naive
+        store = ctx.state if self.params["keep_day_totals"] else None
+        key = state_key(day_start)
+        saved = decode_day(store.get(key)) if store is not None else None
+        through = ctx.ingest_mark
+        if through is None and saved is not None:
+            through = saved.counted_through  # no watermark this time: do not advance it
+        if (
+            saved is not None
+            and through is not None
+            and day_start <= saved.counted_to < end
+            and saved.counted_through <= through
+        ):
+            base = saved
+        else:  # no state, a re-evaluation of an earlier end, or ids that went back: recount the day
+            base = DayState(day_start, 0, {})
+        span = Span(start, end, day_start, base.counted_to, base.counted_through, through)
+        with ctx.connect() as conn:
+            interval, increment = count_span(conn, span)
         day = {
-            key: base.get(key, Counts()).plus(increment.get(key, Counts()))
-            for key in base.keys() | increment.keys()
+            group: base.totals.get(group, Counts()).plus(increment.get(group, Counts()))
+            for group in base.totals.keys() | increment.keys()
         }
-        if keep:
-            try:
-                with ctx.engine.begin() as conn:
-                    write_day_totals(conn, day_start, end, day)
-            except IntegrityError as exc:  # another evaluation of the same day stored its state first
-                ctx.log.warning("LOYALTY_MON: day totals not stored (stored concurrently): %s", exc.orig)
+        if store is not None and through is not None and (saved is None or end >= saved.counted_to):
+            store.put(key, encode_day(DayState(end, through, day)))
+            oldest = key_day(day_start - dt.timedelta(days=KEEP_DAYS))
+            for old in store.keys(DAY_KEY_PREFIX):
+                if old < oldest:
+                    store.delete(old)
         return build_measurements(ctx, interval, day) + suspicious_measurements(ctx)
 
 

@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "en")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None, "text_in": (2,)}
 # A fixed date in the headers, so that extracting twice changes nothing.
 STAMP = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 

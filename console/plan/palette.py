@@ -10,7 +10,7 @@ from PyQt6.QtCore import QMimeData, Qt
 from PyQt6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from console.i18n import translate
-from console.live import LiveState
+from console.live import LiveState, caption
 from console.plan.model import map_files
 from console.plan.scene import element_mime
 
@@ -29,7 +29,7 @@ class Palette(QTreeWidget):
 
     def set_sources(self, state: LiveState, current_map: Path, root_map: Path) -> None:
         maps = [p for p in map_files(root_map) if p.resolve() != current_map.resolve()]
-        metrics = sorted((m.test, m.point, m.name, m.key) for m in state.metrics.values())
+        metrics = sorted((m.test, m.point, m.name, m.key, caption(m)) for m in state.metrics.values())
         points = state.point_names()
         signature = (tuple(metrics), tuple(points), tuple(maps))
         if signature == self._signature:
@@ -40,21 +40,21 @@ class Palette(QTreeWidget):
 
     def _fill(
         self,
-        metrics: Sequence[tuple[str, str, str, str]],
+        metrics: Sequence[tuple[str, str, str, str, str]],
         points: Sequence[str],
         maps: Sequence[Path],
         root_map: Path,
     ) -> None:
         metric_group = QTreeWidgetItem(self, [translate("Plan", "Metrics (MKO/OKO)")])
         by_group: dict[tuple[str, str], QTreeWidgetItem] = {}
-        for test, point, name, key in metrics:
+        for test, point, name, key, text in metrics:
             group = by_group.get((test, point))
             if group is None:
                 group = QTreeWidgetItem(metric_group, [f"{test} · {point}" if point else test])
                 by_group[(test, point)] = group
-            caption = name.split(f". {point}. ", 1)[-1] if point else name
-            item = QTreeWidgetItem(group, [caption])
-            item.setData(0, ROLE, ("metric", key or name, ""))
+            item = QTreeWidgetItem(group, [text])
+            # The caption travels as the element's label: the map never has to read the name.
+            item.setData(0, ROLE, ("metric", key or name, text))
             item.setToolTip(0, name)
         point_group = QTreeWidgetItem(self, [translate("Plan", "Service points")])
         for point in points:

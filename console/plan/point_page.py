@@ -33,7 +33,7 @@ from console.evidence import interval_caption, interval_explanation
 from console.history import MetricHistory, metrics_by_reference, recent_history
 from console.i18n import format_value, level_text, local_text, number, translate
 from console.level_paint import LevelDelegate, add_level_dots, interval_strip, set_level, threshold_pens
-from console.live import LiveMetric, LiveState
+from console.live import LiveMetric, LiveState, caption
 from console.worker import Loader, StaleBanner, describe
 from probe.assess import ThresholdTable
 from probe.levels import Level
@@ -60,11 +60,8 @@ def threshold_rows(table: ThresholdTable) -> list[tuple[Level, str]]:
 
 
 def short_name(metric: LiveMetric) -> str:
-    """The name without the test, methodology and point: what the point page has room for."""
-    prefix = f". {metric.point}. "
-    if metric.point and prefix in metric.name:
-        return metric.name.split(prefix, 1)[1]
-    return metric.name
+    """What the point page has room for: question, short name and period."""
+    return caption(metric)
 
 
 def _level_item(level: Level | None, stale: bool) -> QTableWidgetItem:
@@ -356,7 +353,7 @@ class PointPage(QWidget):
     def _default_row(self) -> int | None:
         """The first assessed interval metric: the one an analyst looks at first."""
         for row, metric in enumerate(self.metrics):
-            if metric.level is not None and "Интервал" in metric.name and metric.thresholds is not None:
+            if metric.level is not None and metric.period == "interval" and metric.thresholds is not None:
                 return row
         for row, metric in enumerate(self.metrics):
             if metric.level is not None:
@@ -450,7 +447,7 @@ class PointPage(QWidget):
             if strip is not None:
                 self.strip.addItem(strip)
             # The row's name just above its rectangles, kept at the left edge of the visible window.
-            text = self._short_label(history.info.name)
+            text = self._short_label(history)
             label = pg.TextItem(text, color="#33404d", anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 190))
             label.setZValue(10)
             self.strip.addItem(label)
@@ -467,6 +464,12 @@ class PointPage(QWidget):
         for row, label in enumerate(self._label_items):
             label.setPos(left, row + STRIP_HALF + 0.02)
 
-    def _short_label(self, name: str) -> str:
-        tail = name.split(f". {self.point}. ", 1)[-1]
-        return tail.replace("Интервал ", "").replace("Текущие сутки", "сутки")
+    @staticmethod
+    def _short_label(history: MetricHistory) -> str:
+        """Short name and period ("… 10 мин" from the spacing of the intervals, "… сутки")."""
+        info = history.info
+        if info.period == "interval":
+            period = f"{round(history.slot_seconds() / 60)} мин"
+        else:
+            period = "сутки" if info.period == "day" else ""
+        return ". ".join(part for part in (info.short_name or info.name, period) if part)

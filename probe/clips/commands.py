@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from probe.clips.runner import ClipCutter
 from probe.commands.base import CommandError, Context, print_json, print_table
+from probe.i18n import _
 from probe.store.schema import clips, points
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "clips",
-        help="cut audio fragments around presses once (the service does it continuously)",
+        help=_("cut audio fragments around presses once (the service does it continuously)"),
         description="Cut the fragments of every due press of the [clips] kinds, retrying presses "
         "whose recording was missing, then exit.",
     )
@@ -27,9 +28,11 @@ def register(sub: Any) -> None:
         help="only presses at or after T (ISO 8601; no offset = the probe's time zone); "
         "default: [clips] lookback_days ago",
     )
-    parser.add_argument("--list", action="store_true", help="list the recorded fragments instead of cutting")
-    parser.add_argument("--point", metavar="NAME", help="with --list: only this point")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="with --list")
+    parser.add_argument(
+        "--list", action="store_true", help=_("list the recorded fragments instead of cutting")
+    )
+    parser.add_argument("--point", metavar="NAME", help=_("with --list: only this point"))
+    parser.add_argument("--format", choices=("table", "json"), default="table", help=_("with --list"))
     parser.set_defaults(func=cmd_clips)
 
 
@@ -37,7 +40,9 @@ def parse_since(text: str, ctx: Context) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CommandError(f"--since {text!r}: not an ISO 8601 time (e.g. 2026-11-22T10:00)") from None
+        raise CommandError(
+            _("--since {text!r}: not an ISO 8601 time (e.g. 2026-11-22T10:00)").format(text=text)
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.config.tz)
     return value.astimezone(dt.UTC)

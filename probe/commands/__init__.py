@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "probe.commands.baseline",
     "probe.commands.run",
     "probe.commands.queue",
+    "probe.commands.status",
 ]
 
 __all__ = ["COMMAND_MODULES", "CommandError", "Context"]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from probe.config import ProbeConfig
+from probe.i18n import _
 from probe.store.db import DatabaseError, open_engine, redact, schema_version
 
 
@@ -43,7 +44,9 @@ class Context:
             raise DatabaseError(f"{redact(self.config.database.url)}: {exc}") from None
         if version is None:
             raise CommandError(
-                f"{redact(self.config.database.url)}: the aggregator schema does not exist; run 'prolan-probe db init'"
+                _("{database}: the aggregator schema does not exist; run 'prolan-probe db init'").format(
+                    database=redact(self.config.database.url)
+                )
             )
         return self.engine
 
@@ -79,7 +82,7 @@ def print_refused_rows(errors: Sequence[str], out: TextIO | None = None) -> None
     for line in errors[:MAX_ERRORS_SHOWN]:
         print(line, file=out)
     if len(errors) > MAX_ERRORS_SHOWN:
-        print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more refused rows", file=out)
+        print(_("... and {count} more refused rows").format(count=len(errors) - MAX_ERRORS_SHOWN), file=out)
 
 
 def parse_local_time(text: str, tz: ZoneInfo, option: str) -> dt.datetime:
@@ -88,7 +91,9 @@ def parse_local_time(text: str, tz: ZoneInfo, option: str) -> dt.datetime:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise CommandError(
-            f"{option}: {text!r} is not an ISO 8601 time or date (e.g. 2026-11-01T08:00)"
+            _("{option}: {text!r} is not an ISO 8601 time or date (e.g. 2026-11-01T08:00)").format(
+                option=option, text=text
+            )
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)

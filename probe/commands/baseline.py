@@ -12,6 +12,7 @@ from typing import Any
 
 from probe.baseline import BaselineError, BaselineOptions, propose_all
 from probe.commands.base import CommandError, Context, parse_local_time, print_table
+from probe.i18n import _
 from probe.store.baselines import apply_proposals, list_overrides, load_histories, remove_overrides
 
 DEFAULT_DAYS = 28  # four weeks: every hour of the week is seen four times
@@ -21,38 +22,42 @@ _WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 def register(sub: Any) -> None:
     base = sub.add_parser(
         "baseline",
-        help="typical values of assessed metrics and proposed thresholds",
+        help=_("typical values of assessed metrics and proposed thresholds"),
         description="Typical value = a percentile (median) of past intervals; t1 = typical, "
         "t2..t4 = t1 × coefficients (mirrored for higher-is-better metrics).",
     )
-    base.add_argument("--test", required=True, help="test name, e.g. LOYALTY_MON")
-    base.add_argument("--point", help="only this service point")
+    base.add_argument("--test", required=True, help=_("test name, e.g. LOYALTY_MON"))
+    base.add_argument("--point", help=_("only this service point"))
     base.add_argument("--from", dest="since", help=f"ISO time or date (default: {DEFAULT_DAYS} days ago)")
-    base.add_argument("--to", dest="until", help="ISO time or date (default: now)")
-    base.add_argument("--percentile", type=float, default=50.0, help="typical value percentile (default 50)")
-    base.add_argument("--coefficients", default="2,3,4", help="t2,t3,t4 as multiples of t1 (default 2,3,4)")
+    base.add_argument("--to", dest="until", help=_("ISO time or date (default: now)"))
     base.add_argument(
-        "--floor", type=float, default=1.0, help="smallest t1 (a typical 0 cannot be multiplied)"
+        "--percentile", type=float, default=50.0, help=_("typical value percentile (default 50)")
     )
-    base.add_argument("--min-samples", type=int, default=3, help="fewest values that give a proposal")
-    base.add_argument("--hour-of-week", action="store_true", help="one typical value per hour of the week")
+    base.add_argument(
+        "--coefficients", default="2,3,4", help=_("t2,t3,t4 as multiples of t1 (default 2,3,4)")
+    )
+    base.add_argument(
+        "--floor", type=float, default=1.0, help=_("smallest t1 (a typical 0 cannot be multiplied)")
+    )
+    base.add_argument("--min-samples", type=int, default=3, help=_("fewest values that give a proposal"))
+    base.add_argument("--hour-of-week", action="store_true", help=_("one typical value per hour of the week"))
     base.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    base.add_argument("--apply", action="store_true", help="store the proposals as per-point overrides")
+    base.add_argument("--apply", action="store_true", help=_("store the proposals as per-point overrides"))
     base.set_defaults(func=cmd_baseline)
 
-    over = sub.add_parser("overrides", help="per-point threshold overrides").add_subparsers(
+    over = sub.add_parser("overrides", help=_("per-point threshold overrides")).add_subparsers(
         dest="overrides_command", required=True
     )
-    show = over.add_parser("list", help="list stored overrides")
+    show = over.add_parser("list", help=_("list stored overrides"))
     show.add_argument("--test")
     show.add_argument("--point")
     show.add_argument("--format", choices=("table", "json"), default="table")
     show.set_defaults(func=cmd_list)
-    remove = over.add_parser("remove", help="remove overrides by id, or all of a test")
-    remove.add_argument("ids", nargs="*", type=int, help="override ids (see 'overrides list')")
+    remove = over.add_parser("remove", help=_("remove overrides by id, or all of a test"))
+    remove.add_argument("ids", nargs="*", type=int, help=_("override ids (see 'overrides list')"))
     remove.add_argument("--test")
     remove.add_argument("--point")
-    remove.add_argument("--source", help="only overrides from this source, e.g. baseline")
+    remove.add_argument("--source", help=_("only overrides from this source, e.g. baseline"))
     remove.set_defaults(func=cmd_remove)
 
 
@@ -60,9 +65,11 @@ def parse_coefficients(text: str) -> tuple[float, float, float]:
     try:
         parts = tuple(float(p) for p in text.split(","))
     except ValueError:
-        raise CommandError(f"--coefficients: {text!r} must be three numbers, e.g. 2,3,4") from None
+        raise CommandError(
+            _("--coefficients: {text!r} must be three numbers, e.g. 2,3,4").format(text=text)
+        ) from None
     if len(parts) != 3:
-        raise CommandError(f"--coefficients: {text!r} must be three numbers, e.g. 2,3,4")
+        raise CommandError(_("--coefficients: {text!r} must be three numbers, e.g. 2,3,4").format(text=text))
     return parts[0], parts[1], parts[2]
 
 
@@ -141,7 +148,10 @@ def cmd_baseline(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     if args.apply:
         count = apply_proposals(engine, proposals)
-        print(f"applied {count} overrides; the engine uses them from the next evaluation", file=sys.stderr)
+        print(
+            _("applied {count} overrides; the engine uses them from the next evaluation").format(count=count),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -172,9 +182,9 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_remove(ctx: Context, args: argparse.Namespace) -> int:
     if not args.ids and not args.test:
-        raise CommandError("overrides remove: give override ids or --test NAME")
+        raise CommandError(_("overrides remove: give override ids or --test NAME"))
     removed = remove_overrides(
         ctx.ready_engine(), ids=args.ids, test=args.test, point=args.point, source=args.source
     )
-    print(f"removed {removed} overrides")
+    print(_("removed {count} overrides").format(count=removed))
     return 0 if removed else 1

@@ -1,8 +1,8 @@
 """`prolan-probe evaluate`, `metrics`, `tests` and `backfill`: the engine from the command line.
 
 `evaluate` runs tests for the interval ending at the boundary at or before `--at` (now by default),
-exactly as the scheduler would then, stores the result, hands it to the subsystems' evaluation
-listeners (the notifier's incidents; `probe.plugins.EVALUATION_LISTENERS`) and prints it. `metrics`
+exactly as the scheduler would then, stores the result and prints it; the running service picks the
+stored result up (probe.follow) and is the one that sends traps, e-mail and SMS for it. `metrics`
 prints the current values (the latest stored value of every metric, what the SNMP agent serves).
 `tests` lists the loaded tests with their schedule and last run, and the files that failed to load
 with the reason. `backfill` evaluates every interval of a range, in order, as history.
@@ -22,46 +22,76 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
 
-from probe import plugins
 from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.commands.demo import DEMO_HOOKS
 from probe.config import ProbeConfig
 from probe.demo import DemoSummary
 from probe.engine import Evaluator
-from probe.snapshot import Evaluation, MetricState, SnapshotHub
+from probe.filters import SERVICE_POINTS, TESTS, NoSuchName, resolve
+from probe.i18n import N_, _
+from probe.levels import Level
+from probe.snapshot import MetricState, SnapshotHub
 from probe.store.current import load_snapshot
 from probe.store.schema import test_runs
+from probe.topology import load_topology
 
 log = logging.getLogger(__name__)
 FORMATS = ("table", "json", "csv")
+# The state of a test in `tests` (JSON keeps the English words; tables translate them).
+STATES = {"never run": N_("never run"), "ok": N_("ok"), "failed": N_("failed")}
+LEVEL_NAMES = {
+    Level.GOOD: N_("good"),
+    Level.ACCEPTABLE: N_("acceptable"),
+    Level.ATTENTION: N_("attention"),
+    Level.EDGE: N_("edge"),
+    Level.BAD: N_("bad"),
+    Level.UNKNOWN: N_("no data"),
+}
+
+
+def level_name(level: Level) -> str:
+    """An assessment in the current language (хорошо … нет данных in Russian)."""
+    return _(LEVEL_NAMES[level])
+
+
+def schedule_text(schedule: str) -> str:
+    """`every 10 min` as the engine words a schedule, in the current language."""
+    if schedule.startswith("every ") and schedule.endswith(" min"):
+        return _("every {minutes} min").format(minutes=schedule[len("every ") : -len(" min")])
+    return schedule
 
 
 def register(sub: Any) -> None:
-    evaluate = sub.add_parser("evaluate", help="evaluate tests for one interval, store and print the result")
-    evaluate.add_argument(
-        "--test", action="append", help="test name (repeatable; default: every enabled test)"
+    evaluate = sub.add_parser(
+        "evaluate", help=_("evaluate tests for one interval, store and print the result")
     )
     evaluate.add_argument(
-        "--at", help="ISO time: evaluate the interval ending at the boundary at or before it"
+        "--test", action="append", help=_("test name (repeatable; default: every enabled test)")
     )
-    evaluate.add_argument("--format", choices=FORMATS, default="table")
+    evaluate.add_argument(
+        "--at", help=_("ISO time: evaluate the interval ending at the boundary at or before it")
+    )
+    evaluate.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
     evaluate.set_defaults(func=cmd_evaluate)
 
-    show = sub.add_parser("metrics", help="current values and assessments (what SNMP serves)")
-    show.add_argument("--test", help="only this test")
-    show.add_argument("--point", help="only this service point")
-    show.add_argument("--format", choices=FORMATS, default="table")
+    show = sub.add_parser("metrics", help=_("current values and assessments (what SNMP serves)"))
+    show.add_argument("--test", help=_("only this test (its exact name, or a part of one name)"))
+    show.add_argument("--point", help=_("only this service point (its exact name, or a part of one name)"))
+    show.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
     show.set_defaults(func=cmd_metrics)
 
-    tests = sub.add_parser("tests", help="loaded evaluation tests, schedules, last runs, load failures")
-    tests.add_argument("--format", choices=("table", "json"), default="table")
+    tests = sub.add_parser("tests", help=_("loaded evaluation tests, schedules, last runs, load failures"))
+    tests.add_argument("--format", choices=("table", "json"), default="table", help=_("output format"))
     tests.set_defaults(func=cmd_tests)
 
-    backfill = sub.add_parser("backfill", help="evaluate every interval of a time range, in order")
-    backfill.add_argument("--test", required=True, action="append", help="test name (repeatable)")
-    backfill.add_argument("--from", dest="since", required=True, help="ISO time (local time without offset)")
-    backfill.add_argument("--to", dest="until", required=True, help="ISO time (local time without offset)")
+    backfill = sub.add_parser("backfill", help=_("evaluate every interval of a time range, in order"))
+    backfill.add_argument("--test", required=True, action="append", help=_("test name (repeatable)"))
+    backfill.add_argument(
+        "--from", dest="since", required=True, help=_("ISO time (local time without offset)")
+    )
+    backfill.add_argument("--to", dest="until", required=True, help=_("ISO time (local time without offset)"))
     backfill.set_defaults(func=cmd_backfill)
 
 
@@ -143,43 +173,35 @@ def print_metrics(
             s.id,
             s.name,
             f"{_value_text(s.value)} {s.unit}".strip() + _interval_suffix(s),
-            "" if s.level is None else s.level.russian,
+            "" if s.level is None else level_name(s.level),
             f"{s.time.astimezone(config.tz):%Y-%m-%d %H:%M}",
         )
         for s in states
     ]
-    print_table(rows, ["id", "метрика", "значение", "оценка", "время"], out)
-
-
-def _tell_listeners(ctx: Context, evaluation: Evaluation) -> None:
-    """Evaluations from the command line reach the subsystems (the notifier's incidents) exactly
-    as the scheduler's do; in `run` they get them from the snapshot hub instead."""
-    for name, listener in plugins.evaluation_listeners().items():
-        try:
-            listener(ctx.config, ctx.engine, evaluation)
-        except Exception as exc:  # the evaluation is stored; a subsystem's fault is reported, not fatal
-            print(f"prolan-probe: {name}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    print_table(rows, ["id", _("metric"), _("value"), _("assessment"), _("time")], out)
 
 
 def _evaluator(ctx: Context) -> Evaluator:
     engine = ctx.ready_engine()
     evaluator = Evaluator(ctx.config, engine, SnapshotHub())
     for failure in evaluator.report.failed:
-        print(f"prolan-probe: test not loaded: {failure.path}: {failure.error}", file=sys.stderr)
+        print(
+            _("prolan-probe: test not loaded: {path}: {error}").format(
+                path=failure.path, error=failure.error
+            ),
+            file=sys.stderr,
+        )
+    for problem in evaluator.config_problems:
+        if "no such test" in problem:  # the others are the failures above; `run` refuses all
+            print(f"prolan-probe: warning: {problem}", file=sys.stderr)
     return evaluator
 
 
 def _chosen(evaluator: Evaluator, names: Iterable[str] | None) -> list[str]:
+    """The tests `--test` names (exact names, or parts of one name each); every enabled one by default."""
     if not names:
         return evaluator.enabled_tests()
-    chosen = []
-    for name in names:
-        try:
-            evaluator.test(name)
-        except KeyError as exc:
-            raise CommandError(str(exc.args[0])) from None
-        chosen.append(name)
-    return chosen
+    return [resolve(name, evaluator.tests(), option="--test", what=TESTS) for name in names]
 
 
 def cmd_evaluate(ctx: Context, args: argparse.Namespace) -> int:
@@ -190,12 +212,13 @@ def cmd_evaluate(ctx: Context, args: argparse.Namespace) -> int:
     for name in _chosen(evaluator, args.test):
         end = evaluator.boundary_at_or_before(name, at)
         evaluation = evaluator.evaluate(name, end)
-        _tell_listeners(ctx, evaluation)
         states.extend(sorted(evaluation.metrics, key=lambda m: m.id))
         if not evaluation.test_ok or not evaluation.database_ok:
             status = 1
             print(
-                f"prolan-probe: {name}: the test failed for the interval ending {end:%Y-%m-%d %H:%M} UTC",
+                _("prolan-probe: {name}: the test failed for the interval ending {end}").format(
+                    name=name, end=f"{end.astimezone(ctx.config.tz):%Y-%m-%d %H:%M %z}"
+                ),
                 file=sys.stderr,
             )
     print_metrics(states, args.format, ctx.config)
@@ -203,12 +226,28 @@ def cmd_evaluate(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(ctx: Context, args: argparse.Namespace) -> int:
+    """Current values; a filter that matches nothing says so (with the closest names) and exits 1."""
     snapshot = load_snapshot(ctx.ready_engine())
+    test = point = None
+    if args.test is not None:
+        known_tests = {s.test for s in snapshot.metrics} | {t.name for t in snapshot.tests}
+        test = resolve(args.test, known_tests, option="--test", what=TESTS)
+    if args.point is not None:
+        known_points = {s.point for s in snapshot.metrics if s.point} | set(load_topology(ctx.engine).points)
+        point = resolve(args.point, known_points, option="--point", what=SERVICE_POINTS)
     states = [
         s
         for s in snapshot.metrics
-        if (args.test is None or s.test == args.test) and (args.point is None or s.point == args.point)
+        if (test is None or s.test == test) and (point is None or s.point == point)
     ]
+    if not states:
+        if test is None and point is None:
+            raise NoSuchName(_("no metrics yet: run 'prolan-probe evaluate' or 'prolan-probe run'"))
+        raise NoSuchName(
+            _("no metrics of {test} at {point}").format(
+                test=test or _("any test"), point=point or _("any point")
+            )
+        )
     print_metrics(states, args.format, ctx.config)
     return 0
 
@@ -245,7 +284,7 @@ def cmd_tests(ctx: Context, args: argparse.Namespace) -> int:
                 "schedule": evaluator.schedule(name),
                 "last_run": None if run is None else run[0].isoformat().replace("+00:00", "Z"),
                 "duration_seconds": None if run is None else round(run[1], 3),
-                "state": "never run" if run is None else ("ok" if run[2] else "failed"),
+                "state": "never run" if run is None else ("ok" if run[2] else "failed"),  # JSON: stable words
                 "last_error": None if run is None else run[3],
             }
         )
@@ -260,17 +299,18 @@ def cmd_tests(ctx: Context, args: argparse.Namespace) -> int:
             [
                 (
                     name,
-                    evaluator.schedule(name) + ("" if evaluator.settings(name).enabled else " (выключен)"),
+                    schedule_text(evaluator.schedule(name))
+                    + ("" if evaluator.settings(name).enabled else " " + _("(disabled)")),
                     "" if name not in runs else f"{runs[name][0].astimezone(ctx.config.tz):%Y-%m-%d %H:%M}",
-                    entry["state"],
+                    _(STATES[str(entry["state"])]),
                     type(evaluator.test(name)).description,
                 )
                 for name, entry in zip(evaluator.tests(), entries, strict=True)
             ],
-            ["тест", "расписание", "последний запуск", "состояние", "описание"],
+            [_("test"), _("schedule"), _("last run"), _("state"), _("description")],
         )
         for f in evaluator.report.failed:
-            print(f"\nНЕ ЗАГРУЖЕН {f.path}: {f.error}")
+            print("\n" + _("NOT LOADED {path}: {error}").format(path=f.path, error=f.error))
             if f.traceback:
                 print(f.traceback.rstrip())
     return 1 if failed else 0
@@ -286,37 +326,50 @@ def backfill(
     on_evaluation: Any = None,
 ) -> tuple[int, int]:
     """Evaluate every interval of each test that ends in (since, until], in order, as history.
-    Returns (evaluations, failed ones). Progress goes to `out` as a bar on one line."""
+    Returns (evaluations, failed ones). On a terminal the progress is a bar (tqdm) redrawn in
+    place; elsewhere (a log, a pipe) there is no bar, the caller's summary line says it all."""
     out = out or sys.stderr
     plan = [(name, end) for name in names for end in evaluator.boundaries_between(name, since, until)]
     done = failed = 0
-    started = time.perf_counter()
-    width = 30
-    for name, end in plan:
-        evaluation = evaluator.evaluate(name, end, historical=True)
-        if on_evaluation is not None:
-            on_evaluation(evaluation)
-        done += 1
-        failed += 0 if evaluation.test_ok and evaluation.database_ok else 1
-        if out.isatty() or done == len(plan) or done % 50 == 0:
-            filled = int(width * done / max(1, len(plan)))
-            rate = done / max(1e-9, time.perf_counter() - started)
-            out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{len(plan)} {name} {rate:.0f}/s")
-            out.flush()
-    if plan:
-        out.write("\n")
+    with tqdm(
+        total=len(plan),
+        file=out,
+        disable=not _is_terminal(out),
+        unit=_("interval"),
+        dynamic_ncols=True,
+        leave=True,
+    ) as bar:
+        for name, end in plan:
+            evaluation = evaluator.evaluate(name, end, historical=True)
+            if on_evaluation is not None:
+                on_evaluation(evaluation)
+            done += 1
+            failed += 0 if evaluation.test_ok and evaluation.database_ok else 1
+            bar.set_description_str(name, refresh=False)
+            bar.update(1)
     return done, failed
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def cmd_backfill(ctx: Context, args: argparse.Namespace) -> int:
     since = parse_time(args.since, ctx.config, "--from")
     until = parse_time(args.until, ctx.config, "--to")
     if since >= until:
-        raise CommandError("--from must be before --to")
+        raise CommandError(_("--from must be before --to"))
     evaluator = _evaluator(ctx)
     names = _chosen(evaluator, args.test)
     done, failed = backfill(evaluator, names, since, until)
-    print(f"backfill: {done} evaluations of {', '.join(names)}, {failed} failed")
+    print(
+        _("backfill: {done} evaluations of {names}, {failed} failed").format(
+            done=done, names=", ".join(names), failed=failed
+        )
+    )
     return 1 if failed else 0
 
 
@@ -328,8 +381,10 @@ def evaluate_demo(ctx: Context, summary: DemoSummary) -> None:
     started = time.perf_counter()
     done, failed = backfill(evaluator, names, summary.start, summary.end)
     print(
-        f"demo: evaluated {done} intervals of {', '.join(names)} ({failed} failed, "
-        f"{time.perf_counter() - started:.1f} s)"
+        _("demo: evaluated {done} intervals of {names} ({failed} failed, {seconds:.1f} s)").format(
+            done=done, names=", ".join(names), failed=failed, seconds=time.perf_counter() - started
+        ),
+        flush=True,
     )
 
 

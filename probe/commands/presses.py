@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from probe.commands.base import (
     print_refused_rows,
     print_table,
 )
+from probe.i18n import _
+from probe.ingest.config import IngestConfig
 from probe.press_hooks import press_hooks
 from probe.presses import import_presses_csv
 from probe.store.schema import clips, pads, points, presses
@@ -26,10 +29,12 @@ from probe.topology import INDICATIVE_KINDS, load_topology
 
 
 def register(sub: Any) -> None:
-    presses = sub.add_parser("presses", help="button presses").add_subparsers(
+    presses = sub.add_parser("presses", help=_("button presses")).add_subparsers(
         dest="presses_command", required=True
     )
-    imp = presses.add_parser("import", help="import presses from CSV (header pad,button,pressed_at,question)")
+    imp = presses.add_parser(
+        "import", help=_("import presses from CSV (header pad,button,pressed_at,question)")
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--batch-size", type=int, default=20_000)
     imp.add_argument(
@@ -44,6 +49,16 @@ def register(sub: Any) -> None:
         metavar="M",
         help="with --alert: alert on presses up to M minutes old when stored (0 = any age; "
         "default: each press rule's max_age_minutes)",
+    )
+    imp.add_argument(
+        "--max-age-days",
+        type=float,
+        help="refuse presses older than this (default: [ingest] max_age_days, 400; 0 = no limit: old history)",
+    )
+    imp.add_argument(
+        "--max-ahead-minutes",
+        type=float,
+        help="refuse presses this far in the future (default: [ingest] max_ahead_minutes, 10; 0 = no limit)",
     )
     imp.set_defaults(func=cmd_import)
     lst = presses.add_parser(
@@ -70,6 +85,11 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.ready_engine()
     topology = load_topology(engine)
     started = time.perf_counter()
+    window = ctx.config.section(IngestConfig).plausible_window()
+    if args.max_age_days is not None:
+        window = replace(window, max_age_days=max(args.max_age_days, 0.0))
+    if args.max_ahead_minutes is not None:
+        window = replace(window, max_ahead_minutes=max(args.max_ahead_minutes, 0.0))
     report = import_presses_csv(
         engine,
         topology,
@@ -78,13 +98,24 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         hooks=press_hooks(ctx.config),
         alert=args.alert,
         max_age_minutes=args.max_age_minutes,
+        window=window,
     )
     elapsed = time.perf_counter() - started
     print_refused_rows(report.errors)
     rate = report.read / elapsed if elapsed > 0 else 0.0
     print(
-        f"{args.file}: {report.read} rows read, {report.stored} stored, {report.duplicates} already stored, "
-        f"{report.refused} refused ({elapsed:.1f} s, {rate:,.0f} rows/s)"
+        _(
+            "{file}: {read} rows read, {stored} stored, {duplicates} already stored, {refused} refused "
+            "({seconds:.1f} s, {rate:,.0f} rows/s)"
+        ).format(
+            file=args.file,
+            read=report.read,
+            stored=report.stored,
+            duplicates=report.duplicates,
+            refused=report.refused,
+            seconds=elapsed,
+            rate=rate,
+        )
     )
     for name, hook_report in sorted(report.hooks.items()):
         if hook_report.queued or hook_report.skipped:

@@ -305,8 +305,9 @@ def run_live_demo(settings: LiveDemoSettings, *, history_end: dt.datetime, seed:
     sink.start()
     supervisor = Supervisor()
     supervisor.install_signals()
-    # The children inherit the environment, so they speak the supervisor's language.
-    probe = [sys.executable, "-m", "probe", "--config", str(config_file)]
+    # The children speak the supervisor's language (its --lang or its locale).
+    language = current_language()
+    probe = [sys.executable, "-m", "probe", "--config", str(config_file), "--lang", language]
     status = 0
     try:
         supervisor.spawn("prolan-probe run", [*probe, "run"], essential=True)
@@ -322,7 +323,11 @@ def run_live_demo(settings: LiveDemoSettings, *, history_end: dt.datetime, seed:
             console = _console_command()
             display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
             if settings.console and console and display:
-                supervisor.spawn("prolan-console", [*console, "--config", str(config_file)], essential=False)
+                supervisor.spawn(
+                    "prolan-console",
+                    [*console, "--config", str(config_file), "--lang", language],
+                    essential=False,
+                )
                 console_started = True
             print(what_to_look_at(settings, console_started), flush=True)
         failed = supervisor.watch()

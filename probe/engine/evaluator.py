@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,9 +18,16 @@ from probe.api import EvaluationTest, Measurement, TestContext, Window
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig, TestSettings
 from probe.engine import clock
-from probe.engine.history import MetricRegistry, MetricSpec, ValueRow, write_run
+from probe.engine.history import (
+    MetricRegistry,
+    MetricSpec,
+    ValueRow,
+    log_run,
+    process_origin,
+    write_run,
+)
 from probe.engine.loader import LoadFailure, LoadReport, load_tests
-from probe.engine.naming import KEY_LIMIT, full_name, metric_key, question_label
+from probe.engine.naming import KEY_LIMIT, full_name, metric_key, metric_scope, name_tail, question_label
 from probe.engine.runner import Outcome, Runner
 from probe.engine.thresholds import (
     OverrideIndex,
@@ -33,8 +39,11 @@ from probe.evidence import evidence_level
 from probe.levels import Level
 from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
+from probe.store.db import is_read_only_violation, read_only_engine
+from probe.store.ingest_mark import stored_through
 from probe.store.limits import column_limit, fit_key, fit_text
 from probe.store.schema import metrics, schema_info, test_runs
+from probe.store.state import StateStore
 from probe.topology import Topology, load_topology
 
 log = logging.getLogger(__name__)
@@ -49,10 +58,13 @@ class DatabaseUnavailable(Exception):
 
 @dataclass
 class _Prepared:
-    """What is read from the aggregator before a run: topology and threshold overrides."""
+    """What is read from the aggregator before a run: topology, threshold overrides, the
+    ingestion watermark and the test's state store."""
 
     topology: Topology
     overrides: OverrideIndex = field(default_factory=OverrideIndex)
+    ingest_mark: int | None = None
+    state: StateStore | None = None
 
 
 @dataclass
@@ -69,10 +81,16 @@ class Evaluator:
     def __init__(self, config: ProbeConfig, engine: Engine, hub: SnapshotHub) -> None:
         self.config = config
         self.engine = engine
+        # Tests read through this one: every transaction on it refuses writes.
+        self.read_engine = read_only_engine(engine)
         self.hub = hub
         self.tz = config.tz
         self.report: LoadReport = load_tests(config)
         self._tests: dict[str, EvaluationTest] = {}
+        # Problems of the config's [tests.NAME] sections, one line each naming the file and key:
+        # `run` refuses to start with any (the other commands report them per test).
+        self.config_problems: list[str] = []
+        where = str(config.source) if config.source else "<config>"
         for name, cls in sorted(self.report.loaded.items()):
             settings = self.settings(name)
             try:
@@ -83,6 +101,7 @@ class Evaluator:
                 self.report.failed.append(
                     LoadFailure(self.report.sources[name], f"[tests.{name}]: {message}")
                 )
+                self.config_problems.append(f"{where}: key 'tests.{name}': {message}")
                 log.error("evaluation test %s not loaded: [tests.%s]: %s", name, name, message)
             except Exception as exc:  # a test's own __init__ failing is that test's problem only
                 self.report.failed.append(
@@ -92,13 +111,29 @@ class Evaluator:
                 )
         for name in [n for n in self.report.loaded if n not in self._tests]:
             del self.report.loaded[name]
+        # A section for a test that does not exist (a misspelt [tests.LOYALTY_MOM]) would be
+        # silently ignored: refuse it, unless a test file failed to load (it may be that one's).
+        known = ", ".join(sorted(self.report.loaded)) or "none"
+        for name in sorted(config.tests.model_extra or {}):
+            if (
+                name in self.report.loaded
+                or name in self._tests
+                or any(f"[tests.{name}]" in failure.error for failure in self.report.failed)
+            ):
+                continue
+            if self.report.failed:
+                log.warning("[tests.%s]: no loaded test has that name (some test files failed to load)", name)
+                continue
+            self.config_problems.append(f"{where}: key 'tests.{name}': no such test (tests: {known})")
         self._runners = {name: Runner(name) for name in self._tests}
         self._registry = MetricRegistry()
         self._topology = Topology()
-        self._publish_lock = threading.Lock()
         # Names and keys of the measurements seen before (the same every run): building them again
         # for every metric of every run would be most of the engine's own cost on a large chain.
         self._specs: dict[tuple[object, ...], MetricSpec] = {}
+        self._state_rows: set[str] = set()  # tests whose state version row is known to exist
+        # Who stored a run (run_log.origin): a follower skips its own process's runs.
+        self.origin = process_origin()
         self._publish_test_states()
 
     # -- tests and their clocks ------------------------------------------------------------
@@ -161,10 +196,12 @@ class Evaluator:
         else:
             ctx = TestContext(
                 window=window,
-                engine=self.engine,
+                engine=self.read_engine,
                 topology=prepared.topology,
                 params=test.params,
                 log=logging.getLogger(f"probe.tests.{name}"),
+                state=prepared.state,
+                ingest_mark=prepared.ingest_mark,
             )
             outcome = self._runners[name].run(
                 lambda: list(test.run(ctx)), self.settings(name).timeout_seconds
@@ -173,7 +210,7 @@ class Evaluator:
                 database_ok = self._ping()
         measurements, problem = ([], None) if not outcome.ok else _checked(outcome.value or [])
         test_ok = outcome.ok and problem is None
-        error = None if test_ok else (problem or _describe(outcome.error))
+        error = None if test_ok else (problem or _describe_failure(name, outcome.error))
         if error:
             log.warning(
                 "%s at %s failed: %s%s",
@@ -187,7 +224,10 @@ class Evaluator:
         ids: dict[str, tuple[int, str]] = {}
         if database_ok:
             try:
-                ids = self._store(name, window, started_at, duration, test_ok, error, items)
+                store = prepared.state if prepared is not None and test_ok else None
+                ids = self._store(
+                    name, window, started_at, duration, test_ok, error, items, store, historical=historical
+                )
             except SQLAlchemyError as exc:
                 # Without the statement: for a large chain it is megabytes of parameters.
                 log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
@@ -216,6 +256,7 @@ class Evaluator:
                 methodology=item.measurement.methodology,
                 period=item.measurement.period,
                 thresholds=item.table,
+                scope=item.spec.scope,
                 low=item.measurement.low,
                 high=item.measurement.high,
                 votes=item.measurement.votes,
@@ -232,19 +273,15 @@ class Evaluator:
             ok=test_ok,
             last_error=error or "",
         )
-        with self._publish_lock:
-            previous = self.hub.current.by_id()
-            evaluation = Evaluation(
-                test=name,
-                at=window.end,
-                metrics=tuple(sorted(states, key=lambda s: s.id)),
-                previous_levels={s.id: (previous[s.id].level if s.id in previous else None) for s in states},
-                database_ok=database_ok,
-                test_ok=test_ok,
-                historical=historical,
-            )
-            self.hub.apply(evaluation, [state])
-        return evaluation
+        return self.hub.publish_run(
+            test=name,
+            at=window.end,
+            states=states,
+            test_state=state,
+            database_ok=database_ok,
+            test_ok=test_ok,
+            historical=historical,
+        )
 
     def _ping(self) -> bool:
         try:
@@ -263,11 +300,21 @@ class Evaluator:
                     self._registry.load(conn)
                 topology = load_topology(conn)
                 overrides = OverrideIndex(load_override_rows(conn, name))
+            state = StateStore(name, self.read_engine)
+            if name not in self._state_rows:
+                state.ensure_version_row(self.engine)
+                self._state_rows.add(name)
+            # Last: the test's reads start after this, so they see every press at or below it.
+            mark = stored_through(self.engine)
         except SQLAlchemyError as exc:
             log.warning("%s: the aggregator database is unavailable: %s", name, exc)
             return None
+        if mark is None:
+            log.warning(
+                "%s: presses are locked by a long transaction; the ingestion mark is not advanced", name
+            )
         self._topology = topology
-        return _Prepared(topology, overrides)
+        return _Prepared(topology, overrides, mark, state)
 
     def _assess(
         self,
@@ -313,6 +360,7 @@ class Evaluator:
                     question_id=None if m.question is None else fit_key(m.question, _QUESTION_ID_LIMIT),
                     period=m.period,
                     unit=fit_text(m.unit, column_limit(metrics.c.unit)),
+                    scope=metric_scope(m.point),
                 )
                 self._specs[cache_key] = spec
             if spec.key in keys:  # two names that transliterate alike: keep both, told apart by the name
@@ -322,7 +370,7 @@ class Evaluator:
             metric_name = spec.name
             table = overrides.pick(metric_name, spec.point_id, hour)
             if table is None:
-                table = self._config_table(name, settings, m, metric_name)
+                table = self._config_table(name, settings, m, metric_name, window, question_text)
             if table is None:
                 table = m.thresholds if index < len(own) else self._default_table(test, m, window)
             items.append(
@@ -339,12 +387,18 @@ class Evaluator:
 
     @staticmethod
     def _config_table(
-        name: str, settings: TestSettings, m: Measurement, metric_name: str
+        name: str,
+        settings: TestSettings,
+        m: Measurement,
+        metric_name: str,
+        window: Window,
+        question_text: str | None,
     ) -> ThresholdTable | None:
         if not settings.thresholds:
             return None
-        # The name after the point part: "[question. ]short name. period".
-        tail = metric_name.split(f". {m.point}. ", 1)[1] if m.point is not None else None
+        # Config keys name a point's metric by "[question. ]short name. period", built here from
+        # the measurement's parts (never cut out of the full name).
+        tail = name_tail(m, window, question_text) if m.point is not None else None
         names = [n for n in (tail, m.short_name) if n]
         try:
             return config_table(settings.thresholds, name, m.point, metric_name, names)
@@ -369,11 +423,17 @@ class Evaluator:
         test_ok: bool,
         error: str | None,
         items: Sequence[_Item],
+        state: StateStore | None = None,
+        *,
+        historical: bool = False,
     ) -> dict[str, tuple[int, str]]:
         specs = [item.spec for item in items]
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
+                    if state is not None:
+                        # First: its compare-and-set serialises two processes storing this test.
+                        state.write(conn)
                     ids = self._registry.ensure(conn, specs, started_at)
                     write_run(
                         conn,
@@ -396,7 +456,16 @@ class Evaluator:
                             for item in items
                         ],
                     )
-                self._registry.remember(ids)
+                    # Last: every process follows the runs others stored (probe.follow).
+                    log_run(
+                        conn,
+                        test=name,
+                        at=window.end,
+                        historical=historical,
+                        test_ok=test_ok,
+                        origin=self.origin,
+                    )
+                self._registry.remember(ids, specs)
                 return ids
             except SQLAlchemyError:
                 # Another process created the same metric or run meanwhile: reload and try once more.
@@ -426,8 +495,7 @@ class Evaluator:
             snapshot = snapshot.with_test(
                 TestState(name=failure.path.name, last_error=failure.error, failed_to_load=True)
             )
-        with self._publish_lock:
-            self.hub.publish(snapshot)
+        self.hub.publish(snapshot)
 
 
 def _short(exc: SQLAlchemyError) -> str:
@@ -439,6 +507,16 @@ def _describe(error: BaseException | None) -> str:
     if error is None:
         return ""
     return f"{error.__class__.__name__}: {error}"
+
+
+def _describe_failure(name: str, error: BaseException | None) -> str:
+    if error is not None and is_read_only_violation(error):
+        orig = getattr(error, "orig", error)
+        return (
+            f"test {name} tried to write to the aggregator database, but evaluation tests get a read-only "
+            f"connection; keep what must last between runs in ctx.state (docs/writing-tests.md) ({orig})"
+        )
+    return _describe(error)
 
 
 def _level(table: ThresholdTable, m: Measurement, assess_by: str) -> Level:

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
-from probe.store.schema import metric_values, metrics, test_runs
+from probe.store.schema import UtcDateTime, metric_values, metrics, run_log, test_runs
+
+RUNS_CHANNEL = "prolan_runs"  # PostgreSQL NOTIFY channel of stored runs
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class MetricSpec:
     question_id: str | None
     period: str | None
     unit: str
+    scope: str = "none"  # point | company | none (a test-level metric)
 
 
 class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to build
@@ -58,12 +64,16 @@ class MetricRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[int, str]] = {}
+        # The stored scope of each key, so a row whose identity columns are not what the engine
+        # computes now (written by an older version) is corrected by the next run.
+        self._scopes: dict[str, str | None] = {}
         self._loaded = False
 
     def load(self, conn: Connection) -> None:
-        rows = conn.execute(select(metrics.c.id, metrics.c.key, metrics.c.name)).all()
+        rows = conn.execute(select(metrics.c.id, metrics.c.key, metrics.c.name, metrics.c.scope)).all()
         with self._lock:
             self._known = {row.key: (row.id, row.name) for row in rows}
+            self._scopes = {row.key: row.scope for row in rows}
             self._loaded = True
 
     @property
@@ -83,10 +93,13 @@ class MetricRegistry:
         to `remember` once the transaction has committed."""
         with self._lock:
             known = dict(self._known)
+            scopes = dict(self._scopes)
         missing = [s for s in specs if s.key not in known]
         if missing:
             # Another process (a CLI `evaluate` next to the service) may have added some meanwhile.
-            known.update(self._stored(conn, {s.test for s in missing}))
+            stored = self._stored(conn, {s.test for s in missing})
+            known.update({key: (entry[0], entry[1]) for key, entry in stored.items()})
+            scopes.update({key: entry[2] for key, entry in stored.items()})
             missing = [s for s in missing if s.key not in known]
         if missing:
             conn.execute(
@@ -102,31 +115,50 @@ class MetricRegistry:
                         "short_name": s.short_name,
                         "period": s.period,
                         "unit": s.unit,
+                        "scope": s.scope,
                         "created_at": now,
                     }
                     for s in missing
                 ],
             )
-            known.update(self._stored(conn, {s.test for s in missing}))
+            stored = self._stored(conn, {s.test for s in missing})
+            known.update({key: (entry[0], entry[1]) for key, entry in stored.items()})
+            scopes.update({key: entry[2] for key, entry in stored.items()})
         for spec in specs:
             metric_id, name = known[spec.key]
-            if name != spec.name:
-                conn.execute(update(metrics).where(metrics.c.id == metric_id).values(name=spec.name))
+            if name != spec.name or scopes.get(spec.key) != spec.scope:
+                conn.execute(
+                    update(metrics)
+                    .where(metrics.c.id == metric_id)
+                    .values(
+                        name=spec.name,
+                        scope=spec.scope,
+                        methodology=spec.methodology,
+                        question_id=spec.question_id,
+                        short_name=spec.short_name,
+                        period=spec.period,
+                    )
+                )
                 known[spec.key] = (metric_id, spec.name)
+                scopes[spec.key] = spec.scope
         return {s.key: known[s.key] for s in specs}
 
     @staticmethod
-    def _stored(conn: Connection, tests: set[str]) -> dict[str, tuple[int, str]]:
+    def _stored(conn: Connection, tests: set[str]) -> dict[str, tuple[int, str, str | None]]:
         """Every stored metric of these tests (by test, not by a list of keys: a large chain has
         more keys than a statement may have parameters)."""
         rows = conn.execute(
-            select(metrics.c.id, metrics.c.key, metrics.c.name).where(metrics.c.test.in_(sorted(tests)))
+            select(metrics.c.id, metrics.c.key, metrics.c.name, metrics.c.scope).where(
+                metrics.c.test.in_(sorted(tests))
+            )
         ).all()
-        return {row.key: (row.id, row.name) for row in rows}
+        return {row.key: (row.id, row.name, row.scope) for row in rows}
 
-    def remember(self, entries: dict[str, tuple[int, str]]) -> None:
+    def remember(self, entries: dict[str, tuple[int, str]], specs: Sequence[MetricSpec] = ()) -> None:
+        """After the transaction of `ensure` committed: its ids, names and scopes are stored."""
         with self._lock:
             self._known.update(entries)
+            self._scopes.update({spec.key: spec.scope for spec in specs})
 
 
 def write_run(
@@ -152,21 +184,27 @@ def write_run(
             )
         )
         conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at))
-    rows = [
-        {
-            "metric_id": v.metric_id,
-            "at": at,
-            "value": v.value,
-            "level": None if v.level is None else v.level.value,
-            "thresholds": thresholds_json(v.thresholds),
-            "low": v.low,
-            "high": v.high,
-            "votes": v.votes,
-        }
-        for v in values
-    ]
-    if rows:
-        conn.execute(metric_values.insert(), rows)
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _copy_values(conn, UtcDateTime.stored(at), values)
+    elif dialect == "sqlite":
+        _insert_values_sqlite(conn, UtcDateTime.stored(at), values)
+    else:
+        rows = [
+            {
+                "metric_id": v.metric_id,
+                "at": at,
+                "value": v.value,
+                "level": None if v.level is None else v.level.value,
+                "thresholds": thresholds_json(v.thresholds),
+                "low": v.low,
+                "high": v.high,
+                "votes": v.votes,
+            }
+            for v in values
+        ]
+        if rows:
+            conn.execute(metric_values.insert(), rows)
     conn.execute(
         test_runs.insert().values(
             test=test,
@@ -177,3 +215,92 @@ def write_run(
             error=error,
         )
     )
+
+
+def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) -> None:
+    """PostgreSQL: one COPY of the run's rows (a run of a large chain stores 100,000+ of them;
+    an INSERT per row costs several times the COPY). The text is formatted here in one pass;
+    levels and threshold JSON never contain COPY's special characters."""
+    null = "\\N"
+    stamp = at.isoformat(" ")
+    text = "".join(
+        [
+            f"{v.metric_id}\t{stamp}\t{null if v.value is None else repr(v.value)}\t"
+            f"{null if v.level is None else v.level.value}\t{_json_field(v.thresholds)}\t"
+            f"{null if v.low is None else repr(v.low)}\t{null if v.high is None else repr(v.high)}\t"
+            f"{null if v.votes is None else v.votes}\n"
+            for v in values
+        ]
+    )
+    if not text:
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            "COPY metric_values (metric_id, at, value, level, thresholds, low, high, votes) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write(text)
+
+
+@lru_cache(maxsize=65536)
+def _json_field(table: ThresholdTable | None) -> str:
+    text = thresholds_json(table)
+    return "\\N" if text is None else text.replace("\\", "\\\\")
+
+
+def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) -> None:
+    """SQLite: the driver's executemany with tuples, timestamps in SQLAlchemy's storage format."""
+    stamp = at.isoformat(" ", "microseconds")
+    rows = [
+        (
+            v.metric_id,
+            stamp,
+            v.value,
+            None if v.level is None else v.level.value,
+            thresholds_json(v.thresholds),
+            v.low,
+            v.high,
+            v.votes,
+        )
+        for v in values
+    ]
+    if not rows:
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            "INSERT INTO metric_values (metric_id, at, value, level, thresholds, low, high, votes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    finally:
+        cursor.close()
+
+
+def process_origin() -> str:
+    """This process, as `run_log.origin` names it: host, pid and a token (pids are reused)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def log_run(
+    conn: Connection, *, test: str, at: dt.datetime, historical: bool, test_ok: bool, origin: str
+) -> None:
+    """Announce a stored run in its own transaction: a `run_log` row, and on PostgreSQL a NOTIFY
+    that is delivered when (and only if) the transaction commits."""
+    conn.execute(
+        run_log.insert().values(
+            test=test,
+            at=at,
+            historical=historical,
+            test_ok=test_ok,
+            origin=origin,
+            committed_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_notify(RUNS_CHANNEL, test)))

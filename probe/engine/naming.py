@@ -21,6 +21,7 @@ from probe.store.schema import metrics
 from probe.topology import COMPANY
 
 COMPANY_KEY = "company"
+SCOPE_POINT, SCOPE_COMPANY, SCOPE_NONE = "point", "company", "none"
 
 
 def question_label(text: str) -> str:
@@ -32,6 +33,25 @@ def question_label(text: str) -> str:
 # would fail the whole run of a test, for every point).
 KEY_LIMIT = column_limit(metrics.c.key)
 NAME_LIMIT = column_limit(metrics.c.name)
+
+
+def metric_scope(point: str | None) -> str:
+    """What a metric is about, as stored in `metrics.scope`: one point, the whole company, or
+    neither (a test-level metric such as `Тест работает`)."""
+    if point is None:
+        return SCOPE_NONE
+    return SCOPE_COMPANY if point == COMPANY else SCOPE_POINT
+
+
+def name_tail(m: Measurement, window: Window, question_text: str | None) -> str:
+    """The part of the name after the point: `[question. ]short name[. period]`."""
+    parts = []
+    if m.question is not None:
+        parts.append(question_label(question_text if question_text is not None else m.question))
+    parts.append(m.short_name)
+    if m.period is not None:
+        parts.append(window.period_label(m.period))
+    return ". ".join(parts)
 
 
 def full_name(test: str, m: Measurement, window: Window, question_text: str | None) -> str:

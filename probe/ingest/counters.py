@@ -43,6 +43,11 @@ class IngestCounters:
                 counts[1] += refused
                 counts[2] += spooled
 
+    def totals_snapshot(self) -> dict[str, tuple[int, int, int]]:
+        """Totals since start per source, (received, refused, spooled): a copy, for other threads."""
+        with self._lock:
+            return {source: (counts[0], counts[1], counts[2]) for source, counts in self.totals.items()}
+
     def flush(self, engine: Engine) -> bool:
         """Add the pending counts to the table (one transaction); on failure keep them for later."""
         with self._lock:

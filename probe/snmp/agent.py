@@ -2,8 +2,9 @@
 
 One UDP socket: SNMPv1/v2c requests are answered synchronously by the fast path inside the
 datagram callback; SNMPv3 datagrams (and acknowledgements of our informs) go to pysnmp. The
-index is rebuilt on every publish of the snapshot hub (in the publishing thread, under a lock)
-and swapped by reference, so requests never wait for SQL or for a rebuild.
+index is rebuilt on every publish of the snapshot hub, in the agent's own subscriber thread (the
+evaluator never waits for it), and swapped by reference, so requests never wait for SQL or for a
+rebuild. Rows are encoded when first needed and by a background warm-up (`RowTable`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from pysnmp.entity.rfc3413 import context
 import probe
 from probe.config import ProbeConfig, default_data_dir
 from probe.i18n import _
-from probe.service import Runtime
-from probe.snapshot import Evaluation, Snapshot, SnapshotHub
+from probe.service import ComponentStartError, Runtime
+from probe.snapshot import Evaluation, Snapshot, SnapshotHub, Subscription
 from probe.snmp import ber
 from probe.snmp.config import SnmpConfig
-from probe.snmp.engine_state import EngineStateError, start_engine
+from probe.snmp.engine_state import EngineStateError, parse_engine_id, start_engine
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex
 from probe.snmp.limits import JunkLog, SourceRateLimiter
@@ -43,7 +44,7 @@ from probe.snmp.v3 import IndexInstrumentation, add_users, user_keys
 log = logging.getLogger(__name__)
 
 
-class SnmpStartError(Exception):
+class SnmpStartError(ComponentStartError):
     """The agent cannot start (address in use, bad listen address); worded for the operator."""
 
 
@@ -105,10 +106,6 @@ def _make_transport_class(
     return FastPathTransport
 
 
-DEFAULT_RESPONSES_PER_SECOND = 1000.0  # per source address
-DEFAULT_RESPONSE_BYTES_PER_SECOND = 10_000_000.0
-
-
 def default_state_dir() -> Path:
     return default_data_dir() / "snmp"
 
@@ -125,7 +122,9 @@ class SnmpAgent:
     ) -> None:
         self.config = config
         self.settings = settings = config.section(SnmpConfig)
-        self.state_dir = state_dir or default_state_dir()
+        if state_dir is None:
+            state_dir = config.resolve_path(settings.state_dir) if settings.state_dir else default_state_dir()
+        self.state_dir = state_dir
         self.hub = hub
         self.layout = Layout.from_text(settings.enterprise_oid)
         self._started_monotonic = time.monotonic()
@@ -136,6 +135,7 @@ class SnmpAgent:
             started_at=started_at or dt.datetime.now(dt.UTC),
             uptime_ticks=self.uptime_ticks,
             tz=config.tz,
+            health=hub.health,
         )
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
@@ -146,7 +146,7 @@ class SnmpAgent:
         )
         self.tracker = NotificationTracker(self.layout, hub.current)
         self.limiter = limiter or SourceRateLimiter(
-            DEFAULT_RESPONSES_PER_SECOND, DEFAULT_RESPONSE_BYTES_PER_SECOND
+            settings.max_responses_per_second, settings.max_response_bytes_per_second
         )
         self.junk = JunkLog(log)
         # Read from the state folder in start(): per installation, boots + 1 on every start.
@@ -159,7 +159,10 @@ class SnmpAgent:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport: Any = None
-        self._stopped = False  # the hub has no unsubscribe: ignore publishes after stop()
+        self._stopped = False
+        self._subscription: Subscription | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._consumer_names: set[str] = set()
 
     def uptime_ticks(self) -> int:
         return int((time.monotonic() - self._started_monotonic) * 100)
@@ -168,9 +171,10 @@ class SnmpAgent:
         self._loop = asyncio.get_running_loop()
         host, port = parse_listen(self.settings.listen)
         try:
-            state = await asyncio.to_thread(start_engine, self.state_dir)
+            configured = parse_engine_id(self.settings.engine_id) if self.settings.engine_id else None
+            state = await asyncio.to_thread(start_engine, self.state_dir, configured)
         except EngineStateError as exc:
-            raise SnmpStartError(str(exc)) from None
+            raise SnmpStartError(f"[snmp] state_dir: {exc}") from None
         self.engine_id, self.boots = state.engine_id, state.boots
         self.traps = TrapSender(self.settings, self.engine_id, self.uptime_ticks, boots=self.boots)
         ipv6 = ":" in host
@@ -185,8 +189,10 @@ class SnmpAgent:
             ) from None
         sock.setblocking(False)
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
-        self.hub.subscribe(self._on_publish)
-        await asyncio.to_thread(self._rebuild)
+        self._subscription = self.hub.subscribe(self._on_publish, name="snmp")
+        await asyncio.to_thread(self._rebuild)  # no encoding here: rows are encoded when first needed
+        threading.Thread(target=self._warm, name="snmp-warm-up", daemon=True).start()
+        self._watcher = asyncio.create_task(self._watch_consumers(), name="snmp-consumers")
         self.address = sock.getsockname()[:2]
 
         self.engine = make_engine(self.engine_id, self.boots)
@@ -232,14 +238,36 @@ class SnmpAgent:
         return users
 
     def _on_publish(self, snapshot: Snapshot, evaluation: Evaluation | None) -> None:
-        """Hub subscriber; may run in the evaluator's worker thread."""
+        """Hub subscriber, in its own worker thread (never the evaluator's)."""
         if self._stopped:
             return
-        self._rebuild()
-        if evaluation is None or self._loop is None or self._loop.is_closed():
-            return
-        with contextlib.suppress(RuntimeError):  # the loop is shutting down
-            self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+        if self._subscription is None or self._subscription.pending == 0:
+            self._rebuild()  # else the next snapshot's rebuild covers this one too
+        if evaluation is not None and self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop is shutting down
+                self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+        self._warm()
+
+    async def _watch_consumers(self) -> None:
+        """Consumers subscribe as components start (after the agent): their rows appear in
+        prolanConsumerTable within seconds, not only at the next publish."""
+        while not self._stopped:
+            await asyncio.sleep(2.0)
+            await self._watch_consumers_once()
+
+    async def _watch_consumers_once(self) -> None:
+        names = self.builder.consumer_names()
+        if names != self._consumer_names:
+            self._consumer_names = names
+            await asyncio.to_thread(self._rebuild)
+
+    def _warm(self) -> None:
+        """Encode the rows the last build left to encode, until a newer snapshot is waiting (its
+        build takes over) — so walks find them encoded; a row asked for earlier is encoded then."""
+        subscription = self._subscription
+        self.builder.warm(
+            stop=lambda: self._stopped or (subscription is not None and subscription.pending > 0)
+        )
 
     def _rebuild(self) -> None:
         with self._lock:  # builds in order; always from the newest snapshot
@@ -263,6 +291,10 @@ class SnmpAgent:
 
     async def stop(self) -> None:
         self._stopped = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self._subscription is not None:
+            self.hub.unsubscribe(self._subscription)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         if self.engine is not None:
@@ -276,6 +308,21 @@ class SnmpAgent:
 
 # Place in the start order of `prolan-probe run` (probe.service): first: the stored snapshot is served as soon as possible.
 ORDER = 10
+
+
+async def check(runtime: Runtime) -> None:
+    """Before `run` binds anything: every SNMPv3 user has usable keys (a user that would be
+    skipped is an error, not a log line)."""
+    settings = runtime.config.section(SnmpConfig)
+    if not settings.enabled:
+        return
+    for index, user in enumerate(settings.v3.users):
+        try:
+            user_keys(user)
+        except ValueError as exc:
+            raise ComponentStartError(
+                f"{runtime.config.origin}: key 'snmp.v3.users[{index}]': {exc}"
+            ) from None
 
 
 async def start(runtime: Runtime) -> SnmpAgent | None:

@@ -6,8 +6,11 @@ bindings in one `bytes` blob with an offsets array, so a GETBULK over consecutiv
 slice. `MibIndex` finds the segment of an OID by bisecting the sorted column prefixes and the row
 by bisecting the row indexes; nothing is computed per request but the response header.
 
-The index is immutable; the agent builds a new one on every publish of the snapshot (reusing the
-encoded rows of metrics whose state object did not change) and swaps a reference.
+The index is immutable; the agent builds a new one on every publish of the snapshot and swaps a
+reference. The metric and point tables are `RowTable`s: a row is encoded (all its columns at once)
+the first time it is needed and kept while its object is unchanged, so a publish costs the swap of
+the objects, not their encoding, and the agent starts without encoding anything; a background
+warm-up encodes the rest (`IndexBuilder.warm`).
 """
 
 from __future__ import annotations
@@ -21,14 +24,18 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
+from typing import Any
 
 from probe.levels import SNMP_NOT_ASSESSED, Level
-from probe.snapshot import MetricState, Snapshot, TestState
+from probe.snapshot import MetricState, Snapshot, SubscriberHealth, TestState
 from probe.snmp import ber
 from probe.snmp.oids import (
+    CONSUMER_COLUMNS,
+    KEEPING_UP,
     METRIC_COLUMNS,
     POINT_COLUMNS,
+    SCOPES,
     SYS_UPTIME_INSTANCE,
     SYSTEM,
     TEST_COLUMNS,
@@ -135,6 +142,9 @@ def metric_values(m: MetricState, tz: dt.tzinfo = dt.UTC) -> tuple[bytes, ...]:
         utf8(m.region),
         utf8(m.question),
         utf8(m.period, PERIOD_LIMIT),
+        utf8(m.short_name),
+        _integer(SCOPES.get(m.scope or "", SCOPES["point"] if m.point else SCOPES["none"])),
+        utf8(m.methodology),
         *_interval_values(m),
     )
 
@@ -228,6 +238,11 @@ def point_values(p: PointSummary) -> tuple[bytes, ...]:
 # ---- segments and the index -------------------------------------------------------------------
 
 
+def _ascending(metrics: Sequence[MetricState]) -> bool:
+    """Snapshots keep their metrics sorted by id; checked, not assumed (a hand-built one may not)."""
+    return all(a.id < b.id for a, b in pairwise(metrics))
+
+
 def varbind(oid_content: bytes, value: bytes) -> bytes:
     size = len(oid_content)
     body_size = 2 + size + len(value) if size < 0x80 else 4 + size + len(value)
@@ -270,6 +285,123 @@ class Segment:
         return self.blob[self.offsets[pos] : self.offsets[pos + 1]]
 
 
+class RowTable:
+    """The rows of one SNMP table, each encoded (all its columns at once) the first time it is
+    needed and kept until its object changes. A publish therefore costs only the swap of the
+    objects, whatever the size of the table; the encoding happens in the agent's background
+    warm-up or, for a row asked for before that, in the request."""
+
+    __slots__ = ("cache", "encode", "ids", "objects", "same")
+
+    def __init__(
+        self,
+        ids: Sequence[int],
+        objects: dict[int, object],
+        encode: Callable[[int, Any], tuple[bytes, ...]],
+        cache: dict[int, tuple[object, tuple[bytes, ...]]],
+        same: Callable[[object, object], bool],
+    ) -> None:
+        self.ids = ids
+        self.objects = objects
+        self.encode = encode
+        self.cache = cache  # shared with the previous tables: unchanged rows stay encoded
+        self.same = same
+
+    def row(self, pos: int) -> tuple[bytes, ...]:
+        row_id = self.ids[pos]
+        obj = self.objects[row_id]
+        hit = self.cache.get(row_id)
+        if hit is None or not self.same(hit[0], obj):
+            hit = (obj, self.encode(row_id, obj))
+            self.cache[row_id] = hit
+        return hit[1]
+
+    def warm(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Encode every row not encoded yet (in a background thread); returns how many. Stops
+        early when `stop()` says a newer table replaced this one."""
+        done = 0
+        cache, objects, same = self.cache, self.objects, self.same
+        for pos, row_id in enumerate(self.ids):
+            hit = cache.get(row_id)
+            if hit is None or not same(hit[0], objects[row_id]):
+                self.row(pos)
+                done += 1
+                if done % 2048 == 0 and stop():
+                    break
+        return done
+
+
+class TableColumn:
+    """One column of a `RowTable`, as a segment of the index."""
+
+    __slots__ = ("column", "dynamic", "prefix", "rows", "table")
+
+    def __init__(self, prefix: tuple[int, ...], table: RowTable, column: int) -> None:
+        self.prefix = prefix
+        self.table = table
+        self.rows = table.ids
+        self.column = column
+        self.dynamic: Callable[[], bytes] | None = None
+
+    def at(self, pos: int) -> bytes:
+        return self.table.row(pos)[self.column]
+
+    def chunk(self, pos: int, count: int, budget: int) -> tuple[bytes, int]:
+        """Up to `count` consecutive bindings from `pos` in at most `budget` bytes."""
+        parts: list[bytes] = []
+        size = 0
+        row, column = self.table.row, self.column
+        for p in range(pos, pos + count):
+            part = row(p)[column]
+            if size + len(part) > budget:
+                break
+            parts.append(part)
+            size += len(part)
+        return b"".join(parts), len(parts)
+
+
+def table_columns(entry: tuple[int, ...], columns: Sequence[int], table: RowTable) -> list[TableColumn]:
+    return [TableColumn((*entry, column), table, k) for k, column in enumerate(columns)]
+
+
+class LiveRows(dict[int, object]):
+    """Row objects read when asked for: the consumers' health as it is now."""
+
+    def __init__(self, health: Callable[[], Sequence[SubscriberHealth]], indexes: dict[str, int]) -> None:
+        super().__init__()
+        self.health = health
+        self.names = {index: name for name, index in indexes.items()}
+
+    def __getitem__(self, index: int) -> object:
+        name = self.names[index]
+        found = next((h for h in self.health() if h.name == name), None)
+        return found if found is not None else SubscriberHealth(name, 0, 0, 0, 0, "gone", 0.0, 0.0, 0.0, True)
+
+
+def consumer_values(h: SubscriberHealth) -> tuple[bytes, ...]:
+    return (
+        utf8(h.name, DISPLAY_LIMIT),
+        _integer(KEEPING_UP[h.state]),
+        _gauge(h.queued, ber.GAUGE32),
+        _gauge(min(2**32 - 1, round(max(h.busy_seconds, h.lag_seconds) * 1000)), ber.GAUGE32),
+        _gauge(min(2**32 - 1, round(h.last_seconds * 1000)), ber.GAUGE32),
+        ber.encode_unsigned(h.failures & 0xFFFFFFFF, ber.COUNTER32),
+        utf8(h.last_error),
+    )
+
+
+def _never(_a: object, _b: object) -> bool:
+    return False
+
+
+def _identical(a: object, b: object) -> bool:
+    return a is b
+
+
+def _equal(a: object, b: object) -> bool:
+    return a == b
+
+
 def column_segments(
     entry: tuple[int, ...], columns: Sequence[int], rows: Sequence[int], varbinds: Sequence[tuple[bytes, ...]]
 ) -> list[Segment]:
@@ -284,8 +416,8 @@ def scalar_segment(prefix: tuple[int, ...], value: bytes) -> Segment:
 class MibIndex:
     """The served object instances in OID order."""
 
-    def __init__(self, segments: Iterable[Segment]) -> None:
-        self.segments = sorted(segments, key=lambda s: s.prefix)
+    def __init__(self, segments: Iterable[Segment | TableColumn]) -> None:
+        self.segments: list[Segment | TableColumn] = sorted(segments, key=lambda s: s.prefix)
         self.prefixes = [s.prefix for s in self.segments]
         self.size = sum(len(s.rows) for s in self.segments)
 
@@ -353,7 +485,11 @@ class MibIndex:
                 pos = 0
                 continue
             k = min(count - taken, avail)
-            if seg.dynamic is not None:
+            if isinstance(seg, TableColumn):
+                chunk, k = seg.chunk(pos, k, budget)
+                if k <= 0:
+                    return chunks, taken, si, pos, True
+            elif seg.dynamic is not None:
                 chunk = seg.dynamic()
                 k = 1
                 if len(chunk) > budget:
@@ -390,17 +526,55 @@ class IndexBuilder:
         started_at: dt.datetime,
         uptime_ticks: Callable[[], int],
         tz: dt.tzinfo = dt.UTC,
+        health: Callable[[], Sequence[SubscriberHealth]] = tuple,
     ) -> None:
         self.layout = layout
+        self.health = health  # the hub's consumers, read live at every request
         self.tz = tz  # DateAndTime columns are in the probe's time zone
         self.probe_name = probe_name
         self.version = version
         self.started_at = started_at
         self.uptime_ticks = uptime_ticks
-        self._rows: dict[int, tuple[MetricState, tuple[bytes, ...]]] = {}
-        self._points: dict[str, tuple[PointSummary, tuple[bytes, ...]]] = {}
+        self._metric_cache: dict[int, tuple[object, tuple[bytes, ...]]] = {}
+        self._point_cache: dict[int, tuple[object, tuple[bytes, ...]]] = {}
+        self._point_names: set[str] = set()
+        self.metric_table: RowTable | None = None
+        self.point_table: RowTable | None = None
         self.test_indexes: dict[str, int] = {}
         self.point_indexes: dict[str, int] = {}
+
+    def consumer_names(self) -> set[str]:
+        return {h.name for h in self.health()}
+
+    def _consumer_segments(self) -> list[Segment | TableColumn]:
+        """prolanProbeConsumerState and prolanConsumerTable: live (read at every request), since
+        a consumer falls behind between publishes; the rows are the consumers at build time."""
+        lay = self.layout
+        indexes = stable_indexes(self.consumer_names())
+        heads = [ber.encode_oid_content((*lay.consumer_entry, c)) for c in CONSUMER_COLUMNS]
+        state_oid = ber.encode_oid_content((*lay.probe, ProbeScalar.CONSUMER_STATE, 0))
+
+        def worst() -> bytes:
+            states = [KEEPING_UP[h.state] for h in self.health()]
+            return varbind(state_oid, _integer(max(states, default=KEEPING_UP["ok"])))
+
+        def encode(row_id: int, health: Any) -> tuple[bytes, ...]:
+            return row_varbinds(heads, row_id, consumer_values(health))
+
+        live = LiveRows(self.health, indexes)
+        table = RowTable(sorted(indexes.values()), live, encode, {}, _never)
+        return [
+            Segment((*lay.probe, ProbeScalar.CONSUMER_STATE), (0,), dynamic=worst),
+            *table_columns(lay.consumer_entry, CONSUMER_COLUMNS, table),
+        ]
+
+    def warm(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Encode what the last `build` left to encode (the agent's background warm-up)."""
+        done = 0
+        for table in (self.metric_table, self.point_table):
+            if table is not None:
+                done += table.warm(stop)
+        return done
 
     def _sys_uptime(self) -> bytes:
         return varbind(
@@ -410,7 +584,7 @@ class IndexBuilder:
 
     def build(self, snapshot: Snapshot) -> MibIndex:
         lay = self.layout
-        segments: list[Segment] = [
+        segments: list[Segment | TableColumn] = [
             scalar_segment((*SYSTEM, 1), utf8(f"PROLAN Probe {self.version}", DISPLAY_LIMIT)),
             scalar_segment((*SYSTEM, 2), ber.encode_oid(lay.module)),
             Segment((*SYSTEM, 3), (0,), dynamic=self._sys_uptime),
@@ -429,21 +603,20 @@ class IndexBuilder:
             ),
         ]
 
-        # Metrics: reuse the encoding of unchanged states (the snapshot keeps their objects), so a
-        # publish re-encodes only what the evaluation produced and otherwise just joins bytes.
-        heads = [ber.encode_oid_content((*lay.metric_entry, c)) for c in METRIC_COLUMNS]
-        old = self._rows
-        rows: dict[int, tuple[MetricState, tuple[bytes, ...]]] = {}
-        for m in snapshot.metrics:
-            if m.id <= 0:
-                continue
-            cached = old.get(m.id)
-            if cached is None or cached[0] is not m:
-                cached = (m, row_varbinds(heads, m.id, metric_values(m, self.tz)))
-            rows[m.id] = cached
-        self._rows = rows
-        ids = sorted(rows)
-        segments += column_segments(lay.metric_entry, METRIC_COLUMNS, ids, [rows[i][1] for i in ids])
+        # Metrics: a table of the states, encoded row by row when first needed (RowTable); the
+        # encodings of unchanged states (the snapshot keeps their objects) stay in the cache.
+        metric_heads = [ber.encode_oid_content((*lay.metric_entry, c)) for c in METRIC_COLUMNS]
+        tz = self.tz
+
+        def encode_metric(row_id: int, m: Any) -> tuple[bytes, ...]:
+            return row_varbinds(metric_heads, row_id, metric_values(m, tz))
+
+        states = {m.id: m for m in snapshot.metrics if m.id > 0}
+        ids = list(states) if _ascending(snapshot.metrics) else sorted(states)
+        self.metric_table = RowTable(ids, states, encode_metric, self._metric_cache, _identical)  # type: ignore[arg-type]
+        segments += table_columns(lay.metric_entry, METRIC_COLUMNS, self.metric_table)
+
+        segments += self._consumer_segments()
 
         self.test_indexes = stable_indexes(t.name for t in snapshot.tests)
         heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]
@@ -455,19 +628,15 @@ class IndexBuilder:
         segments += column_segments(lay.test_entry, TEST_COLUMNS, t_rows, t_varbinds)
 
         points = point_summaries(snapshot.metrics)
-        self.point_indexes = stable_indexes(points)
-        heads = [ber.encode_oid_content((*lay.point_entry, c)) for c in POINT_COLUMNS]
-        old_points = self._points
-        new_points: dict[str, tuple[PointSummary, tuple[bytes, ...]]] = {}
-        for name, summary in points.items():
-            cached_point = old_points.get(name)
-            if cached_point is None or cached_point[0] != summary:
-                cached_point = (summary, row_varbinds(heads, self.point_indexes[name], point_values(summary)))
-            new_points[name] = cached_point
-        self._points = new_points
-        ordered = sorted(points, key=lambda name: self.point_indexes[name])
-        p_rows = [self.point_indexes[name] for name in ordered]
-        segments += column_segments(
-            lay.point_entry, POINT_COLUMNS, p_rows, [new_points[n][1] for n in ordered]
-        )
+        if set(points) != self._point_names:  # indexes only move when points come or go
+            self.point_indexes = stable_indexes(points)
+            self._point_names = set(points)
+        point_heads = [ber.encode_oid_content((*lay.point_entry, c)) for c in POINT_COLUMNS]
+        by_index = {self.point_indexes[name]: summary for name, summary in points.items()}
+
+        def encode_point(row_id: int, summary: Any) -> tuple[bytes, ...]:
+            return row_varbinds(point_heads, row_id, point_values(summary))
+
+        self.point_table = RowTable(sorted(by_index), by_index, encode_point, self._point_cache, _equal)  # type: ignore[arg-type]
+        segments += table_columns(lay.point_entry, POINT_COLUMNS, self.point_table)
         return MibIndex(segments)

@@ -12,6 +12,7 @@ and scalars inside them:
     {enterprise}.1.1.3.1.C.IDX  prolanTestEntry (TestColumn), row = stable index of the test name
     {enterprise}.1.1.4.1.C.IDX  prolanPointEntry (PointColumn), row = stable index of the point name
     {enterprise}.1.1.5.N        objects carried by notifications only
+    {enterprise}.1.1.6.1.C.IDX  prolanConsumerEntry (ConsumerColumn), row = stable index of its name
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ProbeScalar:
     DATABASE_STATE: Final = 3
     NAME: Final = 4
     LAST_UPDATE: Final = 5
+    CONSUMER_STATE: Final = 6  # ProlanKeepingUp: the worst of prolanConsumerTable
 
 
 class MetricColumn:
@@ -58,7 +60,9 @@ class MetricColumn:
     REGION: Final = 17
     QUESTION: Final = 18  # question text, empty when none
     PERIOD: Final = 19  # 'interval', 'day' or empty
-    # 20-22: left for the structured identity (short name, scope, methodology; issue 15)
+    SHORT_NAME: Final = 20  # structured identity (issue 15)
+    SCOPE: Final = 21  # ProlanScope
+    METHODOLOGY: Final = 22
     LOW: Final = 23  # how sure a percentage is (issue 21): 95 % interval × 100
     HIGH: Final = 24
     INTERVAL_VALID: Final = 25  # TruthValue
@@ -88,6 +92,18 @@ class PointColumn:
     FIRST_LEVEL_COUNT: Final = 5
 
 
+class ConsumerColumn:
+    """Columns of prolanConsumerEntry: how each consumer of evaluations keeps up."""
+
+    NAME: Final = 2
+    STATE: Final = 3  # ProlanKeepingUp
+    QUEUED: Final = 4
+    LAG_MS: Final = 5
+    LAST_MS: Final = 6
+    FAILURES: Final = 7  # Counter32
+    LAST_ERROR: Final = 8
+
+
 class NotificationKind:
     """The last arc of each notification under {module}.0."""
 
@@ -105,12 +121,14 @@ class NotificationObject:
     PREVIOUS_LEVEL: Final = 2
 
 
-METRIC_COLUMNS: Final = (
-    *range(MetricColumn.NAME, MetricColumn.PERIOD + 1),
-    *range(MetricColumn.LOW, MetricColumn.VOTES + 1),
-)
+METRIC_COLUMNS: Final = tuple(range(MetricColumn.NAME, MetricColumn.VOTES + 1))
+# ProlanScope values of prolanMetricScope.
+SCOPES: Final = {"none": 1, "point": 2, "company": 3}
 TEST_COLUMNS: Final = tuple(range(TestColumn.NAME, TestColumn.LAST_ERROR + 1))
 POINT_COLUMNS: Final = tuple(range(PointColumn.NAME, PointColumn.FIRST_LEVEL_COUNT + 7))
+CONSUMER_COLUMNS: Final = tuple(range(ConsumerColumn.NAME, ConsumerColumn.LAST_ERROR + 1))
+# ProlanKeepingUp values of prolanConsumerState / prolanProbeConsumerState.
+KEEPING_UP: Final = {"ok": 1, "slow": 2, "failing": 3}
 
 
 @dataclass(frozen=True)
@@ -147,6 +165,10 @@ class Layout:
     @property
     def point_entry(self) -> tuple[int, ...]:
         return (*self.module, 1, 4, 1)
+
+    @property
+    def consumer_entry(self) -> tuple[int, ...]:
+        return (*self.module, 1, 6, 1)
 
     @property
     def notification_objects(self) -> tuple[int, ...]:

@@ -82,14 +82,18 @@ class NotificationTracker:
     def notifications(self, snapshot: Snapshot, evaluation: Evaluation) -> list[Notification]:
         lay = self.layout
         out: list[Notification] = []
+        if evaluation.past:
+            return out  # another process's run of an earlier interval: not the current state
         news = not evaluation.historical
 
         if news:
             for m in evaluation.metrics:
-                if m.id not in evaluation.previous_levels:
+                if m.id not in evaluation.previous_levels or m.id in evaluation.first_seen:
                     continue
                 previous = evaluation.previous_levels[m.id]
-                if previous == m.level:
+                # Only a change between two assessments is news: a metric's first assessment (no
+                # level before, e.g. a new point or a new test) and a table removed send nothing.
+                if previous is None or m.level is None or previous == m.level:
                     continue
                 values = metric_values(m)
                 assert len(values) == len(METRIC_COLUMNS)
@@ -115,7 +119,9 @@ class NotificationTracker:
 
         previous_ok = self.test_ok.get(evaluation.test)
         self.test_ok[evaluation.test] = evaluation.test_ok
-        if news and evaluation.test_ok != previous_ok and (previous_ok is not None or not evaluation.test_ok):
+        # A test's first run (nothing known before) is not a change either, failed or not: its
+        # state is in prolanTestTable from then on.
+        if news and previous_ok is not None and evaluation.test_ok != previous_ok:
             state = next((t for t in snapshot.tests if t.name == evaluation.test), None)
             if state is not None:
                 index = stable_indexes(t.name for t in snapshot.tests)[state.name]

@@ -32,10 +32,6 @@ def _question(text: str | None) -> str | None:
 def state_of(row: Any) -> MetricState:
     """A stored value as published: a row of `metrics` + `metric_values` (+ point name and region,
     question text)."""
-    # Company rows have no point_id; their names carry the company part after the methodology.
-    point = row.point_name
-    if point is None and f". {COMPANY}. " in row.name:
-        point = COMPANY
     return MetricState(
         id=row.id,
         key=row.key,
@@ -46,12 +42,13 @@ def state_of(row: Any) -> MetricState:
         level=_level(row.level),
         time=row.at,
         unit=row.unit or "",
-        point=point,
+        point=COMPANY if row.scope == "company" else row.point_name,
         region=row.region,
         question=_question(row.question_text) if row.question_text else row.question_id,
         methodology=row.methodology,
         period=row.period,
         thresholds=parse_thresholds(row.thresholds),
+        scope=row.scope,
         low=row.low,
         high=row.high,
         votes=row.votes,
@@ -75,9 +72,24 @@ def _value_columns() -> tuple[Any, ...]:
     )
 
 
+def run_states(conn: Connection, test: str, at: dt.datetime) -> list[MetricState]:
+    """The values one stored run of `test` for the interval ending at `at` produced."""
+    query = (
+        select(*_value_columns())
+        .select_from(
+            metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id)
+            .outerjoin(points, points.c.id == metrics.c.point_id)
+            .outerjoin(questions, questions.c.id == metrics.c.question_id)
+        )
+        .where(metrics.c.test == test, metric_values.c.at == at)
+        .order_by(metrics.c.id)
+    )
+    return [state_of(row) for row in conn.execute(query)]
+
+
 def metric_catalogue(conn: Connection) -> list[Any]:
-    """Every metric with its point's name (None for company and test metrics; a company metric
-    is told by its name, as in `state_of`): what rules and filters choose metrics from."""
+    """Every metric with its point's name (None for company and test metrics, told apart by
+    `metrics.scope`): what rules and filters choose metrics from."""
     query = select(
         metrics.c.id, metrics.c.name, metrics.c.test, points.c.name.label("point_name")
     ).select_from(metrics.outerjoin(points, points.c.id == metrics.c.point_id))

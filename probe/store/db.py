@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex
@@ -17,6 +18,7 @@ from sqlalchemy.schema import CreateIndex
 from probe.keys import key_part
 from probe.store.limits import column_limit, fit_key
 from probe.store.schema import SCHEMA_VERSION, metadata, metrics, schema_info
+from probe.topology import COMPANY
 
 
 class DatabaseError(Exception):
@@ -41,7 +43,13 @@ def open_engine(url: str, *, connect_timeout: float = 5.0, create_dirs: bool = T
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and create_dirs:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"{redact(url)}: cannot create the folder {folder}: {exc.strerror or exc}"
+                ) from None
         connect_args["timeout"] = 30
         connect_args["check_same_thread"] = False
     elif backend == "postgresql":
@@ -92,6 +100,11 @@ def init_db(engine: Engine) -> list[str]:
     return sorted(set(metadata.tables) - existing)
 
 
+# Tables of older versions whose content moved elsewhere and is rebuilt by itself: LOYALTY_MON's
+# day totals are in the engine's state store now (a missing state means one recount of the day).
+OBSOLETE_TABLES = ("loyalty_mon_day_totals", "loyalty_mon_day_marks")
+
+
 def upgrade_statements(
     dialect: Any, existing: dict[str, set[str]], existing_indexes: dict[str, set[str]] | None = None
 ) -> list[str]:
@@ -116,6 +129,16 @@ def upgrade_statements(
         if "metric_id" not in have:
             index = next(i for i in table.indexes if i.name == "ix_notifier_outbox_metric_event")
             statements.append(str(CreateIndex(index).compile(dialect=dialect)))
+    if "metrics" in existing and "scope" not in existing["metrics"]:
+        # Structured identity (issue 15): the column, its index; `_fill_metric_scope` fills it.
+        kind = metrics.c.scope.type.compile(dialect=dialect)
+        add = "ADD" if dialect.name == "mssql" else "ADD COLUMN"
+        statements.append(f"ALTER TABLE metrics {add} scope {kind} NULL")
+        index = next(i for i in metrics.indexes if i.name == "ix_metrics_test_scope_period")
+        statements.append(str(CreateIndex(index).compile(dialect=dialect)))
+    for name in OBSOLETE_TABLES:
+        if name in existing:
+            statements.append(f"DROP TABLE {name}")
     return statements
 
 
@@ -126,6 +149,8 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     indexes = {name: {str(i["name"]) for i in inspector.get_indexes(name)} for name in existing_tables}
     for statement in upgrade_statements(conn.dialect, columns, indexes):
         conn.execute(text(statement))
+    if "metrics" in existing_tables:
+        _fill_metric_scope(conn)
     if "threshold_overrides" in existing_tables:
         # The first schema had direction VARCHAR(12), too short for "higher_better" (SQLite never
         # enforced the length); metric_pattern was 300, shorter than the metric names it holds.
@@ -236,6 +261,18 @@ def _rekey_app_response(conn: Connection) -> None:
             taken.add(key)
 
 
+def _fill_metric_scope(conn: Connection) -> None:
+    """`metrics.scope` for rows written before it existed. Rows with a point are `point`; of the
+    others, a company row is told from a test-level one by its stored name — the only place a
+    name is read, once, for rows an older version wrote without a scope (the engine writes the
+    column itself, and corrects a row whose scope differs at its next run)."""
+    unset = metrics.c.scope.is_(None)
+    conn.execute(update(metrics).where(unset, metrics.c.point_id.is_not(None)).values(scope="point"))
+    legacy_company = metrics.c.name.contains(f". {COMPANY}. ", autoescape=True)
+    conn.execute(update(metrics).where(unset, legacy_company).values(scope="company"))
+    conn.execute(update(metrics).where(unset).values(scope="none"))
+
+
 def schema_version(engine: Engine) -> int | None:
     with engine.connect() as conn:
         if not inspect(conn).has_table("schema_info"):
@@ -248,3 +285,71 @@ def schema_version(engine: Engine) -> int | None:
 def transaction(engine: Engine) -> Iterator[Connection]:
     with engine.begin() as conn:
         yield conn
+
+
+# --- read-only access for evaluation tests ------------------------------------------------------
+
+READ_ONLY_SQLSTATE = "25006"  # PostgreSQL: read_only_sql_transaction
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """An engine whose every transaction is read only, for evaluation tests.
+
+    SQLite: `PRAGMA query_only` for the duration of each transaction (the connections are shared
+    with the writable engine; the pragma is switched off again when the transaction ends and when
+    a connection goes back to the pool). PostgreSQL: `SET TRANSACTION READ ONLY` as the first
+    statement of each transaction. SQL Server has no read-only transaction: its connections say
+    `ApplicationIntent=ReadOnly` (a separate pool), which an availability group routes to a
+    read-only replica."""
+    backend = engine.dialect.name
+    if backend == "mssql":
+        return create_engine(mssql_read_only_url(engine.url), future=True, pool_pre_ping=True)
+    view = engine.execution_options()
+    if backend == "sqlite":
+        event.listen(view, "begin", _sqlite_query_only_on)
+        event.listen(view, "commit", _sqlite_query_only_off)
+        event.listen(view, "rollback", _sqlite_query_only_off)
+        event.listen(engine.pool, "checkin", _sqlite_checkin)
+    elif backend == "postgresql":
+        event.listen(view, "begin", _postgresql_read_only)
+    return view
+
+
+def mssql_read_only_url(url: Any) -> Any:
+    parsed = make_url(url)
+    if "odbc_connect" in parsed.query:
+        odbc = str(parsed.query["odbc_connect"]).rstrip(";") + ";ApplicationIntent=ReadOnly"
+        return parsed.update_query_dict({"odbc_connect": odbc})
+    return parsed.update_query_dict({"ApplicationIntent": "ReadOnly"})
+
+
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def _sqlite_query_only_on(conn: Connection) -> None:
+    _driver(conn).execute("PRAGMA query_only = ON")
+
+
+def _sqlite_query_only_off(conn: Connection) -> None:
+    _driver(conn).execute("PRAGMA query_only = OFF")
+
+
+def _sqlite_checkin(dbapi_connection: Any, _record: Any) -> None:
+    if dbapi_connection is not None:
+        with contextlib.suppress(Exception):  # a closed or broken connection is discarded anyway
+            dbapi_connection.execute("PRAGMA query_only = OFF")
+
+
+def _postgresql_read_only(conn: Connection) -> None:
+    with _driver(conn).cursor() as cursor:
+        cursor.execute("SET TRANSACTION READ ONLY")
+
+
+def is_read_only_violation(exc: BaseException) -> bool:
+    """Did a statement fail because its transaction was read only?"""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE:
+        return True
+    text_ = str(orig).lower()
+    return "readonly database" in text_ or "read-only transaction" in text_

@@ -151,6 +151,9 @@ presses = Table(
     UniqueConstraint("pad_id", "pressed_at", "button", name="uq_presses_pad_time_button"),
     Index("ix_presses_time_point_kind", "pressed_at", "point_id", "kind"),
     Index("ix_presses_suspicious_time", "suspicious", "pressed_at"),
+    # `id` is the order in which presses were stored (the ingestion watermark of incremental
+    # tests, probe.store.ingest_mark): SQLite must never give a deleted id to a new press.
+    sqlite_autoincrement=True,
 )
 
 # Loyalty-driver samples (QUEUE_LEN and similar), fed by the same import mechanisms.
@@ -178,6 +181,11 @@ metrics = Table(
     Column("period", Unicode(40), nullable=True),
     Column("unit", Unicode(20), nullable=False, default=""),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Structured identity (with test, methodology, question_id, short_name and period above):
+    # what the metric is about — "point" (point_id), "company" (Итого по компании) or "none" (a
+    # test-level metric). Consumers select by these columns; the full name is for people.
+    Column("scope", Unicode(8), nullable=True),
+    Index("ix_metrics_test_scope_period", "test", "scope", "period"),
     # A point's metrics (the console's point page, interval panel and Dashboard tiles ask so).
     Index("ix_metrics_point_id", "point_id"),
     # SQLite reuses the largest rowid after a delete unless AUTOINCREMENT is declared; a metric id
@@ -375,6 +383,15 @@ notifier_alerts = Table(
     Index("ix_notifier_alerts_status", "status"),
 )
 
+# Which outbox rows carry which press alert (its messages' states for `alerts list` and the console).
+notifier_alert_messages = Table(
+    "notifier_alert_messages",
+    metadata,
+    Column("alert_id", BigId, nullable=False),
+    Column("outbox_id", BigId, nullable=False),
+    PrimaryKeyConstraint("alert_id", "outbox_id"),
+)
+
 notifier_silences = Table(
     "notifier_silences",
     metadata,
@@ -401,36 +418,6 @@ notifier_recipients = Table(
     Column("imported_at", UtcDateTime(), nullable=False),
 )
 
-# LOYALTY_MON day totals: the running counts of the current day per point, methodology and question
-# (question '' when the methodology has none), as of `loyalty_mon_day_marks.counted_to`, so that a
-# 10-minute run adds one interval to them instead of recounting the day. Only the newest state of
-# each local day is kept; anything else is recomputed from presses (tests_scripts/loyalty_mon.py).
-loyalty_mon_day_marks = Table(
-    "loyalty_mon_day_marks",
-    metadata,
-    Column("day_start", UtcDateTime(), primary_key=True),  # local midnight (as UTC)
-    Column("counted_to", UtcDateTime(), nullable=False),  # presses before this instant are counted
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-loyalty_mon_day_totals = Table(
-    "loyalty_mon_day_totals",
-    metadata,
-    Column("day_start", UtcDateTime(), nullable=False),
-    Column("point_id", Integer, nullable=False),
-    Column("methodology", Unicode(16), nullable=False),
-    Column("question_id", Unicode(64), nullable=False, default=""),
-    Column("positive", Integer, nullable=False, default=0),
-    Column("negative", Integer, nullable=False, default=0),
-    Column("passive", Integer, nullable=False, default=0),
-    Column("force_majeure", Integer, nullable=False, default=0),
-    Column("prompts", Integer, nullable=False, default=0),  # seller (УСОКОК) or red (Опросы) presses
-    Column("outside", Integer, nullable=False, default=0),  # indicative presses not accepted (УСОКОК)
-    Column("silent", Integer, nullable=False, default=0),  # closed windows without an answer
-    Column("answered", Integer, nullable=False, default=0),  # windows with an accepted answer
-    PrimaryKeyConstraint("day_start", "point_id", "methodology", "question_id"),
-)
-
 # ingest (issue 6): what the ingest service received per source (`tcp:ADDRESS`, `serial:PORT`) and
 # minute, so the INGEST evaluation test can sum any interval. received = presses answered OK,
 # refused = lines answered ERR, spooled = accepted presses that went through the local spool.
@@ -444,4 +431,56 @@ ingest_counts = Table(
     Column("spooled", Integer, nullable=False, default=0),
     PrimaryKeyConstraint("source", "minute"),
     Index("ix_ingest_counts_minute", "minute"),
+)
+
+# The engine-owned state of evaluation tests (probe.engine.state): keyed JSON values per test,
+# written only by the engine, in the transaction that stores the run's results. `version` is
+# compared and bumped on every write, so two processes evaluating the same test never mix their
+# states (the second one's state is dropped and recomputed from presses next time).
+test_state_versions = Table(
+    "test_state_versions",
+    metadata,
+    Column("test", Unicode(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+test_state = Table(
+    "test_state",
+    metadata,
+    Column("test", Unicode(64), nullable=False),
+    Column("key", Unicode(200), nullable=False),
+    Column("value", UnicodeText, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("test", "key"),
+)
+
+# One row per stored run, in commit order as far as a sequence allows: how every process learns
+# what another committed (probe.follow). Written in the run's own transaction; on PostgreSQL the
+# transaction also sends NOTIFY prolan_runs, so followers wake at once instead of at their poll.
+run_log = Table(
+    "run_log",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("test", Unicode(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),  # end of the evaluated interval
+    Column("historical", Boolean, nullable=False, default=False),
+    Column("test_ok", Boolean, nullable=False),
+    Column("origin", Unicode(100), nullable=False),  # the process that stored it (host:pid:token)
+    Column("committed_at", UtcDateTime(), nullable=False),
+    Index("ix_run_log_committed_at", "committed_at"),
+    sqlite_autoincrement=True,
+)
+
+# The heartbeat of every running service (probe.status): how its consumers of evaluations keep up
+# and how far it has followed run_log, for `prolan-probe status` and other probes.
+service_status = Table(
+    "service_status",
+    metadata,
+    Column("origin", Unicode(100), primary_key=True),  # as run_log.origin
+    Column("probe", Unicode(200), nullable=False),  # the configured probe name
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("followed_seq", BigInteger, nullable=True),
+    Column("consumers", UnicodeText, nullable=False),  # JSON: one object per SubscriberHealth
 )

@@ -55,8 +55,8 @@ def seed(engine: Engine) -> None:
 
 def live() -> LiveState:
     rows = [
-        LiveMetric(1, INTERVAL, "test.metric1", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 30.0, "", "%", Level.ACCEPTABLE, NEG, NOW),
-        LiveMetric(2, DAY, "test.metric2", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 70.0, "", "%", Level.EDGE, NEG, NOW),
+        LiveMetric(1, INTERVAL, "test.metric1", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 30.0, "", "%", Level.ACCEPTABLE, NEG, NOW, period="interval"),
+        LiveMetric(2, DAY, "test.metric2", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 70.0, "", "%", Level.EDGE, NEG, NOW, period="day"),
     ]  # fmt: skip
     return LiveState(True, "x", NOW, metrics={m.id: m for m in rows})
 

@@ -41,9 +41,9 @@ def seed(engine: Engine) -> None:
 
 def live() -> LiveState:
     rows = [
-        LiveMetric(1, INTERVAL, "test.metric1", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 5.0, "", "%", Level.GOOD, None, NOW),
-        LiveMetric(2, DAY, "test.metric2", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 30.0, "", "%", Level.ACCEPTABLE, NEG, NOW),
-        LiveMetric(3, VOTES, "test.metric3", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 12.0, "", "", None, None, NOW),
+        LiveMetric(1, INTERVAL, "test.metric1", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 5.0, "", "%", Level.GOOD, None, NOW, period="interval"),
+        LiveMetric(2, DAY, "test.metric2", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 30.0, "", "%", Level.ACCEPTABLE, NEG, NOW, period="day"),
+        LiveMetric(3, VOTES, "test.metric3", "LOYALTY_MON", POINT, "Москва/ЮЗАО", 12.0, "", "", None, None, NOW, period="interval"),
     ]  # fmt: skip
     return LiveState(True, "x", NOW, metrics={m.id: m for m in rows})
 

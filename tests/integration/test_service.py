@@ -150,6 +150,7 @@ async def test_catch_up_after_a_gap_with_the_real_engine(tmp_path: Path, db_url:
         (noon - ten, True),
         (noon, False),
     ]
+    assert hub.wait_idle(10)  # subscribers get snapshots through their own queue
     assert [e.at for e in seen[-4:]] == [e.at for e in done]
     assert all(e.test_ok and e.database_ok for e in done)
     assert stored_ends(engine) == [noon - 6 * ten, noon - 3 * ten, noon - 2 * ten, noon - ten, noon]

@@ -106,6 +106,9 @@ async def test_walk_and_bulkwalk_show_cyrillic_names_and_snapshot_values(tmp_pat
     assert walked["prolanMetricPeriod.3"] == "interval" and walked["prolanMetricQuestion.3"] == ""
     assert walked["prolanMetricQuestion.7"] == "Довольны ли Вы скоростью обслуживания?"
     assert walked["prolanMetricPeriod.7"] == "day" and walked["prolanMetricPeriod.200"] == ""
+    assert walked["prolanMetricShortName.3"] == "% негативных ответов"
+    assert walked["prolanMetricScope.3"] == "point" and walked["prolanMetricScope.200"] == "none"
+    assert walked["prolanMetricMethodology.3"] == "УСОКОК" and walked["prolanMetricMethodology.200"] == ""
     # every row has all columns, in the same order for walk and bulkwalk
     assert len(walked) == len(METRIC_COLUMNS) * len(sample_snapshot().metrics)
     assert list(walked.items()) == [(k, v) for k, v in bulked.items() if k in walked]

@@ -232,5 +232,8 @@ def test_the_statements_compile_for_sql_server() -> None:
     str(previous_press_query("K", T0, 5).compile(dialect=dialect))
     counted = str(LM.suspicious_counts_query(start=T0, end=T0, day_start=T0).compile(dialect=dialect))
     assert "presses.suspicious = 1" in counted
-    plain = str(LM.plain_counts_query(start=T0, end=T0, since=T0).compile(dialect=dialect))
+    span = LM.Span(start=T0, end=T0, day_start=T0, counted_to=T0, counted_through=0, through=10)
+    plain = str(LM.plain_counts_query(span).compile(dialect=dialect))
     assert "presses.suspicious = 0" in plain
+    usokok = str(LM.usokok_counts_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
+    assert "presses.suspicious = 0" in usokok

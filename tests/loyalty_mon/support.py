@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import logging
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete
 
-from probe.api import COMPANY, Measurement, TestContext, Window
-from probe.store.schema import loyalty_mon_day_marks, loyalty_mon_day_totals, presses
+from probe.api import COMPANY, Measurement, Window
+from probe.engine.context import run_storing_state
+from probe.store.schema import presses, test_state, test_state_versions
 from probe.topology import Topology, import_topology, load_topology, parse_topology
 from tests.conftest import ROOT
 
@@ -117,7 +117,7 @@ def insert_presses(engine: Engine, topology: Topology, items: Iterable[P]) -> No
 
 def clear(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in (presses, loyalty_mon_day_totals, loyalty_mon_day_marks):
+        for table in (presses, test_state, test_state_versions):
             conn.execute(delete(table))
 
 
@@ -132,9 +132,9 @@ def window(end_local: dt.datetime, minutes: int = 10) -> Window:
 
 
 def run(engine: Engine, topology: Topology, win: Window, **params: Any) -> list[Measurement]:
-    test = LM.LOYALTY_MON(params)
-    ctx = TestContext(win, engine, topology, test.params, logging.getLogger("test.loyalty_mon"))
-    return list(test.run(ctx))
+    """One LOYALTY_MON run as the engine makes it (read-only engine, ingestion mark, state store
+    written after the run), without storing its results."""
+    return run_storing_state(LM.LOYALTY_MON(params), win, engine, topology)
 
 
 Key = tuple[

@@ -9,11 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 
 from probe.api import COMPANY, Level, Measurement
-from probe.store.schema import loyalty_mon_day_marks
+from probe.store.schema import test_state
 from tests.loyalty_mon.support import (
     LM,
     TOPOLOGY,
@@ -340,11 +340,14 @@ def test_late_presses_backfill_and_restart(engine: Engine) -> None:
     assert [day_votes(e) for e in ends[:2]] == [1, 2]
     late = [P("T1", "negative", utc(7, 5))]  # arrives after 10:10 and 10:20 were evaluated
     insert_presses(engine, topology, late)
-    assert day_votes(ends[0]) == 2  # backfill of 10:10 recounts the day and replaces its totals
-    assert day_votes(ends[2]) == 4  # built on the backfilled totals: includes the late press
+    assert day_votes(ends[0]) == 2  # backfill of 10:10 recounts the day (the newer state stays)
+    assert day_votes(ends[2]) == 4  # the late press was stored after the state: it is counted
     assert day_votes(ends[2]) == 4  # the same run again (a restart): same result
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(loyalty_mon_day_marks)).scalar() == 1
+        keys = (
+            conn.execute(select(test_state.c.key).where(test_state.c.test == "LOYALTY_MON")).scalars().all()
+        )
+    assert len(keys) == 1 and keys[0].startswith("day:")
 
 
 # --- Thresholds and SQL portability ---------------------------------------------------------
@@ -398,12 +401,9 @@ def test_default_thresholds() -> None:
 def test_queries_compile(dialect: Any) -> None:
     t0, t1 = dt.datetime(2026, 11, 20, 7, 0), dt.datetime(2026, 11, 20, 7, 10)
     day = dt.datetime(2026, 11, 19, 21, 0)
-    usokok = str(
-        LM.usokok_counts_query(
-            start=t0, end=t1, since=t0, day_start=day, lookback=dt.timedelta(seconds=30)
-        ).compile(dialect=dialect)
-    )
-    plain = str(LM.plain_counts_query(start=t0, end=t1, since=day).compile(dialect=dialect))
+    span = LM.Span(start=t0, end=t1, day_start=day, counted_to=t0, counted_through=1000, through=2000)
+    usokok = str(LM.usokok_counts_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
+    plain = str(LM.plain_counts_query(span).compile(dialect=dialect))
     assert "row_number() over (partition by" in usokok.lower() and "lead(" in usokok.lower()
     assert "GROUP BY" in plain
     marker = {"mssql": "DATEADD(millisecond", "postgresql": "make_interval(secs =>", "sqlite": "strftime("}[

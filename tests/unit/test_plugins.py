@@ -3,10 +3,8 @@ sections, and a subsystem that fails to load (named everywhere, `run` refuses to
 
 from __future__ import annotations
 
-import io
 import textwrap
 from collections.abc import Iterator
-from contextlib import redirect_stderr
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +17,7 @@ from probe import plugins
 from probe.clips.config import ClipsConfig
 from probe.config import ConfigError, ProbeConfig, Section, load_config, parse_config
 from probe.ingest.config import IngestConfig
+from probe.prometheus.config import PrometheusConfig
 from probe.snmp.config import SnmpConfig
 from tests.helpers import ROOT, run_cli
 
@@ -32,22 +31,26 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         "clips": ClipsConfig,
         "notifier": NotifierConfig,
         "console": ConsoleConfig,
+        "prometheus": PrometheusConfig,
     }
     for name, model in sections.items():
         assert name == model.SECTION
     assert NotifierConfig.__module__ == "notifier.config" and ConsoleConfig.__module__ == "console.config"
     assert [(c.name, c.module) for c in plugins.components()] == [
         ("snmp", "probe.snmp.agent"),
+        ("prometheus", "probe.prometheus.service"),
         ("notifier", "notifier.service"),
         ("clips", "probe.clips.service"),
         ("ingest", "probe.ingest.service"),
+        ("follow", "probe.follow"),
+        ("status", "probe.status"),
         ("scheduler", "probe.scheduler"),
     ]
     assert {name: m.__name__ for name, m in plugins.command_modules().items()} == {
         "clips": "probe.clips.commands",
         "notifier": "notifier.commands",
     }
-    assert list(plugins.evaluation_listeners()) == ["notifier"]
+    assert not hasattr(plugins, "evaluation_listeners")  # evaluate leaves notifying to the service
     assert {name: f.__module__ for name, f in plugins.press_hook_factories().items()} == {
         "notifier": "notifier.press_hook"
     }
@@ -105,25 +108,6 @@ def test_core_and_section_errors_are_reported_together(tmp_path: Path) -> None:
     )
 
 
-def test_a_failing_evaluation_listener_is_named_and_the_others_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from probe.commands.base import Context
-    from probe.commands.evaluate import _tell_listeners
-
-    heard: list[Any] = []
-
-    def broken(config: Any, engine: Any, evaluation: Any) -> None:
-        raise RuntimeError("modem on fire")
-
-    monkeypatch.setattr(
-        plugins, "evaluation_listeners", lambda: {"alarm": broken, "log": lambda *a: heard.append(a[2])}
-    )
-    stderr = io.StringIO()
-    with redirect_stderr(stderr):
-        _tell_listeners(Context(parse_config({})), "an evaluation")  # type: ignore[arg-type]
-    assert stderr.getvalue() == "prolan-probe: alarm: RuntimeError: modem on fire\n"
-    assert heard == ["an evaluation"]
-
-
 def add_entry_points(monkeypatch: pytest.MonkeyPatch, wanted: str, entries: dict[str, str]) -> None:
     """The installed entry points plus `entries` in group `wanted` (discovery starts afresh)."""
     installed = plugins.entry_points
@@ -154,7 +138,6 @@ def fresh_plugins() -> Iterator[None]:
         (plugins.SECTIONS, "probe.snmp.config:SnmpConfig", "SnmpConfig.SECTION is 'snmp', not 'wrong'"),
         (plugins.SECTIONS, "probe.levels:Level", "is not a probe.config.Section model"),
         (plugins.COMMANDS, "probe.levels", "is not a module with register(subparsers)"),
-        (plugins.EVALUATION_LISTENERS, "probe.levels:COLORS_DO_NOT_EXIST", "AttributeError"),
         (plugins.PRESS_HOOKS, "probe.levels:LEVEL_COLOURS", "is not callable"),
         (plugins.COMPONENTS, "no_such_subsystem.service", "ModuleNotFoundError: No module named"),
     ],

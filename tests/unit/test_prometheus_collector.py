@@ -105,6 +105,7 @@ def test_evaluation_durations_and_outcomes_are_counted_per_test() -> None:
         evaluation = Evaluation("LOYALTY_MON", AT, (), test_ok=ok)
         hub.apply(evaluation, [dataclasses.replace(base, duration_seconds=seconds, ok=ok)])
     hub.publish(hub.current)  # a publish without an evaluation (start, reload) counts nothing
+    assert hub.wait_idle(10)  # subscribers take snapshots through their own queue
     found = scrape(collector)
     buckets = {s.labels["le"]: s.value for s in found["prolan_evaluation_duration_seconds_bucket"]}
     assert buckets["0.1"] == 0 and buckets["0.25"] == 1 and buckets["2.5"] == 1 and buckets["5.0"] == 2

@@ -1,0 +1,234 @@
+"""One scheduled LOYALTY_MON run end to end on a big chain, with presses arriving as they do in a
+day — 5 % of them late — against the storage floor measured in the same run.
+
+A chain of N points (one pad each; УСОКОК, СОКОК and Опросы in turn) and M presses over one day.
+Presses are stored in the order they *arrive*: 95 % within seconds of their time, 5 % between 10
+minutes and 6 hours late (a concentrator's late batch, a spool draining). Before each evaluation
+the presses that arrived in its interval are stored (COPY), then `Evaluator.evaluate` runs exactly
+as the scheduler calls it: the test (on its day state), names and ids, assessment, the history
+transaction (with the test's state and the run announcement) and the publish to the snapshot hub
+(with the SNMP agent's index builder subscribed, on its own thread as in the service).
+
+Measured per run, morning (08:10–08:30) and evening (20:10–20:30), each on top of the previous
+run's state: the run's wall time, and the reference in the same run — one COPY of the same number
+of `metric_values` rows into a table of the same shape (the storage floor). Also the first run of
+the day and the catch-up run after the 12-hour jump, for context.
+
+    python -m benchmarks.scheduled_run                 # PostgreSQL, 500 points, 1,000,000 presses
+    python -m benchmarks.scheduled_run --full          # PostgreSQL, 5,000 points, 10,000,000 presses
+    options: --points N --presses M --pg URL --sqlite (also SQLite, 1/5 of the size)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, create_engine, text
+
+from benchmarks.common import header
+from benchmarks.loyalty_mon import TZ, generate, store_chain
+from probe.config import parse_config
+from probe.engine import Evaluator
+from probe.memory import tune_garbage_collector
+from probe.snapshot import SnapshotHub
+from probe.snmp.index import IndexBuilder
+from probe.snmp.oids import Layout
+from probe.store.db import init_db, open_engine
+
+LATE_SHARE = 0.05
+PRESS_COLUMNS = "pad_id, point_id, button, kind, pressed_at, question_id, source"
+
+
+def arrivals(chunks: Iterator[list[tuple[Any, ...]]], seed: int = 11) -> list[tuple[np.datetime64, str]]:
+    """Every press as (arrival time, COPY line), sorted by arrival."""
+    rng = np.random.default_rng(seed)
+    out: list[tuple[np.datetime64, str]] = []
+    for rows in chunks:
+        times = np.array([r[4] for r in rows], dtype="datetime64[us]")
+        late = rng.random(len(rows)) < LATE_SHARE
+        delay_ms = np.where(
+            late, rng.integers(10 * 60_000, 6 * 3_600_000, len(rows)), rng.integers(0, 5_000, len(rows))
+        )
+        arrive = times + delay_ms.astype("timedelta64[ms]")
+        for row, at in zip(rows, arrive.tolist(), strict=True):
+            pad, point, button, kind, stamp, question = row
+            line = f"{pad}\t{point}\t{button}\t{kind}\t{stamp}\t{question or chr(92) + 'N'}\tbench\n"
+            out.append((np.datetime64(at, "us"), line))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+class Feed:
+    """The presses in arrival order; `until(t)` stores those that arrived before t (COPY)."""
+
+    def __init__(self, engine: Engine, items: list[tuple[np.datetime64, str]]) -> None:
+        self.engine = engine
+        self.times = np.array([t for t, _ in items], dtype="datetime64[us]")
+        self.lines = [line for _, line in items]
+        self.done = 0
+
+    def until(self, moment: dt.datetime) -> int:
+        stop = int(np.searchsorted(self.times, np.datetime64(moment.replace(tzinfo=None), "us"), side="left"))
+        batch = self.lines[self.done : stop]
+        if batch:
+            with self.engine.begin() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                with raw.cursor() as cur, cur.copy(f"COPY presses ({PRESS_COLUMNS}) FROM STDIN") as copy:
+                    copy.write("".join(batch))
+        self.done = stop
+        return len(batch)
+
+
+def copy_floor(engine: Engine, count: int, at: dt.datetime) -> float:
+    """COPY of `count` metric_values-shaped rows into a scratch table with the same keys."""
+    lines = "".join(
+        f"{i}\t{at:%Y-%m-%d %H:%M:%S}\t{(i % 1000) / 10}\tgood\t\\N\n" for i in range(1, count + 1)
+    )
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE floor_values"))
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with (
+            raw.cursor() as cur,
+            cur.copy("COPY floor_values (metric_id, at, value, level, thresholds) FROM STDIN") as copy,
+        ):
+            copy.write(lines)
+    return time.perf_counter() - started
+
+
+def local(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ).astimezone(dt.UTC)
+
+
+def run(url: str, n_points: int, n_presses: int) -> list[str]:
+    engine = open_engine(url)
+    init_db(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE floor_values (LIKE metric_values INCLUDING ALL)"))
+    topology = store_chain(engine, n_points)
+    day = dt.date(2026, 11, 24)
+    started = time.perf_counter()
+    items = arrivals(generate(topology, n_presses, local(day, 0, 0)))
+    feed = Feed(engine, items)
+    print(f"  {len(items):,} presses generated in {time.perf_counter() - started:.1f} s", flush=True)
+    hub = SnapshotHub()
+    builder = IndexBuilder(
+        Layout(),
+        probe_name="bench",
+        version="bench",
+        started_at=dt.datetime.now(dt.UTC),
+        uptime_ticks=lambda: 0,
+    )
+    rebuilds: list[float] = []
+
+    def snmp(_snapshot: Any, _evaluation: Any) -> None:  # the agent's subscriber, minus the socket
+        t0 = time.perf_counter()
+        builder.build(hub.current)
+        rebuilds.append(time.perf_counter() - t0)
+
+    hub.subscribe(snmp, "snmp")
+    config = parse_config(
+        {
+            "timezone": "Europe/Moscow",
+            "database": {"url": url},
+            "tests": {
+                "builtin": True,
+                **{name: {"enabled": False} for name in ("QUEUE_LEN", "APP_RESPONSE", "INGEST", "CLIPS")},
+            },
+        }
+    )
+    evaluator = Evaluator(config, engine, hub)
+
+    def evaluate(end: dt.datetime) -> tuple[float, int, int]:
+        stored = feed.until(end + dt.timedelta(seconds=20))  # the scheduler runs 20 s after the end
+        t0 = time.perf_counter()
+        evaluation = evaluator.evaluate("LOYALTY_MON", end)
+        seconds = time.perf_counter() - t0
+        assert evaluation.test_ok and evaluation.database_ok
+        return seconds, len(evaluation.metrics), stored
+
+    lines: list[str] = []
+    feed.until(local(day, 7, 50))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))  # what autovacuum does on a live database
+    first_s, n_metrics, _ = evaluate(local(day, 8, 0))
+    lines.append(
+        f"* first run of the day at 08:00 (the day counted from its presses): {first_s:.2f} s, {n_metrics:,} metrics"
+    )
+    table = []
+    for label, hour in (("morning", 8), ("evening", 20)):
+        if hour == 20:
+            catch_s, _, stored = evaluate(local(day, 20, 0))
+            lines.append(
+                f"* catch-up run at 20:00 after the 12-hour jump ({stored:,} presses stored since 08:00): {catch_s:.2f} s"
+            )
+        for minute in (10, 20, 30):
+            end = local(day, hour, minute)
+            seconds, count, stored = evaluate(end)
+            floor = copy_floor(engine, count, end)
+            table.append((f"{label} {hour:02d}:{minute:02d}", stored, count, seconds, floor))
+            print(f"  {table[-1][0]}: run {seconds:.2f} s, COPY {floor:.2f} s", flush=True)
+    hub.wait_idle(120)
+    lines.append("")
+    lines.append(
+        "| run | presses stored since the last run (5 % late) | metrics | run end to end | COPY of its metric_values rows | ratio |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    for name, stored, count, seconds, floor in table:
+        lines.append(
+            f"| {name} | {stored:,} | {count:,} | {seconds:.2f} s | {floor:.2f} s | {seconds / floor:.2f} |"
+        )
+    morning = statistics.median(r[3] / r[4] for r in table[:3])
+    evening = statistics.median(r[3] / r[4] for r in table[3:])
+    lines.append("")
+    lines.append(
+        f"Median ratio morning {morning:.2f}, evening {evening:.2f}; SNMP index rebuild on its own thread: median {statistics.median(rebuilds):.2f} s."
+    )
+    hub.close()
+    engine.dispose()
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    tune_garbage_collector()  # as `prolan-probe` does at start
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--full", action="store_true", help="5,000 points, 10,000,000 presses")
+    parser.add_argument("--points", type=int)
+    parser.add_argument("--presses", type=int)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args(argv)
+    n_points = args.points or (5000 if args.full else 500)
+    n_presses = args.presses or (10_000_000 if args.full else 1_000_000)
+    print(
+        header(f"Scheduled LOYALTY_MON run end to end, {n_points:,} points, {n_presses:,} presses (5 % late)")
+    )
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(args.pg)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in args.pg else "?"
+    try:
+        for line in run(f"{args.pg}{sep}options=-csearch_path%3D{schema}", n_points, n_presses):
+            print(line)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        main()
