@@ -77,9 +77,9 @@ def test_point_page_and_plan_hover_say_how_sure(qtbot: QtBot, tmp_path: Path) ->
             Level.BAD,
             NEG,
             END,
-            ONE_LOW,
-            ONE_HIGH,
-            1,
+            low=ONE_LOW,
+            high=ONE_HIGH,
+            votes=1,
         ),
         LiveMetric(
             2,
@@ -99,7 +99,12 @@ def test_point_page_and_plan_hover_say_how_sure(qtbot: QtBot, tmp_path: Path) ->
     page = PointPage(point, None, MSK, hours=6, clock=lambda: NOW.astimezone(dt.UTC))
     qtbot.addWidget(page)
     page.set_state(LiveState(True, "x", END, metrics={m.id: m for m in rows}))
-    cells = {page.values.item(r, 0).text(): page.values.item(r, SURE_COLUMN) for r in range(2)}  # type: ignore[union-attr]
+    # These rows carry no structured identity, so the page labels them by their full names.
+    prefix = f"LOYALTY_MON. УСОКОК. {point}. "
+    cells = {
+        page.values.item(r, 0).text().removeprefix(prefix): page.values.item(r, SURE_COLUMN)  # type: ignore[union-attr]
+        for r in range(2)
+    }
     sure = cells["% негативных ответов. Интервал 10 мин"]
     assert sure is not None and sure.text() == "21–100 %, 1 голос"
     assert "с вероятностью 95 % истинная доля в этих пределах" in sure.toolTip()
