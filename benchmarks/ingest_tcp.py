@@ -113,7 +113,25 @@ async def _wait(queue: Any, process: Any) -> Any:
 
 
 # -- the run ---------------------------------------------------------------------------------------
-async def ingest(url: str, spool: Path, lines: list[str], window: int, rate: float, seconds: float) -> Any:
+# `--press-rule KIND`: the notifier's press hook in every batch's transaction (issue 22), with a rule
+# on that button kind at any age (force_majeure: a sixth of these presses; red: none of them).
+def press_rule_config(kind: str) -> dict[str, Any]:
+    return {
+        "smtp": {"host": "127.0.0.1"},
+        "recipients": [{"name": "smena", "members": [{"name": "Дежурный", "email": "duty@example.org"}]}],
+        "press_rules": [{"name": "rule", "kinds": [kind], "recipients": ["smena"], "max_age_minutes": 0}],
+    }
+
+
+async def ingest(
+    url: str,
+    spool: Path,
+    lines: list[str],
+    window: int,
+    rate: float,
+    seconds: float,
+    press_rule: str | None = None,
+) -> Any:
     engine = open_engine(url)
     config = parse_config(
         {
@@ -121,7 +139,11 @@ async def ingest(url: str, spool: Path, lines: list[str], window: int, rate: flo
             "ingest": {
                 "spool_dir": str(spool),
                 "tcp": {"listen": "127.0.0.1:0", "max_connections_per_address": 64},
+                # synthetic presses from a fixed date: no plausible-time window
+                "max_age_days": 0,
+                "max_ahead_minutes": 0,
             },
+            **({"notifier": press_rule_config(press_rule)} if press_rule else {}),
         }
     )
     service = IngestService(config, engine)
@@ -157,10 +179,19 @@ def main() -> None:
         "--full", action="store_true", help="the issue's size: 200,000 presses, 20 s at 1,000/s"
     )
     parser.add_argument("--pg", default=PG_URL)
+    parser.add_argument(
+        "--press-rule",
+        nargs="?",
+        const="force_majeure",
+        metavar="KIND",
+        help="with a press rule on this button kind (default force_majeure, a sixth of the presses; "
+        "red: none of them): the notifier's press hook in every batch",
+    )
     args = parser.parse_args()
     if args.full:
         args.presses, args.seconds = 200_000, 20.0
-    print(header("Ingest over TCP into PostgreSQL"))
+    rule = f", with a press rule on {args.press_rule}" if args.press_rule else ""
+    print(header("Ingest over TCP into PostgreSQL" + rule))
     lines = make_lines(args.presses)
     admin = create_engine(args.pg)
     schemas = ["b_" + uuid.uuid4().hex[:10] for _ in range(2)]
@@ -176,7 +207,7 @@ def main() -> None:
         topology = load_topology(engines[1])
         with tempfile.TemporaryDirectory() as tmp:
             elapsed, latencies, stored = asyncio.run(
-                ingest(urls[0], Path(tmp), lines, args.window, args.rate, args.seconds)
+                ingest(urls[0], Path(tmp), lines, args.window, args.rate, args.seconds, args.press_rule)
             )
         assert stored == len(lines) + len(latencies), (stored, len(lines), len(latencies))
         point_ids = {p.name: p.id for p in topology.points.values()}
@@ -185,7 +216,9 @@ def main() -> None:
             pad, button, when, _ = line.split(",")
             number = int(button)
             point = point_ids[topology.pads[pad].point]
-            rows.append((pad, point, number, KINDS[number], parse_timestamp(when), None, "tcp:127.0.0.1"))
+            rows.append(
+                (pad, point, number, KINDS[number], parse_timestamp(when), None, "tcp:127.0.0.1", False)
+            )
         cols = ", ".join(c.name for c in presses.c if c.name != "id")
         with engines[1].begin() as conn:
             raw = conn.connection.driver_connection

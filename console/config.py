@@ -6,12 +6,11 @@ Declared as the `console` entry of `prolan.sections`; read with
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from probe.config import Section
+from probe.config import ConfigPath, Section
 from probe.snmp.config import SnmpV3User
 
 
@@ -48,7 +47,7 @@ class DashboardConfig(Section):
 class CockpitConfig(Section):
     """`[console.cockpit]`: the rows the Cockpit opens with (or a saved layout file)."""
 
-    layout: Path | None = Field(default=None, description="a layout saved from the Cockpit (JSON)")
+    layout: ConfigPath | None = Field(default=None, description="a layout saved from the Cockpit (JSON)")
     tests: list[str] = Field(default_factory=list)
     points: list[str] = Field(default_factory=lambda: ["АЗС Тёплый Стан", "Калужская"])
     name_contains: str = ""
@@ -59,12 +58,12 @@ class CockpitConfig(Section):
 class ConsoleConfig(Section):
     SECTION: ClassVar[str] = "console"
 
-    model_config = ConfigDict(extra="allow")
-
     probe: str | None = Field(default=None, description="HOST:PORT of the probe's SNMP agent")
     community: str | None = None
     poll_seconds: float = Field(default=5.0, gt=0)
-    root_map: Path | None = None
+    root_map: ConfigPath | None = None
+    # Map backgrounds are read only from the root map's folder and these (console/plan/backgrounds.py).
+    background_folders: list[ConfigPath] = Field(default_factory=list)
     language: Literal["ru", "en"] = "ru"
     # SNMPv3 instead of a community: version = "v3" and [console.user] (as [[snmp.v3.users]]).
     version: Literal["v2c", "v3"] = "v2c"

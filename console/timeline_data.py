@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Select, String, and_, cast, func, or_, select
+from sqlalchemy import Connection, Engine, Select, String, and_, cast, func, or_, select
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
@@ -230,6 +230,27 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
     )
 
 
+def driver_rows(conn: Connection, query: Select[Any], chunk: int = 5000) -> list[tuple[Any, ...]]:
+    """The rows of `query` as the database driver gives them (plain tuples), for reads of a
+    hundred thousand rows: SQLAlchemy builds each row in compiled code that keeps the GIL for
+    the whole fetch (the GUI thread then waits hundreds of milliseconds), the driver releases it
+    while the database works and between chunks. Values are rendered into the statement by
+    SQLAlchemy (numbers and times only: the queries that use this have no text parameters), so
+    no dialect's parameter style is needed."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    rows: list[tuple[Any, ...]] = []
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(chunk):
+            rows.extend(batch)
+    finally:
+        cursor.close()
+    return rows
+
+
 def load_history(
     engine: Engine, infos: Sequence[MetricInfo], since: dt.datetime, until: dt.datetime
 ) -> list[MetricHistory]:
@@ -237,8 +258,7 @@ def load_history(
     if not infos:
         return []
     with engine.connect() as conn:
-        # fetchall in one call: iterating the result would fetch row by row through the driver.
-        rows = conn.execute(history_query([i.id for i in infos], since, until)).tuples().all()
+        rows = driver_rows(conn, history_query([i.id for i in infos], since, until))
     empty = MetricHistory(infos[0])
     if not rows:
         return [

@@ -6,13 +6,13 @@ Declared as the `notifier` entry of `prolan.sections`; read with `config.section
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, Strict, field_validator, model_validator
 
 from notifier.rules import parse_hours
-from probe.config import Section
+from notifier.sandbox import RenderLimits
+from probe.config import ConfigPath, Section
 from probe.levels import Level
 from probe.topology import BUTTON_KINDS
 
@@ -38,7 +38,7 @@ class SmtpConfig(Section):
     timeout_seconds: float = Field(default=30.0, gt=0)
     # Verify the server's certificate (turn off only for a self-signed test server).
     verify_certificate: bool = True
-    ca_file: Path | None = None
+    ca_file: ConfigPath | None = None
 
     def resolved_password(self) -> str:
         return os.environ.get(self.password_env, "") if self.password_env else self.password
@@ -91,10 +91,10 @@ class RecipientList(Section):
 class RuleTemplates(Section):
     """Per-rule template files (Jinja2), relative to the config file; unset = the defaults."""
 
-    subject: Path | None = None
-    text: Path | None = None
-    html: Path | None = None
-    sms: Path | None = None
+    subject: ConfigPath | None = None
+    text: ConfigPath | None = None
+    html: ConfigPath | None = None
+    sms: ConfigPath | None = None
 
 
 class NotifierRule(Section):
@@ -102,7 +102,7 @@ class NotifierRule(Section):
     metrics: str = Field(default="*", description="fnmatch glob on full metric names")
     test: str | None = None
     point: str | None = Field(default=None, description="fnmatch glob on the point name")
-    level: Level = Level.ATTENTION
+    level: Annotated[Level, Strict(False)] = Level.ATTENTION  # given by its name, e.g. "bad"
     consecutive: int = Field(default=1, ge=1, le=10_000)
     recipients: list[str] = Field(min_length=1)
     channels: list[Literal["email", "sms"]] = Field(default=["email"], min_length=1)
@@ -196,6 +196,9 @@ class NotifierConfig(Section):
     language: Literal["ru", "en"] = "ru"
     # Where links in messages point (e.g. the console's map of the point); empty = no link.
     map_url: str = ""
+    # Issue 21: the tests whose metrics at a point are "loyalty drivers" listed as likely causes in
+    # messages about that point; empty = every test but the notified metric's own.
+    driver_tests: list[str] = Field(default_factory=list)
     smtp: SmtpConfig | None = None
     sms: SmsConfig | None = None
     recipients: list[RecipientList] = Field(default_factory=list)
@@ -205,6 +208,14 @@ class NotifierConfig(Section):
     # ingest wakes it at once), and for gathered presses whose throttle window has ended.
     press_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    # Templates are rendered in a worker process with these limits (notifier/sandbox.py): a
+    # template over one fails with its rule and file named instead of stopping the probe.
+    render_seconds: float = Field(default=2.0, gt=0, le=60)
+    render_memory_mb: int = Field(default=256, ge=32, le=4096)
+    render_max_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 2**20)
+
+    def render_limits(self) -> RenderLimits:
+        return RenderLimits(self.render_seconds, self.render_memory_mb, self.render_max_bytes)
 
     @field_validator("rules")
     @classmethod

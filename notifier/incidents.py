@@ -42,6 +42,7 @@ class Sample:
     low: float | None = None
     high: float | None = None
     votes: int | None = None
+    expected: float | None = None  # what the test's model expected instead (a silent pad's presses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +147,10 @@ def state_to_json(state: IncidentState) -> str:
 
 def _sample_json(s: Sample) -> list[object]:
     row: list[object] = [s.at.isoformat(), s.value, s.level.value if s.level else None]
-    if (s.low, s.high, s.votes) != (None, None, None):
-        row += [s.low, s.high, s.votes]  # rows without an interval keep the older three-item form
+    if (s.low, s.high, s.votes, s.expected) != (None, None, None, None):
+        row += [s.low, s.high, s.votes]  # rows without them keep the older three-item form
+        if s.expected is not None:
+            row.append(s.expected)
     return row
 
 
@@ -161,6 +164,6 @@ def samples_from_json(text: str | None) -> tuple[Sample, ...]:
     if not text:
         return ()
     return tuple(
-        Sample(_json_time(row[0]), row[1], Level(row[2]) if row[2] else None, *row[3:6])
+        Sample(_json_time(row[0]), row[1], Level(row[2]) if row[2] else None, *row[3:7])
         for row in json.loads(text)
     )

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifier.causes import Cause, CauseReading
 from notifier.i18n import CATALOG, text_in
 from notifier.incidents import Sample
 from notifier.sandbox import Job, RenderError, SandboxRenderer, shared_renderer
@@ -143,6 +144,7 @@ def build_context(
     language: Language,
     map_url: str = "",
     evidence: Sample | None = None,
+    causes: Sequence[Cause] = (),
 ) -> dict[str, Any]:
     """The variables every template sees (docs/notifications.md lists them). Times are aware on
     input and local (the probe's zone) in the texts. `evidence`: the evaluation's sample, whose
@@ -190,6 +192,7 @@ def build_context(
         "incident_number": incident_number,
         "matches_since_fire": matches_since_fire,
         **evidence_variables(evidence, language),
+        **cause_variables(causes, tz, language),
         "last_values": [
             {
                 "at": local(s.at, "%H:%M"),
@@ -209,6 +212,41 @@ def build_context(
     }
 
 
+def cause_variables(causes: Sequence[Cause], tz: dt.tzinfo, language: Language) -> dict[str, Any]:
+    """The likely causes (issue 21): `causes`, one per driver metric at the point that was
+    attention or worse during the incident — `name`, `short_name`, `test`, `unit`, its worst
+    reading (`value_text`, `level_text`, `at`) and every such reading in `readings` — and
+    `causes_text`, one line: `Длина очереди (среднее) 9 (на грани); …`."""
+    out: list[dict[str, Any]] = []
+    for cause in causes:
+        worst = cause.worst
+        out.append(
+            {
+                "name": cause.name,
+                "short_name": cause.short_name,
+                "test": cause.test,
+                "unit": cause.unit,
+                "at": worst.at.astimezone(tz).strftime("%H:%M"),
+                "value_text": format_value(worst.value, language),
+                "level_text": level_text(worst.level, language),
+                "readings": [
+                    {
+                        "at": r.at.astimezone(tz).strftime("%H:%M"),
+                        "value_text": format_value(r.value, language),
+                        "level_text": level_text(r.level, language),
+                        "colour": LEVEL_COLOURS[r.level][0],
+                    }
+                    for r in cause.readings
+                ],
+            }
+        )
+    text = "; ".join(
+        f"{c['short_name']} {c['value_text']}{' ' + c['unit'] if c['unit'] else ''} ({c['level_text']})"
+        for c in out
+    )
+    return {"causes": out, "causes_text": text}
+
+
 def votes_text(votes: int | None, language: Language) -> str:
     """`12 голосов` / `12 votes` ("" without a count)."""
     if votes is None:
@@ -220,6 +258,7 @@ def evidence_variables(sample: Sample | None, language: Language) -> dict[str, A
     """How sure a value is (issue 21): `low`, `high` (None without an interval), `low_text`,
     `high_text`, `votes`, `votes_text`, `bounds_text` (`21–100 %`) and `interval_text`
     (`21–100 %, 1 голос`); the texts are "" without an interval."""
+    expected = sample.expected if sample is not None else None
     low = sample.low if sample is not None else None
     high = sample.high if sample is not None else None
     votes = sample.votes if sample is not None else None
@@ -234,6 +273,9 @@ def evidence_variables(sample: Sample | None, language: Language) -> dict[str, A
         "votes_text": votes_text(votes, language),
         "bounds_text": bounds,
         "interval_text": f"{bounds}, {counted}" if bounds else "",
+        # What the test expected instead (a silent pad: the presses its history expects).
+        "expected": expected,
+        "expected_text": "" if expected is None else format_value(expected, language),
     }
 
 
@@ -263,6 +305,16 @@ def sample_context(language: Language, probe: str = "prolan-probe") -> dict[str,
         language=language,
         map_url="",
         evidence=values[-1],
+        causes=[
+            Cause(
+                99,
+                "QUEUE_LEN. Калужская. Длина очереди (среднее). Интервал 10 мин",
+                "Длина очереди (среднее)",
+                "QUEUE_LEN",
+                "",
+                (CauseReading(now, 7.5, Level.EDGE),),
+            )
+        ],
     )
 
 

@@ -18,11 +18,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from notifier import store
+from notifier.causes import Cause, find_causes, incident_window
 from notifier.config import NotifierConfig, NotifierRule, PressRule, RecipientMember
 from notifier.incidents import Event, EventKind, IncidentState, RuleLimits, Sample, step
 from notifier.messages import Language, MetricInfo, TemplateSet, build_context
 from notifier.rules import Silence, counted_level, is_open, metric_matches, parse_hours, too_few_votes
-from notifier.sandbox import SandboxRenderer
+from notifier.sandbox import SandboxRenderer, shared_renderer
 from probe.config import ProbeConfig
 from probe.snapshot import Evaluation, MetricState
 from probe.store.db import utcnow
@@ -56,7 +57,9 @@ class Templates:
         self._config = config
         self._sets: dict[tuple[str | None, str], TemplateSet] = {}
         self._press_defaults: dict[str, TemplateSet] = {}
-        self.renderer = renderer or SandboxRenderer()
+        # Without a renderer of its own, the process's shared one (see close()).
+        self.renderer = renderer or shared_renderer(config.section(NotifierConfig).render_limits())
+        self._owns_renderer = renderer is not None
 
     def press_defaults(self, language: Language) -> TemplateSet:
         """The built-in press templates (what a press message falls back to)."""
@@ -91,8 +94,18 @@ class Templates:
                 self.get(rule, language).check(self._config.name)
 
     def close(self) -> None:
-        """Stop the render worker (a render in progress fails at once)."""
-        self.renderer.close()
+        """Stop the render worker if it is this object's own (a render in progress fails at once);
+        the shared one stays for the rest of the process."""
+        if self._owns_renderer:
+            self.renderer.close()
+
+
+def limits_for_first(limits: RuleLimits, first: bool) -> RuleLimits:
+    """A metric's first assessment is not a change: it counts towards a streak but never opens an
+    incident by itself (a new test or point sends no burst). The live feed and replay alike."""
+    if first and limits.consecutive < 2:
+        return replace(limits, consecutive=2)
+    return limits
 
 
 def limits_of(rule: NotifierRule) -> RuleLimits:
@@ -167,7 +180,7 @@ def rule_sample(rule: NotifierRule, metric: MetricState) -> Sample | None:
     level = counted_level(
         rule.evidence, metric.level, metric.value, metric.thresholds, metric.low, metric.high
     )
-    return Sample(metric.time, metric.value, level, metric.low, metric.high, metric.votes)
+    return Sample(metric.time, metric.value, level, metric.low, metric.high, metric.votes, metric.expected)
 
 
 def metric_info(metric: MetricState) -> MetricInfo:
@@ -240,11 +253,7 @@ def _feed_once(
             first = metric.id in evaluation.first_seen
             for rule in rules:
                 previous = states.get((rule.name, metric.id))
-                rule_limits = limits[rule.name]
-                if first and rule_limits.consecutive < 2:
-                    # A metric's first assessment is not a change: it counts towards a streak but
-                    # never opens an incident by itself (a new test or point sends no burst).
-                    rule_limits = replace(rule_limits, consecutive=2)
+                rule_limits = limits_for_first(limits[rule.name], first)
                 outcome = rule_step(
                     rule,
                     rule_limits,
@@ -290,6 +299,22 @@ def audience(rule: NotifierRule, event: Event) -> list[str]:
     return list(dict.fromkeys([*rule.recipients, *(rule.escalate_to if event.state.escalated else [])]))
 
 
+def event_causes(conn: Connection, config: ProbeConfig, metric: MetricInfo, event: Event) -> list[Cause]:
+    """For an announcement of a bad assessment (fire, escalation): the loyalty drivers at the same
+    point that were attention or worse during the incident's intervals (notifier.causes)."""
+    if event.kind not in (EventKind.FIRE, EventKind.ESCALATE):
+        return []
+    since, until = incident_window(event.state.opened_at, event.at, [s.at for s in event.state.last_values])
+    return find_causes(
+        conn,
+        point=metric.point,
+        test=metric.test,
+        since=since,
+        until=until,
+        tests=config.section(NotifierConfig).driver_tests,
+    )
+
+
 def event_messages(
     conn: Connection,
     config: ProbeConfig,
@@ -306,6 +331,7 @@ def event_messages(
     if event.kind is EventKind.RECOVER and not rule.recovery:
         return []
     due = due_time(config, rule, event.at, now)
+    causes = event_causes(conn, config, metric, event)
     messages: list[store.OutboxMessage] = []
     for to in addressees(conn, config, rule, audience(rule, event), members_cache=members_cache):
         member, channel, address, language = to.member, to.channel, to.address, to.language
@@ -327,6 +353,7 @@ def event_messages(
             tz=config.tz,
             language=language,
             map_url=config.section(NotifierConfig).map_url,
+            causes=causes,
         )
         tset = templates.get(rule, language)
         texts = tset.render_parts(("subject", "text", "html") if channel == "email" else ("sms",), context)

@@ -40,6 +40,7 @@ from probe.store.db import utcnow
 from probe.store.schema import (
     metric_values,
     metrics,
+    notifier_alert_messages,
     notifier_alerts,
     notifier_press_matches,
     presses,
@@ -220,7 +221,8 @@ class PressAnnouncer:
         question = self._topology.questions.get(question_id)
         return question.text if question is not None else None
 
-    def waiting(self, conn: Connection) -> list[Match]:
+    @staticmethod
+    def waiting(conn: Connection) -> list[Match]:
         rows = conn.execute(
             select(notifier_press_matches)
             .where(notifier_press_matches.c.status == WAITING)
@@ -230,15 +232,28 @@ class PressAnnouncer:
         return [_match(row) for row in rows]
 
     @staticmethod
-    def last_alerts(conn: Connection, rules: Sequence[str]) -> dict[tuple[str, int], dt.datetime]:
-        if not rules:
+    def last_alerts(
+        conn: Connection, groups: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], dt.datetime]:
+        """The time of the last alert of each (rule, point) group (index seeks on rule, point)."""
+        if not groups:
             return {}
-        rows = conn.execute(
-            select(notifier_alerts.c.rule, notifier_alerts.c.point_id, func.max(notifier_alerts.c.created_at))
-            .where(notifier_alerts.c.rule.in_(list(rules)))
-            .group_by(notifier_alerts.c.rule, notifier_alerts.c.point_id)
-        ).all()
-        return {(rule, int(point_id)): at for rule, point_id, at in rows}
+        rules = sorted({rule for rule, _point in groups})
+        point_ids = sorted({point_id for _rule, point_id in groups})
+        found: dict[tuple[str, int], dt.datetime] = {}
+        for start in range(0, len(point_ids), CHUNK):
+            rows = conn.execute(
+                select(
+                    notifier_alerts.c.rule, notifier_alerts.c.point_id, func.max(notifier_alerts.c.created_at)
+                )
+                .where(
+                    notifier_alerts.c.rule.in_(rules),
+                    notifier_alerts.c.point_id.in_(point_ids[start : start + CHUNK]),
+                )
+                .group_by(notifier_alerts.c.rule, notifier_alerts.c.point_id)
+            ).all()
+            found.update({(rule, int(point_id)): at for rule, point_id, at in rows})
+        return found
 
     # ---- one round ------------------------------------------------------------------------------
 
@@ -256,7 +271,7 @@ class PressAnnouncer:
                 groups[(match.rule, match.point_id)].append(match)
             points = self._points(conn, {m.point_id for m in matches}, now)
             silences = store.active_silences(conn, min(m.pressed_at for m in matches))
-            last = self.last_alerts(conn, sorted({rule for rule, _point in groups}))
+            last = self.last_alerts(conn, sorted(groups))
         aside: dict[str, list[Match]] = defaultdict(list)
         due: list[tuple[PressRule, Point, list[Match]]] = []
         for (rule_name, point_id), group in groups.items():
@@ -410,6 +425,9 @@ class PressAnnouncer:
             )
             messages = self._messages(conn, rule, point, latest, others, assessments, counts, alert_id, now)
             queued = store.enqueue_many(conn, messages)
+            links = [{"alert_id": alert_id, "outbox_id": i} for i in store.outbox_ids(conn, messages)]
+            if links:
+                conn.execute(insert(notifier_alert_messages), links)
         log.info(
             _(
                 "press rule {rule!r}: alert {id} for {kind} at {point} ({count} presses), {queued} messages queued"

@@ -15,19 +15,27 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import Connection
 
 from notifier import store
 from notifier.config import NotifierConfig, NotifierRule, RecipientMember
 from notifier.incidents import EventKind, IncidentState
-from notifier.pipeline import Templates, event_messages, limits_of, metric_info, rule_step
+from notifier.pipeline import (
+    Templates,
+    event_messages,
+    limits_for_first,
+    limits_of,
+    metric_info,
+    rule_step,
+)
 from notifier.rules import Silence, metric_matches
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig
 from probe.evidence import evidence_level
 from probe.snapshot import MetricState
 from probe.store.current import metric_catalogue, stored_states
-from probe.store.schema import notifier_silences
+from probe.store.schema import metric_values, notifier_silences
 
 WOULD_SEND = (EventKind.FIRE, EventKind.ESCALATE, EventKind.RECOVER)
 
@@ -114,6 +122,21 @@ def reassess(metric: MetricState, table: ThresholdTable, assess_by: str) -> Metr
     return replace(metric, level=level, thresholds=table)
 
 
+def first_evaluations(conn: Connection, metric_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """When each metric was first evaluated: its first assessment opens nothing by itself, live or
+    replayed."""
+    out: dict[int, dt.datetime] = {}
+    ids = sorted(set(metric_ids))
+    for start in range(0, len(ids), 1000):  # SQL Server takes 2,100 parameters per statement
+        query = (
+            select(metric_values.c.metric_id, func.min(metric_values.c.at))
+            .where(metric_values.c.metric_id.in_(ids[start : start + 1000]))
+            .group_by(metric_values.c.metric_id)
+        )
+        out.update({int(metric_id): at for metric_id, at in conn.execute(query).tuples()})
+    return out
+
+
 def _silences(engine: Engine, since: dt.datetime, until: dt.datetime) -> list[Silence]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -168,6 +191,7 @@ def replay(
                 )
             ]
             history = stored_states(conn, chosen, since, until)
+            first_times = first_evaluations(conn, chosen)
             hours = store.opening_hours(conn)
         report.metrics = len(chosen)
         silences = _silences(engine, since, until)
@@ -181,7 +205,7 @@ def replay(
                     metric = reassess(metric, thresholds, config.tests.settings_for(metric.test).assess_by)
                 outcome = rule_step(
                     rule,
-                    limits,
+                    limits_for_first(limits, first_times.get(metric.id) == metric.time),
                     metric,
                     states.get(metric.id),
                     opening_hours=hours,

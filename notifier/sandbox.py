@@ -174,6 +174,10 @@ class SandboxRenderer:
                     with contextlib.suppress(OSError):
                         stream.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """Stop the worker now, also under a render in progress (which then fails at once)."""
         self._closed = True
@@ -184,18 +188,20 @@ class SandboxRenderer:
             self._kill()
 
 
-_shared: SandboxRenderer | None = None
+_shared: dict[RenderLimits, SandboxRenderer] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_renderer() -> SandboxRenderer:
-    """One renderer per process for callers that do not manage their own (its worker ends with
-    the process: it reads requests until its stdin closes)."""
-    global _shared
+def shared_renderer(limits: RenderLimits | None = None) -> SandboxRenderer:
+    """One renderer per process (and limits) for callers that do not manage their own: a command
+    that feeds many evaluations starts one worker, not one per evaluation. Its worker ends with
+    the process (it reads requests until its stdin closes)."""
+    limits = limits or RenderLimits()
     with _shared_lock:
-        if _shared is None:
-            _shared = SandboxRenderer()
-        return _shared
+        renderer = _shared.get(limits)
+        if renderer is None or renderer.closed:
+            renderer = _shared[limits] = SandboxRenderer(limits)
+        return renderer
 
 
 def _package_root() -> str:

@@ -12,12 +12,15 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from notifier.config import NotifierConfig
+from notifier import store
+from notifier.config import NotifierConfig, NotifierRule, PressRule
+from notifier.messages import TemplateProblem
 from notifier.outbox import Deliverer
 from notifier.pipeline import Templates, feed
 from notifier.press_alerts import PressAnnouncer, assessments_from_snapshot
 from notifier.press_hook import add_waker, remove_waker
-from probe.service import Runtime
+from notifier.sandbox import SandboxRenderer
+from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot, Subscription
 from probe.store.db import utcnow
 
@@ -136,11 +139,73 @@ class NotifierService:
 ORDER = 20
 
 
+async def check(runtime: Runtime) -> None:
+    """Before `run` binds anything: every rule's recipient lists exist (in the config or imported
+    from LDAP into the database), its test exists, and every template any rule may use compiles
+    and renders within its limits. Raises ComponentStartError naming the file and key."""
+    config = runtime.config.section(NotifierConfig)
+    if not config.enabled or not (config.rules or config.press_rules):
+        return
+    where = runtime.config.origin
+
+    def stored_lists() -> set[str]:
+        with runtime.engine.connect() as conn:
+            return store.known_lists(conn, config)
+
+    try:
+        lists = await asyncio.to_thread(stored_lists)
+        complete = True
+    except Exception:  # the database may be down at start: check what the config itself names
+        lists = {lst.name for lst in config.recipients}
+        complete = False
+    tests = set(runtime.evaluator.report.loaded) if runtime.evaluator is not None else None
+    named: list[tuple[str, NotifierRule | PressRule]] = [
+        *((f"notifier.rules[{i}]", rule) for i, rule in enumerate(config.rules)),
+        *((f"notifier.press_rules[{i}]", rule) for i, rule in enumerate(config.press_rules)),
+    ]
+    for place, rule in named:
+        for key in ("recipients", "escalate_to"):
+            for name in getattr(rule, key, ()):
+                if name not in lists and complete:
+                    known = ", ".join(sorted(lists)) or "none"
+                    raise ComponentStartError(
+                        f"{where}: key '{place}.{key}': no recipient list {name!r} "
+                        f"(lists: {known}; [[notifier.recipients]] or `notify import-ldap`)"
+                    )
+                if name not in lists:
+                    log.warning(
+                        "rule %r: recipient list %r is not in the config (the database is down)",
+                        rule.name,
+                        name,
+                    )
+        test = getattr(rule, "test", None)
+        if test is not None and tests is not None and test not in tests:
+            raise ComponentStartError(
+                f"{where}: key '{place}.test': no test {test!r} (tests: {', '.join(sorted(tests)) or 'none'})"
+            )
+    # A worker of its own: stopping the notifier (or a cancelled check) ends a render at once.
+    templates = Templates(runtime.config, SandboxRenderer(config.render_limits()))
+
+    def trial_render() -> None:  # in a thread: each render may take up to its time limit
+        for place, rule in named:
+            try:
+                for language in ("ru", "en"):
+                    templates.get(rule, language).check(runtime.config.name)
+            except TemplateProblem as exc:
+                raise ComponentStartError(f"{where}: key '{place}.templates': {exc}") from None
+
+    try:
+        await asyncio.to_thread(trial_render)
+    finally:
+        templates.close()  # also when `run` gives up (SIGTERM): a render in progress ends now
+
+
 async def start(runtime: Runtime) -> NotifierService | None:
     config = runtime.config.section(NotifierConfig)
     if not config.enabled or not (config.rules or config.press_rules or config.smtp or config.sms):
         return None
-    templates = Templates(runtime.config)
+    # A worker of its own: stopping the notifier (or a cancelled check) ends a render at once.
+    templates = Templates(runtime.config, SandboxRenderer(config.render_limits()))
     try:
         # A broken template stops start-up here, with its rule, file and line. In a thread: the
         # trial renders take up to their time limit each, and the loop keeps serving meanwhile.

@@ -286,3 +286,19 @@ def enqueue_many(conn: Connection, messages: list[OutboxMessage]) -> int:
     if rows:
         conn.execute(insert(notifier_outbox), rows)
     return len(rows)
+
+
+def outbox_ids(conn: Connection, messages: list[OutboxMessage]) -> list[int]:
+    """The outbox rows of these messages (as `enqueue_many` keyed them), by their unique keys."""
+    keys = sorted({fit_key(m.dedupe_key, _DEDUPE_LIMIT) for m in messages})
+    ids: list[int] = []
+    for start in range(0, len(keys), 1000):
+        ids += [
+            int(row.id)
+            for row in conn.execute(
+                select(notifier_outbox.c.id).where(
+                    notifier_outbox.c.dedupe_key.in_(keys[start : start + 1000])
+                )
+            )
+        ]
+    return ids

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from probe.assess import ThresholdTable
 from probe.evidence import Share, wilson_bounds
 from probe.levels import Level
+from probe.silence import expected_presses, history_weeks, silent_minutes, typical_rates
 from probe.store.schema import (
     UtcDateTime,
     buttons,
@@ -75,12 +76,16 @@ __all__ = [
     "Window",
     "buttons",
     "clips",
+    "expected_presses",
+    "history_weeks",
     "ingest_counts",
     "pads",
     "points",
     "presses",
     "questions",
     "queue_samples",
+    "silent_minutes",
+    "typical_rates",
     "wilson_bounds",
 ]
 
@@ -161,6 +166,9 @@ class Measurement:
     low: float | None = None
     high: float | None = None
     votes: int | None = None
+    # What the test's model expected instead (e.g. the presses a silent pad's own history expects
+    # since its last one), for messages: "usually 12 presses in that time". None: nothing.
+    expected: float | None = None
 
 
 @dataclass

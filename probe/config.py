@@ -13,14 +13,16 @@ subsystem declares its own section model in its package (`[snmp]` in `probe.snmp
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError, field_validator
 
 from probe import plugins
 
@@ -32,13 +34,38 @@ class ConfigError(Exception):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
+    # strict: a value of the wrong type is an error, never converted ("100" is not a number,
+    # 1 is not true); paths and named levels are the exceptions, given as strings (ConfigPath).
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True, strict=True)
 
     # The top-level TOML table of a subsystem's section model (its `prolan.sections` entry name).
     SECTION: ClassVar[str] = ""
 
 
 SectionT = TypeVar("SectionT", bound=Section)
+# A path in the config: TOML gives it as a string (strict mode would want a Path object).
+ConfigPath = Annotated[Path, Strict(False)]
+
+
+def check_listen(value: str, example: str) -> str:
+    """A `HOST:PORT` listen address: port 0..65535, an IP address that is one (256.1.1.1 is not),
+    or a host name; `[::1]:1161` for IPv6. Returns the value; ValueError worded for the operator."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip()
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(
+            f"expected HOST:PORT with a port 0..65535, e.g. {example} or [::1]:{example.rsplit(':', 1)[1]}"
+        )
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    looks_numeric = all(part.isdigit() for part in bare.split(".")) or ":" in bare
+    if looks_numeric:
+        try:
+            ipaddress.ip_address(bare)
+        except ValueError:
+            raise ValueError(f"{bare!r} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::)") from None
+    elif not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*\.?", bare):
+        raise ValueError(f"{bare!r} is neither an IP address nor a host name")
+    return value
 
 
 def default_data_dir() -> Path:
@@ -90,7 +117,7 @@ class TestSettings(Section):
 class TestsConfig(Section):
     model_config = ConfigDict(extra="allow")
 
-    dirs: list[Path] = Field(default_factory=list, description="extra folders with evaluation tests")
+    dirs: list[ConfigPath] = Field(default_factory=list, description="extra folders with evaluation tests")
     builtin: bool = Field(default=True, description="load the tests shipped in tests_scripts/")
     grace_seconds: float = Field(default=20.0, ge=0, description="wait after a boundary for late presses")
     catch_up_intervals: int = Field(
@@ -115,7 +142,7 @@ class TestsConfig(Section):
 
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    file: Path | None = None
+    file: ConfigPath | None = None
     max_bytes: int = 10_000_000
     backups: int = 5
 
@@ -146,6 +173,11 @@ class ProbeConfig(Section):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def origin(self) -> str:
+        """The config file, as messages name it (`<config>` for the built-in defaults)."""
+        return str(self.source) if self.source else "<config>"
 
     def section(self, model: type[SectionT]) -> SectionT:
         """A subsystem's section, e.g. `config.section(NotifierConfig)`: as the file gave it, or

@@ -4,9 +4,11 @@
 module of the `prolan.components` entry-point group (`probe.plugins.components()`, in ascending
 `ORDER`), awaits `module.start(runtime)`, which returns a `Component` (something with
 `async stop()`), or None when the subsystem is disabled by config. On SIGTERM or SIGINT it stops
-them in reverse order. A component that fails to start is logged and the others run (it is
-reported through the probe's own metrics and logs); a component that fails to *load* (its entry
-point) stops `run` before anything starts.
+them in reverse order. Before any `start`, `run` awaits the optional `module.check(runtime)` of
+every component (references that can be checked before binding anything). A component whose
+check or start fails raises `ComponentStartError` (one line naming the config key): `run` stops
+what started and exits; a component that fails to *load* (its entry point) stops `run` before
+anything starts. The service never runs half.
 
 The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
 Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first
@@ -27,6 +29,11 @@ from probe.snapshot import SnapshotHub
 
 if TYPE_CHECKING:
     from probe.engine import Evaluator
+
+
+class ComponentStartError(Exception):
+    """A component that cannot start (a busy port, an unusable state folder), worded for the
+    operator with the config key to look at; `run` then stops what started and exits non-zero."""
 
 
 class Component(Protocol):

@@ -48,6 +48,7 @@ class MetricState:
     low: float | None = None
     high: float | None = None
     votes: int | None = None
+    expected: float | None = None  # what the test's model expected instead (a silent pad's presses)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ reading it back as an immutable `Topology` that ingest, import and the engine sh
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +34,22 @@ class Point:
     region: str = ""
     opening_hours: str = ""
     id: int | None = None
+
+    def open_at(self, local: dt.datetime) -> bool:
+        """Is the point open at this local time? Empty opening hours: always; "20:00-02:00" runs
+        over midnight; "08:00-24:00" ends at midnight. An evaluation stamped with its interval's
+        end asks for the instant just before it."""
+        match = _HOURS.match(self.opening_hours)
+        if match is None:
+            return True
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, (h2 % 24) * 60 + m2
+        minute = local.hour * 60 + local.minute
+        if start == end:
+            return True
+        if start < end:
+            return start <= minute < end
+        return minute >= start or minute < end
 
 
 @dataclass(frozen=True)

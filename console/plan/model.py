@@ -317,75 +317,115 @@ class MapLibrary:
     def levels(self, document: MapDocument, live: LiveState) -> dict[str, Level]:
         """The level of every element of `document` (by element id)."""
         memo: dict[Path, Level] = {}
-        return {
-            e.id: self._element_level(document, e, live, memo, (self._key(document.path),))
-            for e in document.elements
-        }
+        top = self._key(document.path)
+        return {e.id: self._element_level(document, e, live, memo, top) for e in document.elements}
 
     def element_level(self, document: MapDocument, element: Element, live: LiveState) -> Level:
-        return self._element_level(document, element, live, {}, (self._key(document.path),))
+        return self._element_level(document, element, live, {}, self._key(document.path))
 
     def _element_level(
-        self,
-        document: MapDocument,
-        element: Element,
-        live: LiveState,
-        memo: dict[Path, Level],
-        visiting: tuple[Path, ...],
+        self, document: MapDocument, element: Element, live: LiveState, memo: dict[Path, Level], top: Path
     ) -> Level:
         if element.kind == "metric":
             metric = live.metric(element.target)
             return Level.UNKNOWN if metric is None or metric.level is None else metric.level
         if element.kind == "point":
             return live.point_worst(element.target)
-        child_path = document.resolve(element.target)
-        if child_path in visiting:
+        return self._map_level(document.resolve(element.target), live, memo, top)
+
+    def _map_level(self, start: Path, live: LiveState, memo: dict[Path, Level], top: Path) -> Level:
+        """The worst level anywhere below the map at `start`: a depth-first walk with its own
+        stack (a chain of thousands of nested maps must not hit Python's recursion limit). A map
+        that is already on the path being walked (a cycle) counts as unknown there."""
+        if start == top:
             return Level.UNKNOWN
-        if child_path in memo:
-            return memo[child_path]
+        if start in memo:
+            return memo[start]
         try:
-            child = self._get(child_path)  # resolve() already gives the normalised key
+            first = self._get(start)  # resolve() already gives the normalised key
         except MapFormatError:
             return Level.UNKNOWN
-        below = (*visiting, child_path)
-        worst = Level.UNKNOWN
-        worst_severity = -1
-        # Metric and point elements inline: this loop runs for thousands of elements per poll.
+        on_path = {top, start}
+        # Frames: [path, document, next element index, worst level, its severity].
+        stack: list[list[Any]] = [[start, first, 0, Level.UNKNOWN, -1]]
         metric_of = live.metric
-        for e in child.elements:
-            kind = e.kind
-            if kind == "metric":
-                metric = metric_of(e.target)
-                level = Level.UNKNOWN if metric is None or metric.level is None else metric.level
-            elif kind == "point":
-                level = live.point_worst(e.target)
-            else:
-                level = self._element_level(child, e, live, memo, below)
-            severity = _SEVERITY[level]
-            if severity > worst_severity:
-                worst, worst_severity = level, severity
-        memo[child_path] = worst
-        return worst
+        point_worst = live.point_worst
+        while stack:
+            frame = stack[-1]
+            path, document, index = frame[0], frame[1], frame[2]
+            elements = document.elements
+            descended = False
+            # Metric and point elements inline: this loop runs for thousands of elements per poll.
+            while index < len(elements):
+                e = elements[index]
+                index += 1
+                kind = e.kind
+                if kind == "metric":
+                    metric = metric_of(e.target)
+                    level = Level.UNKNOWN if metric is None or metric.level is None else metric.level
+                elif kind == "point":
+                    level = point_worst(e.target)
+                else:
+                    child_path = document.resolve(e.target)
+                    if child_path in on_path:
+                        level = Level.UNKNOWN
+                    elif child_path in memo:
+                        level = memo[child_path]
+                    else:
+                        try:
+                            child = self._get(child_path)
+                        except MapFormatError:
+                            level = Level.UNKNOWN
+                        else:
+                            frame[2] = index
+                            on_path.add(child_path)
+                            stack.append([child_path, child, 0, Level.UNKNOWN, -1])
+                            descended = True
+                            break
+                severity = _SEVERITY[level]
+                if severity > frame[4]:
+                    frame[3], frame[4] = level, severity
+            if descended:
+                continue
+            # This map is done: its worst level goes to the map element that led here.
+            stack.pop()
+            on_path.discard(path)
+            memo[path] = frame[3]
+            if stack:
+                parent = stack[-1]
+                if frame[4] > parent[4]:
+                    parent[3], parent[4] = frame[3], frame[4]
+        return memo[start]
 
     def points_below(self, document: MapDocument) -> list[str]:
-        """Every service point reachable from `document` (for the palette and the tests)."""
+        """Every service point reachable from `document`, in the order a depth-first walk meets
+        them (for the palette and the tests); with its own stack, as `_map_level`."""
         found: list[str] = []
-        self._collect(document, found, {self._key(document.path)})
+        seen_points: set[str] = set()
+        visited = {self._key(document.path)}
+        stack: list[tuple[MapDocument, int]] = [(document, 0)]
+        while stack:
+            current, index = stack.pop()
+            elements = current.elements
+            while index < len(elements):
+                element = elements[index]
+                index += 1
+                if element.kind == "point" and element.target not in seen_points:
+                    seen_points.add(element.target)
+                    found.append(element.target)
+                elif element.kind == "map":
+                    child_path = current.resolve(element.target)
+                    if child_path in visited:
+                        continue
+                    try:
+                        child = self.get(child_path)
+                    except MapFormatError:
+                        continue
+                    visited.add(child_path)
+                    stack.append((current, index))  # come back to the rest of this map
+                    stack.append((child, 0))
+                    break
         return found
-
-    def _collect(self, document: MapDocument, found: list[str], visiting: set[Path]) -> None:
-        for element in document.elements:
-            if element.kind == "point" and element.target not in found:
-                found.append(element.target)
-            elif element.kind == "map":
-                child_path = document.resolve(element.target)
-                if child_path in visiting:
-                    continue
-                try:
-                    child = self.get(child_path)
-                except MapFormatError:
-                    continue
-                self._collect(child, found, visiting | {child_path})
 
 
 def map_files(root: Path) -> Iterable[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PyQt6.QtCore import QMimeData, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QLinearGradient, QPainter, QPixmap
@@ -23,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console.plan.backgrounds import load_background
 from console.plan.icons import MARGIN, IconCache, quantise_scale
 from console.plan.model import Element, MapDocument
 from probe.levels import Level
@@ -145,6 +147,10 @@ class PlanScene(QGraphicsScene):
         self.document: MapDocument | None = None
         self.items_by_id: dict[str, IconItem] = {}
         self.background = QPixmap()
+        # Where backgrounds may be read from (console/plan/backgrounds.py), and why the current
+        # map's is not shown (for the view's banner).
+        self.background_folders: list[Path] = []
+        self.background_problem: str | None = None
         self.edit_mode = False
         self.tooltip_source: Callable[[str], str] | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
@@ -167,8 +173,9 @@ class PlanScene(QGraphicsScene):
 
     def _load_background(self) -> None:
         assert self.document is not None
-        path = self.document.background_path()
-        pixmap = QPixmap(str(path)) if path is not None else QPixmap()
+        loaded = load_background(self.document, self.background_folders or [self.document.path.parent])
+        self.background_problem = loaded.problem
+        pixmap = loaded.pixmap
         if pixmap.isNull():
             pixmap = self._placeholder_background()
         self.background = pixmap

@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from console.config import ConsoleConfig
 from console.evidence import interval_caption
 from console.i18n import QT_TRANSLATE_NOOP, format_value, level_text, local_text, translate
 from console.interval_panel import IntervalDialog
@@ -75,6 +76,7 @@ class PlanView(QWidget):
         self._first_levels = True
 
         self.scene = PlanScene(self.cache, self)
+        self.scene.background_folders = background_folders(root_map, context)
         self.scene.tooltip_source = self.tooltip_for
         self.scene.element_dropped.connect(self._dropped)
         self.scene.elements_moved.connect(self._moved)
@@ -210,6 +212,8 @@ class PlanView(QWidget):
         self.library.put(document)
         self.undo_stack.clear()
         self.scene.set_document(document)
+        if self.scene.background_problem:
+            self.show_error(self.scene.background_problem)
         # After the scene's own listener: an element added (or re-added by undo) shows its state at once.
         document.listeners.append(self._document_changed)
         self.scene.set_edit_mode(self.edit_mode)
@@ -221,6 +225,8 @@ class PlanView(QWidget):
     def _document_changed(self, event: str, _element: Element | None) -> None:
         if event in ("added", "changed"):
             self.refresh_levels()
+        elif event == "background" and self.scene.background_problem:
+            self.show_error(self.scene.background_problem)
 
     def open_point(self, point: str, *, push: bool = True) -> None:
         if not self._leave_document():
@@ -525,6 +531,16 @@ class PlanView(QWidget):
         self.banner.setText(message)
         self.banner.setVisible(True)
         self.status_message.emit(message.splitlines()[0])
+
+
+def background_folders(root_map: Path, context: ConsoleContext | None) -> list[Path]:
+    """The maps folder (the root map's) and `[console] background_folders`."""
+    folders = [root_map.parent]
+    config = getattr(context, "config", None)  # a context without a config reads no allow-list
+    if config is not None:
+        section = config.section(ConsoleConfig)
+        folders += [config.resolve_path(folder) for folder in section.background_folders]
+    return folders
 
 
 def create_view(context: ConsoleContext) -> QWidget:

@@ -865,7 +865,7 @@
         <translation>Move</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="134" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Delete</translation>
@@ -876,65 +876,65 @@
         <translation>Change background</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="104" />
+        <location filename="../plan/view.py" line="106" />
         <source>Back</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
-        <location filename="../plan/view.py" line="112" />
+        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="114" />
         <source>Edit</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="119" />
+        <location filename="../plan/view.py" line="121" />
         <source>Undo</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="122" />
+        <location filename="../plan/view.py" line="124" />
         <source>Redo</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="130" />
+        <location filename="../plan/view.py" line="132" />
         <source>Save</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align left</source>
         <translation>Align left</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="143" />
         <source>Align top</source>
         <translation>Align top</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a row</source>
         <translation>In a row</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="143" />
+        <location filename="../plan/view.py" line="145" />
         <source>In a column</source>
         <translation>In a column</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="470" />
-        <location filename="../plan/view.py" line="147" />
+        <location filename="../plan/view.py" line="476" />
+        <location filename="../plan/view.py" line="149" />
         <source>Background…</source>
         <translation>Background…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="497" />
-        <location filename="../plan/view.py" line="148" />
+        <location filename="../plan/view.py" line="503" />
+        <location filename="../plan/view.py" line="150" />
         <source>New map…</source>
         <translation>New map…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="192" />
+        <location filename="../plan/view.py" line="194" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -945,23 +945,23 @@ The file was not changed.</source>
 The file was not changed.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="277" />
+        <location filename="../plan/view.py" line="283" />
         <source>No evaluated interval for this icon</source>
         <translation>No evaluated interval for this icon</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="288" />
+        <location filename="../plan/view.py" line="294" />
         <source>Open the interval…</source>
         <translation>Open the interval…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="292" />
+        <location filename="../plan/view.py" line="298" />
         <source>Open</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="383" />
-        <location filename="../plan/view.py" line="373" />
+        <location filename="../plan/view.py" line="389" />
+        <location filename="../plan/view.py" line="379" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -972,12 +972,12 @@ Assessment: {level}
 Time: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="381" />
+        <location filename="../plan/view.py" line="387" />
         <source>no value</source>
         <translation>no value</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="390" />
+        <location filename="../plan/view.py" line="396" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -986,44 +986,74 @@ Worst assessment: {level}
 Metrics: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="397" />
+        <location filename="../plan/view.py" line="403" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Map: {name}
 Worst assessment below: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="401" />
+        <location filename="../plan/view.py" line="407" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (no connection to the probe — data is stale)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
+        <location filename="../plan/view.py" line="424" />
         <source>View</source>
         <translation>View</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="453" />
+        <location filename="../plan/view.py" line="459" />
         <source>Align</source>
         <translation>Align</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="472" />
+        <location filename="../plan/view.py" line="478" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Images (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="483" />
+        <location filename="../plan/view.py" line="489" />
         <source>{path} exists already: choose another name</source>
         <translation>{path} exists already: choose another name</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="511" />
-        <location filename="../plan/view.py" line="492" />
+        <location filename="../plan/view.py" line="517" />
+        <location filename="../plan/view.py" line="498" />
         <source>Map saved: {path}</source>
         <translation>Map saved: {path}</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="48" />
+        <source>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</source>
+        <translation>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="57" />
+        <source>it is outside the maps folder ({folders}; see [console] background_folders)</source>
+        <translation>it is outside the maps folder ({folders}; see [console] background_folders)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="62" />
+        <source>no such file</source>
+        <translation>no such file</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="67" />
+        <source>not a picture Qt can read ({error})</source>
+        <translation>not a picture Qt can read ({error})</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="72" />
+        <source>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</source>
+        <translation>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="78" />
+        <source>cannot be read ({error})</source>
+        <translation>cannot be read ({error})</translation>
     </message>
     <message>
         <location filename="../plan/palette.py" line="23" />
@@ -1058,85 +1088,85 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="330" />
-        <location filename="../plan/point_page.py" line="193" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="327" />
+        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Value</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="111" />
+        <location filename="../plan/point_page.py" line="108" />
         <source>The metric has no threshold table</source>
         <translation>The metric has no threshold table</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="117" />
+        <location filename="../plan/point_page.py" line="114" />
         <source>higher is worse</source>
         <translation>higher is worse</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="118" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is better</source>
         <translation>higher is better</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="119" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>good only when equal</source>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="180" />
+        <location filename="../plan/point_page.py" line="177" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="188" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="194" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="195" />
+        <location filename="../plan/point_page.py" line="192" />
         <source>How sure (95 %)</source>
         <translation>How sure (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="226" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="244" />
+        <location filename="../plan/point_page.py" line="241" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="246" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="292" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="294" />
+        <location filename="../plan/point_page.py" line="291" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="403" />
+        <location filename="../plan/point_page.py" line="400" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
@@ -1165,7 +1195,7 @@ Worst assessment below: {level}</translation>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="41" />
+        <location filename="../plan/view.py" line="42" />
         <source>Plan</source>
         <translation>Plan</translation>
     </message>

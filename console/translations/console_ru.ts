@@ -867,7 +867,7 @@
         <translation>Переместить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="132" />
+        <location filename="../plan/view.py" line="134" />
         <location filename="../plan/commands.py" line="54" />
         <source>Delete</source>
         <translation>Удалить</translation>
@@ -878,65 +878,65 @@
         <translation>Сменить подложку</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="104" />
+        <location filename="../plan/view.py" line="106" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
-        <location filename="../plan/view.py" line="112" />
+        <location filename="../plan/view.py" line="424" />
+        <location filename="../plan/view.py" line="114" />
         <source>Edit</source>
         <translation>Редактирование</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="119" />
+        <location filename="../plan/view.py" line="121" />
         <source>Undo</source>
         <translation>Отменить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="122" />
+        <location filename="../plan/view.py" line="124" />
         <source>Redo</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="130" />
+        <location filename="../plan/view.py" line="132" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="140" />
+        <location filename="../plan/view.py" line="142" />
         <source>Align left</source>
         <translation>Выровнять по левому краю</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="141" />
+        <location filename="../plan/view.py" line="143" />
         <source>Align top</source>
         <translation>Выровнять по верху</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="142" />
+        <location filename="../plan/view.py" line="144" />
         <source>In a row</source>
         <translation>В ряд</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="143" />
+        <location filename="../plan/view.py" line="145" />
         <source>In a column</source>
         <translation>В столбец</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="470" />
-        <location filename="../plan/view.py" line="147" />
+        <location filename="../plan/view.py" line="476" />
+        <location filename="../plan/view.py" line="149" />
         <source>Background…</source>
         <translation>Подложка…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="497" />
-        <location filename="../plan/view.py" line="148" />
+        <location filename="../plan/view.py" line="503" />
+        <location filename="../plan/view.py" line="150" />
         <source>New map…</source>
         <translation>Новая карта…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="192" />
+        <location filename="../plan/view.py" line="194" />
         <source>The map {path} cannot be opened:
 {error}
 
@@ -947,23 +947,23 @@ The file was not changed.</source>
 Файл не изменён.</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="277" />
+        <location filename="../plan/view.py" line="283" />
         <source>No evaluated interval for this icon</source>
         <translation>У значка нет рассчитанного интервала</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="288" />
+        <location filename="../plan/view.py" line="294" />
         <source>Open the interval…</source>
         <translation>Открыть интервал…</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="292" />
+        <location filename="../plan/view.py" line="298" />
         <source>Open</source>
         <translation>Открыть</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="383" />
-        <location filename="../plan/view.py" line="373" />
+        <location filename="../plan/view.py" line="389" />
+        <location filename="../plan/view.py" line="379" />
         <source>{name}
 Value: {value}
 Assessment: {level}
@@ -974,12 +974,12 @@ Time: {time}</source>
 Время: {time}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="381" />
+        <location filename="../plan/view.py" line="387" />
         <source>no value</source>
         <translation>нет значения</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="390" />
+        <location filename="../plan/view.py" line="396" />
         <source>Point: {name}
 Worst assessment: {level}
 Metrics: {count}</source>
@@ -988,44 +988,74 @@ Metrics: {count}</source>
 Метрик: {count}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="397" />
+        <location filename="../plan/view.py" line="403" />
         <source>Map: {name}
 Worst assessment below: {level}</source>
         <translation>Карта: {name}
 Худшая оценка ниже: {level}</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="401" />
+        <location filename="../plan/view.py" line="407" />
         <source>
 (no connection to the probe — data is stale)</source>
         <translation>
 (нет связи с зондом — данные устарели)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="418" />
+        <location filename="../plan/view.py" line="424" />
         <source>View</source>
         <translation>Просмотр</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="453" />
+        <location filename="../plan/view.py" line="459" />
         <source>Align</source>
         <translation>Выровнять</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="472" />
+        <location filename="../plan/view.py" line="478" />
         <source>Images (*.png *.jpg *.jpeg *.bmp *.gif)</source>
         <translation>Изображения (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="483" />
+        <location filename="../plan/view.py" line="489" />
         <source>{path} exists already: choose another name</source>
         <translation>Файл {path} уже есть — выберите другое имя</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="511" />
-        <location filename="../plan/view.py" line="492" />
+        <location filename="../plan/view.py" line="517" />
+        <location filename="../plan/view.py" line="498" />
         <source>Map saved: {path}</source>
         <translation>Карта сохранена: {path}</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="48" />
+        <source>Map {map}: the background {path} is not shown: {reason}. The map is drawn on an empty grid.</source>
+        <translation>Карта {map}: фон {path} не показан: {reason}. Карта нарисована на пустой сетке.</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="57" />
+        <source>it is outside the maps folder ({folders}; see [console] background_folders)</source>
+        <translation>он вне папки карт ({folders}; см. [console] background_folders)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="62" />
+        <source>no such file</source>
+        <translation>нет такого файла</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="67" />
+        <source>not a picture Qt can read ({error})</source>
+        <translation>это не изображение, которое Qt может прочитать ({error})</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="72" />
+        <source>{width}×{height} pixels is too big (at most {side} a side, {pixels} million in all)</source>
+        <translation>{width}×{height} пикселей — слишком много (не более {side} по стороне, {pixels} млн всего)</translation>
+    </message>
+    <message>
+        <location filename="../plan/backgrounds.py" line="78" />
+        <source>cannot be read ({error})</source>
+        <translation>не читается ({error})</translation>
     </message>
     <message>
         <location filename="../plan/palette.py" line="23" />
@@ -1060,85 +1090,85 @@ Worst assessment below: {level}</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="330" />
-        <location filename="../plan/point_page.py" line="193" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="327" />
+        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
-        <location filename="../plan/point_page.py" line="99" />
+        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Значение</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="111" />
+        <location filename="../plan/point_page.py" line="108" />
         <source>The metric has no threshold table</source>
         <translation>У метрики нет таблицы порогов</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="117" />
+        <location filename="../plan/point_page.py" line="114" />
         <source>higher is worse</source>
         <translation>больше — хуже</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="118" />
+        <location filename="../plan/point_page.py" line="115" />
         <source>higher is better</source>
         <translation>больше — лучше</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="119" />
+        <location filename="../plan/point_page.py" line="116" />
         <source>good only when equal</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="180" />
+        <location filename="../plan/point_page.py" line="177" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="188" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="194" />
+        <location filename="../plan/point_page.py" line="191" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="195" />
+        <location filename="../plan/point_page.py" line="192" />
         <source>How sure (95 %)</source>
         <translation>Точность (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="229" />
+        <location filename="../plan/point_page.py" line="226" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="244" />
+        <location filename="../plan/point_page.py" line="241" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="246" />
+        <location filename="../plan/point_page.py" line="243" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="292" />
+        <location filename="../plan/point_page.py" line="289" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="294" />
+        <location filename="../plan/point_page.py" line="291" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="403" />
+        <location filename="../plan/point_page.py" line="400" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
@@ -1167,7 +1197,7 @@ Worst assessment below: {level}</source>
         <translation>Табло</translation>
     </message>
     <message>
-        <location filename="../plan/view.py" line="41" />
+        <location filename="../plan/view.py" line="42" />
         <source>Plan</source>
         <translation>План</translation>
     </message>

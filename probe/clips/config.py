@@ -5,12 +5,11 @@ Declared as the `clips` entry of `prolan.sections`; read with `config.section(Cl
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from probe.config import Section
+from probe.config import ConfigPath, Section
 from probe.topology import BUTTON_KINDS
 
 
@@ -20,10 +19,12 @@ class ClipsConfig(Section):
     SECTION: ClassVar[str] = "clips"
 
     enabled: bool = Field(default=False, description="cut continuously in `prolan-probe run`")
-    recordings: Path | None = Field(
+    recordings: ConfigPath | None = Field(
         default=None, description="one folder per point, files YYYYmmdd-HHMMSS.ext"
     )
-    output: Path | None = Field(default=None, description="where fragments go (default: data folder/clips)")
+    output: ConfigPath | None = Field(
+        default=None, description="where fragments go (default: data folder/clips)"
+    )
     kinds: list[str] = Field(default_factory=lambda: ["negative", "force_majeure"])
     before_seconds: float = Field(default=60.0, ge=0)
     after_seconds: float = Field(default=60.0, ge=0)

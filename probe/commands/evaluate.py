@@ -121,6 +121,8 @@ def metric_json(state: MetricState) -> dict[str, Any]:
         "low": state.low,
         "high": state.high,
         "votes": state.votes,
+        # What the test expected instead (a silent pad: the presses its history expects).
+        "expected": state.expected,
     }
 
 
@@ -191,6 +193,9 @@ def _evaluator(ctx: Context) -> Evaluator:
             ),
             file=sys.stderr,
         )
+    for problem in evaluator.config_problems:
+        if "no such test" in problem:  # the others are the failures above; `run` refuses all
+            print(f"prolan-probe: warning: {problem}", file=sys.stderr)
     return evaluator
 
 

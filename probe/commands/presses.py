@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from probe.commands.base import (
     print_table,
 )
 from probe.i18n import _
+from probe.ingest.config import IngestConfig
 from probe.press_hooks import press_hooks
 from probe.presses import import_presses_csv
 from probe.store.schema import clips, pads, points, presses
@@ -48,6 +50,16 @@ def register(sub: Any) -> None:
         help="with --alert: alert on presses up to M minutes old when stored (0 = any age; "
         "default: each press rule's max_age_minutes)",
     )
+    imp.add_argument(
+        "--max-age-days",
+        type=float,
+        help="refuse presses older than this (default: [ingest] max_age_days, 400; 0 = no limit: old history)",
+    )
+    imp.add_argument(
+        "--max-ahead-minutes",
+        type=float,
+        help="refuse presses this far in the future (default: [ingest] max_ahead_minutes, 10; 0 = no limit)",
+    )
     imp.set_defaults(func=cmd_import)
     lst = presses.add_parser(
         "list", help="stored presses, newest first (with --suspicious: the suspicious ones, issue 21)"
@@ -73,6 +85,11 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.ready_engine()
     topology = load_topology(engine)
     started = time.perf_counter()
+    window = ctx.config.section(IngestConfig).plausible_window()
+    if args.max_age_days is not None:
+        window = replace(window, max_age_days=max(args.max_age_days, 0.0))
+    if args.max_ahead_minutes is not None:
+        window = replace(window, max_ahead_minutes=max(args.max_ahead_minutes, 0.0))
     report = import_presses_csv(
         engine,
         topology,
@@ -81,6 +98,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         hooks=press_hooks(ctx.config),
         alert=args.alert,
         max_age_minutes=args.max_age_minutes,
+        window=window,
     )
     elapsed = time.perf_counter() - started
     print_refused_rows(report.errors)

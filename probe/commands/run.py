@@ -2,9 +2,11 @@
 
 Order of start: logging; the database engine and the snapshot of the last stored values (a dead
 database is reported and the probe starts anyway, serving what it has and recovering by itself);
-the evaluator (loads the tests); then every component of the `prolan.components` entry points in
-their order (the scheduler last). A component that fails to start is logged and the others run;
-a subsystem whose entry point fails to load stops `run` before anything starts (one line).
+the evaluator (loads the tests); the checks that need nothing bound (the `[tests.NAME]` sections,
+each component's `check`); then every component of the `prolan.components` entry points in
+their order (the scheduler last). Any problem stops `run` with one line per problem (file and key):
+before anything is bound when the config is at fault, after stopping the components already
+started when one cannot start. A subsystem whose entry point fails to load stops `run` too.
 SIGTERM or SIGINT stops the components in reverse order; the whole stop takes at most
 `STOP_SECONDS`. Under systemd (`Type=notify`) readiness and stopping are reported through
 $NOTIFY_SOCKET.
@@ -24,14 +26,15 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from probe import __version__, plugins
 from probe.commands.base import CommandError, Context
 from probe.config import LoggingConfig, ProbeConfig
 from probe.i18n import _
 from probe.logs import LOG_FORMAT, ZoneFormatter
-from probe.service import Component, Runtime
+from probe.service import Component, ComponentStartError, Runtime
 from probe.snapshot import Snapshot, SnapshotHub
 from probe.store.db import open_engine, redact
 
@@ -86,15 +89,28 @@ def configure_logging(config: ProbeConfig, *, debug: bool = False) -> None:
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
+T = TypeVar("T")
+
+
+class RunRefused(Exception):
+    """`run` does not start (or stops again): a configuration problem found before anything was
+    bound, or a component that could not start. One line per problem, naming the file and key."""
+
+
 def run_service(config: ProbeConfig) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    refused: RunRefused | None = None
     try:
         status = loop.run_until_complete(serve(config))
+    except RunRefused as exc:
+        refused, status = exc, 2
     finally:
         _cancel_leftovers(loop)
         asyncio.set_event_loop(None)
         loop.close()
+    if refused is not None:
+        raise CommandError(str(refused)) from None
     _exit_despite_stuck_threads(status)
     return status
 
@@ -180,33 +196,25 @@ async def serve(config: ProbeConfig) -> int:
         snapshot = Snapshot(database_ok=False)
     runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
     try:
-        from probe.engine import Evaluator
-
-        runtime.evaluator = Evaluator(config, engine, runtime.hub)
-        report = runtime.evaluator.report
-        log.debug("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
-        for failure in report.failed:
-            log.error(
-                "evaluation test file %s failed to load: %s\n%s",
-                failure.path,
-                failure.error,
-                failure.traceback,
-            )
-    except Exception:
-        log.exception("the evaluation engine could not be built; no tests will run")
-
-    components = await start_components(runtime, [c.module for c in plugins.components()])
-    log.info(
-        _("probe running (PROLAN %s): %s; database %s; role %s; config %s; started in %.1f s"),
-        __version__,
-        ", ".join(describe(name, component) for name, component in components) or _("no components"),
-        where,
-        getattr(runtime, "role", None) or _("active"),  # a single probe is the active one
-        config.source or _("built-in defaults"),
-        time.monotonic() - started,
-    )
-    notify_systemd("READY=1\nSTATUS=running")
-    await runtime.stopping.wait()
+        components = await _start(runtime)
+    except RunRefused as exc:
+        log.error("not starting: %s", exc)
+        await asyncio.to_thread(engine.dispose)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        raise
+    if not runtime.stopping.is_set():
+        log.info(
+            _("probe running (PROLAN %s): %s; database %s; role %s; config %s; started in %.1f s"),
+            __version__,
+            ", ".join(describe(name, component) for name, component in components) or _("no components"),
+            where,
+            getattr(runtime, "role", None) or _("active"),  # a single probe is the active one
+            config.source or _("built-in defaults"),
+            time.monotonic() - started,
+        )
+        notify_systemd("READY=1\nSTATUS=running")
+        await runtime.stopping.wait()
     notify_systemd("STOPPING=1")
     deadline = time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS
     await stop_components(components, deadline)
@@ -215,6 +223,64 @@ async def serve(config: ProbeConfig) -> int:
     await asyncio.to_thread(engine.dispose)
     log.info(_("probe stopped"))
     return 0
+
+
+async def _start(runtime: Runtime) -> list[tuple[str, Component]]:
+    """Check everything that can be checked before binding anything (the tests' sections of the
+    config, each component's `check`), then start the components. Raises RunRefused; a SIGTERM
+    meanwhile ends the start early (the components started so far are returned, to be stopped)."""
+    from probe.engine import Evaluator
+
+    config = runtime.config
+    try:
+        runtime.evaluator = await _unless_stopping(
+            runtime, asyncio.to_thread(Evaluator, config, runtime.engine, runtime.hub)
+        )
+    except Exception as exc:
+        raise RunRefused(
+            f"the evaluation engine could not be built: {exc.__class__.__name__}: {exc}"
+        ) from None
+    if runtime.evaluator is None:  # stopped meanwhile
+        return []
+    report = runtime.evaluator.report
+    log.debug("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
+    for failure in report.failed:
+        log.error(
+            "evaluation test file %s failed to load: %s\n%s", failure.path, failure.error, failure.traceback
+        )
+    problems = list(runtime.evaluator.config_problems)
+    modules = [importlib.import_module(c.module) for c in plugins.components()]
+    for module in modules:
+        check = getattr(module, "check", None)
+        if check is None or problems or runtime.stopping.is_set():
+            continue
+        try:
+            await _unless_stopping(runtime, check(runtime))
+        except ComponentStartError as exc:
+            problems.append(str(exc))
+        except Exception as exc:
+            problems.append(f"component {module.__name__} cannot start: {exc.__class__.__name__}: {exc}")
+    if problems:
+        raise RunRefused("\n".join(problems))
+    if runtime.stopping.is_set():
+        return []
+    return await start_components(runtime, [module.__name__ for module in modules])
+
+
+async def _unless_stopping(runtime: Runtime, work: Awaitable[T]) -> T | None:
+    """`work`, or None (it is cancelled) when SIGTERM/SIGINT comes first."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.create_task(runtime.stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(task, 1.0)
+    return None
 
 
 def describe(module_name: str, component: Component) -> str:
@@ -236,20 +302,32 @@ def _on_signal(stopping: asyncio.Event, signum: int) -> None:
 
 
 async def start_components(runtime: Runtime, module_names: list[str]) -> list[tuple[str, Component]]:
+    """Start in order. A component that cannot start stops the ones already started and raises
+    RunRefused (the service never runs half); SIGTERM meanwhile returns what started so far."""
     started: list[tuple[str, Component]] = []
     for module_name in module_names:
         if runtime.stopping.is_set():
             break
         try:
             module = importlib.import_module(module_name)
-            component = await asyncio.wait_for(module.start(runtime), timeout=START_TIMEOUT_SECONDS)
-        except Exception:
-            log.exception("component %s failed to start; the others run", module_name)
-            continue
-        if component is None:
-            log.debug(
-                "component %s is not running (disabled by the configuration or unavailable)", module_name
+            component = await _unless_stopping(
+                runtime, asyncio.wait_for(module.start(runtime), timeout=START_TIMEOUT_SECONDS)
             )
+        except Exception as exc:
+            if isinstance(exc, ComponentStartError):
+                reason = str(exc)
+            elif isinstance(exc, TimeoutError):
+                reason = f"component {module_name} did not start within {START_TIMEOUT_SECONDS:g} s"
+            else:
+                reason = f"component {module_name} cannot start: {exc.__class__.__name__}: {exc}"
+                log.debug("component %s failed to start", module_name, exc_info=True)
+            await stop_components(started, time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS)
+            raise RunRefused(reason) from None
+        if component is None:
+            if not runtime.stopping.is_set():
+                log.debug(
+                    "component %s is not running (disabled by the configuration or unavailable)", module_name
+                )
             continue
         log.debug("component %s started", module_name)
         started.append((module_name, component))

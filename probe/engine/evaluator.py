@@ -87,6 +87,10 @@ class Evaluator:
         self.tz = config.tz
         self.report: LoadReport = load_tests(config)
         self._tests: dict[str, EvaluationTest] = {}
+        # Problems of the config's [tests.NAME] sections, one line each naming the file and key:
+        # `run` refuses to start with any (the other commands report them per test).
+        self.config_problems: list[str] = []
+        where = str(config.source) if config.source else "<config>"
         for name, cls in sorted(self.report.loaded.items()):
             settings = self.settings(name)
             try:
@@ -97,6 +101,7 @@ class Evaluator:
                 self.report.failed.append(
                     LoadFailure(self.report.sources[name], f"[tests.{name}]: {message}")
                 )
+                self.config_problems.append(f"{where}: key 'tests.{name}': {message}")
                 log.error("evaluation test %s not loaded: [tests.%s]: %s", name, name, message)
             except Exception as exc:  # a test's own __init__ failing is that test's problem only
                 self.report.failed.append(
@@ -106,6 +111,20 @@ class Evaluator:
                 )
         for name in [n for n in self.report.loaded if n not in self._tests]:
             del self.report.loaded[name]
+        # A section for a test that does not exist (a misspelt [tests.LOYALTY_MOM]) would be
+        # silently ignored: refuse it, unless a test file failed to load (it may be that one's).
+        known = ", ".join(sorted(self.report.loaded)) or "none"
+        for name in sorted(config.tests.model_extra or {}):
+            if (
+                name in self.report.loaded
+                or name in self._tests
+                or any(f"[tests.{name}]" in failure.error for failure in self.report.failed)
+            ):
+                continue
+            if self.report.failed:
+                log.warning("[tests.%s]: no loaded test has that name (some test files failed to load)", name)
+                continue
+            self.config_problems.append(f"{where}: key 'tests.{name}': no such test (tests: {known})")
         self._runners = {name: Runner(name) for name in self._tests}
         self._registry = MetricRegistry()
         self._topology = Topology()
@@ -241,6 +260,7 @@ class Evaluator:
                 low=item.measurement.low,
                 high=item.measurement.high,
                 votes=item.measurement.votes,
+                expected=item.measurement.expected,
             )
             for item in items
             if item.spec.key in ids
@@ -433,6 +453,7 @@ class Evaluator:
                                 item.measurement.low,
                                 item.measurement.high,
                                 item.measurement.votes,
+                                item.measurement.expected,
                             )
                             for item in items
                         ],
@@ -520,6 +541,11 @@ def _evidence_problem(m: Measurement) -> str | None:
         return f"low {m.low!r} is above high {m.high!r}"
     if m.votes is not None and (isinstance(m.votes, bool) or not isinstance(m.votes, int) or m.votes < 0):
         return f"votes must be a whole number >= 0 or None, got {m.votes!r}"
+    expected = m.expected
+    if expected is not None and (
+        isinstance(expected, bool) or not isinstance(expected, int | float) or not math.isfinite(expected)
+    ):
+        return f"expected must be a finite number or None, got {expected!r}"
     return None
 
 

@@ -46,6 +46,7 @@ class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to bu
     low: float | None = None  # the value's 95 % interval and the count behind it (issue 21)
     high: float | None = None
     votes: int | None = None
+    expected: float | None = None  # what the test's model expected instead (issue 21)
 
 
 @lru_cache(maxsize=65536)
@@ -200,6 +201,7 @@ def write_run(
                 "low": v.low,
                 "high": v.high,
                 "votes": v.votes,
+                "expected": v.expected,
             }
             for v in values
         ]
@@ -228,7 +230,7 @@ def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) 
             f"{v.metric_id}\t{stamp}\t{null if v.value is None else repr(v.value)}\t"
             f"{null if v.level is None else v.level.value}\t{_json_field(v.thresholds)}\t"
             f"{null if v.low is None else repr(v.low)}\t{null if v.high is None else repr(v.high)}\t"
-            f"{null if v.votes is None else v.votes}\n"
+            f"{null if v.votes is None else v.votes}\t{null if v.expected is None else repr(v.expected)}\n"
             for v in values
         ]
     )
@@ -239,7 +241,7 @@ def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) 
     with (
         raw.cursor() as cursor,
         cursor.copy(
-            "COPY metric_values (metric_id, at, value, level, thresholds, low, high, votes) FROM STDIN"
+            "COPY metric_values (metric_id, at, value, level, thresholds, low, high, votes, expected) FROM STDIN"
         ) as copy,
     ):
         copy.write(text)
@@ -264,6 +266,7 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
             v.low,
             v.high,
             v.votes,
+            v.expected,
         )
         for v in values
     ]
@@ -274,8 +277,8 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
     cursor = raw.cursor()
     try:
         cursor.executemany(
-            "INSERT INTO metric_values (metric_id, at, value, level, thresholds, low, high, votes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO metric_values (metric_id, at, value, level, thresholds, low, high, votes, expected) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
     finally:

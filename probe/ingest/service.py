@@ -80,7 +80,7 @@ class IngestService:
             topology=lambda: self.topology,
         )
         self.topology = Topology()
-        self._validators = SourceValidators()
+        self._validators = SourceValidators(settings.plausible_window())
         self.tcp: TcpListener | None = None
         if settings.tcp is not None:
             tcp = settings.tcp

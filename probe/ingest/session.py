@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from probe.ingest.counters import IngestCounters
 from probe.ingest.protocol import OK, Auth, Line, SourceValidators, err, parse_line
@@ -15,6 +17,12 @@ from probe.topology import Topology
 log = logging.getLogger(__name__)
 
 MAX_BAD_AUTH = 3
+
+
+class AuthThrottleLike(Protocol):
+    def failed(self, address: str) -> float: ...
+
+    def succeeded(self, address: str) -> None: ...
 
 
 class LineSession:
@@ -38,6 +46,9 @@ class LineSession:
         self._tokens = [t.encode("utf-8") for t in tokens]
         self.authenticated = not self._tokens
         self.bad_auth = 0
+        # Set by the TCP listener: the peer's address and the per-address delay of wrong tokens.
+        self.address = ""
+        self.throttle: AuthThrottleLike | None = None
 
     @property
     def should_close(self) -> bool:
@@ -63,7 +74,13 @@ class LineSession:
         for line in lines:
             parsed = parse_line(line, validate, self._max_line_bytes)
             if isinstance(parsed, Auth):
-                answers.append(self._check_token(parsed.token))
+                answer = self._check_token(parsed.token)
+                if self.throttle is not None and self._tokens:
+                    if answer is OK:
+                        self.throttle.succeeded(self.address)
+                    else:  # answered late: a guess costs the guesser time, not us CPU
+                        await asyncio.sleep(self.throttle.failed(self.address))
+                answers.append(answer)
             elif isinstance(parsed, str):
                 answers.append(err(parsed))
                 refused += 1

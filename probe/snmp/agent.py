@@ -27,11 +27,11 @@ from pysnmp.entity.rfc3413 import context
 import probe
 from probe.config import ProbeConfig, default_data_dir
 from probe.i18n import _
-from probe.service import Runtime
+from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot, SnapshotHub, Subscription
 from probe.snmp import ber
 from probe.snmp.config import SnmpConfig
-from probe.snmp.engine_state import EngineStateError, start_engine
+from probe.snmp.engine_state import EngineStateError, parse_engine_id, start_engine
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex
 from probe.snmp.limits import JunkLog, SourceRateLimiter
@@ -44,7 +44,7 @@ from probe.snmp.v3 import IndexInstrumentation, add_users, user_keys
 log = logging.getLogger(__name__)
 
 
-class SnmpStartError(Exception):
+class SnmpStartError(ComponentStartError):
     """The agent cannot start (address in use, bad listen address); worded for the operator."""
 
 
@@ -106,10 +106,6 @@ def _make_transport_class(
     return FastPathTransport
 
 
-DEFAULT_RESPONSES_PER_SECOND = 1000.0  # per source address
-DEFAULT_RESPONSE_BYTES_PER_SECOND = 10_000_000.0
-
-
 def default_state_dir() -> Path:
     return default_data_dir() / "snmp"
 
@@ -126,7 +122,9 @@ class SnmpAgent:
     ) -> None:
         self.config = config
         self.settings = settings = config.section(SnmpConfig)
-        self.state_dir = state_dir or default_state_dir()
+        if state_dir is None:
+            state_dir = config.resolve_path(settings.state_dir) if settings.state_dir else default_state_dir()
+        self.state_dir = state_dir
         self.hub = hub
         self.layout = Layout.from_text(settings.enterprise_oid)
         self._started_monotonic = time.monotonic()
@@ -148,7 +146,7 @@ class SnmpAgent:
         )
         self.tracker = NotificationTracker(self.layout, hub.current)
         self.limiter = limiter or SourceRateLimiter(
-            DEFAULT_RESPONSES_PER_SECOND, DEFAULT_RESPONSE_BYTES_PER_SECOND
+            settings.max_responses_per_second, settings.max_response_bytes_per_second
         )
         self.junk = JunkLog(log)
         # Read from the state folder in start(): per installation, boots + 1 on every start.
@@ -173,9 +171,10 @@ class SnmpAgent:
         self._loop = asyncio.get_running_loop()
         host, port = parse_listen(self.settings.listen)
         try:
-            state = await asyncio.to_thread(start_engine, self.state_dir)
+            configured = parse_engine_id(self.settings.engine_id) if self.settings.engine_id else None
+            state = await asyncio.to_thread(start_engine, self.state_dir, configured)
         except EngineStateError as exc:
-            raise SnmpStartError(str(exc)) from None
+            raise SnmpStartError(f"[snmp] state_dir: {exc}") from None
         self.engine_id, self.boots = state.engine_id, state.boots
         self.traps = TrapSender(self.settings, self.engine_id, self.uptime_ticks, boots=self.boots)
         ipv6 = ":" in host
@@ -309,6 +308,21 @@ class SnmpAgent:
 
 # Place in the start order of `prolan-probe run` (probe.service): first: the stored snapshot is served as soon as possible.
 ORDER = 10
+
+
+async def check(runtime: Runtime) -> None:
+    """Before `run` binds anything: every SNMPv3 user has usable keys (a user that would be
+    skipped is an error, not a log line)."""
+    settings = runtime.config.section(SnmpConfig)
+    if not settings.enabled:
+        return
+    for index, user in enumerate(settings.v3.users):
+        try:
+            user_keys(user)
+        except ValueError as exc:
+            raise ComponentStartError(
+                f"{runtime.config.origin}: key 'snmp.v3.users[{index}]': {exc}"
+            ) from None
 
 
 async def start(runtime: Runtime) -> SnmpAgent | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from typing import ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from probe.config import Section
+from probe.config import ConfigPath, Section, check_listen
+from probe.snmp.engine_state import parse_engine_id
 from probe.snmp.oids import parse_oid
 
 
@@ -45,6 +46,11 @@ class TrapTarget(Section):
     user: str | None = None
     inform: bool = False
 
+    @field_validator("address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        return check_listen(value, "192.0.2.10:162")
+
 
 class SnmpConfig(Section):
     SECTION: ClassVar[str] = "snmp"
@@ -56,13 +62,36 @@ class SnmpConfig(Section):
     v3: SnmpV3Config = Field(default_factory=SnmpV3Config)
     trap_targets: list[TrapTarget] = Field(default_factory=list)
     max_repetitions: int = Field(default=100, ge=1, le=1000)
+    # Responses per source address and second (token buckets with a one-second burst): what a
+    # forged source address can have sent to its victim. 0 switches a limit off.
+    max_responses_per_second: float = Field(default=1000.0, ge=0)
+    max_response_bytes_per_second: float = Field(default=10_000_000.0, ge=0)
+    # The engine ID (hex, 5-32 octets); unset: generated once per installation and kept in state_dir.
+    engine_id: str | None = None
+    # Where the engine ID and snmpEngineBoots are kept (default: <data folder>/snmp).
+    state_dir: ConfigPath | None = None
 
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or int(port) > 65535:
-            raise ValueError("expected HOST:PORT, e.g. 127.0.0.1:1161 or [::1]:1161")
+        return check_listen(value, "127.0.0.1:1161")
+
+    @model_validator(mode="after")
+    def _known_users(self) -> SnmpConfig:
+        names = {user.name for user in self.v3.users}
+        for index, target in enumerate(self.trap_targets):
+            if target.version == "v3" and target.user not in names:
+                raise ValueError(
+                    f"trap_targets[{index}] ({target.address}) names user {target.user!r}, which is not "
+                    f"in [[snmp.v3.users]] ({', '.join(sorted(names)) or 'none'})"
+                )
+        return self
+
+    @field_validator("engine_id")
+    @classmethod
+    def _engine_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_engine_id(value)
         return value
 
     @field_validator("enterprise_oid")

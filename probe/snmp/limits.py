@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
+
+from probe.ratelog import LogSummary
 
 MAX_SOURCES = 10_000
 
@@ -76,7 +77,9 @@ class SourceRateLimiter:
         return True
 
 
-class JunkLog:
+class JunkLog(LogSummary):
+    """Datagrams dropped unanswered, by reason."""
+
     def __init__(
         self,
         logger: logging.Logger,
@@ -84,40 +87,4 @@ class JunkLog:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._log = logger
-        self.period_seconds = period_seconds
-        self._clock = clock
-        self.totals: Counter[str] = Counter()  # since start, by reason
-        self._pending: Counter[str] = Counter()  # since the last summary
-        self._last_source = ""
-        self._logged_at: float | None = None
-
-    @property
-    def total(self) -> int:
-        return sum(self.totals.values())
-
-    def note(self, source: str, reason: str) -> None:
-        self.totals[reason] += 1
-        self._pending[reason] += 1
-        self._last_source = source
-        now = self._clock()
-        if self._logged_at is None or now - self._logged_at >= self.period_seconds:
-            self.flush(now)
-
-    def flush(self, now: float | None = None) -> None:
-        """Log what is pending now (also called when the agent stops)."""
-        if not self._pending:
-            return
-        count = sum(self._pending.values())
-        reasons = ", ".join(f"{reason} {n}" for reason, n in self._pending.most_common())
-        since = "" if self._logged_at is None else f" in the last {self.period_seconds:g} s"
-        self._log.warning(
-            "SNMP: %d datagram(s) dropped unanswered%s (%s; last from %s); at most one such line per %g s",
-            count,
-            since,
-            reasons,
-            self._last_source,
-            self.period_seconds,
-        )
-        self._pending.clear()
-        self._logged_at = self._clock() if now is None else now
+        super().__init__(logger, "SNMP: %d datagram(s) dropped unanswered", period_seconds, clock=clock)

@@ -20,7 +20,14 @@ from sqlalchemy.engine import Connection
 from probe.i18n import _
 from probe.store.db import utcnow
 from probe.store.limits import column_limit, fit_text
-from probe.store.schema import clips, notifier_alerts, notifier_outbox, notifier_press_matches, points
+from probe.store.schema import (
+    clips,
+    notifier_alert_messages,
+    notifier_alerts,
+    notifier_outbox,
+    notifier_press_matches,
+    points,
+)
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
@@ -76,23 +83,22 @@ def _alert_query():  # type: ignore[no-untyped-def]
 
 
 def _deliveries(conn: Connection, rows: Sequence[object]) -> dict[int, dict[str, int]]:
-    """The outbox rows of these alerts by status: their dedupe keys are `press|<alert id>|…` and
-    they were written in the alert's transaction, so no earlier than the oldest alert."""
-    if not rows:
-        return {}
-    wanted = {int(row.id) for row in rows}  # type: ignore[attr-defined]
-    since = min(row.created_at for row in rows)  # type: ignore[attr-defined]
+    """The states of the outbox rows that carry these alerts, counted per alert."""
+    ids = sorted({int(row.id) for row in rows})  # type: ignore[attr-defined]
     out: dict[int, dict[str, int]] = {}
-    for key, status in conn.execute(
-        select(notifier_outbox.c.dedupe_key, notifier_outbox.c.status).where(
-            notifier_outbox.c.kind == "press", notifier_outbox.c.created_at >= since
+    for start in range(0, len(ids), 500):
+        query = (
+            select(notifier_alert_messages.c.alert_id, notifier_outbox.c.status, func.count())
+            .select_from(
+                notifier_alert_messages.join(
+                    notifier_outbox, notifier_outbox.c.id == notifier_alert_messages.c.outbox_id
+                )
+            )
+            .where(notifier_alert_messages.c.alert_id.in_(ids[start : start + 500]))
+            .group_by(notifier_alert_messages.c.alert_id, notifier_outbox.c.status)
         )
-    ):
-        parts = key.split("|", 2)
-        if len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) not in wanted:
-            continue
-        counts = out.setdefault(int(parts[1]), {})
-        counts[status] = counts.get(status, 0) + 1
+        for alert_id, status, count in conn.execute(query):
+            out.setdefault(int(alert_id), {})[status] = int(count)
     return out
 
 

@@ -52,6 +52,7 @@ def state_of(row: Any) -> MetricState:
         low=row.low,
         high=row.high,
         votes=row.votes,
+        expected=row.expected,
     )
 
 
@@ -66,6 +67,7 @@ def _value_columns() -> tuple[Any, ...]:
         v.low,
         v.high,
         v.votes,
+        v.expected,
         points.c.name.label("point_name"),
         points.c.region,
         questions.c.text.label("question_text"),

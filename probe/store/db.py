@@ -43,7 +43,13 @@ def open_engine(url: str, *, connect_timeout: float = 5.0, create_dirs: bool = T
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and create_dirs:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"{redact(url)}: cannot create the folder {folder}: {exc.strerror or exc}"
+                ) from None
         connect_args["timeout"] = 30
         connect_args["check_same_thread"] = False
     elif backend == "postgresql":

@@ -207,6 +207,8 @@ metric_values = Table(
     Column("low", Float, nullable=True),
     Column("high", Float, nullable=True),
     Column("votes", Integer, nullable=True),
+    # What the test's model expected instead, e.g. the presses a silent pad usually gets.
+    Column("expected", Float, nullable=True),
     PrimaryKeyConstraint("metric_id", "at"),
     Index("ix_metric_values_at", "at"),
 )
@@ -381,6 +383,15 @@ notifier_alerts = Table(
     Index("ix_notifier_alerts_rule_point_created", "rule", "point_id", "created_at"),
     Index("ix_notifier_alerts_point_pressed", "point_id", "pressed_at"),
     Index("ix_notifier_alerts_status", "status"),
+)
+
+# Which outbox rows carry which press alert (its messages' states for `alerts list` and the console).
+notifier_alert_messages = Table(
+    "notifier_alert_messages",
+    metadata,
+    Column("alert_id", BigId, nullable=False),
+    Column("outbox_id", BigId, nullable=False),
+    PrimaryKeyConstraint("alert_id", "outbox_id"),
 )
 
 notifier_silences = Table(

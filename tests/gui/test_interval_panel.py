@@ -350,10 +350,13 @@ def test_new_statements_compile_for_mssql() -> None:
     assert statements[2] == "ALTER TABLE notifier_outbox ADD event_at DATETIME2(3) NULL"
     assert "CREATE INDEX ix_notifier_outbox_metric_event" in statements[3]
     # An aggregator already upgraded gets nothing.
+    from probe.store.schema import metadata
+
+    tables = ("notifier_outbox", "metrics")
     done = upgrade_statements(
         mssql.dialect(),
-        {"notifier_outbox": {"metric_id", "event_at"}, "metrics": {"id"}},
-        {"metrics": {"ix_metrics_point_id"}},
+        {name: set(metadata.tables[name].c.keys()) for name in tables},
+        {name: {str(i.name) for i in metadata.tables[name].indexes} for name in tables},
     )
     assert done == []
 

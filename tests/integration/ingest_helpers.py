@@ -62,7 +62,15 @@ def setup_topology(engine: Engine) -> None:
 
 
 def ingest_config(db_url: str, spool: Path, tcp: dict[str, Any] | None = None, **ingest: Any) -> Any:
-    settings: dict[str, Any] = {"spool_dir": str(spool), "retry_seconds": 0.2, **ingest}
+    # The presses of these tests are dated T0 (2026-11-22): no plausible-time window unless a
+    # test asks for one.
+    settings: dict[str, Any] = {
+        "spool_dir": str(spool),
+        "retry_seconds": 0.2,
+        "max_age_days": 0,
+        "max_ahead_minutes": 0,
+        **ingest,
+    }
     if tcp is not None:
         settings["tcp"] = {"listen": "127.0.0.1:0", **tcp}
     return parse_config({"database": {"url": db_url}, "ingest": settings})

@@ -157,14 +157,14 @@ def test_cli_import_exit_status(write_config, tmp_path: Path) -> None:  # type: 
     run_cli("topology", "import", str(topo), config=config, check=True)
     good = tmp_path / "good.csv"
     good.write_text("pad,button,pressed_at,question\nP-201,1,2026-11-20T10:00:00Z,\n", encoding="utf-8")
-    result = run_cli("presses", "import", str(good), config=config)
+    result = run_cli("presses", "import", str(good), "--max-age-days", "0", config=config)
     assert result.returncode == 0, result.stderr
     assert "1 stored" in result.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "pad,button,pressed_at,question\nP-201,1,2026-11-20T10:00:01Z,\nP-0,1,x,\n", encoding="utf-8"
     )
-    result = run_cli("presses", "import", str(bad), config=config)
+    result = run_cli("presses", "import", str(bad), "--max-age-days", "0", config=config)
     assert result.returncode == 1
     assert f"{bad}:3: unknown pad 'P-0'" in result.stderr
     assert "1 stored" in result.stdout and "1 refused" in result.stdout

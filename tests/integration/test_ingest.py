@@ -115,7 +115,12 @@ async def test_lines_answered_in_order_bad_lines_refused_duplicates_stored_once(
 
 async def test_limits_auth_addresses_and_slow_clients(sqlite_engine: Engine, tmp_path: Path) -> None:
     url = str(sqlite_engine.url)
-    tcp = {"max_connections_per_address": 2, "idle_timeout_seconds": 0.6, "tokens": ["s3cret", "other"]}
+    tcp = {
+        "max_connections_per_address": 2,
+        "idle_timeout_seconds": 0.6,
+        "tokens": ["s3cret", "other"],
+        "auth_failure_delay_seconds": 0.01,  # the delay itself: test_ingest_hostile.py
+    }
     async with running(ingest_config(url, tmp_path / "spool", tcp=tcp), sqlite_engine) as service:
         port = port_of(service)
         a, b = await Client.connect(port), await Client.connect(port)
@@ -127,6 +132,10 @@ async def test_limits_auth_addresses_and_slow_clients(sqlite_engine: Engine, tmp
         assert await third.reader.read() == b""
         # three wrong tokens close the connection
         await a.close()
+        for _ in range(100):  # the listener sees a's end (connections are counted when accepted)
+            if service.tcp is not None and service.tcp.open_connections < 2:
+                break
+            await asyncio.sleep(0.01)
         c = await Client.connect(port)
         assert await c.send("AUTH x", "AUTH y", "AUTH z") == ["ERR bad token"] * 2 + [
             "ERR bad token, closing"
@@ -144,7 +153,7 @@ async def test_limits_auth_addresses_and_slow_clients(sqlite_engine: Engine, tmp
         assert await slow.answer() == "ERR idle for 0.6 s, closing"
         assert await slow.reader.read() == b""
         assert time.monotonic() - started < 2
-        # a client that sends byte by byte is served (the idle time counts from the last byte)
+        # a client that sends a line byte by byte, within the idle time, is served
         trickle = await Client.connect(port)
         for byte in b"AUTH s3cret\n" + press_line(20).encode() + b"\n":
             trickle.writer.write(bytes([byte]))
@@ -288,14 +297,16 @@ async def test_a_taken_port_fails_the_start_and_releases_the_spool(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     from probe.ingest import service as ingest_service
-    from probe.service import Runtime
+    from probe.service import ComponentStartError, Runtime
     from probe.snapshot import SnapshotHub
 
     url = str(sqlite_engine.url)
     async with running(ingest_config(url, tmp_path / "spool", tcp={}), sqlite_engine) as first:
         taken = port_of(first)
         config = ingest_config(url, tmp_path / "other", tcp={"listen": f"127.0.0.1:{taken}"})
-        with pytest.raises(OSError):
+        with pytest.raises(
+            ComponentStartError, match=rf"\[ingest.tcp\] listen = '127.0.0.1:{taken}': cannot listen"
+        ):
             await ingest_service.start(Runtime(config, sqlite_engine, SnapshotHub()))
     # the spool folder of the failed start is free again
     async with running(ingest_config(url, tmp_path / "other", tcp={}), sqlite_engine) as again:

@@ -32,7 +32,8 @@ async def test_every_poison_line_gets_its_own_err_and_the_connection_goes_on(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
     setup_topology(engine)
-    async with running(ingest_config(db_url, tmp_path / "spool", tcp={}), engine) as service:
+    config = ingest_config(db_url, tmp_path / "spool", tcp={}, max_age_days=400, max_ahead_minutes=10)
+    async with running(config, engine) as service:
         assert service.tcp is not None
         client = await Client.connect(service.tcp.address[1])
         # one write: the good lines around the poison ones are in the same read batch

@@ -313,3 +313,35 @@ def test_a_hook_fault_never_costs_a_press_but_a_database_error_fails_the_batch(
         failing.run(conn)  # ingest then spools the batch and tries again
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(presses_table)).scalar_one() == 1
+
+
+def test_match_rows_keep_names_with_quotes_commas_and_braces(
+    engine: Engine, db_url: str, chain: Topology
+) -> None:
+    """The rule name travels in the fast insert's array text: it must come back as written."""
+    import tomllib
+
+    from probe.config import parse_config
+
+    name = 'форс "мажор", {срочно} \\ NULL'
+    base = press_config(db_url)
+    section = base.section(__import__("notifier.config").config.NotifierConfig)
+    config = parse_config(
+        tomllib.loads(
+            f'[database]\nurl = "{db_url}"\n[notifier.smtp]\nhost = "127.0.0.1"\n'
+            '[[notifier.recipients]]\nname = "quality"\nmembers = [{ name = "Анна", email = "a@example.org" }]\n'
+            f'[[notifier.press_rules]]\nname = \'{name}\'\nkinds = ["force_majeure"]\nrecipients = ["quality"]\n'
+        )
+    )
+    assert section.press_rules  # the helper's config is valid too
+    fm = press(chain, "P-1", 4, T0)
+    assert store_live(engine, config, chain, [fm, fm], stored_at=T0).queued == 1  # the same press twice: once
+    with engine.connect() as conn:
+        row = conn.execute(select(notifier_press_matches)).one()
+    assert (row.rule, row.pad_id, row.pressed_at, row.stored_at, row.question_id) == (
+        name,
+        "P-1",
+        T0,
+        T0,
+        None,
+    )

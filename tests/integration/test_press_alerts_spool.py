@@ -1,6 +1,7 @@
-"""Presses that reach the database late through ingest's spool (the database was away): the
+"""Presses through ingest's other ways into the database. The spool (the database was away): the
 press hook runs in the drainer's transaction, with the time they are stored, so a press that is
-fresh when stored is announced and one older than `max_age_minutes` then is counted, not news."""
+fresh when stored is announced and one older than `max_age_minutes` then is counted, not news.
+A serial port: the same sink, the same hook."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ from tests.integration.ingest_helpers import Client, CuttableProxy, running, sto
 from tests.press_alert_helpers import setup_chain
 from tests.service_process import utc_text
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 def proxy() -> Iterator[CuttableProxy]:
@@ -30,6 +29,7 @@ def proxy() -> Iterator[CuttableProxy]:
     proxy.close()
 
 
+@pytest.mark.postgres
 async def test_spooled_presses_are_matched_when_drained_by_their_age_then(
     pg_schema_url: str, proxy: CuttableProxy, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -75,3 +75,39 @@ async def test_spooled_presses_are_matched_when_drained_by_their_age_then(
     direct.dispose()
     assert [(r.pad_id, r.status) for r in rows] == [("P-1", "waiting")]
     assert "press rules: 1 matching presses older than 30 min when stored were not announced" in caplog.text
+
+
+async def test_a_press_over_a_serial_port_is_matched_in_its_transaction(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """The serial sources share the TCP listener's sink: the same hook, the same transaction."""
+    from tests.integration.test_ingest import serial_exchange, socat_pair
+
+    setup_chain(engine)
+    proc, a, b = socat_pair(tmp_path)
+    config = parse_config(
+        {
+            "database": {"url": str(engine.url)},
+            "ingest": {
+                "spool_dir": str(tmp_path / "spool"),
+                "serial": [{"port": str(b), "reopen_seconds": 0.2}],
+            },
+            "notifier": {
+                "smtp": {"host": "127.0.0.1"},
+                "recipients": [{"name": "smena", "members": [{"name": "Анна", "email": "anna@example.org"}]}],
+                "press_rules": [{"name": "fm", "kinds": ["force_majeure"], "recipients": ["smena"]}],
+            },
+        }
+    )
+    now = dt.datetime.now(dt.UTC)
+    try:
+        async with running(config, engine) as service:
+            assert await asyncio.to_thread(service.serial[0].opened.wait, 10)
+            answers = await serial_exchange(a, [f"P-1,4,{utc_text(now)},", f"P-1,1,{utc_text(now)},"])
+            assert answers == ["OK", "OK"]
+    finally:
+        proc.kill()
+        proc.wait()
+    with engine.connect() as conn:
+        rows = conn.execute(select(notifier_press_matches.c.pad_id, notifier_press_matches.c.kind)).all()
+    assert [(r.pad_id, r.kind) for r in rows] == [("P-1", "force_majeure")]

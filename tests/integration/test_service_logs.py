@@ -94,7 +94,7 @@ def test_start_line_one_line_per_run_local_times_and_quiet_level_changes(tmp_pat
     assert re.search(r"SNMP v2c 127\.0\.0\.1:\d+", start) and re.search(
         r"ingest \(TCP 127\.0\.0\.1:\d+ AUTH\)", start
     )
-    assert "scheduler (5 tests" in start and "database sqlite:///" in start and "role active" in start
+    assert "scheduler (6 tests" in start and "database sqlite:///" in start and "role active" in start
     runs = [p.group(5) for p in info if p.group(4) == "probe.scheduler"]
     loyalty = next(r for r in runs if r.startswith("LOYALTY_MON:"))
     match = re.match(

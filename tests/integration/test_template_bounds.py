@@ -84,17 +84,38 @@ def test_notify_check_reports_a_runaway_template_in_one_line(tmp_path: Path, db_
     assert f"rule 'негатив': {tmp_path / 'alert.j2'}" in lines[0] and "time limit" in lines[0]
 
 
+def render_worker_of(pid: int) -> bool:
+    """Whether process `pid` has a template render worker (`python -m notifier.sandbox`) running."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8")
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"notifier.sandbox" in cmdline:
+            return True
+    return False
+
+
 def test_sigterm_stops_run_within_5_s_during_the_template_check(tmp_path: Path, db_url: str) -> None:
     config = _notifier_config(tmp_path, db_url, HOSTILE["nested loops"])
     log_path = tmp_path / "probe.log"
     with config.open("a", encoding="utf-8") as out:
         out.write(f'[logging]\nfile = "{log_path}"\n')
+    text = config.read_text(encoding="utf-8")
+    # a long render limit: the check is surely still running when SIGTERM comes
+    config.write_text(
+        text.replace("[notifier.smtp]", "[notifier]\nrender_seconds = 30.0\n[notifier.smtp]"),
+        encoding="utf-8",
+    )
     run_cli("db", "init", config=config, check=True)
     service = Service(config, log_path)
     try:
-        service.wait_for(lambda: "starting" in service.log(), "the probe to start")
-        time.sleep(0.5)  # the notifier's template check is running (each render may take 2 s)
-        _code, seconds = service.terminate(signal.SIGTERM)
+        service.wait_for(lambda: render_worker_of(service.process.pid), "the template check to start")
+        code, seconds = service.terminate(signal.SIGTERM)
         assert seconds < 5, service.log()
+        assert code == 0 and "Traceback" not in service.log(), service.log()
     finally:
         service.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -281,12 +282,25 @@ class _Recorder:
 
 def test_announcer_and_alert_queries_compile_for_mssql() -> None:
     from notifier.press_alerts import PressAnnouncer, assessments_from_db
-    from probe.store.alerts import list_alerts
+    from notifier.press_hook import _not_stored
+    from probe.store.alerts import _deliveries, list_alerts
+    from probe.store.schema import notifier_alerts
 
     recorder = _Recorder()
     assessments_from_db(recorder, Point("Калужская", id=1))  # type: ignore[arg-type]
     last_hour_counts(recorder, 1, T0)  # type: ignore[arg-type]
-    PressAnnouncer.last_alerts(recorder, ["fm"])  # type: ignore[arg-type]
+    PressAnnouncer.last_alerts(recorder, [("fm", 1)])  # type: ignore[arg-type]
     list_alerts(recorder, open_only=True, point="Калужская")  # type: ignore[arg-type]
-    assert len(recorder.sql) == 4
+    row = {"rule": "fm", "pad_id": "P-1", "pressed_at": T0, "button": 4}
+    _not_stored(recorder, [row])  # type: ignore[arg-type]
+    PressAnnouncer.waiting(recorder)  # type: ignore[arg-type]
+    _deliveries(recorder, [SimpleNamespace(id=1)])  # type: ignore[arg-type]
+    assert len(recorder.sql) == 7
     assert "TOP" in recorder.sql[3] and "max(metric_values.at)" in recorder.sql[0]
+    assert "JOIN notifier_outbox" in recorder.sql[6]
+    acknowledge = (
+        update(notifier_alerts)
+        .where(notifier_alerts.c.id == 1, notifier_alerts.c.status == "open")
+        .values(status="acknowledged", acknowledged_by="Анна", ack_comment="x")
+    )
+    assert str(acknowledge.compile(dialect=mssql.dialect())).startswith("UPDATE notifier_alerts SET")

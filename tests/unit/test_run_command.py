@@ -3,7 +3,6 @@ opened (the full service with the engine is in tests/integration/test_service.py
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +26,25 @@ def test_a_log_file_that_cannot_be_opened_is_one_clear_error(tmp_path: Path) -> 
     )
 
 
-async def test_a_component_that_fails_to_start_is_logged_and_the_others_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+async def test_a_component_that_fails_to_start_stops_the_started_ones_and_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from probe.commands.run import start_components, stop_components
+    """The service never runs half (issue 17): one component that cannot start stops the ones
+    already started, and `run` refuses with that component's one line."""
+    from probe.commands.run import RunRefused, start_components
     from probe.service import Runtime
 
     package = tmp_path / "components"
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "broken.py").write_text(
-        "async def start(runtime):\n    raise OSError('port in use')\n", encoding="utf-8"
+        "from probe.service import ComponentStartError\n\n"
+        "async def start(runtime):\n"
+        "    raise ComponentStartError(\"[ingest.tcp] listen = '0.0.0.0:7070': cannot listen: in use\")\n",
+        encoding="utf-8",
+    )
+    (package / "crashing.py").write_text(
+        "async def start(runtime):\n    raise OSError('no')\n", encoding="utf-8"
     )
     (package / "working.py").write_text(
         "STOPPED = []\n\nclass C:\n    async def stop(self):\n        STOPPED.append(self)\n\n"
@@ -47,13 +54,14 @@ async def test_a_component_that_fails_to_start_is_logged_and_the_others_run(
     (package / "disabled.py").write_text("async def start(runtime):\n    return None\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     runtime: Any = Runtime(config=load_config(None), engine=None, hub=SnapshotHub())  # type: ignore[arg-type]
-    started = await start_components(
-        runtime, ["components.broken", "components.working", "components.disabled", "components.missing"]
-    )
-    assert [name for name, _ in started] == ["components.working"]
-    assert "component components.broken failed to start" in caplog.text and "port in use" in caplog.text
-    assert "component components.missing failed to start" in caplog.text
-    await stop_components(started, time.monotonic() + 1)
+    with pytest.raises(RunRefused) as info:
+        await start_components(runtime, ["components.working", "components.disabled", "components.broken"])
+    assert str(info.value) == "[ingest.tcp] listen = '0.0.0.0:7070': cannot listen: in use"
     import components.working as working  # type: ignore[import-not-found]
 
-    assert len(working.STOPPED) == 1
+    assert len(working.STOPPED) == 1  # stopped again: nothing runs half
+    with pytest.raises(RunRefused, match=r"component components.crashing cannot start: OSError: no"):
+        await start_components(runtime, ["components.working", "components.crashing"])
+    assert len(working.STOPPED) == 2
+    started = await start_components(runtime, ["components.working", "components.disabled"])
+    assert [name for name, _ in started] == ["components.working"]

@@ -23,7 +23,7 @@ def test_oid_decoding_is_linear_and_bounded() -> None:
     for _ in range(100):
         with pytest.raises(ber.BerError, match="OID too long"):
             ber.decode_oid(huge, 0, len(huge))
-    assert (time.thread_time() - started) / 100 < 0.001  # was ~300 ms each: quadratic
+    assert time.thread_time() - started < 0.05  # all 100; it was ~300 ms each: quadratic
     over_32_bits = b"\x2b\x90\x80\x80\x80\x00"  # 2^32: one more than a sub-identifier may hold
     with pytest.raises(ber.BerError, match="2\\^32-1"):
         ber.decode_oid(over_32_bits, 0, len(over_32_bits))
