@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, Select, String, and_, cast, func, or_
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
-from probe.store.schema import metric_values, metrics, points, questions
+from probe.store.schema import metric_values, metrics, points, questions, threshold_tables
 from probe.topology import COMPANY
 
 INTERVAL = "interval"
@@ -217,7 +217,7 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
             cast(metric_values.c.at, String).label("at"),
             metric_values.c.value,
             metric_values.c.level,
-            metric_values.c.thresholds,
+            metric_values.c.threshold_id,
         )
         .where(
             and_(
@@ -228,6 +228,18 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
         )
         .order_by(metric_values.c.metric_id, metric_values.c.at)
     )
+
+
+def table_bodies(conn: Connection, ids: set[int | None]) -> dict[int | None, str]:
+    """The stored bodies of these `threshold_tables` ids (a history has a few distinct tables)."""
+    wanted = sorted(i for i in ids if i is not None)
+    found: dict[int | None, str] = {}
+    for start in range(0, len(wanted), 1000):
+        query = select(threshold_tables.c.id, threshold_tables.c.body).where(
+            threshold_tables.c.id.in_(wanted[start : start + 1000])
+        )
+        found.update({row.id: row.body for row in conn.execute(query)})
+    return found
 
 
 def driver_rows(conn: Connection, query: Select[Any], chunk: int = 5000) -> list[tuple[Any, ...]]:
@@ -259,6 +271,7 @@ def load_history(
         return []
     with engine.connect() as conn:
         rows = driver_rows(conn, history_query([i.id for i in infos], since, until))
+        bodies = table_bodies(conn, {row[4] for row in rows})
     empty = MetricHistory(infos[0])
     if not rows:
         return [
@@ -274,13 +287,13 @@ def load_history(
     code_of: dict[str | None, int] = dict(_CODE_OF.items())
     code_of[None] = -1
     level_column = np.fromiter((code_of.get(lv, -1) for lv in levels), dtype=np.int8, count=len(rows))
-    # Threshold tables repeat row after row: parse each distinct text once, share the objects.
-    table_of: dict[str | None, int] = {None: 0}
+    # Threshold tables repeat row after row: parse each distinct table once, share the objects.
+    table_of: dict[int | None, int] = {None: 0}
     tables: list[ThresholdTable | None] = [None]
-    for text in dict.fromkeys(thresholds):
-        if text not in table_of:
-            table_of[text] = len(tables)
-            tables.append(parse_thresholds(text))
+    for table_id in dict.fromkeys(thresholds):
+        if table_id not in table_of:
+            table_of[table_id] = len(tables)
+            tables.append(parse_thresholds(bodies.get(table_id)))
     table_column = np.fromiter((table_of[t] for t in thresholds), dtype=np.int32, count=len(rows))
     # Rows come ordered by metric: one slice per metric.
     starts = np.flatnonzero(np.diff(ids)) + 1
