@@ -133,9 +133,8 @@ def _worst_level() -> Any:
     return case(*((worst == rank, literal(name)) for name, rank in _SEVERITY.items()), else_=None)
 
 
-def roll_hour(conn: Connection, hour: dt.datetime) -> int:
-    """Trends of one hour from its raw values (replacing any stored before). Returns the rows."""
-    conn.execute(delete(metric_trends).where(metric_trends.c.hour == hour))
+def rollup_statement(hour: dt.datetime) -> Any:
+    """INSERT … SELECT of one hour's trends (one GROUP BY in the database, every dialect)."""
     v = metric_values.c
     query = (
         select(
@@ -151,7 +150,15 @@ def roll_hour(conn: Connection, hour: dt.datetime) -> int:
         .group_by(v.metric_id)
     )
     columns = ["metric_id", "hour", "value_min", "value_mean", "value_max", "count", "worst"]
-    return int(conn.execute(metric_trends.insert().from_select(columns, query)).rowcount or 0)
+    return metric_trends.insert().from_select(columns, query)
+
+
+def roll_hour(conn: Connection, hour: dt.datetime) -> int:
+    """Trends of one hour from its raw values (replacing any stored before). Returns the rows."""
+    conn.execute(delete(metric_trends).where(metric_trends.c.hour == hour))
+    conn.execute(rollup_statement(hour))
+    # Counted, not taken from the cursor: drivers report no row count for INSERT … SELECT.
+    return int(conn.execute(select(func.count()).where(metric_trends.c.hour == hour)).scalar() or 0)
 
 
 def rollup(

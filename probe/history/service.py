@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from probe.history.config import HistoryConfig
 from probe.history.housekeeper import PruneReport, housekeep
+from probe.i18n import _
 
 if TYPE_CHECKING:
     from probe.service import Runtime
@@ -51,7 +52,7 @@ class Housekeeper:
             try:
                 report = await loop.run_in_executor(self._executor, self._pass)
             except SQLAlchemyError as exc:  # another probe's pass, a lost connection: next time
-                log.warning("history housekeeping failed, retried later: %s", exc.__class__.__name__)
+                log.warning(_("history housekeeping failed, retried later: %s"), exc.__class__.__name__)
                 log.debug("history housekeeping failed", exc_info=True)
             else:
                 if report is not None:
@@ -59,7 +60,9 @@ class Housekeeper:
                     self.last_report = report
                     if report.hours_rolled or report.deleted or report.partitions_dropped:
                         log.info(
-                            "history: %d hours rolled up (%d trend rows), deleted %s, %d partitions dropped",
+                            _(
+                                "history: %d hours rolled up (%d trend rows), deleted %s, %d partitions dropped"
+                            ),
                             report.hours_rolled,
                             report.trends_written,
                             report.deleted,

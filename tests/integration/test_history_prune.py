@@ -124,6 +124,7 @@ def test_prune_keeps_trends_equal_to_a_recount(engine: Engine) -> None:
     # hours older than trend_days (and the old trend row) are gone; the current hour is not rolled.
     assert_same(stored_trends(engine), recount(rows, trend_cutoff, floor_hour(NOW)))
     assert report.hours_rolled == (floor_hour(NOW) - START) // dt.timedelta(hours=1)
+    assert report.trends_written == len(recount(rows, START, floor_hour(NOW)))
     pruned_runs = sum(1 for r in rows if r["at"] < raw_cutoff) // 2
     assert report.deleted["test_runs"] == pruned_runs
     if engine.dialect.name == "postgresql":
