@@ -1,7 +1,8 @@
 """The history housekeeper (issue 16): hourly trends rolled up from raw values, then everything
 older than its retention pruned, in short transactions.
 
-* Rollup: every complete UTC hour not rolled yet (`history_marks` row `rolled`: the first hour
+* Rollup: every complete UTC hour (hour h holds the values of the intervals ending in (h, h + 1 h])
+  not rolled yet (`history_marks` row `rolled`: the first hour
   not in `metric_trends`) becomes one `metric_trends` row per metric — min, mean, max and count of
   the non-null values, the worst level — in one transaction per hour (delete the hour's trends,
   insert them again: idempotent). An hour whose runs were stored again after it was rolled (a
@@ -52,6 +53,9 @@ HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 # A run that finished this long before the previous pass started may not have been seen by it.
 RACE_MARGIN = dt.timedelta(minutes=2)
+# An hour is rolled up this long after it ended (its last run, for the interval ending with the
+# hour, is stored by then; a later one is re-rolled by `reroll_stale`).
+ROLL_DELAY = dt.timedelta(minutes=5)
 
 # Per-run tables bounded by keep_days besides metric_values, with their time column.
 BOUNDED = (
@@ -87,6 +91,12 @@ def floor_hour(moment: dt.datetime) -> dt.datetime:
 
 def floor_day(moment: dt.datetime) -> dt.datetime:
     return floor_hour(moment).replace(hour=0)
+
+
+def hour_of(at: dt.datetime) -> dt.datetime:
+    """The trend hour of a value: `at` is the end of an evaluated interval, so a value at 11:00
+    (10:50-11:00) belongs to the hour 10:00-11:00; hour h holds the values with h < at <= h + 1 h."""
+    return floor_hour(at - dt.timedelta(microseconds=1))
 
 
 def _mark(conn: Connection, name: str) -> dt.datetime | None:
@@ -146,7 +156,7 @@ def rollup_statement(hour: dt.datetime) -> Any:
             func.count(v.value),
             _worst_level(),
         )
-        .where(v.at >= hour, v.at < hour + HOUR)
+        .where(v.at > hour, v.at <= hour + HOUR)
         .group_by(v.metric_id)
     )
     columns = ["metric_id", "hour", "value_min", "value_mean", "value_max", "count", "worst"]
@@ -166,27 +176,28 @@ def rollup(
 ) -> None:
     """Roll up every complete hour not rolled yet, and re-roll hours stored again since the last
     pass (while their raw values are kept)."""
-    end = floor_hour(now)
+    # An hour is complete once its last interval (ending at the hour's end) had time to be stored.
+    end = floor_hour(now - ROLL_DELAY)
     while True:
         with engine.begin() as conn:
             _lock(conn)
             mark = _mark(conn, ROLLED)
             if mark is None:
                 oldest = conn.execute(select(func.min(metric_values.c.at))).scalar()
-                mark = end if oldest is None else floor_hour(oldest)
+                mark = end if oldest is None else min(end, hour_of(oldest))
                 _set_mark(conn, ROLLED, mark, now)
             if mark >= end:
                 break
             # Skip hours without values (a probe that was down) in one step.
             following = conn.execute(
                 select(func.min(metric_values.c.at)).where(
-                    metric_values.c.at >= mark, metric_values.c.at < end
+                    metric_values.c.at > mark, metric_values.c.at <= end
                 )
             ).scalar()
             if following is None:
                 _set_mark(conn, ROLLED, end, now)
                 break
-            hour = floor_hour(following)
+            hour = hour_of(following)
             report.trends_written += roll_hour(conn, hour)
             report.hours_rolled += 1
             _set_mark(conn, ROLLED, hour + HOUR, now)
@@ -206,14 +217,15 @@ def reroll_stale(
         finished = test_runs.c.started_at  # a stored run started at or after this moment
         ats = conn.execute(
             select(test_runs.c.at, test_runs.c.started_at, test_runs.c.duration_seconds).where(
-                test_runs.c.at < rolled, test_runs.c.at >= raw_floor, finished >= previous - DAY
+                test_runs.c.at <= rolled, test_runs.c.at > raw_floor, finished >= previous - DAY
             )
         ).all()
     hours = sorted(
         {
-            floor_hour(row.at)
+            hour_of(row.at)
             for row in ats
             if row.started_at + dt.timedelta(seconds=row.duration_seconds) >= previous - RACE_MARGIN
+            and raw_floor <= hour_of(row.at) < rolled
         }
     )
     for hour in hours:

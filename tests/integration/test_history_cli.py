@@ -54,7 +54,10 @@ def test_prune_and_status_commands(engine: Engine, write_config) -> None:  # typ
         )
         conn.execute(
             metric_values.insert(),
-            [{"metric_id": 1, "at": old + dt.timedelta(minutes=10 * i), "value": float(i)} for i in range(6)]
+            [
+                {"metric_id": 1, "at": old + dt.timedelta(minutes=10 * i), "value": float(i)}
+                for i in range(1, 7)
+            ]
             + [{"metric_id": 1, "at": now - dt.timedelta(hours=2), "value": 1.0}],
         )
     config = write_config()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from probe.history.config import HistoryConfig
-from probe.history.housekeeper import PruneReport, floor_day, floor_hour, housekeep, prune
+from probe.history.housekeeper import PruneReport, floor_day, hour_of, housekeep, prune
 from probe.levels import Level
 from probe.store import partitions
 from probe.store.db import utcnow
@@ -21,6 +21,7 @@ from probe.store.schema import metric_trends, metric_values, metrics, test_runs
 
 NOW = dt.datetime(2026, 11, 29, 12, 34, tzinfo=dt.UTC)
 START = floor_day(NOW) - dt.timedelta(days=8)
+ROLLED_UNTIL = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)  # hours ending by NOW - 5 min
 LEVELS = ["good", "acceptable", "attention", "edge", "bad", "unknown", None]
 
 
@@ -75,8 +76,9 @@ def recount(
     """The trends of the raw rows, computed here in Python: (metric, hour) -> min, mean, max, count, worst."""
     groups: dict[tuple[int, dt.datetime], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        if since <= row["at"] < until:
-            groups[(row["metric_id"], floor_hour(row["at"]))].append(row)
+        hour = hour_of(row["at"])  # the hour of the interval the value ends
+        if since <= hour < until:
+            groups[(row["metric_id"], hour)].append(row)
     out = {}
     for key, members in groups.items():
         values = [m["value"] for m in members if m["value"] is not None]
@@ -122,9 +124,10 @@ def test_prune_keeps_trends_equal_to_a_recount(engine: Engine) -> None:
     assert oldest_run == raw_cutoff
     # Every complete hour is in the trends, equal to a recount of the raw values it was made of;
     # hours older than trend_days (and the old trend row) are gone; the current hour is not rolled.
-    assert_same(stored_trends(engine), recount(rows, trend_cutoff, floor_hour(NOW)))
-    assert report.hours_rolled == (floor_hour(NOW) - START) // dt.timedelta(hours=1)
-    assert report.trends_written == len(recount(rows, START, floor_hour(NOW)))
+    assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL))
+    # START (00:00) ends the interval 23:50-00:00: the first hour is the one before START.
+    assert report.hours_rolled == (ROLLED_UNTIL - START) // dt.timedelta(hours=1) + 1
+    assert report.trends_written == len(recount(rows, START - dt.timedelta(hours=1), ROLLED_UNTIL))
     pruned_runs = sum(1 for r in rows if r["at"] < raw_cutoff) // 2
     assert report.deleted["test_runs"] == pruned_runs
     if engine.dialect.name == "postgresql":
@@ -135,17 +138,18 @@ def test_prune_keeps_trends_equal_to_a_recount(engine: Engine) -> None:
         assert report.deleted.get("metric_values", 0) == 0  # dropped whole, nothing deleted row by row
     else:
         assert report.deleted["metric_values"] == sum(1 for r in rows if r["at"] < raw_cutoff)
-    assert report.deleted["metric_trends"] == 1 + 2 * 24 * 3  # the old row and days -8..-6
+    # The old row and the hours of days -8..-6 (and the hour before START).
+    assert report.deleted["metric_trends"] == 1 + 2 * (24 * 3 + 1)
 
     # Again: nothing left to do, nothing changes.
     again = housekeep(engine, settings, NOW)
     assert again.hours_rolled == 0 and not any(again.deleted.values()) and not again.partitions_dropped
-    assert_same(stored_trends(engine), recount(rows, trend_cutoff, floor_hour(NOW)))
+    assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL))
 
     # An hour later the hour that was current is rolled too.
     later = housekeep(engine, settings, NOW + dt.timedelta(hours=1))
     assert later.hours_rolled == 1
-    assert_same(stored_trends(engine), recount(rows, trend_cutoff, floor_hour(NOW) + dt.timedelta(hours=1)))
+    assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL + dt.timedelta(hours=1)))
 
 
 def test_no_hour_is_pruned_before_it_is_rolled_up(engine: Engine) -> None:
@@ -191,7 +195,7 @@ def test_housekeepers_at_once(engine: Engine) -> None:
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert_same(stored_trends(engine), recount(rows, floor_day(NOW) - dt.timedelta(days=5), floor_hour(NOW)))
+    assert_same(stored_trends(engine), recount(rows, floor_day(NOW) - dt.timedelta(days=5), ROLLED_UNTIL))
     with engine.connect() as conn:
         assert conn.execute(select(func.min(metric_values.c.at))).scalar() == floor_day(NOW) - dt.timedelta(
             days=3
