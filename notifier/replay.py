@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from notifier import store
 from notifier.config import NotifierConfig, NotifierRule, RecipientMember
+from notifier.i18n import _
 from notifier.incidents import EventKind, IncidentState
 from notifier.pipeline import (
     Templates,
@@ -50,9 +51,17 @@ def parse_thresholds(text: str, option: str = "--thresholds") -> ThresholdTable:
     try:
         numbers = [float(part) for part in text.split(",")]
     except ValueError:
-        raise ReplayError(f"{option}: {text!r} must be four numbers t1,t2,t3,t4 (e.g. 20,40,60,80)") from None
+        raise ReplayError(
+            _("{option}: {text!r} must be four numbers t1,t2,t3,t4 (e.g. 20,40,60,80)").format(
+                option=option, text=text
+            )
+        ) from None
     if len(numbers) != 4:
-        raise ReplayError(f"{option}: {text!r} has {len(numbers)} numbers; four are needed (t1,t2,t3,t4)")
+        raise ReplayError(
+            _("{option}: {text!r} has {count} numbers; four are needed (t1,t2,t3,t4)").format(
+                option=option, text=text, count=len(numbers)
+            )
+        )
     try:
         if numbers[0] < numbers[1]:
             return ThresholdTable.higher_worse(*numbers)
@@ -152,7 +161,9 @@ def rule_named(config: ProbeConfig, name: str) -> NotifierRule:
     rule = config.section(NotifierConfig).rule(name)
     if rule is None:
         names = ", ".join(r.name for r in config.section(NotifierConfig).rules) or "none"
-        raise ReplayError(f"no rule named {name!r} in [[notifier.rules]] (rules: {names})")
+        raise ReplayError(
+            _("no rule named {rule!r} in [[notifier.rules]] (rules: {names})").format(rule=name, names=names)
+        )
     return rule
 
 
@@ -171,7 +182,11 @@ def replay(
     """Run the stored evaluations of (since, until] of the metrics `rule` matches (only
     `metric_ids` when given) through the rule; nothing is written."""
     if until <= since:
-        raise ReplayError(f"--to ({until.isoformat()}) must be after --from ({since.isoformat()})")
+        raise ReplayError(
+            _("--to ({until}) must be after --from ({since})").format(
+                until=until.isoformat(), since=since.isoformat()
+            )
+        )
     report = ReplayReport(rule.name, since, until, thresholds)
     own_templates = templates is None and render
     templates = templates or (Templates(config) if render else None)

@@ -27,6 +27,7 @@ from probe.config import ProbeConfig, parse_config
 from probe.engine import Evaluator
 from probe.snapshot import SnapshotHub
 from probe.store.schema import metrics, notifier_incidents, notifier_outbox
+from tests.helpers import ROOT
 from tests.loyalty_mon.support import P, insert_presses, pad, setup_chain
 from tests.notifier_helpers import cli
 
@@ -209,7 +210,21 @@ def test_replay_reproduces_the_live_notifier(engine: Engine, db_url: str, tmp_pa
     assert printed["notifications"] == report.notifications
     table = cli(capsys, "notify", "replay", "--rule", "negative", "--from", "2026-11-20T20:00", "--to", "2026-11-20T23:00", config=path)  # fmt: skip
     assert table.returncode == 0 and "Тверская" in table.stdout and "nothing sent" in table.stdout
+    # docs/notifications.md shows this very run: its summary and per-point table are what it prints.
+    docs = (ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
+    shown = docs.split(
+        "$ prolan-probe notify replay --rule negative --from 2026-11-20T20:00 --to 2026-11-20T23:00\n", 1
+    )[1]
+    summary = shown.split("\n\ntime ", 1)[0]
+    assert summary in table.stdout, (summary, table.stdout)
     assert stored_counts(engine) == before
+    # Russian first: the same report in Russian, and a wrong rule named in Russian, no traceback.
+    ru = cli(capsys, "--lang", "ru", "notify", "replay", "--rule", "negative", "--from", "2026-11-20T20:00", "--to", "2026-11-20T23:00", config=path)  # fmt: skip
+    assert ru.returncode == 0 and "(ничего не отправлено)" in ru.stdout
+    assert "не учтено: точка закрыта (часы работы) 6, под тишиной (обслуживание) 2" in ru.stdout
+    assert all(word in ru.stdout for word in ("точка", "открыто", "эскалировано", "закрыто", "отправило бы"))
+    wrong = cli(capsys, "--lang", "ru", "notify", "replay", "--rule", "нет", "--from", "2026-11-20T20:00", "--to", "2026-11-20T23:00", config=path)  # fmt: skip
+    assert wrong.returncode != 0 and "нет правила" in wrong.stderr.lower() and "Traceback" not in wrong.stderr
 
 
 def test_replay_with_proposed_thresholds(engine: Engine, db_url: str) -> None:

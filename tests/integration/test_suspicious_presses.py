@@ -201,6 +201,13 @@ def test_presses_list_suspicious(engine: Engine, db_url: str, tmp_path: Path, ca
     assert len(json.loads(cli(capsys, "presses", "list", "--format", "json", config=config).stdout)) == 6
     wrong = cli(capsys, "presses", "list", "--suspicious", "--point", "Нет такой", config=config)
     assert wrong.returncode != 0 and "--point: no service point 'Нет такой'" in wrong.stderr
+    # Russian first: the table and the errors in Russian.
+    ru = cli(capsys, "--lang", "ru", "presses", "list", "--suspicious", config=config)
+    assert "после предыдущего" in ru.stdout and "0.25 с" in ru.stdout and "подозрительное" in ru.stdout
+    nothing = cli(capsys, "--lang", "ru", "presses", "list", "--suspicious", "--since", "2030-01-01T00:00", config=config)  # fmt: skip
+    assert "подходящих подозрительных нажатий нет" in nothing.stdout
+    wrong = cli(capsys, "--lang", "ru", "presses", "list", "--point", "Нет такой", config=config)
+    assert wrong.returncode != 0 and "--point: нет точки обслуживания 'Нет такой'" in wrong.stderr
 
 
 def test_db_init_adds_the_marks_to_an_older_database(db_url: str) -> None:
