@@ -227,12 +227,37 @@ def test_replay_reproduces_the_live_notifier(engine: Engine, db_url: str, tmp_pa
     assert wrong.returncode != 0 and "нет правила" in wrong.stderr.lower() and "Traceback" not in wrong.stderr
 
 
-def test_replay_with_proposed_thresholds(engine: Engine, db_url: str) -> None:
+def test_replay_with_proposed_thresholds(
+    engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = parse_config(tomllib.loads(config_text(db_url)))
     live_history(config, engine)
     rule = config.section(NotifierConfig).rules[0]
     since = (ENDS[0] - dt.timedelta(minutes=10)).astimezone(dt.UTC)
     until = ENDS[-1].astimezone(dt.UTC)
+
+    # Bounded memory: the history is read a chunk at a time, from its first evaluation on (a
+    # range starting years earlier costs no more); the result is the same as read at once.
+    import notifier.replay as replay_module
+
+    whole = replay(config, engine, rule, since, until)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    read = replay_module.stored_states
+
+    def recording(conn, ids, start, end):  # type: ignore[no-untyped-def]
+        spans.append((start, end))
+        return read(conn, ids, start, end)
+
+    monkeypatch.setattr(replay_module, "stored_states", recording)
+    monkeypatch.setattr(replay_module, "HISTORY_CHUNK", dt.timedelta(minutes=25))
+    chunked = replay(config, engine, rule, since - dt.timedelta(days=3650), until)
+    assert [(e.kind, e.metric, e.at, e.messages) for e in chunked.events] == [
+        (e.kind, e.metric, e.at, e.messages) for e in whole.events
+    ]
+    assert chunked.evaluations == whole.evaluations and chunked.skipped == whole.skipped
+    # From the first evaluation (20:10) to 23:00: 2 h 50 min, seven reads of at most 25 minutes.
+    assert len(spans) == 7 and all(end - start <= dt.timedelta(minutes=25) for start, end in spans)
+    monkeypatch.undo()
     # With 80 / 90 / 95 / 99 the 75 % intervals are good and only the one-vote 100 % ones bad:
     # Калужская's one Q is after closing time; Тверская's Q Q (ends 21:30, 21:40) open an incident
     # at 21:40; 21:50 and 22:00 are silenced; B (75 %, good now) at 22:10 and G at 22:20 recover it.
