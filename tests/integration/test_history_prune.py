@@ -10,14 +10,16 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from probe.history.config import HistoryConfig
 from probe.history.housekeeper import PruneReport, floor_day, hour_of, housekeep, prune
 from probe.levels import Level
 from probe.store import partitions
+from probe.store.baselines import load_histories
 from probe.store.db import utcnow
 from probe.store.schema import metric_trends, metric_values, metrics, test_runs
+from probe.store.threshold_tables import stored_id
 
 NOW = dt.datetime(2026, 11, 29, 12, 34, tzinfo=dt.UTC)
 START = floor_day(NOW) - dt.timedelta(days=8)
@@ -200,3 +202,28 @@ def test_housekeepers_at_once(engine: Engine) -> None:
         assert conn.execute(select(func.min(metric_values.c.at))).scalar() == floor_day(NOW) - dt.timedelta(
             days=3
         )
+
+
+def test_baseline_reads_trends_where_raw_values_were_pruned(engine: Engine) -> None:
+    """`baseline` over a range partly pruned: each pruned hour's mean counts once per value it
+    was made of; the kept part is the raw values."""
+    rows = fill(engine)
+    body = '{"direction": "higher_worse", "bounds": [5.0, 10.0, 15.0, 20.0]}'
+    with engine.begin() as conn:
+        conn.execute(update(metric_values).values(threshold_id=stored_id(conn, body)))
+    housekeep(engine, HistoryConfig(keep_days=3, trend_days=30), NOW)
+    cutoff = floor_day(NOW) - dt.timedelta(days=3)
+    histories = {h.metric_id: h for h in load_histories(engine, "T", since=START, until=NOW)}
+    for metric_id in (1, 2):
+        trends = recount([r for r in rows if r["metric_id"] == metric_id], START, cutoff)
+        expected = [
+            mean for (lo, mean, hi, count, worst) in trends.values() if mean is not None for _ in range(count)
+        ]
+        expected += [
+            r["value"]
+            for r in rows
+            if r["metric_id"] == metric_id and cutoff < r["at"] < NOW and r["value"] is not None
+        ]
+        got = sorted(value for _, value in histories[metric_id].samples)
+        assert got == pytest.approx(sorted(expected))
+        assert histories[metric_id].current is not None
