@@ -148,6 +148,24 @@ def test_prune_keeps_trends_equal_to_a_recount(engine: Engine) -> None:
     assert again.hours_rolled == 0 and not any(again.deleted.values()) and not again.partitions_dropped
     assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL))
 
+    # An interval of a rolled hour evaluated again (a re-evaluation, a standby catching up):
+    # the next pass rolls that hour again.
+    hour = floor_day(NOW) - dt.timedelta(hours=19)
+    changed = hour + dt.timedelta(minutes=30)
+    with engine.begin() as conn:
+        conn.execute(update(metric_values).where(metric_values.c.at == changed).values(value=1000.0))
+        conn.execute(
+            update(test_runs)
+            .where(test_runs.c.at == changed)
+            .values(started_at=NOW + dt.timedelta(minutes=5))
+        )
+    for row in rows:
+        if row["at"] == changed:
+            row["value"] = 1000.0
+    rerolled = housekeep(engine, settings, NOW + dt.timedelta(minutes=10))
+    assert rerolled.hours_rolled == 1, rerolled
+    assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL))
+
     # An hour later the hour that was current is rolled too.
     later = housekeep(engine, settings, NOW + dt.timedelta(hours=1))
     assert later.hours_rolled == 1
