@@ -58,8 +58,12 @@ class Housekeeper:
                 if report is not None:
                     self.passes += 1
                     self.last_report = report
-                    if report.hours_rolled or any(report.deleted.values()) or report.partitions_dropped:
-                        log.info(
+                    pruned = any(report.deleted.values()) or bool(report.partitions_dropped)
+                    if pruned or report.hours_rolled:
+                        # A routine rollup is DEBUG (the service's INFO log is one line per run);
+                        # what was pruned is INFO.
+                        log.log(
+                            logging.INFO if pruned else logging.DEBUG,
                             _(
                                 "history: %d hours rolled up (%d trend rows), deleted %s, %d partitions dropped"
                             ),
