@@ -136,6 +136,7 @@ class SnmpAgent:
             uptime_ticks=self.uptime_ticks,
             tz=config.tz,
             health=hub.health,
+            role=lambda: (hub.role, hub.lease_epoch),
         )
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
@@ -275,6 +276,12 @@ class SnmpAgent:
 
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
         targets = self.settings.trap_targets
+        if self.hub.role != "active":
+            # A standby serves what the active probe stored but sends nothing (probe.lease): the
+            # active one's agent sends the traps. The tracker still learns the levels it saw.
+            for notification in self.tracker.notifications(snapshot, evaluation):
+                log.debug("SNMP notification not sent (standby): %s", notification.summary)
+            return
         for notification in self.tracker.notifications(snapshot, evaluation):
             # Worth an INFO line only when it goes somewhere; the run's line counts the changes.
             if targets and self.traps is not None:
