@@ -246,7 +246,12 @@ class TestScheduler:
                 self._resync.discard(name)
             else:
                 self._last_end.setdefault(name, None)
-        ends = due_ends(at_or_before, self._last_end[name], due, self.catch_up_intervals)
+        # In a worker thread: after a long outage this walks back up to catch_up_intervals
+        # boundaries (milliseconds each), which must not hold up the event loop (SNMP, ingest,
+        # the renewal of the lease of the active probe).
+        ends: list[dt.datetime] = await self._in_thread(
+            due_ends, at_or_before, self._last_end[name], due, self.catch_up_intervals
+        )
         if len(ends) > 1:
             last = self._last_end[name]
             if last is not None and at_or_before(ends[0] - _TICK) > last:

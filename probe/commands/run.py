@@ -211,9 +211,14 @@ async def serve(config: ProbeConfig) -> int:
         log.info(
             _("probe running (PROLAN %s): %s; database %s; role %s; config %s; started in %.1f s"),
             __version__,
-            ", ".join(describe(name, component) for name, component in components) or _("no components"),
+            ", ".join(
+                describe(name, component)
+                for name, component in [*components, *(keeper.running if keeper is not None else [])]
+            )
+            or _("no components"),
             where,
-            _("active") if runtime.role == ACTIVE else _("standby"),
+            (_("active") if runtime.role == ACTIVE else _("standby"))
+            + (_(" (lease epoch %d)") % runtime.hub.lease_epoch if runtime.role == ACTIVE else ""),
             config.source or _("built-in defaults"),
             time.monotonic() - started,
         )
@@ -312,13 +317,17 @@ class RoleKeeper:
         held = self.lease.held()
         self._announce(held, at_start=True)
         if held:
-            await self._start_active()
+            await self._start_active(at_start=True)
         self._tasks.append(asyncio.create_task(self._role_loop(), name="role-keeper"))
 
     async def _step(self) -> None:
         lease = self.lease
         try:
+            began = time.monotonic()
             await asyncio.to_thread(lease.step)
+            took = time.monotonic() - began
+            if took > lease.renew_every:
+                log.warning("lease: renewing took %.1f s (lease %g s)", took, lease.seconds)
             if self._database_error:
                 log.info(_("lease: the database answers again"))
             self._database_error = False
@@ -377,7 +386,9 @@ class RoleKeeper:
         hub, lease = self.runtime.hub, self.lease
         previous = hub.role
         hub.role = ACTIVE if held else STANDBY
-        if held:
+        if held and at_start:  # the start line says it ("role active (lease epoch N)")
+            log.debug("this service took the lease (epoch %d)", lease.epoch or 0)
+        elif held:
             log.info(
                 _("this service is the active probe now (lease epoch %d, lease %g s)"),
                 lease.epoch or 0,
@@ -404,7 +415,7 @@ class RoleKeeper:
             if callable(poke):
                 poke()
 
-    async def _start_active(self) -> None:
+    async def _start_active(self, *, at_start: bool = False) -> None:
         try:
             self.running = await start_components(self.runtime, self.active_only)
         except RunRefused:
@@ -412,7 +423,8 @@ class RoleKeeper:
             with contextlib.suppress(SQLAlchemyError):
                 await asyncio.to_thread(self.lease.release)
             raise
-        log.info(_("took over: %s started"), ", ".join(describe(n, c) for n, c in self.running) or "-")
+        if not at_start:
+            log.info(_("took over: %s started"), ", ".join(describe(n, c) for n, c in self.running) or "-")
 
     async def _stop_active(self, deadline: float | None = None) -> None:
         running, self.running = self.running, []

@@ -194,9 +194,7 @@ def test_kill_and_stall_of_the_active_probe(
     try:
         first = ProbeProcess(configs[0], tcp_ports[0], tmp_path / "probe0.log")
         processes.append(first)
-        wait_until(
-            lambda: "the active probe now (lease epoch 1" in first.log_text(), 20, "first is active", logs
-        )
+        wait_until(lambda: "role active (lease epoch 1)" in first.log_text(), 20, "first is active", logs)
         second = ProbeProcess(configs[1], tcp_ports[1], tmp_path / "probe1.log")
         processes.append(second)
         wait_until(lambda: "this service is a standby" in second.log_text(), 20, "second is a standby", logs)
