@@ -16,6 +16,7 @@ from typing import Any
 from notifier.config import NotifierConfig
 from notifier.i18n import _
 from probe.commands.base import CommandError, Context, parse_local_time, print_json, print_table
+from probe.i18n import N_
 from probe.store.db import utcnow
 
 
@@ -30,16 +31,17 @@ def register(sub: Any) -> None:
     check = notify.add_parser("check", help=_("compile and trial-render every rule's templates"))
     check.set_defaults(func=cmd_notify_check)
     replay = notify.add_parser(
-        "replay", help="run stored history through a rule: what it would have opened and sent (sends nothing)"
+        "replay",
+        help=_("run stored history through a rule: what it would have opened and sent (sends nothing)"),
     )
-    replay.add_argument("--rule", required=True, help="rule name from [[notifier.rules]]")
-    replay.add_argument("--from", dest="since", required=True, help="ISO time (local time if no offset)")
-    replay.add_argument("--to", dest="until", required=True, help="ISO time (local time if no offset)")
+    replay.add_argument("--rule", required=True, help=_("rule name from [[notifier.rules]]"))
+    replay.add_argument("--from", dest="since", required=True, help=_("ISO time (local time if no offset)"))
+    replay.add_argument("--to", dest="until", required=True, help=_("ISO time (local time if no offset)"))
     replay.add_argument(
         "--thresholds",
-        help="t1,t2,t3,t4: re-assess the history with this table first (rising: higher is worse)",
+        help=_("t1,t2,t3,t4: re-assess the history with this table first (rising: higher is worse)"),
     )
-    replay.add_argument("--format", choices=["table", "json"], default="table")
+    replay.add_argument("--format", choices=["table", "json"], default="table", help=_("table or json"))
     replay.set_defaults(func=cmd_notify_replay)
 
     outbox = sub.add_parser("outbox", help=_("messages waiting, sent and failed")).add_subparsers(
@@ -582,26 +584,43 @@ def _replay_json(report: Any) -> dict[str, Any]:
     }
 
 
+# Why an evaluation was not counted (the keys of ReplayReport.skipped, also in `--format json`).
+SKIP_REASONS = {
+    "closed": N_("closed (opening hours)"),
+    "silenced": N_("silenced"),
+    "few_votes": N_("fewer votes than min_votes"),
+}
+
+
 def _print_replay(ctx: Context, report: Any) -> None:
     from notifier.incidents import EventKind
 
     tz = ctx.config.tz
+    span = f"{report.since.astimezone(tz):%Y-%m-%d %H:%M} – {report.until.astimezone(tz):%Y-%m-%d %H:%M}"
+    if report.thresholds is not None:
+        span += _(", thresholds {table}").format(table=report.thresholds.describe())
     print(
-        f"rule {report.rule!r}, {report.since.astimezone(tz):%Y-%m-%d %H:%M} – "
-        f"{report.until.astimezone(tz):%Y-%m-%d %H:%M}"
-        + ("" if report.thresholds is None else f", thresholds {report.thresholds.describe()}")
-        + f": {report.metrics} metrics, {report.evaluations} evaluations, "
-        f"{report.notifications} notifications (nothing sent)"
+        _(
+            "rule {rule!r}, {span}: {metrics} metrics, {evaluations} evaluations, "
+            "{notifications} notifications (nothing sent)"
+        ).format(
+            rule=report.rule,
+            span=span,
+            metrics=report.metrics,
+            evaluations=report.evaluations,
+            notifications=report.notifications,
+        )
     )
     if report.skipped:
-        print("not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(report.skipped.items())))
+        reasons = ", ".join(f"{_(SKIP_REASONS.get(k, k))} {v}" for k, v in sorted(report.skipped.items()))
+        print(_("not counted: {reasons}").format(reasons=reasons))
     per_point = report.per_point()
     rows = [
         (point or "—", c[EventKind.FIRE], c[EventKind.ESCALATE], c[EventKind.RECOVER])
         for point, c in sorted(per_point.items(), key=lambda item: item[0] or "")
     ]
     print()
-    print_table(rows, ["point", "opened", "escalated", "closed"])
+    print_table(rows, [_("point"), _("opened"), _("escalated"), _("closed")])
     if not report.events:
         return
     print()
@@ -618,4 +637,6 @@ def _print_replay(ctx: Context, report: Any) -> None:
         )
         for e in report.events
     ]
-    print_table(events, ["time", "point", "event", "#", "metric", "value", "level", "would send"])
+    print_table(
+        events, [_("time"), _("point"), _("event"), "#", _("metric"), _("value"), _("level"), _("would send")]
+    )

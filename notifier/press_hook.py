@@ -34,6 +34,9 @@ log = logging.getLogger("notifier.press")
 
 WAITING = "waiting"
 IMPORTED = N_("imported without --alert")
+# Issue 21: a press within its pad's `min_seconds_between` of the previous one is a burst, not news
+# (the burst's first press was announced; the metrics do not count the rest either).
+SUSPICIOUS = N_("suspicious (too soon after the pad's previous press)")
 
 MATCH_COLUMNS = (
     "rule",
@@ -208,6 +211,10 @@ class PressAlertHook:
                 imported = _(IMPORTED)
                 report.skipped[imported] = report.skipped.get(imported, 0) + 1
                 continue
+            if press.suspicious:
+                suspicious = _(SUSPICIOUS)
+                report.skipped[suspicious] = report.skipped.get(suspicious, 0) + 1
+                continue
             for rule in rules:
                 limit = rule.max_age_minutes if batch.max_age_minutes is None else batch.max_age_minutes
                 if too_old(press.pressed_at, batch.stored_at, limit):
@@ -231,6 +238,14 @@ class PressAlertHook:
             report.queued = insert_matches(conn, rows)
         if batch.live:
             for reason, count in report.skipped.items():
+                if reason == _(SUSPICIOUS):
+                    # A child drumming on a button: expected, and listed by `presses list --suspicious`.
+                    log.info(
+                        _("press rules: {count} matching presses {reason} were not announced").format(
+                            count=count, reason=reason
+                        )
+                    )
+                    continue
                 # A late concentrator batch or the spool after an outage: counted, not news.
                 log.warning(
                     _("press rules: {count} matching presses {reason} were not announced").format(

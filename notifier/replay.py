@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine, func, select
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from notifier import store
 from notifier.config import NotifierConfig, NotifierRule, RecipientMember
+from notifier.i18n import _
 from notifier.incidents import EventKind, IncidentState
 from notifier.pipeline import (
     Templates,
@@ -38,6 +39,7 @@ from probe.store.current import metric_catalogue, stored_states
 from probe.store.schema import metric_values, notifier_silences
 
 WOULD_SEND = (EventKind.FIRE, EventKind.ESCALATE, EventKind.RECOVER)
+HISTORY_CHUNK = dt.timedelta(days=1)  # how much history a replay reads at a time
 
 
 class ReplayError(ValueError):
@@ -50,9 +52,17 @@ def parse_thresholds(text: str, option: str = "--thresholds") -> ThresholdTable:
     try:
         numbers = [float(part) for part in text.split(",")]
     except ValueError:
-        raise ReplayError(f"{option}: {text!r} must be four numbers t1,t2,t3,t4 (e.g. 20,40,60,80)") from None
+        raise ReplayError(
+            _("{option}: {text!r} must be four numbers t1,t2,t3,t4 (e.g. 20,40,60,80)").format(
+                option=option, text=text
+            )
+        ) from None
     if len(numbers) != 4:
-        raise ReplayError(f"{option}: {text!r} has {len(numbers)} numbers; four are needed (t1,t2,t3,t4)")
+        raise ReplayError(
+            _("{option}: {text!r} has {count} numbers; four are needed (t1,t2,t3,t4)").format(
+                option=option, text=text, count=len(numbers)
+            )
+        )
     try:
         if numbers[0] < numbers[1]:
             return ThresholdTable.higher_worse(*numbers)
@@ -152,7 +162,9 @@ def rule_named(config: ProbeConfig, name: str) -> NotifierRule:
     rule = config.section(NotifierConfig).rule(name)
     if rule is None:
         names = ", ".join(r.name for r in config.section(NotifierConfig).rules) or "none"
-        raise ReplayError(f"no rule named {name!r} in [[notifier.rules]] (rules: {names})")
+        raise ReplayError(
+            _("no rule named {rule!r} in [[notifier.rules]] (rules: {names})").format(rule=name, names=names)
+        )
     return rule
 
 
@@ -171,7 +183,11 @@ def replay(
     """Run the stored evaluations of (since, until] of the metrics `rule` matches (only
     `metric_ids` when given) through the rule; nothing is written."""
     if until <= since:
-        raise ReplayError(f"--to ({until.isoformat()}) must be after --from ({since.isoformat()})")
+        raise ReplayError(
+            _("--to ({until}) must be after --from ({since})").format(
+                until=until.isoformat(), since=since.isoformat()
+            )
+        )
     report = ReplayReport(rule.name, since, until, thresholds)
     own_templates = templates is None and render
     templates = templates or (Templates(config) if render else None)
@@ -190,7 +206,6 @@ def replay(
                     point_glob=rule.point,
                 )
             ]
-            history = stored_states(conn, chosen, since, until)
             first_times = first_evaluations(conn, chosen)
             hours = store.opening_hours(conn)
         report.metrics = len(chosen)
@@ -199,7 +214,7 @@ def replay(
         states: dict[int, IncidentState] = {}
         members: dict[str, list[RecipientMember]] = {}
         with engine.connect() as conn:
-            for metric in history:
+            for metric in stored_history(engine, chosen, since, until):
                 report.evaluations += 1
                 if thresholds is not None:
                     metric = reassess(metric, thresholds, config.tests.settings_for(metric.test).assess_by)
@@ -255,6 +270,46 @@ def replay(
         if own_templates and templates is not None:
             templates.close()
     return report
+
+
+def stored_history(
+    engine: Engine, metric_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> Iterator[MetricState]:
+    """The stored evaluations of (since, until] in time order, read HISTORY_CHUNK at a time from
+    the first one there is: a replay over months of many metrics holds one day in memory, and an
+    empty stretch before the history costs one query."""
+    if not metric_ids:
+        return
+    with engine.connect() as conn:
+        first = first_stored_after(conn, metric_ids, since, until)
+    if first is None:
+        return
+    start = max(since, first - dt.timedelta(microseconds=1))
+    while start < until:
+        end = min(until, start + HISTORY_CHUNK)
+        with engine.connect() as conn:
+            chunk = stored_states(conn, metric_ids, start, end)
+        yield from chunk
+        start = end
+
+
+def first_stored_after(
+    conn: Connection, metric_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> dt.datetime | None:
+    """The time of the first stored evaluation of these metrics in (since, until] (aware UTC)."""
+    ids = sorted(set(metric_ids))
+    found: list[dt.datetime] = []
+    for start in range(0, len(ids), 1000):  # SQL Server takes 2,100 parameters per statement
+        first = conn.execute(
+            select(func.min(metric_values.c.at)).where(
+                metric_values.c.metric_id.in_(ids[start : start + 1000]),
+                metric_values.c.at > since,
+                metric_values.c.at <= until,
+            )
+        ).scalar()
+        if first is not None:
+            found.append(first)
+    return min(found, default=None)
 
 
 def count_notifications(

@@ -6,7 +6,7 @@ probe — loads their values and publishes them into the service's snapshot hub 
 evaluations are published. So the SNMP agent, its traps, the notifier and (through SNMP) the console
 of the running service show every committed result, and what a result triggers is sent once, by
 the service. On PostgreSQL a run's transaction also sends NOTIFY, which wakes the follower at once;
-otherwise (SQLite, SQL Server) it polls every `[service] follow_seconds`.
+otherwise (SQLite, SQL Server) it polls every `[tests] follow_seconds`.
 
 Sequence numbers are given when a row is inserted, not when it commits, so a run may commit with
 a number below one already read. The follower remembers such holes and looks for them again for

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Connection
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 class StoredPresses:
     """One batch of presses being stored, and how it came in."""
 
-    presses: Sequence[Press]
+    presses: Sequence[Press]  # as stored: suspicious ones marked (`Press.suspicious`, issue 21)
     topology: Topology  # the topology the presses were validated against
     stored_at: dt.datetime  # aware UTC: now, in the storing transaction
     live: bool  # from pads through ingest (TCP, serial, the spool), not an import of a file
@@ -83,11 +83,14 @@ class HookRun:
         self.batch = batch
         self.reports: dict[str, HookReport] = {}
 
-    def run(self, conn: Connection) -> None:
+    def run(self, conn: Connection, stored: Sequence[Press] | None = None) -> None:
+        """Every hook inside the storing transaction; `stored`: the batch as it was stored (its
+        suspicious presses marked, issue 21), when the caller has it."""
         self.reports.clear()
+        batch = self.batch if stored is None else replace(self.batch, presses=stored)
         for hook in self.hooks:
             try:
-                self.reports[hook.name] = hook.stored(conn, self.batch)
+                self.reports[hook.name] = hook.stored(conn, batch)
             except SQLAlchemyError:
                 raise  # the transaction is broken: the batch fails as a whole and is retried
             except Exception:

@@ -335,16 +335,22 @@ def mark_suspicious(conn: Connection, batch: Sequence[Press]) -> Sequence[Press]
 
 def store_presses(conn: Connection, batch: Sequence[Press]) -> int:
     """Store presses that are not stored yet (suspicious ones marked); returns how many were new."""
+    return store_marked_presses(conn, batch)[0]
+
+
+def store_marked_presses(conn: Connection, batch: Sequence[Press]) -> tuple[int, Sequence[Press]]:
+    """`store_presses`, also returning the batch as stored: with its suspicious presses marked, for
+    the press hooks of the same transaction (a burst is not news: notifier/press_hook.py)."""
     if not batch:
-        return 0
+        return 0, batch
     batch = mark_suspicious(conn, batch)
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        return _store_presses_postgresql(conn, batch)
+        return _store_presses_postgresql(conn, batch), batch
     if dialect == "sqlite":
-        return _store_presses_sqlite(conn, batch)
+        return _store_presses_sqlite(conn, batch), batch
     result = conn.execute(insert_presses_statement(dialect), [p.row() for p in batch])
-    return max(result.rowcount, 0)
+    return max(result.rowcount, 0), batch
 
 
 def _store_presses_sqlite(conn: Connection, batch: Sequence[Press]) -> int:
@@ -513,9 +519,9 @@ def _store_batch(
         batch_info = StoredPresses(batch, topology, _utc_now(), False, alert, max_age_minutes)
         run = HookRun(hooks, batch_info)
     with engine.begin() as conn:
-        stored = store_presses(conn, batch)
+        stored, marked = store_marked_presses(conn, batch)
         if run is not None:
-            run.run(conn)
+            run.run(conn, marked)
     if run is None:
         return stored, {}
     run.committed()

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from probe.config import ProbeConfig, parse_config
 from probe.press_hooks import HookReport, HookRun, StoredPresses, press_hooks
-from probe.presses import Press, store_presses
+from probe.presses import Press, store_marked_presses
 from probe.store.schema import notifier_press_matches
 from probe.topology import Topology, import_topology, load_topology, parse_topology
 
@@ -117,8 +117,8 @@ def store_live(
         press_hooks(config), StoredPresses(batch, topology, stored_at, live, alert, max_age_minutes)
     )
     with engine.begin() as conn:
-        store_presses(conn, batch)
-        run.run(conn)
+        _stored, marked = store_marked_presses(conn, batch)
+        run.run(conn, marked)
     run.committed()
     return run.reports.get("notifier", HookReport())
 

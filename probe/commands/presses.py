@@ -40,40 +40,50 @@ def register(sub: Any) -> None:
     imp.add_argument(
         "--alert",
         action="store_true",
-        help="the imported presses may alert through press rules, like presses from pads "
-        "(default: an import is history and never alerts)",
+        help=_(
+            "the imported presses may alert through press rules, like presses from pads "
+            "(default: an import is history and never alerts)"
+        ),
     )
     imp.add_argument(
         "--max-age-minutes",
         type=float,
         metavar="M",
-        help="with --alert: alert on presses up to M minutes old when stored (0 = any age; "
-        "default: each press rule's max_age_minutes)",
+        help=_(
+            "with --alert: alert on presses up to M minutes old when stored (0 = any age; "
+            "default: each press rule's max_age_minutes)"
+        ),
     )
     imp.add_argument(
         "--max-age-days",
         type=float,
-        help="refuse presses older than this (default: [ingest] max_age_days, 400; 0 = no limit: old history)",
+        help=_(
+            "refuse presses older than this (default: [ingest] max_age_days, 400; 0 = no limit: old history)"
+        ),
     )
     imp.add_argument(
         "--max-ahead-minutes",
         type=float,
-        help="refuse presses this far in the future (default: [ingest] max_ahead_minutes, 10; 0 = no limit)",
+        help=_(
+            "refuse presses this far in the future (default: [ingest] max_ahead_minutes, 10; 0 = no limit)"
+        ),
     )
     imp.set_defaults(func=cmd_import)
     lst = presses.add_parser(
-        "list", help="stored presses, newest first (with --suspicious: the suspicious ones, issue 21)"
+        "list", help=_("stored presses, newest first (with --suspicious: the suspicious ones)")
     )
     lst.add_argument(
         "--suspicious",
         action="store_true",
-        help="only presses marked suspicious (within a pad's min_seconds_between of the previous one)",
+        help=_("only presses marked suspicious (within a pad's min_seconds_between of the previous one)"),
     )
-    lst.add_argument("--point", help="only this service point")
-    lst.add_argument("--since", help="ISO time: pressed at or after it (local time if no offset)")
-    lst.add_argument("--until", help="ISO time: pressed before it (local time if no offset)")
-    lst.add_argument("--limit", type=int, default=100, help="at most this many (default 100, at most 10000)")
-    lst.add_argument("--format", choices=["table", "json"], default="table")
+    lst.add_argument("--point", help=_("only this service point"))
+    lst.add_argument("--since", help=_("ISO time: pressed at or after it (local time if no offset)"))
+    lst.add_argument("--until", help=_("ISO time: pressed before it (local time if no offset)"))
+    lst.add_argument(
+        "--limit", type=int, default=100, help=_("at most this many (default 100, at most 10000)")
+    )
+    lst.add_argument("--format", choices=["table", "json"], default="table", help=_("table or json"))
     lst.set_defaults(func=cmd_list)
 
 
@@ -188,7 +198,9 @@ def previous_press_query(pad_id: str, pressed_at: dt.datetime, press_id: int) ->
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_LIST:
-        raise CommandError(f"--limit must be 1..{MAX_LIST}, got {args.limit}")
+        raise CommandError(
+            _("--limit must be 1..{most}, got {limit}").format(most=MAX_LIST, limit=args.limit)
+        )
     tz = ctx.config.tz
     since = parse_local_time(args.since, tz, "--since") if args.since else None
     until = parse_local_time(args.until, tz, "--until") if args.until else None
@@ -198,8 +210,12 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     if args.point is not None:
         point = topology.points.get(args.point)
         if point is None or point.id is None:
-            known = ", ".join(sorted(topology.points)[:20]) or "none"
-            raise CommandError(f"--point: no service point {args.point!r} (points: {known})")
+            known = ", ".join(sorted(topology.points)[:20]) or _("none")
+            raise CommandError(
+                _("--point: no service point {point!r} (points: {known})").format(
+                    point=args.point, known=known
+                )
+            )
         point_id = point.id
     query = press_list_query(
         suspicious=args.suspicious, point_id=point_id, since=since, until=until, limit=args.limit
@@ -242,15 +258,18 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
             row.point or "",
             row.pad_id,
             row.kind,
-            "" if gap is None else f"{gap:g} s",
-            "yes" if row.suspicious else "",
+            "" if gap is None else _("{seconds} s").format(seconds=f"{gap:g}"),
+            _("yes") if row.suspicious else "",
             _clip_text(row.clip_status, row.clip_path),
         )
         for row, gap in rows
     ]
-    print_table(table, ["id", "time", "point", "pad", "kind", "after previous", "suspicious", "audio"])
+    print_table(
+        table,
+        ["id", _("time"), _("point"), _("pad"), _("kind"), _("after previous"), _("suspicious"), _("audio")],
+    )
     if not rows:
-        print("no presses" + (" marked suspicious" if args.suspicious else "") + " match")
+        print(_("no presses marked suspicious match") if args.suspicious else _("no presses match"))
     return 0
 
 

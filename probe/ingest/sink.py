@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from probe.ingest.counters import IngestCounters
 from probe.ingest.spool import Spool
 from probe.press_hooks import HookRun, PressHook, StoredPresses, utc_now
-from probe.presses import Press, copy_press_rows, mark_suspicious, store_presses
+from probe.presses import Press, copy_press_rows, mark_suspicious, store_marked_presses
 from probe.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -61,14 +61,14 @@ def _store_once(engine: Engine, batch: Sequence[Press], hooks: HookRun | None) -
                 with raw.cursor() as cursor:
                     copy_press_rows(cursor, "presses", marked)
                 if hooks is not None:
-                    hooks.run(conn)
+                    hooks.run(conn, marked)
             return len(batch)
         except psycopg.errors.UniqueViolation:
             pass
     with engine.begin() as conn:
-        stored = store_presses(conn, batch)
+        stored, marked = store_marked_presses(conn, batch)
         if hooks is not None:
-            hooks.run(conn)
+            hooks.run(conn, marked)
         return stored
 
 

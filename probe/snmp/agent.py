@@ -4,7 +4,10 @@ One UDP socket: SNMPv1/v2c requests are answered synchronously by the fast path 
 datagram callback; SNMPv3 datagrams (and acknowledgements of our informs) go to pysnmp. The
 index is rebuilt on every publish of the snapshot hub, in the agent's own subscriber thread (the
 evaluator never waits for it), and swapped by reference, so requests never wait for SQL or for a
-rebuild. Rows are encoded when first needed and by a background warm-up (`RowTable`).
+rebuild. Rows are encoded when first needed and by a background warm-up (`RowTable`) on a thread
+of its own: the subscriber's delivery is the rebuild and the traps only, so the consumer's health
+(prolanConsumerTable, `prolan-probe status`) measures what holds up the next snapshot, not the
+warm-up (10–20 s at 100,000 metrics on a busy machine).
 """
 
 from __future__ import annotations
@@ -164,6 +167,8 @@ class SnmpAgent:
         self._subscription: Subscription | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._consumer_names: set[str] = set()
+        self._warm_wanted = threading.Event()  # set on every rebuild; the warm-up thread waits on it
+        self._warmer: threading.Thread | None = None
 
     def uptime_ticks(self) -> int:
         return int((time.monotonic() - self._started_monotonic) * 100)
@@ -192,7 +197,9 @@ class SnmpAgent:
         # Subscribe first so no publish is missed, and answer nothing before the index exists.
         self._subscription = self.hub.subscribe(self._on_publish, name="snmp")
         await asyncio.to_thread(self._rebuild)  # no encoding here: rows are encoded when first needed
-        threading.Thread(target=self._warm, name="snmp-warm-up", daemon=True).start()
+        self._warm_wanted.set()
+        self._warmer = threading.Thread(target=self._warm_loop, name="snmp-warm-up", daemon=True)
+        self._warmer.start()
         self._watcher = asyncio.create_task(self._watch_consumers(), name="snmp-consumers")
         self.address = sock.getsockname()[:2]
 
@@ -247,7 +254,7 @@ class SnmpAgent:
         if evaluation is not None and self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop is shutting down
                 self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
-        self._warm()
+        self._warm_wanted.set()  # the warm-up thread takes it from here
 
     async def _watch_consumers(self) -> None:
         """Consumers subscribe as components start (after the agent): their rows appear in
@@ -262,12 +269,24 @@ class SnmpAgent:
             self._consumer_names = names
             await asyncio.to_thread(self._rebuild)
 
+    def _warm_loop(self) -> None:
+        while not self._stopped:
+            if self._warm_wanted.wait(1.0):
+                self._warm_wanted.clear()
+                if not self._stopped:
+                    self._warm()
+
     def _warm(self) -> None:
-        """Encode the rows the last build left to encode, until a newer snapshot is waiting (its
-        build takes over) — so walks find them encoded; a row asked for earlier is encoded then."""
+        """Encode the rows the last build left to encode, until a newer snapshot is waiting or
+        built (the next round takes over) — so walks find them encoded; a row asked for earlier is
+        encoded then."""
         subscription = self._subscription
         self.builder.warm(
-            stop=lambda: self._stopped or (subscription is not None and subscription.pending > 0)
+            stop=lambda: (
+                self._stopped
+                or self._warm_wanted.is_set()
+                or (subscription is not None and subscription.pending > 0)
+            )
         )
 
     def _rebuild(self) -> None:
@@ -298,6 +317,7 @@ class SnmpAgent:
 
     async def stop(self) -> None:
         self._stopped = True
+        self._warm_wanted.set()  # wakes the warm-up thread, which then ends
         if self._watcher is not None:
             self._watcher.cancel()
         if self._subscription is not None:

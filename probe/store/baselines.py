@@ -16,6 +16,7 @@ from probe.assess import Direction, ThresholdError, ThresholdTable
 from probe.baseline import MetricHistory, Proposal
 from probe.store.db import utcnow
 from probe.store.schema import metric_values, metrics, points, threshold_overrides
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 
 SOURCE_BASELINE = "baseline"
 
@@ -54,11 +55,13 @@ def history_query(
             points.c.name.label("point"),
             metric_values.c.at,
             metric_values.c.value,
-            metric_values.c.thresholds,
+            THRESHOLDS,
         )
         .select_from(
-            metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id).outerjoin(
-                points, points.c.id == metrics.c.point_id
+            with_thresholds(
+                metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id).outerjoin(
+                    points, points.c.id == metrics.c.point_id
+                )
             )
         )
         .where(and_(*conditions))

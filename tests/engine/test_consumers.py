@@ -5,6 +5,8 @@ evaluations go on at their pace."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -128,6 +130,44 @@ async def test_snmp_shows_how_each_consumer_keeps_up(tmp_path: Path) -> None:
             "prolanProbeConsumerState.0",
         )
         assert parse_walk(out) == {"prolanProbeConsumerState.0": "ok"}
+
+
+async def test_the_snmp_warm_up_is_not_part_of_its_delivery(tmp_path: Path) -> None:
+    """At 100,000 metrics the agent's background encoding of every row takes 10–20 s on a busy
+    machine: it runs on its own thread, so the `snmp` consumer delivers a snapshot as soon as the
+    new index is swapped in (its health stays ok, the next snapshot is not held up) and requests
+    are answered meanwhile."""
+    release, warming = threading.Event(), threading.Event()
+    async with running_agent(agent_config()) as agent:
+        real_warm = agent.builder.warm
+
+        def slow_warm(stop: Callable[[], bool] = lambda: False) -> int:
+            warming.set()
+            release.wait(30)
+            return real_warm(stop)
+
+        agent.builder.warm = slow_warm  # type: ignore[method-assign]
+        try:
+            before = agent.index
+            changed = dataclasses.replace(agent.hub.current.by_id()[3], value=99.0)
+            agent.hub.publish(
+                dataclasses.replace(
+                    agent.hub.current,
+                    metrics=tuple(changed if m.id == 3 else m for m in agent.hub.current.metrics),
+                )
+            )
+            assert await asyncio.to_thread(warming.wait, 5)  # the warm-up is running (and stuck) ...
+            assert await asyncio.to_thread(agent.hub.wait_idle, 5)  # ... yet the snapshot is delivered
+            assert agent.index is not before
+            snmp = {h.name: h for h in agent.hub.health()}["snmp"]
+            assert snmp.state == "ok" and snmp.queued == 0 and snmp.busy_seconds < 5
+            code, out, err = await run_tool(
+                tmp_path, "snmpget", "-v2c", "-c", "public", *MIB_ARGS, "-OQs", target(agent),
+                "prolanMetricValue.3",
+            )  # fmt: skip
+            assert code == 0 and parse_walk(out) == {"prolanMetricValue.3": "99.00"}, err
+        finally:
+            release.set()
 
 
 def test_status_command_reports_services_and_their_consumers(

@@ -27,6 +27,7 @@ from probe.config import ProbeConfig, parse_config
 from probe.engine import Evaluator
 from probe.snapshot import SnapshotHub
 from probe.store.schema import metrics, notifier_incidents, notifier_outbox
+from tests.helpers import ROOT
 from tests.loyalty_mon.support import P, insert_presses, pad, setup_chain
 from tests.notifier_helpers import cli
 
@@ -209,15 +210,54 @@ def test_replay_reproduces_the_live_notifier(engine: Engine, db_url: str, tmp_pa
     assert printed["notifications"] == report.notifications
     table = cli(capsys, "notify", "replay", "--rule", "negative", "--from", "2026-11-20T20:00", "--to", "2026-11-20T23:00", config=path)  # fmt: skip
     assert table.returncode == 0 and "Тверская" in table.stdout and "nothing sent" in table.stdout
+    # docs/notifications.md shows this very run: its summary and per-point table are what it prints.
+    docs = (ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
+    shown = docs.split(
+        "$ prolan-probe notify replay --rule negative --from 2026-11-20T20:00 --to 2026-11-20T23:00\n", 1
+    )[1]
+    summary = shown.split("\n\ntime ", 1)[0]
+    assert summary in table.stdout, (summary, table.stdout)
     assert stored_counts(engine) == before
+    # Russian first: the same report in Russian, and a wrong rule named in Russian, no traceback.
+    ru = cli(capsys, "--lang", "ru", "notify", "replay", "--rule", "negative", "--from", "2026-11-20T20:00", "--to", "2026-11-20T23:00", config=path)  # fmt: skip
+    assert ru.returncode == 0 and "(ничего не отправлено)" in ru.stdout
+    assert "не учтено: точка закрыта (часы работы) 6, под тишиной (обслуживание) 2" in ru.stdout
+    assert all(word in ru.stdout for word in ("точка", "открыто", "эскалировано", "закрыто", "отправило бы"))
+    wrong = cli(capsys, "--lang", "ru", "notify", "replay", "--rule", "нет", "--from", "2026-11-20T20:00", "--to", "2026-11-20T23:00", config=path)  # fmt: skip
+    assert wrong.returncode != 0 and "нет правила" in wrong.stderr.lower() and "Traceback" not in wrong.stderr
 
 
-def test_replay_with_proposed_thresholds(engine: Engine, db_url: str) -> None:
+def test_replay_with_proposed_thresholds(
+    engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = parse_config(tomllib.loads(config_text(db_url)))
     live_history(config, engine)
     rule = config.section(NotifierConfig).rules[0]
     since = (ENDS[0] - dt.timedelta(minutes=10)).astimezone(dt.UTC)
     until = ENDS[-1].astimezone(dt.UTC)
+
+    # Bounded memory: the history is read a chunk at a time, from its first evaluation on (a
+    # range starting years earlier costs no more); the result is the same as read at once.
+    import notifier.replay as replay_module
+
+    whole = replay(config, engine, rule, since, until)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    read = replay_module.stored_states
+
+    def recording(conn, ids, start, end):  # type: ignore[no-untyped-def]
+        spans.append((start, end))
+        return read(conn, ids, start, end)
+
+    monkeypatch.setattr(replay_module, "stored_states", recording)
+    monkeypatch.setattr(replay_module, "HISTORY_CHUNK", dt.timedelta(minutes=25))
+    chunked = replay(config, engine, rule, since - dt.timedelta(days=3650), until)
+    assert [(e.kind, e.metric, e.at, e.messages) for e in chunked.events] == [
+        (e.kind, e.metric, e.at, e.messages) for e in whole.events
+    ]
+    assert chunked.evaluations == whole.evaluations and chunked.skipped == whole.skipped
+    # From the first evaluation (20:10) to 23:00: 2 h 50 min, seven reads of at most 25 minutes.
+    assert len(spans) == 7 and all(end - start <= dt.timedelta(minutes=25) for start, end in spans)
+    monkeypatch.undo()
     # With 80 / 90 / 95 / 99 the 75 % intervals are good and only the one-vote 100 % ones bad:
     # Калужская's one Q is after closing time; Тверская's Q Q (ends 21:30, 21:40) open an incident
     # at 21:40; 21:50 and 22:00 are silenced; B (75 %, good now) at 22:10 and G at 22:20 recover it.

@@ -1,10 +1,12 @@
 """The aggregator is the one source of truth (issue 15 points 2 and 3), end to end: a real
-`prolan-probe run` (SNMP agent, trap target, notifier with an SMTP server), and *another process*
-running `prolan-probe evaluate` / `backfill`. Within 15 s the service's SNMP agent serves what the
-other process stored (real `snmpget`), a level change reaches a real `snmptrapd` exactly once and
-the rule's e-mail is sent exactly once — by the service; a metric's first assessment, a repeated
+`prolan-probe run` (SNMP agent, two trap targets, notifier with an SMTP server), and *other
+processes* running `prolan-probe evaluate`, `backfill` and `baseline --apply`. Within 15 s the
+service's SNMP agent serves what the other process stored (real `snmpget`, and the console's own
+SNMP poller), a level change reaches each of two real `snmptrapd` exactly once and the rule's
+e-mail is sent once to each member — by the service; a metric's first assessment, a repeated
 evaluation and a backfill of the past send nothing, and a backfill does not move current values
-back. On SQLite (polling) and PostgreSQL (LISTEN/NOTIFY)."""
+back; thresholds stored by `baseline --apply` assess the next evaluation, and the service serves
+them with the new level. On SQLite (polling) and PostgreSQL (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from console.snmp_poller import ProbeTarget, poll_once
 from notifier.outbox import outbox_rows
+from probe.levels import Level
 from probe.snmp.v3 import engine_id
 from probe.store.db import open_engine
 from probe.store.schema import metrics
@@ -63,6 +67,10 @@ listen = "127.0.0.1:{snmp_port}"
 address = "127.0.0.1:{trap_port}"
 version = "v2c"
 community = "public"
+[[snmp.trap_targets]]
+address = "127.0.0.1:{trap_port2}"
+version = "v2c"
+community = "public"
 [notifier.smtp]
 host = "127.0.0.1"
 port = {smtp_port}
@@ -71,7 +79,10 @@ sender = "probe@example.org"
 poll_seconds = 0.2
 [[notifier.recipients]]
 name = "quality"
-members = [{{ name = "Анна", email = "anna@example.org" }}]
+members = [
+  {{ name = "Анна", email = "anna@example.org" }},
+  {{ name = "Борис", email = "boris@example.org" }},
+]
 [[notifier.rules]]
 name = "negative"
 metrics = "{metric}"
@@ -109,11 +120,20 @@ async def test_results_stored_by_another_process_reach_the_running_service(
     )
     install_chain(url)
     snmp_port, smtp_port = free_udp_port(), free_port()
-    trapd, trap_log, trap_port = await _start_trapd(tmp_path, engine_id("probe-truth"))
+    # Two trap targets, each its own snmptrapd: a level change reaches each exactly once.
+    (tmp_path / "trapd1").mkdir()
+    (tmp_path / "trapd2").mkdir()
+    trapd, trap_log, trap_port = await _start_trapd(tmp_path / "trapd1", engine_id("probe-truth"))
+    trapd2, trap_log2, trap_port2 = await _start_trapd(tmp_path / "trapd2", engine_id("probe-truth"))
     config = tmp_path / "probe.toml"
     config.write_text(
         CONFIG.format(
-            url=url, snmp_port=snmp_port, trap_port=trap_port, smtp_port=smtp_port, metric=NEGATIVE
+            url=url,
+            snmp_port=snmp_port,
+            trap_port=trap_port,
+            trap_port2=trap_port2,
+            smtp_port=smtp_port,
+            metric=NEGATIVE,
         ),
         encoding="utf-8",
     )
@@ -154,33 +174,68 @@ async def test_results_stored_by_another_process_reach_the_running_service(
         seen_bad = await wait_for(lambda: level_is("bad"), 15, "the bad level served by SNMP")
         assert (await snmp_get(tmp_path, snmp_port, value_oid))[value_oid] == "100.00"
 
-        async def trapped() -> bool:
-            return f"prolanNotifMetricId.0 = {metric_id}" in trap_log.read_text(
-                encoding="utf-8", errors="replace"
+        def level_changes(log: Path) -> int:
+            return log.read_text(encoding="utf-8", errors="replace").count(
+                f"prolanNotifMetricId.0 = {metric_id}"
             )
 
-        await wait_for(trapped, 15, "the level-change trap at snmptrapd")
+        async def trapped(count: int) -> bool:
+            return level_changes(trap_log) >= count and level_changes(trap_log2) >= count
 
-        async def mailed() -> bool:
-            return len(recorder.messages) >= 1
+        await wait_for(lambda: trapped(1), 15, "the level-change trap at both snmptrapd")
 
-        await wait_for(mailed, 15, "the rule's e-mail")
+        async def mailed(count: int) -> bool:
+            return len(recorder.messages) >= count
+
+        await wait_for(lambda: mailed(2), 15, "the rule's e-mail to both members")
+        # The console (its SNMP poller, as the Plan and the Cockpit read the probe) sees the result
+        # the other process stored.
+        live = await asyncio.to_thread(poll_once, ProbeTarget("127.0.0.1", snmp_port))
+        assert live.connected, live.error
+        assert live.metrics[metric_id].level is Level.BAD and live.metrics[metric_id].value == 100.0
         # 3. The same interval evaluated again by yet another process, and a backfill of the past:
         #    nothing more is sent, and current values do not move back.
         await evaluate("evaluate", "--test", "LOYALTY_MON", "--at", BAD_END)
         await evaluate("backfill", "--test", "LOYALTY_MON", "--from", PAST_START, "--to", PAST_END)
         await asyncio.sleep(6)  # three follow periods
         assert await level_is("bad")
-        traps = trap_log.read_text(encoding="utf-8", errors="replace")
-        assert traps.count(f"prolanNotifMetricId.0 = {metric_id}") == 1, traps
-        assert "prolanLevelChange" in traps
-        # The first assessment sent nothing: every level change the log shows is from 19:40.
-        assert "prolanNotifPreviousLevel.0 = notAssessed" not in traps
-        assert [m["Subject"] for m in recorder.messages] == [
-            f"[probe-truth] Плохо: {POINT} — % негативных ответов"
-        ]
-        assert [r["status"] for r in outbox_rows(engine)] == ["sent"]  # queued once, by the service
+        for log in (trap_log, trap_log2):
+            traps = log.read_text(encoding="utf-8", errors="replace")
+            assert level_changes(log) == 1, traps  # exactly one per target
+            assert "prolanLevelChange" in traps
+            # The first assessment sent nothing: every level change the log shows is from 19:40.
+            assert "prolanNotifPreviousLevel.0 = notAssessed" not in traps
+        subject = f"[probe-truth] Плохо: {POINT} — % негативных ответов"
+        assert sorted((m["To"], m["Subject"]) for m in recorder.messages) == [
+            ("Анна <anna@example.org>", subject),
+            ("Борис <boris@example.org>", subject),
+        ]  # one e-mail per member
+        sent = [r["status"] for r in outbox_rows(engine)]
+        assert sent == ["sent"] * len(sent) and len(sent) == len(
+            recorder.messages
+        )  # queued once, by the service
         assert seen_good < 15 and seen_bad < 15
+        # 4. `baseline --apply` by yet another process: thresholds from the stored history (19:00,
+        #    19:30 and 19:40: typical 100 %, so 100/200/300/400). The next evaluation of 19:40 —
+        #    another process again — assesses with them; within 15 s the service serves the new
+        #    thresholds and level (100 % is acceptable now), one level-change trap reaches each target.
+        await evaluate(
+            "baseline", "--test", "LOYALTY_MON", "--point", POINT, "--from", PAST_START,
+            "--to", "2026-03-02T19:41:00+03:00", "--apply",
+        )  # fmt: skip
+        await evaluate("evaluate", "--test", "LOYALTY_MON", "--at", BAD_END)
+        threshold_oid = f"prolanMetricThreshold1.{metric_id}"
+        seen_applied = await wait_for(
+            lambda: level_is("acceptable"), 15, "the baseline's level served by SNMP"
+        )
+        assert (await snmp_get(tmp_path, snmp_port, threshold_oid))[threshold_oid] == "100.00"
+        await wait_for(lambda: trapped(2), 15, "the second level change at both snmptrapd")
+        await asyncio.sleep(2)
+        assert (level_changes(trap_log), level_changes(trap_log2)) == (2, 2)
+        assert "prolanNotifPreviousLevel.0 = bad" in trap_log.read_text(encoding="utf-8", errors="replace")
+        live = await asyncio.to_thread(poll_once, ProbeTarget("127.0.0.1", snmp_port))
+        assert live.metrics[metric_id].level is Level.ACCEPTABLE
+        assert seen_applied < 15
         # `prolan-probe status` from yet another process: the service is alive, its consumers keep up.
         status = await asyncio.to_thread(run_cli, "status", "--format", "json", config=config)
         assert status.returncode == 0, status.stdout + status.stderr
@@ -193,8 +248,9 @@ async def test_results_stored_by_another_process_reach_the_running_service(
         except subprocess.TimeoutExpired:
             service.kill()
         smtp.stop()
-        trapd.terminate()
-        await trapd.wait()
+        for process in (trapd, trapd2):
+            process.terminate()
+            await process.wait()
         engine.dispose()
     log = (tmp_path / "service.log").read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log, log

@@ -6,8 +6,10 @@ this stock Debian; the examples must import; the README's claims about the outpu
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +32,22 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+EXAMPLE_DAY = "2026-11-25"  # the day of examples/presses.csv (README, "The first hour")
+
+
+def recent_examples(source: Path, target: Path, today: dt.date) -> None:
+    """A copy of the examples folder whose presses are dated yesterday instead of EXAMPLE_DAY (same
+    times and offsets): within the 400-day plausibility window whatever the date the tests run on,
+    and never in the future (the latest press is 09:30 +03:00)."""
+    shutil.copytree(source, target)
+    presses = target / "presses.csv"
+    text = presses.read_text(encoding="utf-8")
+    assert text.count(EXAMPLE_DAY) == len(text.splitlines()) - 1, "every press on the README's day"
+    presses.write_text(
+        text.replace(EXAMPLE_DAY, (today - dt.timedelta(days=1)).isoformat()), encoding="utf-8"
+    )
 
 
 def first_hour_commands() -> list[str]:
@@ -84,7 +102,9 @@ def test_every_first_hour_command_runs_against_the_living_demo(
     )  # fmt: skip
     work = tmp_path / "work"  # "this folder": the checkout's examples, MIB files and .venv
     work.mkdir()
-    for name, target in (("examples", ROOT / "examples"), ("mib", ROOT / "mib"), (".venv", VENV)):
+    # The examples with the presses dated yesterday, as the README says to do once they are old.
+    recent_examples(ROOT / "examples", work / "examples", dt.date.today())
+    for name, target in (("mib", ROOT / "mib"), (".venv", VENV)):
         (work / name).symlink_to(target)
     outputs: dict[str, subprocess.CompletedProcess[str]] = {}
     try:
@@ -152,3 +172,39 @@ def test_a_press_time_without_offset_is_refused_as_the_readme_says(tmp_path: Pat
     quoted = re.search(r"`(presses\.csv:2: bad time: [^`]+)`", README.read_text(encoding="utf-8"))
     assert quoted is not None
     assert result.returncode == 1 and quoted.group(1) in result.stderr.replace(str(tmp_path) + "/", "")
+
+
+def test_the_example_presses_import_today_and_the_readme_says_when_they_stop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """examples/presses.csv is dated EXAMPLE_DAY; the first-hour test imports a copy dated yesterday
+    (all ten presses stored with the default 400-day window), and the README says from when the
+    file itself is refused and what to do then — which holds: 400 days after, `--max-age-days 0`
+    imports it."""
+    from probe.presses import PlausibleWindow, PressRejected
+    from tests.notifier_helpers import cli
+
+    text = README.read_text(encoding="utf-8")
+    assert (
+        "`examples/presses.csv` is dated 25 November 2026: on 30 December 2027 its presses pass 400 days"
+        in text
+    )
+    # Its first press (09:05 +03:00) is still plausible at the end of 29 December 2027, its last
+    # (09:30 +03:00) no longer in the morning of the 30th.
+    first = dt.datetime(2026, 11, 25, 6, 5, 12, tzinfo=dt.UTC)
+    last = dt.datetime(2026, 11, 25, 6, 30, tzinfo=dt.UTC)
+    PlausibleWindow(now=lambda: dt.datetime(2027, 12, 29, 23, 59, tzinfo=dt.UTC)).check(first)
+    with pytest.raises(PressRejected, match="older than 400 days"):
+        PlausibleWindow(now=lambda: dt.datetime(2027, 12, 30, 6, 31, tzinfo=dt.UTC)).check(last)
+    copy = tmp_path / "examples"
+    recent_examples(ROOT / "examples", copy, dt.date.today())
+    assert EXAMPLE_DAY not in (copy / "presses.csv").read_text(encoding="utf-8")
+    config = tmp_path / "probe.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "a.sqlite"}"\n', encoding="utf-8")
+    assert cli(capsys, "db", "init", config=config).returncode == 0
+    assert cli(capsys, "topology", "import", str(copy / "topology.toml"), config=config).returncode == 0
+    result = cli(capsys, "presses", "import", str(copy / "presses.csv"), config=config)
+    assert re.search(r"10 rows read, 10 stored", result.stdout), result.stdout
+    # The README's way for the file itself, whatever its age (the presses are stored already).
+    again = cli(capsys, "presses", "import", "--max-age-days", "0", str(ROOT / "examples" / "presses.csv"), config=config)  # fmt: skip
+    assert re.search(r"10 rows read, \d+ stored", again.stdout), again.stdout

@@ -190,6 +190,9 @@ recipients = ["quality"]
     # Default table 10 / 20 / 40 / 60 minutes, higher is worse: 35 minutes is attention.
     assert (k.value, k.level, k.unit, k.expected) == (35.0, Level.ATTENTION, "мин", 7.0)
     assert k.thresholds is not None and k.thresholds.bounds == (10.0, 20.0, 40.0, 60.0)
+    # As docs/thresholds.md and docs/loyalty-mon.md say.
+    for doc in ("thresholds.md", "loyalty-mon.md"):
+        assert "10 / 20 / 40 / 60 minutes" in (ROOT / "docs" / doc).read_text(encoding="utf-8"), doc
     summary = feed(config, engine, evaluation, now=local(TODAY, 12, 40).astimezone(dt.UTC))
     y = "PAD_SILENCE. Тверская. Пульт Y молчит, мин"
     assert sorted((rule, name, kind.value) for rule, name, kind in summary.events) == [

@@ -106,12 +106,9 @@ def test_bursts_are_marked_when_stored_and_marks_never_change(engine: Engine) ->
 def test_topology_validates_the_new_keys() -> None:
     good = parse_topology({**CHAIN, "pads": [{**pad("K", "Калужская", "СОКОК"), "min_seconds_between": 1.5, "expected_presses": 8}], "points": [{"name": "Калужская"}]})  # fmt: skip
     assert good.pads["K"].min_seconds_between == 1.5 and good.pads["K"].expected_presses == 8
-    assert (
-        parse_topology({"points": [{"name": "A"}], "pads": [pad("P", "A", "СОКОК")]})
-        .pads["P"]
-        .min_seconds_between
-        == 0
-    )
+    plain = parse_topology({"points": [{"name": "A"}], "pads": [pad("P", "A", "СОКОК")]}).pads["P"]
+    # The defaults of issue 21: no minimum gap (off), and a pad is silent once 5 presses are missed.
+    assert (plain.min_seconds_between, plain.expected_presses) == (0, 5)
     for key, value in (("min_seconds_between", -1), ("min_seconds_between", "2"), ("min_seconds_between", 4000), ("expected_presses", 0)):  # fmt: skip
         with pytest.raises(TopologyError, match=rf"pads\[0\] \(id 'P'\): {key} must be"):
             parse_topology({"points": [{"name": "A"}], "pads": [{**pad("P", "A", "СОКОК"), key: value}]})
@@ -201,6 +198,13 @@ def test_presses_list_suspicious(engine: Engine, db_url: str, tmp_path: Path, ca
     assert len(json.loads(cli(capsys, "presses", "list", "--format", "json", config=config).stdout)) == 6
     wrong = cli(capsys, "presses", "list", "--suspicious", "--point", "Нет такой", config=config)
     assert wrong.returncode != 0 and "--point: no service point 'Нет такой'" in wrong.stderr
+    # Russian first: the table and the errors in Russian.
+    ru = cli(capsys, "--lang", "ru", "presses", "list", "--suspicious", config=config)
+    assert "после предыдущего" in ru.stdout and "0.25 с" in ru.stdout and "подозрительное" in ru.stdout
+    nothing = cli(capsys, "--lang", "ru", "presses", "list", "--suspicious", "--since", "2030-01-01T00:00", config=config)  # fmt: skip
+    assert "подходящих подозрительных нажатий нет" in nothing.stdout
+    wrong = cli(capsys, "--lang", "ru", "presses", "list", "--point", "Нет такой", config=config)
+    assert wrong.returncode != 0 and "--point: нет точки обслуживания 'Нет такой'" in wrong.stderr
 
 
 def test_db_init_adds_the_marks_to_an_older_database(db_url: str) -> None:
@@ -237,3 +241,42 @@ def test_the_statements_compile_for_sql_server() -> None:
     assert "coalesce(presses.suspicious, 0) = 0" in plain
     usokok = str(LM.usokok_counts_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
     assert "coalesce(presses.suspicious, 0) = 0" in usokok
+
+
+def test_day_totals_kept_between_runs_leave_suspicious_presses_out(engine: Engine) -> None:
+    """The running day totals (the state store) add what each run did not count; suspicious
+    presses — on time, arriving late inside an earlier burst, or late next to an УСОКОК answer —
+    stay out of them exactly as out of a full recount of the day."""
+    topology = setup_chain(engine, CHAIN)
+
+    def store(*items: tuple[str, str, float]) -> None:
+        with engine.begin() as conn:
+            store_presses(conn, [press(topology, p, k, s) for p, k, s in items])
+
+    def both(end_minute: int) -> tuple[dict[object, object], dict[object, object]]:
+        win = window(dt.datetime(2026, 11, 20, 10, end_minute, tzinfo=MSK))
+        kept = by_key(run(engine, topology, win))
+        recount = by_key(run(engine, topology, win, keep_day_totals=False))
+        return kept, recount
+
+    # 10:01:00 (T0) onwards: a burst on K, an answered УСОКОК window on U with a burst after it.
+    store(("K", "negative", 0), ("K", "negative", 1), ("U", "seller", 60), ("U", "positive", 65), ("U", "positive", 66))  # fmt: skip
+    kept, recount = both(10)
+    assert kept == recount
+    day = ("day",)
+    assert kept[("СОКОК", "Калужская", None, "Число голосований", *day)] == 1
+    assert kept[("УСОКОК", "Арбат", None, "Число голосований", *day)] == 1
+    kept, recount = both(20)
+    assert kept == recount
+    # Stored late: a press just before the K burst (suspicious: the stored one is within 2 s after
+    # it), a press just before the U answer (suspicious: it must not steal the window's answer),
+    # and a genuine late positive on K.
+    store(("K", "negative", -0.5), ("U", "positive", 64), ("K", "positive", 240))
+    kept, recount = both(30)
+    assert kept == recount
+    assert kept[("СОКОК", "Калужская", None, "Число голосований", *day)] == 2
+    assert kept[("СОКОК", "Калужская", None, LM.SUSPICIOUS, *day)] == 2
+    assert kept[("УСОКОК", "Арбат", None, "Число голосований", *day)] == 1
+    assert kept[("УСОКОК", "Арбат", None, "Ответы вне 'Окна'", *day)] == 0
+    assert kept[("УСОКОК", "Арбат", None, "% 'молчунов'", *day)] == 0
+    assert kept[("УСОКОК", "Арбат", None, LM.SUSPICIOUS, *day)] == 2

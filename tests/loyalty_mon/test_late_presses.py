@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import sqlite3
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, select
 
+from probe.commands.evaluate import backfill
 from probe.config import parse_config
 from probe.engine import Evaluator
 from probe.snapshot import Evaluation, SnapshotHub
 from probe.store.db import init_db, open_engine
+from probe.store.schema import metric_values, metrics, points
+from tests.engine.conftest import add_presses
 from tests.integration.ingest_helpers import Client, CuttableProxy, ingest_config, running, setup_topology
 from tests.loyalty_mon.support import (
     P,
@@ -237,3 +241,60 @@ def test_presses_spooled_during_an_outage_count_in_the_next_run(
         asyncio.run(scenario())
     finally:
         direct.dispose()
+
+
+# --- stored history: not rewritten by itself, rewritten by `backfill` -------------------------
+
+
+def _stored_votes(engine: Engine) -> dict[tuple[str, str], float | None]:
+    """The stored `Число голосований` of Калужская by (local end time, period)."""
+    query = (
+        select(metric_values.c.at, metrics.c.period, metric_values.c.value)
+        .join(metrics, metrics.c.id == metric_values.c.metric_id)
+        .join(points, points.c.id == metrics.c.point_id)
+        .where(
+            metrics.c.test == "LOYALTY_MON",
+            points.c.name == "Калужская",
+            metrics.c.short_name == "Число голосований",
+        )
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {
+        (row.at.replace(tzinfo=dt.UTC).astimezone(MSK).strftime("%H:%M"), row.period): row.value
+        for row in rows
+    }
+
+
+def test_stored_history_stays_until_backfill_recounts_it(engine: Engine, db_url: str) -> None:
+    """A late press counts in the next run's day totals, but the intervals already stored keep the
+    values the NMS and the notifier saw; `backfill` of those intervals rewrites them on demand
+    (and leaves the newer, current result as it is). On SQLite and PostgreSQL."""
+    setup_topology(engine)
+    config = parse_config({"timezone": "Europe/Moscow", "database": {"url": db_url}})
+    evaluator = Evaluator(config, engine, SnapshotHub())
+    add_presses(engine, "P-1", "positive", [at_msk(10, 1), at_msk(10, 12)])
+    for minute in (10, 20):
+        evaluator.evaluate("LOYALTY_MON", at_msk(10, minute))
+    before = _stored_votes(engine)
+    assert before == {
+        ("10:10", "interval"): 1,
+        ("10:10", "day"): 1,
+        ("10:20", "interval"): 1,
+        ("10:20", "day"): 2,
+    }
+    add_presses(engine, "P-1", "negative", [at_msk(10, 5)])  # stored after 10:10 and 10:20 were evaluated
+    evaluator.evaluate("LOYALTY_MON", at_msk(10, 30))
+    after = _stored_votes(engine)
+    assert after[("10:30", "day")] == 3 and after[("10:30", "interval")] == 0  # counted from now on
+    assert {k: v for k, v in after.items() if k[0] != "10:30"} == before  # the past is not rewritten
+    done, failed = backfill(evaluator, ["LOYALTY_MON"], at_msk(10, 0), at_msk(10, 20), out=io.StringIO())
+    assert (done, failed) == (2, 0)
+    assert _stored_votes(engine) == {
+        ("10:10", "interval"): 2,  # the late press is in its own interval now
+        ("10:10", "day"): 2,
+        ("10:20", "interval"): 1,
+        ("10:20", "day"): 3,
+        ("10:30", "interval"): 0,
+        ("10:30", "day"): 3,
+    }

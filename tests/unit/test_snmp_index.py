@@ -11,6 +11,7 @@ import pytest
 
 from probe.levels import Level
 from probe.snapshot import Evaluation, MetricState, Snapshot
+from probe.snapshot import TestState as ProbeTestState
 from probe.snmp import ber
 from probe.snmp.fastpath import DELEGATE, FastResponder
 from probe.snmp.index import IndexBuilder, MibIndex, scaled, stable_indexes, value_text
@@ -248,8 +249,15 @@ def test_tracker_level_changes_tests_and_database() -> None:
     assert kinds(Evaluation("LOYALTY_MON", AT, (), test_ok=True, database_ok=True, historical=True)) == []
     assert kinds(Evaluation("LOYALTY_MON", AT, (), test_ok=False, database_ok=False)) == [2, 4]
     assert kinds(Evaluation("LOYALTY_MON", AT, (), test_ok=True, database_ok=True)) == [3, 5]
-    # a test that never ran and fails at once is reported; one that never ran and works is not
+    # a test's first run is no change, whether it works or fails at once (issue 15 point 3) ...
     assert kinds(Evaluation("NEW", AT, (), test_ok=True)) == []
+    # (a test added while the service runs: in the snapshot now, unknown to the tracker before)
+    failing = ProbeTestState("NEWER", "", "every 10 min", AT, 0.1, False, "boom")
+    grown = dataclasses.replace(snapshot, tests=(*snapshot.tests, failing))
+    assert [n.oid[-1] for n in tracker.notifications(grown, Evaluation("NEWER", AT, (), test_ok=False))] == []
+    # ... its next run that differs is a change
+    grown = dataclasses.replace(snapshot, tests=(*snapshot.tests, dataclasses.replace(failing, ok=True)))
+    assert [n.oid[-1] for n in tracker.notifications(grown, Evaluation("NEWER", AT, (), test_ok=True))] == [3]
     historical = Evaluation("LOYALTY_MON", AT, (metric(Level.GOOD),), {3: Level.BAD}, historical=True)
     assert kinds(historical) == []
 
