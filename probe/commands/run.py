@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import logging
 import logging.handlers
@@ -330,13 +331,15 @@ class RoleKeeper:
                 log.warning("lease: renewing took %.1f s (lease %g s)", took, lease.seconds)
             if self._database_error:
                 log.info(_("lease: the database answers again"))
+                self._database_state(True)
             self._database_error = False
         except SQLAlchemyError as exc:
             if not self._database_error:
                 left = max(0.0, lease.valid_until - time.monotonic())
+                self._database_state(False)
                 log.warning(
                     _("lease: cannot reach the database (%s); %s"),
-                    exc.__class__.__name__,
+                    f"{exc.__class__.__name__}: {str(getattr(exc, 'orig', None) or exc).strip()[:200]}",
                     _("still active for %.0f s by the local clock") % left
                     if lease.held()
                     else _("standby until it answers"),
@@ -344,6 +347,13 @@ class RoleKeeper:
             self._database_error = True
         self.runtime.hub.lease_epoch = lease.epoch if lease.epoch is not None else lease.seen_epoch
         self._changed.set()
+
+    def _database_state(self, ok: bool) -> None:
+        """prolanProbeDatabaseState follows what the lease learns, on every instance (a standby
+        evaluates nothing that would tell it; the active one may not evaluate for minutes)."""
+        hub = self.runtime.hub
+        if hub.current.database_ok != ok:
+            hub.publish(dataclasses.replace(hub.current, database_ok=ok))
 
     async def _renew_loop(self) -> None:
         stopping = self.runtime.stopping
