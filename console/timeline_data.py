@@ -23,6 +23,7 @@ from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_trends, metric_values, metrics, points, questions, threshold_tables
+from probe.store.trends import trends_before_raw
 from probe.topology import COMPANY
 
 INTERVAL = "interval"
@@ -265,24 +266,6 @@ def driver_rows(conn: Connection, query: Select[Any], chunk: int = 5000) -> list
     finally:
         cursor.close()
     return rows
-
-
-def raw_floor(conn: Connection) -> dt.datetime | None:
-    """The oldest raw value kept (`metric_values` is pruned after `[history] keep_days`)."""
-    oldest = conn.execute(select(func.min(metric_values.c.at))).scalar()
-    return None if oldest is None else oldest.replace(tzinfo=dt.UTC) if oldest.tzinfo is None else oldest
-
-
-def trends_before_raw(conn: Connection, since: dt.datetime, until: dt.datetime) -> dt.datetime | None:
-    """Where a view of (since, until] switches from hourly trends to raw values: the end of the
-    last whole hour at or before the oldest raw value kept, when that is after `since` (raw
-    values before it were pruned); None when the view is raw values only."""
-    floor = raw_floor(conn)
-    if floor is not None and floor <= since:
-        return None
-    limit = until if floor is None else min(until, floor)
-    end = limit.replace(minute=0, second=0, microsecond=0)
-    return end if end > since else None
 
 
 def trend_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> Select[Any]:

@@ -17,8 +17,8 @@ component (SNMP agent, ingest, the follower, the heartbeat) runs on every instan
 standby. Work an active-only component commits goes through `runtime.fence(conn)`.
 
 The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
-Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first
-run is seen by all).
+Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (so its first
+run is seen by all), the history housekeeper 95 (after it: never in the way of an evaluation).
 """
 
 from __future__ import annotations

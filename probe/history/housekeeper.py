@@ -318,6 +318,8 @@ def housekeep(
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             if partitions.is_partitioned(conn):
+                # Creating a partition locks the table for a moment: never queue an evaluation long.
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
                 report.partitions_created = partitions.ensure_ahead(
                     conn, now.date(), settings.partitions_ahead_days
                 )

@@ -139,3 +139,31 @@ def test_housekeeping_compiles_for_mssql() -> None:
         "INSERT INTO metric_trends (metric_id, hour, value_min, value_mean, value_max, count, worst) SELECT"
     )
     assert "GROUP BY metric_values.metric_id" in rollup and "max(CASE WHEN (metric_values.level = " in rollup
+
+
+def test_partitions_are_created_ahead_and_take_strays_from_default(pg_schema_url: str) -> None:
+    """PostgreSQL: each pass creates the day partitions ahead; a value stored for a day before its
+    partition existed (in DEFAULT) moves into it when it is created."""
+    from probe.history.config import HistoryConfig
+    from probe.history.housekeeper import housekeep
+
+    engine = open_engine(pg_schema_url)
+    init_db(engine)
+    now = dt.datetime(2027, 1, 10, 12, 0, tzinfo=dt.UTC)
+    stray = dt.datetime(2027, 1, 12, 8, 0, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(metric_values.insert().values(metric_id=1, at=stray, value=1.0))
+        assert conn.execute(text(f"SELECT count(*) FROM {partitions.DEFAULT}")).scalar() == 1
+    report = housekeep(engine, HistoryConfig(partitions_ahead_days=4, keep_days=3650), now)
+    expected = [partitions.partition_name(now.date() + dt.timedelta(days=d)) for d in range(5)]
+    assert report.partitions_created == expected
+    with engine.connect() as conn:
+        assert {p.name for p in partitions.day_partitions(conn)} >= set(expected)
+        assert conn.execute(text(f"SELECT count(*) FROM {partitions.DEFAULT}")).scalar() == 0
+        home = conn.execute(text("SELECT tableoid::regclass::text FROM metric_values")).scalar()
+    assert home == partitions.partition_name(stray.date())
+    assert (
+        housekeep(engine, HistoryConfig(partitions_ahead_days=4, keep_days=3650), now).partitions_created
+        == []
+    )
+    engine.dispose()

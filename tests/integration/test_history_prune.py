@@ -10,14 +10,16 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from probe.history.config import HistoryConfig
 from probe.history.housekeeper import PruneReport, floor_day, hour_of, housekeep, prune
 from probe.levels import Level
 from probe.store import partitions
+from probe.store.baselines import load_histories
 from probe.store.db import utcnow
 from probe.store.schema import metric_trends, metric_values, metrics, test_runs
+from probe.store.threshold_tables import stored_id
 
 NOW = dt.datetime(2026, 11, 29, 12, 34, tzinfo=dt.UTC)
 START = floor_day(NOW) - dt.timedelta(days=8)
@@ -146,6 +148,24 @@ def test_prune_keeps_trends_equal_to_a_recount(engine: Engine) -> None:
     assert again.hours_rolled == 0 and not any(again.deleted.values()) and not again.partitions_dropped
     assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL))
 
+    # An interval of a rolled hour evaluated again (a re-evaluation, a standby catching up):
+    # the next pass rolls that hour again.
+    hour = floor_day(NOW) - dt.timedelta(hours=19)
+    changed = hour + dt.timedelta(minutes=30)
+    with engine.begin() as conn:
+        conn.execute(update(metric_values).where(metric_values.c.at == changed).values(value=1000.0))
+        conn.execute(
+            update(test_runs)
+            .where(test_runs.c.at == changed)
+            .values(started_at=NOW + dt.timedelta(minutes=5))
+        )
+    for row in rows:
+        if row["at"] == changed:
+            row["value"] = 1000.0
+    rerolled = housekeep(engine, settings, NOW + dt.timedelta(minutes=10))
+    assert rerolled.hours_rolled == 1, rerolled
+    assert_same(stored_trends(engine), recount(rows, trend_cutoff, ROLLED_UNTIL))
+
     # An hour later the hour that was current is rolled too.
     later = housekeep(engine, settings, NOW + dt.timedelta(hours=1))
     assert later.hours_rolled == 1
@@ -200,3 +220,28 @@ def test_housekeepers_at_once(engine: Engine) -> None:
         assert conn.execute(select(func.min(metric_values.c.at))).scalar() == floor_day(NOW) - dt.timedelta(
             days=3
         )
+
+
+def test_baseline_reads_trends_where_raw_values_were_pruned(engine: Engine) -> None:
+    """`baseline` over a range partly pruned: each pruned hour's mean counts once per value it
+    was made of; the kept part is the raw values."""
+    rows = fill(engine)
+    body = '{"direction": "higher_worse", "bounds": [5.0, 10.0, 15.0, 20.0]}'
+    with engine.begin() as conn:
+        conn.execute(update(metric_values).values(threshold_id=stored_id(conn, body)))
+    housekeep(engine, HistoryConfig(keep_days=3, trend_days=30), NOW)
+    cutoff = floor_day(NOW) - dt.timedelta(days=3)
+    histories = {h.metric_id: h for h in load_histories(engine, "T", since=START, until=NOW)}
+    for metric_id in (1, 2):
+        trends = recount([r for r in rows if r["metric_id"] == metric_id], START, cutoff)
+        expected = [
+            mean for (lo, mean, hi, count, worst) in trends.values() if mean is not None for _ in range(count)
+        ]
+        expected += [
+            r["value"]
+            for r in rows
+            if r["metric_id"] == metric_id and cutoff < r["at"] < NOW and r["value"] is not None
+        ]
+        got = sorted(value for _, value in histories[metric_id].samples)
+        assert got == pytest.approx(sorted(expected))
+        assert histories[metric_id].current is not None
