@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 
 LEASE_SECONDS = 1.5
 SLEEP_SECONDS = 0.3  # what one evaluation of the test takes: a catch-up that can be interrupted
-GAP_INTERVALS = 24  # 1-minute intervals missing from history when the first instance starts
+GAP_INTERVALS = 30  # 1-minute intervals missing from history when the first instance starts
 
 TICK = """
 import datetime as dt
@@ -195,41 +195,32 @@ def test_kill_and_stall_of_the_active_probe(
         first = ProbeProcess(configs[0], tcp_ports[0], tmp_path / "probe0.log")
         processes.append(first)
         wait_until(lambda: "role active (lease epoch 1)" in first.log_text(), 20, "first is active", logs)
-        second = ProbeProcess(configs[1], tcp_ports[1], tmp_path / "probe1.log")
-        processes.append(second)
-        wait_until(lambda: "this service is a standby" in second.log_text(), 20, "second is a standby", logs)
-        # 1. kill -9 of the active instance in the middle of its catch-up.
-        wait_until(lambda: len(runs(engine)) >= 1 + 3, 30, "three intervals caught up by the first", logs)
+        standbys = [ProbeProcess(configs[i], tcp_ports[i], tmp_path / f"probe{i}.log") for i in (1, 2)]
+        processes.extend(standbys)
+        for i, standby in enumerate(standbys, 1):
+            wait_until(
+                lambda s=standby: "this service is a standby" in s.log_text(), 20, f"{i} is a standby", logs
+            )
+
+        def stored_by(process: ProbeProcess) -> int:
+            return sum(pid_of(o) == process.process.pid for _a, o, _c in runs(engine))
+
+        # 1. kill -9 of the active instance in the middle of its catch-up: one standby takes over.
+        wait_until(lambda: stored_by(first) >= 3, 30, "three intervals caught up by the first", logs)
         killed_at = time.time()
         first.kill()
-        third = ProbeProcess(configs[2], tcp_ports[2], tmp_path / "probe2.log")
-        processes.append(third)
-        wait_until(
-            lambda: any(pid_of(o) == second.process.pid for _a, o, _c in runs(engine)),
-            30,
-            "second takes over",
-            logs,
-        )
+        wait_until(lambda: any(stored_by(p) for p in standbys), 30, "a standby takes over", logs)
+        second = next(p for p in standbys if stored_by(p))
+        third = next(p for p in standbys if p is not second)
         takeover = (
             min(c for _a, o, c in runs(engine) if pid_of(o) == second.process.pid).timestamp() - killed_at
         )
         assert takeover < LEASE_SECONDS + 2 * SLEEP_SECONDS + 3.0, takeover  # far below the 30 s goal
-        wait_until(lambda: "this service is a standby" in third.log_text(), 20, "third is a standby", logs)
-        # 2. SIGSTOP of the new active instance mid-way; the third takes over; SIGCONT: fenced.
-        wait_until(
-            lambda: sum(pid_of(o) == second.process.pid for _a, o, _c in runs(engine)) >= 2,
-            30,
-            "second runs",
-            logs,
-        )
+        # 2. SIGSTOP of the new active instance mid-way; the other standby takes over; SIGCONT: fenced.
+        wait_until(lambda: stored_by(second) >= 2, 30, "the new active one evaluates", logs)
         os.kill(second.process.pid, signal.SIGSTOP)
         try:
-            wait_until(
-                lambda: any(pid_of(o) == third.process.pid for _a, o, _c in runs(engine)),
-                30,
-                "third takes over",
-                logs,
-            )
+            wait_until(lambda: stored_by(third) >= 1, 30, "the other standby takes over", logs)
         finally:
             os.kill(second.process.pid, signal.SIGCONT)
         wait_until(lambda: "lease lost" in second.log_text(), 20, "the stalled one learns it lost", logs)
@@ -242,8 +233,9 @@ def test_kill_and_stall_of_the_active_probe(
         assert ends[: len(expected)] == expected, ends
         assert len(ends) == len(set(ends)), f"an interval evaluated twice: {ends}"
         assert {pid_of(o) for _a, o, _c in stored[1:]} <= {p.process.pid for p in processes}
+        order = [first.process.pid, second.process.pid, third.process.pid]
         assert [pid_of(o) for _a, o, _c in stored[1:]] == sorted(
-            (pid_of(o) for _a, o, _c in stored[1:]), key=[p.process.pid for p in processes].index
+            (pid_of(o) for _a, o, _c in stored[1:]), key=order.index
         ), "the active instances alternate only by takeover"
         with engine.connect() as conn:
             per_run = dict(
@@ -266,8 +258,11 @@ def test_kill_and_stall_of_the_active_probe(
         roles = {pid_of(s["origin"]): s["role"] for s in report["services"]}
         assert roles[third.process.pid] == "active" and roles[second.process.pid] == "standby", report
         assert all(s["version"] for s in report["services"] if pid_of(s["origin"]) != first.process.pid)
-        assert snmp_role(snmp_ports[2]) == "prolanProbeRole.0 = active\nprolanProbeLeaseEpoch.0 = 3"
-        assert snmp_role(snmp_ports[1]) == "prolanProbeRole.0 = standby\nprolanProbeLeaseEpoch.0 = 3"
+        port = {p.process.pid: snmp_ports[i] for i, p in enumerate(processes)}
+        assert snmp_role(port[third.process.pid]) == "prolanProbeRole.0 = active\nprolanProbeLeaseEpoch.0 = 3"
+        assert (
+            snmp_role(port[second.process.pid]) == "prolanProbeRole.0 = standby\nprolanProbeLeaseEpoch.0 = 3"
+        )
     finally:
         for process in processes:
             process.kill()
