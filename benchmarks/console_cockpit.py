@@ -33,6 +33,7 @@ from console.cockpit import Cockpit, CockpitLayout
 from probe.assess import ThresholdTable
 from probe.store.db import init_db, open_engine, utcnow
 from probe.store.schema import metric_values, metrics, points
+from probe.store.threshold_tables import stored_id
 
 TZ = ZoneInfo("Europe/Moscow")
 TABLE = ThresholdTable.higher_worse(20, 40, 60, 80)
@@ -79,6 +80,7 @@ def fill(engine: Engine, rows: int, days: int, now: dt.datetime) -> None:
                 }
             )
         conn.execute(metrics.insert(), specs)
+        table_id = stored_id(conn, thresholds)
         batch = []
         for metric_id in range(1, rows + 1):
             value = rng.uniform(5, 30)
@@ -90,7 +92,7 @@ def fill(engine: Engine, rows: int, days: int, now: dt.datetime) -> None:
                         "at": end.replace(tzinfo=None),
                         "value": value,
                         "level": TABLE.assess(value).value,
-                        "thresholds": thresholds,
+                        "threshold_id": table_id,
                     }
                 )
             if len(batch) > 50_000:

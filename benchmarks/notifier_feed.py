@@ -103,7 +103,6 @@ def reference_write(engine: Engine, evaluation: Evaluation) -> None:
                     "at": m.time.replace(tzinfo=None),
                     "value": m.value,
                     "level": m.level,
-                    "thresholds": None,
                 }
                 for m in evaluation.metrics
             ],

@@ -275,6 +275,17 @@ class RowLabels(QWidget):
         return super().event(event)
 
 
+def trend_note(data: CockpitData, tz: dt.tzinfo) -> str:
+    """Where the rows show hourly trends rather than every evaluation (empty: nowhere)."""
+    until = max((h.trend_until for h in data.histories if h.trend_until is not None), default=None)
+    if until is None or data.since is None or until <= data.since.timestamp():
+        return ""
+    moment = dt.datetime.fromtimestamp(until, dt.UTC).astimezone(tz)
+    return translate(
+        "Cockpit", "Before {time}: hourly trends (mean value, worst level); raw values after it."
+    ).format(time=moment.strftime("%d.%m.%Y %H:%M"))
+
+
 class Cockpit(QWidget):
     def __init__(
         self,
@@ -400,6 +411,11 @@ class Cockpit(QWidget):
         # The rows take the room until a rectangle is clicked; then the panel gets its share.
         self.hint = QLabel(translate("Cockpit", "Click a rectangle to see its whole interval below."))
         self.hint.setStyleSheet("color: #5b6673; padding: 2px 4px;")
+        # Issue 16: says where the rows show hourly trends (raw values pruned) instead of every
+        # evaluation; hidden when the whole range is raw values.
+        self.trend_note = QLabel()
+        self.trend_note.setStyleSheet("color: #5b6673; padding: 2px 4px;")
+        self.trend_note.setVisible(False)
         self.panel.setVisible(False)
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(rows_area)
@@ -414,6 +430,7 @@ class Cockpit(QWidget):
         layout_box.addWidget(self.banner)
         layout_box.addWidget(self.legend)
         layout_box.addWidget(self.split, 1)
+        layout_box.addWidget(self.trend_note)
         layout_box.addWidget(self.hint)
         self.reload()
 
@@ -503,6 +520,8 @@ class Cockpit(QWidget):
     def show_data(self, data: CockpitData) -> None:
         self.data = data
         self.selected = None
+        self.trend_note.setText(trend_note(data, self.tz))
+        self.trend_note.setVisible(bool(self.trend_note.text()))
         self.draw()
 
     def draw(self) -> None:

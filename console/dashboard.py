@@ -37,7 +37,14 @@ from console.i18n import QT_TRANSLATE_NOOP, translate
 from console.interval_data import scope_interval
 from console.interval_panel import IntervalDialog
 from console.level_paint import LEGEND_ORDER, LevelLegend, fill_level
-from console.timeline_data import IndexReading, Scope, index_change, interval_levels, interval_seconds
+from console.timeline_data import (
+    IndexReading,
+    Scope,
+    hourly_levels_until,
+    index_change,
+    interval_levels,
+    interval_seconds,
+)
 from console.worker import Loader, StaleBanner
 from probe.config import ProbeConfig
 from probe.levels import Level
@@ -61,6 +68,8 @@ class TileState:
     today: IndexReading | None = None
     yesterday: IndexReading | None = None
     evidence: LampEvidence | None = None  # how sure the lamp is (issue 21)
+    # Issue 16: the rectangles before this moment are hourly trends (raw values pruned).
+    hourly_until: dt.datetime | None = None
 
     @property
     def change(self) -> float | None:
@@ -84,6 +93,7 @@ def load_tile(
     as the Plan counts a point's worst level), its Index from the day counts of `index_tests`."""
     recent = interval_levels(engine, scope, now - dt.timedelta(hours=hours), now, tests)
     state = TileState(scope, recent=recent)
+    state.hourly_until = hourly_levels_until(engine, now - dt.timedelta(hours=hours)) if recent else None
     if recent:
         state.current_at, state.current = recent[-1]
         state.evidence = lamp_evidence(engine, scope, state.current_at, tests)
@@ -147,7 +157,18 @@ class DashboardTile(QWidget):
 
     def set_state(self, state: TileState) -> None:
         self.state = state
+        self.setToolTip(self.trends_note())
         self.update()
+
+    def trends_note(self) -> str:
+        """Says when the older rectangles are hourly trends (empty otherwise)."""
+        until = self.state.hourly_until
+        if until is None:
+            return ""
+        moment = until.astimezone(self.tz) if self.tz is not None else until
+        return translate("Dashboard", "Hourly trends (worst level of each hour) before {time}").format(
+            time=moment.strftime("%d.%m %H:%M")
+        )
 
     # Geometry is public so that tests can click and read exactly what is drawn.
     def lamp_rect(self) -> QRectF:
@@ -263,9 +284,16 @@ class DashboardTile(QWidget):
         painter.drawText(
             QRectF(w * 0.05, h * 0.755, w * 0.9, h * 0.07),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-            translate("Dashboard", "last {hours} h").format(hours=self.hours),
+            self.recent_caption(),
         )
         painter.end()
+
+    def recent_caption(self) -> str:
+        """Under the rectangles: their span, and when the older ones are hourly trends."""
+        caption = translate("Dashboard", "last {hours} h").format(hours=self.hours)
+        if self.state.hourly_until is not None:
+            caption += " · " + translate("Dashboard", "hourly trends")
+        return caption
 
     def scope_caption(self) -> str:
         scope = self.state.scope

@@ -16,6 +16,7 @@ from probe.evidence import evidence_level
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_values
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 
 
 def interval_caption(low: float | None, high: float | None, votes: int | None, unit: str = "%") -> str:
@@ -79,9 +80,9 @@ def lamp_evidence(
             return None
         v = metric_values.c
         rows = conn.execute(
-            select(v.metric_id, v.value, v.level, v.thresholds, v.low, v.high, v.votes).where(
-                and_(v.metric_id.in_(list(names)), v.at == at, v.level.is_not(None))
-            )
+            select(v.metric_id, v.value, v.level, THRESHOLDS, v.low, v.high, v.votes)
+            .select_from(with_thresholds(metric_values))
+            .where(and_(v.metric_id.in_(list(names)), v.at == at, v.level.is_not(None)))
         ).all()
     readings = []
     for row in rows:

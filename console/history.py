@@ -26,6 +26,7 @@ from console.timeline_data import (
 )
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_values, metrics
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 
 __all__ = [
     "HistoryPoint",
@@ -95,8 +96,14 @@ def latest_values(engine: Engine, infos: Sequence[MetricInfo]) -> dict[int, Hist
         metric_values.c.at,
         metric_values.c.value,
         metric_values.c.level,
-        metric_values.c.thresholds,
-    ).join(last, and_(metric_values.c.metric_id == last.c.metric_id, metric_values.c.at == last.c.at))
+        THRESHOLDS,
+    ).select_from(
+        with_thresholds(
+            metric_values.join(
+                last, and_(metric_values.c.metric_id == last.c.metric_id, metric_values.c.at == last.c.at)
+            )
+        )
+    )
     result: dict[int, HistoryPoint] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):

@@ -28,6 +28,7 @@ from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import clips, metric_values, metrics, notifier_outbox, pads, presses, questions
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 
 LOYALTY = "LOYALTY_MON"
 # The probe's own health tests: not loyalty drivers.
@@ -222,9 +223,9 @@ def load_interval(
         seconds = interval_seconds or interval_length(conn, metric_id, end)
         detail = IntervalDetail(info, end - dt.timedelta(seconds=seconds), end)
         stored = conn.execute(
-            select(metric_values.c.value, metric_values.c.level, metric_values.c.thresholds).where(
-                and_(metric_values.c.metric_id == metric_id, metric_values.c.at == end)
-            )
+            select(metric_values.c.value, metric_values.c.level, THRESHOLDS)
+            .select_from(with_thresholds(metric_values))
+            .where(and_(metric_values.c.metric_id == metric_id, metric_values.c.at == end))
         ).first()
         if stored is not None:
             detail.value = None if stored.value is None else float(stored.value)
@@ -366,8 +367,9 @@ def _read_drivers(conn: Connection, detail: IntervalDetail, point_id: int | None
                 metric_values.c.at,
                 metric_values.c.value,
                 metric_values.c.level,
-                metric_values.c.thresholds,
+                THRESHOLDS,
             )
+            .select_from(with_thresholds(metric_values))
             .where(
                 and_(
                     metric_values.c.metric_id.in_([d.id for d in drivers]),

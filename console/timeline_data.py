@@ -14,15 +14,16 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Select, String, and_, cast, func, or_, select
+from sqlalchemy import Connection, Engine, Select, String, and_, cast, func, null, or_, select
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
-from probe.store.schema import metric_values, metrics, points, questions
+from probe.store.schema import metric_trends, metric_values, metrics, points, questions, threshold_tables
+from probe.store.trends import trends_before_raw
 from probe.topology import COMPANY
 
 INTERVAL = "interval"
@@ -102,6 +103,10 @@ class MetricHistory:
     levels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # LEVEL_CODES index or -1
     table_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # into `tables`
     tables: list[ThresholdTable | None] = field(default_factory=lambda: [None])
+    # Issue 16: where raw values were pruned, the history starts with hourly trends (each hour
+    # drawn at its end: the mean as the value, the worst level as the level); ends at or before
+    # `trend_until` (epoch seconds) are such hours. None: only raw values.
+    trend_until: float | None = None
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -217,7 +222,7 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
             cast(metric_values.c.at, String).label("at"),
             metric_values.c.value,
             metric_values.c.level,
-            metric_values.c.thresholds,
+            metric_values.c.threshold_id,
         )
         .where(
             and_(
@@ -228,6 +233,18 @@ def history_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) ->
         )
         .order_by(metric_values.c.metric_id, metric_values.c.at)
     )
+
+
+def table_bodies(conn: Connection, ids: set[int | None]) -> dict[int | None, str]:
+    """The stored bodies of these `threshold_tables` ids (a history has a few distinct tables)."""
+    wanted = sorted(i for i in ids if i is not None)
+    found: dict[int | None, str] = {}
+    for start in range(0, len(wanted), 1000):
+        query = select(threshold_tables.c.id, threshold_tables.c.body).where(
+            threshold_tables.c.id.in_(wanted[start : start + 1000])
+        )
+        found.update({row.id: row.body for row in conn.execute(query)})
+    return found
 
 
 def driver_rows(conn: Connection, query: Select[Any], chunk: int = 5000) -> list[tuple[Any, ...]]:
@@ -251,18 +268,66 @@ def driver_rows(conn: Connection, query: Select[Any], chunk: int = 5000) -> list
     return rows
 
 
+def trend_query(ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> Select[Any]:
+    """Hourly trends as rows shaped like `history_query`'s: the hour's end, its mean, its worst
+    level, no threshold table; hours ending in (since, until]."""
+    t = metric_trends.c
+    return (
+        select(
+            t.metric_id,
+            cast(t.hour, String).label("at"),
+            t.value_mean,
+            t.worst,
+            null().label("threshold_id"),
+        )
+        .where(
+            and_(
+                t.metric_id.in_(list(ids)),
+                t.hour > since - dt.timedelta(hours=1),
+                t.hour <= until - dt.timedelta(hours=1),
+            )
+        )
+        .order_by(t.metric_id, t.hour)
+    )
+
+
 def load_history(
     engine: Engine, infos: Sequence[MetricInfo], since: dt.datetime, until: dt.datetime
 ) -> list[MetricHistory]:
-    """History of the given metrics for intervals ending in (since, until], in the infos' order."""
+    """History of the given metrics for intervals ending in (since, until], in the infos' order.
+    Where raw values were pruned (before the oldest one kept), hourly trends fill in."""
     if not infos:
         return []
+    wanted = [i.id for i in infos]
+    trend_until: float | None = None
     with engine.connect() as conn:
-        rows = driver_rows(conn, history_query([i.id for i in infos], since, until))
+        trends_end = trends_before_raw(conn, since, until)
+        trend_rows: list[tuple[Any, ...]] = []
+        raw_since = since
+        if trends_end is not None:
+            # Whole hours ending at or before the first raw value kept; raw values after them
+            # (the value ending the last hour is in that hour's trend).
+            trend_rows = driver_rows(conn, trend_query(wanted, since, trends_end))
+            if trend_rows:  # nothing was pruned there (a young aggregator): raw values only
+                trend_until, raw_since = trends_end.timestamp(), trends_end
+        rows = driver_rows(conn, history_query(wanted, raw_since, until))
+        bodies = table_bodies(conn, {row[4] for row in rows})
+    if trend_rows:
+        # A trend stands at the end of its hour (`hour` is its start), as a value at its interval's end.
+        shifted = [
+            (
+                row[0],
+                str(np.datetime64(str(row[1])[:19]) + np.timedelta64(1, "h")).replace("T", " "),
+                *row[2:],
+            )
+            for row in trend_rows
+        ]
+        rows = sorted(shifted + list(rows), key=lambda row: (row[0], row[1][:19]))
     empty = MetricHistory(infos[0])
     if not rows:
         return [
-            MetricHistory(info, empty.ends, empty.values, empty.levels, empty.table_index) for info in infos
+            MetricHistory(info, empty.ends, empty.values, empty.levels, empty.table_index, trend_until=None)
+            for info in infos
         ]
     # Whole columns at once (NumPy), not a Python object per interval: a week of a hundred rows
     # is a hundred thousand intervals.
@@ -274,13 +339,13 @@ def load_history(
     code_of: dict[str | None, int] = dict(_CODE_OF.items())
     code_of[None] = -1
     level_column = np.fromiter((code_of.get(lv, -1) for lv in levels), dtype=np.int8, count=len(rows))
-    # Threshold tables repeat row after row: parse each distinct text once, share the objects.
-    table_of: dict[str | None, int] = {None: 0}
+    # Threshold tables repeat row after row: parse each distinct table once, share the objects.
+    table_of: dict[int | None, int] = {None: 0}
     tables: list[ThresholdTable | None] = [None]
-    for text in dict.fromkeys(thresholds):
-        if text not in table_of:
-            table_of[text] = len(tables)
-            tables.append(parse_thresholds(text))
+    for table_id in dict.fromkeys(thresholds):
+        if table_id not in table_of:
+            table_of[table_id] = len(tables)
+            tables.append(parse_thresholds(bodies.get(table_id)))
     table_column = np.fromiter((table_of[t] for t in thresholds), dtype=np.int32, count=len(rows))
     # Rows come ordered by metric: one slice per metric.
     starts = np.flatnonzero(np.diff(ids)) + 1
@@ -291,7 +356,13 @@ def load_history(
         part = slices.get(info.id, slice(0, 0))
         histories.append(
             MetricHistory(
-                info, epoch[part], value_column[part], level_column[part], table_column[part], tables
+                info,
+                epoch[part],
+                value_column[part],
+                level_column[part],
+                table_column[part],
+                tables,
+                trend_until,
             )
         )
     return histories
@@ -332,7 +403,7 @@ def interval_levels(
         ids = [row.id for row in conn.execute(scope_metrics_query(scope, INTERVAL, tests))]
         if not ids:
             return []
-        rows = conn.execute(
+        rows: list[Any] = conn.execute(
             select(metric_values.c.at, metric_values.c.level)
             .where(
                 and_(
@@ -343,13 +414,50 @@ def interval_levels(
                 )
             )
             .order_by(metric_values.c.at)
-        ).all()
+        ).all()  # type: ignore[assignment]
+        trends_end = trends_before_raw(conn, since, until)
+        if trends_end is not None:
+            # Issue 16: raw values pruned: each whole hour before `trends_end` is its trend's
+            # worst level, at the hour's end (`hourly_levels_until` tells the caller).
+            t = metric_trends.c
+            hourly = [
+                _HourRow(row.hour + dt.timedelta(hours=1), row.worst)
+                for row in conn.execute(
+                    select(t.hour, t.worst).where(
+                        and_(
+                            t.metric_id.in_(ids),
+                            t.hour > since - dt.timedelta(hours=1),
+                            t.hour <= trends_end - dt.timedelta(hours=1),
+                            t.worst.is_not(None),
+                        )
+                    )
+                )
+            ]
+            if hourly:
+                rows = hourly + [row for row in rows if row.at > trends_end]
     by_end: dict[dt.datetime, list[Level]] = {}
     for row in rows:
         level = parse_level(row.level)
         if level is not None:
             by_end.setdefault(row.at, []).append(level)
     return [(at, Level.worst(levels)) for at, levels in sorted(by_end.items())]
+
+
+class _HourRow(NamedTuple):
+    at: dt.datetime
+    level: str | None
+
+
+def hourly_levels_until(engine: Engine, since: dt.datetime) -> dt.datetime | None:
+    """The end of the hourly trends a view of (since, …] shows, when raw values before it were
+    pruned; None when the range is raw values only."""
+    with engine.connect() as conn:
+        end = trends_before_raw(conn, since, dt.datetime.max.replace(tzinfo=dt.UTC))
+        if end is None:
+            return None
+        t = metric_trends.c
+        hour = select(t.hour).where(t.hour > since - dt.timedelta(hours=1), t.hour < end).limit(1)
+        return end if conn.execute(hour).first() is not None else None
 
 
 def worst_metric_at(engine: Engine, scope: Scope, end: dt.datetime, tests: Sequence[str] = ()) -> int | None:

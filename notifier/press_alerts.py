@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, false, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from notifier import store
@@ -146,13 +146,15 @@ def assessments_from_snapshot(snapshot: Callable[[], Snapshot]) -> AssessmentSou
 
 
 def last_hour_counts(conn: Connection, point_id: int, until: dt.datetime) -> dict[str, int]:
-    """Presses per button kind at the point in the hour up to `until` (inclusive)."""
+    """Presses per button kind at the point in the hour up to `until` (inclusive); suspicious
+    presses (a burst's followers, issue 21) are left out, as the metrics leave them out."""
     rows = conn.execute(
         select(presses.c.kind, func.count())
         .where(
             presses.c.point_id == point_id,
             presses.c.pressed_at > until - dt.timedelta(hours=1),
             presses.c.pressed_at <= until,
+            func.coalesce(presses.c.suspicious, false()) == false(),
         )
         .group_by(presses.c.kind)
     ).all()

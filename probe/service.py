@@ -11,8 +11,8 @@ what started and exits; a component that fails to *load* (its entry point) stops
 anything starts. The service never runs half.
 
 The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
-Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (last, so its first
-run is seen by all).
+Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (so its first
+run is seen by all), the history housekeeper 95 (after it: never in the way of an evaluation).
 """
 
 from __future__ import annotations

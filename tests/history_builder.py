@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from probe.assess import ThresholdTable
 from probe.store.db import utcnow
 from probe.store.schema import metric_values, metrics, points
+from probe.store.threshold_tables import stored_id
 
 
 def thresholds_json(table: ThresholdTable | None) -> str | None:
@@ -80,7 +81,7 @@ def add_metric(
                 "at": at.astimezone(dt.UTC).replace(tzinfo=None),
                 "value": value,
                 "level": level,
-                "thresholds": thresholds_json(table) if level is not None else None,
+                "threshold_id": stored_id(conn, thresholds_json(table)) if level is not None else None,
             }
             for at, value, level in values
         ]

@@ -147,6 +147,14 @@ def read_point_history(
     return {h.info.key: h for h in recent_history(engine, infos, hours=hours, until=until)}
 
 
+def trends_title(history: MetricHistory, tz: dt.tzinfo) -> str:
+    """What the plot says when its older part is hourly trends (empty: raw values only)."""
+    if history.trend_until is None or not len(history) or history.ends[0] > history.trend_until:
+        return ""
+    moment = dt.datetime.fromtimestamp(history.trend_until, dt.UTC).astimezone(tz)
+    return translate("PointPage", "hourly trends before {time}").format(time=moment.strftime("%d.%m %H:%M"))
+
+
 class PointPage(QWidget):
     """Shows one point; `set_state` refreshes the live part, `load_history` the stored part."""
 
@@ -416,6 +424,9 @@ class PointPage(QWidget):
         history = self.histories.get(metric.key)
         if history is None or not history.points:
             return
+        note = trends_title(history, self.tz)
+        if note:  # issue 16: the older part is hourly trends (raw values pruned)
+            self.plot.setTitle(f"{short_name(metric)} · {note}", color="#1d2733", size="10pt")
         xs = [p.at.timestamp() for p in history.points if p.value is not None]
         ys = [p.value for p in history.points if p.value is not None]
         table = metric.thresholds or history.points[-1].thresholds

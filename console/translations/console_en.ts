@@ -420,89 +420,94 @@
         <translation>day</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="312" />
+        <location filename="../cockpit.py" line="284" />
+        <source>Before {time}: hourly trends (mean value, worst level); raw values after it.</source>
+        <translation>Before {time}: hourly trends (mean value, worst level); raw values after it.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="323" />
         <source>Unassessed counters</source>
         <translation>Unassessed counters</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="315" />
+        <location filename="../cockpit.py" line="326" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Also show metrics without a threshold table (counts, sums)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="317" />
+        <location filename="../cockpit.py" line="328" />
         <source>Show</source>
         <translation>Show</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="321" />
+        <location filename="../cockpit.py" line="332" />
         <source>Tests</source>
         <translation>Tests</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="322" />
+        <location filename="../cockpit.py" line="333" />
         <source>Points</source>
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="323" />
+        <location filename="../cockpit.py" line="334" />
         <source>Name contains</source>
         <translation>Name contains</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="330" />
+        <location filename="../cockpit.py" line="341" />
         <source>Range</source>
         <translation>Range</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="342" />
+        <location filename="../cockpit.py" line="353" />
         <source>Period</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="692" />
-        <location filename="../cockpit.py" line="349" />
+        <location filename="../cockpit.py" line="711" />
+        <location filename="../cockpit.py" line="360" />
         <source>Save layout…</source>
         <translation>Save layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="698" />
-        <location filename="../cockpit.py" line="351" />
+        <location filename="../cockpit.py" line="717" />
+        <location filename="../cockpit.py" line="362" />
         <source>Open layout…</source>
         <translation>Open layout…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="395" />
+        <location filename="../cockpit.py" line="406" />
         <source>Suggest thresholds…</source>
         <translation>Suggest thresholds…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="401" />
+        <location filename="../cockpit.py" line="412" />
         <source>Click a rectangle to see its whole interval below.</source>
         <translation>Click a rectangle to see its whole interval below.</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="613" />
         <source>no evaluation here</source>
         <translation>no evaluation here</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="598" />
+        <location filename="../cockpit.py" line="617" />
         <source>Interval: {start} – {end}</source>
         <translation>Interval: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="603" />
+        <location filename="../cockpit.py" line="622" />
         <source>Value: {value}</source>
         <translation>Value: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="624" />
         <source>Assessment: {level}</source>
         <translation>Assessment: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="609" />
+        <location filename="../cockpit.py" line="628" />
         <source>Thresholds: {table}</source>
         <translation>Thresholds: {table}</translation>
     </message>
@@ -521,45 +526,55 @@
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="266" />
+        <location filename="../dashboard.py" line="169" />
+        <source>Hourly trends (worst level of each hour) before {time}</source>
+        <translation>Hourly trends (worst level of each hour) before {time}</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="293" />
         <source>last {hours} h</source>
         <translation>last {hours} h</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="272" />
+        <location filename="../dashboard.py" line="295" />
+        <source>hourly trends</source>
+        <translation>hourly trends</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="300" />
         <source>Company total</source>
         <translation>Company total</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="327" />
-        <location filename="../dashboard.py" line="278" />
+        <location filename="../dashboard.py" line="355" />
+        <location filename="../dashboard.py" line="306" />
         <source>no data yesterday</source>
         <translation>no data yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="280" />
+        <location filename="../dashboard.py" line="308" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} vs yesterday</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="286" />
+        <location filename="../dashboard.py" line="314" />
         <source>Loyalty index</source>
         <translation>Loyalty index</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="309" />
+        <location filename="../dashboard.py" line="337" />
         <source>no data</source>
         <translation>no data</translation>
     </message>
 </context><context>
     <name>Evidence</name>
     <message>
-        <location filename="../evidence.py" line="29" />
+        <location filename="../evidence.py" line="30" />
         <source>95 %: {bounds}</source>
         <translation>95 %: {bounds}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../evidence.py" line="30" />
+        <location filename="../evidence.py" line="31" />
         <source>95 %: {bounds}, %n vote(s)</source>
         <translation>
             <numerusform>95 %: {bounds}, %n vote</numerusform>
@@ -567,17 +582,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../evidence.py" line="38" />
+        <location filename="../evidence.py" line="39" />
         <source>{caption}: with 95 % confidence the true share is in this range</source>
         <translation>{caption}: with 95 % confidence the true share is in this range</translation>
     </message>
     <message>
-        <location filename="../evidence.py" line="62" />
+        <location filename="../evidence.py" line="63" />
         <source>sure</source>
         <translation>sure</translation>
     </message>
     <message>
-        <location filename="../evidence.py" line="64" />
+        <location filename="../evidence.py" line="65" />
         <source>sure only of: {level}</source>
         <translation>sure only of: {level}</translation>
     </message>
@@ -1088,14 +1103,14 @@ Worst assessment below: {level}</translation>
         <translation>otherwise</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="327" />
-        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="335" />
+        <location filename="../plan/point_page.py" line="198" />
         <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Assessment</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="197" />
         <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Value</translation>
@@ -1121,52 +1136,57 @@ Worst assessment below: {level}</translation>
         <translation>good only when equal</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
+        <location filename="../plan/point_page.py" line="155" />
+        <source>hourly trends before {time}</source>
+        <translation>hourly trends before {time}</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="185" />
         <source>Service point: {name}</source>
         <translation>Service point: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="188" />
+        <location filename="../plan/point_page.py" line="196" />
         <source>Metric</source>
         <translation>Metric</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="199" />
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="200" />
         <source>How sure (95 %)</source>
         <translation>How sure (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="226" />
+        <location filename="../plan/point_page.py" line="234" />
         <source>History over the last {hours} h</source>
         <translation>History over the last {hours} h</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="241" />
+        <location filename="../plan/point_page.py" line="249" />
         <source>Current MKO and OKO values</source>
         <translation>Current MKO and OKO values</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="243" />
+        <location filename="../plan/point_page.py" line="251" />
         <source>Threshold table of the test</source>
         <translation>Threshold table of the test</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="297" />
         <source>Audio fragments</source>
         <translation>Audio fragments</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="291" />
+        <location filename="../plan/point_page.py" line="299" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Audio fragments: module console.clips_panel is not installed yet</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="400" />
+        <location filename="../plan/point_page.py" line="408" />
         <source>History unavailable: {error}</source>
         <translation>History unavailable: {error}</translation>
     </message>
@@ -1185,12 +1205,12 @@ Worst assessment below: {level}</translation>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="707" />
+        <location filename="../cockpit.py" line="726" />
         <source>Cockpit</source>
         <translation>Cockpit</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="433" />
+        <location filename="../dashboard.py" line="461" />
         <source>Dashboard</source>
         <translation>Dashboard</translation>
     </message>

@@ -421,89 +421,94 @@
         <translation>сутки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="312" />
+        <location filename="../cockpit.py" line="284" />
+        <source>Before {time}: hourly trends (mean value, worst level); raw values after it.</source>
+        <translation>До {time}: часовые тренды (среднее значение, худший уровень); после — все оценки.</translation>
+    </message>
+    <message>
+        <location filename="../cockpit.py" line="323" />
         <source>Unassessed counters</source>
         <translation>Неоцениваемые счётчики</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="315" />
+        <location filename="../cockpit.py" line="326" />
         <source>Also show metrics without a threshold table (counts, sums)</source>
         <translation>Показывать и метрики без таблицы порогов (количества, суммы)</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="317" />
+        <location filename="../cockpit.py" line="328" />
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="321" />
+        <location filename="../cockpit.py" line="332" />
         <source>Tests</source>
         <translation>Тесты</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="322" />
+        <location filename="../cockpit.py" line="333" />
         <source>Points</source>
         <translation>Точки</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="323" />
+        <location filename="../cockpit.py" line="334" />
         <source>Name contains</source>
         <translation>Имя содержит</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="330" />
+        <location filename="../cockpit.py" line="341" />
         <source>Range</source>
         <translation>Диапазон</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="342" />
+        <location filename="../cockpit.py" line="353" />
         <source>Period</source>
         <translation>Период</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="692" />
-        <location filename="../cockpit.py" line="349" />
+        <location filename="../cockpit.py" line="711" />
+        <location filename="../cockpit.py" line="360" />
         <source>Save layout…</source>
         <translation>Сохранить вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="698" />
-        <location filename="../cockpit.py" line="351" />
+        <location filename="../cockpit.py" line="717" />
+        <location filename="../cockpit.py" line="362" />
         <source>Open layout…</source>
         <translation>Открыть вид…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="395" />
+        <location filename="../cockpit.py" line="406" />
         <source>Suggest thresholds…</source>
         <translation>Подобрать пороги…</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="401" />
+        <location filename="../cockpit.py" line="412" />
         <source>Click a rectangle to see its whole interval below.</source>
         <translation>Щёлкните прямоугольник, чтобы увидеть ниже весь его интервал.</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="594" />
+        <location filename="../cockpit.py" line="613" />
         <source>no evaluation here</source>
         <translation>здесь нет расчёта</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="598" />
+        <location filename="../cockpit.py" line="617" />
         <source>Interval: {start} – {end}</source>
         <translation>Интервал: {start} – {end}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="603" />
+        <location filename="../cockpit.py" line="622" />
         <source>Value: {value}</source>
         <translation>Значение: {value}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="605" />
+        <location filename="../cockpit.py" line="624" />
         <source>Assessment: {level}</source>
         <translation>Оценка: {level}</translation>
     </message>
     <message>
-        <location filename="../cockpit.py" line="609" />
+        <location filename="../cockpit.py" line="628" />
         <source>Thresholds: {table}</source>
         <translation>Пороги: {table}</translation>
     </message>
@@ -522,45 +527,55 @@
 </context><context>
     <name>Dashboard</name>
     <message>
-        <location filename="../dashboard.py" line="266" />
+        <location filename="../dashboard.py" line="169" />
+        <source>Hourly trends (worst level of each hour) before {time}</source>
+        <translation>Часовые тренды (худший уровень каждого часа) до {time}</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="293" />
         <source>last {hours} h</source>
         <translation>последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="272" />
+        <location filename="../dashboard.py" line="295" />
+        <source>hourly trends</source>
+        <translation>часовые тренды</translation>
+    </message>
+    <message>
+        <location filename="../dashboard.py" line="300" />
         <source>Company total</source>
         <translation>Итого по компании</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="327" />
-        <location filename="../dashboard.py" line="278" />
+        <location filename="../dashboard.py" line="355" />
+        <location filename="../dashboard.py" line="306" />
         <source>no data yesterday</source>
         <translation>вчера нет данных</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="280" />
+        <location filename="../dashboard.py" line="308" />
         <source>{arrow} {change} vs yesterday</source>
         <translation>{arrow} {change} за сутки</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="286" />
+        <location filename="../dashboard.py" line="314" />
         <source>Loyalty index</source>
         <translation>Индекс лояльности</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="309" />
+        <location filename="../dashboard.py" line="337" />
         <source>no data</source>
         <translation>нет данных</translation>
     </message>
 </context><context>
     <name>Evidence</name>
     <message>
-        <location filename="../evidence.py" line="29" />
+        <location filename="../evidence.py" line="30" />
         <source>95 %: {bounds}</source>
         <translation>95 %: {bounds}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../evidence.py" line="30" />
+        <location filename="../evidence.py" line="31" />
         <source>95 %: {bounds}, %n vote(s)</source>
         <translation>
             <numerusform>95 %: {bounds}, %n голос</numerusform>
@@ -569,17 +584,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../evidence.py" line="38" />
+        <location filename="../evidence.py" line="39" />
         <source>{caption}: with 95 % confidence the true share is in this range</source>
         <translation>{caption}: с вероятностью 95 % истинная доля в этих пределах</translation>
     </message>
     <message>
-        <location filename="../evidence.py" line="62" />
+        <location filename="../evidence.py" line="63" />
         <source>sure</source>
         <translation>уверенно</translation>
     </message>
     <message>
-        <location filename="../evidence.py" line="64" />
+        <location filename="../evidence.py" line="65" />
         <source>sure only of: {level}</source>
         <translation>уверенно лишь: {level}</translation>
     </message>
@@ -1090,14 +1105,14 @@ Worst assessment below: {level}</source>
         <translation>иначе</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="327" />
-        <location filename="../plan/point_page.py" line="190" />
+        <location filename="../plan/point_page.py" line="335" />
+        <location filename="../plan/point_page.py" line="198" />
         <location filename="../plan/point_page.py" line="96" />
         <source>Assessment</source>
         <translation>Оценка</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="189" />
+        <location filename="../plan/point_page.py" line="197" />
         <location filename="../plan/point_page.py" line="96" />
         <source>Value</source>
         <translation>Значение</translation>
@@ -1123,52 +1138,57 @@ Worst assessment below: {level}</source>
         <translation>хорошо только при равенстве</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="177" />
+        <location filename="../plan/point_page.py" line="155" />
+        <source>hourly trends before {time}</source>
+        <translation>часовые тренды до {time}</translation>
+    </message>
+    <message>
+        <location filename="../plan/point_page.py" line="185" />
         <source>Service point: {name}</source>
         <translation>Точка обслуживания: {name}</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="188" />
+        <location filename="../plan/point_page.py" line="196" />
         <source>Metric</source>
         <translation>Метрика</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="191" />
+        <location filename="../plan/point_page.py" line="199" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="192" />
+        <location filename="../plan/point_page.py" line="200" />
         <source>How sure (95 %)</source>
         <translation>Точность (95 %)</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="226" />
+        <location filename="../plan/point_page.py" line="234" />
         <source>History over the last {hours} h</source>
         <translation>История за последние {hours} ч</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="241" />
+        <location filename="../plan/point_page.py" line="249" />
         <source>Current MKO and OKO values</source>
         <translation>Текущие значения МКО и ОКО</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="243" />
+        <location filename="../plan/point_page.py" line="251" />
         <source>Threshold table of the test</source>
         <translation>Таблица пороговых значений теста</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="289" />
+        <location filename="../plan/point_page.py" line="297" />
         <source>Audio fragments</source>
         <translation>Аудиофрагменты</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="291" />
+        <location filename="../plan/point_page.py" line="299" />
         <source>Audio fragments: module console.clips_panel is not installed yet</source>
         <translation>Аудиофрагменты: модуль console.clips_panel ещё не установлен</translation>
     </message>
     <message>
-        <location filename="../plan/point_page.py" line="400" />
+        <location filename="../plan/point_page.py" line="408" />
         <source>History unavailable: {error}</source>
         <translation>История недоступна: {error}</translation>
     </message>
@@ -1187,12 +1207,12 @@ Worst assessment below: {level}</source>
 </context><context>
     <name>Views</name>
     <message>
-        <location filename="../cockpit.py" line="707" />
+        <location filename="../cockpit.py" line="726" />
         <source>Cockpit</source>
         <translation>Кокпит</translation>
     </message>
     <message>
-        <location filename="../dashboard.py" line="433" />
+        <location filename="../dashboard.py" line="461" />
         <source>Dashboard</source>
         <translation>Табло</translation>
     </message>

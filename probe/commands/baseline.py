@@ -14,6 +14,7 @@ from probe.baseline import BaselineError, BaselineOptions, propose_all
 from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.i18n import _
 from probe.store.baselines import apply_proposals, list_overrides, load_histories, remove_overrides
+from probe.store.trends import trends_before_raw
 
 DEFAULT_DAYS = 28  # four weeks: every hour of the week is seen four times
 _WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
@@ -105,6 +106,15 @@ def cmd_baseline(ctx: Context, args: argparse.Namespace) -> int:
     except BaselineError as exc:
         raise CommandError(str(exc)) from None
     histories = load_histories(engine, args.test, point=args.point, since=since, until=until)
+    with engine.connect() as conn:
+        trends_end = trends_before_raw(conn, since, until)
+    if trends_end is not None:  # issue 16: say what the older part is
+        print(
+            _(
+                "values before {time} UTC are hourly trend means (raw values pruned after [history] keep_days)"
+            ).format(time=f"{trends_end:%Y-%m-%d %H:%M}"),
+            file=sys.stderr,
+        )
     proposals = propose_all(histories, options, tz)
     if args.format == "json":
         json.dump([p.as_json() for p in proposals], sys.stdout, ensure_ascii=False, indent=1)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.schema import UtcDateTime, metric_values, metrics, run_log, test_runs
+from probe.store.threshold_tables import store_tables, threshold_id
 
 RUNS_CHANNEL = "prolan_runs"  # PostgreSQL NOTIFY channel of stored runs
 
@@ -55,6 +56,24 @@ def thresholds_json(table: ThresholdTable | None) -> str | None:
     if table is None:
         return None
     return json.dumps({"direction": table.direction, "bounds": list(table.bounds)})
+
+
+@lru_cache(maxsize=65536)
+def table_id(table: ThresholdTable | None) -> int | None:
+    """The `threshold_tables` id of a table (cached like its JSON)."""
+    body = thresholds_json(table)
+    return None if body is None else threshold_id(body)
+
+
+def _store_run_tables(conn: Connection, values: Sequence[ValueRow]) -> None:
+    """The distinct threshold tables of a run, stored once (a run has a few, not one per row)."""
+    distinct = {v.thresholds for v in values if v.thresholds is not None}
+    bodies: dict[int, str] = {}
+    for table in distinct:
+        body = thresholds_json(table)
+        assert body is not None
+        bodies[threshold_id(body)] = body
+    store_tables(conn, bodies)
 
 
 class MetricRegistry:
@@ -185,6 +204,8 @@ def write_run(
             )
         )
         conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at))
+    values = values if isinstance(values, Sequence) else list(values)
+    _store_run_tables(conn, values)
     dialect = conn.dialect.name
     if dialect == "postgresql":
         _copy_values(conn, UtcDateTime.stored(at), values)
@@ -197,7 +218,7 @@ def write_run(
                 "at": at,
                 "value": v.value,
                 "level": None if v.level is None else v.level.value,
-                "thresholds": thresholds_json(v.thresholds),
+                "threshold_id": table_id(v.thresholds),
                 "low": v.low,
                 "high": v.high,
                 "votes": v.votes,
@@ -222,13 +243,13 @@ def write_run(
 def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) -> None:
     """PostgreSQL: one COPY of the run's rows (a run of a large chain stores 100,000+ of them;
     an INSERT per row costs several times the COPY). The text is formatted here in one pass;
-    levels and threshold JSON never contain COPY's special characters."""
+    levels and threshold ids never contain COPY's special characters."""
     null = "\\N"
     stamp = at.isoformat(" ")
     text = "".join(
         [
             f"{v.metric_id}\t{stamp}\t{null if v.value is None else repr(v.value)}\t"
-            f"{null if v.level is None else v.level.value}\t{_json_field(v.thresholds)}\t"
+            f"{null if v.level is None else v.level.value}\t{_id_field(v.thresholds)}\t"
             f"{null if v.low is None else repr(v.low)}\t{null if v.high is None else repr(v.high)}\t"
             f"{null if v.votes is None else v.votes}\t{null if v.expected is None else repr(v.expected)}\n"
             for v in values
@@ -241,16 +262,16 @@ def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) 
     with (
         raw.cursor() as cursor,
         cursor.copy(
-            "COPY metric_values (metric_id, at, value, level, thresholds, low, high, votes, expected) FROM STDIN"
+            "COPY metric_values (metric_id, at, value, level, threshold_id, low, high, votes, expected) FROM STDIN"
         ) as copy,
     ):
         copy.write(text)
 
 
 @lru_cache(maxsize=65536)
-def _json_field(table: ThresholdTable | None) -> str:
-    text = thresholds_json(table)
-    return "\\N" if text is None else text.replace("\\", "\\\\")
+def _id_field(table: ThresholdTable | None) -> str:
+    found = table_id(table)
+    return "\\N" if found is None else str(found)
 
 
 def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) -> None:
@@ -262,7 +283,7 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
             stamp,
             v.value,
             None if v.level is None else v.level.value,
-            thresholds_json(v.thresholds),
+            table_id(v.thresholds),
             v.low,
             v.high,
             v.votes,
@@ -277,7 +298,7 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
     cursor = raw.cursor()
     try:
         cursor.executemany(
-            "INSERT INTO metric_values (metric_id, at, value, level, thresholds, low, high, votes, expected) "
+            "INSERT INTO metric_values (metric_id, at, value, level, threshold_id, low, high, votes, expected) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )

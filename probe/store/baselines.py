@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 from probe.assess import Direction, ThresholdError, ThresholdTable
 from probe.baseline import MetricHistory, Proposal
 from probe.store.db import utcnow
-from probe.store.schema import metric_values, metrics, points, threshold_overrides
+from probe.store.schema import metric_trends, metric_values, metrics, points, threshold_overrides
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
+from probe.store.trends import trends_before_raw
 
 SOURCE_BASELINE = "baseline"
 
@@ -37,11 +39,13 @@ def history_query(
     point: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    after: bool = False,
 ) -> Select[Any]:
-    """Values of every metric of `test` in time order, with their threshold tables."""
+    """Values of every metric of `test` in time order, with their threshold tables (`after`:
+    strictly after `since`, where hourly trends cover `since` itself)."""
     conditions = [metrics.c.test == test, metric_values.c.value.is_not(None)]
     if since is not None:
-        conditions.append(metric_values.c.at >= since)
+        conditions.append(metric_values.c.at > since if after else metric_values.c.at >= since)
     if until is not None:
         conditions.append(metric_values.c.at < until)
     if point is not None:
@@ -54,15 +58,47 @@ def history_query(
             points.c.name.label("point"),
             metric_values.c.at,
             metric_values.c.value,
-            metric_values.c.thresholds,
+            THRESHOLDS,
         )
         .select_from(
-            metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id).outerjoin(
-                points, points.c.id == metrics.c.point_id
+            with_thresholds(
+                metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id).outerjoin(
+                    points, points.c.id == metrics.c.point_id
+                )
             )
         )
         .where(and_(*conditions))
         .order_by(metrics.c.id, metric_values.c.at)
+    )
+
+
+def trend_history_query(
+    test: str, *, point: str | None, since: dt.datetime | None, until: dt.datetime
+) -> Select[Any]:
+    """Hourly trends of every metric of `test` for the hours ending in [since, until]."""
+    t = metric_trends.c
+    conditions = [metrics.c.test == test, t.value_mean.is_not(None), t.hour <= until - dt.timedelta(hours=1)]
+    if since is not None:
+        conditions.append(t.hour > since - dt.timedelta(hours=1))
+    if point is not None:
+        conditions.append(points.c.name == point)
+    return (
+        select(
+            metrics.c.id,
+            metrics.c.key,
+            metrics.c.name,
+            points.c.name.label("point"),
+            t.hour,
+            t.value_mean,
+            t.count.label("n"),
+        )
+        .select_from(
+            metric_trends.join(metrics, metrics.c.id == t.metric_id).outerjoin(
+                points, points.c.id == metrics.c.point_id
+            )
+        )
+        .where(and_(*conditions))
+        .order_by(metrics.c.id, t.hour)
     )
 
 
@@ -77,9 +113,21 @@ def load_histories(
     """Every assessed metric of `test` (optionally of one point) with its values in [since, until).
     A metric counts as assessed when its latest stored value carries a threshold table; its
     direction comes from that table."""
-    query = history_query(test, point=point, since=since, until=until)
     by_metric: dict[int, tuple[str, str, str | None, list[tuple[dt.datetime, float]], list[str | None]]] = {}
     with engine.connect() as conn:
+        # Issue 16: where raw values were pruned, each hour's trend stands in: its mean once for
+        # each value it was made of (at the middle of the hour, for hour-of-week baselines).
+        trends_end = trends_before_raw(
+            conn, since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC), until or dt.datetime.now(dt.UTC)
+        )
+        if trends_end is not None:
+            for row in conn.execute(trend_history_query(test, point=point, since=since, until=trends_end)):
+                entry = by_metric.setdefault(row.id, (row.key, row.name, row.point, [], [None]))
+                entry[3].extend([(row.hour + dt.timedelta(minutes=30), float(row.value_mean))] * int(row.n))
+        used_trends = any(entry[3] for entry in by_metric.values())
+        if used_trends:
+            since = trends_end
+        query = history_query(test, point=point, since=since, until=until, after=used_trends)
         for row in conn.execute(query):
             entry = by_metric.setdefault(row.id, (row.key, row.name, row.point, [], [None]))
             entry[3].append((row.at, float(row.value)))

@@ -15,6 +15,7 @@ from probe.levels import Level
 from probe.snapshot import MetricState, Snapshot, TestState
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_values, metrics, points, questions, test_runs
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 from probe.topology import COMPANY
 
 
@@ -63,7 +64,7 @@ def _value_columns() -> tuple[Any, ...]:
         v.at,
         v.value,
         v.level,
-        v.thresholds,
+        THRESHOLDS,
         v.low,
         v.high,
         v.votes,
@@ -79,9 +80,11 @@ def run_states(conn: Connection, test: str, at: dt.datetime) -> list[MetricState
     query = (
         select(*_value_columns())
         .select_from(
-            metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id)
-            .outerjoin(points, points.c.id == metrics.c.point_id)
-            .outerjoin(questions, questions.c.id == metrics.c.question_id)
+            with_thresholds(
+                metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id)
+                .outerjoin(points, points.c.id == metrics.c.point_id)
+                .outerjoin(questions, questions.c.id == metrics.c.question_id)
+            )
         )
         .where(metrics.c.test == test, metric_values.c.at == at)
         .order_by(metrics.c.id)
@@ -110,9 +113,11 @@ def stored_states(
         query = (
             select(*_value_columns())
             .select_from(
-                metrics.join(metric_values, metric_values.c.metric_id == metrics.c.id)
-                .outerjoin(points, points.c.id == metrics.c.point_id)
-                .outerjoin(questions, questions.c.id == metrics.c.question_id)
+                with_thresholds(
+                    metrics.join(metric_values, metric_values.c.metric_id == metrics.c.id)
+                    .outerjoin(points, points.c.id == metrics.c.point_id)
+                    .outerjoin(questions, questions.c.id == metrics.c.question_id)
+                )
             )
             .where(metrics.c.id.in_(chunk), metric_values.c.at > since, metric_values.c.at <= until)
         )
@@ -130,13 +135,15 @@ def load_snapshot(engine: Engine) -> Snapshot:
     metric_query = (
         select(*_value_columns())
         .select_from(
-            metrics.join(latest, latest.c.metric_id == metrics.c.id)
-            .join(
-                metric_values,
-                (metric_values.c.metric_id == latest.c.metric_id) & (metric_values.c.at == latest.c.at),
+            with_thresholds(
+                metrics.join(latest, latest.c.metric_id == metrics.c.id)
+                .join(
+                    metric_values,
+                    (metric_values.c.metric_id == latest.c.metric_id) & (metric_values.c.at == latest.c.at),
+                )
+                .outerjoin(points, points.c.id == metrics.c.point_id)
+                .outerjoin(questions, questions.c.id == metrics.c.question_id)
             )
-            .outerjoin(points, points.c.id == metrics.c.point_id)
-            .outerjoin(questions, questions.c.id == metrics.c.question_id)
         )
         .order_by(metrics.c.id)
     )

@@ -16,8 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex
 
 from probe.keys import key_part
+from probe.store import partitions
 from probe.store.limits import column_limit, fit_key
 from probe.store.schema import SCHEMA_VERSION, metadata, metrics, schema_info
+from probe.store.threshold_tables import store_tables, threshold_id
 from probe.topology import COMPANY
 
 
@@ -84,6 +86,8 @@ def init_db(engine: Engine) -> list[str]:
             existing = set(inspect(conn).get_table_names())
             metadata.create_all(conn, checkfirst=True)
             _upgrade(conn, existing)
+            if conn.dialect.name == "postgresql":
+                _partition_history(conn)
             row = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).first()
             if row is None:
                 conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION, upgraded_at=utcnow()))
@@ -162,6 +166,36 @@ def _upgrade(conn: Connection, existing_tables: set[str]) -> None:
     for table in ADDED_COLUMNS_TABLES:
         if table in existing_tables:
             _add_missing_columns(conn, table)
+    if "metric_values" in existing_tables:
+        _move_thresholds(conn)
+
+
+def _move_thresholds(conn: Connection) -> None:
+    """Issue 16: threshold tables once in `threshold_tables`, referred to by
+    `metric_values.threshold_id`; a table of an older version has them as text in every row
+    (`thresholds`): store each distinct text once, point the rows at it, drop the column."""
+    if "thresholds" not in {c["name"] for c in inspect(conn).get_columns("metric_values")}:
+        return
+    bodies = conn.execute(
+        text("SELECT DISTINCT thresholds FROM metric_values WHERE thresholds IS NOT NULL")
+    ).scalars()
+    store_tables(conn, {threshold_id(body): body for body in bodies})
+    conn.execute(
+        text(
+            "UPDATE metric_values SET threshold_id = (SELECT t.id FROM threshold_tables t "
+            "WHERE t.body = metric_values.thresholds) WHERE thresholds IS NOT NULL"
+        )
+    )
+    conn.execute(text("ALTER TABLE metric_values DROP COLUMN thresholds"))
+
+
+def _partition_history(conn: Connection) -> None:
+    """PostgreSQL: `metric_values` partitioned by day, with partitions ahead (issue 16)."""
+    today = utcnow().date()
+    if partitions.is_partitioned(conn):
+        partitions.ensure_ahead(conn, today, partitions.AHEAD_DAYS)
+    else:
+        partitions.convert(conn, today, partitions.AHEAD_DAYS)
 
 
 # Tables that gained columns after they were first created (issue 21: metric_values.low/high/votes,

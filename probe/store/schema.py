@@ -200,8 +200,9 @@ metric_values = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("value", Float, nullable=True),
     Column("level", Unicode(12), nullable=True),
-    # The boundaries that produced the level, so a past assessment can be explained later.
-    Column("thresholds", Unicode(200), nullable=True),
+    # The boundaries that produced the level, so a past assessment can be explained later: the id
+    # of the table in `threshold_tables` (stored once per distinct table, issue 16), NULL if none.
+    Column("threshold_id", BigInteger, nullable=True),
     # How sure a percentage is (issue 21): its 95 % Wilson interval in the value's unit and the
     # count it is a share of; NULL for values that are not proportions (and before issue 21).
     Column("low", Float, nullable=True),
@@ -211,6 +212,47 @@ metric_values = Table(
     Column("expected", Float, nullable=True),
     PrimaryKeyConstraint("metric_id", "at"),
     Index("ix_metric_values_at", "at"),
+    # PostgreSQL: one partition per UTC day (probe.store.partitions), dropped whole when pruned.
+    postgresql_partition_by="RANGE (at)",
+)
+
+# Every distinct threshold table a stored value was assessed with (issue 16): `metric_values`
+# refers to it by `threshold_id` instead of repeating the text in every row. The id is derived from
+# the text (probe.store.history_tables.threshold_id), so every process gives a table the same id
+# without asking the database, and storing it twice is a no-op.
+threshold_tables = Table(
+    "threshold_tables",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("body", Unicode(400), nullable=False),  # JSON: {"direction": ..., "bounds": [...]}
+)
+
+# Hourly trends of every metric (issue 16, like Zabbix's trends): rolled up from `metric_values`
+# before raw values are pruned, kept `[history] trend_days`. `hour` is the start of the UTC hour
+# the values' `at` falls in; min/mean/max over the non-null values (`count` of them), `worst` the
+# worst level stored in the hour (NULL when no value had a level).
+metric_trends = Table(
+    "metric_trends",
+    metadata,
+    Column("metric_id", Integer, nullable=False),
+    Column("hour", UtcDateTime(), nullable=False),
+    Column("value_min", Float, nullable=True),
+    Column("value_mean", Float, nullable=True),
+    Column("value_max", Float, nullable=True),
+    Column("count", Integer, nullable=False),
+    Column("worst", Unicode(12), nullable=True),
+    PrimaryKeyConstraint("metric_id", "hour"),
+    Index("ix_metric_trends_hour", "hour"),
+)
+
+# The housekeeper's marks (probe.history): `rolled` = raw values of every hour before `at` are in
+# `metric_trends`; `at` of the row is the first hour not rolled up yet.
+history_marks = Table(
+    "history_marks",
+    metadata,
+    Column("name", Unicode(40), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 test_runs = Table(

@@ -13,7 +13,8 @@ from probe.engine import Evaluator
 from probe.levels import Level
 from probe.snapshot import SnapshotHub
 from probe.store.current import load_snapshot
-from probe.store.schema import metric_values, metrics, test_runs
+from probe.store.schema import metric_values, metrics, test_runs, threshold_tables
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 from tests.engine.conftest import COUNTING_TEST, HANGING_TEST, RAISING_TEST, add_presses
 
 MSK = dt.timezone(dt.timedelta(hours=3))
@@ -77,13 +78,19 @@ def test_names_values_levels_and_history(engine: Engine, make_evaluator: Callabl
     assert {m.id for m in hub.current.metrics} == {m.id for m in evaluation.metrics}
     assert hub.current.tests[0].ok is True and hub.current.tests[0].last_run == END
     with engine.connect() as conn:
-        rows = conn.execute(select(metric_values)).all()
+        rows = conn.execute(
+            select(metric_values, THRESHOLDS).select_from(with_thresholds(metric_values))
+        ).all()
         runs = conn.execute(select(test_runs)).all()
+        tables = conn.execute(select(func.count()).select_from(threshold_tables)).scalar()
     assert len(rows) == 9 and {r.at for r in rows} == {dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC)}
     stored = {r.metric_id: r for r in rows}
     assert stored[kaluzhskaya.id].level == "edge" and stored[kaluzhskaya.id].value == 3.0
     assert '"direction": "higher_worse"' in stored[kaluzhskaya.id].thresholds
     assert stored[question.id].thresholds is None and stored[question.id].level is None
+    # Each distinct threshold table is stored once, not once per row (issue 16).
+    assessed = {r.threshold_id for r in rows if r.threshold_id is not None}
+    assert tables == len(assessed) < sum(r.threshold_id is not None for r in rows)
     assert [(r.test, r.at, r.ok) for r in runs] == [
         ("COUNTING", dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC), True)
     ]

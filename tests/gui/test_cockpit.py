@@ -304,3 +304,42 @@ def test_threshold_advice_opens_for_the_clicked_metric_and_point(qtbot, cockpit:
     assert dialog.metric_box.currentText() == cockpit.histories[0].info.name
     # Only the clicked metric's point is offered (QUEUE_LEN is another test).
     assert all("АЗС Тёплый Стан" in dialog.metric_box.itemText(i) for i in range(dialog.metric_box.count()))
+
+
+def test_threshold_advice_tries_the_proposal_on_the_probe_s_rules(
+    qtbot, cockpit: Cockpit, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21, point 3, from where the console opens the dialog: the Cockpit hands it the probe's
+    configuration (create_view), so it says how often the rules would have notified."""
+    import tomllib
+
+    from probe.config import parse_config
+
+    cockpit.probe_config = parse_config(
+        tomllib.loads(
+            f'''
+timezone = "Europe/Moscow"
+[database]
+url = "{db_url}"
+[notifier.smtp]
+host = "127.0.0.1"
+[[notifier.recipients]]
+name = "quality"
+members = [{{ name = "Анна", email = "anna@example.org" }}]
+[[notifier.rules]]
+name = "negative"
+metrics = "LOYALTY_MON. *. % негативных ответов. Интервал 10 мин"
+level = "attention"
+consecutive = 2
+recipients = ["quality"]
+'''
+        )
+    )
+    cockpit.select(0, ENDS[10] - dt.timedelta(minutes=3))
+    dialog = cockpit.open_advice()
+    assert settle()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    text = dialog.notifications.text()
+    assert text.startswith("С предложенными порогами правила уведомили бы "), text
+    assert "за последние 28 дней" in text and "правила: negative" in text

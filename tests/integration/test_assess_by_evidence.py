@@ -165,3 +165,26 @@ def test_rules_with_min_votes_and_evidence(engine: Engine, db_url: str) -> None:
         body = conn.execute(select(notifier_outbox.c.body_text)).scalar_one()
     # The message says the level the rule counted and how sure the value is.
     assert "Оценка:       на грани" in body and "95 %:         67–89 %, 50 голосов" in body
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ("min_votes = 0", "greater than or equal to 1"),
+        ('min_votes = "5"', "valid integer"),
+        ("min_votes = 2.5", "valid integer"),
+        ('evidence = "yes"', "valid boolean"),
+    ],
+)
+def test_a_rule_s_evidence_settings_are_checked_by_name(setting: str, complaint: str) -> None:
+    import tomllib
+
+    text = (
+        '[notifier.smtp]\nhost = "h"\n[[notifier.recipients]]\nname = "q"\n'
+        'members = [{ name = "A", email = "a@example.org" }]\n'
+        '[[notifier.rules]]\nname = "r"\nmetrics = "*"\nlevel = "attention"\nrecipients = ["q"]\n'
+        f"{setting}\n"
+    )
+    key = setting.split(" ")[0]
+    with pytest.raises(ConfigError, match=rf"key 'notifier\.rules\[0\]\.{key}': .*{complaint}"):
+        parse_config(tomllib.loads(text)).section(NotifierConfig)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from probe.store.db import utcnow
 from probe.store.schema import metric_values, metrics, points, threshold_overrides
+from probe.store.threshold_tables import stored_id
 from tests.helpers import run_cli
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -49,7 +50,7 @@ def add_metric(
                 at=end + dt.timedelta(minutes=10 * i),
                 value=value,
                 level=None if thresholds is None else "good",
-                thresholds=thresholds,
+                threshold_id=stored_id(conn, thresholds),  # type: ignore[arg-type]
             )
         )
 

@@ -17,6 +17,7 @@ from probe.config import load_config
 from probe.levels import Level
 from probe.snapshot import SnapshotHub
 from probe.store.schema import metric_values, metrics
+from probe.store.threshold_tables import THRESHOLDS, with_thresholds
 from probe.topology import Pad, Point, Topology, import_topology
 from tests.helpers import run_cli
 
@@ -90,8 +91,10 @@ def test_applied_baseline_assesses_the_next_evaluation(
     assert evaluate(config(15), engine, end) is Level.ACCEPTABLE
     with engine.connect() as conn:
         stored = conn.execute(
-            select(metric_values.c.thresholds)
-            .join(metrics, metrics.c.id == metric_values.c.metric_id)
+            select(THRESHOLDS)
+            .select_from(
+                with_thresholds(metric_values.join(metrics, metrics.c.id == metric_values.c.metric_id))
+            )
             .where(metrics.c.name == NAME, metric_values.c.at == end.astimezone(dt.UTC).replace(tzinfo=None))
         ).scalar_one()
     assert json.loads(stored)["bounds"] == [10, 20, 30, 40]

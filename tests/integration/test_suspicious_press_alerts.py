@@ -133,3 +133,28 @@ def test_an_import_with_alert_skips_the_burst(
     # What `presses import` prints after "notifier: " (docs/notifications.md, "A burst is one press").
     assert report.hooks["notifier"].text() == f"1 queued, 3 {SUSPICIOUS}"
     assert [s for _rule, _pad, s in matched(engine)] == [(now - dt.timedelta(seconds=3) - T0).total_seconds()]
+
+
+def test_the_message_s_hour_counts_leave_the_burst_out(engine: Engine, db_url: str, chain: Topology) -> None:
+    from notifier.outbox import outbox_rows
+    from notifier.pipeline import Templates
+    from notifier.press_alerts import PressAnnouncer
+
+    config = press_config(db_url, extra=NEGATIVE_RULE)
+    # A burst of three red presses (two suspicious), each announced as it comes, then a genuine
+    # one a minute later.
+    templates = Templates(config)
+    try:
+        announcer = PressAnnouncer(config, engine, templates)
+        burst = [press(chain, "P-1", 3, seconds(s)) for s in (0, 0.5, 1.0)]
+        assert store_live(engine, config, chain, burst, stored_at=seconds(1.5)).queued == 1
+        assert announcer.process(now=seconds(2)).alerts == 1
+        later = [press(chain, "P-1", 3, seconds(60))]
+        assert store_live(engine, config, chain, later, stored_at=seconds(61)).queued == 1
+        assert announcer.process(now=seconds(62)).alerts == 1
+    finally:
+        templates.close()
+    bodies = sorted(r["body_text"] for r in outbox_rows(engine) if r["rule"] == "красная")
+    # The hour up to each announced press: as the metrics count it, 1 and then 2 negative answers.
+    assert sum("За час:       негативная 1\n" in b for b in bodies) == 1
+    assert sum("За час:       негативная 2\n" in b for b in bodies) == 1

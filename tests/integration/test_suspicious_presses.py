@@ -106,12 +106,9 @@ def test_bursts_are_marked_when_stored_and_marks_never_change(engine: Engine) ->
 def test_topology_validates_the_new_keys() -> None:
     good = parse_topology({**CHAIN, "pads": [{**pad("K", "Калужская", "СОКОК"), "min_seconds_between": 1.5, "expected_presses": 8}], "points": [{"name": "Калужская"}]})  # fmt: skip
     assert good.pads["K"].min_seconds_between == 1.5 and good.pads["K"].expected_presses == 8
-    assert (
-        parse_topology({"points": [{"name": "A"}], "pads": [pad("P", "A", "СОКОК")]})
-        .pads["P"]
-        .min_seconds_between
-        == 0
-    )
+    plain = parse_topology({"points": [{"name": "A"}], "pads": [pad("P", "A", "СОКОК")]}).pads["P"]
+    # The defaults of issue 21: no minimum gap (off), and a pad is silent once 5 presses are missed.
+    assert (plain.min_seconds_between, plain.expected_presses) == (0, 5)
     for key, value in (("min_seconds_between", -1), ("min_seconds_between", "2"), ("min_seconds_between", 4000), ("expected_presses", 0)):  # fmt: skip
         with pytest.raises(TopologyError, match=rf"pads\[0\] \(id 'P'\): {key} must be"):
             parse_topology({"points": [{"name": "A"}], "pads": [{**pad("P", "A", "СОКОК"), key: value}]})

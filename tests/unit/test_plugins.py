@@ -16,6 +16,7 @@ from notifier.config import NotifierConfig
 from probe import plugins
 from probe.clips.config import ClipsConfig
 from probe.config import ConfigError, ProbeConfig, Section, load_config, parse_config
+from probe.history.config import HistoryConfig
 from probe.ingest.config import IngestConfig
 from probe.prometheus.config import PrometheusConfig
 from probe.snmp.config import SnmpConfig
@@ -32,6 +33,7 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         "notifier": NotifierConfig,
         "console": ConsoleConfig,
         "prometheus": PrometheusConfig,
+        "history": HistoryConfig,
     }
     for name, model in sections.items():
         assert name == model.SECTION
@@ -45,10 +47,12 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
         ("follow", "probe.follow"),
         ("status", "probe.status"),
         ("scheduler", "probe.scheduler"),
+        ("history", "probe.history.service"),
     ]
     assert {name: m.__name__ for name, m in plugins.command_modules().items()} == {
         "clips": "probe.clips.commands",
         "notifier": "notifier.commands",
+        "history": "probe.history.commands",
     }
     assert not hasattr(plugins, "evaluation_listeners")  # evaluate leaves notifying to the service
     assert {name: f.__module__ for name, f in plugins.press_hook_factories().items()} == {
