@@ -60,7 +60,7 @@ class Housekeeper:
                 if report is not None:
                     self.passes += 1
                     self.last_report = report
-                    if report.hours_rolled or report.deleted or report.partitions_dropped:
+                    if report.hours_rolled or any(report.deleted.values()) or report.partitions_dropped:
                         log.info(
                             _(
                                 "history: %d hours rolled up (%d trend rows), deleted %s, %d partitions dropped"

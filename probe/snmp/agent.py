@@ -168,6 +168,7 @@ class SnmpAgent:
         self._watcher: asyncio.Task[None] | None = None
         self._consumer_names: set[str] = set()
         self._warm_wanted = threading.Event()  # set on every rebuild; the warm-up thread waits on it
+        self._warmed = threading.Event()  # set while the warm-up has nothing left to do
         self._warmer: threading.Thread | None = None
 
     def uptime_ticks(self) -> int:
@@ -254,6 +255,7 @@ class SnmpAgent:
         if evaluation is not None and self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop is shutting down
                 self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+        self._warmed.clear()
         self._warm_wanted.set()  # the warm-up thread takes it from here
 
     async def _watch_consumers(self) -> None:
@@ -275,6 +277,12 @@ class SnmpAgent:
                 self._warm_wanted.clear()
                 if not self._stopped:
                     self._warm()
+                if not self._warm_wanted.is_set():
+                    self._warmed.set()
+
+    def wait_warm(self, timeout: float) -> bool:
+        """Until every row of the served index is encoded (after the last delivered snapshot)."""
+        return self._warmed.wait(timeout)
 
     def _warm(self) -> None:
         """Encode the rows the last build left to encode, until a newer snapshot is waiting or
