@@ -215,7 +215,9 @@ def test_kill_and_stall_of_the_active_probe(
         takeover = (
             min(c for _a, o, c in runs(engine) if pid_of(o) == second.process.pid).timestamp() - killed_at
         )
-        assert takeover < LEASE_SECONDS + 2 * SLEEP_SECONDS + 3.0, takeover  # far below the 30 s goal
+        # The lease, an attempt period, the notifier's and scheduler's start, one evaluation — and
+        # slack for a loaded machine: still far below the 30 s goal.
+        assert takeover < 10.0, takeover
         # 2. SIGSTOP of the new active instance mid-way; the other standby takes over; SIGCONT: fenced.
         wait_until(lambda: stored_by(second) >= 2, 30, "the new active one evaluates", logs)
         os.kill(second.process.pid, signal.SIGSTOP)
