@@ -9,8 +9,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SKIP = {"__init__", "common", "run_all"}
-# The press import's default is the issue's full size; make bench uses a quick one.
-QUICK_ARGS: dict[str, list[str]] = {"press_import": ["--rows", "100000"]}
+# The press import's and the takeover's defaults are the issues' full size; make bench uses quick ones.
+QUICK_ARGS: dict[str, list[str]] = {
+    "press_import": ["--rows", "100000"],
+    "takeover": ["--kills", "2", "--lease", "3"],
+}
 
 
 def main() -> int:

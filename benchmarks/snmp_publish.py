@@ -88,7 +88,8 @@ async def measure(rows: int) -> list[str]:
         while agent.index is before:
             await asyncio.sleep(0.001)
         served.append(time.perf_counter() - t0)
-        await asyncio.to_thread(hub.wait_idle, 120)  # let the warm-up finish before the next one
+        await asyncio.to_thread(hub.wait_idle, 120)
+        await asyncio.to_thread(agent.wait_warm, 120)  # let the warm-up finish before the next one
     value = await asyncio.to_thread(snmpget, port, f"prolanMetricValue.{rows}")
     t0 = time.perf_counter()
     agent.builder._metric_cache.clear()  # the reference: every row encoded again

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.engine import Connection
 
 from notifier.channels import DeliveryFailure, PermanentFailure, TemporaryFailure
 from notifier.channels.email import build_message, send_email
 from notifier.channels.sms import send_sms
 from notifier.config import NotifierConfig
 from probe.config import ProbeConfig
+from probe.lease import LeaseLost
 from probe.store.db import utcnow
 from probe.store.schema import notifier_outbox
 
@@ -72,6 +74,12 @@ class Deliverer:
         self.token = uuid.uuid4().hex
         self._modem_lock = asyncio.Lock()
         self.senders: dict[str, Sender] = senders or {"email": self._send_email, "sms": self._send_sms}
+        # In the service: the lease check of the active probe (probe.lease), first in the claim's
+        # transaction, and `may_send()` (the lease by the local clock) just before each send: a
+        # service that lost the lease — e.g. stalled and resumed after a takeover — claims and
+        # sends nothing; a row it claimed and did not send is released after claim_timeout_seconds.
+        self.fence: Callable[[Connection], None] | None = None
+        self.may_send: Callable[[], bool] = lambda: True
 
     async def _send_email(self, row: OutboxRow) -> None:
         smtp = self.config.section(NotifierConfig).smtp
@@ -119,6 +127,8 @@ class Deliverer:
 
     def claim(self, row_id: int, now: dt.datetime) -> OutboxRow | None:
         with self.engine.begin() as conn:
+            if self.fence is not None:
+                self.fence(conn)
             won = conn.execute(
                 update(notifier_outbox)
                 .where(notifier_outbox.c.id == row_id, notifier_outbox.c.status == "pending")
@@ -172,9 +182,16 @@ class Deliverer:
         now = now or utcnow()
         await asyncio.to_thread(self.release_stale_claims, utcnow())
         for row_id in await asyncio.to_thread(self.due_ids, now):
-            row = await asyncio.to_thread(self.claim, row_id, utcnow())
+            try:
+                row = await asyncio.to_thread(self.claim, row_id, utcnow())
+            except LeaseLost as exc:
+                log.warning("outbox: not sending: %s", exc)
+                return summary
             if row is None:
                 continue  # another process took it
+            if not self.may_send():
+                log.warning("outbox %s: not sent: this service no longer holds the lease", row.id)
+                return summary
             failure: DeliveryFailure | None = None
             sender = self.senders.get(row.channel)
             try:

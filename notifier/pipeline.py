@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -215,9 +215,12 @@ def feed(
     *,
     templates: Templates | None = None,
     now: dt.datetime | None = None,
+    fence: Callable[[Connection], None] | None = None,
 ) -> FeedSummary:
     """Drive every rule's incidents by one evaluation and queue the messages they announce.
-    Historical (catch-up) evaluations are ignored: they are history, not news."""
+    Historical (catch-up) evaluations are ignored: they are history, not news. `fence` (the
+    service's lease check, probe.lease) is called first in the transaction: a service that lost
+    the lease queues nothing."""
     summary = FeedSummary()
     rules = config.section(NotifierConfig).rules
     if not rules or evaluation.historical or not config.section(NotifierConfig).enabled:
@@ -225,7 +228,7 @@ def feed(
     templates = templates or Templates(config)
     for attempt in range(3):
         try:
-            return _feed_once(config, engine, evaluation, templates, now)
+            return _feed_once(config, engine, evaluation, templates, now, fence)
         except IntegrityError:
             # Another process (`evaluate` next to `run`) created the same incident row first;
             # the step is idempotent, so running it again over the committed state is safe.
@@ -235,12 +238,19 @@ def feed(
 
 
 def _feed_once(
-    config: ProbeConfig, engine: Engine, evaluation: Evaluation, templates: Templates, now: dt.datetime | None
+    config: ProbeConfig,
+    engine: Engine,
+    evaluation: Evaluation,
+    templates: Templates,
+    now: dt.datetime | None,
+    fence: Callable[[Connection], None] | None = None,
 ) -> FeedSummary:
     summary = FeedSummary()
     rules = config.section(NotifierConfig).rules
     at = evaluation.at
     with engine.begin() as conn:
+        if fence is not None:
+            fence(conn)
         hours = store.opening_hours(conn)
         silences = store.active_silences(conn, at)
         states = store.load_states(conn, [r.name for r in rules])

@@ -20,6 +20,7 @@ from notifier.pipeline import Templates, feed
 from notifier.press_alerts import PressAnnouncer, assessments_from_snapshot
 from notifier.press_hook import add_waker, remove_waker
 from notifier.sandbox import SandboxRenderer
+from probe.lease import LeaseLost
 from probe.service import ComponentStartError, Runtime
 from probe.snapshot import Evaluation, Snapshot, Subscription
 from probe.store.db import utcnow
@@ -32,6 +33,9 @@ class NotifierService:
         self.runtime = runtime
         self.templates = templates
         self.deliverer = Deliverer(runtime.config, runtime.engine)
+        # Only the active probe notifies (ACTIVE_ONLY); the lease guards what it commits and sends.
+        self.deliverer.fence = runtime.fence
+        self.deliverer.may_send = lambda: runtime.lease is None or runtime.lease.held()
         self.loop = asyncio.get_running_loop()
         self.wake = asyncio.Event()
         # Evaluations are fed one at a time and in the order they were published.
@@ -49,6 +53,7 @@ class NotifierService:
                 runtime.engine,
                 templates,
                 assessments=assessments_from_snapshot(lambda: runtime.hub.current),
+                fence=runtime.fence,
             )
             add_waker(self._wake_announcer)
             self._press_task = asyncio.create_task(self._announce_forever(), name="notifier-presses")
@@ -65,6 +70,8 @@ class NotifierService:
             timeout = poll
             try:
                 summary = await asyncio.to_thread(self.announcer.process)
+            except LeaseLost as exc:
+                log.warning("notifier: presses not announced: %s", exc)
             except Exception:  # the database may be down: the presses wait, try again next round
                 log.exception("notifier: announcing presses failed")
             else:
@@ -103,7 +110,18 @@ class NotifierService:
     def _feed(self, evaluation: Evaluation) -> None:
         try:
             with self._feed_lock:
-                summary = feed(self.runtime.config, self.runtime.engine, evaluation, templates=self.templates)
+                summary = feed(
+                    self.runtime.config,
+                    self.runtime.engine,
+                    evaluation,
+                    templates=self.templates,
+                    fence=self.runtime.fence,
+                )
+        except LeaseLost as exc:
+            log.warning(
+                "notifier: evaluation of %s at %s not processed: %s", evaluation.test, evaluation.at, exc
+            )
+            return
         except Exception:
             log.exception("notifier: evaluation of %s at %s not processed", evaluation.test, evaluation.at)
             return
@@ -137,6 +155,9 @@ class NotifierService:
 
 # Place in the start order of `prolan-probe run` (probe.service): before the scheduler, so its first evaluations reach the incidents.
 ORDER = 20
+# Sends: runs only on the active probe of the aggregator (probe.lease); a standby starts it when
+# it takes over.
+ACTIVE_ONLY = True
 
 
 async def check(runtime: Runtime) -> None:

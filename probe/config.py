@@ -140,6 +140,18 @@ class TestsConfig(Section):
         return TestSettings.model_validate(raw)
 
 
+class HaConfig(Section):
+    """`[ha]`: one active probe service per aggregator, the others hot standbys (probe.lease)."""
+
+    lease_seconds: float = Field(
+        default=15.0,
+        ge=1.0,
+        le=60.0,
+        description="how long the active service's lease lasts unrenewed: a standby takes over this long "
+        "after the active one died (renewed every third of it)",
+    )
+
+
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: ConfigPath | None = None
@@ -153,6 +165,7 @@ class ProbeConfig(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     tests: TestsConfig = Field(default_factory=TestsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    ha: HaConfig = Field(default_factory=HaConfig)
 
     # Where the config was read from; relative paths in it are relative to that folder.
     source: Path | None = Field(default=None, exclude=True)

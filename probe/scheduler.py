@@ -34,6 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from probe.i18n import _
+from probe.lease import LeaseLost
 from probe.snapshot import Evaluation
 
 if TYPE_CHECKING:
@@ -198,8 +199,9 @@ class TestScheduler:
         """Stop firing; let running evaluations finish briefly, then abandon them (their
         transaction is not committed, so nothing half-written remains)."""
         self._stopped = True
+        # Paused first, shut down after the wait: APScheduler's shutdown cancels running jobs.
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()
         running = [task for task in self._running if not task.done()]
         if running:
             _done, pending = await asyncio.wait(running, timeout=STOP_WAIT_SECONDS)
@@ -207,6 +209,8 @@ class TestScheduler:
                 task.cancel()
             if pending:
                 log.warning("stopped with %d evaluation(s) still running; they are abandoned", len(pending))
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _in_thread(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -220,7 +224,9 @@ class TestScheduler:
         try:
             await self.run_due(name)
         except asyncio.CancelledError:
-            raise
+            # `stop()` abandoned it: the evaluation's thread finishes or fails by itself (its
+            # transaction is not committed when the lease is gone); nothing for the job's log.
+            log.debug("%s: evaluation abandoned at stop", name)
         except Exception:  # the job must survive anything, or the test would stop being run
             log.exception("scheduling %s failed", name)
         finally:
@@ -240,7 +246,12 @@ class TestScheduler:
                 self._resync.discard(name)
             else:
                 self._last_end.setdefault(name, None)
-        ends = due_ends(at_or_before, self._last_end[name], due, self.catch_up_intervals)
+        # In a worker thread: after a long outage this walks back up to catch_up_intervals
+        # boundaries (milliseconds each), which must not hold up the event loop (SNMP, ingest,
+        # the renewal of the lease of the active probe).
+        ends: list[dt.datetime] = await self._in_thread(
+            due_ends, at_or_before, self._last_end[name], due, self.catch_up_intervals
+        )
         if len(ends) > 1:
             last = self._last_end[name]
             if last is not None and at_or_before(ends[0] - _TICK) > last:
@@ -258,9 +269,17 @@ class TestScheduler:
             if self._stopped:
                 break
             historical = end != due
-            evaluation: Evaluation = await self._in_thread(
-                self.evaluator.evaluate, name, end, historical=historical
-            )
+            try:
+                evaluation: Evaluation = await self._in_thread(
+                    self.evaluator.evaluate, name, end, historical=historical
+                )
+            except LeaseLost as exc:
+                # Another service took over meanwhile (its evaluation of `end` is the one that
+                # counts) — `run` stops this scheduler — or the lease was not renewed in time:
+                # the next run starts again from what the aggregator holds.
+                log.warning(_("%s: interval %s not stored: %s"), name, self._local(end), exc)
+                self._resync.add(name)
+                break
             self._last_end[name] = end
             if not evaluation.database_ok:
                 self._resync.add(name)
@@ -311,6 +330,9 @@ class TestScheduler:
 
 # Place in the start order of `prolan-probe run` (probe.service): last: its first run is seen by every other component.
 ORDER = 90
+# Evaluates: runs only on the active probe of the aggregator (probe.lease); started when this
+# service takes the lease, so its first run catches up from what the aggregator holds.
+ACTIVE_ONLY = True
 
 
 async def start(runtime: Runtime) -> TestScheduler | None:

@@ -10,6 +10,12 @@ check or start fails raises `ComponentStartError` (one line naming the config ke
 what started and exits; a component that fails to *load* (its entry point) stops `run` before
 anything starts. The service never runs half.
 
+A module with `ACTIVE_ONLY = True` evaluates or sends (the scheduler, the notifier): `run` starts
+it only while this service holds the lease of the active probe (probe.lease) — at start if it
+wins the lease, later when it takes over — and stops it when the lease is lost; every other
+component (SNMP agent, ingest, the follower, the heartbeat) runs on every instance, active or
+standby. Work an active-only component commits goes through `runtime.fence(conn)`.
+
 The orders of the built-in components: the SNMP agent 10 (the snapshot is served first), the
 Prometheus endpoint 15, the notifier 20, clips 30, ingest 40, the scheduler 90 (so its first
 run is seen by all), the history housekeeper 95 (after it: never in the way of an evaluation).
@@ -23,12 +29,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from probe.config import ProbeConfig
 from probe.snapshot import SnapshotHub
 
 if TYPE_CHECKING:
     from probe.engine import Evaluator
+    from probe.lease import Lease
 
 
 class ComponentStartError(Exception):
@@ -54,3 +62,16 @@ class Runtime:
     # The components running so far, by module name, in start order (filled by `run`): for a
     # component that reports on others (the Prometheus endpoint shows the ingest counters).
     components: dict[str, Component] = field(default_factory=dict)
+    # The lease of the active service (probe.lease), set by `run` before any component starts.
+    lease: Lease | None = None
+
+    @property
+    def role(self) -> str:
+        """ "active" or "standby" (kept on the hub, where the SNMP agent reads it)."""
+        return self.hub.role
+
+    def fence(self, conn: Connection) -> None:
+        """Inside a transaction committing work of the active (an evaluation, a queued or claimed
+        message): raises probe.lease.LeaseLost unless this service still holds the lease."""
+        if self.lease is not None:
+            self.lease.fence(conn)

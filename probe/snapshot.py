@@ -276,6 +276,11 @@ class SnapshotHub:
         self._subscriptions: list[Subscription] = []
         # Serialises "read the previous levels, merge, publish" of concurrent evaluations.
         self._lock = threading.RLock()
+        # The service's role (probe.lease, issue 16): "active" (evaluates, notifies) or
+        # "standby"; and the lease epoch it holds or last saw. Read live by the SNMP agent, which
+        # sends traps only while active. A hub outside `run` (a command, a test) is active.
+        self.role = "active"
+        self.lease_epoch = 0
 
     @property
     def current(self) -> Snapshot:

@@ -1,4 +1,5 @@
-"""The service's heartbeat: every `HEARTBEAT_SECONDS` the running service writes how its
+"""The service's heartbeat: every `HEARTBEAT_SECONDS` (and at once when its role changes) every
+running service — the active probe and each standby — writes its role, lease epoch, version, how its
 consumers of evaluations keep up (the SNMP index, the notifier: `SubscriberHealth`) and how far it
 has followed `run_log` into `service_status`; `prolan-probe status` reads it from any machine
 that reaches the aggregator. A slow or failing consumer is also logged by the hub and shown in
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from probe import __version__
 from probe.snapshot import SubscriberHealth
 from probe.store.db import utcnow
 from probe.store.schema import service_status
@@ -41,6 +43,9 @@ class ServiceRow:
     updated_at: dt.datetime  # naive UTC
     followed_seq: int | None
     consumers: list[SubscriberHealth]
+    role: str | None = None  # "active" / "standby" (None: written by a version before issue 16)
+    lease_epoch: int | None = None
+    version: str | None = None
 
     def age_seconds(self, now: dt.datetime | None = None) -> float:
         return ((now or utcnow()) - self.updated_at).total_seconds()
@@ -51,7 +56,8 @@ class ServiceRow:
 
 def write_heartbeat(
     engine: Engine, *, origin: str, probe: str, started_at: dt.datetime, followed_seq: int | None,
-    consumers: list[SubscriberHealth],
+    consumers: list[SubscriberHealth], role: str | None = None, lease_epoch: int | None = None,
+    version: str | None = None,
 ) -> None:  # fmt: skip
     row = {
         "origin": origin,
@@ -60,6 +66,9 @@ def write_heartbeat(
         "updated_at": utcnow(),
         "followed_seq": followed_seq,
         "consumers": json.dumps([dataclasses.asdict(h) for h in consumers], ensure_ascii=False),
+        "role": role,
+        "lease_epoch": lease_epoch,
+        "version": version,
     }
     with engine.begin() as conn:
         conn.execute(delete(service_status).where(service_status.c.origin == origin))
@@ -76,7 +85,17 @@ def read_services(engine: Engine) -> list[ServiceRow]:
         except (ValueError, TypeError):
             consumers = []
         out.append(
-            ServiceRow(row.origin, row.probe, row.started_at, row.updated_at, row.followed_seq, consumers)
+            ServiceRow(
+                row.origin,
+                row.probe,
+                row.started_at,
+                row.updated_at,
+                row.followed_seq,
+                consumers,
+                role=row.role,
+                lease_epoch=row.lease_epoch,
+                version=row.version,
+            )
         )
     return out
 
@@ -92,7 +111,12 @@ class Heartbeat:
     def __init__(self, runtime: Runtime, origin: str) -> None:
         self.runtime = runtime
         self.origin = origin
+        self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="heartbeat")
+
+    def poke(self) -> None:
+        """Write at once (the service's role changed)."""
+        self._wake.set()
 
     def _followed(self) -> int | None:
         follower: Any = getattr(self.runtime, "follower", None)
@@ -110,13 +134,18 @@ class Heartbeat:
                     started_at=runtime.started_at,
                     followed_seq=self._followed(),
                     consumers=runtime.hub.health(),
+                    role=runtime.hub.role,
+                    lease_epoch=runtime.hub.lease_epoch,
+                    version=__version__,
                 )
             except SQLAlchemyError as exc:
                 log.debug("heartbeat not written: %s", exc.__class__.__name__)
+            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(runtime.stopping.wait(), timeout=HEARTBEAT_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), timeout=HEARTBEAT_SECONDS)
 
     async def stop(self) -> None:
+        self._wake.set()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, SQLAlchemyError):
             await self._task

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import logging
 import logging.handlers
@@ -29,10 +30,13 @@ import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from probe import __version__, plugins
 from probe.commands.base import CommandError, Context
 from probe.config import LoggingConfig, ProbeConfig
 from probe.i18n import _
+from probe.lease import ACTIVE, STANDBY, Lease
 from probe.logs import LOG_FORMAT, ZoneFormatter
 from probe.service import Component, ComponentStartError, Runtime
 from probe.snapshot import Snapshot, SnapshotHub
@@ -195,8 +199,9 @@ async def serve(config: ProbeConfig) -> int:
         )
         snapshot = Snapshot(database_ok=False)
     runtime = Runtime(config=config, engine=engine, hub=SnapshotHub(snapshot), stopping=stopping)
+    keeper: RoleKeeper | None = None
     try:
-        components = await _start(runtime)
+        components, keeper = await _start(runtime)
     except RunRefused as exc:
         log.error("not starting: %s", exc)
         await asyncio.to_thread(engine.dispose)
@@ -207,27 +212,38 @@ async def serve(config: ProbeConfig) -> int:
         log.info(
             _("probe running (PROLAN %s): %s; database %s; role %s; config %s; started in %.1f s"),
             __version__,
-            ", ".join(describe(name, component) for name, component in components) or _("no components"),
+            ", ".join(
+                describe(name, component)
+                for name, component in [*components, *(keeper.running if keeper is not None else [])]
+            )
+            or _("no components"),
             where,
-            getattr(runtime, "role", None) or _("active"),  # a single probe is the active one
+            (_("active") if runtime.role == ACTIVE else _("standby"))
+            + (_(" (lease epoch %d)") % runtime.hub.lease_epoch if runtime.role == ACTIVE else ""),
             config.source or _("built-in defaults"),
             time.monotonic() - started,
         )
-        notify_systemd("READY=1\nSTATUS=running")
+        notify_systemd(f"READY=1\nSTATUS=running ({runtime.role})")
         await runtime.stopping.wait()
     notify_systemd("STOPPING=1")
     deadline = time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS
+    status = 0
+    if keeper is not None:
+        await keeper.stop(deadline)
+        status = keeper.status
     await stop_components(components, deadline)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(signum)
     await asyncio.to_thread(engine.dispose)
     log.info(_("probe stopped"))
-    return 0
+    return status
 
 
-async def _start(runtime: Runtime) -> list[tuple[str, Component]]:
+async def _start(runtime: Runtime) -> tuple[list[tuple[str, Component]], RoleKeeper | None]:
     """Check everything that can be checked before binding anything (the tests' sections of the
-    config, each component's `check`), then start the components. Raises RunRefused; a SIGTERM
+    config, each component's `check`), then start the components that run on every instance,
+    then try to take the lease of the active probe (the role keeper starts the active-only
+    components if it wins, and whenever it takes over later). Raises RunRefused; a SIGTERM
     meanwhile ends the start early (the components started so far are returned, to be stopped)."""
     from probe.engine import Evaluator
 
@@ -241,7 +257,7 @@ async def _start(runtime: Runtime) -> list[tuple[str, Component]]:
             f"the evaluation engine could not be built: {exc.__class__.__name__}: {exc}"
         ) from None
     if runtime.evaluator is None:  # stopped meanwhile
-        return []
+        return [], None
     report = runtime.evaluator.report
     log.debug("evaluation tests loaded: %s", ", ".join(sorted(report.loaded)) or "none")
     for failure in report.failed:
@@ -263,8 +279,190 @@ async def _start(runtime: Runtime) -> list[tuple[str, Component]]:
     if problems:
         raise RunRefused("\n".join(problems))
     if runtime.stopping.is_set():
-        return []
-    return await start_components(runtime, [module.__name__ for module in modules])
+        return [], None
+    everywhere = [m.__name__ for m in modules if not getattr(m, "ACTIVE_ONLY", False)]
+    active_only = [m.__name__ for m in modules if getattr(m, "ACTIVE_ONLY", False)]
+    runtime.lease = Lease(runtime.engine, runtime.evaluator.origin, config.ha.lease_seconds)
+    runtime.evaluator.fence = runtime.fence
+    started = await start_components(runtime, everywhere)
+    keeper = RoleKeeper(runtime, active_only)
+    try:
+        await keeper.first()
+    except RunRefused:
+        await stop_components(started, time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS)
+        raise
+    return started, keeper
+
+
+class RoleKeeper:
+    """Holds this service's role. One task renews the lease (or tries to take it) every third of
+    `[ha] lease_seconds`, whatever else happens; another follows what it learns: it starts the
+    active-only components when the service becomes the active one and stops them when the lease
+    is lost (probe.lease)."""
+
+    def __init__(self, runtime: Runtime, active_only: list[str]) -> None:
+        assert runtime.lease is not None
+        self.runtime = runtime
+        self.lease: Lease = runtime.lease
+        self.active_only = active_only
+        self.running: list[tuple[str, Component]] = []
+        self.status = 0  # the exit status `run` returns: 2 when an active-only component failed
+        self._changed = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._database_error = False
+
+    async def first(self) -> None:
+        """The first attempt, at start: a component that cannot start stops `run` (RunRefused)."""
+        await self._step()
+        self._tasks.append(asyncio.create_task(self._renew_loop(), name="lease-renew"))
+        held = self.lease.held()
+        self._announce(held, at_start=True)
+        if held:
+            await self._start_active(at_start=True)
+        self._tasks.append(asyncio.create_task(self._role_loop(), name="role-keeper"))
+
+    async def _step(self) -> None:
+        lease = self.lease
+        try:
+            began = time.monotonic()
+            await asyncio.to_thread(lease.step)
+            took = time.monotonic() - began
+            if took > lease.renew_every:
+                log.warning("lease: renewing took %.1f s (lease %g s)", took, lease.seconds)
+            if self._database_error:
+                log.info(_("lease: the database answers again"))
+                self._database_state(True)
+            self._database_error = False
+        except SQLAlchemyError as exc:
+            if not self._database_error:
+                left = max(0.0, lease.valid_until - time.monotonic())
+                self._database_state(False)
+                log.warning(
+                    _("lease: cannot reach the database (%s); %s"),
+                    f"{exc.__class__.__name__}: {str(getattr(exc, 'orig', None) or exc).strip()[:200]}",
+                    _("still active for %.0f s by the local clock") % left
+                    if lease.held()
+                    else _("standby until it answers"),
+                )
+            self._database_error = True
+        self.runtime.hub.lease_epoch = lease.epoch if lease.epoch is not None else lease.seen_epoch
+        self._changed.set()
+
+    def _database_state(self, ok: bool) -> None:
+        """prolanProbeDatabaseState follows what the lease learns, on every instance (a standby
+        evaluates nothing that would tell it; the active one may not evaluate for minutes)."""
+        hub = self.runtime.hub
+        if hub.current.database_ok != ok:
+            hub.publish(dataclasses.replace(hub.current, database_ok=ok))
+
+    async def _renew_loop(self) -> None:
+        stopping = self.runtime.stopping
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=self.lease.renew_every)
+            if stopping.is_set():
+                return
+            try:
+                await self._step()
+            except Exception:  # the renewal must survive anything: it is what keeps the role
+                log.exception("lease renewal: unexpected error")
+
+    async def _role_loop(self) -> None:
+        stopping = self.runtime.stopping
+        while not stopping.is_set():
+            # Also wake up when the lease runs out by the local clock between two steps.
+            timeout = max(0.05, self.lease.valid_until - time.monotonic()) if self.running else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=timeout)
+            self._changed.clear()
+            if stopping.is_set():
+                return
+            held = self.lease.held()
+            try:
+                if held and not self.running:
+                    self._announce(True)
+                    await self._start_active()
+                elif not held and (self.running or self.runtime.hub.role != STANDBY):
+                    self._announce(False)
+                    await self._stop_active()
+            except RunRefused as exc:  # an active-only component could not start on takeover
+                log.error(_("cannot become the active probe: %s"), exc)
+                self.status = 2
+                stopping.set()
+            except Exception:
+                log.exception("role keeper: unexpected error")
+
+    def _announce(self, held: bool, *, at_start: bool = False) -> None:
+        hub, lease = self.runtime.hub, self.lease
+        previous = hub.role
+        hub.role = ACTIVE if held else STANDBY
+        if held and at_start:  # the start line says it ("role active (lease epoch N)")
+            log.debug("this service took the lease (epoch %d)", lease.epoch or 0)
+        elif held:
+            log.info(
+                _("this service is the active probe now (lease epoch %d, lease %g s)"),
+                lease.epoch or 0,
+                lease.seconds,
+            )
+        elif at_start:
+            log.info(
+                _("this service is a standby: the active probe is %s (lease epoch %d)"),
+                lease.holder_seen or _("unknown (the database does not answer)"),
+                lease.seen_epoch,
+            )
+        elif previous == ACTIVE:
+            log.warning(
+                _(
+                    "lease lost (epoch %s; last seen: epoch %d, held by %s): stopping evaluation and "
+                    "notification, this service is a standby now"
+                ),
+                hub.lease_epoch,
+                lease.seen_epoch,
+                lease.holder_seen or "-",
+            )
+        for component in self.runtime.components.values():  # the heartbeat says it at once
+            poke = getattr(component, "poke", None)
+            if callable(poke):
+                poke()
+
+    async def _start_active(self, *, at_start: bool = False) -> None:
+        try:
+            self.running = await start_components(self.runtime, self.active_only)
+        except RunRefused:
+            self.runtime.hub.role = STANDBY
+            with contextlib.suppress(SQLAlchemyError):
+                await asyncio.to_thread(self.lease.release)
+            raise
+        if not at_start:
+            log.info(_("took over: %s started"), ", ".join(describe(n, c) for n, c in self.running) or "-")
+
+    async def _stop_active(self, deadline: float | None = None) -> None:
+        running, self.running = self.running, []
+        if not running:
+            return
+        await stop_components(running, deadline or time.monotonic() + STOP_SECONDS - STOP_RESERVE_SECONDS)
+        for module_name, _component in running:
+            self.runtime.components.pop(module_name, None)
+
+    async def stop(self, deadline: float) -> None:
+        """At the service's stop: the active-only components first, then the lease is released so
+        a standby takes over at its next attempt."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._stop_active(deadline)
+        if self.lease.epoch is not None:
+            try:
+                await asyncio.wait_for(
+                    asyncio.to_thread(self.lease.release), timeout=max(0.1, deadline - time.monotonic())
+                )
+                log.info(_("lease released (epoch %d): a standby takes over"), self.runtime.hub.lease_epoch)
+            except (SQLAlchemyError, TimeoutError) as exc:
+                log.warning(
+                    "lease not released (%s): a standby takes over when it expires", exc.__class__.__name__
+                )
 
 
 async def _unless_stopping(runtime: Runtime, work: Awaitable[T]) -> T | None:

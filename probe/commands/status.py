@@ -1,4 +1,5 @@
-"""`prolan-probe status`: is a probe service running against this aggregator, are its consumers of
+"""`prolan-probe status`: which probe services run against this aggregator (every instance, its role
+— the active one or a standby, issue 16 —, last heartbeat and version, and the lease), are their consumers of
 evaluations (the SNMP index, the notifier) keeping up, and how fresh are the results of each test.
 
 Read from the aggregator (`service_status`, written by every running service every 10 s, and
@@ -12,10 +13,11 @@ import datetime as dt
 import sys
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from probe.commands.base import Context, print_json, print_table
-from probe.status import STALE_SECONDS, read_services
+from probe.lease import LeaseRow, read_lease
+from probe.status import STALE_SECONDS, ServiceRow, read_services
 from probe.store.db import utcnow
 from probe.store.schema import test_runs
 
@@ -31,6 +33,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     now = utcnow()
     services = read_services(engine)
     with engine.connect() as conn:
+        lease = read_lease(conn) if inspect(conn).has_table("probe_lease") else None
         last_runs = conn.execute(
             select(test_runs.c.test, func.max(test_runs.c.at))
             .group_by(test_runs.c.test)
@@ -50,6 +53,11 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
                         "alive": s.alive(now),
                         "heartbeat_age_seconds": round(s.age_seconds(now), 1),
                         "started_at": _local(s.started_at, tz),
+                        "last_heartbeat": _local(s.updated_at, tz),
+                        "role": s.role,
+                        "holds_lease": _holds(s, lease),
+                        "lease_epoch": s.lease_epoch,
+                        "version": s.version,
                         "followed_seq": s.followed_seq,
                         "consumers": [
                             {
@@ -69,11 +77,43 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
                     for s in services
                 ],
                 "tests": [{"test": test, "last_run": _local(at, tz)} for test, at in last_runs],
+                "lease": None
+                if lease is None
+                else {
+                    "holder": lease.holder,
+                    "epoch": lease.epoch,
+                    "expires_in_seconds": round(lease.expires_in, 1),
+                },
             }
         )
         return 0 if healthy else 1
     if not services:
         print("no probe service has run against this aggregator (no heartbeat)")
+    else:
+        print_table(
+            [
+                (
+                    s.probe,
+                    s.origin,
+                    _shown_role(s, lease) if s.alive(now) else "gone",
+                    f"{_local(s.updated_at, tz)} ({s.age_seconds(now):.0f} s ago)",
+                    s.version or "-",
+                    "-" if s.lease_epoch is None else s.lease_epoch,
+                )
+                for s in services
+            ],
+            ["service", "instance", "role", "last heartbeat", "version", "lease epoch"],
+        )
+        if lease is not None:
+            print(
+                f"lease of the active probe: epoch {lease.epoch}, "
+                + (
+                    f"held by {lease.holder}, expires in {lease.expires_in:.1f} s"
+                    if lease.holder and lease.expires_in > 0
+                    else "free (a standby takes it at its next attempt)"
+                )
+            )
+        print()
     for s in services:
         state = "running" if s.alive(now) else f"gone (no heartbeat for {s.age_seconds(now):.0f} s)"
         print(f"service {s.probe} [{s.origin}]: {state}; started {_local(s.started_at, tz)}")
@@ -108,3 +148,16 @@ def _local(value: dt.datetime | None, tz: Any) -> str | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.UTC).astimezone(tz).isoformat(timespec="seconds")
+
+
+def _holds(service: ServiceRow, lease: LeaseRow | None) -> bool:
+    """Does this service hold the lease of the active probe now (by the database's clock)?"""
+    return lease is not None and lease.holder == service.origin and lease.expires_in > 0
+
+
+def _shown_role(service: ServiceRow, lease: LeaseRow | None) -> str:
+    """The role from the heartbeat, checked against the lease: a service that last said it was
+    active but no longer holds the lease (killed, stalled, cut off) is shown as such."""
+    if service.role == "active" and lease is not None and not _holds(service, lease):
+        return "active, lease lost"
+    return service.role or "-"

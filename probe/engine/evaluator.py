@@ -8,10 +8,11 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Column, Engine, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from probe.api import EvaluationTest, Measurement, TestContext, Window
@@ -134,6 +135,9 @@ class Evaluator:
         self._state_rows: set[str] = set()  # tests whose state version row is known to exist
         # Who stored a run (run_log.origin): a follower skips its own process's runs.
         self.origin = process_origin()
+        # In `run`: the lease check of the active probe (probe.lease), first in every history
+        # transaction; it raises LeaseLost (nothing stored, nothing published) after a takeover.
+        self.fence: Callable[[Connection], None] | None = None
         self._publish_test_states()
 
     # -- tests and their clocks ------------------------------------------------------------
@@ -432,6 +436,8 @@ class Evaluator:
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
+                    if self.fence is not None:
+                        self.fence(conn)
                     if state is not None:
                         # First: its compare-and-set serialises two processes storing this test.
                         state.write(conn)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ORDER = 95  # after the scheduler (90): its first run is never behind a prune
+# One housekeeper per aggregator: only the active probe runs it (probe.lease, issue 16).
+ACTIVE_ONLY = True
 PAUSE_SECONDS = 0.05  # between two batches: lets a waiting writer (SQLite's one lock) in
 
 

@@ -139,6 +139,7 @@ class SnmpAgent:
             uptime_ticks=self.uptime_ticks,
             tz=config.tz,
             health=hub.health,
+            role=lambda: (hub.role, hub.lease_epoch),
         )
         self._lock = threading.Lock()
         self.index = MibIndex(())  # built in start(), off the event loop (large snapshots take seconds)
@@ -167,6 +168,7 @@ class SnmpAgent:
         self._watcher: asyncio.Task[None] | None = None
         self._consumer_names: set[str] = set()
         self._warm_wanted = threading.Event()  # set on every rebuild; the warm-up thread waits on it
+        self._warmed = threading.Event()  # set while the warm-up has nothing left to do
         self._warmer: threading.Thread | None = None
 
     def uptime_ticks(self) -> int:
@@ -253,6 +255,7 @@ class SnmpAgent:
         if evaluation is not None and self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop is shutting down
                 self._loop.call_soon_threadsafe(self._notify, snapshot, evaluation)
+        self._warmed.clear()
         self._warm_wanted.set()  # the warm-up thread takes it from here
 
     async def _watch_consumers(self) -> None:
@@ -274,6 +277,12 @@ class SnmpAgent:
                 self._warm_wanted.clear()
                 if not self._stopped:
                     self._warm()
+                if not self._warm_wanted.is_set():
+                    self._warmed.set()
+
+    def wait_warm(self, timeout: float) -> bool:
+        """Until every row of the served index is encoded (after the last delivered snapshot)."""
+        return self._warmed.wait(timeout)
 
     def _warm(self) -> None:
         """Encode the rows the last build left to encode, until a newer snapshot is waiting or
@@ -294,6 +303,12 @@ class SnmpAgent:
 
     def _notify(self, snapshot: Snapshot, evaluation: Evaluation) -> None:
         targets = self.settings.trap_targets
+        if self.hub.role != "active":
+            # A standby serves what the active probe stored but sends nothing (probe.lease): the
+            # active one's agent sends the traps. The tracker still learns the levels it saw.
+            for notification in self.tracker.notifications(snapshot, evaluation):
+                log.debug("SNMP notification not sent (standby): %s", notification.summary)
+            return
         for notification in self.tracker.notifications(snapshot, evaluation):
             # Worth an INFO line only when it goes somewhere; the run's line counts the changes.
             if targets and self.traps is not None:

@@ -35,6 +35,7 @@ from probe.snmp.oids import (
     KEEPING_UP,
     METRIC_COLUMNS,
     POINT_COLUMNS,
+    ROLE_VALUES,
     SCOPES,
     SYS_UPTIME_INSTANCE,
     SYSTEM,
@@ -527,9 +528,11 @@ class IndexBuilder:
         uptime_ticks: Callable[[], int],
         tz: dt.tzinfo = dt.UTC,
         health: Callable[[], Sequence[SubscriberHealth]] = tuple,
+        role: Callable[[], tuple[str, int]] = lambda: ("active", 0),
     ) -> None:
         self.layout = layout
         self.health = health  # the hub's consumers, read live at every request
+        self.role = role  # (role, lease epoch), read live at every request
         self.tz = tz  # DateAndTime columns are in the probe's time zone
         self.probe_name = probe_name
         self.version = version
@@ -545,6 +548,23 @@ class IndexBuilder:
 
     def consumer_names(self) -> set[str]:
         return {h.name for h in self.health()}
+
+    def _role_segments(self) -> list[Segment]:
+        """prolanProbeRole and prolanProbeLeaseEpoch: live, a takeover publishes no snapshot."""
+        lay = self.layout
+        role_oid = ber.encode_oid_content((*lay.probe, ProbeScalar.ROLE, 0))
+        epoch_oid = ber.encode_oid_content((*lay.probe, ProbeScalar.LEASE_EPOCH, 0))
+
+        def role() -> bytes:
+            return varbind(role_oid, _integer(ROLE_VALUES.get(self.role()[0], ROLE_VALUES["standby"])))
+
+        def epoch() -> bytes:
+            return varbind(epoch_oid, ber.encode_unsigned(self.role()[1] & 0xFFFFFFFF))
+
+        return [
+            Segment((*lay.probe, ProbeScalar.ROLE), (0,), dynamic=role),
+            Segment((*lay.probe, ProbeScalar.LEASE_EPOCH), (0,), dynamic=epoch),
+        ]
 
     def _consumer_segments(self) -> list[Segment | TableColumn]:
         """prolanProbeConsumerState and prolanConsumerTable: live (read at every request), since
@@ -617,6 +637,7 @@ class IndexBuilder:
         segments += table_columns(lay.metric_entry, METRIC_COLUMNS, self.metric_table)
 
         segments += self._consumer_segments()
+        segments += self._role_segments()
 
         self.test_indexes = stable_indexes(t.name for t in snapshot.tests)
         heads = [ber.encode_oid_content((*lay.test_entry, c)) for c in TEST_COLUMNS]

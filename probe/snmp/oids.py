@@ -37,6 +37,12 @@ class ProbeScalar:
     NAME: Final = 4
     LAST_UPDATE: Final = 5
     CONSUMER_STATE: Final = 6  # ProlanKeepingUp: the worst of prolanConsumerTable
+    ROLE: Final = 7  # active(1) / standby(2): the lease of the active probe (issue 16)
+    LEASE_EPOCH: Final = 8  # Unsigned32: the lease's fencing epoch
+
+
+# prolanProbeRole values.
+ROLE_VALUES: Final = {"active": 1, "standby": 2}
 
 
 class MetricColumn:

@@ -199,9 +199,10 @@ def _partition_history(conn: Connection) -> None:
 
 
 # Tables that gained columns after they were first created (issue 21: metric_values.low/high/votes,
-# pads.min_seconds_between/expected_presses, presses.suspicious).
+# pads.min_seconds_between/expected_presses, presses.suspicious; issue 16: service_status.role,
+# lease_epoch, version).
 # A new column is nullable or has a server default, so adding it to a filled table is one ALTER.
-ADDED_COLUMNS_TABLES = ("metric_values", "pads", "presses")
+ADDED_COLUMNS_TABLES = ("metric_values", "pads", "presses", "service_status")
 
 
 def add_column_ddl(table: str, name: str, dialect: Dialect) -> str:

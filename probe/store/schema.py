@@ -527,4 +527,21 @@ service_status = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("followed_seq", BigInteger, nullable=True),
     Column("consumers", UnicodeText, nullable=False),  # JSON: one object per SubscriberHealth
+    # Issue 16: "active" or "standby" (probe.lease), the lease epoch it holds or last saw, its version.
+    Column("role", Unicode(16), nullable=True),
+    Column("lease_epoch", BigInteger, nullable=True),
+    Column("version", Unicode(40), nullable=True),
+)
+
+# The lease of the one active probe service per aggregator (probe.lease, issue 16). One row per
+# lease name; `epoch` grows by one at every change of holder (the fencing token), `expires_at`
+# and `renewed_at` are seconds since 1970 read from the database's own clock (never a client's).
+probe_lease = Table(
+    "probe_lease",
+    metadata,
+    Column("name", Unicode(40), primary_key=True),
+    Column("holder", Unicode(100), nullable=True),  # as run_log.origin; NULL when released
+    Column("epoch", BigInteger, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("renewed_at", Float, nullable=False),
 )

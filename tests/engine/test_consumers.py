@@ -166,8 +166,10 @@ async def test_the_snmp_warm_up_is_not_part_of_its_delivery(tmp_path: Path) -> N
                 "prolanMetricValue.3",
             )  # fmt: skip
             assert code == 0 and parse_walk(out) == {"prolanMetricValue.3": "99.00"}, err
+            assert not agent.wait_warm(0.1)
         finally:
             release.set()
+        assert await asyncio.to_thread(agent.wait_warm, 10)
 
 
 def test_status_command_reports_services_and_their_consumers(

@@ -52,4 +52,5 @@ def test_every_console_read_compiles_for_mssql(tmp_path: Path) -> None:
     # The history is read through the driver with its values rendered into the statement.
     history = history_query([1, 2], since, END)
     rendered = str(history.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    assert "IN (1, 2)" in rendered and "CAST(metric_values.at AS VARCHAR(max))" in rendered
+    assert "IN (1, 2)" in rendered and "DATEDIFF_BIG(millisecond, '19700101', metric_values.at)" in rendered
+    assert "CASE metric_values.level WHEN 'good' THEN 0" in rendered  # levels as codes, by the database

@@ -61,7 +61,9 @@ def test_every_subsystem_is_discovered_from_its_own_package() -> None:
 
 
 def test_the_core_config_keeps_only_the_core_sections() -> None:
-    assert set(ProbeConfig.model_fields) == {"name", "timezone", "database", "tests", "logging", "source"}
+    # `ha`: the lease of the active probe is the service's own business (probe.lease, issue 16).
+    core = {"name", "timezone", "database", "tests", "logging", "ha", "source"}
+    assert set(ProbeConfig.model_fields) == core
 
 
 def test_a_section_is_typed_validated_and_one_object(tmp_path: Path) -> None:
