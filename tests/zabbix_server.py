@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -59,7 +60,7 @@ LogFile={dir}/zabbix_server.log
 DebugLevel=3
 PidFile={dir}/zabbix_server.pid
 TmpDir={dir}
-SocketDir={dir}
+SocketDir={socket_dir}
 DBHost={db_host}
 DBPort={db_port}
 DBName={db_name}
@@ -133,6 +134,12 @@ class Zabbix:
         self.server_port = free_listen_port()
         self.web_port = free_port()
         self.traps_file = folder / "zabbix_traps.tmp"
+        # The server's IPC sockets are named `<SocketDir>/zabbix_server_rtc.sock/…haservice.sock`:
+        # under pytest's folder (itself under any TMPDIR) that passes the 108 bytes of a Unix socket
+        # path and the server exits at start. A short folder of its own, removed by stop().
+        self.socket_dir = Path(
+            tempfile.mkdtemp(prefix="zbx-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        )
         self.traps_file.touch()
         self.url = f"http://127.0.0.1:{self.web_port}/api_jsonrpc.php"
         self.server: subprocess.Popen[bytes] | None = None
@@ -173,7 +180,7 @@ class Zabbix:
         conf = self.folder / "zabbix_server.conf"
         conf.write_text(
             SERVER_CONF.format(
-                server_port=self.server_port, dir=self.folder, db_host=self.db_host, db_port=self.db_port,
+                server_port=self.server_port, dir=self.folder, socket_dir=self.socket_dir, db_host=self.db_host, db_port=self.db_port,
                 db_name=self.db_name, db_user=self.db_user, traps_file=self.traps_file,
             ),
             encoding="utf-8",
@@ -275,5 +282,6 @@ class Zabbix:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.server.wait(5)
         self.web = self.server = None
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
         with contextlib.suppress(Exception):  # the database may never have been created
             self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
