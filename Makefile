@@ -20,6 +20,10 @@ DEMO_CONFIG ?=
 # The tests run in random order (pytest-randomly prints "Using --randomly-seed=N" first); repeat an
 # order with `make test PYTEST_ARGS=--randomly-seed=N`.
 PYTEST_ARGS ?=
+# Most tests wait on real processes (the probe, Zabbix, Prometheus, snmptrapd): three workers on two
+# cores halve the wall time. Tests bound by a CPU or wall-clock budget (marker `serial`) run after
+# them, alone. `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= 3
 CONFIG_ARG := $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 # ru | en: the demo's language (help, logs, mails); default: the locale's (Russian when it is Russian)
 DEMO_LANG ?=
@@ -38,7 +42,10 @@ test: deps-test venv postgres
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider \
+		-n $(TEST_WORKERS) -m "not serial" $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen PROLAN_REQUIRE_PG=1 $(VENV)/bin/pytest -p randomly -p no:cacheprovider \
+		-m serial $(PYTEST_ARGS)
 
 deps-runtime:
 	@dpkg -s $(DEBIAN_RUNTIME) >/dev/null 2>&1 || { apt-get update && \

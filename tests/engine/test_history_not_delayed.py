@@ -8,6 +8,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import Engine, func, select, text
 
 from probe.engine import Evaluator
@@ -16,6 +17,9 @@ from probe.history.service import Housekeeper
 from probe.service import Runtime
 from probe.snapshot import SnapshotHub
 from probe.store.schema import metric_values
+
+# Timing-bound (a CPU or wall-clock budget): run by `make test` after the parallel part, alone.
+pytestmark = pytest.mark.serial
 
 MSK = dt.timezone(dt.timedelta(hours=3))
 # Evaluated intervals of yesterday (the housekeeper prunes by the real clock).

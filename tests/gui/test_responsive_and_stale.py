@@ -41,6 +41,9 @@ from probe.assess import ThresholdTable
 from probe.levels import Level
 from tests.history_builder import add_metric, add_points
 
+# Timing-bound (a CPU or wall-clock budget): run by `make test` after the parallel part, alone.
+pytestmark = pytest.mark.serial
+
 MSK = ZoneInfo("Europe/Moscow")
 NOW = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC)
 NEG = ThresholdTable.higher_worse(20, 40, 60, 80)

@@ -15,6 +15,9 @@ from notifier.sandbox import RenderLimits, SandboxRenderer
 from tests.helpers import run_cli
 from tests.integration.test_service import Service
 
+# Timing-bound (a CPU or wall-clock budget): run by `make test` after the parallel part, alone.
+pytestmark = pytest.mark.serial
+
 HOSTILE = {
     "nested loops": "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
     "lipsum": "{{ lipsum(n=10**6) }}",

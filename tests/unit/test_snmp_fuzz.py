@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.snmp_fuzzing import MAX_CPU_SECONDS, check, datagrams, responder_and_screen
+
+# Timing-bound (a CPU or wall-clock budget): run by `make test` after the parallel part, alone.
+pytestmark = pytest.mark.serial
 
 RESPONDER, SCREEN = responder_and_screen()
 
