@@ -18,15 +18,13 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Float, Select, and_, case, func, literal, or_, select
-from sqlalchemy.exc import CompileError
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import Connection, Engine, Select, and_, case, func, literal, or_, select
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
 from probe.store.baselines import parse_thresholds
 from probe.store.schema import metric_trends, metric_values, metrics, points, questions, threshold_tables
+from probe.store.sqltime import epoch_seconds
 from probe.store.trends import trends_before_raw
 from probe.topology import COMPANY
 
@@ -215,39 +213,6 @@ def metric_catalog(
         infos = [i for i in infos if needle in i.name.casefold()]
     # Grouped by test, then point (test-level metrics first), then name, the same on every dialect.
     return sorted(infos, key=lambda i: (i.test, i.point is not None, i.point or "", i.name))
-
-
-class epoch_seconds(FunctionElement[float]):  # an SQL expression, named as one
-    """A stored UTC time column as seconds since 1970, computed by the database: the driver then
-    hands over plain floats (cheap) instead of a string or a datetime per row (a week of a hundred
-    rows is a hundred thousand of them), and nothing is parsed in Python."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds)
-def _epoch_default(element: Any, compiler: Any, **kw: Any) -> str:
-    raise CompileError(f"no epoch seconds for the {compiler.dialect.name} dialect")
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC; julianday() reads it (to the millisecond).
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    # `timestamp without time zone` holding UTC: its epoch is the UTC one. EXTRACT gives numeric
-    # (a Decimal per row in the driver): cast to a double.
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
-
-
-@compiles(epoch_seconds, "mssql")
-def _epoch_mssql(element: Any, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"(CAST(DATEDIFF_BIG(millisecond, '19700101', {column}) AS FLOAT) / 1000.0)"
 
 
 def level_code(column: Any) -> Any:

@@ -36,48 +36,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Float, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import CompileError, IntegrityError
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.exc import IntegrityError
 
 from probe.store.schema import probe_lease
+from probe.store.sqltime import db_seconds
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "probe"
 ACTIVE = "active"
 STANDBY = "standby"
-
-
-class db_seconds(FunctionElement[float]):  # an SQL function, named as one
-    """The database server's clock, in seconds since 1970 (UTC), as a float."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(db_seconds)
-def _db_seconds_default(_element: Any, compiler: Any, **_kw: Any) -> str:
-    raise CompileError(f"no server clock for the {compiler.dialect.name} dialect")
-
-
-@compiles(db_seconds, "postgresql")
-def _db_seconds_postgresql(_element: Any, _compiler: Any, **_kw: Any) -> str:
-    # clock_timestamp(), not now(): now() is the start of the transaction.
-    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
-
-
-@compiles(db_seconds, "sqlite")
-def _db_seconds_sqlite(_element: Any, _compiler: Any, **_kw: Any) -> str:
-    # SQLite runs on the machine of its file: its clock is that machine's (milliseconds).
-    return "((julianday('now') - 2440587.5) * 86400.0)"
-
-
-@compiles(db_seconds, "mssql")
-def _db_seconds_mssql(_element: Any, _compiler: Any, **_kw: Any) -> str:
-    return "(CAST(DATEDIFF_BIG(millisecond, '19700101', SYSUTCDATETIME()) AS FLOAT) / 1000.0)"
 
 
 class LeaseLost(Exception):
