@@ -71,10 +71,16 @@ def by_key(result: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def scraped_since(prometheus: Prometheus, moment: float) -> bool:
-    return all(
+    """A scrape that started after `moment` is stored and queryable: the target reports it, and the
+    metric samples carry its time (Prometheus updates the target just before it commits the
+    samples, so a query right after the first may still see the scrape before)."""
+    if not all(
         calendar.timegm(time.strptime(t["lastScrape"][:19], "%Y-%m-%dT%H:%M:%S")) > moment
         for t in prometheus.targets()
-    )
+    ):
+        return False
+    stamps = prometheus.query("timestamp(prolan_metric_level)")
+    return bool(stamps) and all(float(r["value"][1]) > moment for r in stamps)
 
 
 def documented_queries() -> list[str]:
