@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import statistics
 import tempfile
 import time
@@ -88,29 +89,38 @@ class Feed:
         return len(batch)
 
 
-def copy_floor(engine: Engine, count: int, at: dt.datetime) -> float:
-    """COPY of `count` rows into `metric_values` itself — the same table, with the history stored
-    so far and the same indexes, as the run's own rows went in — at a time no run uses (removed
-    afterwards, outside the timing)."""
-    spare = at + dt.timedelta(days=3650)
-    stamp = spare.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    lines = "".join(
-        f"{i}\t{stamp}\t{(i % 1000) / 10}\tgood\t\\N\t\\N\t\\N\t\\N\n" for i in range(1, count + 1)
-    )
+def copy_floor(engine: Engine, at: dt.datetime) -> tuple[float, int]:
+    """COPY of exactly the rows the run stored into `metric_values` (every column, the same
+    values), into the same table and day partition with its indexes and the history stored so far:
+    the storage floor. They go in one second before the run's time (no run uses it) and are
+    removed afterwards; reading them out and deleting them are outside the timing."""
+    stamp = at.astimezone(dt.UTC).replace(tzinfo=None)
+    columns = "metric_id, at, value, level, threshold_id, low, high, votes, expected"
+    out = io.BytesIO()
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        query = (
+            f"COPY (SELECT metric_id, at - interval '1 second', value, level, threshold_id, low, high, "
+            f"votes, expected FROM metric_values WHERE at = '{stamp.isoformat(' ')}') TO STDOUT"
+        )
+        with raw.cursor() as cur, cur.copy(query) as copy:
+            for block in copy:
+                out.write(block)
+        conn.rollback()
+    lines = out.getvalue()
     started = time.perf_counter()
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
-        columns = "metric_id, at, value, level, thresholds, low, high, votes"
         with raw.cursor() as cur, cur.copy(f"COPY metric_values ({columns}) FROM STDIN") as copy:
             copy.write(lines)
     seconds = time.perf_counter() - started
     with engine.begin() as conn:
         conn.execute(
-            text("DELETE FROM metric_values WHERE at = :at"),
-            {"at": spare.astimezone(dt.UTC).replace(tzinfo=None)},
+            text("DELETE FROM metric_values WHERE at = :at"), {"at": stamp - dt.timedelta(seconds=1)}
         )
-    return seconds
+    return seconds, lines.count(b"\n")
 
 
 def local(day: dt.date, hour: int, minute: int) -> dt.datetime:
@@ -180,7 +190,8 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
         for minute in (10, 20, 30):
             end = local(day, hour, minute)
             seconds, count, stored = evaluate(end)
-            floor = copy_floor(engine, count, end)
+            floor, copied = copy_floor(engine, end)
+            assert copied == count, (copied, count)
             table.append((f"{label} {hour:02d}:{minute:02d}", stored, count, seconds, floor))
             print(f"  {table[-1][0]}: run {seconds:.2f} s, COPY {floor:.2f} s", flush=True)
     hub.wait_idle(120)

@@ -22,10 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
@@ -65,6 +67,7 @@ __all__ = [
     "EvaluationTest",
     "Level",
     "Measurement",
+    "MeasurementBatch",
     "Param",
     "Period",
     "Share",
@@ -77,6 +80,7 @@ __all__ = [
     "buttons",
     "clips",
     "expected_presses",
+    "flatten",
     "history_weeks",
     "ingest_counts",
     "pads",
@@ -171,6 +175,69 @@ class Measurement:
     expected: float | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class MeasurementBatch:
+    """Many measurements as columns: what a test of a large chain returns instead of one
+    `Measurement` object per metric (issue 15; `run` may return batches and measurements mixed).
+
+    `rows[i]` gives the identity of measurement i (short name, point, period, question,
+    methodology, unit, thresholds, key hint; its value, low, high, votes and expected are not
+    used). Return the *same* `rows` tuple run after run while the identities do not change: the
+    engine keeps what it derived from it (names, ids, threshold tables) and per run works on the
+    arrays only. The arrays have one entry per row: `value`, `low`, `high`, `expected` as float64
+    with NaN for None; `votes` as int64 with -1 for None. None for a whole column: all None."""
+
+    rows: tuple[Measurement, ...]
+    value: NDArray[np.float64]
+    low: NDArray[np.float64] | None = None
+    high: NDArray[np.float64] | None = None
+    votes: NDArray[np.int64] | None = None
+    expected: NDArray[np.float64] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def measurements(self) -> list[Measurement]:
+        """The batch as `Measurement` objects (for tools and checks; the engine never needs them)."""
+
+        def floats(column: NDArray[np.float64] | None) -> list[float | None]:
+            if column is None:
+                return [None] * len(self.rows)
+            return [None if x != x else x for x in column.tolist()]
+
+        votes = [None] * len(self.rows) if self.votes is None else self.votes.tolist()
+        return [
+            replace(
+                row,
+                value=value,
+                low=low,
+                high=high,
+                votes=None if n is None or n < 0 else n,
+                expected=expected,
+            )
+            for row, value, low, high, n, expected in zip(
+                self.rows,
+                floats(self.value),
+                floats(self.low),
+                floats(self.high),
+                votes,
+                floats(self.expected),
+                strict=True,
+            )
+        ]
+
+
+def flatten(results: Iterable[Measurement | MeasurementBatch]) -> list[Measurement]:
+    """What a test's `run` returned, as one list of `Measurement` objects."""
+    out: list[Measurement] = []
+    for item in results:
+        if isinstance(item, MeasurementBatch):
+            out += item.measurements()
+        else:
+            out.append(item)
+    return out
+
+
 @dataclass
 class TestContext:
     """What a run gets from the engine.
@@ -219,7 +286,7 @@ class EvaluationTest:
         Subclasses override this; per-point overrides from config are applied by the engine."""
         return measurement.thresholds
 
-    def run(self, ctx: TestContext) -> Iterable[Measurement]:
+    def run(self, ctx: TestContext) -> Iterable[Measurement | MeasurementBatch]:
         raise NotImplementedError
 
 

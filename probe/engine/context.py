@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy import Engine
 
-from probe.api import EvaluationTest, Measurement, TestContext, Window
+from probe.api import EvaluationTest, Measurement, TestContext, Window, flatten
 from probe.store.db import read_only_engine
 from probe.store.ingest_mark import stored_through
 from probe.store.state import StateStore
@@ -23,7 +23,8 @@ def run_storing_state(
     *,
     read_engine: Engine | None = None,
 ) -> list[Measurement]:
-    """`test.run` with a context as the engine builds it; its state changes are committed."""
+    """`test.run` with a context as the engine builds it, batches as `Measurement` objects; its
+    state changes are committed."""
     reader = read_engine or read_only_engine(engine)
     state = StateStore(test.name, reader)
     state.ensure_version_row(engine)
@@ -36,7 +37,7 @@ def run_storing_state(
         state=state,
         ingest_mark=stored_through(engine),
     )
-    result = list(test.run(ctx))
+    result = flatten(test.run(ctx))
     with engine.begin() as conn:
         state.write(conn)
     return result
