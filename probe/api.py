@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
-from probe.evidence import Share, wilson_bounds
+from probe.evidence import Share, wilson_bounds, wilson_bounds_array
 from probe.levels import Level
 from probe.silence import expected_presses, history_weeks, silent_minutes, typical_rates
 from probe.store.schema import (
@@ -91,6 +91,7 @@ __all__ = [
     "silent_minutes",
     "typical_rates",
     "wilson_bounds",
+    "wilson_bounds_array",
 ]
 
 Period = Literal["interval", "day"]

@@ -57,9 +57,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import and_, case, false, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
@@ -72,14 +74,16 @@ from probe.api import (
     INDICATIVE_KINDS,
     EvaluationTest,
     Measurement,
+    MeasurementBatch,
     Param,
     Period,
-    Share,
     TestContext,
     ThresholdTable,
+    Topology,
     Window,
     pads,
     presses,
+    wilson_bounds_array,
 )
 
 SOKOK, USOKOK, SURVEYS = "СОКОК", "УСОКОК", "Опросы"
@@ -110,62 +114,54 @@ DATABASE = "Доступность базы данных (%)"
 # --------------------------------------------------------------------------------------------
 # Counts
 
-
-@dataclass(slots=True)
-class Counts:
-    """The counts of one point, methodology and question over some span of presses."""
-
-    positive: int = 0
-    negative: int = 0
-    passive: int = 0
-    force_majeure: int = 0
-    prompts: int = 0  # seller (УСОКОК) or red (Опросы) presses
-    outside: int = 0  # indicative presses that were not accepted (УСОКОК)
-    silent: int = 0  # seller presses whose window closed without an answer
-    answered: int = 0  # seller presses with an accepted answer
-
-    @property
-    def votes(self) -> int:
-        return self.positive + self.negative + self.passive
-
-    def add(self, other: Counts) -> None:
-        self.positive += other.positive
-        self.negative += other.negative
-        self.passive += other.passive
-        self.force_majeure += other.force_majeure
-        self.prompts += other.prompts
-        self.outside += other.outside
-        self.silent += other.silent
-        self.answered += other.answered
-
-    def plus(self, other: Counts) -> Counts:
-        total = Counts(*self.values())
-        total.add(other)
-        return total
-
-    def values(self) -> tuple[int, int, int, int, int, int, int, int]:
-        """In field order (the order of a group in the stored day state)."""
-        return (
-            self.positive,
-            self.negative,
-            self.passive,
-            self.force_majeure,
-            self.prompts,
-            self.outside,
-            self.silent,
-            self.answered,
-        )
-
-    def is_zero(self) -> bool:
-        return not any(self.values())
-
-
-COUNT_FIELDS = tuple(f.name for f in fields(Counts))
+# The counts of a group (a point, methodology and question over some span of presses): the
+# columns of a `CountTable`, in the order of a group in the stored day state.
+COUNT_FIELDS = (
+    "positive",
+    "negative",
+    "passive",
+    "force_majeure",
+    "prompts",  # seller (УСОКОК) or red (Опросы) presses
+    "outside",  # indicative presses that were not accepted (УСОКОК)
+    "silent",  # seller presses whose window closed without an answer
+    "answered",  # seller presses with an accepted answer
+)
+FIELD = {name: column for column, name in enumerate(COUNT_FIELDS)}
 GroupKey = tuple[int, str, str]  # point id, methodology, question id ('' when none)
 
 
-def percent(part: int, whole: int) -> float | None:
-    return None if whole == 0 else part * 100.0 / whole
+@dataclass(frozen=True)
+class CountTable:
+    """The counts of many groups as one matrix (issue 15: a run counts thousands of groups, and a
+    Python object per group and field is most of its cost): row i is the group `keys[i]`, the
+    columns are COUNT_FIELDS. Keys are distinct; a group without a row counts zero."""
+
+    keys: list[GroupKey]
+    counts: NDArray[np.int64]  # shape (len(keys), len(COUNT_FIELDS))
+
+    @classmethod
+    def empty(cls) -> CountTable:
+        return cls([], np.zeros((0, len(COUNT_FIELDS)), dtype=np.int64))
+
+    def plus(self, other: CountTable) -> CountTable:
+        """Both tables added group by group (the groups of either)."""
+        keys = list(self.keys)
+        index = {key: row for row, key in enumerate(keys)}
+        rows = np.empty(len(other.keys), dtype=np.int64)
+        for n, key in enumerate(other.keys):
+            row = index.get(key)
+            if row is None:
+                row = index[key] = len(keys)
+                keys.append(key)
+            rows[n] = row
+        counts = np.zeros((len(keys), len(COUNT_FIELDS)), dtype=np.int64)
+        counts[: len(self.keys)] = self.counts
+        counts[rows] += other.counts  # the rows are distinct: none is added to twice
+        return CountTable(keys, counts)
+
+    def without_zeros(self) -> CountTable:
+        kept = np.flatnonzero(self.counts.any(axis=1))
+        return CountTable([self.keys[row] for row in kept.tolist()], self.counts[kept])
 
 
 # --------------------------------------------------------------------------------------------
@@ -503,45 +499,57 @@ def longest_window(conn: Connection) -> dt.timedelta:
     return dt.timedelta(seconds=float(seconds or 0.0))
 
 
-def _kind_field(kind: str) -> str | None:
-    return {
-        "positive": "positive",
-        "negative": "negative",
-        "passive": "passive",
-        "force_majeure": "force_majeure",
-        "seller": "prompts",
-        "red": "prompts",
-    }.get(kind)
+# The column a press of each kind counts in (presses of other kinds are not counted).
+KIND_FIELD = {
+    "positive": FIELD["positive"],
+    "negative": FIELD["negative"],
+    "passive": FIELD["passive"],
+    "force_majeure": FIELD["force_majeure"],
+    "seller": FIELD["prompts"],
+    "red": FIELD["prompts"],
+}
+USOKOK_COLUMNS = np.array([FIELD[name] for name in USOKOK_FIELDS], dtype=np.int64)
 
 
-def count_span(conn: Connection, span: Span) -> tuple[dict[GroupKey, Counts], dict[GroupKey, Counts]]:
-    """Counts of the interval and the change of the day state (see `Span`)."""
-    interval: dict[GroupKey, Counts] = {}
-    increment: dict[GroupKey, Counts] = {}
-    for point_id, methodology, question_id, kind, in_interval, in_since in conn.execute(
+def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
+    """Counts of the interval and the change of the day state (see `Span`): two tables of the
+    same groups."""
+    index: dict[GroupKey, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    in_interval: list[int] = []
+    in_since: list[int] = []
+    for point_id, methodology, question_id, kind, interval_count, since_count in conn.execute(
         plain_counts_query(span)
     ).tuples():
-        name = _kind_field(kind)
-        if name is None:
+        column = KIND_FIELD.get(kind)
+        if column is None:
             continue
-        key = (int(point_id), str(methodology), str(question_id))
-        for target, value in ((interval, in_interval), (increment, in_since)):
-            if value:
-                counts = target.get(key)
-                if counts is None:
-                    counts = target[key] = Counts()
-                setattr(counts, name, getattr(counts, name) + int(value))
+        rows.append(index.setdefault((int(point_id), str(methodology), str(question_id)), len(index)))
+        columns.append(column)
+        in_interval.append(int(interval_count or 0))
+        in_since.append(int(since_count or 0))
     lookback = longest_window(conn)
-    for row in conn.execute(usokok_counts_query(span, lookback)):
-        key = (int(row.point_id), USOKOK, "")
-        for prefix, target, sign in (("i", interval, 1), ("d", increment, 1), ("o", increment, -1)):
-            numbers = [int(getattr(row, f"{prefix}_{name}") or 0) for name in USOKOK_FIELDS]
-            if not any(numbers):
-                continue
-            counts = target.setdefault(key, Counts())
-            for name, number in zip(USOKOK_FIELDS, numbers, strict=True):
-                setattr(counts, name, getattr(counts, name) + sign * number)
-    return interval, increment
+    usokok_rows: list[int] = []
+    usokok_numbers: list[list[int]] = []
+    # Columns: point_id, then USOKOK_FIELDS for the interval (i_), the day now (d_) and the day as
+    # the state counted it (o_); one point may have a "now" and a "then" row.
+    for row in conn.execute(usokok_counts_query(span, lookback)).tuples():
+        usokok_rows.append(index.setdefault((int(row[0]), USOKOK, ""), len(index)))
+        usokok_numbers.append([int(n or 0) for n in row[1:]])
+    interval = np.zeros((len(index), len(COUNT_FIELDS)), dtype=np.int64)
+    increment = np.zeros_like(interval)
+    at = (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64))
+    np.add.at(interval, at, np.array(in_interval, dtype=np.int64))
+    np.add.at(increment, at, np.array(in_since, dtype=np.int64))
+    if usokok_rows:
+        numbers = np.array(usokok_numbers, dtype=np.int64).reshape(len(usokok_rows), 3, len(USOKOK_FIELDS))
+        cells = (np.array(usokok_rows, dtype=np.int64)[:, None], USOKOK_COLUMNS[None, :])
+        np.add.at(interval, cells, numbers[:, 0])
+        # Now minus then: a late press can take an answer from one window and give it to another.
+        np.add.at(increment, cells, numbers[:, 1] - numbers[:, 2])
+    keys = list(index)
+    return CountTable(keys, interval), CountTable(keys, increment)
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,7 +562,7 @@ class DayState:
 
     counted_to: dt.datetime
     counted_through: int
-    totals: dict[GroupKey, Counts]
+    totals: CountTable
 
 
 def state_key(day_start: dt.datetime) -> str:
@@ -567,12 +575,16 @@ def key_day(day_start: dt.datetime) -> str:
 
 
 def encode_day(state: DayState) -> dict[str, Any]:
+    """The groups with counts as columns (the counts row after row, COUNT_FIELDS each): JSON reads
+    and writes a few long lists much faster than one short list per group of thousands."""
+    totals = state.totals.without_zeros()
     return {
         "counted_to": state.counted_to.isoformat(),
         "counted_through": state.counted_through,
-        "groups": [
-            [*key, *counts.values()] for key, counts in sorted(state.totals.items()) if not counts.is_zero()
-        ],
+        "point_ids": [key[0] for key in totals.keys],
+        "methodologies": [key[1] for key in totals.keys],
+        "questions": [key[2] for key in totals.keys],
+        "counts": totals.counts.ravel().tolist(),
     }
 
 
@@ -580,128 +592,195 @@ def decode_day(value: Any) -> DayState | None:
     """The stored state, or None when there is none or it is not one this version wrote (the day
     is then recounted from the presses)."""
     try:
-        totals = {
-            (int(g[0]), str(g[1]), str(g[2])): Counts(*(int(n) for n in g[3:]))
-            for g in value["groups"]
-            if len(g) == 3 + len(COUNT_FIELDS)
-        }
+        point_ids, methodologies, questions = value["point_ids"], value["methodologies"], value["questions"]
+        groups = len(point_ids)
+        counts = np.array(value["counts"], dtype=np.int64)
+        if (
+            len(methodologies) != groups
+            or len(questions) != groups
+            or counts.shape != (groups * len(COUNT_FIELDS),)
+        ):
+            return None
+        keys = list(zip(map(int, point_ids), map(str, methodologies), map(str, questions), strict=True))
+        if len(set(keys)) != groups:
+            return None
+        totals = CountTable(keys, counts.reshape(groups, len(COUNT_FIELDS)))
         return DayState(dt.datetime.fromisoformat(value["counted_to"]), int(value["counted_through"]), totals)
-    except (TypeError, KeyError, ValueError, IndexError):
+    except (TypeError, KeyError, ValueError, IndexError, OverflowError):
         return None
 
 
 # --------------------------------------------------------------------------------------------
-# Measurements
+# Measurements: one MeasurementBatch (issue 15). The identities of the metrics are built once per
+# topology; a run computes their numbers from its count tables with array arithmetic.
+
+# The columns of a run's count matrix: COUNT_FIELDS and two sums.
+VOTES_COLUMN = len(COUNT_FIELDS)  # positive + negative + passive
+SETTLED_COLUMN = VOTES_COLUMN + 1  # silent + answered: the seller presses no longer pending
+COLUMNS = SETTLED_COLUMN + 1
+
+# A metric: its short name, the column of its value (of the part, for a percentage) and the column
+# of a percentage's whole (None for a count).
+MetricSpec = tuple[str, int, int | None]
+INDICATIVE_METRICS: tuple[MetricSpec, ...] = (
+    (VOTES, VOTES_COLUMN, None),
+    (POSITIVE, FIELD["positive"], None),
+    (POSITIVE_PCT, FIELD["positive"], VOTES_COLUMN),
+    (NEGATIVE, FIELD["negative"], None),
+    (NEGATIVE_PCT, FIELD["negative"], VOTES_COLUMN),
+    (PASSIVE, FIELD["passive"], None),
+    (PASSIVE_PCT, FIELD["passive"], VOTES_COLUMN),
+)
+FORCE_MAJEURE_METRIC: MetricSpec = (FORCE_MAJEURE, FIELD["force_majeure"], None)
+PROMPTS_METRIC: MetricSpec = (PROMPTS, FIELD["prompts"], None)
+USOKOK_METRICS: tuple[MetricSpec, ...] = (
+    PROMPTS_METRIC,
+    (SILENT, FIELD["silent"], None),
+    # SPEC §3: the denominator is the seller presses no longer pending (answered or silent).
+    (SILENT_PCT, FIELD["silent"], SETTLED_COLUMN),
+    (OUTSIDE, FIELD["outside"], None),
+)
+PERIODS: tuple[Period, ...] = ("interval", "day")
+
+# What the identities depend on: the (methodology, point) of the pads of points with an id,
+# sorted; those points' ids; the question ids, sorted.
+LayoutKey = tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...]]
 
 
-# short name, value, unit and, for a percentage, the counts it comes from (issue 21: its interval)
-EvidenceRow = tuple[str, float | None, str, Share | None]
-_MEASUREMENT_DEFAULTS = {f.name: f.default for f in fields(Measurement) if f.default is not MISSING}
-
-
-def new_measurement(
-    base: Mapping[str, Any], short_name: str, value: float | None, period: Period, unit: str
-) -> Measurement:
-    """`Measurement(short_name, value, period=period, unit=unit, **base)`, built without the frozen
-    dataclass' per-field `object.__setattr__` calls: a run builds ~25 per point, which with
-    thousands of points is most of its Python time (equality with the normal constructor is tested)."""
-    measurement = object.__new__(Measurement)
-    state = dict(base)
-    state["short_name"] = short_name
-    state["value"] = value
-    state["period"] = period
-    state["unit"] = unit
-    object.__setattr__(measurement, "__dict__", state)
-    return measurement
-
-
-def _share(short_name: str, part: int, whole: int) -> EvidenceRow:
-    """A percentage row with the counts it comes from, so that its 95 % interval (issue 21) is
-    computed from exactly the same numbers as its value."""
-    return (short_name, percent(part, whole), PERCENT, Share(part, whole))
-
-
-def _indicative(counts: Counts) -> list[EvidenceRow]:
-    votes = counts.votes
-    return [
-        (VOTES, votes, COUNT, None),
-        (POSITIVE, counts.positive, COUNT, None),
-        _share(POSITIVE_PCT, counts.positive, votes),
-        (NEGATIVE, counts.negative, COUNT, None),
-        _share(NEGATIVE_PCT, counts.negative, votes),
-        (PASSIVE, counts.passive, COUNT, None),
-        _share(PASSIVE_PCT, counts.passive, votes),
-    ]
-
-
-def _usokok_extra(counts: Counts) -> list[EvidenceRow]:
-    return [
-        (PROMPTS, counts.prompts, COUNT, None),
-        (SILENT, counts.silent, COUNT, None),
-        # SPEC §3: the denominator is the seller presses no longer pending (answered or silent).
-        _share(SILENT_PCT, counts.silent, counts.silent + counts.answered),
-        (OUTSIDE, counts.outside, COUNT, None),
-    ]
-
-
-def _with_evidence(measurement: Measurement, share: Share | None) -> Measurement:
-    """Attach a percentage's 95 % Wilson interval and its denominator (in place: the measurement
-    was just built by `new_measurement` and is not shared yet)."""
-    if share is not None:
-        bounds = share.bounds
-        state = measurement.__dict__
-        state["low"], state["high"] = bounds if bounds is not None else (None, None)
-        state["votes"] = share.whole
-    return measurement
-
-
-_NONE = Counts()
-
-
-def point_measurements(
-    methodology: str,
-    point: str,
-    questions: Iterable[str],
-    per_period: Mapping[Period, Mapping[str, Counts]],
-) -> list[Measurement]:
-    """The metrics of one point (or the company) under one methodology, in SPEC order (each metric
-    for the interval, then for the day). `per_period[period][question]`: counts, question '' for
-    the question-less ones."""
-    interval, day = per_period["interval"], per_period["day"]
-    out: list[Measurement] = []
-
-    append = out.append
-
-    def emit(interval_rows: list[EvidenceRow], day_rows: list[EvidenceRow], question: str | None) -> None:
-        base = {**_MEASUREMENT_DEFAULTS, "point": point, "question": question, "methodology": methodology}
-        for (short, value, unit, share), (_, day_value, _, day_share) in zip(
-            interval_rows, day_rows, strict=True
-        ):
-            interval_m = new_measurement(
-                base, short, None if value is None else float(value), "interval", unit
-            )
-            day_m = new_measurement(base, short, None if day_value is None else float(day_value), "day", unit)
-            append(_with_evidence(interval_m, share))
-            append(_with_evidence(day_m, day_share))
-
-    i_plain, d_plain = interval.get("", _NONE), day.get("", _NONE)
-    if methodology == SURVEYS:
-        for question in questions:
-            emit(_indicative(interval.get(question, _NONE)), _indicative(day.get(question, _NONE)), question)
-        emit(
-            [(FORCE_MAJEURE, i_plain.force_majeure, COUNT, None), (PROMPTS, i_plain.prompts, COUNT, None)],
-            [(FORCE_MAJEURE, d_plain.force_majeure, COUNT, None), (PROMPTS, d_plain.prompts, COUNT, None)],
-            None,
-        )
-        return out
-    emit(
-        [*_indicative(i_plain), (FORCE_MAJEURE, i_plain.force_majeure, COUNT, None)],
-        [*_indicative(d_plain), (FORCE_MAJEURE, d_plain.force_majeure, COUNT, None)],
-        None,
+def layout_key(topology: Topology) -> LayoutKey:
+    point_ids = {p.name: p.id for p in topology.points.values() if p.id is not None}
+    groups = tuple(
+        sorted({(pad.methodology, pad.point) for pad in topology.pads.values() if pad.point in point_ids})
     )
-    if methodology == USOKOK:
-        emit(_usokok_extra(i_plain), _usokok_extra(d_plain), None)
-    return out
+    return groups, tuple(point_ids[point] for _, point in groups), tuple(sorted(topology.questions))
+
+
+def group_questions(methodology: str, question_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The questions a methodology counts per ('' the question-less counts)."""
+    return ("", *question_ids) if methodology == SURVEYS else ("",)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The identities of a run's measurements and where each one's numbers are.
+
+    A run's counts go into an integer matrix of shape (2 periods, groups, COLUMNS): first one
+    group per `point_groups` key (a point's methodology and question), then the company's groups
+    (one per methodology and question), each the sum of the point groups that `company_of` maps
+    to it. Measurement i is entry `value_at[i]` of the flattened matrix; a percentage (the rows
+    `percent_rows`) divides it by entry `whole_at`."""
+
+    key: LayoutKey
+    rows: tuple[Measurement, ...]  # the same tuple for every run of this layout
+    point_groups: list[GroupKey]
+    company_of: NDArray[np.int64]  # per point group: its company group's row
+    groups: int
+    value_at: NDArray[np.int64]
+    percent_rows: NDArray[np.int64]
+    whole_at: NDArray[np.int64]
+
+
+def build_layout(key: LayoutKey) -> Layout:
+    """Measurements for every point with pads (per methodology of its pads) and the company, in
+    SPEC order per point and methodology: each metric for the interval, then for the day."""
+    groups, point_ids, question_ids = key
+    point_groups: list[GroupKey] = []
+    company_rows: dict[tuple[str, str], int] = {}  # (methodology, question) → its row after the points'
+    for methodology in sorted({m for m, _ in groups}):
+        for question in group_questions(methodology, question_ids):
+            company_rows[(methodology, question)] = len(company_rows)
+    company_of: list[int] = []
+    rows: list[Measurement] = []
+    places: list[tuple[int, int, int, int]] = []  # per row: period, group, value column, whole column or -1
+
+    def add(methodology: str, point: str, row_of: Mapping[str, int]) -> None:
+        def metrics(specs: Iterable[MetricSpec], group: int, question: str | None) -> None:
+            for short_name, column, whole in specs:
+                unit = COUNT if whole is None else PERCENT
+                for period_index, period in enumerate(PERIODS):
+                    rows.append(
+                        Measurement(
+                            short_name,
+                            None,
+                            point=point,
+                            period=period,
+                            question=question,
+                            methodology=methodology,
+                            unit=unit,
+                        )
+                    )
+                    places.append((period_index, group, column, -1 if whole is None else whole))
+
+        plain = row_of[""]
+        if methodology == SURVEYS:
+            for question in question_ids:
+                metrics(INDICATIVE_METRICS, row_of[question], question)
+            metrics((FORCE_MAJEURE_METRIC, PROMPTS_METRIC), plain, None)
+            return
+        metrics((*INDICATIVE_METRICS, FORCE_MAJEURE_METRIC), plain, None)
+        if methodology == USOKOK:
+            metrics(USOKOK_METRICS, plain, None)
+
+    for (methodology, point), point_id in zip(groups, point_ids, strict=True):
+        row_of: dict[str, int] = {}
+        for question in group_questions(methodology, question_ids):
+            row_of[question] = len(point_groups)
+            point_groups.append((point_id, methodology, question))
+            company_of.append(company_rows[(methodology, question)])
+        add(methodology, point, row_of)
+    # The company's groups follow the points'.
+    first_company_row = len(point_groups)
+    for methodology in sorted({m for m, _ in groups}):
+        questions = group_questions(methodology, question_ids)
+        add(methodology, COMPANY, {q: first_company_row + company_rows[(methodology, q)] for q in questions})
+    period, group, column, whole = np.array(places, dtype=np.int64).reshape(-1, 4).T
+    cell = period * (first_company_row + len(company_rows)) + group
+    percent_rows = np.flatnonzero(whole >= 0)
+    return Layout(
+        key=key,
+        rows=tuple(rows),
+        point_groups=point_groups,
+        company_of=first_company_row + np.array(company_of, dtype=np.int64),
+        groups=first_company_row + len(company_rows),
+        value_at=cell * COLUMNS + column,
+        percent_rows=percent_rows,
+        whole_at=cell[percent_rows] * COLUMNS + whole[percent_rows],
+    )
+
+
+def measurement_batch(layout: Layout, interval: CountTable, day: CountTable) -> MeasurementBatch:
+    """The run's measurements: counts as floats; a percentage part × 100 / whole with its 95 %
+    Wilson interval and its whole as votes (issue 21), no value and no interval when the whole is
+    0. Each number is computed by the same floating-point operations as `percent` and
+    `wilson_bounds` on one value would."""
+    points = len(layout.point_groups)
+    matrix = np.zeros((len(PERIODS), layout.groups, COLUMNS), dtype=np.int64)
+    for period, table in enumerate((interval, day)):
+        index = {key: row for row, key in enumerate(table.keys)}
+        found = np.fromiter((index.get(key, -1) for key in layout.point_groups), dtype=np.int64, count=points)
+        known = found >= 0
+        counts = matrix[period]
+        counts[np.flatnonzero(known), : len(COUNT_FIELDS)] = table.counts[found[known]]
+        np.add.at(counts, layout.company_of, counts[:points])
+    matrix[..., VOTES_COLUMN] = (
+        matrix[..., FIELD["positive"]] + matrix[..., FIELD["negative"]] + matrix[..., FIELD["passive"]]
+    )
+    matrix[..., SETTLED_COLUMN] = matrix[..., FIELD["silent"]] + matrix[..., FIELD["answered"]]
+    cells = matrix.reshape(-1)
+    counted = cells[layout.value_at]
+    value = counted.astype(np.float64)
+    part = counted[layout.percent_rows]
+    whole = cells[layout.whole_at]
+    has_whole = whole != 0
+    ratio = np.full(len(part), np.nan)
+    ratio[has_whole] = part[has_whole] * 100.0 / whole[has_whole]
+    value[layout.percent_rows] = ratio
+    low = np.full(len(value), np.nan)
+    high = np.full(len(value), np.nan)
+    low[layout.percent_rows], high[layout.percent_rows] = wilson_bounds_array(part, whole)
+    votes = np.full(len(value), -1, dtype=np.int64)
+    votes[layout.percent_rows] = whole
+    return MeasurementBatch(layout.rows, value, low=low, high=high, votes=votes)
 
 
 def _bounds(value: Any, name: str) -> ThresholdTable:
@@ -744,6 +823,15 @@ class LOYALTY_MON(EvaluationTest):
             ),
             (SILENT_PCT, "day"): _bounds(self.params["silent_day_thresholds"], "silent_day_thresholds"),
         }
+        self._layout: Layout | None = None
+
+    def layout(self, topology: Topology) -> Layout:
+        """The identities of the measurements for this topology: built when what they depend on
+        changed, else the ones of the previous run (the engine caches its work on `rows`)."""
+        key = layout_key(topology)
+        if self._layout is None or self._layout.key != key:
+            self._layout = build_layout(key)
+        return self._layout
 
     def thresholds(self, measurement: Measurement, window: Window) -> ThresholdTable | None:
         if measurement.short_name == WORKING:
@@ -754,7 +842,7 @@ class LOYALTY_MON(EvaluationTest):
             return measurement.thresholds
         return self._tables.get((measurement.short_name, measurement.period), measurement.thresholds)
 
-    def run(self, ctx: TestContext) -> list[Measurement]:
+    def run(self, ctx: TestContext) -> list[Measurement | MeasurementBatch]:
         window = ctx.window
         start, end, day_start = window.start_naive, window.end_naive, window.day_start_naive
         store = ctx.state if self.params["keep_day_totals"] else None
@@ -771,50 +859,19 @@ class LOYALTY_MON(EvaluationTest):
         ):
             base = saved
         else:  # no state, a re-evaluation of an earlier end, or ids that went back: recount the day
-            base = DayState(day_start, 0, {})
+            base = DayState(day_start, 0, CountTable.empty())
         span = Span(start, end, day_start, base.counted_to, base.counted_through, through)
         with ctx.connect() as conn:
             interval, increment = count_span(conn, span)
-        day = {
-            group: base.totals.get(group, Counts()).plus(increment.get(group, Counts()))
-            for group in base.totals.keys() | increment.keys()
-        }
+        day = base.totals.plus(increment)
         if store is not None and through is not None and (saved is None or end >= saved.counted_to):
             store.put(key, encode_day(DayState(end, through, day)))
             oldest = key_day(day_start - dt.timedelta(days=KEEP_DAYS))
             for old in store.keys(DAY_KEY_PREFIX):
                 if old < oldest:
                     store.delete(old)
-        return build_measurements(ctx, interval, day) + suspicious_measurements(ctx)
-
-
-def build_measurements(
-    ctx: TestContext, interval: Mapping[GroupKey, Counts], day: Mapping[GroupKey, Counts]
-) -> list[Measurement]:
-    """Measurements for every point with pads (per methodology of its pads) and the company."""
-    topology = ctx.topology
-    question_ids = sorted(topology.questions)
-    point_ids = {p.name: p.id for p in topology.points.values() if p.id is not None}
-    groups = sorted(
-        {(pad.methodology, pad.point) for pad in topology.pads.values() if pad.point in point_ids}
-    )
-    out: list[Measurement] = []
-    company: dict[str, dict[Period, dict[str, Counts]]] = {}
-    for methodology, point in groups:
-        point_id = point_ids[point]
-        per_period: dict[Period, dict[str, Counts]] = {"interval": {}, "day": {}}
-        for period, source in (("interval", interval), ("day", day)):
-            for question in ("", *question_ids) if methodology == SURVEYS else ("",):
-                found = source.get((point_id, methodology, question))
-                if found is not None:
-                    per_period[period][question] = found  # type: ignore[index]
-                    totals = company.setdefault(methodology, {"interval": {}, "day": {}})
-                    totals[period].setdefault(question, Counts()).add(found)  # type: ignore[index]
-        out += point_measurements(methodology, point, question_ids, per_period)
-    for methodology in sorted({m for m, _ in groups}):
-        totals = company.get(methodology, {"interval": {}, "day": {}})
-        out += point_measurements(methodology, COMPANY, question_ids, totals)
-    return out
+        batch = measurement_batch(self.layout(ctx.topology), interval, day)
+        return [batch, *suspicious_measurements(ctx)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -353,23 +353,6 @@ def test_late_presses_backfill_and_restart(engine: Engine) -> None:
 # --- Thresholds and SQL portability ---------------------------------------------------------
 
 
-def test_fast_measurements_equal_normal_ones() -> None:
-    base = {
-        "point": "Калужская",
-        "question": "q1",
-        "methodology": "УСОКОК",
-        "thresholds": None,
-        "key_hint": None,
-    }
-    fast = LM.new_measurement(base, "% 'молчунов'", 12.5, "day", "%")
-    normal = Measurement(
-        "% 'молчунов'", 12.5, point="Калужская", period="day", question="q1", methodology="УСОКОК", unit="%"
-    )
-    assert fast == normal and hash(fast) == hash(normal) and repr(fast) == repr(normal)
-    with pytest.raises(AttributeError):
-        fast.value = 1.0  # type: ignore[misc]  # still frozen
-
-
 def test_default_thresholds() -> None:
     test = LM.LOYALTY_MON()
     win = window(dt.datetime(2026, 11, 20, 10, 10, tzinfo=MSK))

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from probe.assess import ThresholdTable
-from probe.evidence import Share, evidence_bound, evidence_level, interval_text, wilson_bounds
+from probe.evidence import (
+    Share,
+    evidence_bound,
+    evidence_level,
+    interval_text,
+    wilson_bounds,
+    wilson_bounds_array,
+)
 from probe.levels import Level
 
 Z = 1.96
@@ -160,3 +168,51 @@ def test_the_table_of_docs_thresholds_is_what_the_code_computes() -> None:
         assert interval_text(low, high) == bounds
         assert NEGATIVE.assess(value) is names[by_value]
         assert evidence_level(NEGATIVE, value, low, high) is names[by_evidence]
+
+
+def _same_bounds(part: int, whole: int, low: float, high: float) -> bool:
+    """The array's ends are exactly the scalar function's: equal floats, NaN where it gives None."""
+    scalar = wilson_bounds(part, whole)
+    if scalar is None:
+        return math.isnan(low) and math.isnan(high)
+    return scalar == (low, high)
+
+
+def test_array_bounds_equal_scalar_ones_for_every_small_count() -> None:
+    pairs = [(part, whole) for whole in range(301) for part in range(whole + 1)]
+    parts, wholes = (np.array(column, dtype=np.int64) for column in zip(*pairs, strict=True))
+    low, high = wilson_bounds_array(parts, wholes)
+    wrong = [
+        (part, whole)
+        for part, whole, lo, hi in zip(
+            parts.tolist(), wholes.tolist(), low.tolist(), high.tolist(), strict=True
+        )
+        if not _same_bounds(part, whole, lo, hi)
+    ]
+    assert len(pairs) == 45_451 and wrong == []
+
+
+def test_array_bounds_equal_scalar_ones_for_large_counts() -> None:
+    rng = np.random.default_rng(15)
+    wholes = rng.integers(301, 10**12, 20_000)
+    parts = np.minimum(wholes, (wholes * rng.random(20_000)).astype(np.int64))
+    parts[:100], parts[100:200] = 0, wholes[100:200]  # the exact ends
+    parts[200:300] = wholes[200:300] - 1
+    low, high = wilson_bounds_array(parts, wholes)
+    wrong = [
+        (part, whole)
+        for part, whole, lo, hi in zip(
+            parts.tolist(), wholes.tolist(), low.tolist(), high.tolist(), strict=True
+        )
+        if not _same_bounds(part, whole, lo, hi)
+    ]
+    assert wrong == []
+
+
+def test_array_bounds_refuse_what_the_scalar_refuses() -> None:
+    with pytest.raises(ValueError, match="got 3 of 2"):
+        wilson_bounds_array([1, 3], [1, 2])
+    with pytest.raises(ValueError, match="got -1 of 2"):
+        wilson_bounds_array([-1], [2])
+    low, high = wilson_bounds_array([5, 0], [0, -3])  # no whole: no interval, whatever the part
+    assert np.isnan(low).all() and np.isnan(high).all()
