@@ -58,6 +58,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, ClassVar
 
 import numpy as np
@@ -642,17 +643,19 @@ USOKOK_METRICS: tuple[MetricSpec, ...] = (
 )
 PERIODS: tuple[Period, ...] = ("interval", "day")
 
-# What the identities depend on: the (methodology, point) of the pads of points with an id,
-# sorted; those points' ids; the question ids, sorted.
-LayoutKey = tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...]]
+# What the identities depend on: the (methodology, point, point id) of the pads of points with an
+# id (compared as a set: a run checks it without sorting thousands of pads), the question ids.
+LayoutKey = tuple[frozenset[tuple[str, str, int]], tuple[str, ...]]
 
 
 def layout_key(topology: Topology) -> LayoutKey:
     point_ids = {p.name: p.id for p in topology.points.values() if p.id is not None}
-    groups = tuple(
-        sorted({(pad.methodology, pad.point) for pad in topology.pads.values() if pad.point in point_ids})
+    groups = frozenset(
+        (pad.methodology, pad.point, point_ids[pad.point])
+        for pad in topology.pads.values()
+        if pad.point in point_ids
     )
-    return groups, tuple(point_ids[point] for _, point in groups), tuple(sorted(topology.questions))
+    return groups, tuple(sorted(topology.questions))
 
 
 def group_questions(methodology: str, question_ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -683,10 +686,12 @@ class Layout:
 def build_layout(key: LayoutKey) -> Layout:
     """Measurements for every point with pads (per methodology of its pads) and the company, in
     SPEC order per point and methodology: each metric for the interval, then for the day."""
-    groups, point_ids, question_ids = key
+    group_set, question_ids = key
+    # Sorted by methodology, then point (a point has one id): the order of the metrics.
+    groups = sorted(group_set)
     point_groups: list[GroupKey] = []
     company_rows: dict[tuple[str, str], int] = {}  # (methodology, question) → its row after the points'
-    for methodology in sorted({m for m, _ in groups}):
+    for methodology in sorted({m for m, _, _ in groups}):
         for question in group_questions(methodology, question_ids):
             company_rows[(methodology, question)] = len(company_rows)
     company_of: list[int] = []
@@ -721,7 +726,7 @@ def build_layout(key: LayoutKey) -> Layout:
         if methodology == USOKOK:
             metrics(USOKOK_METRICS, plain, None)
 
-    for (methodology, point), point_id in zip(groups, point_ids, strict=True):
+    for methodology, point, point_id in groups:
         row_of: dict[str, int] = {}
         for question in group_questions(methodology, question_ids):
             row_of[question] = len(point_groups)
@@ -730,7 +735,7 @@ def build_layout(key: LayoutKey) -> Layout:
         add(methodology, point, row_of)
     # The company's groups follow the points'.
     first_company_row = len(point_groups)
-    for methodology in sorted({m for m, _ in groups}):
+    for methodology in sorted({m for m, _, _ in groups}):
         questions = group_questions(methodology, question_ids)
         add(methodology, COMPANY, {q: first_company_row + company_rows[(methodology, q)] for q in questions})
     period, group, column, whole = np.array(places, dtype=np.int64).reshape(-1, 4).T
@@ -757,7 +762,7 @@ def measurement_batch(layout: Layout, interval: CountTable, day: CountTable) -> 
     matrix = np.zeros((len(PERIODS), layout.groups, COLUMNS), dtype=np.int64)
     for period, table in enumerate((interval, day)):
         index = {key: row for row, key in enumerate(table.keys)}
-        found = np.fromiter((index.get(key, -1) for key in layout.point_groups), dtype=np.int64, count=points)
+        found = np.array(list(map(index.get, layout.point_groups, repeat(-1))), dtype=np.int64)
         known = found >= 0
         counts = matrix[period]
         counts[np.flatnonzero(known), : len(COUNT_FIELDS)] = table.counts[found[known]]

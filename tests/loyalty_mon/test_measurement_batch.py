@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +21,7 @@ from tests.loyalty_mon.support import LM
 
 METHODOLOGIES = ("УСОКОК", "СОКОК", "Опросы", "Другая")  # an unknown one counts like СОКОК
 QUESTIONS = ("q1", "q2", "q3")
+Counts = Any  # a CountTable of the test module (loaded from its file, as the engine does)
 
 
 @st.composite
@@ -42,7 +44,7 @@ def topologies(draw: st.DrawFn) -> Topology:
     return Topology(points, questions, pads)
 
 
-def counts(draw: st.DrawFn, topology: Topology) -> LM.CountTable:
+def counts(draw: st.DrawFn, topology: Topology) -> Counts:
     """Random groups of the topology's points (and others that no measurement asks for), random
     counts: zero (no percentage), small and large."""
     point_ids = [p.id for p in topology.points.values() if p.id is not None] + [999]
@@ -63,14 +65,12 @@ def counts(draw: st.DrawFn, topology: Topology) -> LM.CountTable:
 
 
 @st.composite
-def runs(draw: st.DrawFn) -> tuple[Topology, LM.CountTable, LM.CountTable]:
+def runs(draw: st.DrawFn) -> tuple[Topology, Counts, Counts]:
     topology = draw(topologies())
     return topology, counts(draw, topology), counts(draw, topology)
 
 
-def batch_of(
-    test: LM.LOYALTY_MON, topology: Topology, interval: LM.CountTable, day: LM.CountTable
-) -> MeasurementBatch:
+def batch_of(test: Any, topology: Topology, interval: Counts, day: Counts) -> MeasurementBatch:
     batch = LM.measurement_batch(test.layout(topology), interval, day)
     assert isinstance(batch, MeasurementBatch)
     return batch
@@ -89,7 +89,7 @@ def assert_same(batch: MeasurementBatch, expected: list[Measurement]) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(runs())
-def test_batch_equals_the_object_path(case: tuple[Topology, LM.CountTable, LM.CountTable]) -> None:
+def test_batch_equals_the_object_path(case: tuple[Topology, Counts, Counts]) -> None:
     topology, interval, day = case
     expected = object_path.build_measurements(
         topology, object_path.counts_of(interval), object_path.counts_of(day)
@@ -142,7 +142,7 @@ def test_rows_are_built_once_per_topology() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(runs())
-def test_day_state_round_trip_and_sum(case: tuple[Topology, LM.CountTable, LM.CountTable]) -> None:
+def test_day_state_round_trip_and_sum(case: tuple[Topology, Counts, Counts]) -> None:
     _, base, increment = case
     total = base.plus(increment)
     expected = object_path.counts_of(base)
