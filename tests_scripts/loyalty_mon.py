@@ -14,7 +14,9 @@ every `Measurement` so that the engine's name is exactly SPEC's:
 e.g. `Measurement("% негативных ответов", v, point="Калужская", period="interval", question="q1",
 methodology="Опросы")` → `LOYALTY_MON. Опросы. Калужская. Как Вам у нас понравилось. % негативных
 ответов. Интервал 10 мин`. A point gets one set of metrics per methodology of its pads, with zero
-counts (and no percentage) when nothing was pressed.
+counts (and no percentage) when nothing was pressed. They are returned as one `MeasurementBatch`
+(issue 15): those identities, built once per topology, and the numbers as arrays computed per run
+from the count matrices (`Подозрительные нажатия`, a few, stay `Measurement` objects).
 
 Counting rules (SPEC §3):
 * A press belongs to the interval [start, end) and to the day [day_start, end) of its own timestamp;
@@ -804,6 +806,7 @@ class LOYALTY_MON(EvaluationTest):
         "Мониторинг Лояльности: голосования, ответы, форс-мажоры, опросы и 'молчуны' по точкам и по компании"
     )
     interval_minutes = 10
+    thresholds_ignore_window = True  # `thresholds` depends on the measurement only
     parameters: ClassVar[Mapping[str, Param]] = {
         "negative_interval_thresholds": Param(
             [20.0, 40.0, 60.0, 80.0], "% негативных ответов, интервал: t1..t4"
