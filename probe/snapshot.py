@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
@@ -24,9 +25,11 @@ from probe.levels import Level
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class MetricState:
-    """One metric's latest value as published: the row of prolanMetricTable."""
+class MetricState(NamedTuple):
+    """One metric's latest value as published: the row of prolanMetricTable. A named tuple, not a
+    dataclass: a run of a large chain makes 100,000+ of them, and a tuple is made in one step
+    (`tuple.__new__(MetricState, row)`) instead of a call per field (issue 15). Copy with changes
+    by `state._replace(...)`."""
 
     id: int
     key: str
