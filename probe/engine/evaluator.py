@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -127,6 +128,7 @@ class Evaluator:
         self._plans: dict[
             tuple[str, int], tuple[tuple[Measurement, ...], tuple[object, ...], BlockPlan, frozenset[str]]
         ] = {}
+        self._states_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="states")
         self._state_rows: set[str] = set()  # tests whose state version row is known to exist
         # Who stored a run (run_log.origin): a follower skips its own process's runs.
         self.origin = process_origin()
@@ -227,7 +229,17 @@ class Evaluator:
         assessed = self._assess(name, test, window, prepared, loose, batches, test_ok, database_ok)
         duration = time.perf_counter() - clock_start
         ids: list[NDArray[np.int64]] = []
+        states: list[MetricState] = []
         if database_ok:
+            # The published states need only the ids and the arrays: when the ids are known before
+            # the store (every run after a block's first), they are made on another thread while
+            # this one waits for the aggregator to take the COPY, and published after the commit.
+            known_before = [self._known_ids(plan) for plan, _block, _codes in assessed]
+            early: Future[list[MetricState]] | None = None
+            if all(found is not None for found in known_before):
+                early = self._states_pool.submit(
+                    _states_of, assessed, [i for i in known_before if i is not None], name, window.end
+                )
             try:
                 store = prepared.state if prepared is not None and test_ok else None
                 ids = self._store(
@@ -238,13 +250,19 @@ class Evaluator:
                 log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
                 database_ok = False
                 assessed = self._assess(name, test, window, prepared, loose, batches, test_ok, database_ok)
-        states: list[MetricState] = []
-        for index, (plan, block, codes) in enumerate(assessed):
             if database_ok:
-                states += columns.states(
-                    plan=plan, ids=ids[index], block=block, codes=codes, test=name, time=window.end
+                same_ids = early is not None and all(
+                    b is not None and np.array_equal(a, b) for a, b in zip(ids, known_before, strict=True)
                 )
-            else:
+                states = (
+                    early.result()
+                    if early is not None and same_ids
+                    else _states_of(assessed, ids, name, window.end)
+                )
+            elif early is not None:
+                early.cancel()
+        if not database_ok:
+            for plan, block, codes in assessed:
                 known = np.array(
                     [-1 if (i := self._registry.known_id(spec.key)) is None else i for spec in plan.specs],
                     dtype=np.int64,
@@ -476,8 +494,9 @@ class Evaluator:
                         state.write(conn)
                     ids: list[NDArray[np.int64]] = []
                     for plan, _block, _codes in assessed:
-                        if plan.ids is not None:  # a kept plan whose metrics are stored already
-                            ids.append(plan.ids)
+                        known = self._known_ids(plan)
+                        if known is not None:  # stored already under these names and scopes
+                            ids.append(known)
                             continue
                         entries = self._registry.ensure(conn, plan.specs, started_at)
                         ids.append(np.array([entries[spec.key][0] for spec in plan.specs], dtype=np.int64))
@@ -531,6 +550,12 @@ class Evaluator:
                 with self.engine.connect() as conn:
                     self._registry.load(conn)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _known_ids(self, plan: BlockPlan) -> NDArray[np.int64] | None:
+        """The ids of a plan's metrics when every one is stored with the plan's name and scope."""
+        if plan.ids is not None:
+            return plan.ids
+        return self._registry.known_ids(plan.specs)
 
     def _publish_test_states(self) -> None:
         current = {t.name: t for t in self.hub.current.tests}
@@ -633,6 +658,18 @@ def _rows_checked(rows: tuple[Measurement, ...]) -> tuple[str | None, frozenset[
             _ROWS_CHECKED.clear()
         _ROWS_CHECKED[id(rows)] = (rows, problem, identities)
     return problem, identities
+
+
+def _states_of(
+    assessed: Sequence[tuple[BlockPlan, Block, NDArray[np.int8]]],
+    ids: Sequence[NDArray[np.int64]],
+    test: str,
+    at: dt.datetime,
+) -> list[MetricState]:
+    states: list[MetricState] = []
+    for (plan, block, codes), block_ids in zip(assessed, ids, strict=True):
+        states += columns.states(plan=plan, ids=block_ids, block=block, codes=codes, test=test, time=at)
+    return states
 
 
 def _topology_fingerprint(topology: Topology) -> tuple[object, ...]:

@@ -115,6 +115,19 @@ class MetricRegistry:
             entry = self._known.get(key)
         return None if entry is None else entry[0]
 
+    def known_ids(self, specs: Sequence[MetricSpec]) -> NDArray[np.int64] | None:
+        """The ids of these metrics if every one is stored under the spec's name and scope (what
+        `ensure` would then leave as it is), else None."""
+        with self._lock:
+            known, scopes = self._known, self._scopes
+            ids = []
+            for spec in specs:
+                entry = known.get(spec.key)
+                if entry is None or entry[1] != spec.name or scopes.get(spec.key) != spec.scope:
+                    return None
+                ids.append(entry[0])
+        return np.array(ids, dtype=np.int64)
+
     def ensure(
         self, conn: Connection, specs: Sequence[MetricSpec], now: dt.datetime
     ) -> dict[str, tuple[int, str]]:
