@@ -49,9 +49,7 @@ PER_POINT = 24  # LOYALTY_MON's metrics of one УСОКОК point: 100,000 metri
 def snapshot(rows: int) -> Snapshot:
     """`rows` metrics as a chain has them: PER_POINT per service point."""
     base = one_point_per_metric(rows)
-    metrics = tuple(
-        dataclasses.replace(m, point=f"Точка {m.id // PER_POINT}", scope="point") for m in base.metrics
-    )
+    metrics = tuple(m._replace(point=f"Точка {m.id // PER_POINT}", scope="point") for m in base.metrics)
     return dataclasses.replace(base, metrics=metrics)
 
 
@@ -71,7 +69,7 @@ async def measure(rows: int) -> list[str]:
     publishes, served = [], []
     for k in range(1, 6):
         at = initial.metrics[0].time + dt.timedelta(minutes=10 * k)
-        states = [dataclasses.replace(m, value=(m.value or 0) + k, time=at) for m in hub.current.metrics]
+        states = [m._replace(value=(m.value or 0) + k, time=at) for m in hub.current.metrics]
         before = agent.index
         t0 = time.perf_counter()
         await asyncio.to_thread(

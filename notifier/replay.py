@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
@@ -129,7 +129,7 @@ def reassess(metric: MetricState, table: ThresholdTable, assess_by: str) -> Metr
         level = evidence_level(table, metric.value, metric.low, metric.high)
     else:
         level = table.assess(metric.value)
-    return replace(metric, level=level, thresholds=table)
+    return metric._replace(level=level, thresholds=table)
 
 
 def first_evaluations(conn: Connection, metric_ids: Sequence[int]) -> dict[int, dt.datetime]:

@@ -287,6 +287,9 @@ class EvaluationTest:
     description: ClassVar[str] = ""
     interval_minutes: ClassVar[int] = 10
     parameters: ClassVar[Mapping[str, Param]] = {}
+    # True when `thresholds()` does not look at its `window` argument: the engine then asks it once
+    # per row of a `MeasurementBatch` (until the rows or the settings change) instead of every run.
+    thresholds_ignore_window: ClassVar[bool] = False
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         values = {key: p.default for key, p in self.parameters.items()}

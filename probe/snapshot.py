@@ -15,8 +15,10 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
+from typing import NamedTuple
 
 from probe.assess import ThresholdTable
 from probe.levels import Level
@@ -24,9 +26,11 @@ from probe.levels import Level
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class MetricState:
-    """One metric's latest value as published: the row of prolanMetricTable."""
+class MetricState(NamedTuple):
+    """One metric's latest value as published: the row of prolanMetricTable. A named tuple, not a
+    dataclass: a run of a large chain makes 100,000+ of them, and a tuple is made in one step
+    (`tuple.__new__(MetricState, row)`) instead of a call per field (issue 15). Copy with changes
+    by `state._replace(...)`."""
 
     id: int
     key: str
@@ -90,20 +94,31 @@ class Snapshot:
     database_ok: bool = True
     updated_at: dt.datetime | None = None
 
+    # The metrics by id, made once per snapshot (every publish of a large chain looks them up).
+    _index: dict[int, MetricState] | None = field(default=None, init=False, compare=False, repr=False)
+
+    def index(self) -> Mapping[int, MetricState]:
+        """The metrics by id (shared: do not change it; `by_id` gives a copy)."""
+        if self._index is None:
+            object.__setattr__(self, "_index", {m.id: m for m in self.metrics})
+        assert self._index is not None
+        return self._index
+
     def by_id(self) -> dict[int, MetricState]:
-        return {m.id: m for m in self.metrics}
+        return dict(self.index())
 
     def with_metrics(self, new: Iterable[MetricState]) -> Snapshot:
         merged = self.by_id()
-        for state in new:
-            merged[state.id] = state
-        return replace(self, metrics=tuple(sorted(merged.values(), key=lambda m: m.id)))
+        merged.update((state.id, state) for state in new)
+        return replace(self, metrics=tuple(sorted(merged.values(), key=_BY_ID)))
 
     def with_test(self, state: TestState) -> Snapshot:
         tests = {t.name: t for t in self.tests}
         tests[state.name] = state
         return replace(self, tests=tuple(sorted(tests.values(), key=lambda t: t.name)))
 
+
+_BY_ID = attrgetter("id")
 
 Subscriber = Callable[[Snapshot, Evaluation | None], None]
 
@@ -358,21 +373,26 @@ class SnapshotHub:
         `evaluate --at` yesterday) — its states still reach the subscribers (the notifier's
         incidents order samples themselves), but it is not the metrics' current state."""
         with self._lock:
-            current = self._snapshot.by_id()
-            ordered = sorted(states, key=lambda s: s.id)
-            merged = [
-                s for s in ordered if not (only_newer and s.id in current and current[s.id].time > s.time)
-            ]
+            current = self._snapshot.index()
+            ordered = sorted(states, key=_BY_ID)
+            merged = (
+                [s for s in ordered if not (s.id in current and current[s.id].time > s.time)]
+                if only_newer
+                else ordered
+            )
             shown = ordered if past else merged
+            before = [current.get(s.id) for s in shown]
             evaluation = Evaluation(
                 test=test,
                 at=at,
                 metrics=tuple(shown),
-                previous_levels={s.id: (current[s.id].level if s.id in current else None) for s in shown},
+                previous_levels={
+                    s.id: (None if old is None else old.level) for s, old in zip(shown, before, strict=True)
+                },
                 database_ok=database_ok,
                 test_ok=test_ok,
                 historical=historical,
-                first_seen=frozenset(s.id for s in shown if s.id not in current),
+                first_seen=frozenset(s.id for s, old in zip(shown, before, strict=True) if old is None),
                 past=past,
             )
             snapshot = self._snapshot.with_metrics(merged)

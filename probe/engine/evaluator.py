@@ -6,23 +6,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import math
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Column, Engine, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from probe.api import EvaluationTest, Measurement, TestContext, Window
+from probe.api import EvaluationTest, Measurement, MeasurementBatch, TestContext, Window
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig, TestSettings
-from probe.engine import clock
+from probe.engine import clock, columns
+from probe.engine.columns import Block, BlockPlan
 from probe.engine.history import (
     MetricRegistry,
     MetricSpec,
-    ValueRow,
+    RunValues,
     log_run,
     process_origin,
     write_run,
@@ -36,8 +40,6 @@ from probe.engine.thresholds import (
     config_table,
     load_override_rows,
 )
-from probe.evidence import evidence_level
-from probe.levels import Level
 from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
 from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
 from probe.store.db import is_read_only_violation, read_only_engine
@@ -66,16 +68,6 @@ class _Prepared:
     overrides: OverrideIndex = field(default_factory=OverrideIndex)
     ingest_mark: int | None = None
     state: StateStore | None = None
-
-
-@dataclass
-class _Item:
-    measurement: Measurement
-    spec: MetricSpec
-    table: ThresholdTable | None
-    level: Level | None
-    region: str | None
-    question_text: str | None
 
 
 class Evaluator:
@@ -132,6 +124,11 @@ class Evaluator:
         # Names and keys of the measurements seen before (the same every run): building them again
         # for every metric of every run would be most of the engine's own cost on a large chain.
         self._specs: dict[tuple[object, ...], MetricSpec] = {}
+        # (test, position of the batch) -> (its rows, the plan's context, the plan, its keys)
+        self._plans: dict[
+            tuple[str, int], tuple[tuple[Measurement, ...], tuple[object, ...], BlockPlan, frozenset[str]]
+        ] = {}
+        self._states_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="states")
         self._state_rows: set[str] = set()  # tests whose state version row is known to exist
         # Who stored a run (run_log.origin): a follower skips its own process's runs.
         self.origin = process_origin()
@@ -194,7 +191,7 @@ class Evaluator:
         clock_start = time.perf_counter()
         prepared = self._prepare(name)
         database_ok = prepared is not None
-        outcome: Outcome[list[Measurement]]
+        outcome: Outcome[list[Measurement | MeasurementBatch]]
         if prepared is None:
             outcome = Outcome(error=DatabaseUnavailable("the aggregator database is unavailable"))
         else:
@@ -212,7 +209,13 @@ class Evaluator:
             )
             if not outcome.ok and not outcome.timed_out and isinstance(outcome.error, SQLAlchemyError):
                 database_ok = self._ping()
-        measurements, problem = ([], None) if not outcome.ok else _checked(outcome.value or [])
+        loose: list[Measurement] = []
+        batches: list[Block] = []
+        problem = None
+        if outcome.ok:
+            loose, batches, problem = _checked(outcome.value or [])
+            if problem is not None:
+                loose, batches = [], []
         test_ok = outcome.ok and problem is None
         error = None if test_ok else (problem or _describe_failure(name, outcome.error))
         if error:
@@ -223,52 +226,56 @@ class Evaluator:
                 error,
                 "\n" + outcome.traceback if outcome.traceback else "",
             )
-        items = self._assess(name, test, window, prepared, measurements, test_ok, database_ok)
+        assessed = self._assess(name, test, window, prepared, loose, batches, test_ok, database_ok)
         duration = time.perf_counter() - clock_start
-        ids: dict[str, tuple[int, str]] = {}
+        ids: list[NDArray[np.int64]] = []
+        states: list[MetricState] = []
         if database_ok:
+            # The published states need only the ids and the arrays: when the ids are known before
+            # the store (every run after a block's first), they are made on another thread while
+            # this one waits for the aggregator to take the COPY, and published after the commit.
+            known_before = [self._known_ids(plan) for plan, _block, _codes in assessed]
+            early: Future[list[MetricState]] | None = None
+            if all(found is not None for found in known_before):
+                early = self._states_pool.submit(
+                    _states_of, assessed, [i for i in known_before if i is not None], name, window.end
+                )
             try:
                 store = prepared.state if prepared is not None and test_ok else None
                 ids = self._store(
-                    name, window, started_at, duration, test_ok, error, items, store, historical=historical
+                    name, window, started_at, duration, test_ok, error, assessed, store, historical=historical
                 )
             except SQLAlchemyError as exc:
                 # Without the statement: for a large chain it is megabytes of parameters.
                 log.warning("%s at %s: cannot store the results: %s", name, window.end, _short(exc))
                 database_ok = False
-                items = self._assess(name, test, window, prepared, measurements, test_ok, database_ok)
+                assessed = self._assess(name, test, window, prepared, loose, batches, test_ok, database_ok)
+            if database_ok:
+                same_ids = early is not None and all(
+                    b is not None and np.array_equal(a, b) for a, b in zip(ids, known_before, strict=True)
+                )
+                states = (
+                    early.result()
+                    if early is not None and same_ids
+                    else _states_of(assessed, ids, name, window.end)
+                )
+            elif early is not None:
+                early.cancel()
         if not database_ok:
-            ids = {}
-            for item in items:
-                known = self._registry.known_id(item.spec.key)
-                if known is not None:
-                    ids[item.spec.key] = (known, item.spec.name)
-        states = tuple(
-            MetricState(
-                id=ids[item.spec.key][0],
-                key=item.spec.key,
-                name=item.spec.name,
-                test=name,
-                short_name=item.measurement.short_name,
-                value=item.measurement.value,
-                level=item.level,
-                time=window.end,
-                unit=item.spec.unit,
-                point=item.measurement.point,
-                region=item.region,
-                question=item.question_text,
-                methodology=item.measurement.methodology,
-                period=item.measurement.period,
-                thresholds=item.table,
-                scope=item.spec.scope,
-                low=item.measurement.low,
-                high=item.measurement.high,
-                votes=item.measurement.votes,
-                expected=item.measurement.expected,
-            )
-            for item in items
-            if item.spec.key in ids
-        )
+            for plan, block, codes in assessed:
+                known = np.array(
+                    [-1 if (i := self._registry.known_id(spec.key)) is None else i for spec in plan.specs],
+                    dtype=np.int64,
+                )
+                states += columns.states(
+                    plan=plan,
+                    ids=known,
+                    block=block,
+                    codes=codes,
+                    test=name,
+                    time=window.end,
+                    known=known >= 0,
+                )
         state = TestState(
             name=name,
             description=test.description,
@@ -327,23 +334,73 @@ class Evaluator:
         test: EvaluationTest,
         window: Window,
         prepared: _Prepared | None,
-        measurements: Sequence[Measurement],
+        loose: Sequence[Measurement],
+        batches: Sequence[Block],
         test_ok: bool,
         database_ok: bool,
-    ) -> list[_Item]:
+    ) -> list[tuple[BlockPlan, Block, NDArray[np.int8]]]:
+        """Each block of the run with its plan (names, keys, tables) and its level codes. The
+        engine's own two metrics and the loose measurements form the first block, planned every
+        run; a batch's plan is kept while its rows tuple and what the plan depends on are the same."""
         topology = prepared.topology if prepared is not None else self._topology
         overrides = prepared.overrides if prepared is not None else OverrideIndex()
         settings = self.settings(name)
         hour = clock.hour_of_week(window) if settings.hour_of_week_thresholds else None
+        by_evidence = settings.assess_by == "evidence"
         own = [
             Measurement(TEST_WORKS, 1.0 if test_ok else 0.0, thresholds=_TEST_WORKS_TABLE),
             Measurement(
                 DATABASE_AVAILABILITY, 100.0 if database_ok else 0.0, unit="%", thresholds=_DATABASE_TABLE
             ),
         ]
-        items = []
+        first = columns.block_of([*own, *loose])
         keys: set[str] = set()
-        for index, m in enumerate([*own, *measurements]):
+        plan = self._plan(name, test, window, topology, overrides, hour, first.rows, len(own), keys)
+        result = [(plan, first, columns.assess(plan, first.value, first.low, first.high, by_evidence))]
+        if not batches:
+            return result
+        context = (
+            window.interval_minutes,
+            hour,
+            None if test.thresholds_ignore_window else window.end,
+            overrides.fingerprint,
+            repr(settings.thresholds),
+            _topology_fingerprint(topology),
+        )
+        for position, block in enumerate(batches):
+            kept = self._plans.get((name, position))
+            if kept is not None and kept[0] is block.rows and kept[1] == context and keys.isdisjoint(kept[3]):
+                plan = kept[2]
+                keys |= kept[3]
+            else:
+                before = set(keys)
+                plan = self._plan(name, test, window, topology, overrides, hour, block.rows, 0, keys)
+                self._plans[(name, position)] = (block.rows, context, plan, frozenset(keys - before))
+            result.append(
+                (plan, block, columns.assess(plan, block.value, block.low, block.high, by_evidence))
+            )
+        return result
+
+    def _plan(
+        self,
+        name: str,
+        test: EvaluationTest,
+        window: Window,
+        topology: Topology,
+        overrides: OverrideIndex,
+        hour: int | None,
+        rows: Sequence[Measurement],
+        own: int,
+        keys: set[str],
+    ) -> BlockPlan:
+        """Names, keys and threshold tables of a block's rows (the first `own` rows are the
+        engine's metrics, assessed by their own tables); `keys` collects the keys used so far."""
+        settings = self.settings(name)
+        specs: list[MetricSpec] = []
+        tables: list[ThresholdTable | None] = []
+        regions: list[str | None] = []
+        questions: list[str | None] = []
+        for index, m in enumerate(rows):
             point = topology.points.get(m.point) if m.point is not None else None
             question = topology.questions.get(m.question) if m.question is not None else None
             question_text = question.text if question is not None else m.question
@@ -377,18 +434,12 @@ class Evaluator:
             if table is None:
                 table = self._config_table(name, settings, m, metric_name, window, question_text)
             if table is None:
-                table = m.thresholds if index < len(own) else self._default_table(test, m, window)
-            items.append(
-                _Item(
-                    measurement=m,
-                    spec=spec,
-                    table=table,
-                    level=None if table is None else _level(table, m, settings.assess_by),
-                    region=point.region if point is not None else None,
-                    question_text=question_label(question_text) if question_text is not None else None,
-                )
-            )
-        return items
+                table = m.thresholds if index < own else self._default_table(test, m, window)
+            specs.append(spec)
+            tables.append(table)
+            regions.append(point.region if point is not None else None)
+            questions.append(question_label(question_text) if question_text is not None else None)
+        return BlockPlan(specs, tables, regions, questions)
 
     @staticmethod
     def _config_table(
@@ -427,12 +478,12 @@ class Evaluator:
         duration: float,
         test_ok: bool,
         error: str | None,
-        items: Sequence[_Item],
+        assessed: Sequence[tuple[BlockPlan, Block, NDArray[np.int8]]],
         state: StateStore | None = None,
         *,
         historical: bool = False,
-    ) -> dict[str, tuple[int, str]]:
-        specs = [item.spec for item in items]
+    ) -> list[NDArray[np.int64]]:
+        """The run's history in one transaction; the metric ids of each block."""
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
@@ -441,7 +492,15 @@ class Evaluator:
                     if state is not None:
                         # First: its compare-and-set serialises two processes storing this test.
                         state.write(conn)
-                    ids = self._registry.ensure(conn, specs, started_at)
+                    ids: list[NDArray[np.int64]] = []
+                    for plan, _block, _codes in assessed:
+                        known = self._known_ids(plan)
+                        if known is not None:  # stored already under these names and scopes
+                            ids.append(known)
+                            continue
+                        entries = self._registry.ensure(conn, plan.specs, started_at)
+                        ids.append(np.array([entries[spec.key][0] for spec in plan.specs], dtype=np.int64))
+                    blocks = [block for _plan, block, _codes in assessed]
                     write_run(
                         conn,
                         test=name,
@@ -450,19 +509,19 @@ class Evaluator:
                         duration_seconds=duration,
                         ok=test_ok,
                         error=error,
-                        values=[
-                            ValueRow(
-                                ids[item.spec.key][0],
-                                item.measurement.value,
-                                item.level,
-                                item.table,
-                                item.measurement.low,
-                                item.measurement.high,
-                                item.measurement.votes,
-                                item.measurement.expected,
-                            )
-                            for item in items
-                        ],
+                        values=RunValues(
+                            ids=np.concatenate(ids),
+                            value=np.concatenate([b.value for b in blocks]),
+                            codes=np.concatenate([codes for _plan, _block, codes in assessed]),
+                            table_ids=np.concatenate([plan.table_ids for plan, _block, _codes in assessed]),
+                            low=np.concatenate([b.low for b in blocks]),
+                            high=np.concatenate([b.high for b in blocks]),
+                            votes=np.concatenate([b.votes for b in blocks]),
+                            expected=np.concatenate([b.expected for b in blocks]),
+                            tables=list(
+                                dict.fromkeys(t for plan, _b, _c in assessed for t in plan.distinct_tables)
+                            ),
+                        ),
                     )
                     # Last: every process follows the runs others stored (probe.follow).
                     log_run(
@@ -473,7 +532,16 @@ class Evaluator:
                         test_ok=test_ok,
                         origin=self.origin,
                     )
-                self._registry.remember(ids, specs)
+                for (plan, _block, _codes), block_ids in zip(assessed, ids, strict=True):
+                    if plan.ids is None:
+                        self._registry.remember(
+                            {
+                                spec.key: (int(i), spec.name)
+                                for spec, i in zip(plan.specs, block_ids.tolist(), strict=True)
+                            },
+                            plan.specs,
+                        )
+                        plan.ids = block_ids
                 return ids
             except SQLAlchemyError:
                 # Another process created the same metric or run meanwhile: reload and try once more.
@@ -482,6 +550,12 @@ class Evaluator:
                 with self.engine.connect() as conn:
                     self._registry.load(conn)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _known_ids(self, plan: BlockPlan) -> NDArray[np.int64] | None:
+        """The ids of a plan's metrics when every one is stored with the plan's name and scope."""
+        if plan.ids is not None:
+            return plan.ids
+        return self._registry.known_ids(plan.specs)
 
     def _publish_test_states(self) -> None:
         current = {t.name: t for t in self.hub.current.tests}
@@ -527,60 +601,83 @@ def _describe_failure(name: str, error: BaseException | None) -> str:
     return _describe(error)
 
 
-def _level(table: ThresholdTable, m: Measurement, assess_by: str) -> Level:
-    """SPEC §4's level of the value, or (`assess_by = "evidence"`) the level its interval proves."""
-    if assess_by == "evidence":
-        return evidence_level(table, m.value, m.low, m.high)
-    return table.assess(m.value)
-
-
-def _evidence_problem(m: Measurement) -> str | None:
-    """What is wrong with a measurement's interval and count (issue 21), or None."""
-    bounds = (m.low, m.high)
-    if bounds == (None, None):
-        pass
-    elif any(
-        b is None or isinstance(b, bool) or not isinstance(b, int | float) or math.isnan(b) for b in bounds
-    ):
-        return f"low and high must both be numbers or both None, got {m.low!r} and {m.high!r}"
-    elif m.low > m.high:  # type: ignore[operator]
-        return f"low {m.low!r} is above high {m.high!r}"
-    if m.votes is not None and (isinstance(m.votes, bool) or not isinstance(m.votes, int) or m.votes < 0):
-        return f"votes must be a whole number >= 0 or None, got {m.votes!r}"
-    expected = m.expected
-    if expected is not None and (
-        isinstance(expected, bool) or not isinstance(expected, int | float) or not math.isfinite(expected)
-    ):
-        return f"expected must be a finite number or None, got {expected!r}"
-    return None
-
-
-def _checked(values: Sequence[object]) -> tuple[list[Measurement], str | None]:
-    """The measurements of a run with NaN as None, or a message saying what is wrong with them."""
-    result: list[Measurement] = []
+def _checked(values: Sequence[object]) -> tuple[list[Measurement], list[Block], str | None]:
+    """The loose measurements of a run (NaN as None) and its batches as blocks, or a message
+    saying what is wrong with them."""
+    loose: list[Measurement] = []
+    batches: list[Block] = []
     seen: set[tuple[object, ...]] = set()
-    for index, m in enumerate(values):
-        if not isinstance(m, Measurement):
-            return [], f"run() returned {type(m).__name__} at position {index}, expected Measurement"
-        value = m.value
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                return [], f"measurement {m.short_name!r}: value must be a number or None, got {value!r}"
-            value = None if math.isnan(value) else float(value)
-        if m.period not in (None, "interval", "day"):
+    for index, item in enumerate(values):
+        if isinstance(item, MeasurementBatch):
+            block, problem = columns.check_batch(item, index)
+            if block is None:
+                return [], [], problem
+            batches.append(block)
+            continue
+        if not isinstance(item, Measurement):
             return (
                 [],
-                f"measurement {m.short_name!r}: period must be 'interval', 'day' or None, got {m.period!r}",
+                [],
+                f"run() returned {type(item).__name__} at position {index}, expected Measurement or MeasurementBatch",
             )
-        evidence_problem = _evidence_problem(m)
-        if evidence_problem is not None:
-            return [], f"measurement {m.short_name!r}: {evidence_problem}"
-        identity = (m.methodology, m.point, m.question, m.short_name, m.key_hint, m.period)
+        checked, problem = columns.check_measurement(item)
+        if checked is None:
+            return [], [], problem
+        identity = columns.identity(checked)
         if identity in seen:
-            return [], f"two measurements are the same metric {identity!r} (give them a key_hint)"
+            return [], [], f"two measurements are the same metric {identity!r} (give them a key_hint)"
         seen.add(identity)
-        result.append(m if value is m.value else replace(m, value=value))
-    return result, None
+        loose.append(checked)
+    for position, block in enumerate(batches):
+        problem, identities = _rows_checked(block.rows)
+        if problem is not None:
+            return [], [], problem
+        if not seen.isdisjoint(identities):
+            duplicate = next(iter(seen & identities))
+            return [], [], f"two measurements are the same metric {duplicate!r} (give them a key_hint)"
+        if position + 1 < len(batches):
+            seen = seen | identities
+    return loose, batches, None
+
+
+# id(rows) -> (rows, what is wrong with them, their identities): a test returns the same rows tuple
+# run after run; hashing 100,000 Measurements per run would cost more than the check itself.
+_ROWS_CHECKED: dict[int, tuple[tuple[Measurement, ...], str | None, frozenset[tuple[object, ...]]]] = {}
+_ROWS_LOCK = threading.Lock()
+
+
+def _rows_checked(rows: tuple[Measurement, ...]) -> tuple[str | None, frozenset[tuple[object, ...]]]:
+    with _ROWS_LOCK:
+        found = _ROWS_CHECKED.get(id(rows))
+    if found is not None and found[0] is rows:
+        return found[1], found[2]
+    problem = columns.check_rows(rows)
+    identities = frozenset() if problem else frozenset(columns.identity(m) for m in rows)
+    with _ROWS_LOCK:
+        if len(_ROWS_CHECKED) >= 64:
+            _ROWS_CHECKED.clear()
+        _ROWS_CHECKED[id(rows)] = (rows, problem, identities)
+    return problem, identities
+
+
+def _states_of(
+    assessed: Sequence[tuple[BlockPlan, Block, NDArray[np.int8]]],
+    ids: Sequence[NDArray[np.int64]],
+    test: str,
+    at: dt.datetime,
+) -> list[MetricState]:
+    states: list[MetricState] = []
+    for (plan, block, codes), block_ids in zip(assessed, ids, strict=True):
+        states += columns.states(plan=plan, ids=block_ids, block=block, codes=codes, test=test, time=at)
+    return states
+
+
+def _topology_fingerprint(topology: Topology) -> tuple[object, ...]:
+    """What a plan takes from the topology: point ids and regions, question texts."""
+    return (
+        tuple((p.name, p.id, p.region) for p in topology.points.values()),
+        tuple((q.id, q.text) for q in topology.questions.values()),
+    )
 
 
 __all__ = ["DATABASE_AVAILABILITY", "TEST_WORKS", "Evaluator"]

@@ -9,20 +9,23 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
-from probe.levels import Level
+from probe.engine.columns import LEVEL_BY_CODE, copy_binary, floats, ints
 from probe.store.schema import UtcDateTime, metric_values, metrics, run_log, test_runs
 from probe.store.threshold_tables import store_tables, threshold_id
 
 RUNS_CHANNEL = "prolan_runs"  # PostgreSQL NOTIFY channel of stored runs
+_UNIX_EPOCH = dt.datetime(1970, 1, 1)  # stored times are naive UTC
 
 
 @dataclass(frozen=True)
@@ -39,15 +42,23 @@ class MetricSpec:
     scope: str = "none"  # point | company | none (a test-level metric)
 
 
-class ValueRow(NamedTuple):  # a NamedTuple: one per metric per run, cheap to build
-    metric_id: int
-    value: float | None
-    level: Level | None
-    thresholds: ThresholdTable | None
-    low: float | None = None  # the value's 95 % interval and the count behind it (issue 21)
-    high: float | None = None
-    votes: int | None = None
-    expected: float | None = None  # what the test's model expected instead (issue 21)
+@dataclass
+class RunValues:
+    """One run's `metric_values` rows as columns (probe.engine.columns): NaN, level code < 0 and
+    threshold id / votes < 0 stand for NULL."""
+
+    ids: NDArray[np.int64]
+    value: NDArray[np.float64]
+    codes: NDArray[np.int8]
+    table_ids: NDArray[np.int64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    votes: NDArray[np.int64]
+    expected: NDArray[np.float64]
+    tables: Sequence[ThresholdTable]  # the distinct tables the rows refer to
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @lru_cache(maxsize=65536)
@@ -65,11 +76,10 @@ def table_id(table: ThresholdTable | None) -> int | None:
     return None if body is None else threshold_id(body)
 
 
-def _store_run_tables(conn: Connection, values: Sequence[ValueRow]) -> None:
+def _store_run_tables(conn: Connection, tables: Sequence[ThresholdTable]) -> None:
     """The distinct threshold tables of a run, stored once (a run has a few, not one per row)."""
-    distinct = {v.thresholds for v in values if v.thresholds is not None}
     bodies: dict[int, str] = {}
-    for table in distinct:
+    for table in tables:
         body = thresholds_json(table)
         assert body is not None
         bodies[threshold_id(body)] = body
@@ -104,6 +114,19 @@ class MetricRegistry:
         with self._lock:
             entry = self._known.get(key)
         return None if entry is None else entry[0]
+
+    def known_ids(self, specs: Sequence[MetricSpec]) -> NDArray[np.int64] | None:
+        """The ids of these metrics if every one is stored under the spec's name and scope (what
+        `ensure` would then leave as it is), else None."""
+        with self._lock:
+            known, scopes = self._known, self._scopes
+            ids = []
+            for spec in specs:
+                entry = known.get(spec.key)
+                if entry is None or entry[1] != spec.name or scopes.get(spec.key) != spec.scope:
+                    return None
+                ids.append(entry[0])
+        return np.array(ids, dtype=np.int64)
 
     def ensure(
         self, conn: Connection, specs: Sequence[MetricSpec], now: dt.datetime
@@ -190,7 +213,7 @@ def write_run(
     duration_seconds: float,
     ok: bool,
     error: str | None,
-    values: Iterable[ValueRow],
+    values: RunValues,
 ) -> None:
     """The history of one run. Evaluating an interval again replaces its earlier result."""
     previous = conn.execute(
@@ -204,30 +227,31 @@ def write_run(
             )
         )
         conn.execute(delete(test_runs).where(test_runs.c.test == test, test_runs.c.at == at))
-    values = values if isinstance(values, Sequence) else list(values)
-    _store_run_tables(conn, values)
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        _copy_values(conn, UtcDateTime.stored(at), values)
-    elif dialect == "sqlite":
-        _insert_values_sqlite(conn, UtcDateTime.stored(at), values)
-    else:
-        rows = [
-            {
-                "metric_id": v.metric_id,
-                "at": at,
-                "value": v.value,
-                "level": None if v.level is None else v.level.value,
-                "threshold_id": table_id(v.thresholds),
-                "low": v.low,
-                "high": v.high,
-                "votes": v.votes,
-                "expected": v.expected,
-            }
-            for v in values
-        ]
-        if rows:
-            conn.execute(metric_values.insert(), rows)
+    _store_run_tables(conn, values.tables)
+    if len(values):
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            _copy_values(conn, UtcDateTime.stored(at), values)
+        elif dialect == "sqlite":
+            _insert_values_sqlite(conn, UtcDateTime.stored(at), values)
+        else:
+            conn.execute(
+                metric_values.insert(),
+                [
+                    {
+                        "metric_id": row[0],
+                        "at": at,
+                        "value": row[1],
+                        "level": row[2],
+                        "threshold_id": row[3],
+                        "low": row[4],
+                        "high": row[5],
+                        "votes": row[6],
+                        "expected": row[7],
+                    }
+                    for row in _python_rows(values)
+                ],
+            )
     conn.execute(
         test_runs.insert().values(
             test=test,
@@ -240,59 +264,52 @@ def write_run(
     )
 
 
-def _copy_values(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) -> None:
-    """PostgreSQL: one COPY of the run's rows (a run of a large chain stores 100,000+ of them;
-    an INSERT per row costs several times the COPY). The text is formatted here in one pass;
-    levels and threshold ids never contain COPY's special characters."""
-    null = "\\N"
-    stamp = at.isoformat(" ")
-    text = "".join(
-        [
-            f"{v.metric_id}\t{stamp}\t{null if v.value is None else repr(v.value)}\t"
-            f"{null if v.level is None else v.level.value}\t{_id_field(v.thresholds)}\t"
-            f"{null if v.low is None else repr(v.low)}\t{null if v.high is None else repr(v.high)}\t"
-            f"{null if v.votes is None else v.votes}\t{null if v.expected is None else repr(v.expected)}\n"
-            for v in values
-        ]
+def _python_rows(values: RunValues) -> Iterator[tuple[Any, ...]]:
+    """(metric_id, value, level text, threshold_id, low, high, votes, expected) with None for NULL."""
+    levels = [None if code is None else code.value for code in LEVEL_BY_CODE]
+    return zip(
+        values.ids.tolist(),
+        floats(values.value),
+        [levels[code + 2] for code in values.codes.tolist()],
+        ints(values.table_ids),
+        floats(values.low),
+        floats(values.high),
+        ints(values.votes),
+        floats(values.expected),
+        strict=True,
     )
-    if not text:
-        return
+
+
+def _copy_values(conn: Connection, at: dt.datetime, values: RunValues) -> None:
+    """PostgreSQL: one binary COPY of the run's rows, built column-wise (a run of a large chain
+    stores 100,000+ of them; an INSERT per row costs several times the COPY, and text would have to
+    be formatted here and parsed by the server)."""
+    data = copy_binary(
+        ids=values.ids,
+        at_unix_us=(at - _UNIX_EPOCH) // dt.timedelta(microseconds=1),
+        value=values.value,
+        codes=values.codes,
+        table_ids=values.table_ids,
+        low=values.low,
+        high=values.high,
+        votes=values.votes,
+        expected=values.expected,
+    )
     raw = conn.connection.driver_connection
     assert raw is not None
     with (
         raw.cursor() as cursor,
         cursor.copy(
-            "COPY metric_values (metric_id, at, value, level, threshold_id, low, high, votes, expected) FROM STDIN"
+            "COPY metric_values (metric_id, at, value, level, threshold_id, low, high, votes, expected) "
+            "FROM STDIN WITH (FORMAT BINARY)"
         ) as copy,
     ):
-        copy.write(text)
+        copy.write(data)
 
 
-@lru_cache(maxsize=65536)
-def _id_field(table: ThresholdTable | None) -> str:
-    found = table_id(table)
-    return "\\N" if found is None else str(found)
-
-
-def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[ValueRow]) -> None:
+def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: RunValues) -> None:
     """SQLite: the driver's executemany with tuples, timestamps in SQLAlchemy's storage format."""
     stamp = at.isoformat(" ", "microseconds")
-    rows = [
-        (
-            v.metric_id,
-            stamp,
-            v.value,
-            None if v.level is None else v.level.value,
-            table_id(v.thresholds),
-            v.low,
-            v.high,
-            v.votes,
-            v.expected,
-        )
-        for v in values
-    ]
-    if not rows:
-        return
     raw = conn.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -300,7 +317,7 @@ def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: Iterable[Va
         cursor.executemany(
             "INSERT INTO metric_values (metric_id, at, value, level, threshold_id, low, high, votes, expected) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            ((row[0], stamp, *row[1:]) for row in _python_rows(values)),
         )
     finally:
         cursor.close()

@@ -68,6 +68,8 @@ class OverrideIndex:
     metric, so a linear scan per metric would grow with points × metrics × rows."""
 
     def __init__(self, rows: Sequence[OverrideRow] = ()) -> None:
+        # What the index was built from: equal fingerprints pick equal tables (plans are kept on it).
+        self.fingerprint = tuple(rows)
         self.exact: dict[str, list[OverrideRow]] = {}
         self.globs: list[OverrideRow] = []
         for row in rows:

@@ -149,7 +149,7 @@ async def test_the_snmp_warm_up_is_not_part_of_its_delivery(tmp_path: Path) -> N
         agent.builder.warm = slow_warm  # type: ignore[method-assign]
         try:
             before = agent.index
-            changed = dataclasses.replace(agent.hub.current.by_id()[3], value=99.0)
+            changed = agent.hub.current.by_id()[3]._replace(value=99.0)
             agent.hub.publish(
                 dataclasses.replace(
                     agent.hub.current,

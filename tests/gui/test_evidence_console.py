@@ -48,7 +48,7 @@ MANY_LOW, MANY_HIGH = wilson_bounds(200, 200)  # type: ignore[misc]
 def test_the_interval_arrives_over_snmp_from_the_probe() -> None:
     snapshot = snapshot_of()
     chosen = next(m for m in snapshot.metrics if m.unit == "%" and m.point)
-    with_interval = replace(chosen, low=ONE_LOW, high=ONE_HIGH, votes=1)
+    with_interval = chosen._replace(low=ONE_LOW, high=ONE_HIGH, votes=1)
     hub = SnapshotHub(snapshot.with_metrics([with_interval]))
     with AgentThread(hub) as running:
         host, port = running.agent.address

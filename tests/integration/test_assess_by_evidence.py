@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -99,7 +98,7 @@ def test_assess_by_is_checked_at_start(tmp_path: Path) -> None:
 def sample(at: dt.datetime, value: float, part: int, whole: int, *, level: Level) -> object:
     low, high = wilson_bounds(part, whole)  # type: ignore[misc]
     base = metric(value, level, at)
-    return replace(base, low=low, high=high, votes=whole)
+    return base._replace(low=low, high=high, votes=whole)
 
 
 def opened(engine: Engine, rule: str = "negative") -> tuple[int, int]:

@@ -5,7 +5,6 @@ stderr, and show names, not numbers; smilint is clean with only mib/ on its path
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import re
 import shlex
@@ -157,7 +156,7 @@ async def test_documented_commands_print_no_mib_errors(tmp_path: Path) -> None:
 
             # a level change reaches snmptrapd as a v2c and a v3 trap, decoded by name
             old = agent.hub.current.by_id()[3]
-            new = dataclasses.replace(old, value=87.5, level=Level.BAD)
+            new = old._replace(value=87.5, level=Level.BAD)
             evaluation = Evaluation("LOYALTY_MON", AT, (new,), {3: Level.ATTENTION})
             await asyncio.to_thread(agent.hub.apply, evaluation)
             await asyncio.sleep(2.0)

@@ -401,7 +401,7 @@ async def test_snmptrapd_receives_level_change_test_and_database_traps(tmp_path:
         async with running_agent(config) as agent:
             snapshot = agent.hub.current
             old = snapshot.by_id()[3]
-            new = dataclasses.replace(old, value=87.5, level=Level.BAD)
+            new = old._replace(value=87.5, level=Level.BAD)
             evaluation = Evaluation(
                 test="LOYALTY_MON", at=AT, metrics=(new,), previous_levels={3: Level.ATTENTION}, database_ok=False,
                 test_ok=False,
@@ -430,7 +430,7 @@ async def test_snmptrapd_receives_level_change_test_and_database_traps(tmp_path:
             assert agent.traps.failed == 0
             # a historical (catch-up) evaluation changes the table but sends nothing
             before = len(text)
-            back = dataclasses.replace(new, value=10.0, level=Level.GOOD)
+            back = new._replace(value=10.0, level=Level.GOOD)
             agent.hub.apply(
                 Evaluation(
                     test="LOYALTY_MON",

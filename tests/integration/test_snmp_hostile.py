@@ -117,7 +117,7 @@ def long_named_snapshot() -> object:
     base = sample_snapshot()
     metric = base.metrics[0]
     metrics = tuple(
-        dataclasses.replace(metric, id=1000 + i, name="Щ" * 512 + f" {i}", key=f"long.{i}") for i in range(80)
+        metric._replace(id=1000 + i, name="Щ" * 512 + f" {i}", key=f"long.{i}") for i in range(80)
     )
     return dataclasses.replace(base, metrics=metrics)
 

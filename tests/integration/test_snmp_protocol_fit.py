@@ -70,7 +70,7 @@ class Client(asyncio.DatagramProtocol):
 async def both_paths() -> AsyncIterator[tuple[SnmpAgent, PysnmpPath]]:
     metrics = sample_snapshot().metrics
     # a table long enough for several bulk rounds, ids with multi-byte sub-identifiers
-    many = tuple(dataclasses.replace(metrics[0], id=i, key=f"k{i}") for i in (*range(1, 30), 127, 128, 70000))
+    many = tuple(metrics[0]._replace(id=i, key=f"k{i}") for i in (*range(1, 30), 127, 128, 70000))
     snapshot = dataclasses.replace(sample_snapshot(), metrics=many + metrics[1:])
     async with running_agent(snapshot=snapshot) as agent:
         path = await start_pysnmp_path(lambda: agent.index)

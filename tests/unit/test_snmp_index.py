@@ -46,7 +46,7 @@ def oid_of(varbind: bytes) -> tuple[int, ...]:
 
 def many_metrics(ids: list[int]) -> Snapshot:
     base = sample_snapshot().metrics[0]
-    metrics = tuple(dataclasses.replace(base, id=i, key=f"k{i}", name=f"Метрика {i}") for i in sorted(ids))
+    metrics = tuple(base._replace(id=i, key=f"k{i}", name=f"Метрика {i}") for i in sorted(ids))
     return Snapshot(metrics=metrics, tests=sample_snapshot().tests, updated_at=AT)
 
 
@@ -226,7 +226,7 @@ def test_values_and_stable_indexes() -> None:
 
 
 def metric(level: Level | None, value: float | None = 50.0) -> MetricState:
-    return dataclasses.replace(sample_snapshot().metrics[0], level=level, value=value)
+    return sample_snapshot().metrics[0]._replace(level=level, value=value)
 
 
 def test_tracker_level_changes_tests_and_database() -> None:
