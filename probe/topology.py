@@ -306,28 +306,51 @@ def load_topology(conn: Connection | Engine) -> Topology:
     if isinstance(conn, Engine):
         with conn.connect() as c:
             return load_topology(c)
-    point_rows = conn.execute(select(points)).all()
-    by_id = {row.id: row.name for row in point_rows}
+    # Whole result sets as plain tuples (fetchall), not row by row: a run reads the topology of
+    # thousands of points every time.
+    point_rows = (
+        conn.execute(select(points.c.id, points.c.name, points.c.region, points.c.opening_hours))
+        .tuples()
+        .all()
+    )
+    by_id = {point_id: name for point_id, name, _, _ in point_rows}
     point_map = {
-        row.name: Point(
-            name=row.name, region=row.region or "", opening_hours=row.opening_hours or "", id=row.id
-        )
-        for row in point_rows
+        name: Point(name=name, region=region or "", opening_hours=hours or "", id=point_id)
+        for point_id, name, region, hours in point_rows
     }
-    question_map = {row.id: Question(row.id, row.text) for row in conn.execute(select(questions))}
+    question_map = {
+        qid: Question(qid, text)
+        for qid, text in conn.execute(select(questions.c.id, questions.c.text)).tuples().all()
+    }
     button_map: dict[str, dict[int, str]] = {}
-    for row in conn.execute(select(buttons)):
-        button_map.setdefault(row.pad_id, {})[row.number] = row.kind
-    pad_map = {
-        row.id: Pad(
-            row.id,
-            by_id[row.point_id],
-            row.methodology,
-            float(row.window_seconds),
-            button_map.get(row.id, {}),
-            float(row.min_seconds_between or 0.0),
-            float(row.expected_presses or 5.0),
+    for pad_id, number, kind in (
+        conn.execute(select(buttons.c.pad_id, buttons.c.number, buttons.c.kind)).tuples().all()
+    ):
+        button_map.setdefault(pad_id, {})[number] = kind
+    pad_rows = (
+        conn.execute(
+            select(
+                pads.c.id,
+                pads.c.point_id,
+                pads.c.methodology,
+                pads.c.window_seconds,
+                pads.c.min_seconds_between,
+                pads.c.expected_presses,
+            )
         )
-        for row in conn.execute(select(pads))
+        .tuples()
+        .all()
+    )
+    pad_map = {
+        pad_id: Pad(
+            pad_id,
+            by_id[point_id],
+            methodology,
+            float(window),
+            button_map.get(pad_id, {}),
+            float(min_between or 0.0),
+            float(expected or 5.0),
+        )
+        for pad_id, point_id, methodology, window, min_between, expected in pad_rows
     }
     return Topology(point_map, question_map, pad_map)
