@@ -282,6 +282,59 @@ class Subscription:
             self._check_slow()
 
 
+@dataclass(frozen=True, slots=True)
+class RunToPublish:
+    """One run's states and what to say of it (see `SnapshotHub.publish_run`)."""
+
+    test: str
+    at: dt.datetime
+    states: tuple[MetricState, ...]
+    test_state: TestState | None
+    database_ok: bool
+    test_ok: bool
+    historical: bool
+    only_newer: bool = False
+    past: bool = False
+
+    def merged_into(self, base: Snapshot) -> tuple[Snapshot, Evaluation]:
+        """The snapshot this run makes of `base`, and its evaluation (the levels it replaces)."""
+        current = base.index()
+        ordered = sorted(self.states, key=_BY_ID)
+        merged = (
+            [s for s in ordered if not (s.id in current and current[s.id].time > s.time)]
+            if self.only_newer
+            else ordered
+        )
+        shown = ordered if self.past else merged
+        before = [current.get(s.id) for s in shown]
+        evaluation = Evaluation(
+            test=self.test,
+            at=self.at,
+            metrics=tuple(shown),
+            previous_levels={
+                s.id: (None if old is None else old.level) for s, old in zip(shown, before, strict=True)
+            },
+            database_ok=self.database_ok,
+            test_ok=self.test_ok,
+            historical=self.historical,
+            first_seen=frozenset(s.id for s, old in zip(shown, before, strict=True) if old is None),
+            past=self.past,
+        )
+        snapshot = base.with_metrics(merged)
+        if self.test_state is not None:
+            snapshot = snapshot.with_test(self.test_state)
+        updated = self.at if snapshot.updated_at is None else max(snapshot.updated_at, self.at)
+        return replace(snapshot, database_ok=self.database_ok, updated_at=updated), evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRun:
+    run: RunToPublish
+    base: Snapshot  # the snapshot it was merged into
+    snapshot: Snapshot
+    evaluation: Evaluation
+
+
 class SnapshotHub:
     """Holds the current snapshot and hands each change to every subscriber through the
     subscriber's own queue and worker (`Subscription`): publishing never waits for a consumer."""
@@ -372,33 +425,27 @@ class SnapshotHub:
         interval must not move current values back). `past`: such a run (not a backfill, e.g.
         `evaluate --at` yesterday) — its states still reach the subscribers (the notifier's
         incidents order samples themselves), but it is not the metrics' current state."""
+        run = RunToPublish(
+            test, at, tuple(states), test_state, database_ok, test_ok, historical, only_newer, past
+        )
         with self._lock:
-            current = self._snapshot.index()
-            ordered = sorted(states, key=_BY_ID)
-            merged = (
-                [s for s in ordered if not (s.id in current and current[s.id].time > s.time)]
-                if only_newer
-                else ordered
-            )
-            shown = ordered if past else merged
-            before = [current.get(s.id) for s in shown]
-            evaluation = Evaluation(
-                test=test,
-                at=at,
-                metrics=tuple(shown),
-                previous_levels={
-                    s.id: (None if old is None else old.level) for s, old in zip(shown, before, strict=True)
-                },
-                database_ok=database_ok,
-                test_ok=test_ok,
-                historical=historical,
-                first_seen=frozenset(s.id for s, old in zip(shown, before, strict=True) if old is None),
-                past=past,
-            )
-            snapshot = self._snapshot.with_metrics(merged)
-            if test_state is not None:
-                snapshot = snapshot.with_test(test_state)
-            updated = at if snapshot.updated_at is None else max(snapshot.updated_at, at)
-            snapshot = replace(snapshot, database_ok=database_ok, updated_at=updated)
+            snapshot, evaluation = run.merged_into(self._snapshot)
+            self.publish(snapshot, evaluation)
+            return evaluation
+
+    def prepare_run(self, run: RunToPublish) -> PreparedRun:
+        """The snapshot and evaluation `run` makes from the current snapshot, computed without
+        publishing (before the run's results are committed, on the engine's thread of its own);
+        `publish_prepared` then publishes them, or merges again if another run came in between."""
+        base = self._snapshot
+        snapshot, evaluation = run.merged_into(base)
+        return PreparedRun(run, base, snapshot, evaluation)
+
+    def publish_prepared(self, prepared: PreparedRun) -> Evaluation:
+        with self._lock:
+            if self._snapshot is prepared.base:
+                snapshot, evaluation = prepared.snapshot, prepared.evaluation
+            else:
+                snapshot, evaluation = prepared.run.merged_into(self._snapshot)
             self.publish(snapshot, evaluation)
             return evaluation

@@ -15,6 +15,9 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress, islice
+from time import sleep
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -217,6 +220,28 @@ class BlockPlan:
     distinct_tables: list[ThresholdTable] = field(init=False)
     # Ids from `metrics`, once the plan's specs are known to be stored under these names.
     ids: NDArray[np.int64] | None = None
+    _identity: IdentityColumns | None = field(default=None, init=False, repr=False)
+
+    def identity_columns(self, rows: tuple[Measurement, ...], test: str) -> IdentityColumns:
+        """Made once per plan and rows (a kept plan gets the same rows tuple every run)."""
+        found = self._identity
+        if found is not None and found.rows is rows and (not found.tests or found.tests[0] == test):
+            return found
+        specs = self.specs
+        found = IdentityColumns(
+            rows=rows,
+            keys=[s.key for s in specs],
+            names=[s.name for s in specs],
+            tests=[test] * len(specs),
+            short_names=[m.short_name for m in rows],
+            units=[s.unit for s in specs],
+            points=[m.point for m in rows],
+            methodologies=[m.methodology for m in rows],
+            periods=[m.period for m in rows],
+            scopes=[s.scope for s in specs],
+        )
+        self._identity = found
+        return found
 
     def __post_init__(self) -> None:
         from probe.engine.history import table_id  # history imports this module's COPY writer
@@ -272,6 +297,11 @@ def ints(column: NDArray[np.int64]) -> list[int | None]:
     return [None if x < 0 else x for x in column.tolist()]
 
 
+# States are made in slices of this many rows, each followed by a pause that lets another thread
+# take the interpreter (the engine's thread sending the COPY wakes up hundreds of times).
+STATES_SLICE = 2000
+
+
 def states(
     *,
     plan: BlockPlan,
@@ -281,38 +311,64 @@ def states(
     test: str,
     time: Any,
     known: NDArray[np.bool_] | None = None,
+    yielding: bool = False,
 ) -> list[MetricState]:
-    """The block's published states, made as tuples in one step each (see `MetricState`)."""
-    specs = plan.specs
-    rows = block.rows
+    """The block's published states, made as tuples in one step each (see `MetricState`).
+    `yielding`: pause between slices (when made on a thread next to one that is busy)."""
+    identity = plan.identity_columns(block.rows, test)
+    n = len(block.rows)
     levels = [LEVEL_BY_CODE[c + 2] for c in codes.tolist()]
     columns = zip(
         ids.tolist(),
-        [s.key for s in specs],
-        [s.name for s in specs],
-        [test] * len(rows),
-        [m.short_name for m in rows],
+        identity.keys,
+        identity.names,
+        identity.tests,
+        identity.short_names,
         floats(block.value),
         levels,
-        [time] * len(rows),
-        [s.unit for s in specs],
-        [m.point for m in rows],
+        [time] * n,
+        identity.units,
+        identity.points,
         plan.regions,
         plan.questions,
-        [m.methodology for m in rows],
-        [m.period for m in rows],
+        identity.methodologies,
+        identity.periods,
         plan.tables,
-        [s.scope for s in specs],
+        identity.scopes,
         floats(block.low),
         floats(block.high),
         ints(block.votes),
         floats(block.expected),
         strict=True,
     )
-    make = tuple.__new__
-    if known is None:
-        return [make(MetricState, row) for row in columns]
-    return [make(MetricState, row) for row, ok in zip(columns, known.tolist(), strict=True) if ok]
+    if known is not None:
+        columns = compress(columns, known.tolist())  # type: ignore[assignment]
+    make = partial(tuple.__new__, MetricState)
+    if not yielding:
+        return list(map(make, columns))
+    out: list[MetricState] = []
+    while True:
+        made = list(map(make, islice(columns, STATES_SLICE)))
+        if not made:
+            return out
+        out += made
+        sleep(0)
+
+
+@dataclass(frozen=True)
+class IdentityColumns:
+    """The parts of a plan's states that are the same every run, as lists."""
+
+    rows: tuple[Measurement, ...]
+    keys: list[str]
+    names: list[str]
+    tests: list[str]
+    short_names: list[str]
+    units: list[str]
+    points: list[str | None]
+    methodologies: list[str | None]
+    periods: list[str | None]
+    scopes: list[str]
 
 
 # -- PostgreSQL binary COPY ---------------------------------------------------------------------

@@ -41,7 +41,7 @@ from probe.engine.thresholds import (
     load_override_rows,
 )
 from probe.metric_names import DATABASE_AVAILABILITY, TEST_WORKS
-from probe.snapshot import Evaluation, MetricState, SnapshotHub, TestState
+from probe.snapshot import Evaluation, MetricState, PreparedRun, RunToPublish, SnapshotHub, TestState
 from probe.store.db import is_read_only_violation, read_only_engine
 from probe.store.ingest_mark import stored_through
 from probe.store.limits import column_limit, fit_key, fit_text
@@ -228,17 +228,32 @@ class Evaluator:
             )
         assessed = self._assess(name, test, window, prepared, loose, batches, test_ok, database_ok)
         duration = time.perf_counter() - clock_start
-        ids: list[NDArray[np.int64]] = []
-        states: list[MetricState] = []
+        test_state = TestState(
+            name=name,
+            description=test.description,
+            schedule=self.schedule(name),
+            last_run=window.end,
+            duration_seconds=duration,
+            ok=test_ok,
+            last_error=error or "",
+        )
+
+        def run_of(states: list[MetricState], database_ok: bool) -> RunToPublish:
+            return RunToPublish(name, window.end, tuple(states), test_state, database_ok, test_ok, historical)
+
         if database_ok:
-            # The published states need only the ids and the arrays: when the ids are known before
-            # the store (every run after a block's first), they are made on another thread while
-            # this one waits for the aggregator to take the COPY, and published after the commit.
+            # What is published needs only the ids and the arrays: when the ids are known before
+            # the store (every run after a block's first), the states and the merged snapshot are
+            # made on another thread while this one waits for the aggregator to take the COPY, and
+            # published once the commit succeeded.
             known_before = [self._known_ids(plan) for plan, _block, _codes in assessed]
-            early: Future[list[MetricState]] | None = None
+            early: Future[PreparedRun] | None = None
             if all(found is not None for found in known_before):
+                known_ids = [i for i in known_before if i is not None]
                 early = self._states_pool.submit(
-                    _states_of, assessed, [i for i in known_before if i is not None], name, window.end
+                    lambda: self.hub.prepare_run(
+                        run_of(_states_of(assessed, known_ids, name, window.end, yielding=True), True)
+                    )
                 )
             try:
                 store = prepared.state if prepared is not None and test_ok else None
@@ -251,49 +266,25 @@ class Evaluator:
                 database_ok = False
                 assessed = self._assess(name, test, window, prepared, loose, batches, test_ok, database_ok)
             if database_ok:
-                same_ids = early is not None and all(
+                if early is not None and all(
                     b is not None and np.array_equal(a, b) for a, b in zip(ids, known_before, strict=True)
+                ):
+                    return self.hub.publish_prepared(early.result())
+                return self.hub.publish_prepared(
+                    self.hub.prepare_run(run_of(_states_of(assessed, ids, name, window.end), True))
                 )
-                states = (
-                    early.result()
-                    if early is not None and same_ids
-                    else _states_of(assessed, ids, name, window.end)
-                )
-            elif early is not None:
-                early.cancel()
-        if not database_ok:
-            for plan, block, codes in assessed:
-                known = np.array(
-                    [-1 if (i := self._registry.known_id(spec.key)) is None else i for spec in plan.specs],
-                    dtype=np.int64,
-                )
-                states += columns.states(
-                    plan=plan,
-                    ids=known,
-                    block=block,
-                    codes=codes,
-                    test=name,
-                    time=window.end,
-                    known=known >= 0,
-                )
-        state = TestState(
-            name=name,
-            description=test.description,
-            schedule=self.schedule(name),
-            last_run=window.end,
-            duration_seconds=duration,
-            ok=test_ok,
-            last_error=error or "",
-        )
-        return self.hub.publish_run(
-            test=name,
-            at=window.end,
-            states=states,
-            test_state=state,
-            database_ok=database_ok,
-            test_ok=test_ok,
-            historical=historical,
-        )
+            if early is not None:
+                early.result()  # not published: the run could not be stored
+        states: list[MetricState] = []
+        for plan, block, codes in assessed:
+            known = np.array(
+                [-1 if (i := self._registry.known_id(spec.key)) is None else i for spec in plan.specs],
+                dtype=np.int64,
+            )
+            states += columns.states(
+                plan=plan, ids=known, block=block, codes=codes, test=name, time=window.end, known=known >= 0
+            )
+        return self.hub.publish_prepared(self.hub.prepare_run(run_of(states, False)))
 
     def _ping(self) -> bool:
         try:
@@ -665,10 +656,14 @@ def _states_of(
     ids: Sequence[NDArray[np.int64]],
     test: str,
     at: dt.datetime,
+    *,
+    yielding: bool = False,
 ) -> list[MetricState]:
     states: list[MetricState] = []
     for (plan, block, codes), block_ids in zip(assessed, ids, strict=True):
-        states += columns.states(plan=plan, ids=block_ids, block=block, codes=codes, test=test, time=at)
+        states += columns.states(
+            plan=plan, ids=block_ids, block=block, codes=codes, test=test, time=at, yielding=yielding
+        )
     return states
 
 
