@@ -299,7 +299,7 @@ def ints(column: NDArray[np.int64]) -> list[int | None]:
 
 # States are made in slices of this many rows, each followed by a pause that lets another thread
 # take the interpreter (the engine's thread sending the COPY wakes up hundreds of times).
-STATES_SLICE = 2000
+STATES_SLICE = 200
 
 
 def states(
