@@ -88,6 +88,7 @@ async def exchange(port: int, data: bytes, wait: float = 1.5, source: str = "127
             return None
 
 
+@pytest.mark.serial  # a CPU budget: measured alone, not next to the parallel workers
 async def test_every_hostile_datagram_class_costs_at_most_a_millisecond_of_cpu(tmp_path: Path) -> None:
     """The benchmark's mutation classes through the agent's whole receive path (the recorded
     figures are in benchmarks/RESULTS.md; here with a 2x margin for a shared machine)."""
