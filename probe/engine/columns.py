@@ -43,6 +43,7 @@ NO_TABLE, HIGHER_WORSE, HIGHER_BETTER, EQUAL = 0, 1, 2, 3
 _DIRECTION_CODE = {"higher_worse": HIGHER_WORSE, "higher_better": HIGHER_BETTER, "equal": EQUAL}
 
 _VALID_PERIODS = (None, "interval", "day")
+VOTES_LIMIT = 2**31 - 1  # metric_values.votes is a 32-bit integer on every dialect
 
 
 @dataclass
@@ -114,8 +115,10 @@ def evidence_problem(m: Measurement) -> str | None:
         return f"low and high must both be numbers or both None, got {m.low!r} and {m.high!r}"
     elif m.low > m.high:  # type: ignore[operator]
         return f"low {m.low!r} is above high {m.high!r}"
-    if m.votes is not None and (isinstance(m.votes, bool) or not isinstance(m.votes, int) or m.votes < 0):
-        return f"votes must be a whole number >= 0 or None, got {m.votes!r}"
+    if m.votes is not None and (
+        isinstance(m.votes, bool) or not isinstance(m.votes, int) or not 0 <= m.votes <= VOTES_LIMIT
+    ):
+        return f"votes must be a whole number from 0 to {VOTES_LIMIT} or None, got {m.votes!r}"
     expected = m.expected
     if expected is not None and (
         isinstance(expected, bool) or not isinstance(expected, int | float) or not math.isfinite(expected)
@@ -181,6 +184,7 @@ def _array_problem(block: Block) -> str | None:
         (low_missing != high_missing, "low and high must both be numbers or both None (NaN)"),
         (~low_missing & ~high_missing & (block.low > block.high), "low is above high"),
         (block.votes < -1, "votes must be a whole number >= 0 or -1 for None"),
+        (block.votes > VOTES_LIMIT, f"votes must be at most {VOTES_LIMIT} (the column's range)"),
         (np.isinf(block.expected), "expected must be a finite number or None (NaN)"),
     ]
     for bad, message in checks:

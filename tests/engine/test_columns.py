@@ -238,6 +238,8 @@ class Broken(EvaluationTest):
             return [MeasurementBatch(ROWS, values, low=np.array([5.0, 1.0]), high=np.array([4.0, 2.0]))]
         if how == "half":
             return [MeasurementBatch(ROWS, values, low=np.array([1.0, 1.0]))]
+        if how == "votes":
+            return [MeasurementBatch(ROWS, values, votes=np.array([3, 2**40]))]
         if how == "duplicate":
             return [MeasurementBatch((ROWS[0], ROWS[0]), values)]
         if how == "loose duplicate":
@@ -258,6 +260,7 @@ class Broken(EvaluationTest):
         ("dtype", "value must be a floating-point array"),
         ("bounds", "row 0 ('А'): low is above high"),
         ("half", "low and high must both be numbers or both None"),
+        ("votes", "row 1 ('Б'): votes must be at most 2147483647"),
         ("duplicate", "two measurements are the same metric"),
         ("loose duplicate", "two measurements are the same metric"),
         ("row", "rows[1] is str, expected Measurement"),
