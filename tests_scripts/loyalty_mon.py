@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, ClassVar
@@ -66,7 +67,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import and_, case, false, func, or_, select, true, union_all
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -514,17 +515,28 @@ KIND_FIELD = {
 USOKOK_COLUMNS = np.array([FIELD[name] for name in USOKOK_FIELDS], dtype=np.int64)
 
 
+def _plain_counts(engine: Engine, span: Span) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(plain_counts_query(span)).tuples()]
+
+
 def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
     """Counts of the interval and the change of the day state (see `Span`): two tables of the
     same groups."""
+    # The two queries run at once, the plain counts on a connection of their own: each takes a
+    # server process (a few hundred ms each on a large chain). Both read only presses up to the
+    # ingestion mark, all committed, so two snapshots see the same presses.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-counts") as pool:
+        plain = pool.submit(_plain_counts, conn.engine, span)
+        lookback = longest_window(conn)
+        usokok = conn.execute(usokok_counts_query(span, lookback)).tuples().all()
+        plain_rows = plain.result()
     index: dict[GroupKey, int] = {}
     rows: list[int] = []
     columns: list[int] = []
     in_interval: list[int] = []
     in_since: list[int] = []
-    for point_id, methodology, question_id, kind, interval_count, since_count in conn.execute(
-        plain_counts_query(span)
-    ).tuples():
+    for point_id, methodology, question_id, kind, interval_count, since_count in plain_rows:
         column = KIND_FIELD.get(kind)
         if column is None:
             continue
@@ -532,12 +544,11 @@ def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
         columns.append(column)
         in_interval.append(int(interval_count or 0))
         in_since.append(int(since_count or 0))
-    lookback = longest_window(conn)
     usokok_rows: list[int] = []
     usokok_numbers: list[list[int]] = []
     # Columns: point_id, then USOKOK_FIELDS for the interval (i_), the day now (d_) and the day as
     # the state counted it (o_); one point may have a "now" and a "then" row.
-    for row in conn.execute(usokok_counts_query(span, lookback)).tuples():
+    for row in usokok:
         usokok_rows.append(index.setdefault((int(row[0]), USOKOK, ""), len(index)))
         usokok_numbers.append([int(n or 0) for n in row[1:]])
     interval = np.zeros((len(index), len(COUNT_FIELDS)), dtype=np.int64)
