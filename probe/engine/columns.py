@@ -383,7 +383,7 @@ _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970-01-0
 _NULL = np.frombuffer(struct.pack("!i", -1), dtype=np.uint8)
 
 
-def copy_binary(
+def binary_tuples(
     *,
     ids: NDArray[np.int64],
     at_unix_us: int,
@@ -396,8 +396,9 @@ def copy_binary(
     expected: NDArray[np.float64],
 ) -> bytes:
     """`metric_values` rows (metric_id, at, value, level, threshold_id, low, high, votes, expected)
-    in PostgreSQL's binary COPY format, built column by column: no text to format on this side
-    and none to parse on the server's (issue 15). NaN, level code < 0 and id/votes < 0 are NULL."""
+    as the tuples of PostgreSQL's binary COPY format (between `COPY_HEADER` and `COPY_TRAILER`),
+    built column by column: no text to format on this side and none to parse on the server's
+    (issue 15). NaN, level code < 0 and id/votes < 0 are NULL."""
     n = len(ids)
     fields: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]] = []  # (n × width bytes, present)
 
@@ -435,10 +436,7 @@ def copy_binary(
         sizes += width
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(sizes[:-1], out=starts[1:])
-    starts += len(COPY_HEADER)
-    out = np.empty(len(COPY_HEADER) + int(sizes.sum()) + len(COPY_TRAILER), dtype=np.uint8)
-    out[: len(COPY_HEADER)] = np.frombuffer(COPY_HEADER, dtype=np.uint8)
-    out[len(out) - len(COPY_TRAILER) :] = np.frombuffer(COPY_TRAILER, dtype=np.uint8)
+    out = np.empty(int(sizes.sum()), dtype=np.uint8)
     count = np.frombuffer(struct.pack("!h", len(fields)), dtype=np.uint8)
     out[starts[:, None] + np.arange(2)] = count
     position = starts + 2

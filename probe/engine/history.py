@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from probe.assess import ThresholdTable
-from probe.engine.columns import LEVEL_BY_CODE, copy_binary, floats, ints
+from probe.engine.columns import COPY_HEADER, COPY_TRAILER, LEVEL_BY_CODE, binary_tuples, floats, ints
 from probe.store.schema import UtcDateTime, metric_values, metrics, run_log, test_runs
 from probe.store.threshold_tables import store_tables, threshold_id
 
@@ -280,21 +280,16 @@ def _python_rows(values: RunValues) -> Iterator[tuple[Any, ...]]:
     )
 
 
+# Rows per piece of the COPY: the server takes in one piece while the next is made.
+COPY_SLICE = 16_384
+
+
 def _copy_values(conn: Connection, at: dt.datetime, values: RunValues) -> None:
     """PostgreSQL: one binary COPY of the run's rows, built column-wise (a run of a large chain
     stores 100,000+ of them; an INSERT per row costs several times the COPY, and text would have to
-    be formatted here and parsed by the server)."""
-    data = copy_binary(
-        ids=values.ids,
-        at_unix_us=(at - _UNIX_EPOCH) // dt.timedelta(microseconds=1),
-        value=values.value,
-        codes=values.codes,
-        table_ids=values.table_ids,
-        low=values.low,
-        high=values.high,
-        votes=values.votes,
-        expected=values.expected,
-    )
+    be formatted here and parsed by the server), sent in pieces made while the previous one is
+    taken in."""
+    at_unix_us = (at - _UNIX_EPOCH) // dt.timedelta(microseconds=1)
     raw = conn.connection.driver_connection
     assert raw is not None
     with (
@@ -304,7 +299,23 @@ def _copy_values(conn: Connection, at: dt.datetime, values: RunValues) -> None:
             "FROM STDIN WITH (FORMAT BINARY)"
         ) as copy,
     ):
-        copy.write(data)
+        copy.write(COPY_HEADER)
+        for first in range(0, len(values), COPY_SLICE):
+            rows = slice(first, first + COPY_SLICE)
+            copy.write(
+                binary_tuples(
+                    ids=values.ids[rows],
+                    at_unix_us=at_unix_us,
+                    value=values.value[rows],
+                    codes=values.codes[rows],
+                    table_ids=values.table_ids[rows],
+                    low=values.low[rows],
+                    high=values.high[rows],
+                    votes=values.votes[rows],
+                    expected=values.expected[rows],
+                )
+            )
+        copy.write(COPY_TRAILER)
 
 
 def _insert_values_sqlite(conn: Connection, at: dt.datetime, values: RunValues) -> None:

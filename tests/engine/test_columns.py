@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from probe.assess import ThresholdTable
-from probe.engine import Evaluator
+from probe.engine import Evaluator, history
 from probe.engine.columns import LEVEL_BY_CODE, BlockPlan, assess
 from probe.engine.history import MetricSpec, RunValues, write_run
 from probe.evidence import evidence_level
@@ -337,7 +337,7 @@ def test_levels_of_the_columns_are_the_levels_of_each_value(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    st.lists(
+    rows=st.lists(
         st.tuples(
             st.one_of(st.none(), st.floats(allow_nan=False)),
             st.integers(-2, 4),
@@ -349,11 +349,14 @@ def test_levels_of_the_columns_are_the_levels_of_each_value(
         min_size=1,
         max_size=40,
     ),
-    st.integers(0, 999_999),
+    salt=st.integers(0, 999_999),
 )
-def test_stored_columns_read_back_exactly(engine: Engine, rows: list[tuple[object, ...]], salt: int) -> None:
-    """Every value, NULL and level the column writer (binary COPY on PostgreSQL, executemany on
-    SQLite) stores reads back as written."""
+def test_stored_columns_read_back_exactly(
+    engine: Engine, rows: list[tuple[object, ...]], salt: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every value, NULL and level the column writer (binary COPY on PostgreSQL, in pieces of
+    `COPY_SLICE` rows; executemany on SQLite) stores reads back as written."""
+    monkeypatch.setattr(history, "COPY_SLICE", 7)  # several pieces for most examples
     at = dt.datetime(2026, 11, 20, 7, 0, 0, salt)
     n = len(rows)
     ids = np.arange(10**6 + 1, 10**6 + 1 + n, dtype=np.int64)
