@@ -10,25 +10,16 @@ from dataclasses import dataclass
 
 from probe.api import COMPANY, Measurement, Period, Share
 from probe.topology import Topology
-from tests.loyalty_mon.support import LM
+from tests.loyalty_mon.support import LM, RefCounts
 
 GroupKey = tuple[int, str, str]  # point id, methodology, question id ('' when none)
 # short name, value, unit and, for a percentage, the counts it comes from
 EvidenceRow = tuple[str, float | None, str, Share | None]
 
 
-@dataclass(slots=True)
-class Counts:
-    """The counts of one group, in the field order of `LM.COUNT_FIELDS`."""
-
-    positive: int = 0
-    negative: int = 0
-    passive: int = 0
-    force_majeure: int = 0
-    prompts: int = 0
-    outside: int = 0
-    silent: int = 0
-    answered: int = 0
+@dataclass
+class Counts(RefCounts):
+    """The counts of one group, in the field order of `LM.COUNT_FIELDS` (the reference's fields)."""
 
     @property
     def votes(self) -> int:

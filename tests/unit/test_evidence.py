@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from probe.assess import ThresholdTable
 from probe.evidence import (
@@ -178,17 +179,22 @@ def _same_bounds(part: int, whole: int, low: float, high: float) -> bool:
     return scalar == (low, high)
 
 
-def test_array_bounds_equal_scalar_ones_for_every_small_count() -> None:
-    pairs = [(part, whole) for whole in range(301) for part in range(whole + 1)]
-    parts, wholes = (np.array(column, dtype=np.int64) for column in zip(*pairs, strict=True))
+def _differing(parts: NDArray[np.int64], wholes: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """The (part, whole) pairs whose array bounds are not the scalar function's."""
     low, high = wilson_bounds_array(parts, wholes)
-    wrong = [
+    return [
         (part, whole)
         for part, whole, lo, hi in zip(
             parts.tolist(), wholes.tolist(), low.tolist(), high.tolist(), strict=True
         )
         if not _same_bounds(part, whole, lo, hi)
     ]
+
+
+def test_array_bounds_equal_scalar_ones_for_every_small_count() -> None:
+    pairs = [(part, whole) for whole in range(301) for part in range(whole + 1)]
+    parts, wholes = (np.array(column, dtype=np.int64) for column in zip(*pairs, strict=True))
+    wrong = _differing(parts, wholes)
     assert len(pairs) == 45_451 and wrong == []
 
 
@@ -198,14 +204,7 @@ def test_array_bounds_equal_scalar_ones_for_large_counts() -> None:
     parts = np.minimum(wholes, (wholes * rng.random(20_000)).astype(np.int64))
     parts[:100], parts[100:200] = 0, wholes[100:200]  # the exact ends
     parts[200:300] = wholes[200:300] - 1
-    low, high = wilson_bounds_array(parts, wholes)
-    wrong = [
-        (part, whole)
-        for part, whole, lo, hi in zip(
-            parts.tolist(), wholes.tolist(), low.tolist(), high.tolist(), strict=True
-        )
-        if not _same_bounds(part, whole, lo, hi)
-    ]
+    wrong = _differing(parts, wholes)
     assert wrong == []
 
 
