@@ -263,14 +263,20 @@ def simulate(
         minute += dt.timedelta(minutes=1)
 
 
+def first_queue_sample(start: dt.datetime) -> dt.datetime:
+    """The first sample time of a span from `start`: on the QUEUE_SAMPLE_MINUTES grid, at or
+    before `start`."""
+    at = start.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return at - dt.timedelta(minutes=at.minute % QUEUE_SAMPLE_MINUTES)
+
+
 def simulate_queues(
     topology: Topology, start: dt.datetime, end: dt.datetime, tz: ZoneInfo, seed: int = 1
 ) -> Iterator[tuple[Point, dt.datetime, float]]:
     """The history's queue samples, every QUEUE_SAMPLE_MINUTES from `start` to `end`."""
     rng = random.Random(seed + 7)
     chain = Chain(topology, tz, history_degradation(end))
-    at = start.astimezone(dt.UTC).replace(second=0, microsecond=0)
-    at -= dt.timedelta(minutes=at.minute % QUEUE_SAMPLE_MINUTES)
+    at = first_queue_sample(start)
     while at < end:
         for point, length in chain.queue_lengths(rng, at):
             yield point, at, length

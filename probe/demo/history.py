@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete
 
-from probe.demo.chain import demo_topology, simulate, simulate_queues
+from probe.demo.chain import demo_topology, first_queue_sample, simulate, simulate_queues
 from probe.presses import Press, store_presses
 from probe.store.schema import presses as presses_table
 from probe.store.schema import queue_samples
@@ -65,7 +65,8 @@ def install_demo(
         conn.execute(
             delete(queue_samples).where(
                 queue_samples.c.point_id.in_(demo_points),
-                queue_samples.c.sampled_at >= start,
+                # From the first sample the span makes: on the sampling grid, before `start`.
+                queue_samples.c.sampled_at >= first_queue_sample(start),
                 queue_samples.c.sampled_at < end,
             )
         )

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from probe.demo import install_demo
 from probe.presses import ANY_TIME, import_presses_csv
 from probe.store.db import init_db, open_engine, schema_version
-from probe.store.schema import buttons, metric_values, pads, points, presses, questions
+from probe.store.schema import buttons, metric_values, pads, points, presses, questions, queue_samples
 from probe.topology import TopologyError, import_topology, load_topology, parse_topology, read_topology_file
 from tests.helpers import run_cli
 
@@ -201,6 +201,17 @@ def test_demo_is_deterministic_and_realistic(engine: Engine) -> None:
         ).scalar_one()
     assert set(kinds) == {"positive", "negative", "passive", "force_majeure", "seller", "red"}
     assert night == 0
+
+
+def test_demo_history_can_be_installed_again_from_a_start_off_the_sampling_grid(engine: Engine) -> None:
+    """`make demo` twice: a span starting at 13:03 has its first queue sample at 13:00, which the
+    second run replaces instead of failing on the existing one."""
+    tz = ZoneInfo("Europe/Moscow")
+    end = dt.datetime(2026, 11, 20, 15, 3, tzinfo=tz)
+    first = install_demo(engine, tz, hours=2, seed=7, end=end)
+    second = install_demo(engine, tz, hours=2, seed=7, end=end + dt.timedelta(minutes=1))
+    assert first.queue_samples == second.queue_samples > 0
+    assert count(engine, queue_samples) == second.queue_samples
 
 
 def test_demo_point_degrades_in_the_last_hours(engine: Engine) -> None:
