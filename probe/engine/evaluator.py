@@ -362,7 +362,8 @@ class Evaluator:
             kept = self._plans.get((name, position))
             if kept is not None and kept[0] is block.rows and kept[1] == context and keys.isdisjoint(kept[3]):
                 plan = kept[2]
-                keys |= kept[3]
+                if position + 1 < len(batches):  # only a later batch can collide with its keys
+                    keys |= kept[3]
             else:
                 before = set(keys)
                 plan = self._plan(name, test, window, topology, overrides, hour, block.rows, 0, keys)
