@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 
-from benchmarks.snmp_hostile import DISCARD, METRIC_NAME, mutation_classes, pdu, v2c, varbind
+from benchmarks.snmp_hostile import (
+    DISCARD,
+    METRIC_NAME,
+    mutation_classes,
+    pdu,
+    reference_requests,
+    v2c,
+    varbind,
+)
 from probe.snmp import ber
 from probe.snmp.config import SnmpConfig
 from probe.snmp.limits import SourceRateLimiter
@@ -91,10 +99,15 @@ async def exchange(port: int, data: bytes, wait: float = 1.5, source: str = "127
 @pytest.mark.serial  # a CPU budget: measured alone, not next to the parallel workers
 async def test_every_hostile_datagram_class_costs_at_most_a_millisecond_of_cpu(tmp_path: Path) -> None:
     """The benchmark's mutation classes through the agent's whole receive path (the recorded
-    figures are in benchmarks/RESULTS.md; here with a 2x margin for a shared machine)."""
+    figures are in benchmarks/RESULTS.md; here with a 2x margin for a shared machine). The SNMPv3
+    classes that reach pysnmp cost what its report costs: on a machine slower than the one the
+    budget was set on, they may instead cost up to twice a discovery request (the smallest message
+    pysnmp answers with a report) measured just before them. Unscreened, the forged ones cost
+    pysnmp 100-200 ms: far beyond either bound."""
     async with running_agent(agent_config(max_repetitions=1000), limiter=SourceRateLimiter(0, 0)) as agent:
         receive = agent._transport.datagram_received
-        for name, data in mutation_classes(agent.engine_id, random.Random(5)).items():
+
+        def cpu_per_datagram(data: bytes) -> float:
             receive(data, DISCARD)
             # The best of five batches: CPU time itself grows when the other core's work
             # evicts the caches; what is bounded is the work a datagram needs.
@@ -104,8 +117,16 @@ async def test_every_hostile_datagram_class_costs_at_most_a_millisecond_of_cpu(t
                 for _ in range(10):
                     receive(data, DISCARD)
                 batches.append((time.thread_time() - started) / 10)
-            per_datagram = min(batches)
-            assert per_datagram < 0.002, f"{name}: {per_datagram * 1000:.2f} ms"
+            return min(batches)
+
+        discovery = reference_requests(agent.engine_id)["reference: v3 discovery (as net-snmp sends it)"]
+        for name, data in mutation_classes(agent.engine_id, random.Random(5)).items():
+            reference = cpu_per_datagram(discovery)
+            per_datagram = cpu_per_datagram(data)
+            budget = max(0.002, 2 * reference) if name.startswith("v3") else 0.002
+            assert per_datagram < budget, (
+                f"{name}: {per_datagram * 1000:.2f} ms (v3 discovery: {reference * 1000:.2f} ms)"
+            )
         # and it still answers
         code, out, err = await run_tool(
             tmp_path, "snmpget", "-v2c", "-c", "public", *MIB_ARGS, "-OQs", target(agent),
