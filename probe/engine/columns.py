@@ -380,7 +380,6 @@ class IdentityColumns:
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 COPY_TRAILER = struct.pack("!h", -1)
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970-01-01
-_NULL = np.frombuffer(struct.pack("!i", -1), dtype=np.uint8)
 
 
 def binary_tuples(
@@ -398,59 +397,57 @@ def binary_tuples(
     """`metric_values` rows (metric_id, at, value, level, threshold_id, low, high, votes, expected)
     as the tuples of PostgreSQL's binary COPY format (between `COPY_HEADER` and `COPY_TRAILER`),
     built column by column: no text to format on this side and none to parse on the server's
-    (issue 15). NaN, level code < 0 and id/votes < 0 are NULL."""
+    (issue 15). NaN, level code < 0 and id/votes < 0 are NULL.
+
+    Rows with the same NULLs and the same level have the same layout: each such group is one
+    packed NumPy record array, filled a field at a time, so the cost is a few array copies per
+    group, not per row (a run has a few dozen groups). The rows come out group by group; a COPY
+    stores them the same in any order."""
     n = len(ids)
-    fields: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]] = []  # (n × width bytes, present)
-
-    def fixed(data: NDArray[Any], present: NDArray[np.bool_], dtype: str) -> None:
-        width = np.dtype(dtype).itemsize
-        block = np.empty((n, 4 + width), dtype=np.uint8)
-        block[:, :4] = np.frombuffer(struct.pack("!i", width), dtype=np.uint8)
-        block[:, 4:] = np.ascontiguousarray(data.astype(dtype)).view(np.uint8).reshape(n, width)
-        fields.append((block, present))
-
-    every = np.ones(n, dtype=bool)
-    fixed(ids, every, ">i4")
-    fixed(np.full(n, at_unix_us - _PG_EPOCH_US, dtype=np.int64), every, ">i8")
-    fixed(value, ~np.isnan(value), ">f8")
-    level_field = len(fields)
-    fields.append((np.empty((n, 0), dtype=np.uint8), codes >= 0))  # text: written per level below
-    fixed(table_ids, table_ids >= 0, ">i8")
-    fixed(low, ~np.isnan(low), ">f8")
-    fixed(high, ~np.isnan(high), ">f8")
-    fixed(votes, votes >= 0, ">i4")
-    fixed(expected, ~np.isnan(expected), ">f8")
-
-    level_texts = [level.value.encode() for level in (*_LEVELS, Level.UNKNOWN)]
-    level_index = np.where(codes == UNKNOWN_CODE, len(_LEVELS), codes)  # -> index into level_texts
-    level_width = np.zeros(n, dtype=np.int64)
-    assessed = codes != NOT_ASSESSED
-    level_width[assessed] = np.array([len(t) for t in level_texts])[level_index[assessed]]
-    fields[level_field] = (fields[level_field][0], assessed)
-
-    sizes = np.full(n, 2, dtype=np.int64)
-    widths: list[NDArray[np.int64]] = []
-    for index, (block, present) in enumerate(fields):
-        width = np.where(present, 4 + (level_width if index == level_field else block.shape[1] - 4), 4)
-        widths.append(width.astype(np.int64))
-        sizes += width
-    starts = np.zeros(n, dtype=np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    out = np.empty(int(sizes.sum()), dtype=np.uint8)
-    count = np.frombuffer(struct.pack("!h", len(fields)), dtype=np.uint8)
-    out[starts[:, None] + np.arange(2)] = count
-    position = starts + 2
-    for index, (block, present) in enumerate(fields):
-        absent = ~present
-        if absent.any():
-            out[position[absent, None] + np.arange(4)] = _NULL
-        if index == level_field:
-            for code, text in enumerate(level_texts):
-                rows = present & (level_index == code)
-                if rows.any():
-                    encoded = np.frombuffer(struct.pack("!i", len(text)) + text, dtype=np.uint8)
-                    out[position[rows, None] + np.arange(len(encoded))] = encoded
-        elif present.any():
-            out[position[present, None] + np.arange(block.shape[1])] = block[present]
-        position += widths[index]
-    return out.tobytes()
+    nullable: list[tuple[NDArray[Any], NDArray[np.bool_], str]] = [
+        (value, ~np.isnan(value), ">f8"),
+        (table_ids, table_ids >= 0, ">i8"),
+        (low, ~np.isnan(low), ">f8"),
+        (high, ~np.isnan(high), ">f8"),
+        (votes, votes >= 0, ">i4"),
+        (expected, ~np.isnan(expected), ">f8"),
+    ]
+    # The layout of a row: one bit per nullable field, and its level (NOT_ASSESSED: NULL).
+    pattern = (codes.astype(np.int64) - NOT_ASSESSED) << len(nullable)
+    for bit, (_data, present, _format) in enumerate(nullable):
+        pattern |= present.astype(np.int64) << bit
+    order = np.argsort(pattern, kind="stable")
+    layouts, starts = np.unique(pattern[order], return_index=True)
+    stops = [*starts[1:].tolist(), n]
+    at_pg = at_unix_us - _PG_EPOCH_US
+    parts: list[bytes] = []
+    for layout, first, stop in zip(layouts.tolist(), starts.tolist(), stops, strict=True):
+        rows = order[first:stop]
+        level = LEVEL_BY_CODE[layout >> len(nullable)]  # the code + 2, as LEVEL_BY_CODE is indexed
+        level_text = b"" if level is None else level.value.encode()
+        fields: list[tuple[str, str]] = [("count", ">i2"), ("id_len", ">i4"), ("id", ">i4")]
+        fields += [("at_len", ">i4"), ("at", ">i8")]
+        fields += [("value_len", ">i4")] + ([("value", ">f8")] if layout & 1 else [])
+        fields += [("level_len", ">i4")] + ([("level", f"S{len(level_text)}")] if level is not None else [])
+        for bit in range(1, len(nullable)):
+            fields.append((f"f{bit}_len", ">i4"))
+            if layout >> bit & 1:
+                fields.append((f"f{bit}", nullable[bit][2]))
+        record = np.empty(len(rows), dtype=np.dtype(fields))  # packed: no padding between fields
+        record["count"] = 9
+        record["id_len"] = 4
+        record["id"] = ids[rows]
+        record["at_len"] = 8
+        record["at"] = at_pg
+        record["level_len"] = -1 if level is None else len(level_text)
+        if level is not None:
+            record["level"] = level_text
+        for bit, (data, _present, format_) in enumerate(nullable):
+            name = "value" if bit == 0 else f"f{bit}"
+            if layout >> bit & 1:
+                record[f"{name}_len"] = np.dtype(format_).itemsize
+                record[name] = data[rows]
+            else:
+                record[f"{name}_len"] = -1
+        parts.append(record.tobytes())
+    return b"".join(parts)
