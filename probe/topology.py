@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, select
+from sqlalchemy import Column, Engine, select, text
 from sqlalchemy.engine import Connection
 
 from probe.store.limits import over_limit
@@ -300,6 +300,31 @@ def store_topology(conn: Connection, topology: Topology, existing: Topology | No
 def import_topology(engine: Engine, topology: Topology) -> dict[str, int]:
     with engine.begin() as conn:
         return store_topology(conn, topology)
+
+
+TOPOLOGY_TABLES = (points, questions, pads, buttons)
+
+
+def topology_fingerprint(conn: Connection) -> tuple[int, ...] | None:
+    """Something that changes whenever a committed change reaches a topology table, cheaper to
+    read than the topology (a scheduled run of a large chain would otherwise load thousands of
+    points and pads each time): on PostgreSQL each table's row count and newest row version
+    (`xmin`: every INSERT or UPDATE writes a row version with the id of its transaction, newer than
+    any before it; a DELETE lowers the count, and a DELETE with an INSERT brings a new version).
+    None where there is no such thing (SQLite, SQL Server): load the topology each time.
+
+    Read it before the topology, in the same snapshot or an earlier one: a change committed in
+    between then makes the next fingerprint differ, never a new fingerprint with old contents."""
+    if conn.dialect.name != "postgresql":
+        return None
+    quote = conn.dialect.identifier_preparer.quote
+    parts = ", ".join(
+        f"(SELECT count(*) FROM {quote(table.name)}), "
+        f"(SELECT coalesce(max(xmin::text::bigint), 0) FROM {quote(table.name)})"
+        for table in TOPOLOGY_TABLES
+    )
+    row = conn.execute(text(f"SELECT {parts}")).one()
+    return tuple(int(n) for n in row)
 
 
 def load_topology(conn: Connection | Engine) -> Topology:

@@ -301,55 +301,54 @@ def plain_counts_query(span: Span) -> Any:  # a Select; typed loosely because it
 def _classified(events: Any, as_of: dt.datetime, prefix: str) -> Any:
     """The УСОКОК window rule over the rows of `events` (one pad's presses in time order, which
     may have gaps far from anything counted): per row 0/1 flags `accepted`, `answered`, `silent`
-    as an evaluation at `as_of` sees them."""
-    # Pass 1, in the pad's time order (indicative before seller presses of the same millisecond, so
-    # that an answer at exactly the next seller press stays in the old window): the session number
-    # (seller presses so far = the window a press falls after) and the next row.
-    order1 = (events.c.pressed_at, events.c.seller, events.c.id)
-    sessions = select(
-        events,
-        func.sum(events.c.seller)
-        .over(partition_by=events.c.pad_id, order_by=order1, rows=(None, 0))
-        .label("session"),
-        func.lead(events.c.pressed_at).over(partition_by=events.c.pad_id, order_by=order1).label("next_at"),
-        func.lead(events.c.seller).over(partition_by=events.c.pad_id, order_by=order1).label("next_seller"),
-    ).cte(f"{prefix}_sessions")
-    # Pass 2, per session (the seller press and what follows until the next one): the seller's time,
-    # the first indicative press (the only candidate answer), the next seller press (which ends the
-    # session: it is the row after the session's last row), and each row's place in the session.
-    part = (sessions.c.pad_id, sessions.c.session)
-    order2 = (sessions.c.pressed_at, sessions.c.seller, sessions.c.id)
-    ranked = select(
-        sessions.c.point_id,
-        sessions.c.kind,
-        sessions.c.pressed_at,
-        sessions.c.seller,
-        sessions.c.window_seconds,
-        sessions.c.near,
-        func.row_number().over(partition_by=part, order_by=order2).label("place"),
-        func.max(case((sessions.c.seller == 1, sessions.c.pressed_at)))
-        .over(partition_by=part)
-        .label("opened_at"),
-        func.min(case((sessions.c.seller == 0, sessions.c.pressed_at)))
-        .over(partition_by=part)
-        .label("first_answer_at"),
-        func.max(case((sessions.c.next_seller == 1, sessions.c.next_at)))
-        .over(partition_by=part)
-        .label("closed_by_at"),
-    ).cte(f"{prefix}_ranked")
-    # Pass 3: classify each row (0/1 flags; CASE keeps it portable to SQL Server).
-    r = ranked.c
-    window_end = add_seconds(r.opened_at, r.window_seconds)
-    answered = and_(r.first_answer_at.is_not(None), r.first_answer_at <= window_end)
-    closed = or_(r.closed_by_at.is_not(None), window_end < as_of)
+    as an evaluation at `as_of` sees them.
+
+    One pass in the pad's time order, indicative before seller presses of the same millisecond
+    (so that an answer at exactly the next seller press stays in the old window) and then by id.
+    In that order a window's only candidate answer is the row right after its seller press: every
+    later row of the session is later still. So an indicative row is accepted when the row before
+    it is a seller press whose window reaches it; a seller press is answered when the row after it
+    is indicative and inside its window, and silent otherwise once its window is closed — by any
+    later row (a later seller press, or an indicative press past the window, which is before
+    `as_of` as every row is) or by time. Across a gap in the rows read (see `usokok_counts_query`)
+    the neighbour is more than one window away, and the result is the same as with the real one."""
+    order = (events.c.pressed_at, events.c.seller, events.c.id)
+
+    def neighbour(function: Any, column: Any) -> Any:
+        return function(column).over(partition_by=events.c.pad_id, order_by=order)
+
+    paired = select(
+        events.c.point_id,
+        events.c.kind,
+        events.c.pressed_at,
+        events.c.seller,
+        events.c.window_seconds,
+        events.c.near,
+        neighbour(func.lag, events.c.seller).label("before_seller"),
+        neighbour(func.lag, events.c.pressed_at).label("before_at"),
+        neighbour(func.lag, events.c.window_seconds).label("before_window"),
+        neighbour(func.lead, events.c.seller).label("after_seller"),
+        neighbour(func.lead, events.c.pressed_at).label("after_at"),
+    ).cte(f"{prefix}_paired")
+    r = paired.c
+    # Written so that it is false, never NULL, when there is no row after (NOT NULL is NULL).
+    answered = and_(
+        r.after_seller.is_not(None),
+        r.after_seller == 0,
+        r.after_at <= add_seconds(r.pressed_at, r.window_seconds),
+    )
+    closed = or_(r.after_at.is_not(None), add_seconds(r.pressed_at, r.window_seconds) < as_of)
     return select(
         r.point_id,
         r.kind,
         r.pressed_at,
         r.seller,
         r.near,
-        # The first row after the seller press (place 2) is the session's first indicative press.
-        _flag(and_(r.seller == 0, r.place == 2, r.pressed_at <= window_end)).label("accepted"),
+        _flag(
+            and_(
+                r.seller == 0, r.before_seller == 1, r.pressed_at <= add_seconds(r.before_at, r.before_window)
+            )
+        ).label("accepted"),
         _flag(and_(r.seller == 1, answered)).label("answered"),
         _flag(and_(r.seller == 1, closed, ~answered)).label("silent"),
     ).subquery(f"{prefix}_classified")

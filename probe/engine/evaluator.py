@@ -47,7 +47,7 @@ from probe.store.ingest_mark import stored_through
 from probe.store.limits import column_limit, fit_key, fit_text
 from probe.store.schema import metrics, schema_info, test_runs
 from probe.store.state import StateStore
-from probe.topology import Topology, load_topology
+from probe.topology import Topology, load_topology, topology_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,8 @@ class Evaluator:
         self._runners = {name: Runner(name) for name in self._tests}
         self._registry = MetricRegistry()
         self._topology = Topology()
+        # The topology last loaded and its fingerprint (PostgreSQL): reloaded only when it changed.
+        self._topology_cache: tuple[tuple[int, ...], Topology] | None = None
         # Names and keys of the measurements seen before (the same every run): building them again
         # for every metric of every run would be most of the engine's own cost on a large chain.
         self._specs: dict[tuple[object, ...], MetricSpec] = {}
@@ -301,7 +303,13 @@ class Evaluator:
                 conn.execute(select(schema_info.c.version).limit(1)).all()
                 if not self._registry.loaded:
                     self._registry.load(conn)
-                topology = load_topology(conn)
+                fingerprint = topology_fingerprint(conn)
+                cached = self._topology_cache
+                if fingerprint is not None and cached is not None and cached[0] == fingerprint:
+                    topology = cached[1]
+                else:
+                    topology = load_topology(conn)
+                    self._topology_cache = None if fingerprint is None else (fingerprint, topology)
                 overrides = OverrideIndex(load_override_rows(conn, name))
             state = StateStore(name, self.read_engine)
             if name not in self._state_rows:
