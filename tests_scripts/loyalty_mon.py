@@ -66,7 +66,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, case, false, func, or_, select, true, union_all
+from sqlalchemy import BigInteger, and_, case, cast, false, func, null, or_, select, true, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -369,6 +369,11 @@ def _usokok_sums(rows: Any, condition: ColumnElement[bool], prefix: str) -> list
     return columns
 
 
+def _usokok_nulls(prefix: str) -> list[ColumnElement[Any]]:
+    """The columns of `_usokok_sums` that one half of the union does not count (NULL)."""
+    return [cast(null(), BigInteger).label(f"{prefix}_{name}") for name in USOKOK_FIELDS]
+
+
 def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
     """The УСОКОК window rule in SQL, per point: accepted answers by kind, answers outside the
     window, silent and answered seller presses, for the interval (columns `i_*`) and as the
@@ -484,12 +489,12 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
         now_rows.c.point_id,
         *_usokok_sums(now_rows, now_rows.c.pressed_at >= span.start, "i"),
         *_usokok_sums(now_rows, counted_now, "d"),
-        *_usokok_sums(now_rows, false(), "o"),
+        *_usokok_nulls("o"),
     ).group_by(now_rows.c.point_id)
     then_query = select(
         then_rows.c.point_id,
-        *_usokok_sums(then_rows, false(), "i"),
-        *_usokok_sums(then_rows, false(), "d"),
+        *_usokok_nulls("i"),
+        *_usokok_nulls("d"),
         *_usokok_sums(then_rows, counted_then, "o"),
     ).group_by(then_rows.c.point_id)
     return union_all(now_query, then_query)
@@ -514,9 +519,42 @@ KIND_FIELD = {
 USOKOK_COLUMNS = np.array([FIELD[name] for name in USOKOK_FIELDS], dtype=np.int64)
 
 
-def _plain_counts(engine: Engine, span: Span) -> list[tuple[Any, ...]]:
+@dataclass
+class _PlainCounts:
+    """The plain counts' rows as cells of the count matrices: groups numbered in `index`."""
+
+    index: dict[GroupKey, int]
+    rows: NDArray[np.int64]
+    columns: NDArray[np.int64]
+    in_interval: NDArray[np.int64]
+    in_since: NDArray[np.int64]
+
+
+def _plain_counts(engine: Engine, span: Span) -> _PlainCounts:
+    """The plain counts query, read and turned into cells on this (the helper) thread, while the
+    УСОКОК query still runs."""
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(plain_counts_query(span)).tuples()]
+        found = conn.execute(plain_counts_query(span)).tuples().all()
+    index: dict[GroupKey, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    in_interval: list[int] = []
+    in_since: list[int] = []
+    for point_id, methodology, question_id, kind, interval_count, since_count in found:
+        column = KIND_FIELD.get(kind)
+        if column is None:
+            continue
+        rows.append(index.setdefault((int(point_id), str(methodology), str(question_id)), len(index)))
+        columns.append(column)
+        in_interval.append(int(interval_count or 0))
+        in_since.append(int(since_count or 0))
+    return _PlainCounts(
+        index,
+        np.array(rows, dtype=np.int64),
+        np.array(columns, dtype=np.int64),
+        np.array(in_interval, dtype=np.int64),
+        np.array(in_since, dtype=np.int64),
+    )
 
 
 def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
@@ -526,23 +564,11 @@ def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
     # server process (a few hundred ms each on a large chain). Both read only presses up to the
     # ingestion mark, all committed, so two snapshots see the same presses.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-counts") as pool:
-        plain = pool.submit(_plain_counts, conn.engine, span)
+        pending = pool.submit(_plain_counts, conn.engine, span)
         lookback = longest_window(conn)
         usokok = conn.execute(usokok_counts_query(span, lookback)).tuples().all()
-        plain_rows = plain.result()
-    index: dict[GroupKey, int] = {}
-    rows: list[int] = []
-    columns: list[int] = []
-    in_interval: list[int] = []
-    in_since: list[int] = []
-    for point_id, methodology, question_id, kind, interval_count, since_count in plain_rows:
-        column = KIND_FIELD.get(kind)
-        if column is None:
-            continue
-        rows.append(index.setdefault((int(point_id), str(methodology), str(question_id)), len(index)))
-        columns.append(column)
-        in_interval.append(int(interval_count or 0))
-        in_since.append(int(since_count or 0))
+        plain = pending.result()
+    index = plain.index
     usokok_rows: list[int] = []
     usokok_numbers: list[list[int]] = []
     # Columns: point_id, then USOKOK_FIELDS for the interval (i_), the day now (d_) and the day as
@@ -552,9 +578,8 @@ def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
         usokok_numbers.append([int(n or 0) for n in row[1:]])
     interval = np.zeros((len(index), len(COUNT_FIELDS)), dtype=np.int64)
     increment = np.zeros_like(interval)
-    at = (np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64))
-    np.add.at(interval, at, np.array(in_interval, dtype=np.int64))
-    np.add.at(increment, at, np.array(in_since, dtype=np.int64))
+    np.add.at(interval, (plain.rows, plain.columns), plain.in_interval)
+    np.add.at(increment, (plain.rows, plain.columns), plain.in_since)
     if usokok_rows:
         numbers = np.array(usokok_numbers, dtype=np.int64).reshape(len(usokok_rows), 3, len(USOKOK_FIELDS))
         cells = (np.array(usokok_rows, dtype=np.int64)[:, None], USOKOK_COLUMNS[None, :])
