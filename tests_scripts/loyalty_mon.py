@@ -51,22 +51,24 @@ late press touches are classified again (the old classification subtracted, the 
 So every run's day metrics equal a full recount of every press stored when it began, and its cost
 grows with the interval and the presses stored since the last run, not with the hour of the day.
 A run whose `end` is not after the stored state (a re-evaluation or a backfill of an earlier
-interval) recounts its day from the presses and leaves the newer state alone. Aggregation is SQL
-(window functions), never a Python loop over presses.
+interval) recounts its day from the presses and leaves the newer state alone. The plain counts are
+SQL aggregates; the УСОКОК presses a run needs (its interval, the late ones and their neighbours)
+are read as rows and the window rule is applied to them as NumPy arrays (`classify`: a few array
+operations per run, never a Python loop over presses; in SQL the same rule cost twice as much).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import repeat
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, and_, case, cast, false, func, null, or_, select, true, union_all
+from sqlalchemy import BigInteger, and_, case, false, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -298,92 +300,184 @@ def plain_counts_query(span: Span) -> Any:  # a Select; typed loosely because it
     ).group_by(inner.c.point_id, inner.c.methodology, inner.c.question_id, inner.c.kind)
 
 
-def _classified(events: Any, as_of: dt.datetime, prefix: str) -> Any:
-    """The УСОКОК window rule over the rows of `events` (one pad's presses in time order, which
-    may have gaps far from anything counted): per row 0/1 flags `accepted`, `answered`, `silent`
-    as an evaluation at `as_of` sees them.
+USOKOK_FIELDS = (*INDICATIVE_KINDS, "outside", "silent", "answered")
+# The kinds of the presses the УСОКОК rule reads, by the code `usokok_rows_query` gives them.
+USOKOK_KINDS = (*INDICATIVE_KINDS, "seller")
+SELLER_CODE = USOKOK_KINDS.index("seller")
 
-    One pass in the pad's time order, indicative before seller presses of the same millisecond
-    (so that an answer at exactly the next seller press stays in the old window) and then by id.
+
+class epoch_us(FunctionElement[int]):
+    """A stored timestamp as whole microseconds since 1970-01-01 UTC, exact on every dialect
+    (the УСОКОК rule compares them as integers)."""
+
+    type = BigInteger()
+    name = "epoch_us"
+    inherit_cache = True
+
+
+@compiles(epoch_us)
+def _epoch_us_default(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
+    # EXTRACT gives numeric (exact) seconds of a timestamp without time zone, taken as UTC.
+    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM {stamp}) * 1000000 AS BIGINT)"
+
+
+@compiles(epoch_us, "sqlite")
+def _epoch_us_sqlite(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds from strftime, the digits after them.
+    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return (
+        f"(CAST(strftime('%s', {stamp}) AS INTEGER) * 1000000"
+        f" + CAST(substr({stamp} || '.000000', 21, 6) AS INTEGER))"
+    )
+
+
+@compiles(epoch_us, "mssql")
+def _epoch_us_mssql(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
+    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"DATEDIFF_BIG(microsecond, CAST('1970-01-01' AS DATETIME2), {stamp})"
+
+
+def _micros(moment: dt.datetime) -> int:
+    """A naive UTC datetime as microseconds since 1970 (as `epoch_us` gives stored ones)."""
+    return (moment - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class UsokokRows:
+    """The presses the УСОКОК rule reads, as arrays (one element per press, duplicates removed),
+    sorted in each pad's time order: indicative before seller presses of the same microsecond
+    (so that an answer at exactly the next seller press stays in the old window), then by id."""
+
+    ids: NDArray[np.int64]
+    pads: NDArray[np.int64]  # a number per pad
+    points: NDArray[np.int64]
+    kinds: NDArray[np.int64]  # index into USOKOK_KINDS
+    at: NDArray[np.int64]  # microseconds since 1970
+    window: NDArray[np.int64]  # the pad's window in microseconds
+    near: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, found: Sequence[tuple[Any, ...]]) -> UsokokRows:
+        """From the rows of `usokok_rows_query` (a press may come twice: near counts if either is)."""
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty, empty, empty, np.zeros(0, dtype=bool))
+        ids_c, pads_c, points_c, kinds_c, at_c, window_c, near_c = zip(*found, strict=True)
+        ids = np.array(ids_c, dtype=np.int64)
+        numbers: dict[str, int] = {}  # a number per pad id, in order of appearance
+        pads = np.array([numbers.setdefault(pad, len(numbers)) for pad in pads_c], dtype=np.int64)
+        near = np.array(near_c, dtype=np.int64)
+        # One row per press: the first of each id after sorting by id and near (descending).
+        by_id = np.lexsort((-near, ids))
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = ids[by_id][1:] != ids[by_id][:-1]
+        keep = by_id[first]
+        at = np.array(at_c, dtype=np.int64)[keep]
+        seller = np.array(kinds_c, dtype=np.int64)[keep] == SELLER_CODE
+        order = np.lexsort((ids[keep], seller, at, pads[keep]))
+        keep = keep[order]
+        window = np.rint(np.array(window_c, dtype=np.float64) * 1_000_000).astype(np.int64)
+        return cls(
+            ids=ids[keep],
+            pads=pads[keep],
+            points=np.array(points_c, dtype=np.int64)[keep],
+            kinds=np.array(kinds_c, dtype=np.int64)[keep],
+            at=np.array(at_c, dtype=np.int64)[keep],
+            window=window[keep],
+            near=near[keep] > 0,
+        )
+
+    def subset(self, rows: NDArray[np.bool_]) -> UsokokRows:
+        """Some of the rows, in the same order."""
+        return UsokokRows(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The УСОКОК rule's verdict per row (see the module's docstring), as of some moment."""
+
+    accepted: NDArray[np.bool_]  # an indicative press that is its window's answer
+    answered: NDArray[np.bool_]  # a seller press with an accepted answer
+    silent: NDArray[np.bool_]  # a seller press whose window closed without one
+
+
+def classify(rows: UsokokRows, as_of_us: int) -> Classified:
+    """The УСОКОК window rule over `rows` (each pad's presses in order, which may have gaps far
+    from anything counted) as an evaluation at `as_of_us` sees it.
+
     In that order a window's only candidate answer is the row right after its seller press: every
     later row of the session is later still. So an indicative row is accepted when the row before
-    it is a seller press whose window reaches it; a seller press is answered when the row after it
-    is indicative and inside its window, and silent otherwise once its window is closed — by any
-    later row (a later seller press, or an indicative press past the window, which is before
-    `as_of` as every row is) or by time. Across a gap in the rows read (see `usokok_counts_query`)
-    the neighbour is more than one window away, and the result is the same as with the real one."""
-    order = (events.c.pressed_at, events.c.seller, events.c.id)
-
-    def neighbour(function: Any, column: Any) -> Any:
-        return function(column).over(partition_by=events.c.pad_id, order_by=order)
-
-    paired = select(
-        events.c.point_id,
-        events.c.kind,
-        events.c.pressed_at,
-        events.c.seller,
-        events.c.window_seconds,
-        events.c.near,
-        neighbour(func.lag, events.c.seller).label("before_seller"),
-        neighbour(func.lag, events.c.pressed_at).label("before_at"),
-        neighbour(func.lag, events.c.window_seconds).label("before_window"),
-        neighbour(func.lead, events.c.seller).label("after_seller"),
-        neighbour(func.lead, events.c.pressed_at).label("after_at"),
-    ).cte(f"{prefix}_paired")
-    r = paired.c
-    # Written so that it is false, never NULL, when there is no row after (NOT NULL is NULL).
-    answered = and_(
-        r.after_seller.is_not(None),
-        r.after_seller == 0,
-        r.after_at <= add_seconds(r.pressed_at, r.window_seconds),
-    )
-    closed = or_(r.after_at.is_not(None), add_seconds(r.pressed_at, r.window_seconds) < as_of)
-    return select(
-        r.point_id,
-        r.kind,
-        r.pressed_at,
-        r.seller,
-        r.near,
-        _flag(
-            and_(
-                r.seller == 0, r.before_seller == 1, r.pressed_at <= add_seconds(r.before_at, r.before_window)
-            )
-        ).label("accepted"),
-        _flag(and_(r.seller == 1, answered)).label("answered"),
-        _flag(and_(r.seller == 1, closed, ~answered)).label("silent"),
-    ).subquery(f"{prefix}_classified")
+    it is a seller press of the same pad whose window reaches it; a seller press is answered when
+    the row after it is indicative and inside its window, and silent otherwise once its window is
+    closed — by any later row of its pad (a later seller press, or an indicative press past the
+    window, which is before `as_of_us` as every row is) or by time. Across a gap in the rows read
+    (see `usokok_rows_query`) the neighbour is more than one window away, and the verdict is the
+    same as with the real one. Vectorised: a few array operations, whatever the number of rows."""
+    n = len(rows.ids)
+    seller = rows.kinds == SELLER_CODE
+    same_pad_before = np.zeros(n, dtype=bool)
+    same_pad_before[1:] = rows.pads[1:] == rows.pads[:-1]
+    before_seller = np.zeros(n, dtype=bool)
+    before_seller[1:] = seller[:-1]
+    before_ends = np.zeros(n, dtype=np.int64)
+    before_ends[1:] = rows.at[:-1] + rows.window[:-1]
+    accepted = ~seller & same_pad_before & before_seller & (rows.at <= before_ends)
+    after_exists = np.zeros(n, dtype=bool)
+    after_exists[:-1] = same_pad_before[1:]
+    after_indicative = np.zeros(n, dtype=bool)
+    after_indicative[:-1] = ~seller[1:]
+    after_at = np.zeros(n, dtype=np.int64)
+    after_at[:-1] = rows.at[1:]
+    ends = rows.at + rows.window
+    answered = seller & after_exists & after_indicative & (after_at <= ends)
+    silent = seller & ~answered & (after_exists | (ends < as_of_us))
+    return Classified(accepted, answered, silent)
 
 
-USOKOK_FIELDS = (*INDICATIVE_KINDS, "outside", "silent", "answered")
+def usokok_sums(
+    rows: UsokokRows, verdict: Classified, counted: NDArray[np.bool_], points: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Per point of `points` (row i of the result), USOKOK_FIELDS summed over the `counted` rows."""
+    slot = np.searchsorted(points, rows.points)
+    seller = rows.kinds == SELLER_CODE
+    flags = [verdict.accepted & (rows.kinds == code) for code in range(len(INDICATIVE_KINDS))]
+    flags += [~seller & ~verdict.accepted, verdict.silent, verdict.answered]
+    out = np.zeros((len(points), len(USOKOK_FIELDS)), dtype=np.int64)
+    for column, flag in enumerate(flags):
+        out[:, column] = np.bincount(slot[flag & counted], minlength=len(points))
+    return out
 
 
-def _usokok_sums(rows: Any, condition: ColumnElement[bool], prefix: str) -> list[ColumnElement[Any]]:
-    c = rows.c
-    columns: list[ColumnElement[Any]] = [
-        _count_if(and_(condition, c.accepted == 1, c.kind == kind)).label(f"{prefix}_{kind}")
-        for kind in INDICATIVE_KINDS
-    ]
-    columns.append(_count_if(and_(condition, c.seller == 0, c.accepted == 0)).label(f"{prefix}_outside"))
-    columns.append(_count_if(and_(condition, c.silent == 1)).label(f"{prefix}_silent"))
-    columns.append(_count_if(and_(condition, c.answered == 1)).label(f"{prefix}_answered"))
-    return columns
+def usokok_counts(
+    rows: UsokokRows, span: Span
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The point ids, and per point USOKOK_FIELDS for the interval and as the change of the day
+    state: the near rows classified now minus as the state saw them (presses up to
+    `counted_through`, before `counted_to`, at `counted_to`) — a late press can take an answer
+    from one window and give it to another, so it may be negative."""
+    points = np.unique(rows.points)
+    now = classify(rows, _micros(span.end))
+    interval = usokok_sums(rows, now, rows.at >= _micros(span.start), points)
+    in_day = rows.near & (rows.at >= _micros(span.day_start))
+    increment = usokok_sums(rows, now, in_day, points)
+    seen = (rows.ids <= span.counted_through) & (rows.at < _micros(span.counted_to))
+    then_rows = rows.subset(seen)
+    then = classify(then_rows, _micros(span.counted_to))
+    increment -= usokok_sums(then_rows, then, in_day[seen], points)
+    return points, interval, increment
 
 
-def _usokok_nulls(prefix: str) -> list[ColumnElement[Any]]:
-    """The columns of `_usokok_sums` that one half of the union does not count (NULL)."""
-    return [cast(null(), BigInteger).label(f"{prefix}_{name}") for name in USOKOK_FIELDS]
+def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
+    """The УСОКОК presses a run classifies (`UsokokRows.of` reads them, `usokok_counts` counts):
+    id, pad, point, kind (its index in USOKOK_KINDS), time (`epoch_us`), the pad's window and
+    `near` (1 for the rows whose verdict is counted into the day's change). A press may come
+    twice; suspicious presses never (issue 21: never an answer, nor a window's opener).
 
-
-def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
-    """The УСОКОК window rule in SQL, per point: accepted answers by kind, answers outside the
-    window, silent and answered seller presses, for the interval (columns `i_*`) and as the
-    change of the day state (columns `d_*`, which may be negative: a late press can take an
-    answer from one window and give it to another).
-
-    A press changes the classification of presses at most one window (`lookback`) away from it,
-    and the passing of time changes only seller presses still pending at `counted_to`. So the
-    rows that can differ between the state and now ("near" rows) are those within `lookback` of
-    a press stored since the state, and those from `counted_to` − 2·lookback on; their flags are
+    A press changes the verdict of presses at most one window (`lookback`) away from it, and the
+    passing of time changes only seller presses still pending at `counted_to`. So the rows that
+    can differ between the state and now ("near" rows) are those within `lookback` of a press
+    stored since the state, and those from `counted_to` − 2·lookback on; their verdicts are
     computed twice — as the state saw them (presses up to `counted_through`, before `counted_to`,
     evaluated at `counted_to`) and as they are now — and the difference is the increment. The
     presses read are the near ones with one more window of context on either side: a run reads
@@ -393,7 +487,7 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
     seconds = margin.total_seconds()
     recent_lo = max(span.counted_to - 2 * margin, span.day_start - margin)
     read_lo = min(span.start, recent_lo) - margin
-    kinds = (*INDICATIVE_KINDS, "seller")
+    kinds = USOKOK_KINDS
 
     def usokok(*conditions: ColumnElement[bool], source: Any = presses) -> list[ColumnElement[bool]]:
         # issue 21: a suspicious press is never an answer (nor a window's opener)
@@ -420,12 +514,13 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
         .cte("anchors")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
+    kind_code = case(*((presses.c.kind == kind, code) for code, kind in enumerate(USOKOK_KINDS)), else_=-1)
     columns = (
         presses.c.id,
         presses.c.pad_id,
         presses.c.point_id,
-        presses.c.kind,
-        presses.c.pressed_at,
+        kind_code.label("kind_code"),
+        epoch_us(presses.c.pressed_at).label("at_us"),
         pads.c.window_seconds,
     )
     recent = (
@@ -442,10 +537,10 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
         presses.c.pressed_at <= add_seconds(anchors.c.pressed_at, seconds),
     )
     # The neighbours of each anchor on its own pad (the pad's index on (pad_id, pressed_at)); the
-    # anchors carry their pad's window, so that pads need not be joined again here.
-    neighbour_columns = (*columns[:5], anchors.c.window_seconds)
+    # anchors carry their pad's window, so that pads need not be joined again here. A press near
+    # two anchors comes twice (`UsokokRows.of` keeps one).
     around_late = (
-        select(*neighbour_columns, func.max(_flag(near_anchor)).label("near"))
+        select(*columns[:5], anchors.c.window_seconds, _flag(near_anchor).label("near"))
         .select_from(
             anchors.join(
                 presses,
@@ -462,42 +557,8 @@ def usokok_counts_query(span: Span, lookback: dt.timedelta) -> Any:
             span.stored(presses.c.id),
             presses.c.pressed_at < span.end,
         )
-        .group_by(*neighbour_columns)
     )
-    both = union_all(recent, around_late).subquery("reading")
-    b = both.c
-    reading = (
-        select(
-            b.id,
-            b.pad_id,
-            b.point_id,
-            b.kind,
-            b.pressed_at,
-            b.window_seconds,
-            case((b.kind == "seller", 1), else_=0).label("seller"),
-            func.max(b.near).label("near"),
-        )
-        .group_by(b.id, b.pad_id, b.point_id, b.kind, b.pressed_at, b.window_seconds)
-        .cte("reading_rows")
-    )
-    then = select(reading).where(reading.c.id <= span.counted_through, reading.c.pressed_at < span.counted_to)
-    now_rows = _classified(reading, span.end, "now")
-    then_rows = _classified(then.cte("then_rows"), span.counted_to, "then")
-    counted_now = and_(now_rows.c.near == 1, now_rows.c.pressed_at >= span.day_start)
-    counted_then = and_(then_rows.c.near == 1, then_rows.c.pressed_at >= span.day_start)
-    now_query = select(
-        now_rows.c.point_id,
-        *_usokok_sums(now_rows, now_rows.c.pressed_at >= span.start, "i"),
-        *_usokok_sums(now_rows, counted_now, "d"),
-        *_usokok_nulls("o"),
-    ).group_by(now_rows.c.point_id)
-    then_query = select(
-        then_rows.c.point_id,
-        *_usokok_nulls("i"),
-        *_usokok_nulls("d"),
-        *_usokok_sums(then_rows, counted_then, "o"),
-    ).group_by(then_rows.c.point_id)
-    return union_all(now_query, then_query)
+    return union_all(recent, around_late)
 
 
 def longest_window(conn: Connection) -> dt.timedelta:
@@ -566,26 +627,25 @@ def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-counts") as pool:
         pending = pool.submit(_plain_counts, conn.engine, span)
         lookback = longest_window(conn)
-        usokok = conn.execute(usokok_counts_query(span, lookback)).tuples().all()
+        # The driver's own rows (numbers and strings only, nothing to convert): a Row object per
+        # press would cost more than the query's whole classification.
+        result = conn.execute(usokok_rows_query(span, lookback))
+        found = result.cursor.fetchall() if result.cursor is not None else []
+        result.close()
+        usokok_points, usokok_interval, usokok_increment = usokok_counts(UsokokRows.of(found), span)
         plain = pending.result()
     index = plain.index
-    usokok_rows: list[int] = []
-    usokok_numbers: list[list[int]] = []
-    # Columns: point_id, then USOKOK_FIELDS for the interval (i_), the day now (d_) and the day as
-    # the state counted it (o_); one point may have a "now" and a "then" row.
-    for row in usokok:
-        usokok_rows.append(index.setdefault((int(row[0]), USOKOK, ""), len(index)))
-        usokok_numbers.append([int(n or 0) for n in row[1:]])
+    usokok_rows = np.array(
+        [index.setdefault((point_id, USOKOK, ""), len(index)) for point_id in usokok_points.tolist()],
+        dtype=np.int64,
+    )
     interval = np.zeros((len(index), len(COUNT_FIELDS)), dtype=np.int64)
     increment = np.zeros_like(interval)
     np.add.at(interval, (plain.rows, plain.columns), plain.in_interval)
     np.add.at(increment, (plain.rows, plain.columns), plain.in_since)
-    if usokok_rows:
-        numbers = np.array(usokok_numbers, dtype=np.int64).reshape(len(usokok_rows), 3, len(USOKOK_FIELDS))
-        cells = (np.array(usokok_rows, dtype=np.int64)[:, None], USOKOK_COLUMNS[None, :])
-        np.add.at(interval, cells, numbers[:, 0])
-        # Now minus then: a late press can take an answer from one window and give it to another.
-        np.add.at(increment, cells, numbers[:, 1] - numbers[:, 2])
+    cells = (usokok_rows[:, None], USOKOK_COLUMNS[None, :])
+    interval[cells] += usokok_interval  # the rows are distinct: one per point
+    increment[cells] += usokok_increment
     keys = list(index)
     return CountTable(keys, interval), CountTable(keys, increment)
 

@@ -239,7 +239,7 @@ def test_the_statements_compile_for_sql_server() -> None:
     span = LM.Span(start=T0, end=T0, day_start=T0, counted_to=T0, counted_through=0, through=10)
     plain = str(LM.plain_counts_query(span).compile(dialect=dialect))
     assert "coalesce(presses.suspicious, 0) = 0" in plain
-    usokok = str(LM.usokok_counts_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
+    usokok = str(LM.usokok_rows_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
     assert "coalesce(presses.suspicious, 0) = 0" in usokok
 
 

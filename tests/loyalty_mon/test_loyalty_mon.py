@@ -385,11 +385,47 @@ def test_queries_compile(dialect: Any) -> None:
     t0, t1 = dt.datetime(2026, 11, 20, 7, 0), dt.datetime(2026, 11, 20, 7, 10)
     day = dt.datetime(2026, 11, 19, 21, 0)
     span = LM.Span(start=t0, end=t1, day_start=day, counted_to=t0, counted_through=1000, through=2000)
-    usokok = str(LM.usokok_counts_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
+    usokok = str(LM.usokok_rows_query(span, dt.timedelta(seconds=30)).compile(dialect=dialect))
     plain = str(LM.plain_counts_query(span).compile(dialect=dialect))
-    assert "lag(" in usokok.lower() and "lead(" in usokok.lower() and "over (partition by" in usokok.lower()
     assert "GROUP BY" in plain
     marker = {"mssql": "DATEADD(millisecond", "postgresql": "make_interval(secs =>", "sqlite": "strftime("}[
         dialect.name
     ]
     assert marker in usokok
+
+
+def test_the_vectorised_window_rule_at_its_edges() -> None:
+    """`classify` on hand-made rows, one pad per edge of SPEC §3's window rule (W = 30 s); the
+    rows of different pads are interleaved in time, so that no verdict crosses a pad."""
+    s, ind = LM.SELLER_CODE, LM.USOKOK_KINDS.index("negative")
+    second = 1_000_000
+    # (id, pad, kind, seconds): ids follow the order the presses were stored in
+    presses_ = [
+        (1, "A", s, 0), (2, "A", s, 10),  # A: the second seller press closes the first window early
+        (3, "B", s, 0), (4, "B", ind, 0),  # B: an answer in its seller press's millisecond is outside
+        (5, "C", s, 0), (6, "C", ind, 30), (7, "C", ind, 31),  # C: exactly t + W is inside; then outside
+        (8, "D", s, 0), (9, "D", s, 10), (10, "D", ind, 10),  # D: an answer at the next seller press is the old window's
+        (11, "E", s, 0), (12, "E", s, 0), (13, "E", ind, 5),  # E: two seller presses at once: the first is silent
+        (14, "F", ind, 1),  # F: an answer with no seller press of its own pad before it
+    ]  # fmt: skip
+    rows = LM.UsokokRows.of([(i, pad, 1, kind, at * second, 30.0, 1) for i, pad, kind, at in presses_])
+
+    def verdicts(as_of_seconds: int) -> dict[int, str]:
+        v = LM.classify(rows, as_of_seconds * second)
+        out = {}
+        for n, press_id in enumerate(rows.ids.tolist()):
+            flags = [name for name in ("accepted", "answered", "silent") if getattr(v, name)[n]]
+            out[press_id] = flags[0] if flags else "-"
+        return out
+
+    assert verdicts(40) == {
+        1: "silent", 2: "-",  # 1: closed by 2 without an answer; 2: 10 + 30 = the end, still open
+        3: "silent", 4: "-",  # 4 sorts before its seller press 3, in no window
+        5: "answered", 6: "accepted", 7: "-",
+        8: "answered", 9: "-", 10: "accepted",
+        11: "silent", 12: "answered", 13: "accepted",
+        14: "-",
+    }  # fmt: skip
+    assert verdicts(20)[1] == "silent"  # closed early by the next seller press, not by time
+    assert verdicts(30)[3] == "-" and verdicts(31)[3] == "silent"  # t + W = the end: still open
+    assert verdicts(41)[2] == "silent" and verdicts(41)[9] == "silent"

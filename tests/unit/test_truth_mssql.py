@@ -63,6 +63,6 @@ def test_loyalty_mon_watermark_queries_compile_for_sql_server() -> None:
         counted_to=t0, counted_through=100, through=200,
     )  # fmt: skip
     plain = compiled(LM.plain_counts_query(span))
-    usokok = compiled(LM.usokok_counts_query(span, dt.timedelta(seconds=30)))
+    usokok = compiled(LM.usokok_rows_query(span, dt.timedelta(seconds=30)))
     assert "presses.id >" in plain and "UNION ALL" in plain
-    assert "DATEADD(millisecond" in usokok and "anchors" in usokok and "MATERIALIZED" not in usokok
+    assert "DATEADD(millisecond" in usokok and "DATEDIFF_BIG(microsecond" in usokok and "anchors" in usokok and "MATERIALIZED" not in usokok
