@@ -65,4 +65,9 @@ def test_loyalty_mon_watermark_queries_compile_for_sql_server() -> None:
     plain = compiled(LM.plain_counts_query(span))
     usokok = compiled(LM.usokok_rows_query(span, dt.timedelta(seconds=30)))
     assert "presses.id >" in plain and "UNION ALL" in plain
-    assert "DATEADD(millisecond" in usokok and "DATEDIFF_BIG(microsecond" in usokok and "anchors" in usokok and "MATERIALIZED" not in usokok
+    assert (
+        "DATEADD(millisecond" in usokok
+        and "DATEDIFF_BIG(microsecond" in usokok
+        and "anchors" in usokok
+        and "MATERIALIZED" not in usokok
+    )
