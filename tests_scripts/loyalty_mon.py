@@ -68,7 +68,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, and_, case, false, func, or_, select, true, union_all
+from sqlalchemy import BigInteger, and_, case, false, func, or_, select, text, true, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -580,6 +580,25 @@ KIND_FIELD = {
 USOKOK_COLUMNS = np.array([FIELD[name] for name in USOKOK_FIELDS], dtype=np.int64)
 
 
+def driver_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of one of the count queries as the driver gives them (they select numbers and
+    strings only, nothing to convert): a SQLAlchemy Row per press or group would cost more than
+    what is done with them.
+
+    On PostgreSQL without plain index scans: the planner's statistics lag behind the newest
+    presses (an hour of a large chain is beyond the histogram until the next ANALYZE), so it
+    takes the interval for a few hundred rows and walks the time index row by row; a bitmap scan
+    of the same index reads the ~70,000 presses of an interval in a third of the time (measured:
+    plain counts 98 -> 77 ms, УСОКОК rows 100 -> 73 ms at 5,000 points)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL enable_indexscan = off"))
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
 @dataclass
 class _PlainCounts:
     """The plain counts' rows as cells of the count matrices: groups numbered in `index`."""
@@ -595,7 +614,7 @@ def _plain_counts(engine: Engine, span: Span) -> _PlainCounts:
     """The plain counts query, read and turned into cells on this (the helper) thread, while the
     УСОКОК query still runs."""
     with engine.connect() as conn:
-        found = conn.execute(plain_counts_query(span)).tuples().all()
+        found = driver_rows(conn, plain_counts_query(span))
     index: dict[GroupKey, int] = {}
     rows: list[int] = []
     columns: list[int] = []
@@ -627,11 +646,7 @@ def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-counts") as pool:
         pending = pool.submit(_plain_counts, conn.engine, span)
         lookback = longest_window(conn)
-        # The driver's own rows (numbers and strings only, nothing to convert): a Row object per
-        # press would cost more than the query's whole classification.
-        result = conn.execute(usokok_rows_query(span, lookback))
-        found = result.cursor.fetchall() if result.cursor is not None else []
-        result.close()
+        found = driver_rows(conn, usokok_rows_query(span, lookback))
         usokok_points, usokok_interval, usokok_increment = usokok_counts(UsokokRows.of(found), span)
         plain = pending.result()
     index = plain.index
