@@ -250,17 +250,32 @@ class Evaluator:
             # published once the commit succeeded.
             known_before = [self._known_ids(plan) for plan, _block, _codes in assessed]
             early: Future[PreparedRun] | None = None
-            if all(found is not None for found in known_before):
-                known_ids = [i for i in known_before if i is not None]
-                early = self._states_pool.submit(
-                    lambda: self.hub.prepare_run(
-                        run_of(_states_of(assessed, known_ids, name, window.end, yielding=True), True)
+
+            def start_states() -> None:
+                # Once the test state is written (its statements would otherwise wait for the
+                # GIL behind this job): the job then runs while the server takes in the COPY.
+                nonlocal early
+                if early is None and all(found is not None for found in known_before):
+                    known_ids = [i for i in known_before if i is not None]
+                    early = self._states_pool.submit(
+                        lambda: self.hub.prepare_run(
+                            run_of(_states_of(assessed, known_ids, name, window.end, yielding=True), True)
+                        )
                     )
-                )
+
             try:
                 store = prepared.state if prepared is not None and test_ok else None
                 ids = self._store(
-                    name, window, started_at, duration, test_ok, error, assessed, store, historical=historical
+                    name,
+                    window,
+                    started_at,
+                    duration,
+                    test_ok,
+                    error,
+                    assessed,
+                    store,
+                    historical=historical,
+                    before_values=start_states,
                 )
             except SQLAlchemyError as exc:
                 # Without the statement: for a large chain it is megabytes of parameters.
@@ -482,8 +497,10 @@ class Evaluator:
         state: StateStore | None = None,
         *,
         historical: bool = False,
+        before_values: Callable[[], None] | None = None,
     ) -> list[NDArray[np.int64]]:
-        """The run's history in one transaction; the metric ids of each block."""
+        """The run's history in one transaction; the metric ids of each block. `before_values` is
+        called once the test state is written, before the rows are."""
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
@@ -492,6 +509,8 @@ class Evaluator:
                     if state is not None:
                         # First: its compare-and-set serialises two processes storing this test.
                         state.write(conn)
+                    if before_values is not None:
+                        before_values()
                     ids: list[NDArray[np.int64]] = []
                     for plan, _block, _codes in assessed:
                         known = self._known_ids(plan)

@@ -6,8 +6,10 @@ Also the column-wise day state: stored and read back, and added group by group."
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import zlib
 from typing import Any
 
 import numpy as np
@@ -156,3 +158,43 @@ def test_day_state_round_trip_and_sum(case: tuple[Topology, Counts, Counts]) -> 
     assert object_path.counts_of(read.totals) == {
         key: counts for key, counts in expected.items() if counts != object_path.Counts()
     }
+    # The format before the matrix one is still read (no recount of the day after an upgrade).
+    kept = total.without_zeros()
+    old = {
+        "counted_to": state.counted_to.isoformat(),
+        "counted_through": 42,
+        "point_ids": [key[0] for key in kept.keys],
+        "methodologies": [key[1] for key in kept.keys],
+        "questions": [key[2] for key in kept.keys],
+        "counts": kept.counts.ravel().tolist(),
+    }
+    from_old = LM.decode_day(json.loads(json.dumps(old)))
+    assert from_old is not None and object_path.counts_of(from_old.totals) == object_path.counts_of(
+        read.totals
+    )
+
+
+def test_a_damaged_day_state_is_recounted_not_trusted() -> None:
+    """Anything that is not a day state this version wrote decodes to None (the day is then
+    recounted from the presses), at bounded cost: a value claiming a billion groups, a matrix
+    that inflates beyond what it claims, indexes outside the lists, garbage."""
+    keys = [(1, "СОКОК", ""), (2, "Опросы", "q1")]
+    totals = LM.CountTable(keys, np.arange(2 * len(LM.COUNT_FIELDS), dtype=np.int64).reshape(2, -1))
+    good = LM.encode_day(LM.DayState(dt.datetime(2026, 11, 20, 7, 10), 7, totals))
+    assert LM.decode_day(good) is not None
+    matrix = np.zeros((2, 3 + len(LM.COUNT_FIELDS)), dtype="<i8")
+    matrix[1, 1] = 5  # no sixth methodology
+    bomb = np.zeros(10_000_000, dtype=np.uint8).tobytes()
+    for damaged in (
+        {**good, "groups": 10**9},
+        {**good, "groups": 1},
+        {**good, "matrix": base64.b64encode(zlib.compress(bomb)).decode()},
+        {**good, "matrix": base64.b64encode(zlib.compress(matrix.tobytes())).decode()},
+        {**good, "matrix": "not base64!"},
+        {**good, "methodologies": [1, 2]},
+        {**good, "counted_to": "yesterday"},
+        {"format": 2},
+        [1, 2, 3],
+        None,
+    ):
+        assert LM.decode_day(damaged) is None, damaged
