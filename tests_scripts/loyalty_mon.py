@@ -627,7 +627,7 @@ def _plain_counts(engine: Engine, span: Span) -> _PlainCounts:
         column = KIND_FIELD.get(kind)
         if column is None:
             continue
-        rows.append(index.setdefault((int(point_id), str(methodology), str(question_id)), len(index)))
+        rows.append(index.setdefault((point_id, methodology, question_id), len(index)))  # int, str, str
         columns.append(column)
         in_interval.append(int(interval_count or 0))
         in_since.append(int(since_count or 0))
