@@ -371,23 +371,22 @@ class UsokokRows:
         numbers: dict[str, int] = {}  # a number per pad id, in order of appearance
         pads = np.array([numbers.setdefault(pad, len(numbers)) for pad in pads_c], dtype=np.int64)
         near = np.array(near_c, dtype=np.int64)
+        at = np.array(at_c, dtype=np.int64)
+        kinds = np.array(kinds_c, dtype=np.int64)
         # One row per press: the first of each id after sorting by id and near (descending).
         by_id = np.lexsort((-near, ids))
         first = np.ones(len(ids), dtype=bool)
         first[1:] = ids[by_id][1:] != ids[by_id][:-1]
         keep = by_id[first]
-        at = np.array(at_c, dtype=np.int64)[keep]
-        seller = np.array(kinds_c, dtype=np.int64)[keep] == SELLER_CODE
-        order = np.lexsort((ids[keep], seller, at, pads[keep]))
+        order = np.lexsort((ids[keep], kinds[keep] == SELLER_CODE, at[keep], pads[keep]))
         keep = keep[order]
-        window = np.rint(np.array(window_c, dtype=np.float64) * 1_000_000).astype(np.int64)
         return cls(
             ids=ids[keep],
             pads=pads[keep],
             points=np.array(points_c, dtype=np.int64)[keep],
-            kinds=np.array(kinds_c, dtype=np.int64)[keep],
-            at=np.array(at_c, dtype=np.int64)[keep],
-            window=window[keep],
+            kinds=kinds[keep],
+            at=at[keep],
+            window=np.rint(np.array(window_c, dtype=np.float64)[keep] * 1_000_000).astype(np.int64),
             near=near[keep] > 0,
         )
 
