@@ -306,11 +306,11 @@ TOPOLOGY_TABLES = (points, questions, pads, buttons)
 
 
 def topology_fingerprint(conn: Connection) -> tuple[int, ...] | None:
-    """Something that changes whenever a committed change reaches a topology table, cheaper to
-    read than the topology (a scheduled run of a large chain would otherwise load thousands of
-    points and pads each time): on PostgreSQL each table's row count and newest row version
-    (`xmin`: every INSERT or UPDATE writes a row version with the id of its transaction, newer than
-    any before it; a DELETE lowers the count, and a DELETE with an INSERT brings a new version).
+    """Something that changes whenever the committed contents of the topology tables change,
+    cheaper to read than the topology (a scheduled run of a large chain would otherwise load
+    thousands of points and pads each time): on PostgreSQL each table's row count and the sum of
+    its rows' hashes (`hashtext` of the row as text: order-free, and unlike transaction ids not
+    affected by their wraparound; a changed row changes the sum but for a 1 in 2^32 coincidence).
     None where there is no such thing (SQLite, SQL Server): load the topology each time.
 
     Read it before the topology, in the same snapshot or an earlier one: a change committed in
@@ -320,7 +320,7 @@ def topology_fingerprint(conn: Connection) -> tuple[int, ...] | None:
     quote = conn.dialect.identifier_preparer.quote
     parts = ", ".join(
         f"(SELECT count(*) FROM {quote(table.name)}), "
-        f"(SELECT coalesce(max(xmin::text::bigint), 0) FROM {quote(table.name)})"
+        f"(SELECT coalesce(sum(hashtext(t::text)::bigint), 0) FROM {quote(table.name)} AS t)"
         for table in TOPOLOGY_TABLES
     )
     row = conn.execute(text(f"SELECT {parts}")).one()
