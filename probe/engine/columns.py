@@ -404,17 +404,17 @@ def binary_tuples(
     group, not per row (a run has a few dozen groups). The rows come out group by group; a COPY
     stores them the same in any order."""
     n = len(ids)
-    nullable: list[tuple[NDArray[Any], NDArray[np.bool_], str]] = [
-        (value, ~np.isnan(value), ">f8"),
-        (table_ids, table_ids >= 0, ">i8"),
-        (low, ~np.isnan(low), ">f8"),
-        (high, ~np.isnan(high), ">f8"),
-        (votes, votes >= 0, ">i4"),
-        (expected, ~np.isnan(expected), ">f8"),
-    ]
+    nullable: dict[str, tuple[NDArray[Any], NDArray[np.bool_], str]] = {
+        "value": (value, ~np.isnan(value), ">f8"),
+        "threshold_id": (table_ids, table_ids >= 0, ">i8"),
+        "low": (low, ~np.isnan(low), ">f8"),
+        "high": (high, ~np.isnan(high), ">f8"),
+        "votes": (votes, votes >= 0, ">i4"),
+        "expected": (expected, ~np.isnan(expected), ">f8"),
+    }
     # The layout of a row: one bit per nullable field, and its level (NOT_ASSESSED: NULL).
     pattern = (codes.astype(np.int64) - NOT_ASSESSED) << len(nullable)
-    for bit, (_data, present, _format) in enumerate(nullable):
+    for bit, (_data, present, _format) in enumerate(nullable.values()):
         pattern |= present.astype(np.int64) << bit
     order = np.argsort(pattern, kind="stable")
     layouts, starts = np.unique(pattern[order], return_index=True)
@@ -424,30 +424,24 @@ def binary_tuples(
     for layout, first, stop in zip(layouts.tolist(), starts.tolist(), stops, strict=True):
         rows = order[first:stop]
         level = LEVEL_BY_CODE[layout >> len(nullable)]  # the code + 2, as LEVEL_BY_CODE is indexed
-        level_text = b"" if level is None else level.value.encode()
-        fields: list[tuple[str, str]] = [("count", ">i2"), ("id_len", ">i4"), ("id", ">i4")]
-        fields += [("at_len", ">i4"), ("at", ">i8")]
-        fields += [("value_len", ">i4")] + ([("value", ">f8")] if layout & 1 else [])
-        fields += [("level_len", ">i4")] + ([("level", f"S{len(level_text)}")] if level is not None else [])
-        for bit in range(1, len(nullable)):
-            fields.append((f"f{bit}_len", ">i4"))
-            if layout >> bit & 1:
-                fields.append((f"f{bit}", nullable[bit][2]))
+        # Each column of this layout, in the COPY's column order ("value" is set below, in its
+        # place): (its value for these rows, its binary format), None for NULL.
+        columns: dict[str, tuple[Any, str] | None] = {
+            "metric_id": (ids[rows], ">i4"),
+            "at": (at_pg, ">i8"),
+            "value": None,
+            "level": None if level is None else (level.value.encode(), f"S{len(level.value.encode())}"),
+        }
+        for bit, (name, (data, _present, format_)) in enumerate(nullable.items()):
+            columns[name] = (data[rows], format_) if layout >> bit & 1 else None
+        fields: list[tuple[str, str]] = [("count", ">i2")]
+        for name, column in columns.items():
+            fields += [(f"{name}_len", ">i4")] + ([] if column is None else [(name, column[1])])
         record = np.empty(len(rows), dtype=np.dtype(fields))  # packed: no padding between fields
-        record["count"] = 9
-        record["id_len"] = 4
-        record["id"] = ids[rows]
-        record["at_len"] = 8
-        record["at"] = at_pg
-        record["level_len"] = -1 if level is None else len(level_text)
-        if level is not None:
-            record["level"] = level_text
-        for bit, (data, _present, format_) in enumerate(nullable):
-            name = "value" if bit == 0 else f"f{bit}"
-            if layout >> bit & 1:
-                record[f"{name}_len"] = np.dtype(format_).itemsize
-                record[name] = data[rows]
-            else:
-                record[f"{name}_len"] = -1
+        record["count"] = len(columns)
+        for name, column in columns.items():
+            record[f"{name}_len"] = -1 if column is None else np.dtype(column[1]).itemsize
+            if column is not None:
+                record[name] = column[0]
         parts.append(record.tobytes())
     return b"".join(parts)

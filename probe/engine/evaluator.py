@@ -123,6 +123,7 @@ class Evaluator:
         self._topology = Topology()
         # The topology last loaded and its fingerprint (PostgreSQL): reloaded only when it changed.
         self._topology_cache: tuple[tuple[int, ...], Topology] | None = None
+        self._plan_print: tuple[Topology, tuple[object, ...]] | None = None
         # Names and keys of the measurements seen before (the same every run): building them again
         # for every metric of every run would be most of the engine's own cost on a large chain.
         self._specs: dict[tuple[object, ...], MetricSpec] = {}
@@ -379,7 +380,7 @@ class Evaluator:
             None if test.thresholds_ignore_window else window.end,
             overrides.fingerprint,
             repr(settings.thresholds),
-            _topology_fingerprint(topology),
+            self._plan_fingerprint(topology),
         )
         for position, block in enumerate(batches):
             kept = self._plans.get((name, position))
@@ -395,6 +396,14 @@ class Evaluator:
                 (plan, block, columns.assess(plan, block.value, block.low, block.high, by_evidence))
             )
         return result
+
+    def _plan_fingerprint(self, topology: Topology) -> tuple[object, ...]:
+        """`_topology_fingerprint`, computed once per topology object: every run gets the same
+        one from `_prepare` until the topology changes."""
+        kept = self._plan_print
+        if kept is None or kept[0] is not topology:
+            kept = self._plan_print = (topology, _topology_fingerprint(topology))
+        return kept[1]
 
     def _plan(
         self,
