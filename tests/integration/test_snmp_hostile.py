@@ -195,6 +195,30 @@ async def test_responses_per_source_are_rate_limited() -> None:
         assert await exchange(port, request, source="127.0.0.2") is not None
 
 
+async def test_an_nms_walking_as_fast_as_it_can_is_not_rate_limited(tmp_path: Path) -> None:
+    """At the default limits, net-snmp's snmpwalk (GETNEXT, one request at a time, each sent as
+    soon as the answer arrives: thousands a second on localhost) gets every answer: the
+    per-source limit stops floods, not an NMS. With the old default of 1,000 responses a second
+    this walk lost datagrams, and Zabbix marked the probe unreachable."""
+    first = sample_snapshot().metrics[0]
+    metrics = tuple(
+        first._replace(id=i, key=f"{first.key}.{i}", name=f"{first.name} {i}") for i in range(1, 301)
+    )
+    snapshot = dataclasses.replace(sample_snapshot(), metrics=metrics)
+    async with running_agent(agent_config(), snapshot) as agent:
+        started = time.monotonic()
+        code, out, err = await run_tool(
+            tmp_path, "snmpwalk", "-v2c", "-c", "public", "-t", "5", "-r", "0", "-On", target(agent),
+            "1.3.6.1.4.1.17184",
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+        answered = out.count("\n")
+        assert code == 0 and "Timeout" not in err, err
+        assert agent.junk.totals["rate-limited"] == 0
+        assert out.count(".1.3.6.1.4.1.17184.1.1.2.1.2.") == 300
+        print(f"snmpwalk: {answered} answers in {elapsed:.2f} s ({answered / elapsed:,.0f} a second)")
+
+
 async def test_a_captured_authpriv_request_is_refused_after_a_restart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
