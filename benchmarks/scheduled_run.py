@@ -9,12 +9,12 @@ as the scheduler calls it: the test (on its day state), names and ids, assessmen
 transaction (with the test's state and the run announcement) and the publish to the snapshot hub
 (with the SNMP agent's index builder subscribed, on its own thread as in the service).
 
-Measured per run, morning (08:10–08:50) and evening (20:10–20:50), each on top of the previous
+Measured per run, morning (08:10–09:40) and evening (20:10–21:40), each on top of the previous
 run's state: the run's wall time, and the reference in the same run — one COPY of the same number
 of rows into `metric_values` itself, with the history stored so far (the storage floor). Also the first run of
-the day and the catch-up run after the 12-hour jump, for context; after each of them `VACUUM
-ANALYZE` does at once what autovacuum does in the background of a live database (the first run
-created every metric; the jump stored 12 hours of presses at once).
+the day and the catch-up run after the 12-hour jump, for context; after each of them `VACUUM ANALYZE` and a
+`CHECKPOINT` do at once what a live database does in the background (the first run created every
+metric; the jump stored 12 hours of presses at once).
 
     python -m benchmarks.scheduled_run                 # PostgreSQL, 500 points, 1,000,000 presses
     python -m benchmarks.scheduled_run --full          # PostgreSQL, 5,000 points, 10,000,000 presses
@@ -47,6 +47,7 @@ from probe.snmp.oids import Layout
 from probe.store.db import init_db, open_engine
 
 LATE_SHARE = 0.05
+RUNS = 10  # measured runs in the morning and in the evening (a single run's ratio varies by +-0.3)
 PRESS_COLUMNS = "pad_id, point_id, button, kind, pressed_at, question_id, source"
 
 
@@ -127,6 +128,16 @@ def copy_floor(engine: Engine, at: dt.datetime) -> tuple[float, int]:
     return seconds, lines.count(b"\n")
 
 
+def maintenance(engine: Engine) -> None:
+    """What a live database has done long before a run after a bulk change (the first run of the
+    day created every metric; the 12-hour jump stored 4.6 million presses at once): autovacuum's
+    VACUUM ANALYZE, and the checkpoints that the WAL of those writes triggers. Left to happen in
+    the background, they would run in the middle of the measured runs and of their floors."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        conn.execute(text("CHECKPOINT"))
+
+
 def local(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ).astimezone(dt.UTC)
 
@@ -186,8 +197,7 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
     first_s, n_metrics, _ = evaluate(local(day, 8, 0))
     # The first run ever created 120,066 metrics and their rows; on a live database that happened
     # once, long ago: the autovacuum it triggers would otherwise run during the morning runs.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
+    maintenance(engine)
     lines.append(
         f"* first run of the day at 08:00 (the day counted from its presses): {first_s:.2f} s, {n_metrics:,} metrics"
     )
@@ -201,15 +211,14 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
             # The maintenance autovacuum spreads over those 12 hours on a live database, done at
             # once: triggered by the jump's 4.6 million inserts, it would otherwise run in the
             # middle of the measured runs (and of their floors).
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
-        for minute in (10, 20, 30, 40, 50):
-            end = local(day, hour, minute)
+            maintenance(engine)
+        for step in range(RUNS):
+            end = local(day, hour, 10) + dt.timedelta(minutes=10 * step)
             seconds, count, stored = evaluate(end)
             floor, copied = copy_floor(engine, end)
             assert copied == count, (copied, count)
             table.append(
-                (f"{label} {hour:02d}:{minute:02d}", stored, count, seconds, floor, before_store[-1])
+                (f"{label} {end.astimezone(TZ):%H:%M}", stored, count, seconds, floor, before_store[-1])
             )
             print(
                 f"  {table[-1][0]}: run {seconds:.2f} s (before storing {before_store[-1]:.2f} s), COPY {floor:.2f} s",
@@ -225,8 +234,8 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
         lines.append(
             f"| {name} | {stored:,} | {count:,} | {seconds:.2f} s | {before:.2f} s | {floor:.2f} s | {seconds / floor:.2f} |"
         )
-    morning = statistics.median(r[3] / r[4] for r in table[:5])
-    evening = statistics.median(r[3] / r[4] for r in table[5:])
+    morning = statistics.median(r[3] / r[4] for r in table[:RUNS])
+    evening = statistics.median(r[3] / r[4] for r in table[RUNS:])
     lines.append("")
     lines.append(
         f"Median ratio morning {morning:.2f}, evening {evening:.2f}; SNMP index rebuild on its own thread: median {statistics.median(rebuilds):.2f} s."

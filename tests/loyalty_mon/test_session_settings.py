@@ -1,5 +1,5 @@
 """What LOYALTY_MON's count queries and the tests' read-only engine change in a PostgreSQL session
-(no plain index scans; no JIT) lasts only for their own transactions: the pooled connections they
+(no plain index scans, no sorting to group; no JIT) lasts only for their own transactions: the pooled connections they
 used go back to the other users of the pool with the server's settings (issue 15)."""
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ def test_planner_settings_stay_inside_the_runs_transactions(pg_schema_url: str) 
     try:
         init_db(engine)
 
-        def settings() -> set[tuple[str, str]]:
+        def settings() -> set[tuple[str, str, str]]:
             with engine.connect() as first, engine.connect() as second:
                 return {
                     (str(conn.execute(text("SHOW enable_indexscan")).scalar()),
+                     str(conn.execute(text("SHOW enable_sort")).scalar()),
                      str(conn.execute(text("SHOW jit")).scalar()))
                     for conn in (first, second)
                 }  # fmt: skip
@@ -39,6 +40,7 @@ def test_planner_settings_stay_inside_the_runs_transactions(pg_schema_url: str) 
         with reader.begin() as conn:
             interval, increment = LM.count_span(conn, span)
         assert interval.keys == [] and increment.keys == []
-        assert settings() == before and all(indexscan == "on" for indexscan, _jit in before)
+        assert settings() == before
+        assert all(indexscan == "on" and sort == "on" for indexscan, sort, _jit in before)
     finally:
         engine.dispose()
