@@ -10,11 +10,11 @@ transaction (with the test's state and the run announcement) and the publish to 
 (with the SNMP agent's index builder subscribed, on its own thread as in the service).
 
 Measured per run, morning (08:10–09:40) and evening (20:10–21:40), each on top of the previous
-run's state: the run's wall time, and the reference in the same run — one COPY of the same number
-of rows into `metric_values` itself, with the history stored so far (the storage floor). Also the first run of
-the day and the catch-up run after the 12-hour jump, for context; after each of them `VACUUM ANALYZE` and a
-`CHECKPOINT` do at once what a live database does in the background (the first run created every
-metric; the jump stored 12 hours of presses at once).
+run's state: the run's wall time, and the reference in the same run — one COPY of exactly the
+run's rows into `metric_values` itself, with the history stored so far (the storage floor). Also
+the first run of the day and the catch-up run after the jump to the evening, for context; after
+each of them `VACUUM ANALYZE` and a `CHECKPOINT` do at once what a live database does in the
+background (the first run created every metric; the jump stored ten hours of presses at once).
 
     python -m benchmarks.scheduled_run                 # PostgreSQL, 500 points, 1,000,000 presses
     python -m benchmarks.scheduled_run --full          # PostgreSQL, 5,000 points, 10,000,000 presses
@@ -130,7 +130,7 @@ def copy_floor(engine: Engine, at: dt.datetime) -> tuple[float, int]:
 
 def maintenance(engine: Engine) -> None:
     """What a live database has done long before a run after a bulk change (the first run of the
-    day created every metric; the 12-hour jump stored 4.6 million presses at once): autovacuum's
+    day created every metric; the jump to the evening stored 4.3 million presses at once): autovacuum's
     VACUUM ANALYZE, and the checkpoints that the WAL of those writes triggers. Left to happen in
     the background, they would run in the middle of the measured runs and of their floors."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -206,10 +206,10 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
         if hour == 20:
             catch_s, _, stored = evaluate(local(day, 20, 0))
             lines.append(
-                f"* catch-up run at 20:00 after the 12-hour jump ({stored:,} presses stored since 08:00): {catch_s:.2f} s"
+                f"* catch-up run at 20:00 after the jump ({stored:,} presses stored since the last morning run): {catch_s:.2f} s"
             )
-            # The maintenance autovacuum spreads over those 12 hours on a live database, done at
-            # once: triggered by the jump's 4.6 million inserts, it would otherwise run in the
+            # The maintenance autovacuum spreads over those hours on a live database, done at
+            # once: triggered by the jump's 4.3 million inserts, it would otherwise run in the
             # middle of the measured runs (and of their floors).
             maintenance(engine)
         for step in range(RUNS):

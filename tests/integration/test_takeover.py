@@ -43,11 +43,13 @@ GAP_INTERVALS = 30  # 1-minute intervals missing from history when the first ins
 TICK = """
 import datetime as dt
 import time
+from pathlib import Path
 
 from probe.api import EvaluationTest, Measurement
 from probe.assess import ThresholdTable
 
 CUT = dt.datetime.fromisoformat("{cut}")
+GATE = Path({gate!r})
 
 
 class Tick(EvaluationTest):
@@ -56,6 +58,9 @@ class Tick(EvaluationTest):
     interval_minutes = 1
 
     def run(self, ctx):
+        deadline = time.monotonic() + 120
+        while GATE.exists() and time.monotonic() < deadline:  # the catch-up waits for the standbys
+            time.sleep(0.05)
         time.sleep({sleep})
         value = 90.0 if ctx.window.end >= CUT else 5.0
         return [Measurement("Отказы", value, thresholds=ThresholdTable("higher_worse", (10.0, 20.0, 30.0, 40.0)))]
@@ -157,8 +162,11 @@ def test_kill_and_stall_of_the_active_probe(
     now = dt.datetime.now(dt.UTC)
     cut = now.replace(second=0, microsecond=0)  # the interval due now: bad, the first bad one
     (tmp_path / "tests").mkdir()
+    # Closed until both standbys run: on a loaded machine they take longer to start than the
+    # first instance takes to catch up, and the kill must come in the middle of the catch-up.
+    gate = tmp_path / "gate"
     (tmp_path / "tests" / "tick.py").write_text(
-        TICK.format(cut=cut.isoformat(), sleep=SLEEP_SECONDS), encoding="utf-8"
+        TICK.format(cut=cut.isoformat(), sleep=SLEEP_SECONDS, gate=str(gate)), encoding="utf-8"
     )
     smtp_port = free_port()
     recorder = Recorder()
@@ -185,6 +193,7 @@ def test_kill_and_stall_of_the_active_probe(
     # History ends GAP_INTERVALS intervals before the one due now.
     start = cut - dt.timedelta(minutes=GAP_INTERVALS)
     Evaluator(load_config(configs[0]), engine, SnapshotHub()).evaluate("TICK", start)
+    gate.touch()
     expected = [start + dt.timedelta(minutes=i) for i in range(GAP_INTERVALS + 1)]
     processes: list[ProbeProcess] = []
 
@@ -201,6 +210,7 @@ def test_kill_and_stall_of_the_active_probe(
             wait_until(
                 lambda s=standby: "this service is a standby" in s.log_text(), 20, f"{i} is a standby", logs
             )
+        gate.unlink()
 
         def stored_by(process: ProbeProcess) -> int:
             return sum(pid_of(o) == process.process.pid for _a, o, _c in runs(engine))
