@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -112,10 +113,17 @@ class StallMeter:
 
 def load_without_stalling(qtbot: QtBot, start: Callable[[], object], busy: Callable[[], bool]) -> float:
     """Start a view's load with the slow database and let the event loop run until it is done;
-    the longest stall in ms."""
-    with StallMeter() as meter:
-        start()
-        qtbot.waitUntil(lambda: not busy(), timeout=20_000)
+    the longest stall in ms. Without the cyclic garbage collector meanwhile: late in a long test
+    session its full collections pause any thread for 0.1-0.3 s, which says nothing about the view
+    (what is measured is a read on the GUI thread: at least SLOW)."""
+    gc.collect()
+    gc.disable()
+    try:
+        with StallMeter() as meter:
+            start()
+            qtbot.waitUntil(lambda: not busy(), timeout=20_000)
+    finally:
+        gc.enable()
     return meter.longest_ms
 
 
@@ -169,7 +177,9 @@ def test_every_view_loads_without_freezing(qtbot: QtBot, engine: Engine, switche
     qtbot.addWidget(dialogs[0])
     assert dialogs[0].metric_box.count() == 1
 
-    assert max(stalls.values()) < 100, stalls
+    # Half of one slow statement: a single read on the GUI thread fails it; building the widgets
+    # does not (up to 0.1 s on a slow machine).
+    assert max(stalls.values()) < SLOW * 1000 / 2, stalls
 
 
 def test_failed_reads_show_every_view_as_stale(qtbot: QtBot, engine: Engine, switches: Switches) -> None:
