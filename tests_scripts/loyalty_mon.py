@@ -525,9 +525,13 @@ def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
         epoch_us(presses.c.pressed_at).label("at_us"),
         pads.c.window_seconds,
     )
+    # Through the time index, each press's pad found by its key (PostgreSQL hashes them): the
+    # presses of a few minutes lie on a few hundred pages in the order they were stored, and
+    # walking each pad's index instead (a plan the planner often picks) visits one page per press
+    # (PostgreSQL, 5,000 points: 25,000 pages for 26,000 presses, 69 against 35 ms).
     recent = (
         select(*columns, _flag(presses.c.pressed_at >= recent_lo).label("near"))
-        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        .select_from(presses.join(pads, pads.c.id == unindexed(presses.c.pad_id)))
         .where(
             *usokok(
                 span.stored(presses.c.id), presses.c.pressed_at >= read_lo, presses.c.pressed_at < span.end

@@ -253,8 +253,9 @@ class Evaluator:
             early: Future[PreparedRun] | None = None
 
             def start_states() -> None:
-                # Once the test state is written (its statements would otherwise wait for the
-                # GIL behind this job): the job then runs while the server takes in the COPY.
+                # Once the COPY has its first piece: the statements before it would otherwise
+                # wait for the GIL behind this job after each round trip (up to the interpreter's
+                # switch interval, 5 ms, each); it then runs while the server takes in the rows.
                 nonlocal early
                 if early is None and all(found is not None for found in known_before):
                     known_ids = [i for i in known_before if i is not None]
@@ -276,7 +277,7 @@ class Evaluator:
                     assessed,
                     store,
                     historical=historical,
-                    before_values=start_states,
+                    while_storing=start_states,
                 )
             except SQLAlchemyError as exc:
                 # Without the statement: for a large chain it is megabytes of parameters.
@@ -506,10 +507,10 @@ class Evaluator:
         state: StateStore | None = None,
         *,
         historical: bool = False,
-        before_values: Callable[[], None] | None = None,
+        while_storing: Callable[[], None] | None = None,
     ) -> list[NDArray[np.int64]]:
-        """The run's history in one transaction; the metric ids of each block. `before_values` is
-        called once the test state is written, before the rows are."""
+        """The run's history in one transaction; the metric ids of each block. `while_storing` is
+        called once the server has the first of the rows (see `write_run`)."""
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
@@ -518,8 +519,6 @@ class Evaluator:
                     if state is not None:
                         # First: its compare-and-set serialises two processes storing this test.
                         state.write(conn)
-                    if before_values is not None:
-                        before_values()
                     ids: list[NDArray[np.int64]] = []
                     for plan, _block, _codes in assessed:
                         known = self._known_ids(plan)
@@ -550,6 +549,7 @@ class Evaluator:
                                 dict.fromkeys(t for plan, _b, _c in assessed for t in plan.distinct_tables)
                             ),
                         ),
+                        while_storing=while_storing,
                     )
                     # Last: every process follows the runs others stored (probe.follow).
                     log_run(

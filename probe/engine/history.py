@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -214,8 +214,12 @@ def write_run(
     ok: bool,
     error: str | None,
     values: RunValues,
+    while_storing: Callable[[], None] | None = None,
 ) -> None:
-    """The history of one run. Evaluating an interval again replaces its earlier result."""
+    """The history of one run. Evaluating an interval again replaces its earlier result.
+    `while_storing` is called once the server has the first of the rows (PostgreSQL: the first
+    piece of the COPY), so that work started there overlaps the rest of the store without
+    delaying the statements before it."""
     previous = conn.execute(
         select(test_runs.c.at).where(test_runs.c.test == test, test_runs.c.at == at)
     ).first()
@@ -231,7 +235,8 @@ def write_run(
     if len(values):
         dialect = conn.dialect.name
         if dialect == "postgresql":
-            _copy_values(conn, UtcDateTime.stored(at), values)
+            _copy_values(conn, UtcDateTime.stored(at), values, while_storing)
+            while_storing = None
         elif dialect == "sqlite":
             _insert_values_sqlite(conn, UtcDateTime.stored(at), values)
         else:
@@ -252,6 +257,8 @@ def write_run(
                     for row in _python_rows(values)
                 ],
             )
+    if while_storing is not None:
+        while_storing()
     conn.execute(
         test_runs.insert().values(
             test=test,
@@ -284,11 +291,13 @@ def _python_rows(values: RunValues) -> Iterator[tuple[Any, ...]]:
 COPY_SLICE = 16_384
 
 
-def _copy_values(conn: Connection, at: dt.datetime, values: RunValues) -> None:
+def _copy_values(
+    conn: Connection, at: dt.datetime, values: RunValues, after_first: Callable[[], None] | None = None
+) -> None:
     """PostgreSQL: one binary COPY of the run's rows, built column-wise (a run of a large chain
     stores 100,000+ of them; an INSERT per row costs several times the COPY, and text would have to
     be formatted here and parsed by the server), sent in pieces made while the previous one is
-    taken in."""
+    taken in. `after_first` is called once the first piece is sent."""
     at_unix_us = (at - _UNIX_EPOCH) // dt.timedelta(microseconds=1)
     raw = conn.connection.driver_connection
     assert raw is not None
@@ -315,6 +324,9 @@ def _copy_values(conn: Connection, at: dt.datetime, values: RunValues) -> None:
                     expected=values.expected[rows],
                 )
             )
+            if after_first is not None:
+                after_first()
+                after_first = None
         copy.write(COPY_TRAILER)
 
 
