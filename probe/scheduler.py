@@ -57,7 +57,10 @@ class EvaluatorLike(Protocol):
 
     def evaluate(self, name: str, end: dt.datetime, *, historical: bool = False) -> Evaluation: ...
 
-    def last_evaluated_end(self, name: str) -> dt.datetime | None: ...
+    def last_evaluated_end(self, name: str, before: dt.datetime | None = None) -> dt.datetime | None:
+        """The latest interval end stored for `name` (before `before`, if given); None if none
+        is. Raises when the history cannot be read: unknown is not "never ran"."""
+        ...
 
 
 # --- clock alignment ---------------------------------------------------------------------------
@@ -164,6 +167,10 @@ class TestScheduler:
         # Set after a run that could not reach the database: its interval was not stored, so the
         # next run asks the database where history really ends and fills the hole.
         self._resync: set[str] = set()
+        # Tests run while where their history ends could not be read: the first interval so run,
+        # and those of them stored. Once it can be read, the hole is looked for before that first
+        # one (the stored ones would hide it), and the ones stored are not evaluated again.
+        self._unverified: dict[str, tuple[dt.datetime, set[dt.datetime]]] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._stopped = False
 
@@ -239,19 +246,39 @@ class TestScheduler:
         # A hair of slack for clock rounding: APScheduler never fires a job before its time.
         now = self._clock().astimezone(dt.UTC)
         due = at_or_before(now - self.grace + dt.timedelta(seconds=0.01)).astimezone(dt.UTC)
+        done_unverified: set[dt.datetime] = set()
         if name not in self._last_end or name in self._resync:
-            stored = await self._in_thread(self.evaluator.last_evaluated_end, name)
-            if stored is not None:
-                self._last_end[name] = stored.astimezone(dt.UTC)
-                self._resync.discard(name)
-            else:
+            unverified = self._unverified.get(name)
+            try:
+                stored = await self._in_thread(
+                    self.evaluator.last_evaluated_end, name, unverified[0] if unverified else None
+                )
+            except Exception as exc:  # the due interval still runs: it reports the outage
+                log.warning(
+                    _("%s: where its history ends cannot be read (%s); missed intervals are evaluated once it can"),
+                    name,
+                    exc,
+                )
+                self._unverified.setdefault(name, (due, set()))
+                self._resync.add(name)
                 self._last_end.setdefault(name, None)
+            else:
+                if unverified is not None:
+                    del self._unverified[name]
+                    done_unverified = unverified[1]
+                    self._last_end[name] = None
+                if stored is not None:
+                    self._last_end[name] = stored.astimezone(dt.UTC)
+                    self._resync.discard(name)
+                else:
+                    self._last_end.setdefault(name, None)
         # In a worker thread: after a long outage this walks back up to catch_up_intervals
         # boundaries (milliseconds each), which must not hold up the event loop (SNMP, ingest,
         # the renewal of the lease of the active probe).
         ends: list[dt.datetime] = await self._in_thread(
             due_ends, at_or_before, self._last_end[name], due, self.catch_up_intervals
         )
+        ends = [end for end in ends if end not in done_unverified]
         if len(ends) > 1:
             last = self._last_end[name]
             if last is not None and at_or_before(ends[0] - _TICK) > last:
@@ -283,7 +310,13 @@ class TestScheduler:
             self._last_end[name] = end
             if not evaluation.database_ok:
                 self._resync.add(name)
+            elif name in self._unverified:
+                self._unverified[name][1].add(end)
             done.append(evaluation)
+        if done_unverified:  # stored while the history could not be read: done as well
+            latest = max(done_unverified)
+            last = self._last_end[name]
+            self._last_end[name] = latest if last is None else max(last, latest)
         if done:
             self._log_run(name, done, time.monotonic() - started)
         return done

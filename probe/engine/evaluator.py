@@ -175,14 +175,14 @@ class Evaluator:
         """Ends of the intervals of `name` that end in (first, last], in order (for backfill)."""
         return clock.boundaries_between(first, last, self.interval_minutes(name), self.tz)
 
-    def last_evaluated_end(self, name: str) -> dt.datetime | None:
-        try:
-            with self.engine.connect() as conn:
-                value = conn.execute(
-                    select(func.max(test_runs.c.at)).where(test_runs.c.test == name)
-                ).scalar()
-        except SQLAlchemyError:
-            return None
+    def last_evaluated_end(self, name: str, before: dt.datetime | None = None) -> dt.datetime | None:
+        """The latest interval end stored for `name` (before `before`), None if there is none.
+        A database error is raised: the scheduler must not take "unknown" for "never ran"."""
+        query = select(func.max(test_runs.c.at)).where(test_runs.c.test == name)
+        if before is not None:
+            query = query.where(test_runs.c.at < before)
+        with self.engine.connect() as conn:
+            value: dt.datetime | None = conn.execute(query).scalar()
         return value
 
     # -- evaluation ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from probe.config import parse_config
 from probe.engine import Evaluator
@@ -64,7 +65,8 @@ def test_dead_database_gives_zero_availability_and_the_probe_recovers(
         assert got["COUNTING. Тест работает"] == (0.0, Level.BAD)
         # The outage is published (SNMP and the notifier see it) although nothing could be stored.
         assert hub.wait_idle(10) and published[-1].database_ok is False
-        assert evaluator.last_evaluated_end("COUNTING") is None
+        with pytest.raises(SQLAlchemyError):  # unknown, not "never ran"
+            evaluator.last_evaluated_end("COUNTING")
 
         proxy.restore()
         back = evaluator.evaluate("COUNTING", END + dt.timedelta(minutes=20))

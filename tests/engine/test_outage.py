@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from probe.config import parse_config
 from probe.engine import Evaluator
@@ -83,7 +84,8 @@ def test_outage_and_recovery(outage: tuple[str, object], tmp_path: Path) -> None
     # The snapshot was still published: SNMP shows the outage.
     assert hub.current.database_ok is False
     assert hub.current.by_id()[ids["COUNTING. Доступность базы данных (%)"]].value == 0.0
-    assert evaluator.last_evaluated_end("COUNTING") is None  # unknown while the database is down
+    with pytest.raises(SQLAlchemyError):  # unknown while the database is down, not "never ran"
+        evaluator.last_evaluated_end("COUNTING")
 
     switch(True)  # type: ignore[operator]
     recovered = evaluator.evaluate("COUNTING", END + dt.timedelta(minutes=20))
@@ -96,4 +98,6 @@ def test_outage_and_recovery(outage: tuple[str, object], tmp_path: Path) -> None
         )  # the dead run stored nothing
         assert conn.execute(select(func.count()).select_from(metric_values)).scalar() == 18
     assert evaluator.last_evaluated_end("COUNTING") == END + dt.timedelta(minutes=20)
+    assert evaluator.last_evaluated_end("COUNTING", before=END + dt.timedelta(minutes=20)) == END
+    assert evaluator.last_evaluated_end("COUNTING", before=END) is None
     engine.dispose()

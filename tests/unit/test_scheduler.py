@@ -80,6 +80,7 @@ class Call:
     historical: bool
     started: float  # time.time()
     thread: int
+    stored: bool = False
 
 
 @dataclass
@@ -90,6 +91,7 @@ class RecordingEvaluator:
     sleep_seconds: dict[str, float] = field(default_factory=dict)
     stored_end: dict[str, dt.datetime] = field(default_factory=dict)
     database_down: bool = False
+    lookups_failing: int = 0  # the next look-ups of where history ends that fail
     calls: list[Call] = field(default_factory=list)
     active: dict[str, int] = field(default_factory=dict)
     max_active: dict[str, int] = field(default_factory=dict)
@@ -104,12 +106,18 @@ class RecordingEvaluator:
     def boundary_at_or_before(self, name: str, at: dt.datetime) -> dt.datetime:
         return epoch_aligned(dt.timedelta(seconds=self.interval_seconds[name]))(at)
 
-    def last_evaluated_end(self, name: str) -> dt.datetime | None:
-        return None if self.database_down else self.stored_end.get(name)
+    def last_evaluated_end(self, name: str, before: dt.datetime | None = None) -> dt.datetime | None:
+        if self.database_down or self.lookups_failing:
+            self.lookups_failing = max(0, self.lookups_failing - 1)
+            raise ConnectionError("the aggregator database is unavailable")
+        stored = [self.stored_end[name]] if name in self.stored_end else []
+        stored += [c.end for c in self.of(name) if c.stored]
+        return max((end for end in stored if before is None or end < before), default=None)
 
     def evaluate(self, name: str, end: dt.datetime, *, historical: bool = False) -> Evaluation:
         with self.lock:
             self.calls.append(Call(name, end, historical, time.time(), threading.get_ident()))
+            call = self.calls[-1]
             self.active[name] = self.active.get(name, 0) + 1
             self.max_active[name] = max(self.max_active.get(name, 0), self.active[name])
         try:
@@ -118,7 +126,7 @@ class RecordingEvaluator:
             with self.lock:
                 self.active[name] -= 1
         if not self.database_down:
-            self.stored_end[name] = end
+            call.stored = True
         return Evaluation(
             test=name, at=end, metrics=(), database_ok=not self.database_down, historical=historical
         )
@@ -224,6 +232,58 @@ async def test_catch_up_after_downtime_and_after_a_database_outage() -> None:
         (noon + TEN, True),
         (noon + 2 * TEN, True),
         (noon + 3 * TEN, False),
+    ]
+
+
+async def test_history_that_cannot_be_read_is_not_taken_for_none() -> None:
+    """The database blinks just as the probe starts: where history ends cannot be read, the due
+    interval still runs (and is stored), and the next run fills the hole before it."""
+    start = local(MOSCOW, 2026, 11, 22, 12, 0, 25)
+    clock = FakeClock(start)
+    evaluator = RecordingEvaluator({"LOYALTY_MON": 600.0}, lookups_failing=2)
+    evaluator.stored_end["LOYALTY_MON"] = local(MOSCOW, 2026, 11, 22, 11, 20)  # probe was down since
+    scheduler = TestScheduler(evaluator, MOSCOW, grace_seconds=20, catch_up_intervals=10, clock=clock)
+    noon = local(MOSCOW, 2026, 11, 22, 12, 0)
+
+    assert [(e.at, e.historical) for e in await scheduler.run_due("LOYALTY_MON")] == [(noon, False)]
+    clock.now = start + TEN  # still unreadable: the due one again
+    assert [(e.at, e.historical) for e in await scheduler.run_due("LOYALTY_MON")] == [(noon + TEN, False)]
+    clock.now = start + 2 * TEN  # readable: the hole before noon, not what was stored meanwhile
+    done = await scheduler.run_due("LOYALTY_MON")
+    assert [(e.at, e.historical) for e in done] == [
+        (noon - 3 * TEN, True),
+        (noon - 2 * TEN, True),
+        (noon - TEN, True),
+        (noon + 2 * TEN, False),
+    ]
+    assert await scheduler.run_due("LOYALTY_MON") == []  # nothing due twice
+    clock.now = start + 3 * TEN
+    assert [e.at for e in await scheduler.run_due("LOYALTY_MON")] == [noon + 3 * TEN]
+    ends = [c.end for c in evaluator.of("LOYALTY_MON")]
+    assert len(ends) == len(set(ends)), "an interval evaluated twice"
+
+
+async def test_an_unreadable_history_during_an_outage_is_caught_up() -> None:
+    """Neither history nor the runs reach the database: nothing is stored, and all of it is
+    caught up once the database is back."""
+    start = local(MOSCOW, 2026, 11, 22, 12, 0, 25)
+    clock = FakeClock(start)
+    evaluator = RecordingEvaluator({"LOYALTY_MON": 600.0}, database_down=True)
+    evaluator.stored_end["LOYALTY_MON"] = local(MOSCOW, 2026, 11, 22, 11, 40)
+    scheduler = TestScheduler(evaluator, MOSCOW, grace_seconds=20, catch_up_intervals=10, clock=clock)
+    noon = local(MOSCOW, 2026, 11, 22, 12, 0)
+    for step in range(2):
+        clock.now = start + step * TEN
+        done = await scheduler.run_due("LOYALTY_MON")
+        assert [(e.at, e.database_ok) for e in done] == [(noon + step * TEN, False)]  # the outage shown
+    evaluator.database_down = False
+    clock.now = start + 2 * TEN
+    done = await scheduler.run_due("LOYALTY_MON")
+    assert [(e.at, e.historical) for e in done] == [
+        (noon - TEN, True),
+        (noon, True),
+        (noon + TEN, True),
+        (noon + 2 * TEN, False),
     ]
 
 
