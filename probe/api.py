@@ -35,6 +35,7 @@ from probe.assess import ThresholdTable
 from probe.evidence import Share, wilson_bounds, wilson_bounds_array
 from probe.levels import Level
 from probe.silence import expected_presses, history_weeks, silent_minutes, typical_rates
+from probe.store.integer_rows import integer_rows
 from probe.store.schema import (
     UtcDateTime,
     buttons,
@@ -59,7 +60,8 @@ from probe.topology import COMPANY, INDICATIVE_KINDS, Topology
 # Timestamps are aware UTC datetimes both ways: compare them with `ctx.window.start` etc. directly.
 # `presses.id` numbers presses in the order they were stored: see `TestContext.ingest_mark`.
 # Nothing is written through these: a test's connection is read only; what it must keep between
-# runs goes into `ctx.state`.
+# runs goes into `ctx.state`. `integer_rows(conn, query)` reads a query of integer columns as one
+# NumPy matrix (on PostgreSQL without a Python object per row: for tens of thousands of rows).
 
 __all__ = [
     "COMPANY",
@@ -83,6 +85,7 @@ __all__ = [
     "flatten",
     "history_weeks",
     "ingest_counts",
+    "integer_rows",
     "pads",
     "points",
     "presses",

@@ -63,7 +63,7 @@ import base64
 import binascii
 import datetime as dt
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from itertools import repeat
@@ -90,6 +90,7 @@ from probe.api import (
     ThresholdTable,
     Topology,
     Window,
+    integer_rows,
     pads,
     presses,
     wilson_bounds_array,
@@ -341,6 +342,26 @@ def _epoch_us_mssql(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
     return f"DATEDIFF_BIG(microsecond, CAST('1970-01-01' AS DATETIME2), {stamp})"
 
 
+class seconds_us(FunctionElement[int]):
+    """A number of seconds (a pad's window) as whole microseconds, rounded to the nearest."""
+
+    type = BigInteger()
+    name = "seconds_us"
+    inherit_cache = True
+
+
+@compiles(seconds_us)
+def _seconds_us_default(element: seconds_us, compiler: SQLCompiler, **kw: Any) -> str:
+    (seconds,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(ROUND({seconds} * 1000000) AS BIGINT)"
+
+
+@compiles(seconds_us, "mssql")
+def _seconds_us_mssql(element: seconds_us, compiler: SQLCompiler, **kw: Any) -> str:
+    (seconds,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(ROUND({seconds} * 1000000, 0) AS BIGINT)"
+
+
 def _micros(moment: dt.datetime) -> int:
     """A naive UTC datetime as microseconds since 1970 (as `epoch_us` gives stored ones)."""
     return (moment - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
@@ -353,7 +374,7 @@ class UsokokRows:
     (so that an answer at exactly the next seller press stays in the old window), then by id."""
 
     ids: NDArray[np.int64]
-    pads: NDArray[np.int64]  # a number per pad
+    pads: NDArray[np.int64]  # a number per pad (its rank among the УСОКОК pads)
     points: NDArray[np.int64]
     kinds: NDArray[np.int64]  # index into USOKOK_KINDS
     at: NDArray[np.int64]  # microseconds since 1970
@@ -361,32 +382,24 @@ class UsokokRows:
     near: NDArray[np.bool_]
 
     @classmethod
-    def of(cls, found: Sequence[tuple[Any, ...]]) -> UsokokRows:
-        """From the rows of `usokok_rows_query` (a press may come twice: near counts if either is)."""
-        if not found:
-            empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty, empty, empty, np.zeros(0, dtype=bool))
-        ids_c, pads_c, points_c, kinds_c, at_c, window_c, near_c = zip(*found, strict=True)
-        ids = np.array(ids_c, dtype=np.int64)
-        numbers: dict[str, int] = {}  # a number per pad id, in order of appearance
-        pads = np.array([numbers.setdefault(pad, len(numbers)) for pad in pads_c], dtype=np.int64)
-        near = np.array(near_c, dtype=np.int64)
-        at = np.array(at_c, dtype=np.int64)
-        kinds = np.array(kinds_c, dtype=np.int64)
+    def of(cls, found: NDArray[np.int64]) -> UsokokRows:
+        """From the rows of `usokok_rows_query` as a matrix (`integer_rows`; a press may come
+        twice: near counts if either is)."""
+        ids, points_, kinds, at, pads_, window, near = found.T
         # One row per press: the first of each id after sorting by id and near (descending).
         by_id = np.lexsort((-near, ids))
         first = np.ones(len(ids), dtype=bool)
         first[1:] = ids[by_id][1:] != ids[by_id][:-1]
         keep = by_id[first]
-        order = np.lexsort((ids[keep], kinds[keep] == SELLER_CODE, at[keep], pads[keep]))
+        order = np.lexsort((ids[keep], kinds[keep] == SELLER_CODE, at[keep], pads_[keep]))
         keep = keep[order]
         return cls(
             ids=ids[keep],
-            pads=pads[keep],
-            points=np.array(points_c, dtype=np.int64)[keep],
+            pads=pads_[keep],
+            points=points_[keep],
             kinds=kinds[keep],
             at=at[keep],
-            window=np.rint(np.array(window_c, dtype=np.float64)[keep] * 1_000_000).astype(np.int64),
+            window=window[keep],
             near=near[keep] > 0,
         )
 
@@ -471,9 +484,10 @@ def usokok_counts(
 
 
 def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
-    """The УСОКОК presses a run classifies (`UsokokRows.of` reads them, `usokok_counts` counts):
-    id, pad, point, kind (its index in USOKOK_KINDS), time (`epoch_us`), the pad's window and
-    `near` (1 for the rows whose verdict is counted into the day's change). A press may come
+    """The УСОКОК presses a run classifies (`UsokokRows.of` reads them, `usokok_counts` counts),
+    integers only: id, point, kind (its index in USOKOK_KINDS), time (`epoch_us`), the pad's
+    number, its window in microseconds and `near` (1 for the rows whose verdict is counted into
+    the day's change). A press may come
     twice; suspicious presses never (issue 21: never an answer, nor a window's opener).
 
     A press changes the verdict of presses at most one window (`lookback`) away from it, and the
@@ -491,19 +505,26 @@ def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
     read_lo = min(span.start, recent_lo) - margin
     kinds = USOKOK_KINDS
 
+    # The УСОКОК pads, numbered (the rows carry a number, not the pad's text id) with their
+    # windows in whole microseconds: every column of the rows is an integer (`integer_rows`).
+    usokok_pads = (
+        select(
+            pads.c.id,
+            func.row_number().over(order_by=pads.c.id).label("number"),
+            seconds_us(pads.c.window_seconds).label("window_us"),
+        )
+        .where(pads.c.methodology == USOKOK)
+        .cte("usokok_pads")
+    )
+
     def usokok(*conditions: ColumnElement[bool], source: Any = presses) -> list[ColumnElement[bool]]:
         # issue 21: a suspicious press is never an answer (nor a window's opener)
-        return [
-            pads.c.methodology == USOKOK,
-            source.c.kind.in_(kinds),
-            not_suspicious(source),
-            *conditions,
-        ]
+        return [source.c.kind.in_(kinds), not_suspicious(source), *conditions]
 
     late_at = unindexed(presses.c.pressed_at)
     anchors = (
-        select(presses.c.pad_id, presses.c.pressed_at, pads.c.window_seconds)
-        .select_from(presses.join(pads, pads.c.id == presses.c.pad_id))
+        select(presses.c.pad_id, presses.c.pressed_at, usokok_pads.c.number, usokok_pads.c.window_us)
+        .select_from(presses.join(usokok_pads, usokok_pads.c.id == presses.c.pad_id))
         .where(
             *usokok(
                 span.stored_since(presses.c.id),
@@ -517,21 +538,24 @@ def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     kind_code = case(*((presses.c.kind == kind, code) for code, kind in enumerate(USOKOK_KINDS)), else_=-1)
-    columns = (
+    press_columns = (
         presses.c.id,
-        presses.c.pad_id,
         presses.c.point_id,
         kind_code.label("kind_code"),
         epoch_us(presses.c.pressed_at).label("at_us"),
-        pads.c.window_seconds,
     )
-    # Through the time index, each press's pad found by its key (PostgreSQL hashes them): the
+    # Through the time index, each press's pad found by its id (PostgreSQL hashes them): the
     # presses of a few minutes lie on a few hundred pages in the order they were stored, and
     # walking each pad's index instead (a plan the planner often picks) visits one page per press
     # (PostgreSQL, 5,000 points: 25,000 pages for 26,000 presses, 69 against 35 ms).
     recent = (
-        select(*columns, _flag(presses.c.pressed_at >= recent_lo).label("near"))
-        .select_from(presses.join(pads, pads.c.id == unindexed(presses.c.pad_id)))
+        select(
+            *press_columns,
+            usokok_pads.c.number.label("pad"),
+            usokok_pads.c.window_us,
+            _flag(presses.c.pressed_at >= recent_lo).label("near"),
+        )
+        .select_from(presses.join(usokok_pads, usokok_pads.c.id == unindexed(presses.c.pad_id)))
         .where(
             *usokok(
                 span.stored(presses.c.id), presses.c.pressed_at >= read_lo, presses.c.pressed_at < span.end
@@ -543,10 +567,10 @@ def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
         presses.c.pressed_at <= add_seconds(anchors.c.pressed_at, seconds),
     )
     # The neighbours of each anchor on its own pad (the pad's index on (pad_id, pressed_at)); the
-    # anchors carry their pad's window, so that pads need not be joined again here. A press near
-    # two anchors comes twice (`UsokokRows.of` keeps one).
+    # anchors carry their pad's number and window, so that pads need not be joined again here. A
+    # press near two anchors comes twice (`UsokokRows.of` keeps one).
     around_late = (
-        select(*columns[:5], anchors.c.window_seconds, _flag(near_anchor).label("near"))
+        select(*press_columns, anchors.c.number, anchors.c.window_us, _flag(near_anchor).label("near"))
         .select_from(
             anchors.join(
                 presses,
@@ -586,22 +610,25 @@ KIND_FIELD = {
 USOKOK_COLUMNS = np.array([FIELD[name] for name in USOKOK_FIELDS], dtype=np.int64)
 
 
-def driver_rows(conn: Connection, query: Any, *, hash_groups: bool = False) -> list[tuple[Any, ...]]:
-    """The rows of one of the count queries as the driver gives them (they select numbers and
-    strings only, nothing to convert): a SQLAlchemy Row per press or group would cost more than
-    what is done with them.
+def count_settings(conn: Connection) -> None:
+    """The planner settings of the count queries, for the rest of the caller's transaction.
 
     On PostgreSQL without plain index scans: the planner's statistics lag behind the newest
     presses (an hour of a large chain is beyond the histogram until the next ANALYZE), so it
     takes the interval for a few hundred rows and walks the time index row by row; a bitmap scan
     of the same index reads the ~70,000 presses of an interval in a third of the time (measured:
     plain counts 98 -> 77 ms, УСОКОК rows 100 -> 73 ms at 5,000 points). For the same reason it
-    expects a few hundred groups where there are ~15,000, and sorts the interval's ~60,000 presses
-    on disk to group them: `hash_groups` makes it hash them (server time 156 -> 114 ms)."""
+    expects a few thousand presses where there are ~60,000 and sorts them, on disk: to group them
+    (plain counts, server time 156 -> 114 ms by hashing) or to merge them with the УСОКОК pads
+    (110 ms of a 200 ms query; a hash join takes 10). Without sorting it hashes both."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SET LOCAL enable_indexscan = off"))
-        if hash_groups:
-            conn.execute(text("SET LOCAL enable_sort = off"))
+        conn.execute(text("SET LOCAL enable_sort = off"))
+
+
+def driver_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of a count query as the driver gives them (they select numbers and strings only,
+    nothing to convert): a SQLAlchemy Row per group would cost more than what is done with them."""
     result = conn.execute(query)
     try:
         return list(result.cursor.fetchall()) if result.cursor is not None else []
@@ -624,7 +651,8 @@ def _plain_counts(engine: Engine, span: Span) -> _PlainCounts:
     """The plain counts query, read and turned into cells on this (the helper) thread, while the
     УСОКОК query still runs."""
     with engine.connect() as conn:
-        found = driver_rows(conn, plain_counts_query(span), hash_groups=True)
+        count_settings(conn)
+        found = driver_rows(conn, plain_counts_query(span))
     index: dict[GroupKey, int] = {}
     rows: list[int] = []
     columns: list[int] = []
@@ -656,7 +684,8 @@ def count_span(conn: Connection, span: Span) -> tuple[CountTable, CountTable]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-counts") as pool:
         pending = pool.submit(_plain_counts, conn.engine, span)
         lookback = longest_window(conn)
-        found = driver_rows(conn, usokok_rows_query(span, lookback))
+        count_settings(conn)
+        found = integer_rows(conn, usokok_rows_query(span, lookback))
         usokok_points, usokok_interval, usokok_increment = usokok_counts(UsokokRows.of(found), span)
         plain = pending.result()
     index = plain.index

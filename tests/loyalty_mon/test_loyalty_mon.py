@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import mssql, postgresql, sqlite
@@ -408,7 +409,10 @@ def test_the_vectorised_window_rule_at_its_edges() -> None:
         (11, "E", s, 0), (12, "E", s, 0), (13, "E", ind, 5),  # E: two seller presses at once: the first is silent
         (14, "F", ind, 1),  # F: an answer with no seller press of its own pad before it
     ]  # fmt: skip
-    rows = LM.UsokokRows.of([(i, pad, 1, kind, at * second, 30.0, 1) for i, pad, kind, at in presses_])
+    # the rows as `usokok_rows_query` gives them: id, point, kind, time, pad number, window, near
+    rows = LM.UsokokRows.of(
+        np.array([(i, 1, kind, at * second, ord(pad), 30 * second, 1) for i, pad, kind, at in presses_])
+    )
 
     def verdicts(as_of_seconds: int) -> dict[int, str]:
         v = LM.classify(rows, as_of_seconds * second)
