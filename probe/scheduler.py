@@ -255,7 +255,9 @@ class TestScheduler:
                 )
             except Exception as exc:  # the due interval still runs: it reports the outage
                 log.warning(
-                    _("%s: where its history ends cannot be read (%s); missed intervals are evaluated once it can"),
+                    _(
+                        "%s: where its history ends cannot be read (%s); missed intervals are evaluated once it can"
+                    ),
                     name,
                     exc,
                 )
