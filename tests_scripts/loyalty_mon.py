@@ -487,8 +487,8 @@ def usokok_rows_query(span: Span, lookback: dt.timedelta) -> Any:
     """The УСОКОК presses a run classifies (`UsokokRows.of` reads them, `usokok_counts` counts),
     integers only: id, point, kind (its index in USOKOK_KINDS), time (`epoch_us`), the pad's
     number, its window in microseconds and `near` (1 for the rows whose verdict is counted into
-    the day's change). A press may come
-    twice; suspicious presses never (issue 21: never an answer, nor a window's opener).
+    the day's change). A press may come twice; suspicious presses never (issue 21: never an
+    answer, nor a window's opener).
 
     A press changes the verdict of presses at most one window (`lookback`) away from it, and the
     passing of time changes only seller presses still pending at `counted_to`. So the rows that
