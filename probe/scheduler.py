@@ -259,7 +259,8 @@ class TestScheduler:
                         "%s: where its history ends cannot be read (%s); missed intervals are evaluated once it can"
                     ),
                     name,
-                    exc,
+                    # its first line: a driver's error goes on with the statement and a web link
+                    (str(exc).splitlines() or [exc.__class__.__name__])[0][:300],
                 )
                 self._unverified.setdefault(name, (due, set()))
                 self._resync.add(name)
