@@ -81,7 +81,13 @@ def _config(tmp_path: Path, timezone: str, history_end: dt.datetime, extra: str 
 
 
 def test_start_line_one_line_per_run_local_times_and_quiet_level_changes(tmp_path: Path) -> None:
-    # history that ends an hour ago: the first runs catch up the missed intervals
+    # history that ends an hour ago: the first runs catch up the missed intervals. Not in the first
+    # minute after a boundary: the probe (started after the demo history is written) could then
+    # still be in the grace period of the newest boundary, and one interval fewer be due.
+    now = dt.datetime.now(dt.UTC)
+    since_boundary = now - now.replace(minute=now.minute // 10 * 10, second=0, microsecond=0)
+    if since_boundary < dt.timedelta(seconds=60):
+        time.sleep((dt.timedelta(seconds=60) - since_boundary).total_seconds())
     config = _config(tmp_path, "Asia/Yekaterinburg", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     lines = run_probe_until(config, r"probe\.scheduler: LOYALTY_MON: interval", 1)
     parsed = [STAMP.match(line) for line in lines]
@@ -137,8 +143,10 @@ def test_level_changes_are_logged_when_a_trap_target_gets_them(tmp_path: Path) -
         # the next boundary would pass while the history is written: start after it instead
         time.sleep((boundary + dt.timedelta(minutes=10, seconds=30) - now).total_seconds())
         boundary += dt.timedelta(minutes=10)
-    elif now - boundary < dt.timedelta(seconds=25):  # the grace period: the last one is not due yet
-        boundary -= dt.timedelta(minutes=10)
+    elif now - boundary < dt.timedelta(seconds=60):
+        # the grace period of the last boundary (20 s) may end while the history is written, or
+        # not: wait until it has, so that the run evaluates exactly that boundary's interval
+        time.sleep((boundary + dt.timedelta(seconds=60) - now).total_seconds())
     extra = f'[[snmp.trap_targets]]\naddress = "127.0.0.1:{target}"\n'
     config = _config(tmp_path, "Europe/Moscow", boundary - dt.timedelta(minutes=10), extra)
     lines = run_probe_until(config, r"SNMP notification to 1 target", 1)
