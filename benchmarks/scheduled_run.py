@@ -15,6 +15,9 @@ run's rows into `metric_values` itself, with the history stored so far (the stor
 the first run of the day and the catch-up run after the jump to the evening, for context; after
 each of them `VACUUM ANALYZE` and a `CHECKPOINT` do at once what a live database does in the
 background (the first run created every metric; the jump stored ten hours of presses at once).
+The process manages its garbage collector as `prolan-probe` does (`probe.memory`): the table counts
+the collector's passes during each run, and the hourly full pass that the scheduler makes between
+runs is made here after every sixth run (an hour of the runs' clock), timed apart.
 
     python -m benchmarks.scheduled_run                 # PostgreSQL, 500 points, 1,000,000 presses
     python -m benchmarks.scheduled_run --full          # PostgreSQL, 5,000 points, 10,000,000 presses
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import io
 import statistics
 import tempfile
@@ -38,6 +42,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from benchmarks.common import header
 from benchmarks.loyalty_mon import TZ, generate, store_chain
+from probe import memory
 from probe.config import parse_config
 from probe.engine import Evaluator
 from probe.memory import tune_garbage_collector
@@ -185,22 +190,40 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
     )
     evaluator = Evaluator(config, engine, hub)
 
+    # The cyclic collector's passes while a run runs (on any thread), and how long they took.
+    collector = {"passes": 0, "seconds": 0.0, "since": 0.0}
+
+    def on_collection(phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            collector["since"] = time.perf_counter()
+        else:
+            collector["passes"] += 1
+            collector["seconds"] += time.perf_counter() - collector["since"]
+
+    gc.callbacks.append(on_collection)
+
     def evaluate(end: dt.datetime) -> tuple[float, int, int]:
         stored = feed.until(end + dt.timedelta(seconds=20))  # the scheduler runs 20 s after the end
+        collector.update(passes=0, seconds=0.0)
         t0 = time.perf_counter()
         evaluation = evaluator.evaluate("LOYALTY_MON", end)
         seconds = time.perf_counter() - t0
+        in_run.append((int(collector["passes"]), collector["seconds"]))
         assert evaluation.test_ok and evaluation.database_ok
         state = next(t for t in hub.current.tests if t.name == "LOYALTY_MON")
         before_store.append(state.duration_seconds or 0.0)
         return seconds, len(evaluation.metrics), stored
 
     lines: list[str] = []
+    in_run: list[tuple[int, float]] = []  # the collector's passes during each run, and their time
     before_store: list[float] = []  # prepare, the test and the assessment: the run before its store
     feed.until(local(day, 7, 50))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))  # what autovacuum does on a live database
-    first_s, n_metrics, _ = evaluate(local(day, 8, 0))
+    first_end = local(day, 8, 0)
+    first_s, n_metrics, _ = evaluate(first_end)
+    clock_start = time.monotonic()
+    reclaims: list[float] = []
     # The first run ever created 120,066 metrics and their rows; on a live database that happened
     # once, long ago: the autovacuum it triggers would otherwise run during the morning runs.
     maintenance(engine)
@@ -223,8 +246,21 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
             seconds, count, stored = evaluate(end)
             floor, copied = copy_floor(engine, end)
             assert copied == count, (copied, count)
+            # What the scheduler does after each run: the collector's full pass when an hour has
+            # passed (probe.memory), on the run's clock; timed apart, as it runs between runs.
+            t0 = time.perf_counter()
+            if memory.reclaim_if_due(clock_start + (end - first_end).total_seconds()):
+                reclaims.append(time.perf_counter() - t0)
             table.append(
-                (f"{label} {end.astimezone(TZ):%H:%M}", stored, count, seconds, floor, before_store[-1])
+                (
+                    f"{label} {end.astimezone(TZ):%H:%M}",
+                    stored,
+                    count,
+                    seconds,
+                    floor,
+                    before_store[-1],
+                    in_run[-1],
+                )
             )
             print(
                 f"  {table[-1][0]}: run {seconds:.2f} s (before storing {before_store[-1]:.2f} s), COPY {floor:.2f} s",
@@ -233,19 +269,21 @@ def run(url: str, n_points: int, n_presses: int) -> list[str]:
     hub.wait_idle(120)
     lines.append("")
     lines.append(
-        "| run | presses stored since the last run (5 % late) | metrics | run end to end | of which before storing | COPY of its metric_values rows | ratio |"
+        "| run | presses stored since the last run (5 % late) | metrics | run end to end | of which before storing | collections during the run | COPY of its metric_values rows | ratio |"
     )
-    lines.append("|---|---:|---:|---:|---:|---:|---:|")
-    for name, stored, count, seconds, floor, before in table:
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, stored, count, seconds, floor, before, (passes, collecting) in table:
         lines.append(
-            f"| {name} | {stored:,} | {count:,} | {seconds:.2f} s | {before:.2f} s | {floor:.2f} s | {seconds / floor:.2f} |"
+            f"| {name} | {stored:,} | {count:,} | {seconds:.2f} s | {before:.2f} s | {passes}: {collecting * 1000:.0f} ms | {floor:.2f} s | {seconds / floor:.2f} |"
         )
     morning = statistics.median(r[3] / r[4] for r in table[:RUNS])
     evening = statistics.median(r[3] / r[4] for r in table[RUNS:])
     lines.append("")
     lines.append(
-        f"Median ratio morning {morning:.2f}, evening {evening:.2f}; SNMP index rebuild on its own thread: median {statistics.median(rebuilds):.2f} s."
+        f"Median ratio morning {morning:.2f}, evening {evening:.2f}; SNMP index rebuild on its own thread: median {statistics.median(rebuilds):.2f} s;"
+        f" the collector's hourly full pass between runs: {', '.join(f'{s:.2f} s' for s in reclaims) or 'none'}."
     )
+    gc.callbacks.remove(on_collection)
     hub.close()
     engine.dispose()
     return lines

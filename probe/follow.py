@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from probe import memory
 from probe.engine.history import RUNS_CHANNEL
 from probe.snapshot import Evaluation, SnapshotHub, TestState
 from probe.store.current import run_states
@@ -73,9 +74,12 @@ class RunFollower:
         records = self._new_records()
         published = []
         for record in records:
-            evaluation = self.apply(record)
+            with memory.run_in_progress():  # a followed run publishes as much as an evaluation
+                evaluation = self.apply(record)
             if evaluation is not None:
                 published.append(evaluation)
+        if records:
+            memory.reclaim_if_due()  # a standby has no scheduler to offer it (probe.memory)
         return published
 
     def _new_records(self) -> list[RunRecord]:

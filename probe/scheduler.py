@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from probe import memory
 from probe.i18n import _
 from probe.lease import LeaseLost
 from probe.snapshot import Evaluation
@@ -230,6 +231,8 @@ class TestScheduler:
             self._running.add(task)
         try:
             await self.run_due(name)
+            # Between runs: the collector's rare full pass (see probe.memory), never in a run.
+            await self._in_thread(memory.reclaim_if_due)
         except asyncio.CancelledError:
             # `stop()` abandoned it: the evaluation's thread finishes or fails by itself (its
             # transaction is not committed when the lease is gone); nothing for the job's log.

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from probe import memory
 from probe.commands.base import CommandError, Context, parse_local_time, print_table
 from probe.commands.demo import DEMO_HOOKS
 from probe.config import ProbeConfig
@@ -345,6 +346,7 @@ def backfill(
             evaluation = evaluator.evaluate(name, end, historical=True)
             if on_evaluation is not None:
                 on_evaluation(evaluation)
+            memory.reclaim_if_due()  # a long backfill frees hidden cycles as the scheduler does
             done += 1
             failed += 0 if evaluation.test_ok and evaluation.database_ok else 1
             bar.set_description_str(name, refresh=False)

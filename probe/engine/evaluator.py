@@ -18,6 +18,7 @@ from sqlalchemy import Column, Engine, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from probe import memory
 from probe.api import EvaluationTest, Measurement, MeasurementBatch, TestContext, Window
 from probe.assess import ThresholdError, ThresholdTable
 from probe.config import ProbeConfig, TestSettings
@@ -188,6 +189,11 @@ class Evaluator:
     # -- evaluation ------------------------------------------------------------------------
 
     def evaluate(self, name: str, end: dt.datetime, *, historical: bool = False) -> Evaluation:
+        """Run `name` for the interval ending at `end`, store and publish its results."""
+        with memory.run_in_progress():
+            return self._evaluate(name, end, historical)
+
+    def _evaluate(self, name: str, end: dt.datetime, historical: bool) -> Evaluation:
         test = self.test(name)
         window = self.window_for(name, end)
         started_at = dt.datetime.now(dt.UTC)

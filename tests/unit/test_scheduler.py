@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from probe import memory
 from probe.scheduler import AlignedTrigger, TestScheduler, due_ends, next_boundary
 from probe.snapshot import Evaluation
 
@@ -297,3 +298,21 @@ async def test_due_interval_respects_grace(grace: float) -> None:
     done = await scheduler.run_due("T")
     # 10 s after noon: with 20 s grace, noon's interval is not due yet (late presses may arrive)
     assert done[-1].at == (boundary if grace == 0 else boundary - TEN)
+
+
+async def test_the_collectors_full_pass_is_offered_between_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluator = RecordingEvaluator({"TICK": 1.0}, sleep_seconds={"TICK": 0.2})
+    offered: list[int] = []
+
+    def reclaim_if_due() -> bool:
+        with evaluator.lock:
+            offered.append(sum(evaluator.active.values()))
+        return False
+
+    monkeypatch.setattr(memory, "reclaim_if_due", reclaim_if_due)
+    scheduler = TestScheduler(evaluator, MOSCOW, grace_seconds=0.1, catch_up_intervals=0)
+    await run_for(scheduler, 3.5)
+    runs = len(evaluator.of("TICK"))
+    assert runs >= 3
+    assert len(offered) >= runs - 1  # after every run (the last may still be running at stop)
+    assert offered and all(active == 0 for active in offered), offered
