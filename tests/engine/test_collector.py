@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from probe import memory
 from probe.engine import Evaluator
 from probe.follow import RunFollower
-from probe.snapshot import SnapshotHub
+from probe.levels import Level
+from probe.snapshot import MetricState, SnapshotHub
 from tests.engine.conftest import add_presses
 
 MSK = dt.timezone(dt.timedelta(hours=3))
@@ -108,6 +109,36 @@ def test_overlapping_runs_keep_the_collector_quiet_until_the_last_ends(
     assert enabled_after_first == [True]
     assert gc.isenabled()
     del garbage
+
+
+def test_frozen_states_are_freed_when_the_next_run_replaces_them(managed: None) -> None:
+    """Frozen is not kept: the published states go by reference counting as before."""
+    hub = SnapshotHub()
+    at = dt.datetime(2026, 3, 10, 9, 20, tzinfo=dt.UTC)
+
+    def publish(value: float) -> None:
+        states = [
+            MetricState(i, f"k{i}", f"metric {i}", "T", "m", value, Level.GOOD, at) for i in range(10_000)
+        ]
+        with memory.run_in_progress():
+            hub.publish_run(
+                test="T",
+                at=at,
+                states=states,
+                test_state=None,
+                database_ok=True,
+                test_ok=True,
+                historical=False,
+            )
+
+    publish(1.0)
+    after_first = gc.get_freeze_count()
+    for run in range(2, 12):
+        publish(float(run))
+    # Ten runs later the permanent generation holds one run's states, not eleven.
+    assert gc.get_freeze_count() < after_first + 10_000
+    assert hub.current.metrics[0].value == 11.0
+    hub.close()
 
 
 def test_the_full_pass_frees_cycles_that_freezing_hid(managed: None) -> None:
