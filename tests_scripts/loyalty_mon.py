@@ -319,17 +319,23 @@ class epoch_us(FunctionElement[int]):
     inherit_cache = True
 
 
+def _argument(element: FunctionElement[int], compiler: SQLCompiler, **kw: Any) -> str:
+    """The SQL of a one-argument construct's argument."""
+    (argument,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return argument
+
+
 @compiles(epoch_us)
 def _epoch_us_default(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
     # EXTRACT gives numeric (exact) seconds of a timestamp without time zone, taken as UTC.
-    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    stamp = _argument(element, compiler, **kw)
     return f"CAST(EXTRACT(EPOCH FROM {stamp}) * 1000000 AS BIGINT)"
 
 
 @compiles(epoch_us, "sqlite")
 def _epoch_us_sqlite(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds from strftime, the digits after them.
-    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    stamp = _argument(element, compiler, **kw)
     return (
         f"(CAST(strftime('%s', {stamp}) AS INTEGER) * 1000000"
         f" + CAST(substr({stamp} || '.000000', 21, 6) AS INTEGER))"
@@ -338,7 +344,7 @@ def _epoch_us_sqlite(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str
 
 @compiles(epoch_us, "mssql")
 def _epoch_us_mssql(element: epoch_us, compiler: SQLCompiler, **kw: Any) -> str:
-    (stamp,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    stamp = _argument(element, compiler, **kw)
     return f"DATEDIFF_BIG(microsecond, CAST('1970-01-01' AS DATETIME2), {stamp})"
 
 
@@ -352,13 +358,13 @@ class seconds_us(FunctionElement[int]):
 
 @compiles(seconds_us)
 def _seconds_us_default(element: seconds_us, compiler: SQLCompiler, **kw: Any) -> str:
-    (seconds,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    seconds = _argument(element, compiler, **kw)
     return f"CAST(ROUND({seconds} * 1000000) AS BIGINT)"
 
 
 @compiles(seconds_us, "mssql")
 def _seconds_us_mssql(element: seconds_us, compiler: SQLCompiler, **kw: Any) -> str:
-    (seconds,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    seconds = _argument(element, compiler, **kw)
     return f"CAST(ROUND({seconds} * 1000000, 0) AS BIGINT)"
 
 
